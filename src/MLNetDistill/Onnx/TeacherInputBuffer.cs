@@ -1,0 +1,162 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.OnnxRuntime;
+
+namespace MLNetDistill.Onnx;
+
+/// <summary>A batch buffer for one teacher input, filled row by row from a cursor column.</summary>
+internal abstract class TeacherInputBuffer
+{
+    protected TeacherInputBuffer(TeacherGraphInput input, int batchSize)
+    {
+        Input = input;
+        PerRow = checked((int)input.ElementsPerRow);
+        BatchSize = batchSize;
+    }
+
+    public TeacherGraphInput Input { get; }
+
+    public int PerRow { get; }
+
+    public int BatchSize { get; }
+
+    /// <summary>Checks that a column can feed an input; returns the raw item type.</summary>
+    public static void CheckColumn(TeacherGraphInput input, DataViewSchema schema)
+    {
+        var column = schema.GetColumnOrNull(input.ColumnName)
+            ?? throw new ArgumentException($"Column '{input.ColumnName}' for teacher input '{input.Name}' is not in the data. Columns present: {string.Join(", ", schema.Where(c => !c.IsHidden).Select(c => c.Name))}.");
+        var itemType = column.Type is VectorDataViewType v ? v.ItemType : column.Type;
+        var expected = ExpectedType(input.ElementType);
+        if (itemType.RawType != expected || itemType is KeyDataViewType)
+        {
+            string fix = input.ElementType is "float" or "double" ? "mlContext.Transforms.Conversion.ConvertType(..., DataKind.Single)" : $"mlContext.Transforms.Conversion.ConvertType(..., DataKind.{(input.ElementType == "int64" ? "Int64" : "Int32")})";
+            throw new ArgumentException($"Column '{input.ColumnName}' holds {column.Type} but teacher input '{input.Name}' takes {input.ElementType} values. Convert the column first, e.g. with {fix}.");
+        }
+
+        long perRow = input.ElementsPerRow;
+        int size = column.Type is VectorDataViewType vec ? vec.Size : 1;
+        if (perRow > 0 && size != 0 && size != perRow)
+        {
+            throw new ArgumentException($"Column '{input.ColumnName}' has {size} values per row, which cannot map onto teacher input '{input.Name}' of shape [batch, {string.Join(", ", input.RowShape)}] ({perRow} values per row). Pass a column of {perRow} values (a flat vector is reshaped), or the right teacher.");
+        }
+    }
+
+    public static TeacherInputBuffer Create(TeacherGraphInput input, DataViewRowCursor cursor, int batchSize) => input.ElementType switch
+    {
+        "float" => new Typed<float>(input, cursor, batchSize),
+        "double" => new Typed<double>(input, cursor, batchSize),
+        "int64" => new Typed<long>(input, cursor, batchSize),
+        "int32" => new Typed<int>(input, cursor, batchSize),
+        "bool" => new Typed<bool>(input, cursor, batchSize),
+        "uint8" => new Typed<byte>(input, cursor, batchSize),
+        _ => throw new ArgumentException($"Teacher input '{input.Name}' has element type {input.ElementType}, which the scorer cannot feed."),
+    };
+
+    /// <summary>Copies the cursor's current row into <paramref name="slot"/>; returns the index of a NaN/infinite value, or -1.</summary>
+    public abstract int ReadRow(int slot);
+
+    /// <summary>Zeroes the slots from <paramref name="slot"/> on (padding for fixed-batch teachers).</summary>
+    public abstract void Clear(int slot);
+
+    public abstract OrtValue CreateValue(int rows);
+
+    private static Type ExpectedType(string elementType) => elementType switch
+    {
+        "float" => typeof(float),
+        "double" => typeof(double),
+        "int64" => typeof(long),
+        "int32" => typeof(int),
+        "bool" => typeof(bool),
+        "uint8" => typeof(byte),
+        _ => typeof(void),
+    };
+
+    private sealed class Typed<T> : TeacherInputBuffer
+        where T : unmanaged
+    {
+        private readonly T[] _buffer;
+        private readonly ValueGetter<VBuffer<T>>? _vectorGetter;
+        private readonly ValueGetter<T>? _scalarGetter;
+        private VBuffer<T> _row;
+
+        public Typed(TeacherGraphInput input, DataViewRowCursor cursor, int batchSize)
+            : base(input, batchSize)
+        {
+            _buffer = new T[checked(PerRow * batchSize)];
+            var column = cursor.Schema[input.ColumnName];
+            if (column.Type is VectorDataViewType)
+            {
+                _vectorGetter = cursor.GetGetter<VBuffer<T>>(column);
+            }
+            else
+            {
+                _scalarGetter = cursor.GetGetter<T>(column);
+            }
+        }
+
+        public override int ReadRow(int slot)
+        {
+            var destination = _buffer.AsSpan(slot * PerRow, PerRow);
+            if (_vectorGetter is not null)
+            {
+                _vectorGetter(ref _row);
+                if (_row.Length != PerRow)
+                {
+                    throw new InvalidDataException($"A row of column '{Input.ColumnName}' has {_row.Length} values but teacher input '{Input.Name}' takes {PerRow} per row.");
+                }
+
+                _row.CopyTo(destination);
+            }
+            else
+            {
+                _scalarGetter!(ref destination[0]);
+            }
+
+            if (typeof(T) == typeof(float))
+            {
+                return FirstNonFinite(System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(destination));
+            }
+
+            if (typeof(T) == typeof(double))
+            {
+                var d = System.Runtime.InteropServices.MemoryMarshal.Cast<T, double>(destination);
+                for (int i = 0; i < d.Length; i++)
+                {
+                    if (!double.IsFinite(d[i]))
+                    {
+                        return i;
+                    }
+                }
+            }
+
+            return -1;
+        }
+
+        public override void Clear(int slot) => _buffer.AsSpan(slot * PerRow).Clear();
+
+        public override OrtValue CreateValue(int rows)
+        {
+            long[] shape = [rows, .. Input.RowShape];
+            return OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _buffer.AsMemory(0, rows * PerRow), shape);
+        }
+
+        private static int FirstNonFinite(ReadOnlySpan<float> values)
+        {
+            // A sum is finite for almost every clean row; only then is the row searched value by value.
+            if (float.IsFinite(System.Numerics.Tensors.TensorPrimitives.Sum(values)))
+            {
+                return -1;
+            }
+
+            for (int i = 0; i < values.Length; i++)
+            {
+                if (!float.IsFinite(values[i]))
+                {
+                    return i;
+                }
+            }
+
+            return -1;
+        }
+    }
+}

@@ -1,0 +1,198 @@
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace MLNetDistill.Onnx;
+
+/// <summary>
+/// Owns the ONNX Runtime session of a prepared teacher graph and runs it on batches whose input and output
+/// tensors are <see cref="OrtValue"/>s over the caller's pinned buffers, so no tensor is copied or allocated per row.
+/// </summary>
+internal sealed class TeacherSession : IDisposable
+{
+    private readonly InferenceSession _session;
+    private readonly RunOptions _runOptions = new();
+
+    private TeacherSession(InferenceSession session, string device)
+    {
+        _session = session;
+        Device = device;
+    }
+
+    /// <summary>Gets where the session runs: <c>cpu</c> or <c>cuda:N</c>.</summary>
+    public string Device { get; }
+
+    /// <summary>Creates a session, on the GPU when asked and possible.</summary>
+    /// <param name="graph">The model bytes.</param>
+    /// <param name="gpuDeviceId">The CUDA device, or null for the CPU.</param>
+    /// <param name="fallbackToCpu">Whether a GPU that cannot be used falls back to the CPU.</param>
+    /// <param name="intraOpThreads">Threads per operator, or null for ONNX Runtime's default.</param>
+    /// <param name="warn">Receives the fallback warning.</param>
+    public static TeacherSession Create(byte[] graph, int? gpuDeviceId, bool fallbackToCpu, int? intraOpThreads, Action<string>? warn)
+    {
+        if (gpuDeviceId is int device)
+        {
+            SessionOptions? gpuOptions = null;
+            try
+            {
+                gpuOptions = NewOptions(intraOpThreads);
+                gpuOptions.AppendExecutionProvider_CUDA(device);
+                var session = CreateSession(graph, gpuOptions);
+                return new TeacherSession(session, $"cuda:{device}");
+            }
+            catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException or TypeInitializationException)
+            {
+                string why = $"CUDA device {device} cannot be used ({FirstLine(e.Message)}). The GPU needs the GPU build of MLNetDistill (dotnet build -p:OnnxRuntimeFlavor=Gpu, which uses Microsoft.ML.OnnxRuntime.Gpu), an NVIDIA driver, CUDA and cuDNN.";
+                if (!fallbackToCpu)
+                {
+                    throw new InvalidOperationException(why + " Set FallbackToCpu (CLI: --device auto) to run on the CPU instead, or use the CPU (--device cpu).", e);
+                }
+
+                warn?.Invoke(why + " Falling back to the CPU.");
+            }
+            finally
+            {
+                gpuOptions?.Dispose();
+            }
+        }
+
+        using var cpuOptions = NewOptions(intraOpThreads);
+        return new TeacherSession(CreateSession(graph, cpuOptions), "cpu");
+    }
+
+    /// <summary>Runs one zero-filled row through a graph and returns the per-row element count of each output.</summary>
+    public static int[] ProbeRowSizes(byte[] graph, IReadOnlyList<TeacherGraphInput> inputs, IReadOnlyList<string> outputs)
+    {
+        using var options = NewOptions(1);
+        using var session = CreateSession(graph, options);
+        var values = new List<OrtValue>();
+        try
+        {
+            foreach (var input in inputs)
+            {
+                values.Add(ZeroBatch(input));
+            }
+
+            using var results = session.Run(new RunOptions(), inputs.Select(i => i.Name).ToArray(), values, outputs.ToArray());
+            var sizes = new int[outputs.Count];
+            for (int i = 0; i < sizes.Length; i++)
+            {
+                long[] shape = results[i].GetTensorTypeAndShape().Shape;
+                long batch = inputs[0].FixedBatch ?? 1;
+                if (shape.Length == 0 || shape[0] != batch)
+                {
+                    throw new ArgumentException($"Teacher tensor '{outputs[i]}' does not keep the batch as its first dimension (shape [{string.Join(", ", shape)}] for a batch of {batch}); the scorer needs per-row outputs.");
+                }
+
+                long size = 1;
+                for (int d = 1; d < shape.Length; d++)
+                {
+                    size *= shape[d];
+                }
+
+                sizes[i] = checked((int)size);
+            }
+
+            return sizes;
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new InvalidDataException($"The teacher could not run on a test row: {FirstLine(e.Message)}. Check that the inputs' shapes and element types match the columns (`mlnet-distill inspect` lists them).", e);
+        }
+        finally
+        {
+            foreach (var v in values)
+            {
+                v.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Runs <paramref name="rows"/> rows. Buffers hold at least rows x per-row elements; outputs are written in place.</summary>
+    public void Run(int rows, IReadOnlyList<string> inputNames, IReadOnlyList<TeacherInputBuffer> inputs, IReadOnlyList<string> outputNames, float[][] outputs, int[] outputSizes)
+    {
+        var inputValues = new OrtValue[inputs.Count];
+        var outputValues = new OrtValue[outputs.Length];
+        try
+        {
+            for (int i = 0; i < inputs.Count; i++)
+            {
+                inputValues[i] = inputs[i].CreateValue(rows);
+            }
+
+            for (int o = 0; o < outputs.Length; o++)
+            {
+                outputValues[o] = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, outputs[o].AsMemory(0, rows * outputSizes[o]), [rows, outputSizes[o]]);
+            }
+
+            _session.Run(_runOptions, (IReadOnlyCollection<string>)inputNames, inputValues, (IReadOnlyCollection<string>)outputNames, outputValues);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new InvalidDataException($"The teacher failed on a batch of {rows} rows: {FirstLine(e.Message)}", e);
+        }
+        finally
+        {
+            foreach (var v in inputValues)
+            {
+                v?.Dispose();
+            }
+
+            foreach (var v in outputValues)
+            {
+                v?.Dispose();
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        _runOptions.Dispose();
+        _session.Dispose();
+    }
+
+    internal static string FirstLine(string message)
+    {
+        int nl = message.IndexOf('\n');
+        return (nl < 0 ? message : message[..nl]).Trim();
+    }
+
+    private static SessionOptions NewOptions(int? intraOpThreads)
+    {
+        var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
+        if (intraOpThreads is int n)
+        {
+            options.IntraOpNumThreads = n;
+        }
+
+        return options;
+    }
+
+    private static InferenceSession CreateSession(byte[] graph, SessionOptions options)
+    {
+        try
+        {
+            return new InferenceSession(graph, options);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new InvalidDataException($"ONNX Runtime cannot load the teacher: {FirstLine(e.Message)}", e);
+        }
+    }
+
+    private static OrtValue ZeroBatch(TeacherGraphInput input)
+    {
+        long batch = input.FixedBatch ?? 1;
+        long[] shape = [batch, .. input.RowShape];
+        int count = checked((int)(batch * input.ElementsPerRow));
+        return input.ElementType switch
+        {
+            "float" => OrtValue.CreateTensorValueFromMemory(new float[count], shape),
+            "double" => OrtValue.CreateTensorValueFromMemory(new double[count], shape),
+            "int64" => OrtValue.CreateTensorValueFromMemory(new long[count], shape),
+            "int32" => OrtValue.CreateTensorValueFromMemory(new int[count], shape),
+            "bool" => OrtValue.CreateTensorValueFromMemory(new bool[count], shape),
+            "uint8" => OrtValue.CreateTensorValueFromMemory(new byte[count], shape),
+            _ => throw new ArgumentException($"Teacher input '{input.Name}' has element type {input.ElementType}, which the scorer cannot feed; supported: float, double, int64, int32, bool, uint8."),
+        };
+    }
+}

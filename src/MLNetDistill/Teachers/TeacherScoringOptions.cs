@@ -1,0 +1,130 @@
+namespace MLNetDistill.Teachers;
+
+/// <summary>Options of <see cref="TeacherScoringEstimator"/>, the batched ONNX teacher scorer.</summary>
+public sealed class TeacherScoringOptions
+{
+    /// <summary>Gets or sets the path of the teacher's <c>.onnx</c> file.</summary>
+    /// <value>Required.</value>
+    public string ModelFile { get; set; } = "";
+
+    /// <summary>Gets or sets the vector column fed to a teacher with a single input (used when <see cref="Inputs"/> is empty).</summary>
+    /// <value>Defaults to <c>Features</c>.</value>
+    public string FeatureColumnName { get; set; } = "Features";
+
+    /// <summary>Gets the mapping of teacher inputs to columns, for teachers with several named inputs (e.g. <c>input_ids</c> and <c>attention_mask</c>).</summary>
+    /// <value>Defaults to empty: the single teacher input is fed from <see cref="FeatureColumnName"/>.</value>
+    public IList<TeacherInput> Inputs { get; } = new List<TeacherInput>();
+
+    /// <summary>Gets or sets the teacher output holding the logits (or probabilities).</summary>
+    /// <value>Defaults to <see langword="null"/>: the first floating-point output.</value>
+    public string? TeacherOutputName { get; set; }
+
+    /// <summary>Gets or sets what the teacher output holds.</summary>
+    /// <value>Defaults to <see cref="TeacherOutputKind.Auto"/>.</value>
+    public TeacherOutputKind OutputKind { get; set; } = TeacherOutputKind.Auto;
+
+    /// <summary>Gets or sets what the teacher predicts.</summary>
+    /// <value>Defaults to <see cref="TeacherTask.Auto"/>. Set <see cref="TeacherTask.Regression"/> for a regression teacher: one value per row is otherwise read as a binary logit.</value>
+    public TeacherTask Task { get; set; } = TeacherTask.Auto;
+
+    /// <summary>Gets or sets the softmax temperature T of the soft labels, softmax(logits / T). Must be positive and finite.</summary>
+    /// <value>Defaults to 1. Tree and linear students learn best from T = 1; neural students apply their own T to the logits.</value>
+    public float Temperature { get; set; } = 1f;
+
+    /// <summary>Gets or sets the number of rows per ONNX Runtime call. Must be positive.</summary>
+    /// <value>Defaults to 256.</value>
+    public int BatchSize { get; set; } = 256;
+
+    /// <summary>Gets or sets the name of the logits column (vector of K floats).</summary>
+    /// <value>Defaults to <c>TeacherLogits</c>.</value>
+    public string LogitsColumnName { get; set; } = "TeacherLogits";
+
+    /// <summary>Gets or sets the name of the soft-label column (vector of K probabilities at <see cref="Temperature"/>).</summary>
+    /// <value>Defaults to <c>SoftLabels</c>.</value>
+    public string SoftLabelsColumnName { get; set; } = "SoftLabels";
+
+    /// <summary>Gets or sets the name of the teacher's predicted class column (a key of K values, 1-based as in ML.NET).</summary>
+    /// <value>Defaults to <c>TeacherPredictedLabel</c>.</value>
+    public string PredictedLabelColumnName { get; set; } = "TeacherPredictedLabel";
+
+    /// <summary>Gets or sets the name of the prediction column of a regression teacher (a float).</summary>
+    /// <value>Defaults to <c>TeacherScore</c>.</value>
+    public string ScoreColumnName { get; set; } = "TeacherScore";
+
+    /// <summary>Gets or sets the label column checked against the teacher's class range when it is present.</summary>
+    /// <value>Defaults to <c>Label</c>; <see langword="null"/> turns the check off.</value>
+    public string? LabelColumnName { get; set; } = "Label";
+
+    /// <summary>Gets the intermediate teacher tensors to expose as extra columns.</summary>
+    /// <value>Defaults to empty.</value>
+    public IList<TeacherHint> Hints { get; } = new List<TeacherHint>();
+
+    /// <summary>Gets or sets the CUDA device to run the teacher on, through ONNX Runtime's CUDA provider.</summary>
+    /// <value>Defaults to <see langword="null"/>: CPU. Needs the GPU build (<c>-p:OnnxRuntimeFlavor=Gpu</c>).</value>
+    public int? GpuDeviceId { get; set; }
+
+    /// <summary>Gets or sets whether to fall back to the CPU, with a warning in the MLContext log, when the GPU cannot be used.</summary>
+    /// <value>Defaults to <see langword="false"/>: a GPU that cannot be used is an error.</value>
+    public bool FallbackToCpu { get; set; }
+
+    /// <summary>Gets or sets whether rows with NaN or infinite features are skipped (and counted) instead of being an error.</summary>
+    /// <value>Defaults to <see langword="false"/>.</value>
+    public bool SkipInvalidRows { get; set; }
+
+    /// <summary>Gets or sets the number of threads ONNX Runtime uses inside one operator.</summary>
+    /// <value>Defaults to <see langword="null"/>: ONNX Runtime's default (all cores).</value>
+    public int? IntraOpNumThreads { get; set; }
+
+    internal void Validate()
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(ModelFile, nameof(ModelFile));
+        SoftLabels.SoftLabelMath.CheckTemperature(Temperature, nameof(Temperature));
+        if (BatchSize <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, $"BatchSize must be a positive number of rows (for example 256) but was {BatchSize}.");
+        }
+
+        if (GpuDeviceId is < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(GpuDeviceId), GpuDeviceId, $"GpuDeviceId must be 0 or more but was {GpuDeviceId}.");
+        }
+
+        if (IntraOpNumThreads is <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(IntraOpNumThreads), IntraOpNumThreads, $"IntraOpNumThreads must be positive but was {IntraOpNumThreads}.");
+        }
+
+        if (Inputs.Count == 0)
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(FeatureColumnName, nameof(FeatureColumnName));
+        }
+
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (string name in OutputColumnNames())
+        {
+            if (!names.Add(name))
+            {
+                throw new ArgumentException($"Output column name '{name}' is used twice; give each teacher output column its own name.");
+            }
+        }
+    }
+
+    internal IEnumerable<string> OutputColumnNames()
+    {
+        if (Task == TeacherTask.Regression)
+        {
+            yield return ScoreColumnName;
+        }
+        else
+        {
+            yield return LogitsColumnName;
+            yield return SoftLabelsColumnName;
+            yield return PredictedLabelColumnName;
+        }
+
+        foreach (var hint in Hints)
+        {
+            yield return hint.ColumnName;
+        }
+    }
+}

@@ -1,0 +1,137 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MLNetDistill.Onnx;
+
+namespace MLNetDistill.Teachers;
+
+/// <summary>
+/// Scores an <see cref="IDataView"/> with an ONNX teacher in batches and adds the teacher's logits, soft labels,
+/// predicted class and any exposed intermediate tensors as columns. Made by <see cref="TeacherScoringEstimator"/>.
+/// </summary>
+/// <remarks>
+/// <para>Scoring is lazy: each cursor reads a batch of rows, runs ONNX Runtime once on it, and serves the rows.</para>
+/// <para>Saving: ML.NET keeps the APIs for saving external transformers internal, so <c>mlContext.Model.Save</c>
+/// stores this transformer as ML.NET's own ONNX transformer (<c>ApplyOnnxModel</c>) over the very same rewritten
+/// graph. After <c>mlContext.Model.Load</c> the model computes the same logits, soft labels and intermediate columns
+/// (as vectors shaped [1, K]), one row per ONNX Runtime call; the predicted-class key column is not stored.</para>
+/// <para>Dispose the transformer to release the ONNX Runtime session.</para>
+/// </remarks>
+public sealed class TeacherScoringTransformer : ITransformer, IDisposable
+{
+    private readonly TransformsCatalog _catalog;
+    private readonly DataViewSchema _fitSchema;
+    private long _skippedRows;
+
+    internal TeacherScoringTransformer(TransformsCatalog catalog, TeacherScoringOptions options, TeacherGraph graph, TeacherSession session, DataViewSchema fitSchema)
+    {
+        _catalog = catalog;
+        Options = options;
+        Graph = graph;
+        Session = session;
+        _fitSchema = fitSchema;
+    }
+
+    /// <summary>Gets where the teacher runs: <c>cpu</c> or <c>cuda:N</c>.</summary>
+    public string Device => Session.Device;
+
+    /// <summary>Gets the teacher's class count K (2 for a binary teacher, 1 for a regression teacher).</summary>
+    public int ClassCount => Graph.Classes;
+
+    /// <summary>Gets what the teacher predicts, as decided when the estimator was fitted.</summary>
+    public TeacherTask Task => Graph.Task;
+
+    /// <summary>Gets whether the teacher's output was read as probabilities (and its logarithm used as logits).</summary>
+    public bool OutputWasProbabilities => Graph.OutputWasProbabilities;
+
+    /// <summary>Gets the number of rows skipped so far for NaN or infinite features (with <see cref="TeacherScoringOptions.SkipInvalidRows"/>).</summary>
+    public long SkippedRows => Interlocked.Read(ref _skippedRows);
+
+    /// <summary>Gets <see langword="false"/>: the teacher scores batches of rows, not one row at a time.</summary>
+    public bool IsRowToRowMapper => false;
+
+    internal TeacherScoringOptions Options { get; }
+
+    internal TeacherGraph Graph { get; }
+
+    internal TeacherSession Session { get; }
+
+    /// <summary>Gets a copy of the rewritten teacher graph that computes the added columns (its outputs are named after them).</summary>
+    /// <returns>The ONNX model bytes.</returns>
+    public byte[] GetScoringGraph() => (byte[])Graph.Bytes.Clone();
+
+    /// <inheritdoc/>
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        foreach (var input in Graph.Inputs)
+        {
+            TeacherInputBuffer.CheckColumn(input, inputSchema);
+        }
+
+        var builder = new DataViewSchema.Builder();
+        builder.AddColumns(inputSchema);
+        if (Graph.Task == TeacherTask.Regression)
+        {
+            builder.AddColumn(Options.ScoreColumnName, NumberDataViewType.Single);
+        }
+        else
+        {
+            builder.AddColumn(Options.LogitsColumnName, new VectorDataViewType(NumberDataViewType.Single, Graph.Classes));
+            builder.AddColumn(Options.SoftLabelsColumnName, new VectorDataViewType(NumberDataViewType.Single, Graph.Classes));
+            builder.AddColumn(Options.PredictedLabelColumnName, new KeyDataViewType(typeof(uint), Graph.Classes));
+        }
+
+        foreach (var output in Graph.Outputs)
+        {
+            if (Options.Hints.Any(h => h.ColumnName == output.Name))
+            {
+                builder.AddColumn(output.Name, new VectorDataViewType(NumberDataViewType.Single, output.Size));
+            }
+        }
+
+        return builder.ToSchema();
+    }
+
+    /// <inheritdoc/>
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) =>
+        throw new NotSupportedException("The teacher scorer works on batches of rows and is not a row-to-row mapper. Save and load the model (it becomes ML.NET's ApplyOnnxModel), or score an IDataView with Transform.");
+
+    /// <inheritdoc/>
+    public IDataView Transform(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return new TeacherScoredDataView(this, input);
+    }
+
+    /// <summary>
+    /// Builds ML.NET's own ONNX transformer over the same rewritten graph: the saveable equivalent of this transformer.
+    /// </summary>
+    /// <returns>A fitted <c>ApplyOnnxModel</c> transformer that <c>mlContext.Model.Save</c> can store.</returns>
+    public ITransformer ToApplyOnnxModel()
+    {
+        string[] outputs = Graph.Outputs.Select(o => o.Name).ToArray();
+        string[] inputs = Graph.Inputs.Select(i => i.Name).ToArray();
+        var estimator = _catalog.ApplyOnnxModel(outputs, inputs, new MemoryStream(Graph.Bytes, writable: false));
+        return estimator.Fit(new EmptyDataView(_fitSchema));
+    }
+
+    /// <summary>Saves the transformer as ML.NET's <c>ApplyOnnxModel</c> over the same graph (see remarks).</summary>
+    /// <param name="ctx">ML.NET's save context.</param>
+    void ICanSaveModel.Save(ModelSaveContext ctx) => ToApplyOnnxModel().Save(ctx);
+
+    /// <summary>Releases the ONNX Runtime session.</summary>
+    public void Dispose() => Session.Dispose();
+
+    internal void CountSkippedRow() => Interlocked.Increment(ref _skippedRows);
+
+    internal DataViewSchema.Column? LabelColumn(DataViewSchema schema)
+    {
+        if (Graph.Task == TeacherTask.Regression || Options.LabelColumnName is not { } name)
+        {
+            return null;
+        }
+
+        var column = schema.GetColumnOrNull(name);
+        return column is { } c && LabelReader.CanRead(c.Type) ? c : null;
+    }
+}
