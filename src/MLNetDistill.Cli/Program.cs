@@ -1,4 +1,5 @@
 using System.CommandLine;
+using MLNetDistill.Cli.Commands;
 
 namespace MLNetDistill.Cli;
 
@@ -6,7 +7,10 @@ internal static class Program
 {
     private static int Main(string[] args)
     {
-        var root = new RootCommand("mlnet-distill: knowledge distillation for ML.NET.");
+        var root = new RootCommand("mlnet-distill: knowledge distillation for ML.NET. Score ONNX teachers in batches, train small students on their soft labels, compare them.");
+        root.Subcommands.Add(InspectCommand.Create());
+        root.Subcommands.Add(ScoreCommand.Create());
+        root.Subcommands.Add(DemoCommand.Create());
         return root.Parse(args).Invoke();
     }
 }

@@ -1,0 +1,48 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace MLNetDistill.Cli;
+
+/// <summary>Runs a command body: one line `error: ...` and a non-zero exit code for any failure, 130 for Ctrl+C.</summary>
+internal static class CommandRunner
+{
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    public static async Task<int> RunAsync(Func<CancellationToken, Task<int>> body, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await body(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine("error: cancelled; no output file was left behind.");
+            return 130;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException or InvalidOperationException or NotSupportedException or UnauthorizedAccessException or FormatException)
+        {
+            Console.Error.WriteLine("error: " + OneLine(e));
+            return 2;
+        }
+    }
+
+    public static int Run(Func<int> body) => RunAsync(_ => Task.FromResult(body()), CancellationToken.None).GetAwaiter().GetResult();
+
+    private static string OneLine(Exception e)
+    {
+        // ML.NET and ONNX Runtime wrap the error that names the problem; the innermost of ours is the useful one.
+        while (e is System.Reflection.TargetInvocationException or AggregateException && e.InnerException is not null)
+        {
+            e = e.InnerException;
+        }
+
+        string message = e is ArgumentException a && a.ParamName is not null ? a.Message.Replace($" (Parameter '{a.ParamName}')", "", StringComparison.Ordinal) : e.Message;
+        return message.ReplaceLineEndings(" ").Trim();
+    }
+}

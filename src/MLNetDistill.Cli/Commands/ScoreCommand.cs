@@ -1,0 +1,125 @@
+using System.CommandLine;
+using System.Text.Json;
+using Microsoft.ML;
+using MLNetDistill.Data;
+using MLNetDistill.Teachers;
+
+namespace MLNetDistill.Cli.Commands;
+
+/// <summary><c>mlnet-distill score</c>: run a teacher over a data file into a reusable cache of logits and soft labels.</summary>
+internal static class ScoreCommand
+{
+    public static Command Create()
+    {
+        var teacher = new Option<string>("--teacher") { Description = "The teacher's .onnx file.", Required = true };
+        var data = new Option<string>("--data") { Description = "CSV/TSV with a header, Parquet, or IDX images (*-images-idx3-ubyte[.gz]).", Required = true };
+        var label = new Option<string?>("--label") { Description = "The label column of a CSV or Parquet file." };
+        var temperature = new Option<float>("--temperature") { Description = "Soft-label temperature T (softmax(logits / T)).", DefaultValueFactory = _ => 1f };
+        var batchSize = new Option<int>("--batch-size") { Description = "Rows per ONNX Runtime call.", DefaultValueFactory = _ => 256 };
+        var device = new Option<string>("--device") { Description = "cpu, cuda[:N] (error if the GPU cannot be used) or auto (GPU 0 if possible, else CPU with a warning).", DefaultValueFactory = _ => "cpu" };
+        var shard = new Option<string?>("--shard") { Description = "Score only rows whose index mod n == i: i/n, or auto (Kubernetes Indexed Job or Slurm array)." };
+        var shards = new Option<int?>("--shards") { Description = "With --shard auto under Kubernetes: the number of shards (the Job's completions)." };
+        var skipInvalid = new Option<bool>("--skip-invalid") { Description = "Skip rows with NaN or infinite features (counted) instead of failing." };
+        var output = new Option<string>("--out") { Description = "The cache to write: OUT.csv (plus OUT.csv.json) or OUT.parquet.", Required = true };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object on stdout instead of text." };
+        var command = new Command("score", "Score a data file with an ONNX teacher into a reusable cache of logits and soft labels.")
+        {
+            teacher, data, label, temperature, batchSize, device, shard, shards, skipInvalid, output, json,
+        };
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(token =>
+        {
+            var (gpu, fallback) = ParseDevice(parse.GetValue(device)!);
+            var options = new TeacherScoringOptions
+            {
+                ModelFile = parse.GetValue(teacher)!,
+                Temperature = parse.GetValue(temperature),
+                BatchSize = parse.GetValue(batchSize),
+                GpuDeviceId = gpu,
+                FallbackToCpu = fallback,
+                SkipInvalidRows = parse.GetValue(skipInvalid),
+            };
+            ShardSpec? shardSpec = parse.GetValue(shard) switch
+            {
+                null => null,
+                "auto" => ShardSpec.Parse("auto", parse.GetValue(shards), Environment.GetEnvironmentVariable),
+                string text => ShardSpec.Parse(text),
+            };
+            var summary = Run(options, parse.GetValue(data)!, parse.GetValue(label), shardSpec, parse.GetValue(output)!, parse.GetValue(json), token);
+            return Task.FromResult(summary is null ? 2 : 0);
+        }, ct));
+        return command;
+    }
+
+    internal static (int? GpuDeviceId, bool FallbackToCpu) ParseDevice(string device)
+    {
+        if (device == "cpu")
+        {
+            return (null, false);
+        }
+
+        if (device == "auto")
+        {
+            return (0, true);
+        }
+
+        if (device == "cuda")
+        {
+            return (0, false);
+        }
+
+        if (device.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(device.AsSpan(5), out int id) && id >= 0)
+        {
+            return (id, false);
+        }
+
+        throw new ArgumentException($"--device '{device}' is not a device: use cpu, cuda, cuda:N (N >= 0) or auto.");
+    }
+
+    internal static TeacherScoringSummary? Run(TeacherScoringOptions options, string dataPath, string? label, ShardSpec? shard, string outputPath, bool json, CancellationToken token)
+    {
+        var ml = new MLContext(seed: 0);
+        ml.Log += (_, e) =>
+        {
+            if (e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Warning && e.Source.StartsWith("MLNetDistill", StringComparison.Ordinal))
+            {
+                Console.Error.WriteLine("warning: " + e.RawMessage);
+            }
+        };
+        TeacherScoringSummary summary = json || Console.IsOutputRedirected
+            ? TeacherCacheWriter.Score(ml, options, dataPath, label, shard, outputPath, null, token)
+            : ProgressDisplay.Run("scoring", DataSourceReader.Load(dataPath, label).GetRowCount() is long n ? (shard is null ? n : (n + shard.Count - 1 - shard.Index) / shard.Count) : null, progress => TeacherCacheWriter.Score(ml, options, dataPath, label, shard, outputPath, progress, token));
+        if (json)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(new
+            {
+                rows = summary.Rows,
+                seconds = Math.Round(summary.Seconds, 3),
+                rowsPerSecond = Math.Round(summary.RowsPerSecond, 1),
+                device = summary.Device,
+                classes = summary.Classes,
+                temperature = summary.Temperature,
+                teacherAccuracy = summary.TeacherAccuracy,
+                skippedRows = summary.SkippedRows,
+                shard = shard?.ToString(),
+                output = summary.Output,
+            }, CommandRunner.Json));
+        }
+        else
+        {
+            Console.WriteLine($"scored {summary.Rows:N0} rows in {summary.Seconds:F2} s ({summary.RowsPerSecond:N0} rows/s) on {summary.Device}; {summary.Classes} classes, T = {summary.Temperature}");
+            if (summary.TeacherAccuracy is double acc)
+            {
+                Console.WriteLine($"teacher accuracy: {acc:P2}");
+            }
+
+            if (summary.SkippedRows > 0)
+            {
+                Console.WriteLine($"skipped {summary.SkippedRows:N0} rows with NaN or infinite features");
+            }
+
+            Console.WriteLine($"cache: {summary.Output}");
+        }
+
+        return summary;
+    }
+}

@@ -1,0 +1,33 @@
+using Spectre.Console;
+
+namespace MLNetDistill.Cli;
+
+/// <summary>A progress bar on an interactive terminal around work that reports rows done.</summary>
+internal static class ProgressDisplay
+{
+    public static T Run<T>(string description, long? total, Func<IProgress<long>, T> work)
+    {
+        if (!AnsiConsole.Profile.Capabilities.Interactive)
+        {
+            return work(new Progress<long>(_ => { }));
+        }
+
+        T result = default!;
+        AnsiConsole.Progress()
+            .AutoClear(true)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .Start(ctx =>
+            {
+                var task = ctx.AddTask(description, maxValue: total is > 0 ? total.Value : 1);
+                task.IsIndeterminate = total is not > 0;
+                result = work(new SyncProgress(rows => task.Value = total is > 0 ? rows : 0));
+                task.StopTask();
+            });
+        return result;
+    }
+
+    private sealed class SyncProgress(Action<long> report) : IProgress<long>
+    {
+        public void Report(long value) => report(value);
+    }
+}
