@@ -141,7 +141,11 @@ public static class TeacherCache
 
         // A stale sidecar must not describe the new rows: remove it first, write the rows, then the new sidecar.
         string sidecar = path + CacheColumns.SidecarSuffix;
-        File.Delete(sidecar);
+        if (File.Exists(sidecar))
+        {
+            File.Delete(sidecar);
+        }
+
         long count = 0;
         AtomicFile.Write(path, stream => count = WriteCsv(rows, stream, progress, cancellationToken));
         CacheMetadata result = Final(count);
