@@ -195,7 +195,8 @@ public sealed class TeacherCacheTests : IDisposable
         for (int i = 0; i < shards; i++)
         {
             var shard = new ShardSpec(i, shards);
-            CacheMetadata m = TeacherCache.Write(shard.Apply(scored.View), Path.Combine(folder, $"part-{i}{extension}"), Meta(shard: shard));
+            // Names run against the shard order: the metadata, not the name, must place the rows.
+            CacheMetadata m = TeacherCache.Write(shard.Apply(scored.View), Path.Combine(folder, $"part-{shards - 1 - i}{extension}"), Meta(shard: shard));
             Assert.Equal(shard.RowsOf(rows), m.Rows);
         }
 
