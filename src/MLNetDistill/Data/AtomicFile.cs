@@ -1,0 +1,97 @@
+using System.Security.Cryptography;
+
+namespace MLNetDistill.Data;
+
+/// <summary>
+/// Writes a file under a temporary name in the same folder (<c>.NAME.&lt;random&gt;.tmp</c>) and renames it into place only
+/// when the write has finished, so a reader never sees half a file. The temporary file is deleted when the write throws
+/// or is cancelled. For caches, reports and models alike.
+/// </summary>
+internal static class AtomicFile
+{
+    /// <summary>Writes <paramref name="path"/> through <paramref name="write"/>; the folder is created if needed.</summary>
+    /// <param name="path">The final file; replaced if it exists.</param>
+    /// <param name="write">Writes the whole content to the stream it is given (a new, empty, seekable file).</param>
+    public static void Write(string path, Action<Stream> write)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        string target = Prepare(path, out string temp);
+        try
+        {
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16))
+            {
+                write(stream);
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temp, target, overwrite: true);
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+    }
+
+    /// <summary>Writes <paramref name="path"/> through <paramref name="write"/>, asynchronously; the folder is created if needed.</summary>
+    /// <param name="path">The final file; replaced if it exists.</param>
+    /// <param name="write">Writes the whole content to the stream it is given (a new, empty, seekable file).</param>
+    /// <param name="cancellationToken">Cancels the write; the temporary file is then deleted and nothing is renamed.</param>
+    public static async Task WriteAsync(string path, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        string target = Prepare(path, out string temp);
+        try
+        {
+            var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, useAsync: true);
+            await using (stream.ConfigureAwait(false))
+            {
+                await write(stream, cancellationToken).ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
+                await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temp, target, overwrite: true);
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+    }
+
+    /// <summary>The temporary name used for <paramref name="path"/>: a hidden file beside it.</summary>
+    internal static string TempPathFor(string path) =>
+        Path.Combine(Path.GetDirectoryName(path) ?? string.Empty, $".{Path.GetFileName(path)}.{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}.tmp");
+
+    private static string Prepare(string path, out string temp)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        string target = Path.GetFullPath(path);
+        if (Directory.Exists(target))
+        {
+            throw new ArgumentException($"Cannot write '{path}': it is a folder. Pass a file path.", nameof(path));
+        }
+
+        string folder = Path.GetDirectoryName(target)!;
+        Directory.CreateDirectory(folder);
+        temp = TempPathFor(target);
+        return target;
+    }
+
+    private static void TryDelete(string temp)
+    {
+        try
+        {
+            File.Delete(temp);
+        }
+        catch (IOException)
+        {
+            // Best effort: the original error matters more than a leftover temporary file.
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}

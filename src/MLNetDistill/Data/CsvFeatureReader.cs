@@ -1,0 +1,116 @@
+using Microsoft.ML;
+
+namespace MLNetDistill.Data;
+
+/// <summary>
+/// Reads a CSV or TSV file with a header row as an <see cref="IDataView"/> with an optional <c>Label</c> column and a
+/// <c>Features</c> vector made of the other numeric columns.
+/// </summary>
+/// <remarks>
+/// The view is lazy: <see cref="Load"/> reads the header and the first data row only (to check the file and to tell
+/// numeric columns from text ones); each cursor reads the file again, row by row. A bad row is reported, with its
+/// line and column, when a cursor reaches it.
+/// </remarks>
+public static class CsvFeatureReader
+{
+    /// <summary>Opens a delimited text file as a streaming data view.</summary>
+    /// <param name="path">
+    /// The file. Tab-separated when it ends in <c>.tsv</c> or its header holds a tab, comma-separated otherwise. Numbers use
+    /// the invariant culture (a dot for decimals); an empty cell is a missing value (NaN); cells may be double-quoted.
+    /// </param>
+    /// <param name="labelColumn">
+    /// The label column's name (exact match first, then ignoring case), read as Single; null for data without a label.
+    /// </param>
+    /// <returns>
+    /// A view with <c>Label</c> (Single, when <paramref name="labelColumn"/> is given) and <c>Features</c> (vector of Single, the
+    /// other columns in file order, with their names as slot names). A column whose first data cell is not a number is text
+    /// and is left out. <see cref="IDataView.GetRowCount"/> returns null.
+    /// </returns>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="ArgumentException">The label column is not in the file.</exception>
+    /// <exception cref="InvalidDataException">
+    /// The file is empty, has no data rows or no numeric columns, or its header repeats a name. Later, from the cursor:
+    /// a row has the wrong number of cells or a non-numeric cell in a numeric column.
+    /// </exception>
+    public static IDataView Load(string path, string? labelColumn)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"CSV file '{path}' was not found: check the path (relative paths start from '{Environment.CurrentDirectory}').", path);
+        }
+
+        using var lines = new CsvLineReader(path);
+        if (!lines.TryReadLine(out ReadOnlySpan<char> headerLine) || headerLine.IsWhiteSpace())
+        {
+            throw new InvalidDataException($"'{path}' is empty: expected a header row naming the columns, then one row per example.");
+        }
+
+        char delimiter = CsvCells.DetectDelimiter(path, headerLine);
+        string[] names = SplitHeader(headerLine, delimiter, path);
+        int labelIndex = FeatureColumns.FindLabel(names, labelColumn, path);
+
+        ReadOnlySpan<char> first;
+        do
+        {
+            if (!lines.TryReadLine(out first))
+            {
+                throw new InvalidDataException($"'{path}' has a header but no data rows: there is nothing to read.");
+            }
+        }
+        while (first.IsEmpty);
+
+        var cells = new Range[names.Length + 1];
+        int count = CsvCells.Split(first, delimiter, cells);
+        if (count != names.Length)
+        {
+            throw CsvDataView.Ragged(path, lines.LineNumber, count, names.Length);
+        }
+
+        var featureIndices = new List<int>(names.Length);
+        var featureNames = new List<string>(names.Length);
+        for (int i = 0; i < names.Length; i++)
+        {
+            if (i != labelIndex && CsvCells.TryParse(first[cells[i]], out _))
+            {
+                featureIndices.Add(i);
+                featureNames.Add(names[i]);
+            }
+        }
+
+        if (featureIndices.Count == 0)
+        {
+            throw new InvalidDataException(
+                $"'{path}' has no numeric feature columns: line {lines.LineNumber} holds no number outside the label column. Columns: {string.Join(", ", names)}.");
+        }
+
+        return new CsvDataView(path, delimiter, names, labelIndex, [.. featureIndices], [.. featureNames]);
+    }
+
+    private static string[] SplitHeader(ReadOnlySpan<char> header, char delimiter, string path)
+    {
+        int count = CsvCells.Split(header, delimiter, []);
+        var cells = new Range[count];
+        CsvCells.Split(header, delimiter, cells);
+        string[] names = new string[count];
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < count; i++)
+        {
+            string name = CsvCells.Text(header[cells[i]]).Trim();
+            if (name.Length == 0)
+            {
+                name = $"column_{i}";
+            }
+
+            if (!seen.TryAdd(name, i))
+            {
+                throw new InvalidDataException(
+                    $"'{path}' header names column '{name}' twice (columns {seen[name] + 1} and {i + 1}): rename one so every column has its own name.");
+            }
+
+            names[i] = name;
+        }
+
+        return names;
+    }
+}

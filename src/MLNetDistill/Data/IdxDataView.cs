@@ -1,0 +1,135 @@
+using System.Numerics.Tensors;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace MLNetDistill.Data;
+
+/// <summary>A lazy view over an IDX image file and its optional label file; see <see cref="IdxReader"/>.</summary>
+internal sealed class IdxDataView : IDataView
+{
+    private readonly IdxFile _images;
+    private readonly IdxFile? _labels;
+    private readonly int _labelIndex;
+    private readonly int _featuresIndex;
+
+    public IdxDataView(IdxFile images, IdxFile? labels)
+    {
+        _images = images;
+        _labels = labels;
+        var builder = new DataViewSchema.Builder();
+        _labelIndex = -1;
+        if (labels is not null)
+        {
+            builder.AddColumn(DataColumnNames.Label, NumberDataViewType.Single);
+            _labelIndex = 0;
+        }
+
+        builder.AddColumn(DataColumnNames.Features, new VectorDataViewType(NumberDataViewType.Single, images.ItemSize));
+        _featuresIndex = labels is null ? 0 : 1;
+        Schema = builder.ToSchema();
+    }
+
+    public bool CanShuffle => false;
+
+    public DataViewSchema Schema { get; }
+
+    public long? GetRowCount() => _images.Count;
+
+    public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null) =>
+        new Cursor(this, RowCursorBase.ActiveFlags(Schema, columnsNeeded));
+
+    public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
+        [GetRowCursor(columnsNeeded, rand)];
+
+    private sealed class Cursor : RowCursorBase
+    {
+        private readonly IdxDataView _parent;
+        private readonly Stream? _imageStream;
+        private readonly Stream? _labelStream;
+        private readonly byte[]? _pixels;
+        private readonly ValueGetter<float> _labelGetter;
+        private readonly ValueGetter<VBuffer<float>> _featuresGetter;
+        private long _row = -1;
+        private float _label;
+
+        public Cursor(IdxDataView parent, bool[] active)
+            : base(parent.Schema, active)
+        {
+            _parent = parent;
+            try
+            {
+                if (active[parent._featuresIndex])
+                {
+                    _imageStream = parent._images.OpenData();
+                    _pixels = new byte[parent._images.ItemSize];
+                }
+
+                if (parent._labels is not null && active[parent._labelIndex])
+                {
+                    _labelStream = parent._labels.OpenData();
+                }
+            }
+            catch
+            {
+                _imageStream?.Dispose();
+                throw;
+            }
+
+            _labelGetter = GetLabel;
+            _featuresGetter = GetFeatures;
+        }
+
+        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column) =>
+            column.Index == _parent._featuresIndex
+                ? Getter<TValue, VBuffer<float>>(column, _featuresGetter)
+                : Getter<TValue, float>(column, _labelGetter);
+
+        protected override bool MoveNextCore()
+        {
+            if (_row + 1 >= _parent._images.Count)
+            {
+                return false;
+            }
+
+            _row++;
+            if (_imageStream is not null)
+            {
+                IdxReader.ReadItems(_imageStream, _parent._images, _pixels, _row);
+            }
+
+            if (_labelStream is not null)
+            {
+                int value = _labelStream.ReadByte();
+                if (value < 0)
+                {
+                    throw _parent._labels!.Truncated(_row);
+                }
+
+                _label = value;
+            }
+
+            return true;
+        }
+
+        protected override void DisposeCore()
+        {
+            _imageStream?.Dispose();
+            _labelStream?.Dispose();
+        }
+
+        private void GetLabel(ref float value)
+        {
+            CheckOnRow();
+            value = _label;
+        }
+
+        private void GetFeatures(ref VBuffer<float> value)
+        {
+            CheckOnRow();
+            VBufferEditor<float> editor = VBufferEditor.Create(ref value, _pixels!.Length);
+            TensorPrimitives.ConvertTruncating<byte, float>(_pixels, editor.Values);
+            TensorPrimitives.Divide(editor.Values, 255f, editor.Values);
+            value = editor.Commit();
+        }
+    }
+}

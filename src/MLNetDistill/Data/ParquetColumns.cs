@@ -1,0 +1,116 @@
+using System.Buffers;
+using System.Numerics;
+using Parquet;
+using Parquet.Schema;
+
+namespace MLNetDistill.Data;
+
+/// <summary>Reads numeric Parquet columns, one row group at a time, as Single; shared by the feature and cache readers.</summary>
+/// <remarks>
+/// Parquet.Net is asynchronous; an <see cref="Microsoft.ML.IDataView"/> cursor is not. These helpers block on the file
+/// reads, which run on the thread pool and need no synchronization context.
+/// </remarks>
+internal static class ParquetColumns
+{
+    /// <summary>Whether a column can be read as a number: a top-level, non-repeated field of a numeric type.</summary>
+    public static bool IsNumeric(DataField field) =>
+        !field.IsArray && field.MaxRepetitionLevel == 0 && Type.GetTypeCode(field.ClrType) is
+            TypeCode.Single or TypeCode.Double or TypeCode.SByte or TypeCode.Byte or TypeCode.Int16 or TypeCode.UInt16 or
+            TypeCode.Int32 or TypeCode.UInt32 or TypeCode.Int64 or TypeCode.UInt64 or TypeCode.Decimal;
+
+    /// <summary>Opens a Parquet file, turning a non-Parquet file into a clear error.</summary>
+    public static ParquetReader Open(string path)
+    {
+        try
+        {
+            return ParquetReader.CreateAsync(path).GetAwaiter().GetResult();
+        }
+        catch (Exception ex) when (ex is ParquetException or IOException and not FileNotFoundException)
+        {
+            throw new InvalidDataException($"'{path}' is not a readable Parquet file: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>Disposes a reader from synchronous code.</summary>
+    public static void Close(ParquetReader? reader) => reader?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    /// <summary>Reads the values of <paramref name="field"/> in a row group into <paramref name="destination"/> (one per row); nulls become NaN.</summary>
+    public static void ReadAsSingle(ParquetRowGroupReader rowGroup, DataField field, Span<float> destination)
+    {
+        switch (Type.GetTypeCode(field.ClrType))
+        {
+            case TypeCode.Single: Read<float>(rowGroup, field, destination); break;
+            case TypeCode.Double: Read<double>(rowGroup, field, destination); break;
+            case TypeCode.SByte: Read<sbyte>(rowGroup, field, destination); break;
+            case TypeCode.Byte: Read<byte>(rowGroup, field, destination); break;
+            case TypeCode.Int16: Read<short>(rowGroup, field, destination); break;
+            case TypeCode.UInt16: Read<ushort>(rowGroup, field, destination); break;
+            case TypeCode.Int32: Read<int>(rowGroup, field, destination); break;
+            case TypeCode.UInt32: Read<uint>(rowGroup, field, destination); break;
+            case TypeCode.Int64: Read<long>(rowGroup, field, destination); break;
+            case TypeCode.UInt64: Read<ulong>(rowGroup, field, destination); break;
+            case TypeCode.Decimal: Read<decimal>(rowGroup, field, destination); break;
+            default:
+                throw new InvalidDataException($"Parquet column '{field.Name}' holds {field.ClrType.Name} values, not numbers.");
+        }
+    }
+
+    /// <summary>Reads an Int32 column exactly (for class indices).</summary>
+    public static void ReadInt32(ParquetRowGroupReader rowGroup, DataField field, Span<int> destination)
+    {
+        if (field.ClrType != typeof(int) || field.IsNullable)
+        {
+            throw new InvalidDataException($"Parquet column '{field.Name}' holds {(field.IsNullable ? "nullable " : string.Empty)}{field.ClrType.Name} values; expected non-null Int32.");
+        }
+
+        int[] buffer = ArrayPool<int>.Shared.Rent(destination.Length);
+        try
+        {
+            rowGroup.ReadAsync<int>(field, buffer.AsMemory(0, destination.Length)).AsTask().GetAwaiter().GetResult();
+            buffer.AsSpan(0, destination.Length).CopyTo(destination);
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(buffer);
+        }
+    }
+
+    private static void Read<T>(ParquetRowGroupReader rowGroup, DataField field, Span<float> destination)
+        where T : struct, INumberBase<T>
+    {
+        int count = destination.Length;
+        if (field.IsNullable)
+        {
+            T?[] nullable = ArrayPool<T?>.Shared.Rent(count);
+            try
+            {
+                rowGroup.ReadAsync<T>(field, nullable.AsMemory(0, count)).AsTask().GetAwaiter().GetResult();
+                for (int i = 0; i < count; i++)
+                {
+                    T? value = nullable[i];
+                    destination[i] = value.HasValue ? float.CreateSaturating(value.GetValueOrDefault()) : float.NaN;
+                }
+            }
+            finally
+            {
+                ArrayPool<T?>.Shared.Return(nullable);
+            }
+
+            return;
+        }
+
+        T[] values = ArrayPool<T>.Shared.Rent(count);
+        try
+        {
+            rowGroup.ReadAsync<T>(field, values.AsMemory(0, count)).AsTask().GetAwaiter().GetResult();
+            for (int i = 0; i < count; i++)
+            {
+                destination[i] = float.CreateSaturating(values[i]);
+            }
+        }
+        finally
+        {
+            ArrayPool<T>.Shared.Return(values);
+        }
+    }
+}

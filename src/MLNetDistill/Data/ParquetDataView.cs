@@ -1,0 +1,147 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Parquet;
+using Parquet.Schema;
+
+namespace MLNetDistill.Data;
+
+/// <summary>A lazy view over a Parquet file's numeric columns; see <see cref="ParquetFeatureReader"/>.</summary>
+internal sealed class ParquetDataView : IDataView
+{
+    private readonly string _path;
+    private readonly DataField? _label;
+    private readonly DataField[] _features;
+    private readonly long _rows;
+
+    public ParquetDataView(string path, DataField? label, DataField[] features, long rows)
+    {
+        _path = path;
+        _label = label;
+        _features = features;
+        _rows = rows;
+        string[] names = new string[features.Length];
+        for (int i = 0; i < features.Length; i++)
+        {
+            names[i] = features[i].Name;
+        }
+
+        Schema = FeatureColumns.Schema(label is not null, names);
+    }
+
+    public bool CanShuffle => false;
+
+    public DataViewSchema Schema { get; }
+
+    public long? GetRowCount() => _rows;
+
+    public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null) =>
+        new Cursor(this, RowCursorBase.ActiveFlags(Schema, columnsNeeded));
+
+    public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
+        [GetRowCursor(columnsNeeded, rand)];
+
+    private sealed class Cursor : RowCursorBase
+    {
+        private readonly ParquetDataView _parent;
+        private readonly ParquetReader _reader;
+        private readonly bool _labelActive;
+        private readonly bool _featuresActive;
+        private readonly int _featuresColumn;
+        private readonly float[][] _columns;
+        private readonly ValueGetter<float> _labelGetter;
+        private readonly ValueGetter<VBuffer<float>> _featuresGetter;
+        private float[] _labels = [];
+        private int _group = -1;
+        private int _groupRows;
+        private int _index;
+
+        public Cursor(ParquetDataView parent, bool[] active)
+            : base(parent.Schema, active)
+        {
+            _parent = parent;
+            _featuresColumn = parent._label is null ? 0 : 1;
+            _labelActive = parent._label is not null && active[0];
+            _featuresActive = active[_featuresColumn];
+            _columns = new float[parent._features.Length][];
+            for (int i = 0; i < _columns.Length; i++)
+            {
+                _columns[i] = [];
+            }
+
+            _labelGetter = GetLabel;
+            _featuresGetter = GetFeatures;
+            _reader = ParquetColumns.Open(parent._path);
+        }
+
+        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column) =>
+            column.Index == _featuresColumn
+                ? Getter<TValue, VBuffer<float>>(column, _featuresGetter)
+                : Getter<TValue, float>(column, _labelGetter);
+
+        protected override bool MoveNextCore()
+        {
+            _index++;
+            while (_group < 0 || _index >= _groupRows)
+            {
+                if (_group + 1 >= _reader.RowGroupCount)
+                {
+                    return false;
+                }
+
+                LoadGroup(++_group);
+            }
+
+            return true;
+        }
+
+        protected override void DisposeCore() => ParquetColumns.Close(_reader);
+
+        private void LoadGroup(int group)
+        {
+            ParquetRowGroupReader rowGroup = _reader.OpenRowGroupReader(group);
+            int rows = checked((int)rowGroup.RowCount);
+            _groupRows = rows;
+            _index = 0;
+            if (_labelActive)
+            {
+                EnsureLength(ref _labels, rows);
+                ParquetColumns.ReadAsSingle(rowGroup, _parent._label!, _labels.AsSpan(0, rows));
+            }
+
+            if (_featuresActive)
+            {
+                for (int i = 0; i < _columns.Length; i++)
+                {
+                    EnsureLength(ref _columns[i], rows);
+                    ParquetColumns.ReadAsSingle(rowGroup, _parent._features[i], _columns[i].AsSpan(0, rows));
+                }
+            }
+        }
+
+        private static void EnsureLength(ref float[] buffer, int length)
+        {
+            if (buffer.Length < length)
+            {
+                buffer = new float[length];
+            }
+        }
+
+        private void GetLabel(ref float value)
+        {
+            CheckOnRow();
+            value = _labels[_index];
+        }
+
+        private void GetFeatures(ref VBuffer<float> value)
+        {
+            CheckOnRow();
+            VBufferEditor<float> editor = VBufferEditor.Create(ref value, _columns.Length);
+            for (int i = 0; i < _columns.Length; i++)
+            {
+                editor.Values[i] = _columns[i][_index];
+            }
+
+            value = editor.Commit();
+        }
+    }
+}

@@ -1,0 +1,68 @@
+using Microsoft.ML;
+using Parquet;
+using Parquet.Schema;
+
+namespace MLNetDistill.Data;
+
+/// <summary>
+/// Reads a Parquet file as an <see cref="IDataView"/> with an optional <c>Label</c> column and a <c>Features</c> vector made
+/// of the other numeric columns.
+/// </summary>
+/// <remarks>
+/// The view is lazy: <see cref="Load"/> reads the file footer only; each cursor opens the file again and decodes one row
+/// group at a time, so memory is bounded by the largest row group, not by the file.
+/// </remarks>
+public static class ParquetFeatureReader
+{
+    /// <summary>Opens a Parquet file as a streaming data view.</summary>
+    /// <param name="path">The file. Numeric columns of any width (integers, floats, decimals) are read as Single; nulls are missing values (NaN).</param>
+    /// <param name="labelColumn">The label column's name (exact match first, then ignoring case); null for data without a label.</param>
+    /// <returns>
+    /// A view with <c>Label</c> (Single, when <paramref name="labelColumn"/> is given) and <c>Features</c> (vector of Single: every
+    /// other top-level numeric column, in file order, with their names as slot names). Text, date, boolean and nested columns
+    /// are left out. <see cref="IDataView.GetRowCount"/> is the file's row count.
+    /// </returns>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="ArgumentException">The label column is not in the file.</exception>
+    /// <exception cref="InvalidDataException">The file is not Parquet, its label column is not numeric, or it has no numeric feature column.</exception>
+    public static IDataView Load(string path, string? labelColumn)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"Parquet file '{path}' was not found: check the path (relative paths start from '{Environment.CurrentDirectory}').", path);
+        }
+
+        ParquetReader reader = ParquetColumns.Open(path);
+        try
+        {
+            DataField[] fields = [.. reader.Schema.Fields.OfType<DataField>()];
+            string[] names = [.. fields.Select(f => f.Name)];
+            int labelIndex = FeatureColumns.FindLabel(names, labelColumn, path);
+            if (labelIndex >= 0 && !ParquetColumns.IsNumeric(fields[labelIndex]))
+            {
+                throw new InvalidDataException(
+                    $"Label column '{names[labelIndex]}' in '{path}' holds {fields[labelIndex].ClrType.Name} values: the label must be numeric (a class index 0..K-1 or a regression target).");
+            }
+
+            DataField[] features = [.. fields.Where((f, i) => i != labelIndex && ParquetColumns.IsNumeric(f))];
+            if (features.Length == 0)
+            {
+                throw new InvalidDataException(
+                    $"'{path}' has no numeric feature columns outside the label. Its top-level columns are: {string.Join(", ", fields.Select(f => $"{f.Name} ({f.ClrType.Name})"))}.");
+            }
+
+            long rows = 0;
+            for (int g = 0; g < reader.RowGroupCount; g++)
+            {
+                rows += reader.RowGroups[g].RowCount;
+            }
+
+            return new ParquetDataView(path, labelIndex >= 0 ? fields[labelIndex] : null, features, rows);
+        }
+        finally
+        {
+            ParquetColumns.Close(reader);
+        }
+    }
+}

@@ -1,0 +1,70 @@
+using MLNetDistill.Data;
+
+namespace MLNetDistill.Tests.Data;
+
+public sealed class AtomicFileTests : IDisposable
+{
+    private readonly TempFolder _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    [Fact]
+    public void Write_WriterThrows_LeavesNoFileAndNoTemp()
+    {
+        string path = _temp.File("out.bin");
+
+        Assert.Throws<InvalidOperationException>(() => AtomicFile.Write(path, stream =>
+        {
+            stream.Write([1, 2, 3]);
+            Assert.Single(_temp.Entries()); // only the temporary file exists while writing
+            Assert.StartsWith(".out.bin.", _temp.Entries()[0]);
+            throw new InvalidOperationException("boom");
+        }));
+
+        Assert.Empty(_temp.Entries());
+    }
+
+    [Fact]
+    public void Write_WriterThrowsOverExistingFile_KeepsOldContent()
+    {
+        string path = _temp.Write("keep.txt", "old");
+
+        Assert.Throws<IOException>(() => AtomicFile.Write(path, _ => throw new IOException("disk full")));
+
+        Assert.Equal("old", File.ReadAllText(path));
+        Assert.Equal(["keep.txt"], _temp.Entries());
+    }
+
+    [Fact]
+    public void Write_Success_ReplacesContentAndCreatesFolder()
+    {
+        string path = Path.Combine(_temp.Path, "sub", "new.txt");
+
+        AtomicFile.Write(path, stream => stream.Write("hello"u8));
+
+        Assert.Equal("hello", File.ReadAllText(path));
+        Assert.Equal(["new.txt"], Directory.GetFiles(Path.GetDirectoryName(path)!).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public async Task WriteAsync_Cancelled_LeavesNoFile()
+    {
+        string path = _temp.File("c.bin");
+        using var cts = new CancellationTokenSource();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => AtomicFile.WriteAsync(path, async (stream, ct) =>
+        {
+            await stream.WriteAsync(new byte[10], ct);
+            await cts.CancelAsync();
+            ct.ThrowIfCancellationRequested();
+        }, cts.Token));
+
+        Assert.Empty(_temp.Entries());
+    }
+
+    [Fact]
+    public void Write_PathIsFolder_ThrowsArgument()
+    {
+        Assert.Throws<ArgumentException>(() => AtomicFile.Write(_temp.Path, _ => { }));
+    }
+}
