@@ -29,6 +29,7 @@ public static class TeacherCacheWriter
         var watch = Stopwatch.StartNew();
         var estimator = mlContext.Transforms.ScoreWithTeacher(options);
         IDataView data = DataSourceReader.Load(dataPath, labelColumn);
+        string fingerprint = FileFingerprint.Data(dataPath, data.GetRowCount() ?? CountRows(data));
         if (shard is not null)
         {
             data = shard.Apply(data);
@@ -43,8 +44,8 @@ public static class TeacherCacheWriter
             TeacherFile = Path.GetFileName(options.ModelFile),
             Classes = teacher.ClassCount,
             Temperature = options.Temperature,
-            DataFingerprint = FileFingerprint.Sha256(dataPath),
-            Shard = (shard ?? ShardSpec.All).ToString(),
+            DataFingerprint = fingerprint,
+            Shard = (shard ?? ShardSpec.Whole),
             HasLabel = hasLabel,
         };
         var written = TeacherCache.Write(scored, outputPath, metadata, hasLabel ? DataColumnNames.Label : null, progress, cancellationToken);
@@ -53,6 +54,18 @@ public static class TeacherCacheWriter
         double seconds = watch.Elapsed.TotalSeconds;
         return new TeacherScoringSummary(written.Rows, seconds, written.Rows / Math.Max(seconds, 1e-9), teacher.Device, teacher.ClassCount,
             options.Temperature, accuracy, teacher.SkippedRows, outputPath);
+    }
+
+    private static long CountRows(IDataView data)
+    {
+        using var cursor = data.GetRowCursor([]);
+        long rows = 0;
+        while (cursor.MoveNext())
+        {
+            rows++;
+        }
+
+        return rows;
     }
 
     private static double? Accuracy(string cachePath)
