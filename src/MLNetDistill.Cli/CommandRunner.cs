@@ -42,7 +42,17 @@ internal static class CommandRunner
             e = e.InnerException;
         }
 
-        string message = e is ArgumentException a && a.ParamName is not null ? a.Message.Replace($" (Parameter '{a.ParamName}')", "", StringComparison.Ordinal) : e.Message;
+        string message = e.Message;
+        if (e is ArgumentOutOfRangeException range && range.ActualValue is not null)
+        {
+            message = message.Replace($"Actual value was {range.ActualValue}.", "", StringComparison.Ordinal);
+        }
+
+        if (e is ArgumentException a && a.ParamName is not null)
+        {
+            message = message.Replace($" (Parameter '{a.ParamName}')", "", StringComparison.Ordinal);
+        }
+
         return message.ReplaceLineEndings(" ").Trim();
     }
 }

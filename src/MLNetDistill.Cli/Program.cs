@@ -5,7 +5,7 @@ namespace MLNetDistill.Cli;
 
 internal static class Program
 {
-    private static int Main(string[] args)
+    internal static int Main(string[] args)
     {
         var root = new RootCommand("mlnet-distill: knowledge distillation for ML.NET. Score ONNX teachers in batches, train small students on their soft labels, compare them.");
         root.Subcommands.Add(InspectCommand.Create());

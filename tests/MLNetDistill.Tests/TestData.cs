@@ -6,11 +6,11 @@ namespace MLNetDistill.Tests;
 /// <summary>Small in-memory and lazy data views for tests.</summary>
 internal static class TestData
 {
-    public static IDataView Vectors(MLContext ml, float[][] rows, float[]? labels = null)
+    public static IDataView Vectors(MLContext ml, float[][] rows, float[]? labels = null, int? width = null)
     {
-        int width = rows.Length == 0 ? 1 : rows[0].Length;
+        int size = width ?? rows[0].Length;
         var schema = SchemaDefinition.Create(typeof(VectorRow));
-        schema[nameof(VectorRow.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, width);
+        schema[nameof(VectorRow.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, size);
         var items = rows.Select((r, i) => new VectorRow { Features = r, Label = labels?[i] ?? float.NaN, Id = i }).ToArray();
         return ml.Data.LoadFromEnumerable(items, schema);
     }
@@ -31,13 +31,17 @@ internal static class TestData
 /// </summary>
 internal sealed class CountingDataView(long rows, int width) : IDataView
 {
+    public long Rows { get; } = rows;
+
+    public int Width { get; } = width;
+
     public long MaxRowRead { get; private set; } = -1;
 
     public bool CanShuffle => false;
 
     public DataViewSchema Schema { get; } = BuildSchema(width);
 
-    public long? GetRowCount() => rows;
+    public long? GetRowCount() => Rows;
 
     public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null) => new Cursor(this);
 
@@ -64,7 +68,7 @@ internal sealed class CountingDataView(long rows, int width) : IDataView
 
         public override bool MoveNext()
         {
-            if (_position + 1 >= rows)
+            if (_position + 1 >= parent.Rows)
             {
                 return false;
             }
@@ -78,8 +82,8 @@ internal sealed class CountingDataView(long rows, int width) : IDataView
         {
             ValueGetter<VBuffer<float>> g = (ref VBuffer<float> v) =>
             {
-                var e = VBufferEditor.Create(ref v, width);
-                for (int i = 0; i < width; i++)
+                var e = VBufferEditor.Create(ref v, parent.Width);
+                for (int i = 0; i < parent.Width; i++)
                 {
                     e.Values[i] = ((_position * 31 + i) % 255) / 255f;
                 }

@@ -4,7 +4,7 @@ using MLNetDistill.Teachers;
 namespace MLNetDistill.Onnx;
 
 /// <summary>One input of a prepared teacher graph: its (renamed) name, element type and per-row shape.</summary>
-internal sealed record TeacherGraphInput(string Name, string ColumnName, string ElementType, long[] RowShape, long? FixedBatch)
+internal sealed record TeacherGraphInput(string Name, string ColumnName, string ElementType, long[] RowShape, long? FixedBatch, string TeacherName)
 {
     public long ElementsPerRow
     {
@@ -280,7 +280,7 @@ internal sealed class TeacherGraph
                 }
             }
 
-            result.Add((input.Name, new TeacherGraphInput(map.ColumnName, map.ColumnName, input.ElementType, rowShape, fixedBatch)));
+            result.Add((input.Name, new TeacherGraphInput(map.ColumnName, map.ColumnName, input.ElementType, rowShape, fixedBatch, input.Name)));
         }
 
         foreach (var map in mapping)

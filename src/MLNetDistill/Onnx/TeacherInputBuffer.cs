@@ -24,20 +24,20 @@ internal abstract class TeacherInputBuffer
     public static void CheckColumn(TeacherGraphInput input, DataViewSchema schema)
     {
         var column = schema.GetColumnOrNull(input.ColumnName)
-            ?? throw new ArgumentException($"Column '{input.ColumnName}' for teacher input '{input.Name}' is not in the data. Columns present: {string.Join(", ", schema.Where(c => !c.IsHidden).Select(c => c.Name))}.");
+            ?? throw new ArgumentException($"Column '{input.ColumnName}' for teacher input '{input.TeacherName}' is not in the data. Columns present: {string.Join(", ", schema.Where(c => !c.IsHidden).Select(c => c.Name))}.");
         var itemType = column.Type is VectorDataViewType v ? v.ItemType : column.Type;
         var expected = ExpectedType(input.ElementType);
         if (itemType.RawType != expected || itemType is KeyDataViewType)
         {
             string fix = input.ElementType is "float" or "double" ? "mlContext.Transforms.Conversion.ConvertType(..., DataKind.Single)" : $"mlContext.Transforms.Conversion.ConvertType(..., DataKind.{(input.ElementType == "int64" ? "Int64" : "Int32")})";
-            throw new ArgumentException($"Column '{input.ColumnName}' holds {column.Type} but teacher input '{input.Name}' takes {input.ElementType} values. Convert the column first, e.g. with {fix}.");
+            throw new ArgumentException($"Column '{input.ColumnName}' holds {column.Type} but teacher input '{input.TeacherName}' takes {input.ElementType} values. Convert the column first, e.g. with {fix}.");
         }
 
         long perRow = input.ElementsPerRow;
         int size = column.Type is VectorDataViewType vec ? vec.Size : 1;
         if (perRow > 0 && size != 0 && size != perRow)
         {
-            throw new ArgumentException($"Column '{input.ColumnName}' has {size} values per row, which cannot map onto teacher input '{input.Name}' of shape [batch, {string.Join(", ", input.RowShape)}] ({perRow} values per row). Pass a column of {perRow} values (a flat vector is reshaped), or the right teacher.");
+            throw new ArgumentException($"Column '{input.ColumnName}' has {size} values per row, which cannot map onto teacher input '{input.TeacherName}' of shape [batch, {string.Join(", ", input.RowShape)}] ({perRow} values per row). Pass a column of {perRow} values (a flat vector is reshaped), or the right teacher.");
         }
     }
 
@@ -49,7 +49,7 @@ internal abstract class TeacherInputBuffer
         "int32" => new Typed<int>(input, cursor, batchSize),
         "bool" => new Typed<bool>(input, cursor, batchSize),
         "uint8" => new Typed<byte>(input, cursor, batchSize),
-        _ => throw new ArgumentException($"Teacher input '{input.Name}' has element type {input.ElementType}, which the scorer cannot feed."),
+        _ => throw new ArgumentException($"Teacher input '{input.TeacherName}' has element type {input.ElementType}, which the scorer cannot feed."),
     };
 
     /// <summary>Copies the cursor's current row into <paramref name="slot"/>; returns the index of a NaN/infinite value, or -1.</summary>
@@ -102,7 +102,7 @@ internal abstract class TeacherInputBuffer
                 _vectorGetter(ref _row);
                 if (_row.Length != PerRow)
                 {
-                    throw new InvalidDataException($"A row of column '{Input.ColumnName}' has {_row.Length} values but teacher input '{Input.Name}' takes {PerRow} per row.");
+                    throw new InvalidDataException($"A row of column '{Input.ColumnName}' has {_row.Length} values but teacher input '{Input.TeacherName}' takes {PerRow} per row.");
                 }
 
                 _row.CopyTo(destination);

@@ -111,7 +111,7 @@ public sealed class TeacherScoringErrorTests
     public void Transform_EmptyData_ThrowsNoRows()
     {
         var ml = new MLContext(1);
-        var data = TestData.Vectors(ml, Rows(0, 784));
+        var data = TestData.Vectors(ml, Rows(0, 784), width: 784);
         using var teacher = ml.Transforms.ScoreWithTeacher(TestPaths.FashionTeacher).Fit(data);
         var ex = Assert.Throws<InvalidDataException>(() => teacher.Transform(data).GetColumn<float[]>("SoftLabels").ToArray());
         Assert.Contains("no rows", ex.Message);

@@ -90,7 +90,7 @@ public sealed class TeacherScoringEstimatorTests
         options.Hints.Add(new TeacherHint("embedding", "TeacherEmbedding"));
         using var teacher = ml.Transforms.ScoreWithTeacher(options).Fit(data);
         var scored = teacher.Transform(data);
-        Assert.Equal(64, scored.Schema["TeacherEmbedding"].Type.GetValueCount());
+        Assert.Equal(64, ((VectorDataViewType)scored.Schema["TeacherEmbedding"].Type).Size);
         var logits = scored.GetColumn<float[]>("TeacherLogits").ToArray();
         var embedding = scored.GetColumn<float[]>("TeacherEmbedding").ToArray();
         var expectedLogits = golden.Matrix("logits");
@@ -188,7 +188,7 @@ public sealed class TeacherScoringEstimatorTests
     public void ModelSaveLoad_PipelineWithTeacher_GivesSameSoftLabels()
     {
         var ml = new MLContext(1);
-        var data = ml.Data.CacheDataView(First(ml, IdxReader.Load(TestPaths.FashionImages), 40));
+        var data = ml.Data.Cache(First(ml, IdxReader.Load(TestPaths.FashionImages), 40));
         using var teacher = ml.Transforms.ScoreWithTeacher(TestPaths.FashionTeacher, temperature: 3f).Fit(data);
         var expected = teacher.Transform(data).GetColumn<float[]>("SoftLabels").ToArray();
         string path = TestPaths.TempFile(".zip");
