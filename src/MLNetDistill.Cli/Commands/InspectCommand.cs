@@ -19,6 +19,7 @@ internal static class InspectCommand
     private static int Run(string path, bool json)
     {
         var info = OnnxModelInfo.Load(path);
+        var intermediates = info.ProbeIntermediateOutputs();
         if (json)
         {
             Console.WriteLine(JsonSerializer.Serialize(new
@@ -29,7 +30,7 @@ internal static class InspectCommand
                 parameters = info.ParameterCount,
                 inputs = info.Inputs.Select(Tensor),
                 outputs = info.Outputs.Select(Tensor),
-                intermediateOutputs = info.IntermediateOutputs.Select(Tensor),
+                intermediateOutputs = intermediates.Select(Tensor),
             }, CommandRunner.Json));
             return 0;
         }
@@ -47,8 +48,8 @@ internal static class InspectCommand
             Console.WriteLine($"  {t.Name}  {t.ElementType} {t.ShapeText}");
         }
 
-        Console.WriteLine($"intermediate outputs that can be exposed ({info.IntermediateOutputs.Count}):");
-        foreach (var t in info.IntermediateOutputs)
+        Console.WriteLine($"intermediate outputs that can be exposed ({intermediates.Count}):");
+        foreach (var t in intermediates)
         {
             Console.WriteLine($"  {t.Name}  ({t.OperatorType}) {t.ElementType} {t.ShapeText}");
         }
@@ -56,5 +57,11 @@ internal static class InspectCommand
         return 0;
     }
 
-    private static object Tensor(OnnxTensorInfo t) => new { name = t.Name, elementType = t.ElementType, shape = t.Dimensions, op = t.OperatorType };
+    private static object Tensor(OnnxTensorInfo t) => new
+    {
+        name = t.Name,
+        elementType = t.ElementType,
+        shape = t.Dimensions?.Select(d => long.TryParse(d, out long n) ? (object)n : d).ToArray(),
+        op = t.OperatorType,
+    };
 }

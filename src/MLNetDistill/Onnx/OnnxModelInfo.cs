@@ -89,6 +89,13 @@ public sealed class OnnxModelInfo
     [JsonIgnore]
     internal ModelProto Model { get; }
 
+    /// <summary>
+    /// Runs one zero-filled row through the model to learn the element types and shapes of the intermediate
+    /// outputs, which exporters often leave undeclared. Needs fixed input shapes after the batch dimension.
+    /// </summary>
+    /// <returns>The intermediate outputs with their shapes (first dimension <c>batch</c>), or <see cref="IntermediateOutputs"/> unchanged when the model cannot be probed.</returns>
+    public IReadOnlyList<OnnxTensorInfo> ProbeIntermediateOutputs() => OnnxShapeProbe.Probe(this);
+
     /// <summary>Reads an ONNX file.</summary>
     /// <param name="path">The path of the <c>.onnx</c> file.</param>
     /// <returns>The model's description.</returns>
