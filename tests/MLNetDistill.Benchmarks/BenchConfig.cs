@@ -1,14 +1,16 @@
 using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Diagnosers;
 using BenchmarkDotNet.Jobs;
 
 namespace MLNetDistill.Benchmarks;
 
-/// <summary>The one configuration every benchmark here shares: few iterations, so a run takes minutes, not hours.</summary>
+/// <summary>The one configuration every benchmark uses: short runs (this is a noisy 2-core machine), memory diagnoser.</summary>
 public sealed class BenchConfig : ManualConfig
 {
     public BenchConfig()
     {
-        AddJob(Job.Default.WithWarmupCount(1).WithIterationCount(3).WithLaunchCount(1));
+        AddJob(Job.Default.WithLaunchCount(1).WithWarmupCount(1).WithIterationCount(5).WithUnrollFactor(1).WithInvocationCount(1));
+        AddDiagnoser(MemoryDiagnoser.Default);
         WithOptions(ConfigOptions.DisableOptimizationsValidator);
     }
 }

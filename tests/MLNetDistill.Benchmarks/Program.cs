@@ -22,7 +22,7 @@ internal static class Program
             return QuickTiming.Epoch(args[1..]);
         }
 
-        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, new BenchConfig());
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
     }
 }
