@@ -71,10 +71,53 @@ internal static class QuickTiming
         return 0;
     }
 
+    /// <summary>
+    /// Seconds per KD epoch for each shape (default both of anchors.md's), three epochs each, median printed; the
+    /// counterpart of pytorch_mlp_epoch.py. Arguments: shapes such as 784-256-10, and --threads N.
+    /// </summary>
     public static int Epoch(string[] args)
     {
-        Console.Error.WriteLine("epoch timing not implemented yet");
-        return 1;
+        int? threads = null;
+        int epochs = 3;
+        var shapes = new List<string>();
+        for (int i = 0; i < args.Length; i++)
+        {
+            if (args[i] == "--threads")
+            {
+                threads = int.Parse(args[++i]);
+            }
+            else if (args[i] == "--epochs")
+            {
+                epochs = int.Parse(args[++i]);
+            }
+            else
+            {
+                shapes.Add(args[i]);
+            }
+        }
+
+        if (shapes.Count == 0)
+        {
+            shapes.AddRange(["784-256-10", "784-1200-1200-10"]);
+        }
+
+        var data = EpochData.Create();
+        Console.WriteLine($"MLNetDistill: {EpochData.Rows} x {EpochData.Features}, batch 256, AdamW, 0.7 T^2 KL + 0.3 CE (T = 4), {threads ?? Environment.ProcessorCount} threads, kernel {new GemmContext().Kernel}");
+        foreach (string shape in shapes)
+        {
+            var seconds = new List<double>();
+            var progress = new SyncProgress(p => seconds.Add(p.Seconds));
+            new MlpTrainer(EpochData.Options(shape, epochs, threads)).Train(data, progress);
+            seconds.Sort();
+            Console.WriteLine($"{shape,-18} median {seconds[seconds.Count / 2]:F3} s/epoch   (epochs: {string.Join(", ", seconds.Select(s => s.ToString("F3")))})");
+        }
+
+        return 0;
+    }
+
+    private sealed class SyncProgress(Action<MlpEpochProgress> report) : IProgress<MlpEpochProgress>
+    {
+        public void Report(MlpEpochProgress value) => report(value);
     }
 
     internal static float[] Random(Random rng, int count)
