@@ -11,7 +11,11 @@ internal abstract class ParallelWork
     /// <summary>Runs part <paramref name="part"/> of <paramref name="parts"/>.</summary>
     /// <param name="part">The index of this part, in [0, <paramref name="parts"/>).</param>
     /// <param name="parts">How many parts the work was split into.</param>
-    public abstract void Execute(int part, int parts);
+    /// <param name="thread">
+    /// Which of the pool's threads runs the part, in [0, <see cref="ComputePool.ThreadCount"/>): 0 is the caller. No two
+    /// parts run at once on the same thread index, so it can pick per-thread buffers.
+    /// </param>
+    public abstract void Execute(int part, int parts, int thread);
 
     /// <summary>The half-open range [start, end) of <paramref name="count"/> items that part <paramref name="part"/> of <paramref name="parts"/> owns; balanced, contiguous and in order.</summary>
     /// <param name="count">The number of items split.</param>
@@ -95,7 +99,7 @@ internal sealed class ComputePool : IDisposable
             // One part, one thread, or the pool busy with another caller: run the parts here, in order. Same results.
             for (int part = 0; part < parts; part++)
             {
-                work.Execute(part, parts);
+                work.Execute(part, parts, 0);
             }
 
             return;
@@ -117,7 +121,7 @@ internal sealed class ComputePool : IDisposable
                 }
             }
 
-            RunParts(generation);
+            RunParts(generation, 0);
             var spin = default(SpinWait);
             while (Volatile.Read(ref _completed) != parts)
             {
@@ -188,7 +192,7 @@ internal sealed class ComputePool : IDisposable
     }
 
     /// <summary>Claims and runs parts of job <paramref name="generation"/> until none is left.</summary>
-    private void RunParts(long generation)
+    private void RunParts(long generation, int thread)
     {
         while (true)
         {
@@ -214,7 +218,7 @@ internal sealed class ComputePool : IDisposable
 
             try
             {
-                work.Execute(part, parts);
+                work.Execute(part, parts, thread);
             }
             catch (Exception e)
             {
@@ -258,7 +262,7 @@ internal sealed class ComputePool : IDisposable
             }
 
             seen = generation;
-            RunParts(generation);
+            RunParts(generation, index + 1);
         }
     }
 
@@ -267,7 +271,7 @@ internal sealed class ComputePool : IDisposable
         public int Count;
         public Action<int, int>? Body;
 
-        public override void Execute(int part, int parts)
+        public override void Execute(int part, int parts, int thread)
         {
             var (start, end) = Split(Count, part, parts);
             if (end > start)

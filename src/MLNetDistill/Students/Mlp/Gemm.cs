@@ -548,6 +548,13 @@ internal static unsafe class Gemm
 /// What a thread needs to run <see cref="Gemm"/> products: a <see cref="ComputePool"/>, packing buffers that grow to the
 /// largest product seen and are then reused, and the kernel choice. Not thread-safe: one context per calling thread.
 /// </summary>
+/// <remarks>
+/// C is split by row panels (or column panels when it has more of those) into parts that the pool's threads claim.
+/// Each thread packs the operand every part needs (B when splitting rows) once per product into a buffer of its own,
+/// and each part packs its own slice of the other operand. Packing the shared operand twice costs less than sharing
+/// one packed copy: a buffer written by one core and read by another moves between their caches on every product,
+/// which on this kind of machine (the two cores may sit on different CCDs) cost more than the packing itself.
+/// </remarks>
 internal sealed unsafe class GemmContext : ParallelWork
 {
     /// <summary>The least work, in floating-point operations, worth a part of its own.</summary>
@@ -568,18 +575,18 @@ internal sealed unsafe class GemmContext : ParallelWork
     private readonly GemmKernel _kernel;
     private readonly int _mr;
     private readonly int _nr;
-    private float[] _packA = [];
-    private float[] _packB = [];
+    private readonly float[][] _shared;
+    private readonly float[][] _slice;
+    private readonly long[] _sharedPackedFor;
+    private long _call;
 
-    // The current call, read by the pool's threads.
+    // The current chunk, read by the pool's threads.
     private bool _transA;
     private bool _transB;
     private float* _a;
     private float* _b;
     private float* _c;
     private float* _bias;
-    private float* _pa;
-    private float* _pb;
     private long _lda;
     private long _ldb;
     private long _ldc;
@@ -587,7 +594,6 @@ internal sealed unsafe class GemmContext : ParallelWork
     private int _k;
     private int _n;
     private bool _accumulate;
-    private bool _packPhase;
     private bool _splitRows;
     private int _kcBlocks;
 
@@ -599,6 +605,15 @@ internal sealed unsafe class GemmContext : ParallelWork
         Pool = pool ?? ComputePool.Shared;
         _kernel = Gemm.Resolve(kernel);
         (_mr, _nr) = Gemm.TileSize(_kernel);
+        _shared = new float[Pool.ThreadCount][];
+        _slice = new float[Pool.ThreadCount][];
+        _sharedPackedFor = new long[Pool.ThreadCount];
+        for (int t = 0; t < Pool.ThreadCount; t++)
+        {
+            _shared[t] = [];
+            _slice[t] = [];
+            _sharedPackedFor[t] = -1;
+        }
     }
 
     /// <summary>The calling thread's default context over <see cref="ComputePool.Shared"/>.</summary>
@@ -635,51 +650,101 @@ internal sealed unsafe class GemmContext : ParallelWork
     {
         int rowPanels = (m + _mr - 1) / _mr;
         int colPanels = (n + _nr - 1) / _nr;
-        EnsureCapacity(ref _packA, (long)rowPanels * _mr * k);
-        EnsureCapacity(ref _packB, (long)colPanels * _nr * k);
-        fixed (float* packA = _packA)
-        fixed (float* packB = _packB)
-        {
-            _transA = transA;
-            _transB = transB;
-            _a = a;
-            _b = b;
-            _c = c;
-            _bias = bias;
-            _pa = Align64(packA);
-            _pb = Align64(packB);
-            _lda = lda;
-            _ldb = ldb;
-            _ldc = ldc;
-            _m = m;
-            _k = k;
-            _n = n;
-            _accumulate = accumulate;
-            _kcBlocks = (k + KcMax - 1) / KcMax;
-            _splitRows = rowPanels >= colPanels;
+        _transA = transA;
+        _transB = transB;
+        _a = a;
+        _b = b;
+        _c = c;
+        _bias = bias;
+        _lda = lda;
+        _ldb = ldb;
+        _ldc = ldc;
+        _m = m;
+        _k = k;
+        _n = n;
+        _accumulate = accumulate;
+        _kcBlocks = (k + KcMax - 1) / KcMax;
+        _splitRows = rowPanels >= colPanels;
+        int splitPanels = _splitRows ? rowPanels : colPanels;
 
-            long flops = 2L * m * n * k;
-            int threads = Pool.ThreadCount;
-            int parts = (int)Math.Clamp(flops / MinFlopsPerPart, 1, threads == 1 ? 1 : threads * PartsPerThread);
-            parts = Math.Min(parts, _splitRows ? rowPanels : colPanels);
-            _packPhase = true;
+        long flops = 2L * m * n * k;
+        int threads = Pool.ThreadCount;
+        int parts = (int)Math.Clamp(flops / MinFlopsPerPart, 1, threads == 1 ? 1 : threads * PartsPerThread);
+        parts = Math.Min(parts, splitPanels);
+        _call++;
+        try
+        {
             Pool.Run(this, parts);
-            _packPhase = false;
-            Pool.Run(this, parts);
-            _a = _b = _c = _bias = _pa = _pb = null;
+        }
+        finally
+        {
+            _a = _b = _c = _bias = null;
         }
     }
 
     /// <inheritdoc />
-    public override void Execute(int part, int parts)
+    public override void Execute(int part, int parts, int thread)
     {
-        if (_packPhase)
+        int mr = _mr;
+        int nr = _nr;
+        int rowPanels = (_m + mr - 1) / mr;
+        int colPanels = (_n + nr - 1) / nr;
+        int splitPanels = _splitRows ? rowPanels : colPanels;
+        var (s0, s1) = Split(splitPanels, part, parts);
+
+        // The shared operand (all of B when splitting rows, all of A when splitting columns), once per product per thread.
+        long sharedFloats = _splitRows ? (long)colPanels * nr * _k : (long)rowPanels * mr * _k;
+        long sliceFloats = (long)(s1 - s0) * (_splitRows ? mr : nr) * _k;
+        EnsureCapacity(ref _shared[thread], sharedFloats);
+        EnsureCapacity(ref _slice[thread], sliceFloats);
+        fixed (float* sharedBase = _shared[thread])
+        fixed (float* sliceBase = _slice[thread])
         {
-            ExecutePack(part, parts);
-        }
-        else
-        {
-            ExecuteCompute(part, parts);
+            float* shared = Align64(sharedBase);
+            float* slice = Align64(sliceBase);
+            if (_sharedPackedFor[thread] != _call)
+            {
+                for (int block = 0; block < _kcBlocks; block++)
+                {
+                    var (p0, kc) = KcBlock(block);
+                    if (_splitRows)
+                    {
+                        Gemm.PackB(_b, _transB, _ldb, _n, p0, kc, nr, 0, colPanels, shared + ((long)p0 * colPanels * nr));
+                    }
+                    else
+                    {
+                        Gemm.PackA(_a, _transA, _lda, _m, p0, kc, mr, 0, rowPanels, shared + ((long)p0 * rowPanels * mr));
+                    }
+                }
+
+                _sharedPackedFor[thread] = _call;
+            }
+
+            // This part's slice of the other operand, laid out as if it were the whole (panel s0 first).
+            int slicePanels = s1 - s0;
+            for (int block = 0; block < _kcBlocks; block++)
+            {
+                var (p0, kc) = KcBlock(block);
+                if (_splitRows)
+                {
+                    float* dst = slice + ((long)p0 * slicePanels * mr) - ((long)s0 * mr * kc);
+                    Gemm.PackA(_a, _transA, _lda, _m, p0, kc, mr, s0, s1, dst);
+                }
+                else
+                {
+                    float* dst = slice + ((long)p0 * slicePanels * nr) - ((long)s0 * nr * kc);
+                    Gemm.PackB(_b, _transB, _ldb, _n, p0, kc, nr, s0, s1, dst);
+                }
+            }
+
+            if (_splitRows)
+            {
+                Compute(slice, slicePanels, s0, s0, s1, shared, colPanels, 0, 0, colPanels);
+            }
+            else
+            {
+                Compute(shared, rowPanels, 0, 0, rowPanels, slice, slicePanels, s0, s0, s1);
+            }
         }
     }
 
@@ -689,40 +754,22 @@ internal sealed unsafe class GemmContext : ParallelWork
         return (start, end - start);
     }
 
-    private void ExecutePack(int part, int parts)
-    {
-        int rowPanels = (_m + _mr - 1) / _mr;
-        int colPanels = (_n + _nr - 1) / _nr;
-        long mPad = (long)rowPanels * _mr;
-        long nPad = (long)colPanels * _nr;
-        var (ra, rb) = Split(rowPanels, part, parts);
-        var (ca, cb) = Split(colPanels, part, parts);
-        for (int block = 0; block < _kcBlocks; block++)
-        {
-            var (p0, kc) = KcBlock(block);
-            Gemm.PackA(_a, _transA, _lda, _m, p0, kc, _mr, ra, rb, _pa + (p0 * mPad));
-            Gemm.PackB(_b, _transB, _ldb, _n, p0, kc, _nr, ca, cb, _pb + (p0 * nPad));
-        }
-    }
-
-    private void ExecuteCompute(int part, int parts)
+    /// <summary>
+    /// Computes C tiles for row panels [r0, r1) and column panels [c0, c1). Packed A holds <paramref name="aPanels"/>
+    /// panels from panel <paramref name="aFirst"/> on; packed B likewise.
+    /// </summary>
+    private void Compute(float* packA, int aPanels, int aFirst, int r0, int r1, float* packB, int bPanels, int bFirst, int c0, int c1)
     {
         int mr = _mr;
         int nr = _nr;
-        int rowPanels = (_m + mr - 1) / mr;
-        int colPanels = (_n + nr - 1) / nr;
-        long mPad = (long)rowPanels * mr;
-        long nPad = (long)colPanels * nr;
-        var (r0, r1) = _splitRows ? Split(rowPanels, part, parts) : (0, rowPanels);
-        var (c0, c1) = _splitRows ? (0, colPanels) : Split(colPanels, part, parts);
         float* tile = stackalloc float[(8 * 32) + 16];
         tile = Align64(tile);
         GemmKernel kernel = _kernel;
         for (int block = 0; block < _kcBlocks; block++)
         {
             var (p0, kc) = KcBlock(block);
-            float* aBlock = _pa + (p0 * mPad);
-            float* bBlock = _pb + (p0 * nPad);
+            float* aBlock = packA + ((long)p0 * aPanels * mr) - ((long)aFirst * mr * kc);
+            float* bBlock = packB + ((long)p0 * bPanels * nr) - ((long)bFirst * nr * kc);
             bool load = _accumulate || block > 0;
             float* bias = block == 0 ? _bias : null;
             int mcPanels = Math.Max(1, L2BlockFloats / (mr * kc));
