@@ -4,5 +4,25 @@ namespace MLNetDistill.Benchmarks;
 
 internal static class Program
 {
-    private static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    private static int Main(string[] args)
+    {
+        // Plain timing commands (no BenchmarkDotNet overhead): `-- epoch [shape...]` and `-- gemm`.
+        if (args.Length > 0 && args[0] == "gemm")
+        {
+            return QuickTiming.Gemm(args[1..]);
+        }
+
+        if (args.Length > 0 && args[0] == "pack")
+        {
+            return QuickTiming.Pack();
+        }
+
+        if (args.Length > 0 && args[0] == "epoch")
+        {
+            return QuickTiming.Epoch(args[1..]);
+        }
+
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        return 0;
+    }
 }

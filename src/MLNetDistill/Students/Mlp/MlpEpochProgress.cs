@@ -1,0 +1,23 @@
+namespace MLNetDistill.Students.Mlp;
+
+/// <summary>What one epoch of MLP student training achieved, reported through <see cref="IProgress{T}"/>.</summary>
+/// <param name="Epoch">The epoch just finished, from 1.</param>
+/// <param name="Epochs">The most epochs the run may take.</param>
+/// <param name="TrainLoss">The mean training loss over the epoch's batches (each batch weighted by its rows).</param>
+/// <param name="ValidationLoss">The mean loss on the held-out rows, or null without a validation set.</param>
+/// <param name="ValidationAccuracy">
+/// The fraction of held-out rows whose top class matches the hard label (or, for rows without one, the teacher's top
+/// class), or null without a validation set.
+/// </param>
+/// <param name="LearningRate">The learning rate at the epoch's last step.</param>
+/// <param name="Seconds">Wall-clock seconds the epoch took, validation included.</param>
+/// <param name="IsBest">Whether this epoch has the lowest validation loss so far (always true without a validation set).</param>
+public sealed record MlpEpochProgress(
+    int Epoch,
+    int Epochs,
+    double TrainLoss,
+    double? ValidationLoss,
+    double? ValidationAccuracy,
+    double LearningRate,
+    double Seconds,
+    bool IsBest);

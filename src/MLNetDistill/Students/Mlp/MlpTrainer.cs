@@ -1,0 +1,388 @@
+using System.Diagnostics;
+using System.Numerics.Tensors;
+using MLNetDistill.Losses;
+using MLNetDistill.SoftLabels;
+
+namespace MLNetDistill.Students.Mlp;
+
+/// <summary>
+/// Trains an <see cref="MlpModel"/> on an <see cref="MlpTrainingData"/> with the distillation loss the
+/// <see cref="MlpTrainerOptions"/> describe: mini-batches, AdamW or SGD, warm-up and cosine decay, a held-out
+/// validation split with early stopping, and the best weights kept. Everything a run needs is allocated before the
+/// first step; the same options and data give a bit-identical model.
+/// </summary>
+internal sealed class MlpTrainer
+{
+    private const ulong ValidationStream = 2;
+    private const ulong ShuffleStream = 3;
+
+    /// <summary>Creates a trainer.</summary>
+    /// <param name="options">The options; checked when <see cref="Train"/> starts.</param>
+    public MlpTrainer(MlpTrainerOptions options)
+    {
+        Options = options ?? throw new ArgumentNullException(nameof(options));
+    }
+
+    /// <summary>The options.</summary>
+    public MlpTrainerOptions Options { get; }
+
+    /// <summary>
+    /// The model of the last <see cref="Train"/> call: the trained one, or, when training stopped on a non-finite loss
+    /// or was cancelled, the one with the last good weights.
+    /// </summary>
+    public MlpModel? Model { get; private set; }
+
+    /// <summary>Trains a new student.</summary>
+    /// <param name="data">The rows and the teacher's outputs.</param>
+    /// <param name="progress">Receives one report per epoch; may be null.</param>
+    /// <param name="cancellationToken">Checked between batches.</param>
+    /// <returns>The trained model.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it and the expected range.</exception>
+    /// <exception cref="ArgumentException">The options need data that is missing (teacher logits for logit matching, hints for a hint term).</exception>
+    /// <exception cref="ArithmeticException">The training loss became NaN or infinite; <see cref="Model"/> keeps the last good weights.</exception>
+    public MlpModel Train(MlpTrainingData data, IProgress<MlpEpochProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var o = Options;
+        o.Validate();
+        Model = null;
+        using var run = new Run(o, data);
+        try
+        {
+            run.Execute(progress, cancellationToken);
+        }
+        finally
+        {
+            Model = run.Model;
+        }
+
+        return run.Model;
+    }
+
+    /// <summary>One training run: its buffers, model, loss and optimizer.</summary>
+    private sealed class Run : IDisposable
+    {
+        private readonly MlpTrainerOptions _o;
+        private readonly MlpTrainingData _data;
+        private readonly ComputePool _pool;
+        private readonly GemmContext _gemm;
+        private readonly MlpPropagator _net;
+        private readonly IDistillationLoss _loss;
+        private readonly HintLoss? _hint;
+        private readonly int _hintLayer;
+        private readonly IOptimizer _optimizer;
+        private readonly ParameterStore _store;
+        private readonly int[] _train;
+        private readonly int[] _validation;
+        private readonly int _batch;
+        private readonly float[] _x;
+        private readonly float[] _soft;
+        private readonly float[] _logits;
+        private readonly float[] _hints;
+        private readonly int[] _labels;
+        private readonly float[] _validationGrad;
+        private readonly float[] _validationHiddenGrad;
+        private readonly float[] _best;
+        private readonly float[] _lastGood;
+        private readonly LearningRateSchedule _schedule;
+        private readonly Action<int, int> _gatherBody;
+        private int[] _gatherIndices = [];
+        private int _gatherStart;
+
+        public Run(MlpTrainerOptions o, MlpTrainingData data)
+        {
+            _o = o;
+            _data = data;
+            int classes = data.ClassCount;
+            if (o.LogitMatchingWeight > 0f && data.TeacherLogits.IsEmpty)
+            {
+                throw new ArgumentException("LogitMatchingWeight > 0 needs the teacher's logits, but the data has none; score the teacher with logits kept, or set LogitMatchingWeight to 0.");
+            }
+
+            if (o.HintWeight > 0f && data.Hints.IsEmpty)
+            {
+                throw new ArgumentException("HintWeight > 0 needs the teacher's hint tensors, but the data has none; score the teacher with a hint output, or set HintWeight to 0.");
+            }
+
+            // Validation split, fixed by the seed.
+            int[] order = new int[data.Rows];
+            for (int i = 0; i < order.Length; i++)
+            {
+                order[i] = i;
+            }
+
+            int validationRows = (int)Math.Round(data.Rows * (double)o.ValidationFraction);
+            validationRows = Math.Clamp(validationRows, 0, data.Rows - 1);
+            if (validationRows > 0)
+            {
+                new DeterministicRandom(o.Seed, ValidationStream).Shuffle(order);
+            }
+
+            _validation = order[..validationRows];
+            _train = order[validationRows..];
+            Array.Sort(_validation);
+            Array.Sort(_train);
+
+            _batch = Math.Min(o.BatchSize, Math.Max(_train.Length, _validation.Length));
+            _pool = new ComputePool(o.NumberOfThreads ?? Environment.ProcessorCount);
+            _gemm = new GemmContext(_pool);
+            var builder = new ParameterStore.Builder();
+            Model = new MlpModel(data.FeatureCount, o.HiddenLayerSizes, classes, o.Activation, o.LayerNorm, o.DropoutRate, builder);
+            var terms = new List<(IDistillationLoss, float)>
+            {
+                (new KdLoss(o.Temperature, o.Alpha, classes, teacherGivesLogits: data.SoftLabels.IsEmpty), 1f),
+            };
+            if (o.LogitMatchingWeight > 0f)
+            {
+                terms.Add((new LogitMseLoss(classes), o.LogitMatchingWeight));
+            }
+
+            _hintLayer = o.HintLayer < 0 ? o.HiddenLayerSizes.Length - 1 : o.HintLayer;
+            if (o.HintWeight > 0f)
+            {
+                _hint = new HintLoss(o.HiddenLayerSizes[_hintLayer], data.HintSize, _batch, builder, _gemm);
+                terms.Add((_hint, o.HintWeight));
+            }
+
+            if (o.RelationalWeight > 0f)
+            {
+                var teacher = data.TeacherLogits.IsEmpty ? TeacherEmbedding.Probabilities : TeacherEmbedding.Logits;
+                terms.Add((new RkdDistanceLoss(StudentEmbedding.Logits, teacher, _batch, classes, _gemm), o.RelationalWeight));
+            }
+
+            _loss = terms.Count == 1 ? terms[0].Item1 : new WeightedLossSum([.. terms]);
+            _store = builder.Build();
+            Model.Initialize(o.Seed);
+            _hint?.Initialize(o.Seed);
+            _ = _store.Gradients;
+            _net = new MlpPropagator(Model, _batch, _gemm, training: true);
+            if (_hint is not null)
+            {
+                _net.HiddenGradient(_hintLayer, _batch);
+            }
+
+            _optimizer = o.Optimizer == MlpOptimizer.AdamW
+                ? new AdamWOptimizer(_store, _pool, o.WeightDecay)
+                : new SgdOptimizer(_store, _pool, o.Momentum, o.Nesterov, o.WeightDecay);
+            int stepsPerEpoch = (_train.Length + _batch - 1) / _batch;
+            _schedule = new LearningRateSchedule(o.LearningRate, (int)Math.Round(o.WarmupEpochs * stepsPerEpoch),
+                stepsPerEpoch * o.Epochs, o.CosineDecay);
+
+            _x = new float[checked(_batch * data.FeatureCount)];
+            _soft = data.SoftLabels.IsEmpty ? [] : new float[_batch * classes];
+            _logits = data.TeacherLogits.IsEmpty ? [] : new float[_batch * classes];
+            _hints = data.Hints.IsEmpty ? [] : new float[checked(_batch * data.HintSize)];
+            _labels = data.Labels.IsEmpty ? [] : new int[_batch];
+            _validationGrad = new float[_batch * classes];
+            _validationHiddenGrad = _hint is null ? [] : new float[_batch * o.HiddenLayerSizes[_hintLayer]];
+            _best = new float[_store.Length];
+            _lastGood = new float[_store.Length];
+            _gatherBody = GatherRows;
+        }
+
+        public MlpModel Model { get; }
+
+        public void Execute(IProgress<MlpEpochProgress>? progress, CancellationToken cancellationToken)
+        {
+            Array.Copy(_store.Values, _lastGood, _store.Length);
+            Array.Copy(_store.Values, _best, _store.Length);
+            var shuffle = new DeterministicRandom(_o.Seed, ShuffleStream);
+            bool validate = _validation.Length > 0;
+            double bestLoss = double.PositiveInfinity;
+            int badEpochs = 0;
+            int step = 0;
+            int lastGoodEpoch = 0;
+            for (int epoch = 1; epoch <= _o.Epochs; epoch++)
+            {
+                long start = Stopwatch.GetTimestamp();
+                if (_o.Shuffle)
+                {
+                    shuffle.Shuffle(_train);
+                }
+
+                double lossSum = 0;
+                float lr = _o.LearningRate;
+                for (int first = 0; first < _train.Length; first += _batch)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    int rows = Math.Min(_batch, _train.Length - first);
+                    Gather(_train, first, rows);
+                    lr = _schedule.At(step);
+                    _net.Forward(_x, rows, training: true, DeterministicRandom.Mix(((ulong)(uint)_o.Seed << 32) ^ (ulong)step));
+                    Span<float> logitGrad = _net.LogitGradients(rows);
+                    logitGrad.Clear();
+                    Span<float> hiddenGrad = default;
+                    if (_hint is not null)
+                    {
+                        hiddenGrad = _net.HiddenGradient(_hintLayer, rows);
+                        hiddenGrad.Clear();
+                    }
+
+                    float value = _loss.Forward(BatchView(rows), 1f, new LossGradients { Logits = logitGrad, Hidden = hiddenGrad });
+                    if (!float.IsFinite(value))
+                    {
+                        Diverged(epoch, first / _batch, value, lr, lastGoodEpoch, validate);
+                    }
+
+                    _net.Backward(_x, rows);
+                    _optimizer.Step(lr);
+                    step++;
+                    lossSum += (double)value * rows;
+                }
+
+                double trainLoss = lossSum / _train.Length;
+                if (!float.IsFinite(TensorPrimitives.Sum(_store.Values)))
+                {
+                    Diverged(epoch, -1, float.NaN, lr, lastGoodEpoch, validate);
+                }
+
+                double? validationLoss = null;
+                double? validationAccuracy = null;
+                bool isBest = true;
+                if (validate)
+                {
+                    var (vLoss, vAccuracy) = Evaluate();
+                    if (!double.IsFinite(vLoss))
+                    {
+                        Diverged(epoch, -1, (float)vLoss, lr, lastGoodEpoch, validate);
+                    }
+
+                    validationLoss = vLoss;
+                    validationAccuracy = vAccuracy;
+                    isBest = vLoss < bestLoss;
+                    if (isBest)
+                    {
+                        bestLoss = vLoss;
+                        badEpochs = 0;
+                        Array.Copy(_store.Values, _best, _store.Length);
+                    }
+                    else
+                    {
+                        badEpochs++;
+                    }
+                }
+
+                Array.Copy(_store.Values, _lastGood, _store.Length);
+                lastGoodEpoch = epoch;
+                progress?.Report(new MlpEpochProgress(epoch, _o.Epochs, trainLoss, validationLoss, validationAccuracy, lr,
+                    Stopwatch.GetElapsedTime(start).TotalSeconds, isBest));
+                if (validate && _o.EarlyStoppingPatience > 0 && badEpochs >= _o.EarlyStoppingPatience)
+                {
+                    break;
+                }
+            }
+
+            if (validate && _o.RestoreBestWeights)
+            {
+                Array.Copy(_best, _store.Values, _store.Length);
+            }
+        }
+
+        public void Dispose() => _pool.Dispose();
+
+        private void Diverged(int epoch, int batch, float value, float lr, int lastGoodEpoch, bool validate)
+        {
+            Array.Copy(validate && _o.RestoreBestWeights ? _best : _lastGood, _store.Values, _store.Length);
+            string where = batch >= 0 ? $"epoch {epoch}, batch {batch + 1}" : $"epoch {epoch}";
+            string kept = lastGoodEpoch == 0 ? "its initial weights" : $"the weights of epoch {lastGoodEpoch}";
+            throw new ArithmeticException(
+                $"Training diverged in {where}: the loss became {value}. Lower the learning rate (it was {lr:G3}; try {lr / 10:G3}), " +
+                $"or the temperature, or add warm-up. The model keeps {kept}.");
+        }
+
+        private LossBatch BatchView(int rows)
+        {
+            int classes = _data.ClassCount;
+            return new LossBatch
+            {
+                Rows = rows,
+                Classes = classes,
+                StudentLogits = _net.Logits(rows),
+                TeacherProbabilities = _soft.AsSpan(0, _soft.Length == 0 ? 0 : rows * classes),
+                TeacherLogits = _logits.AsSpan(0, _logits.Length == 0 ? 0 : rows * classes),
+                Labels = _labels.AsSpan(0, _labels.Length == 0 ? 0 : rows),
+                StudentHidden = _hint is null ? default : _net.HiddenOutput(_hintLayer, rows),
+                HiddenSize = _hint is null ? 0 : _o.HiddenLayerSizes[_hintLayer],
+                TeacherHint = _hints.AsSpan(0, _hints.Length == 0 ? 0 : rows * _data.HintSize),
+                HintSize = _data.HintSize,
+            };
+        }
+
+        private (double Loss, double Accuracy) Evaluate()
+        {
+            double lossSum = 0;
+            int correct = 0;
+            int classes = _data.ClassCount;
+            for (int first = 0; first < _validation.Length; first += _batch)
+            {
+                int rows = Math.Min(_batch, _validation.Length - first);
+                Gather(_validation, first, rows);
+                _net.Forward(_x, rows, training: false, 0);
+                var grads = new LossGradients
+                {
+                    Logits = _validationGrad.AsSpan(0, rows * classes),
+                    Hidden = _hint is null ? default : _validationHiddenGrad.AsSpan(0, rows * _o.HiddenLayerSizes[_hintLayer]),
+                };
+                lossSum += (double)_loss.Forward(BatchView(rows), 1f, grads) * rows;
+                ReadOnlySpan<float> logits = _net.Logits(rows);
+                for (int r = 0; r < rows; r++)
+                {
+                    int predicted = SoftLabelMath.ArgMax(logits.Slice(r * classes, classes));
+                    int target = _labels.Length > 0 ? _labels[r] : -1;
+                    if (target < 0)
+                    {
+                        target = SoftLabelMath.ArgMax(_soft.Length > 0 ? _soft.AsSpan(r * classes, classes) : _logits.AsSpan(r * classes, classes));
+                    }
+
+                    correct += predicted == target ? 1 : 0;
+                }
+            }
+
+            return (lossSum / _validation.Length, (double)correct / _validation.Length);
+        }
+
+        /// <summary>Copies rows indices[first..first+rows) of every input into the batch buffers.</summary>
+        private void Gather(int[] indices, int first, int rows)
+        {
+            _gatherIndices = indices;
+            _gatherStart = first;
+            _pool.For(rows, 64, _gatherBody);
+        }
+
+        private void GatherRows(int start, int end)
+        {
+            int d = _data.FeatureCount;
+            int k = _data.ClassCount;
+            int h = _data.HintSize;
+            ReadOnlySpan<float> features = _data.Features.Span;
+            ReadOnlySpan<float> soft = _data.SoftLabels.Span;
+            ReadOnlySpan<float> logits = _data.TeacherLogits.Span;
+            ReadOnlySpan<float> hints = _data.Hints.Span;
+            ReadOnlySpan<int> labels = _data.Labels.Span;
+            for (int r = start; r < end; r++)
+            {
+                int row = _gatherIndices[_gatherStart + r];
+                features.Slice(row * d, d).CopyTo(_x.AsSpan(r * d, d));
+                if (_soft.Length > 0)
+                {
+                    soft.Slice(row * k, k).CopyTo(_soft.AsSpan(r * k, k));
+                }
+
+                if (_logits.Length > 0)
+                {
+                    logits.Slice(row * k, k).CopyTo(_logits.AsSpan(r * k, k));
+                }
+
+                if (_hints.Length > 0)
+                {
+                    hints.Slice(row * h, h).CopyTo(_hints.AsSpan(r * h, h));
+                }
+
+                if (_labels.Length > 0)
+                {
+                    _labels[r] = labels[row];
+                }
+            }
+        }
+    }
+}

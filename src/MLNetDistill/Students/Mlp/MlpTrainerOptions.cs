@@ -1,0 +1,168 @@
+using MLNetDistill.SoftLabels;
+
+namespace MLNetDistill.Students.Mlp;
+
+/// <summary>
+/// Options for training an MLP student on a teacher's soft labels: the network's shape, the optimisation and the
+/// distillation loss, alpha T^2 KL(teacher || student at T) + (1 - alpha) CE(label, student), plus optional
+/// logit-matching, hint and relational terms. Checked when training starts; a bad value throws an
+/// <see cref="ArgumentOutOfRangeException"/> naming it and the expected range.
+/// </summary>
+public sealed class MlpTrainerOptions
+{
+    /// <summary>The width of each hidden layer, input side first; empty for a linear (softmax regression) student.</summary>
+    /// <value>Defaults to a single hidden layer of 256.</value>
+    public int[] HiddenLayerSizes { get; set; } = [256];
+
+    /// <summary>The activation after each hidden layer.</summary>
+    /// <value>Defaults to <see cref="MlpActivation.ReLU"/>.</value>
+    public MlpActivation Activation { get; set; } = MlpActivation.ReLU;
+
+    /// <summary>Whether each hidden layer applies layer norm (eps 1e-5, learned gain and shift) before its activation.</summary>
+    /// <value>Defaults to false.</value>
+    public bool LayerNorm { get; set; }
+
+    /// <summary>The probability of zeroing each hidden activation while training (inverted dropout), in [0, 1).</summary>
+    /// <value>Defaults to 0 (no dropout).</value>
+    public float DropoutRate { get; set; }
+
+    /// <summary>The most passes over the training rows (early stopping may end sooner).</summary>
+    /// <value>Defaults to 10.</value>
+    public int Epochs { get; set; } = 10;
+
+    /// <summary>Rows per optimisation step.</summary>
+    /// <value>Defaults to 256.</value>
+    public int BatchSize { get; set; } = 256;
+
+    /// <summary>The peak learning rate.</summary>
+    /// <value>Defaults to 0.001 (suits AdamW; SGD usually wants about 0.05).</value>
+    public float LearningRate { get; set; } = 1e-3f;
+
+    /// <summary>The optimizer.</summary>
+    /// <value>Defaults to <see cref="MlpOptimizer.AdamW"/> (beta1 0.9, beta2 0.999, eps 1e-8).</value>
+    public MlpOptimizer Optimizer { get; set; } = MlpOptimizer.AdamW;
+
+    /// <summary>
+    /// Weight decay on the weight matrices (not biases or layer-norm parameters): decoupled for AdamW, an L2 term in the
+    /// gradient for SGD (as PyTorch's optimizers do).
+    /// </summary>
+    /// <value>Defaults to 0.01 (PyTorch's AdamW default).</value>
+    public float WeightDecay { get; set; } = 0.01f;
+
+    /// <summary>SGD's momentum, in [0, 1); ignored by AdamW.</summary>
+    /// <value>Defaults to 0.9.</value>
+    public float Momentum { get; set; } = 0.9f;
+
+    /// <summary>Whether SGD uses Nesterov momentum; ignored by AdamW.</summary>
+    /// <value>Defaults to false.</value>
+    public bool Nesterov { get; set; }
+
+    /// <summary>Epochs (fractions allowed) over which the learning rate rises linearly from near 0 to <see cref="LearningRate"/>.</summary>
+    /// <value>Defaults to 0 (no warm-up).</value>
+    public double WarmupEpochs { get; set; }
+
+    /// <summary>Whether the learning rate decays along a half cosine to 0 at the last epoch after warm-up; otherwise it stays constant.</summary>
+    /// <value>Defaults to true.</value>
+    public bool CosineDecay { get; set; } = true;
+
+    /// <summary>The seed for initialisation, shuffling, the validation split and dropout. The same seed and data give a bit-identical model.</summary>
+    /// <value>Defaults to 0.</value>
+    public int Seed { get; set; }
+
+    /// <summary>Whether to shuffle the training rows before each epoch.</summary>
+    /// <value>Defaults to true.</value>
+    public bool Shuffle { get; set; } = true;
+
+    /// <summary>The fraction of rows held out (chosen by the seed) to measure validation loss and accuracy each epoch, in [0, 1).</summary>
+    /// <value>Defaults to 0.1; 0 trains on every row, without early stopping.</value>
+    public float ValidationFraction { get; set; } = 0.1f;
+
+    /// <summary>Stop after this many epochs without a lower validation loss; 0 never stops early.</summary>
+    /// <value>Defaults to 5.</value>
+    public int EarlyStoppingPatience { get; set; } = 5;
+
+    /// <summary>Whether, with a validation set, the model ends with the weights of its best validation epoch rather than its last.</summary>
+    /// <value>Defaults to true.</value>
+    public bool RestoreBestWeights { get; set; } = true;
+
+    /// <summary>The distillation temperature T; the teacher's soft labels must have been computed at the same T.</summary>
+    /// <value>Defaults to 4.</value>
+    public float Temperature { get; set; } = 4f;
+
+    /// <summary>The weight alpha of the soft (teacher) term; 1 - alpha weighs cross-entropy with the hard labels. Without hard labels alpha is taken as 1.</summary>
+    /// <value>Defaults to 0.7.</value>
+    public float Alpha { get; set; } = 0.7f;
+
+    /// <summary>The weight of an extra mean-squared error between student and teacher logits (Ba and Caruana 2014); needs the teacher's logits.</summary>
+    /// <value>Defaults to 0 (off).</value>
+    public float LogitMatchingWeight { get; set; }
+
+    /// <summary>The weight of a FitNets hint term (Romero et al. 2015) pulling a hidden layer, through a learned projection, towards the teacher's hint tensor.</summary>
+    /// <value>Defaults to 0 (off).</value>
+    public float HintWeight { get; set; }
+
+    /// <summary>Which hidden layer the hint term guides (0 is the first); -1 is the last hidden layer.</summary>
+    /// <value>Defaults to -1.</value>
+    public int HintLayer { get; set; } = -1;
+
+    /// <summary>The weight of a relational (RKD distance, Park et al. 2019) term over the batch's logits.</summary>
+    /// <value>Defaults to 0 (off).</value>
+    public float RelationalWeight { get; set; }
+
+    /// <summary>Threads for training; null uses one per processor core.</summary>
+    /// <value>Defaults to null.</value>
+    public int? NumberOfThreads { get; set; }
+
+    /// <summary>Throws a clear <see cref="ArgumentOutOfRangeException"/> for the first option out of range.</summary>
+    internal void Validate()
+    {
+        if (HiddenLayerSizes is null)
+        {
+            throw new ArgumentNullException(nameof(HiddenLayerSizes), "HiddenLayerSizes must be a list of layer widths such as [256] (or empty for a linear student), not null.");
+        }
+
+        for (int i = 0; i < HiddenLayerSizes.Length; i++)
+        {
+            if (HiddenLayerSizes[i] <= 0)
+            {
+                throw Range(nameof(HiddenLayerSizes), HiddenLayerSizes[i], $"Hidden layer sizes must be positive (for example 256) but hidden layer {i} has size {HiddenLayerSizes[i]}.");
+            }
+        }
+
+        Check(Epochs >= 1, nameof(Epochs), Epochs, "at least 1");
+        Check(BatchSize >= 1, nameof(BatchSize), BatchSize, "at least 1 (typically 32 to 1024)");
+        Check(LearningRate > 0f && float.IsFinite(LearningRate), nameof(LearningRate), LearningRate, "a positive finite number (typically 1e-4 to 0.1)");
+        Check(DropoutRate >= 0f && DropoutRate < 1f, nameof(DropoutRate), DropoutRate, "in [0, 1)");
+        Check(WeightDecay >= 0f && float.IsFinite(WeightDecay), nameof(WeightDecay), WeightDecay, "a finite number >= 0 (typically 0 to 0.1)");
+        Check(Momentum >= 0f && Momentum < 1f, nameof(Momentum), Momentum, "in [0, 1)");
+        Check(WarmupEpochs >= 0 && double.IsFinite(WarmupEpochs), nameof(WarmupEpochs), WarmupEpochs, "a finite number >= 0");
+        Check(ValidationFraction >= 0f && ValidationFraction < 1f, nameof(ValidationFraction), ValidationFraction, "in [0, 1)");
+        Check(EarlyStoppingPatience >= 0, nameof(EarlyStoppingPatience), EarlyStoppingPatience, "0 (never stop early) or more");
+        SoftLabelMath.CheckTemperature(Temperature, nameof(Temperature));
+        Check(Alpha >= 0f && Alpha <= 1f, nameof(Alpha), Alpha, "in [0, 1]");
+        Check(LogitMatchingWeight >= 0f && float.IsFinite(LogitMatchingWeight), nameof(LogitMatchingWeight), LogitMatchingWeight, "a finite number >= 0");
+        Check(HintWeight >= 0f && float.IsFinite(HintWeight), nameof(HintWeight), HintWeight, "a finite number >= 0");
+        Check(RelationalWeight >= 0f && float.IsFinite(RelationalWeight), nameof(RelationalWeight), RelationalWeight, "a finite number >= 0");
+        Check(HintLayer >= -1 && HintLayer < Math.Max(1, HiddenLayerSizes.Length), nameof(HintLayer), HintLayer,
+            HiddenLayerSizes.Length == 0 ? "-1 (a linear student has no hidden layer to guide)" : $"-1 (the last hidden layer) or 0 to {HiddenLayerSizes.Length - 1}");
+        if (HintWeight > 0f && HiddenLayerSizes.Length == 0)
+        {
+            throw Range(nameof(HintWeight), HintWeight, "A hint term needs a hidden layer to guide, but HiddenLayerSizes is empty; set HintWeight to 0 or add a hidden layer.");
+        }
+
+        if (NumberOfThreads is int threads)
+        {
+            Check(threads >= 1, nameof(NumberOfThreads), threads, "at least 1, or null for one per core");
+        }
+    }
+
+    private static void Check(bool ok, string name, object value, string expected)
+    {
+        if (!ok)
+        {
+            throw Range(name, value, $"{name} must be {expected} but was {value}.");
+        }
+    }
+
+    private static ArgumentOutOfRangeException Range(string name, object value, string message) => new(name, value, message);
+}

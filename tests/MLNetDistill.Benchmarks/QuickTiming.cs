@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using MLNetDistill.Students.Mlp;
+
+namespace MLNetDistill.Benchmarks;
+
+/// <summary>Plain stopwatch timings for quick comparisons with PyTorch (see pytorch_mlp_epoch.py).</summary>
+internal static class QuickTiming
+{
+    public static int Gemm(string[] args)
+    {
+        int threads = args.Length > 0 ? int.Parse(args[0]) : Environment.ProcessorCount;
+        using var pool = new ComputePool(threads);
+        var context = new GemmContext(pool);
+        Console.WriteLine($"kernel {context.Kernel}, {threads} thread(s)");
+        foreach (var (m, k, n) in GemmBenchmarks.Shapes)
+        {
+            foreach (var (ta, tb) in new[] { (false, false), (false, true), (true, false) })
+            {
+                var rng = new Random(1);
+                float[] a = Random(rng, m * k);
+                float[] b = Random(rng, k * n);
+                float[] c = new float[m * n];
+                double flops = 2.0 * m * n * k;
+                int reps = (int)Math.Clamp(2e10 / flops, 3, 2000);
+                MLNetDistill.Students.Mlp.Gemm.Compute(ta, tb, a, b, c, m, k, n, context: context);
+                double best = double.MaxValue;
+                for (int trial = 0; trial < 5; trial++)
+                {
+                    long start = Stopwatch.GetTimestamp();
+                    for (int r = 0; r < reps / 5 + 1; r++)
+                    {
+                        MLNetDistill.Students.Mlp.Gemm.Compute(ta, tb, a, b, c, m, k, n, context: context);
+                    }
+
+                    best = Math.Min(best, Stopwatch.GetElapsedTime(start).TotalSeconds / (reps / 5 + 1));
+                }
+
+                Console.WriteLine($"{m,5} x {k,5} x {n,5} {(ta ? "T" : "N")}{(tb ? "T" : "N")}: {flops / best / 1e9,7:F1} GFLOP/s ({best * 1e3:F3} ms)");
+            }
+        }
+
+        return 0;
+    }
+
+    public static unsafe int Pack()
+    {
+        int m = 256, k = 784;
+        float[] a = Random(new Random(1), m * k);
+        float[] dst = new float[m * k + 64];
+        foreach (bool trans in new[] { false, true })
+        {
+            fixed (float* pa = a)
+            fixed (float* pd = dst)
+            {
+                double best = double.MaxValue;
+                for (int t = 0; t < 20; t++)
+                {
+                    long start = Stopwatch.GetTimestamp();
+                    for (int b = 0; b < 4; b++)
+                    {
+                        MLNetDistill.Students.Mlp.Gemm.PackA(pa, trans, trans ? m : k, m, b * 196, 196, 8, 0, 32, pd + (b * 196 * m));
+                    }
+
+                    best = Math.Min(best, Stopwatch.GetElapsedTime(start).TotalMicroseconds);
+                }
+
+                Console.WriteLine($"PackA trans={trans}: {best:F1} us");
+            }
+        }
+
+        return 0;
+    }
+
+    /// <summary>
+    /// Seconds per KD epoch for each shape (default both of anchors.md's), three epochs each, median printed; the
+    /// counterpart of pytorch_mlp_epoch.py. Arguments: shapes such as 784-256-10, and --threads N.
+    /// </summary>
+    public static int Epoch(string[] args)
+    {
+        int? threads = null;
+        int epochs = 3;
+        var shapes = new List<string>();
+        for (int i = 0; i < args.Length; i++)
+        {
+            if (args[i] == "--threads")
+            {
+                threads = int.Parse(args[++i]);
+            }
+            else if (args[i] == "--epochs")
+            {
+                epochs = int.Parse(args[++i]);
+            }
+            else
+            {
+                shapes.Add(args[i]);
+            }
+        }
+
+        if (shapes.Count == 0)
+        {
+            shapes.AddRange(["784-256-10", "784-1200-1200-10"]);
+        }
+
+        var data = EpochData.Create();
+        Console.WriteLine($"MLNetDistill: {EpochData.Rows} x {EpochData.Features}, batch 256, AdamW, 0.7 T^2 KL + 0.3 CE (T = 4), {threads ?? Environment.ProcessorCount} threads, kernel {new GemmContext().Kernel}");
+        foreach (string shape in shapes)
+        {
+            var seconds = new List<double>();
+            var progress = new SyncProgress(p => seconds.Add(p.Seconds));
+            new MlpTrainer(EpochData.Options(shape, epochs, threads)).Train(data, progress);
+            seconds.Sort();
+            Console.WriteLine($"{shape,-18} median {seconds[seconds.Count / 2]:F3} s/epoch   (epochs: {string.Join(", ", seconds.Select(s => s.ToString("F3")))})");
+        }
+
+        return 0;
+    }
+
+    private sealed class SyncProgress(Action<MlpEpochProgress> report) : IProgress<MlpEpochProgress>
+    {
+        public void Report(MlpEpochProgress value) => report(value);
+    }
+
+    internal static float[] Random(Random rng, int count)
+    {
+        float[] x = new float[count];
+        for (int i = 0; i < count; i++)
+        {
+            x[i] = (float)(rng.NextDouble() * 2 - 1);
+        }
+
+        return x;
+    }
+}
