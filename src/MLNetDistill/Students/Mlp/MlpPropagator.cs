@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace MLNetDistill.Students.Mlp;
 
@@ -118,6 +119,7 @@ internal sealed class MlpPropagator
     /// <param name="rows">The rows, at most <see cref="MaxRows"/>.</param>
     /// <param name="training">Whether to apply dropout.</param>
     /// <param name="dropoutKey">Distinct for every step (and seed), so that each step draws fresh masks.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Forward(ReadOnlySpan<float> input, int rows, bool training, ulong dropoutKey)
     {
         if ((uint)rows > (uint)MaxRows || rows == 0)
@@ -173,6 +175,7 @@ internal sealed class MlpPropagator
     /// </summary>
     /// <param name="input">The same input as the forward pass.</param>
     /// <param name="rows">The same rows as the forward pass.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Backward(ReadOnlySpan<float> input, int rows)
     {
         if (_grad[^1].Length == 0)
@@ -190,12 +193,12 @@ internal sealed class MlpPropagator
             {
                 if (_droppedOut[l])
                 {
-                    TensorPrimitives.Multiply(dz, _mask[l].AsSpan(0, n), dz);
+                    SpanMath.Multiply(dz, _mask[l].AsSpan(0, n), dz);
                 }
 
                 if (_hiddenGrad[l] is { } extra)
                 {
-                    TensorPrimitives.Add(dz, extra.AsSpan(0, n), dz);
+                    SpanMath.AddInPlace(dz, extra.AsSpan(0, n));
                 }
 
                 if (layer.Activation == MlpActivation.ReLU)
@@ -238,15 +241,17 @@ internal sealed class MlpPropagator
     }
 
     /// <summary>sums[j] = sum over rows r of values[r, j], rows in order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void ColumnSums(ReadOnlySpan<float> values, int rows, int width, Span<float> sums)
     {
         values[..width].CopyTo(sums);
         for (int r = 1; r < rows; r++)
         {
-            TensorPrimitives.Add(sums, values.Slice(r * width, width), sums);
+            SpanMath.AddInPlace(sums, values.Slice(r * width, width));
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void LayerNormForward(ReadOnlySpan<float> z, int rows, int width, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta,
         Span<float> xhat, Span<float> rstd, Span<float> pre)
     {
@@ -265,6 +270,7 @@ internal sealed class MlpPropagator
     }
 
     /// <summary>In place: d pre -> d z, accumulating d gamma and d beta (which are first cleared).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void LayerNormBackward(Span<float> grad, int rows, int width, ReadOnlySpan<float> xhat, ReadOnlySpan<float> rstd,
         ReadOnlySpan<float> gamma, Span<float> dGamma, Span<float> dBeta)
     {
@@ -285,6 +291,7 @@ internal sealed class MlpPropagator
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DropoutForward(ReadOnlySpan<float> act, Span<float> mask, Span<float> output, float rate, ulong key)
     {
         uint threshold = (uint)Math.Min(uint.MaxValue, (double)rate * 4294967296.0);
@@ -294,6 +301,6 @@ internal sealed class MlpPropagator
             mask[i] = DeterministicRandom.Hash(key, (ulong)i) >= threshold ? keep : 0f;
         }
 
-        TensorPrimitives.Multiply(act, mask, output);
+        SpanMath.Multiply(act, mask, output);
     }
 }
