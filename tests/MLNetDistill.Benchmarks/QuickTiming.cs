@@ -141,8 +141,8 @@ internal static class QuickTiming
             var progress = new SyncProgress(p => seconds.Add(p.Seconds));
             var trainer = new MlpTrainer(EpochData.Options(shape, epochs, threads));
             trainer.Train(data, progress);
-            seconds.Sort();
-            Console.WriteLine($"{shape,-18} median {seconds[seconds.Count / 2]:F3} s/epoch   (epochs: {string.Join(", ", seconds.Select(s => s.ToString("F3")))})");
+            double median = seconds.Order().ElementAt(seconds.Count / 2);
+            Console.WriteLine($"{shape,-18} median {median:F3} s/epoch   (epochs in order: {string.Join(", ", seconds.Select(s => s.ToString("F3")))})");
             double[] phases = trainer.PhaseSeconds;
             Console.WriteLine($"{"",-18} per epoch, all epochs averaged: gather {phases[0] / epochs:F3}, forward {phases[1] / epochs:F3}, loss {phases[2] / epochs:F3}, backward {phases[3] / epochs:F3}, optimizer {phases[4] / epochs:F3} s");
         }
