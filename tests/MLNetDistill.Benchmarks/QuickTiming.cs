@@ -111,6 +111,8 @@ internal static class QuickTiming
     {
         int? threads = null;
         int epochs = 3;
+        bool gelu = false, layerNorm = false;
+        float dropout = 0f;
         var shapes = new List<string>();
         for (int i = 0; i < args.Length; i++)
         {
@@ -121,6 +123,18 @@ internal static class QuickTiming
             else if (args[i] == "--epochs")
             {
                 epochs = int.Parse(args[++i]);
+            }
+            else if (args[i] == "--gelu")
+            {
+                gelu = true;
+            }
+            else if (args[i] == "--layernorm")
+            {
+                layerNorm = true;
+            }
+            else if (args[i] == "--dropout")
+            {
+                dropout = float.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture);
             }
             else
             {
@@ -134,12 +148,17 @@ internal static class QuickTiming
         }
 
         var data = EpochData.Create();
-        Console.WriteLine($"MLNetDistill: {EpochData.Rows} x {EpochData.Features}, batch 256, AdamW, 0.7 T^2 KL + 0.3 CE (T = 4), {threads ?? Environment.ProcessorCount} threads, kernel {new GemmContext().Kernel}");
+        Console.WriteLine($"MLNetDistill: {EpochData.Rows} x {EpochData.Features}, batch 256, AdamW, 0.7 T^2 KL + 0.3 CE (T = 4), {threads ?? Environment.ProcessorCount} threads, kernel {new GemmContext().Kernel}"
+            + (gelu ? ", GELU" : ", ReLU") + (layerNorm ? ", layer norm" : string.Empty) + (dropout > 0 ? $", dropout {dropout}" : string.Empty));
         foreach (string shape in shapes)
         {
             var seconds = new List<double>();
             var progress = new SyncProgress(p => seconds.Add(p.Seconds));
-            var trainer = new MlpTrainer(EpochData.Options(shape, epochs, threads));
+            var options = EpochData.Options(shape, epochs, threads);
+            options.Activation = gelu ? MlpActivation.Gelu : MlpActivation.ReLU;
+            options.LayerNorm = layerNorm;
+            options.DropoutRate = dropout;
+            var trainer = new MlpTrainer(options);
             trainer.Train(data, progress);
             double median = seconds.Order().ElementAt(seconds.Count / 2);
             Console.WriteLine($"{shape,-18} median {median:F3} s/epoch   (epochs in order: {string.Join(", ", seconds.Select(s => s.ToString("F3")))})");
