@@ -12,6 +12,11 @@ internal static class Program
             return QuickTiming.Gemm(args[1..]);
         }
 
+        if (args.Length > 0 && args[0] == "loss")
+        {
+            return QuickTiming.Loss();
+        }
+
         if (args.Length > 0 && args[0] == "pack")
         {
             return QuickTiming.Pack();

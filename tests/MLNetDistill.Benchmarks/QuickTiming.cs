@@ -22,7 +22,11 @@ internal static class QuickTiming
                 float[] c = new float[m * n];
                 double flops = 2.0 * m * n * k;
                 int reps = (int)Math.Clamp(2e10 / flops, 3, 2000);
-                MLNetDistill.Students.Mlp.Gemm.Compute(ta, tb, a, b, c, m, k, n, context: context);
+                for (int w = 0; w < 20; w++)
+                {
+                    MLNetDistill.Students.Mlp.Gemm.Compute(ta, tb, a, b, c, m, k, n, context: context);
+                }
+
                 double best = double.MaxValue;
                 for (int trial = 0; trial < 5; trial++)
                 {
@@ -37,6 +41,34 @@ internal static class QuickTiming
 
                 Console.WriteLine($"{m,5} x {k,5} x {n,5} {(ta ? "T" : "N")}{(tb ? "T" : "N")}: {flops / best / 1e9,7:F1} GFLOP/s ({best * 1e3:F3} ms)");
             }
+        }
+
+        return 0;
+    }
+
+    public static int Loss()
+    {
+        var rng = new Random(1);
+        float[] s = Random(rng, 256 * 10);
+        float[] t = new float[256 * 10];
+        int[] y = new int[256];
+        for (int r = 0; r < 256; r++)
+        {
+            MLNetDistill.SoftLabels.SoftLabelMath.Softmax(Random(rng, 10), 4f, t.AsSpan(r * 10, 10));
+            y[r] = r % 10;
+        }
+
+        var loss = new MLNetDistill.Losses.KdLoss(4f, 0.7f, 10);
+        float[] g = new float[2560];
+        for (int rep = 0; rep < 3; rep++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            for (int i = 0; i < 2000; i++)
+            {
+                loss.Forward(new MLNetDistill.Losses.LossBatch { Rows = 256, Classes = 10, StudentLogits = s, TeacherProbabilities = t, Labels = y }, 1f, new MLNetDistill.Losses.LossGradients { Logits = g });
+            }
+
+            Console.WriteLine($"KD loss 256 x 10: {Stopwatch.GetElapsedTime(start).TotalMicroseconds / 2000:F1} us");
         }
 
         return 0;
@@ -79,6 +111,8 @@ internal static class QuickTiming
     {
         int? threads = null;
         int epochs = 3;
+        bool gelu = false, layerNorm = false;
+        float dropout = 0f;
         var shapes = new List<string>();
         for (int i = 0; i < args.Length; i++)
         {
@@ -89,6 +123,18 @@ internal static class QuickTiming
             else if (args[i] == "--epochs")
             {
                 epochs = int.Parse(args[++i]);
+            }
+            else if (args[i] == "--gelu")
+            {
+                gelu = true;
+            }
+            else if (args[i] == "--layernorm")
+            {
+                layerNorm = true;
+            }
+            else if (args[i] == "--dropout")
+            {
+                dropout = float.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture);
             }
             else
             {
@@ -102,14 +148,22 @@ internal static class QuickTiming
         }
 
         var data = EpochData.Create();
-        Console.WriteLine($"MLNetDistill: {EpochData.Rows} x {EpochData.Features}, batch 256, AdamW, 0.7 T^2 KL + 0.3 CE (T = 4), {threads ?? Environment.ProcessorCount} threads, kernel {new GemmContext().Kernel}");
+        Console.WriteLine($"MLNetDistill: {EpochData.Rows} x {EpochData.Features}, batch 256, AdamW, 0.7 T^2 KL + 0.3 CE (T = 4), {threads ?? Environment.ProcessorCount} threads, kernel {new GemmContext().Kernel}"
+            + (gelu ? ", GELU" : ", ReLU") + (layerNorm ? ", layer norm" : string.Empty) + (dropout > 0 ? $", dropout {dropout}" : string.Empty));
         foreach (string shape in shapes)
         {
             var seconds = new List<double>();
             var progress = new SyncProgress(p => seconds.Add(p.Seconds));
-            new MlpTrainer(EpochData.Options(shape, epochs, threads)).Train(data, progress);
-            seconds.Sort();
-            Console.WriteLine($"{shape,-18} median {seconds[seconds.Count / 2]:F3} s/epoch   (epochs: {string.Join(", ", seconds.Select(s => s.ToString("F3")))})");
+            var options = EpochData.Options(shape, epochs, threads);
+            options.Activation = gelu ? MlpActivation.Gelu : MlpActivation.ReLU;
+            options.LayerNorm = layerNorm;
+            options.DropoutRate = dropout;
+            var trainer = new MlpTrainer(options);
+            trainer.Train(data, progress);
+            double median = seconds.Order().ElementAt(seconds.Count / 2);
+            Console.WriteLine($"{shape,-18} median {median:F3} s/epoch   (epochs in order: {string.Join(", ", seconds.Select(s => s.ToString("F3")))})");
+            double[] phases = trainer.PhaseSeconds;
+            Console.WriteLine($"{"",-18} per epoch, all epochs averaged: gather {phases[0] / epochs:F3}, forward {phases[1] / epochs:F3}, loss {phases[2] / epochs:F3}, backward {phases[3] / epochs:F3}, optimizer {phases[4] / epochs:F3} s");
         }
 
         return 0;

@@ -62,7 +62,7 @@ def main():
                 opt.step()
             seconds.append(time.perf_counter() - start)
         print(f"{shape:<18} median {statistics.median(seconds):.3f} s/epoch   "
-              f"(epochs: {', '.join(f'{s:.3f}' for s in seconds)})")
+              f"(epochs in order: {', '.join(f'{s:.3f}' for s in seconds)})")
 
 
 if __name__ == "__main__":

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using MLNetDistill.Students.Mlp;
 using MLNetDistill.SoftLabels;
 
 namespace MLNetDistill.Losses;
@@ -22,8 +24,10 @@ namespace MLNetDistill.Losses;
 /// </remarks>
 internal sealed class KdLoss : IDistillationLoss
 {
-    private readonly float[] _logQ;
-    private readonly float[] _teacher;
+    private float[] _logQ;
+    private float[] _q;
+    private float[] _teacher;
+    private float[] _logP;
 
     /// <summary>Creates the loss.</summary>
     /// <param name="temperature">T, positive and finite; the temperature the teacher's probabilities were computed at.</param>
@@ -43,8 +47,7 @@ internal sealed class KdLoss : IDistillationLoss
         Alpha = alpha;
         Classes = classes;
         TeacherGivesLogits = teacherGivesLogits;
-        _logQ = new float[classes];
-        _teacher = new float[classes];
+        _logQ = _q = _teacher = _logP = [];
     }
 
     /// <inheritdoc />
@@ -63,6 +66,7 @@ internal sealed class KdLoss : IDistillationLoss
     public bool TeacherGivesLogits { get; }
 
     /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public float Forward(in LossBatch batch, float scale, in LossGradients gradients)
     {
         int rows = batch.Rows;
@@ -77,24 +81,39 @@ internal sealed class KdLoss : IDistillationLoss
             throw new ArgumentException($"{Name} needs one label per row ({rows}) but got {batch.Labels.Length}.");
         }
 
+        int n = rows * k;
+        if (_logQ.Length < n)
+        {
+            // Grows once, to the largest batch; later steps allocate nothing.
+            _logQ = new float[n];
+            _q = new float[n];
+            _teacher = new float[n];
+            _logP = new float[n];
+        }
+
         float t = Temperature;
+        Span<float> logQ = _logQ.AsSpan(0, n);
+        Span<float> q = _q.AsSpan(0, n);
+        Span<float> p = _teacher.AsSpan(0, n);
+        Span<float> logP = _logP.AsSpan(0, n);
+        if (TeacherGivesLogits)
+        {
+            LogSoftmaxRows(teacher, rows, k, t, logP, q);
+            SpanMath.Exp(logP, p);
+        }
+        else
+        {
+            teacher.CopyTo(p);
+            SpanMath.Log(p, logP); // -inf where p = 0, skipped below (0 log 0 = 0)
+        }
+
+        // Soft term for every row at once: log q = log softmax(s / T), q = exp(log q).
+        LogSoftmaxRows(batch.StudentLogits, rows, k, t, logQ, q);
+        SpanMath.Exp(logQ, q);
         float invRows = 1f / rows;
-        Span<float> logQ = _logQ;
-        Span<float> p = _teacher;
         double total = 0;
         for (int r = 0; r < rows; r++)
         {
-            ReadOnlySpan<float> s = batch.StudentLogits.Slice(r * k, k);
-            Span<float> g = gradients.Logits.Slice(r * k, k);
-            if (TeacherGivesLogits)
-            {
-                SoftLabelMath.Softmax(teacher.Slice(r * k, k), t, p);
-            }
-            else
-            {
-                teacher.Slice(r * k, k).CopyTo(p);
-            }
-
             int label = hasLabels ? batch.Labels[r] : -1;
             if (label >= k)
             {
@@ -102,40 +121,97 @@ internal sealed class KdLoss : IDistillationLoss
             }
 
             float alpha = label < 0 ? 1f : Alpha;
+            ReadOnlySpan<float> pr = p.Slice(r * k, k);
+            ReadOnlySpan<float> lq = logQ.Slice(r * k, k);
+            ReadOnlySpan<float> qr = q.Slice(r * k, k);
+            Span<float> g = gradients.Logits.Slice(r * k, k);
 
-            // Soft term: alpha T^2 sum p (log p - log q), gradient alpha T (q - p).
-            SoftLabelMath.LogSoftmax(s, t, logQ);
+            // alpha T^2 sum p (log p - log q), with 0 log 0 = 0; gradient alpha T (q - p).
             double kl = 0;
             float softScale = scale * alpha * t * invRows;
             for (int j = 0; j < k; j++)
             {
-                float pj = p[j];
+                float pj = pr[j];
                 if (pj > 0f)
                 {
-                    kl += pj * (Math.Log(pj) - logQ[j]);
+                    kl += pj * (logP[(r * k) + j] - lq[j]);
                 }
 
-                g[j] += softScale * (MathF.Exp(logQ[j]) - pj);
+                g[j] += softScale * (qr[j] - pj);
             }
 
-            double rowLoss = alpha * t * t * kl;
+            total += alpha * t * t * kl;
+        }
 
+        if (hasLabels && Alpha < 1f)
+        {
             // Hard term: (1 - alpha) (-log softmax(s)_y), gradient (1 - alpha) (softmax(s) - onehot(y)).
-            if (label >= 0 && alpha < 1f)
+            LogSoftmaxRows(batch.StudentLogits, rows, k, 1f, logQ, q);
+            SpanMath.Exp(logQ, q);
+            float hardScale = scale * (1f - Alpha) * invRows;
+            for (int r = 0; r < rows; r++)
             {
-                SoftLabelMath.LogSoftmax(s, 1f, logQ);
-                float hardScale = scale * (1f - alpha) * invRows;
+                int label = batch.Labels[r];
+                if (label < 0)
+                {
+                    continue;
+                }
+
+                Span<float> g = gradients.Logits.Slice(r * k, k);
+                ReadOnlySpan<float> qr = q.Slice(r * k, k);
                 for (int j = 0; j < k; j++)
                 {
-                    g[j] += hardScale * (MathF.Exp(logQ[j]) - (j == label ? 1f : 0f));
+                    g[j] += hardScale * qr[j];
                 }
 
-                rowLoss += (1 - alpha) * -logQ[label];
+                g[label] -= hardScale;
+                total += (1 - Alpha) * -logQ[(r * k) + label];
             }
-
-            total += rowLoss;
         }
 
         return (float)(total * invRows);
+    }
+
+    /// <summary>
+    /// Row-wise log softmax(z / T) into <paramref name="destination"/>: short scalar loops per row (rows hold few classes,
+    /// so per-call overheads of span routines would dominate) around one vectorised exp over the whole batch.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void LogSoftmaxRows(ReadOnlySpan<float> z, int rows, int k, float t, Span<float> destination, Span<float> scratch)
+    {
+        float scale = 1f / t;
+        for (int r = 0; r < rows; r++)
+        {
+            ReadOnlySpan<float> zr = z.Slice(r * k, k);
+            float max = zr[0];
+            for (int j = 1; j < k; j++)
+            {
+                max = MathF.Max(max, zr[j]);
+            }
+
+            Span<float> dr = destination.Slice(r * k, k);
+            for (int j = 0; j < k; j++)
+            {
+                dr[j] = (zr[j] - max) * scale;
+            }
+        }
+
+        SpanMath.Exp(destination[..(rows * k)], scratch);
+        for (int r = 0; r < rows; r++)
+        {
+            ReadOnlySpan<float> er = scratch.Slice(r * k, k);
+            float sum = 0f;
+            for (int j = 0; j < k; j++)
+            {
+                sum += er[j];
+            }
+
+            float log = MathF.Log(sum);
+            Span<float> dr = destination.Slice(r * k, k);
+            for (int j = 0; j < k; j++)
+            {
+                dr[j] -= log;
+            }
+        }
     }
 }

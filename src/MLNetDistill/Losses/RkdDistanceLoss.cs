@@ -185,7 +185,7 @@ internal sealed class RkdDistanceLoss : IDistillationLoss
         Gemm.Multiply(g, s, product, rows, rows, sWidth, context: _gemm);
         for (int k = 0; k < rows; k++)
         {
-            float rowSum = System.Numerics.Tensors.TensorPrimitives.Sum(g.Slice(k * rows, rows));
+            float rowSum = SpanMath.Sum(g.Slice(k * rows, rows));
             Span<float> gk = grad.Slice(k * sWidth, sWidth);
             ReadOnlySpan<float> ek = s.Slice(k * sWidth, sWidth);
             ReadOnlySpan<float> pk = product.Slice(k * sWidth, sWidth);
@@ -206,7 +206,7 @@ internal sealed class RkdDistanceLoss : IDistillationLoss
         Gemm.MultiplyTransposeB(e, e, gram, rows, width, rows, context: _gemm);
         for (int i = 0; i < rows; i++)
         {
-            squares[i] = System.Numerics.Tensors.TensorPrimitives.SumOfSquares(e.Slice(i * width, width));
+            squares[i] = SpanMath.Dot(e.Slice(i * width, width), e.Slice(i * width, width));
         }
 
         double sum = 0;

@@ -161,6 +161,7 @@ internal static unsafe class Gemm
     // ---------------------------------------------------------------- packing
 
     /// <summary>Packs row panels [panelStart, panelEnd) of A (rows i, columns p0..p0+kc) as [panel][p][mr], zero-padded.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void PackA(float* a, bool trans, long lda, int m, int p0, int kc, int mr, int panelStart, int panelEnd, float* dst)
     {
         for (int panel = panelStart; panel < panelEnd; panel++)
@@ -226,6 +227,7 @@ internal static unsafe class Gemm
     }
 
     /// <summary>Packs column panels [panelStart, panelEnd) of B (rows p0..p0+kc, columns j) as [panel][p][nr], zero-padded.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void PackB(float* b, bool trans, long ldb, int n, int p0, int kc, int nr, int panelStart, int panelEnd, float* dst)
     {
         for (int panel = panelStart; panel < panelEnd; panel++)
@@ -299,6 +301,7 @@ internal static unsafe class Gemm
     private static void PackTranspose8(float* src, long lds, int kc, float* dst) => PackTranspose8Strided(src, lds, kc, dst, 8);
 
     /// <summary>dst[p * ldd + r] = src[r * lds + p] for 8 rows r and kc columns p, 8 x 8 blocks at a time with AVX shuffles.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackTranspose8Strided(float* src, long lds, int kc, float* dst, int ldd)
     {
         int p = 0;
@@ -683,6 +686,7 @@ internal sealed unsafe class GemmContext : ParallelWork
     }
 
     /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Execute(int part, int parts, int thread)
     {
         int mr = _mr;
@@ -758,6 +762,7 @@ internal sealed unsafe class GemmContext : ParallelWork
     /// Computes C tiles for row panels [r0, r1) and column panels [c0, c1). Packed A holds <paramref name="aPanels"/>
     /// panels from panel <paramref name="aFirst"/> on; packed B likewise.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Compute(float* packA, int aPanels, int aFirst, int r0, int r1, float* packB, int bPanels, int bFirst, int c0, int c1)
     {
         int mr = _mr;

@@ -1,4 +1,5 @@
-using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
+using System.Runtime.CompilerServices;
 
 namespace MLNetDistill.Students.Mlp;
 
@@ -27,6 +28,18 @@ internal sealed class MlpPropagator
     private readonly float[][] _grad;
     private readonly float[]?[] _hiddenGrad;
     private readonly bool[] _droppedOut;
+    private readonly ComputePool _pool;
+    private readonly Action<int, int> _forwardRows;
+    private readonly Action<int, int> _backwardRows;
+    private readonly Action<int, int> _layerNormRows;
+    private readonly Action<int, int> _layerNormColumns;
+    private readonly Action<int, int> _biasColumns;
+
+    // The layer and batch the element-wise bodies above work on.
+    private int _jobLayer;
+    private int _jobRows;
+    private float _jobDropout;
+    private ulong _jobKey;
 
     /// <summary>Allocates the buffers for batches of up to <paramref name="maxRows"/> rows.</summary>
     /// <param name="model">The model.</param>
@@ -38,7 +51,13 @@ internal sealed class MlpPropagator
         ArgumentOutOfRangeException.ThrowIfLessThan(maxRows, 1);
         _model = model;
         _gemm = gemm;
+        _pool = gemm.Pool;
         _layers = model.Layers;
+        _forwardRows = ForwardRows;
+        _backwardRows = BackwardRows;
+        _layerNormRows = LayerNormBackwardRows;
+        _layerNormColumns = LayerNormGradientColumns;
+        _biasColumns = BiasGradientColumns;
         MaxRows = maxRows;
         int count = _layers.Count;
         _z = new float[count][];
@@ -118,6 +137,7 @@ internal sealed class MlpPropagator
     /// <param name="rows">The rows, at most <see cref="MaxRows"/>.</param>
     /// <param name="training">Whether to apply dropout.</param>
     /// <param name="dropoutKey">Distinct for every step (and seed), so that each step draws fresh masks.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Forward(ReadOnlySpan<float> input, int rows, bool training, ulong dropoutKey)
     {
         if ((uint)rows > (uint)MaxRows || rows == 0)
@@ -138,32 +158,14 @@ internal sealed class MlpPropagator
                 break;
             }
 
-            Span<float> pre = _pre[l].AsSpan(0, n);
-            if (layer.LayerNormScale is { } scale)
-            {
-                LayerNormForward(z, rows, layer.OutputSize, scale.Values, layer.LayerNormBias!.Values, _xhat[l], _rstd[l], pre);
-            }
-
-            Span<float> act = _act[l].AsSpan(0, n);
-            if (layer.Activation == MlpActivation.ReLU)
-            {
-                Activations.Relu(pre, act);
-            }
-            else
-            {
-                Activations.Gelu(pre, act);
-            }
-
+            // Layer norm, activation and dropout: row by row, rows split over the threads.
+            _jobLayer = l;
+            _jobRows = rows;
+            _jobDropout = dropoutRate;
+            _jobKey = DeterministicRandom.Mix(dropoutKey + (ulong)l);
             _droppedOut[l] = dropoutRate > 0f;
-            if (_droppedOut[l])
-            {
-                DropoutForward(act, _mask[l].AsSpan(0, n), _out[l].AsSpan(0, n), dropoutRate, DeterministicRandom.Mix(dropoutKey + (ulong)l));
-                x = _out[l].AsSpan(0, n);
-            }
-            else
-            {
-                x = act;
-            }
+            _pool.For(rows, RowsPerPart(layer.OutputSize), _forwardRows);
+            x = (_droppedOut[l] ? _out[l] : _act[l]).AsSpan(0, n);
         }
     }
 
@@ -173,6 +175,7 @@ internal sealed class MlpPropagator
     /// </summary>
     /// <param name="input">The same input as the forward pass.</param>
     /// <param name="rows">The same rows as the forward pass.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Backward(ReadOnlySpan<float> input, int rows)
     {
         if (_grad[^1].Length == 0)
@@ -186,30 +189,17 @@ internal sealed class MlpPropagator
             int width = layer.OutputSize;
             int n = rows * width;
             Span<float> dz = _grad[l].AsSpan(0, n);
+            _jobLayer = l;
+            _jobRows = rows;
             if (!layer.IsOutput)
             {
-                if (_droppedOut[l])
+                // Dropout mask, hint gradient and activation derivative, row by row; then layer norm, whose gain and
+                // shift gradients are column sums (split by columns, each summed over rows in order).
+                _pool.For(rows, RowsPerPart(width), _backwardRows);
+                if (layer.LayerNormScale is not null)
                 {
-                    TensorPrimitives.Multiply(dz, _mask[l].AsSpan(0, n), dz);
-                }
-
-                if (_hiddenGrad[l] is { } extra)
-                {
-                    TensorPrimitives.Add(dz, extra.AsSpan(0, n), dz);
-                }
-
-                if (layer.Activation == MlpActivation.ReLU)
-                {
-                    Activations.ReluBackward(_act[l].AsSpan(0, n), dz);
-                }
-                else
-                {
-                    Activations.GeluBackward(_pre[l].AsSpan(0, n), dz);
-                }
-
-                if (layer.LayerNormScale is { } scale)
-                {
-                    LayerNormBackward(dz, rows, width, _xhat[l], _rstd[l], scale.Values, scale.Gradients, layer.LayerNormBias!.Gradients);
+                    _pool.For(width, ColumnsPerPart(rows), _layerNormColumns);
+                    _pool.For(rows, RowsPerPart(width), _layerNormRows);
                 }
             }
 
@@ -219,13 +209,17 @@ internal sealed class MlpPropagator
 
             // dW = dz^T x, db = column sums of dz, dx = dz W (not needed for the first layer).
             Gemm.MultiplyTransposeA(dz, x, layer.Weight.Gradients, width, rows, layer.InputSize, context: _gemm);
-            ColumnSums(dz, rows, width, layer.Bias.Gradients);
+            _pool.For(width, ColumnsPerPart(rows), _biasColumns);
             if (l > 0)
             {
                 Gemm.Multiply(dz, layer.Weight.Values, _grad[l - 1].AsSpan(0, rows * layer.InputSize), rows, width, layer.InputSize, context: _gemm);
             }
         }
     }
+
+    private static int RowsPerPart(int width) => Math.Max(1, 32768 / width);
+
+    private static int ColumnsPerPart(int rows) => Math.Max(16, 32768 / Math.Max(1, rows)) & ~15;
 
     private int CheckHidden(int layer)
     {
@@ -238,62 +232,184 @@ internal sealed class MlpPropagator
     }
 
     /// <summary>sums[j] = sum over rows r of values[r, j], rows in order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void ColumnSums(ReadOnlySpan<float> values, int rows, int width, Span<float> sums)
     {
         values[..width].CopyTo(sums);
         for (int r = 1; r < rows; r++)
         {
-            TensorPrimitives.Add(sums, values.Slice(r * width, width), sums);
+            SpanMath.AddInPlace(sums, values.Slice(r * width, width));
         }
     }
 
-    private static void LayerNormForward(ReadOnlySpan<float> z, int rows, int width, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta,
-        Span<float> xhat, Span<float> rstd, Span<float> pre)
+    /// <summary>Forward, rows [start, end) of the current hidden layer: layer norm, activation, dropout.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void ForwardRows(int start, int end)
     {
-        for (int r = 0; r < rows; r++)
+        int l = _jobLayer;
+        var layer = _layers[l];
+        int width = layer.OutputSize;
+        int from = start * width;
+        int count = (end - start) * width;
+        Span<float> pre = _pre[l].AsSpan(from, count);
+        if (layer.LayerNormScale is { } scale)
         {
-            ReadOnlySpan<float> zr = z.Slice(r * width, width);
-            Span<float> xr = xhat.Slice(r * width, width);
-            float mean = TensorPrimitives.Sum(zr) / width;
-            TensorPrimitives.Subtract(zr, mean, xr);
-            float variance = TensorPrimitives.SumOfSquares(xr) / width;
-            float inv = 1f / MathF.Sqrt(variance + MlpLayer.LayerNormEpsilon);
-            rstd[r] = inv;
-            TensorPrimitives.Multiply(xr, inv, xr);
-            TensorPrimitives.FusedMultiplyAdd(xr, gamma, beta, pre.Slice(r * width, width));
+            ReadOnlySpan<float> gamma = scale.Values;
+            ReadOnlySpan<float> beta = layer.LayerNormBias!.Values;
+            for (int r = start; r < end; r++)
+            {
+                ReadOnlySpan<float> z = _z[l].AsSpan(r * width, width);
+                Span<float> xhat = _xhat[l].AsSpan(r * width, width);
+                float mean = SpanMath.Sum(z) / width;
+                for (int j = 0; j < width; j++)
+                {
+                    xhat[j] = z[j] - mean;
+                }
+
+                float inv = 1f / MathF.Sqrt((SpanMath.Dot(xhat, xhat) / width) + MlpLayer.LayerNormEpsilon);
+                _rstd[l][r] = inv;
+                Span<float> p = _pre[l].AsSpan(r * width, width);
+                for (int j = 0; j < width; j++)
+                {
+                    float v = xhat[j] * inv;
+                    xhat[j] = v;
+                    p[j] = MathF.FusedMultiplyAdd(v, gamma[j], beta[j]);
+                }
+            }
+        }
+
+        Span<float> act = _act[l].AsSpan(from, count);
+        if (layer.Activation == MlpActivation.ReLU)
+        {
+            Activations.Relu(pre, act);
+        }
+        else
+        {
+            Activations.Gelu(pre, act);
+        }
+
+        if (_droppedOut[l])
+        {
+            DropoutForward(act, _mask[l].AsSpan(from, count), _out[l].AsSpan(from, count), _jobDropout, _jobKey, (uint)from);
         }
     }
 
-    /// <summary>In place: d pre -> d z, accumulating d gamma and d beta (which are first cleared).</summary>
-    private static void LayerNormBackward(Span<float> grad, int rows, int width, ReadOnlySpan<float> xhat, ReadOnlySpan<float> rstd,
-        ReadOnlySpan<float> gamma, Span<float> dGamma, Span<float> dBeta)
+    /// <summary>Backward, rows [start, end) of the current hidden layer: dropout mask, hint gradient, activation.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void BackwardRows(int start, int end)
     {
+        int l = _jobLayer;
+        var layer = _layers[l];
+        int from = start * layer.OutputSize;
+        int count = (end - start) * layer.OutputSize;
+        Span<float> dz = _grad[l].AsSpan(from, count);
+        if (_droppedOut[l])
+        {
+            SpanMath.Multiply(dz, _mask[l].AsSpan(from, count), dz);
+        }
+
+        if (_hiddenGrad[l] is { } extra)
+        {
+            SpanMath.AddInPlace(dz, extra.AsSpan(from, count));
+        }
+
+        if (layer.Activation == MlpActivation.ReLU)
+        {
+            Activations.ReluBackward(_act[l].AsSpan(from, count), dz);
+        }
+        else
+        {
+            Activations.GeluBackward(_pre[l].AsSpan(from, count), dz);
+        }
+    }
+
+    /// <summary>d gamma[j] = sum_r dpre[r, j] xhat[r, j] and d beta[j] = sum_r dpre[r, j], columns [start, end), rows in order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void LayerNormGradientColumns(int start, int end)
+    {
+        int l = _jobLayer;
+        var layer = _layers[l];
+        int width = layer.OutputSize;
+        Span<float> dGamma = layer.LayerNormScale!.Gradients[start..end];
+        Span<float> dBeta = layer.LayerNormBias!.Gradients[start..end];
         dGamma.Clear();
         dBeta.Clear();
-        for (int r = 0; r < rows; r++)
+        for (int r = 0; r < _jobRows; r++)
         {
-            Span<float> g = grad.Slice(r * width, width);
-            ReadOnlySpan<float> xr = xhat.Slice(r * width, width);
-            TensorPrimitives.FusedMultiplyAdd(g, xr, dGamma, dGamma);
-            TensorPrimitives.Add(dBeta, g, dBeta);
-            TensorPrimitives.Multiply(g, gamma, g); // d xhat
-            float meanG = TensorPrimitives.Sum(g) / width;
-            float meanGx = TensorPrimitives.Dot(g, xr) / width;
-            TensorPrimitives.Subtract(g, meanG, g);
-            TensorPrimitives.FusedMultiplyAdd(xr, -meanGx, g, g);
-            TensorPrimitives.Multiply(g, rstd[r], g);
+            ReadOnlySpan<float> g = _grad[l].AsSpan((r * width) + start, end - start);
+            ReadOnlySpan<float> xhat = _xhat[l].AsSpan((r * width) + start, end - start);
+            SpanMath.FusedMultiplyAddInPlace(dGamma, g, xhat);
+            SpanMath.AddInPlace(dBeta, g);
         }
     }
 
-    private static void DropoutForward(ReadOnlySpan<float> act, Span<float> mask, Span<float> output, float rate, ulong key)
+    /// <summary>Layer norm backward, rows [start, end): d pre -> d z in place.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void LayerNormBackwardRows(int start, int end)
+    {
+        int l = _jobLayer;
+        var layer = _layers[l];
+        int width = layer.OutputSize;
+        ReadOnlySpan<float> gamma = layer.LayerNormScale!.Values;
+        for (int r = start; r < end; r++)
+        {
+            Span<float> g = _grad[l].AsSpan(r * width, width);
+            ReadOnlySpan<float> xhat = _xhat[l].AsSpan(r * width, width);
+            SpanMath.Multiply(g, gamma, g); // d xhat
+            float meanG = SpanMath.Sum(g) / width;
+            float meanGx = SpanMath.Dot(g, xhat) / width;
+            float inv = _rstd[l][r];
+            for (int j = 0; j < width; j++)
+            {
+                g[j] = (g[j] - meanG - (xhat[j] * meanGx)) * inv;
+            }
+        }
+    }
+
+    /// <summary>d bias[j] = sum_r dz[r, j], columns [start, end), rows in order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void BiasGradientColumns(int start, int end)
+    {
+        int l = _jobLayer;
+        int width = _layers[l].OutputSize;
+        Span<float> sums = _layers[l].Bias.Gradients[start..end];
+        _grad[l].AsSpan(start, end - start).CopyTo(sums);
+        for (int r = 1; r < _jobRows; r++)
+        {
+            SpanMath.AddInPlace(sums, _grad[l].AsSpan((r * width) + start, end - start));
+        }
+    }
+
+    /// <summary>
+    /// Inverted dropout: mask = 1 / (1 - rate) where hash(key, element) >= rate * 2^32, else 0; output = act * mask.
+    /// Elements are numbered from <paramref name="firstElement"/> so any split over threads draws the same masks.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void DropoutForward(ReadOnlySpan<float> act, Span<float> mask, Span<float> output, float rate, ulong key, uint firstElement)
     {
         uint threshold = (uint)Math.Min(uint.MaxValue, (double)rate * 4294967296.0);
         float keep = 1f / (1f - rate);
-        for (int i = 0; i < act.Length; i++)
+        uint keyLow = (uint)key, keyHigh = (uint)(key >> 32);
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
         {
-            mask[i] = DeterministicRandom.Hash(key, (ulong)i) >= threshold ? keep : 0f;
+            Vector512<uint> lanes = Vector512.Create(0u, 1u, 2u, 3u, 4u, 5u, 6u, 7u, 8u, 9u, 10u, 11u, 12u, 13u, 14u, 15u);
+            Vector512<uint> limit = Vector512.Create(threshold);
+            Vector512<float> keepV = Vector512.Create(keep);
+            ref float mr = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(mask);
+            for (; i <= act.Length - 16; i += 16)
+            {
+                Vector512<uint> h = DeterministicRandom.Hash(lanes + Vector512.Create(firstElement + (uint)i), keyLow, keyHigh);
+                Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(h, limit).AsSingle(), keepV, Vector512<float>.Zero)
+                    .StoreUnsafe(ref mr, (nuint)i);
+            }
         }
 
-        TensorPrimitives.Multiply(act, mask, output);
+        for (; i < act.Length; i++)
+        {
+            mask[i] = DeterministicRandom.Hash(key, firstElement + (uint)i) >= threshold ? keep : 0f;
+        }
+
+        SpanMath.Multiply(act, mask, output);
     }
 }

@@ -32,6 +32,12 @@ internal sealed class MlpTrainer
     /// </summary>
     public MlpModel? Model { get; private set; }
 
+    /// <summary>
+    /// Where the last <see cref="Train"/> spent its training steps, in seconds summed over all epochs: gathering batches,
+    /// forward, loss, backward, optimizer (a diagnostic for benchmarks; validation is not included).
+    /// </summary>
+    internal double[] PhaseSeconds { get; private set; } = new double[5];
+
     /// <summary>Trains a new student.</summary>
     /// <param name="data">The rows and the teacher's outputs.</param>
     /// <param name="progress">Receives one report per epoch; may be null.</param>
@@ -54,6 +60,7 @@ internal sealed class MlpTrainer
         finally
         {
             Model = run.Model;
+            PhaseSeconds = run.PhaseSeconds;
         }
 
         return run.Model;
@@ -86,6 +93,7 @@ internal sealed class MlpTrainer
         private readonly float[] _lastGood;
         private readonly LearningRateSchedule _schedule;
         private readonly Action<int, int> _gatherBody;
+        private readonly long[] _phaseTicks = new long[5];
         private int[] _gatherIndices = [];
         private int _gatherStart;
 
@@ -182,6 +190,8 @@ internal sealed class MlpTrainer
 
         public MlpModel Model { get; }
 
+        public double[] PhaseSeconds => Array.ConvertAll(_phaseTicks, t => (double)t / Stopwatch.Frequency);
+
         public void Execute(IProgress<MlpEpochProgress>? progress, CancellationToken cancellationToken)
         {
             Array.Copy(_store.Values, _lastGood, _store.Length);
@@ -206,7 +216,9 @@ internal sealed class MlpTrainer
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     int rows = Math.Min(_batch, _train.Length - first);
+                    long t0 = Stopwatch.GetTimestamp();
                     Gather(_train, first, rows);
+                    long t1 = Stopwatch.GetTimestamp();
                     lr = _schedule.At(step);
                     _net.Forward(_x, rows, training: true, DeterministicRandom.Mix(((ulong)(uint)_o.Seed << 32) ^ (ulong)step));
                     Span<float> logitGrad = _net.LogitGradients(rows);
@@ -218,14 +230,23 @@ internal sealed class MlpTrainer
                         hiddenGrad.Clear();
                     }
 
+                    long t2 = Stopwatch.GetTimestamp();
                     float value = _loss.Forward(BatchView(rows), 1f, new LossGradients { Logits = logitGrad, Hidden = hiddenGrad });
+                    long t3 = Stopwatch.GetTimestamp();
                     if (!float.IsFinite(value))
                     {
                         Diverged(epoch, first / _batch, value, lr, lastGoodEpoch, validate);
                     }
 
                     _net.Backward(_x, rows);
+                    long t4 = Stopwatch.GetTimestamp();
                     _optimizer.Step(lr);
+                    long t5 = Stopwatch.GetTimestamp();
+                    _phaseTicks[0] += t1 - t0;
+                    _phaseTicks[1] += t2 - t1;
+                    _phaseTicks[2] += t3 - t2;
+                    _phaseTicks[3] += t4 - t3;
+                    _phaseTicks[4] += t5 - t4;
                     step++;
                     lossSum += (double)value * rows;
                 }
@@ -349,6 +370,7 @@ internal sealed class MlpTrainer
             _pool.For(rows, 64, _gatherBody);
         }
 
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private void GatherRows(int start, int end)
         {
             int d = _data.FeatureCount;

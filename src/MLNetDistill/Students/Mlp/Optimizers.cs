@@ -80,6 +80,7 @@ internal sealed class AdamWOptimizer : IOptimizer
         _pool.For(chunks, 4, _body);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void UpdateChunks(int first, int end)
     {
         int start = first * Chunk;
@@ -89,6 +90,7 @@ internal sealed class AdamWOptimizer : IOptimizer
         Update(decayed, stop, 1f);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Update(int start, int end, float decay)
     {
         if (end <= start)

@@ -170,6 +170,27 @@ public sealed class MlpGradientTests
         Assert.Equal(kept, dropped); // HiddenOutput is before dropout
     }
 
+    [Fact]
+    public void DropoutMasks_DropAboutTheRate_AndDoNotDependOnTheSplit()
+    {
+        const int n = 100_003;
+        float[] act = Enumerable.Repeat(2f, n).ToArray();
+        float[] mask = new float[n];
+        float[] output = new float[n];
+        MlpPropagator.DropoutForward(act, mask, output, 0.3f, key: 12345, firstElement: 0);
+        int zeros = mask.Count(m => m == 0f);
+        Assert.InRange(zeros / (double)n, 0.29, 0.31);
+        Assert.All(mask, m => Assert.True(m == 0f || m == 1f / 0.7f));
+        Assert.Equal(output, Array.ConvertAll(mask, m => 2f * m));
+
+        // Two pieces, split at an odd place, give the same masks as one piece.
+        float[] pieces = new float[n];
+        float[] scratch = new float[n];
+        MlpPropagator.DropoutForward(act.AsSpan(0, 777), pieces.AsSpan(0, 777), scratch.AsSpan(0, 777), 0.3f, 12345, 0);
+        MlpPropagator.DropoutForward(act.AsSpan(777), pieces.AsSpan(777), scratch.AsSpan(777), 0.3f, 12345, 777);
+        Assert.Equal(mask, pieces);
+    }
+
     internal static double ReferenceLoss(MlpModel model, double[] theta, float[] x, float[] teacher, int[] labels, int guided, double[] c)
     {
         int rows = x.Length / model.InputSize;
