@@ -123,6 +123,9 @@ public sealed class OnnxModelInfo
         return new OnnxModelInfo(path, bytes.LongLength, Parse(bytes, path));
     }
 
+    /// <summary>Describes a model held in memory.</summary>
+    internal static OnnxModelInfo FromBytes(byte[] bytes, string source) => new(source, bytes.LongLength, Parse(bytes, source));
+
     /// <summary>Parses ONNX bytes, with a clear error for anything that is not an ONNX model.</summary>
     internal static ModelProto Parse(byte[] bytes, string source)
     {

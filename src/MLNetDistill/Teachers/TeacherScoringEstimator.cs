@@ -22,13 +22,24 @@ public sealed class TeacherScoringEstimator : IEstimator<TeacherScoringTransform
     private readonly TeacherGraph? _graph;
 
     internal TeacherScoringEstimator(TransformsCatalog catalog, TeacherScoringOptions options)
+        : this(catalog, options, null)
+    {
+    }
+
+    /// <summary>Builds the estimator over a model file, or over model bytes held in memory (a student just trained).</summary>
+    internal TeacherScoringEstimator(TransformsCatalog catalog, TeacherScoringOptions options, byte[]? modelBytes)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(options);
+        if (modelBytes is not null && string.IsNullOrWhiteSpace(options.ModelFile))
+        {
+            options.ModelFile = "(in memory)";
+        }
+
         options.Validate();
         _catalog = catalog;
         _options = options;
-        _model = OnnxModelInfo.Load(options.ModelFile);
+        _model = modelBytes is null ? OnnxModelInfo.Load(options.ModelFile) : OnnxModelInfo.FromBytes(modelBytes, options.ModelFile);
         if (!NeedsColumnLengths(_model))
         {
             _graph = TeacherGraph.Build(_model, options, null);

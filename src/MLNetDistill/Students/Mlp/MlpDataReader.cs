@@ -1,0 +1,131 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MLNetDistill.SoftLabels;
+using MLNetDistill.Teachers;
+
+namespace MLNetDistill.Students.Mlp;
+
+/// <summary>Reads the training columns of an <see cref="IDataView"/> into the dense arrays the MLP trainer works on.</summary>
+internal static class MlpDataReader
+{
+    public static MlpTrainingData Read(IDataView input, MlpStudentOptions options)
+    {
+        var schema = input.Schema;
+        var features = VectorColumn(schema, options.FeatureColumnName, "feature");
+        var logitsColumn = schema.GetColumnOrNull(options.TeacherLogitsColumnName);
+        var softColumn = schema.GetColumnOrNull(options.SoftLabelsColumnName);
+        if (logitsColumn is null && softColumn is null)
+        {
+            throw new ArgumentException($"The data has neither the teacher logits column '{options.TeacherLogitsColumnName}' nor the soft-label column '{options.SoftLabelsColumnName}'. Score the data with mlContext.Transforms.ScoreWithTeacher(...) or read a teacher cache first.");
+        }
+
+        var target = logitsColumn is { } l ? VectorColumn(schema, l.Name, "teacher logits") : VectorColumn(schema, softColumn!.Value.Name, "soft-label");
+        int d = features.Size;
+        int k = target.Size;
+        var labelColumn = schema.GetColumnOrNull(options.LabelColumnName) is { } lc && LabelReader.CanRead(lc.Type) ? lc : (DataViewSchema.Column?)null;
+        var hintColumn = options.HintColumnName is { } h ? VectorColumn(schema, h, "hint") : (VectorDataViewType?)null;
+        var hintSchemaColumn = options.HintColumnName is { } hn ? schema[hn] : (DataViewSchema.Column?)null;
+        int hintSize = hintColumn?.Size ?? 0;
+
+        var active = new List<DataViewSchema.Column> { schema[options.FeatureColumnName], schema[logitsColumn?.Name ?? softColumn!.Value.Name] };
+        if (labelColumn is { } lab)
+        {
+            active.Add(lab);
+        }
+
+        if (hintSchemaColumn is { } hc)
+        {
+            active.Add(hc);
+        }
+
+        var x = new GrowingBuffer<float>();
+        var teacher = new GrowingBuffer<float>();
+        var labels = new GrowingBuffer<int>();
+        var hints = new GrowingBuffer<float>();
+        using (var cursor = input.GetRowCursor(active))
+        {
+            var fGetter = cursor.GetGetter<VBuffer<float>>(schema[options.FeatureColumnName]);
+            var tGetter = cursor.GetGetter<VBuffer<float>>(schema[logitsColumn?.Name ?? softColumn!.Value.Name]);
+            var labelGetter = labelColumn is { } lab2 ? LabelReader.Create(cursor, lab2) : null;
+            var hGetter = hintSchemaColumn is { } hc2 ? cursor.GetGetter<VBuffer<float>>(hc2) : null;
+            VBuffer<float> buffer = default;
+            float label = 0;
+            while (cursor.MoveNext())
+            {
+                fGetter(ref buffer);
+                buffer.CopyTo(x.Append(d));
+                tGetter(ref buffer);
+                Span<float> t = teacher.Append(k);
+                buffer.CopyTo(t);
+                if (logitsColumn is null)
+                {
+                    // Soft labels at T = 1: their logarithms are logits up to a constant, which softmax ignores.
+                    for (int i = 0; i < k; i++)
+                    {
+                        t[i] = MathF.Log(MathF.Max(t[i], 1e-30f));
+                    }
+                }
+
+                if (labelGetter is not null)
+                {
+                    labelGetter(ref label);
+                    labels.Append(1)[0] = float.IsNaN(label) ? -1 : (int)label;
+                }
+
+                if (hGetter is not null)
+                {
+                    hGetter(ref buffer);
+                    buffer.CopyTo(hints.Append(hintSize));
+                }
+            }
+        }
+
+        if (x.Count == 0)
+        {
+            throw new InvalidDataException("The training data has no rows.");
+        }
+
+        float temperature = options.Network.Temperature;
+        float[] logits = teacher.ToArray();
+        float[] soft = new float[logits.Length];
+        for (int r = 0; r < logits.Length / k; r++)
+        {
+            SoftLabelMath.Softmax(logits.AsSpan(r * k, k), temperature, soft.AsSpan(r * k, k));
+        }
+
+        return new MlpTrainingData(x.ToArray(), d, k, soft, labelColumn is null ? default : labels.ToArray(), logits, hintColumn is null ? default : hints.ToArray(), hintSize);
+    }
+
+    private static VectorDataViewType VectorColumn(DataViewSchema schema, string name, string what)
+    {
+        var column = schema.GetColumnOrNull(name)
+            ?? throw new ArgumentException($"The {what} column '{name}' is not in the data. Columns present: {string.Join(", ", schema.Where(c => !c.IsHidden).Select(c => c.Name))}.");
+        if (column.Type is not VectorDataViewType { ItemType: NumberDataViewType n, Size: > 0 } v || n != NumberDataViewType.Single)
+        {
+            throw new ArgumentException($"The {what} column '{name}' holds {column.Type}; it must be a vector of Single of known size.");
+        }
+
+        return v;
+    }
+
+    private sealed class GrowingBuffer<T>
+    {
+        private T[] _items = new T[1024];
+
+        public int Count { get; private set; }
+
+        public Span<T> Append(int n)
+        {
+            if (Count + n > _items.Length)
+            {
+                Array.Resize(ref _items, Math.Max(_items.Length * 2, Count + n));
+            }
+
+            var span = _items.AsSpan(Count, n);
+            Count += n;
+            return span;
+        }
+
+        public T[] ToArray() => _items.AsSpan(0, Count).ToArray();
+    }
+}

@@ -1,0 +1,95 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.Transforms;
+using MLNetDistill.Data;
+using MLNetDistill.Students.Mlp;
+
+namespace MLNetDistill.Tests.Students.Mlp;
+
+public sealed class MlpStudentTrainerTests
+{
+    [Fact]
+    public void Fit_FashionScoredByTeacher_StudentWorksWithEvaluatorSaveLoadAndOnnx()
+    {
+        var ml = new MLContext(1);
+        var all = IdxReader.Load(TestPaths.FashionImages);
+        var train = ml.Data.Cache(ml.Data.TakeRows(all, 1500));
+        var test = ml.Data.Cache(ml.Data.TakeRows(ml.Data.SkipRows(all, 8000), 500));
+        using var teacher = ml.Transforms.ScoreWithTeacher(TestPaths.FashionTeacher).Fit(train);
+        var scoredTrain = ml.Data.Cache(teacher.Transform(train));
+        var options = new MlpStudentOptions();
+        options.Network.HiddenLayerSizes = [64];
+        options.Network.Epochs = 10;
+        options.Network.BatchSize = 32;
+        options.Network.LearningRate = 3e-3f;
+        options.Network.Seed = 5;
+        var epochs = new List<MlpEpochProgress>();
+        options.Progress = new Progress<MlpEpochProgress>(epochs.Add);
+        using var student = ml.MulticlassClassification.Trainers.DistillMlp(ml, options).Fit(scoredTrain);
+        Assert.NotEmpty(student.History);
+
+        var keyed = ml.Transforms.Conversion.MapValueToKey("LabelKey", "Label", keyOrdinality: ValueToKeyMappingEstimator.KeyOrdinality.ByValue).Fit(test).Transform(test);
+        var predictions = student.Transform(keyed);
+        var metrics = ml.MulticlassClassification.Evaluate(predictions, labelColumnName: "LabelKey");
+        Assert.InRange(metrics.MicroAccuracy, 0.70, 1.0);
+
+        string zip = TestPaths.TempFile(".zip");
+        ml.Model.Save(student, test.Schema, zip);
+        var loaded = ml.Model.Load(zip, out _);
+        var before = predictions.GetColumn<float[]>("Score").Take(20).ToArray();
+        var after = loaded.Transform(test).GetColumn<float[]>("Score").Take(20).ToArray();
+        for (int r = 0; r < before.Length; r++)
+        {
+            Assert.Equal(before[r], after[r], new FloatComparer(1e-6));
+        }
+
+        string onnx = TestPaths.TempFile(".onnx");
+        student.SaveOnnx(onnx);
+        using var session = new InferenceSession(onnx);
+        Assert.Equal(["logits", "probabilities"], session.OutputMetadata.Keys);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-3)]
+    public void Constructor_BadHiddenSize_ThrowsQuotingValue(int size)
+    {
+        var ml = new MLContext(1);
+        var ex = Assert.ThrowsAny<ArgumentException>(() => ml.MulticlassClassification.Trainers.DistillMlp(ml, [size]));
+        Assert.Contains(size.ToString(System.Globalization.CultureInfo.InvariantCulture), ex.Message);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-1)]
+    public void Constructor_BadEpochs_Throws(int epochs)
+    {
+        var ml = new MLContext(1);
+        Assert.ThrowsAny<ArgumentException>(() => ml.MulticlassClassification.Trainers.DistillMlp(ml, [8], epochs: epochs));
+    }
+
+    [Fact]
+    public void Fit_NoTeacherColumns_ThrowsNamingThem()
+    {
+        var ml = new MLContext(1);
+        var data = TestData.Vectors(ml, [[1f, 2f], [3f, 4f]]);
+        var ex = Assert.Throws<ArgumentException>(() => ml.MulticlassClassification.Trainers.DistillMlp(ml, [4]).Fit(data));
+        Assert.Contains("TeacherLogits", ex.Message);
+        Assert.Contains("SoftLabels", ex.Message);
+    }
+
+    [Fact]
+    public void Transform_FeatureLengthDiffers_ThrowsNamingBoth()
+    {
+        var ml = new MLContext(1);
+        var all = IdxReader.Load(TestPaths.FashionImages);
+        var train = ml.Data.Cache(ml.Data.TakeRows(all, 300));
+        using var teacher = ml.Transforms.ScoreWithTeacher(TestPaths.FashionTeacher).Fit(train);
+        using var student = ml.MulticlassClassification.Trainers.DistillMlp(ml, [8], epochs: 1).Fit(ml.Data.Cache(teacher.Transform(train)));
+        var other = TestData.Vectors(ml, [new float[100]]);
+        var ex = Assert.Throws<ArgumentException>(() => student.Transform(other));
+        Assert.Contains("100", ex.Message);
+        Assert.Contains("784", ex.Message);
+    }
+}
