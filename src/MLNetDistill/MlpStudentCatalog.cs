@@ -25,7 +25,7 @@ public static class MlpStudentCatalog
     /// </code>
     /// </example>
     public static MlpStudentTrainer DistillMlp(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, MLContext mlContext,
-        int[] hiddenLayerSizes, int epochs = 10, float temperature = 4f, float alpha = 0.7f)
+        int[] hiddenLayerSizes, int epochs = 10, float temperature = 1f, float alpha = 0.7f)
     {
         var options = new MlpStudentOptions();
         options.Network.HiddenLayerSizes = hiddenLayerSizes;

@@ -86,8 +86,12 @@ public sealed class MlpTrainerOptions
     public bool RestoreBestWeights { get; set; } = true;
 
     /// <summary>The distillation temperature T; the teacher's soft labels must have been computed at the same T.</summary>
-    /// <value>Defaults to 4.</value>
-    public float Temperature { get; set; } = 4f;
+    /// <value>
+    /// Defaults to 1. Measured on Fashion-MNIST (5,000 transfer rows, CNN teacher, `kd-table` in the benchmarks),
+    /// T = 1 beat the hard-label twin on accuracy, agreement and log-loss for 784-256-10 and 784-64-10 students, and
+    /// T = 4 or 8 did worse than hard labels; Hinton et al.'s T = 20 was for 60k rows and heavily regularised nets.
+    /// </value>
+    public float Temperature { get; set; } = 1f;
 
     /// <summary>The weight alpha of the soft (teacher) term; 1 - alpha weighs cross-entropy with the hard labels. Without hard labels alpha is taken as 1.</summary>
     /// <value>Defaults to 0.7.</value>
