@@ -132,7 +132,7 @@ internal sealed class MlpTrainer
             Array.Sort(_train);
 
             _batch = Math.Min(o.BatchSize, Math.Max(_train.Length, _validation.Length));
-            _pool = new ComputePool(o.NumberOfThreads ?? Environment.ProcessorCount);
+            _pool = new ComputePool(o.NumberOfThreads ?? Math.Min(Environment.ProcessorCount, 8));
             _gemm = new GemmContext(_pool);
             var builder = new ParameterStore.Builder();
             Model = new MlpModel(data.FeatureCount, o.HiddenLayerSizes, classes, o.Activation, o.LayerNorm, o.DropoutRate, builder);
