@@ -155,7 +155,7 @@ internal sealed class MlpTrainer
             if (o.RelationalWeight > 0f)
             {
                 var teacher = data.TeacherLogits.IsEmpty ? TeacherEmbedding.Probabilities : TeacherEmbedding.Logits;
-                terms.Add((new RkdDistanceLoss(StudentEmbedding.Logits, teacher, _batch, classes, _gemm), o.RelationalWeight));
+                terms.Add((new RkdDistanceLoss(StudentEmbedding.Logits, teacher, _batch, classes, _gemm, classes), o.RelationalWeight));
             }
 
             _loss = terms.Count == 1 ? terms[0].Item1 : new WeightedLossSum([.. terms]);
