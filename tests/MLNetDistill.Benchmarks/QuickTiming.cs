@@ -6,6 +6,7 @@ namespace MLNetDistill.Benchmarks;
 /// <summary>Plain stopwatch timings for quick comparisons with PyTorch (see pytorch_mlp_epoch.py).</summary>
 internal static class QuickTiming
 {
+    /// <summary>GFLOP/s of each anchors.md shape and transpose, best of 5 timed batches after 20 warm-up products. Argument: threads.</summary>
     public static int Gemm(string[] args)
     {
         int threads = args.Length > 0 ? int.Parse(args[0]) : Environment.ProcessorCount;
@@ -46,6 +47,7 @@ internal static class QuickTiming
         return 0;
     }
 
+    /// <summary>Microseconds per KD loss forward and gradient on a 256 x 10 batch.</summary>
     public static int Loss()
     {
         var rng = new Random(1);
@@ -74,6 +76,7 @@ internal static class QuickTiming
         return 0;
     }
 
+    /// <summary>Microseconds to pack a 256 x 784 A operand, transposed and not.</summary>
     public static unsafe int Pack()
     {
         int m = 256, k = 784;

@@ -37,6 +37,9 @@ internal sealed class HintLoss : IDistillationLoss, IParameterizedLoss
         Weight = builder.Matrix(hintSize, hiddenSize);
         Bias = builder.Vector(hintSize);
         _gemm = gemm;
+        gemm?.Reserve(maxRows, hiddenSize, hintSize);
+        gemm?.Reserve(hintSize, maxRows, hiddenSize);
+        gemm?.Reserve(maxRows, hintSize, hiddenSize);
         _projected = new float[checked(maxRows * hintSize)];
         _gradProjected = new float[maxRows * hintSize];
     }

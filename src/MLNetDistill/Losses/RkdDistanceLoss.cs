@@ -60,7 +60,8 @@ internal sealed class RkdDistanceLoss : IDistillationLoss
     /// <param name="maxRows">The largest batch.</param>
     /// <param name="maxStudentWidth">The width of the student's embedding.</param>
     /// <param name="gemm">Threads and buffers for the products; null for the calling thread's default.</param>
-    public RkdDistanceLoss(StudentEmbedding student, TeacherEmbedding teacher, int maxRows, int maxStudentWidth, GemmContext? gemm = null)
+    /// <param name="maxTeacherWidth">The width of the teacher's embedding, if known, so its buffers are reserved now.</param>
+    public RkdDistanceLoss(StudentEmbedding student, TeacherEmbedding teacher, int maxRows, int maxStudentWidth, GemmContext? gemm = null, int maxTeacherWidth = 0)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxRows, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxStudentWidth, 1);
@@ -68,6 +69,9 @@ internal sealed class RkdDistanceLoss : IDistillationLoss
         Teacher = teacher;
         MaxRows = maxRows;
         _gemm = gemm;
+        gemm?.Reserve(maxRows, maxStudentWidth, maxRows);
+        gemm?.Reserve(maxRows, maxRows, maxStudentWidth);
+        gemm?.Reserve(maxRows, maxTeacherWidth, maxRows);
         int pairs = checked(maxRows * maxRows);
         _gram = new float[pairs];
         _studentDist = new float[pairs];

@@ -628,12 +628,36 @@ internal sealed unsafe class GemmContext : ParallelWork
     /// <summary>The micro-kernel in use.</summary>
     public GemmKernel Kernel => _kernel;
 
+    /// <summary>
+    /// Allocates, for every thread, packing buffers large enough for any product of up to m x k times k x n, so that
+    /// later products of that size allocate nothing whichever thread runs which part.
+    /// </summary>
+    /// <param name="m">The most rows of C.</param>
+    /// <param name="k">The most inner dimension.</param>
+    /// <param name="n">The most columns of C.</param>
+    public void Reserve(int m, int k, int n)
+    {
+        if (m <= 0 || k <= 0 || n <= 0)
+        {
+            return;
+        }
+
+        var (rowChunk, colChunk) = Chunks(m, k, n);
+        long mPad = (long)((rowChunk + _mr - 1) / _mr) * _mr;
+        long nPad = (long)((colChunk + _nr - 1) / _nr) * _nr;
+        long floats = Math.Max(mPad, nPad) * k; // either operand may be shared, or one part's slice of it
+        for (int t = 0; t < _shared.Length; t++)
+        {
+            EnsureCapacity(ref _shared[t], floats, exact: true);
+            EnsureCapacity(ref _slice[t], floats, exact: true);
+        }
+    }
+
     internal void Run(bool transA, bool transB, float* a, long lda, float* b, long ldb, float* c, long ldc,
         int m, int k, int n, float* bias, bool accumulate)
     {
         // Chunk huge products so the packed operands stay bounded.
-        int rowChunk = (int)Math.Min(m, Math.Max(_mr, MaxPackedFloats / k / _mr * _mr));
-        int colChunk = (int)Math.Min(n, Math.Max(_nr, MaxPackedFloats / k / _nr * _nr));
+        var (rowChunk, colChunk) = Chunks(m, k, n);
         for (int i0 = 0; i0 < m; i0 += rowChunk)
         {
             int mc = Math.Min(rowChunk, m - i0);
@@ -647,6 +671,9 @@ internal sealed unsafe class GemmContext : ParallelWork
             }
         }
     }
+
+    private (int Rows, int Cols) Chunks(int m, int k, int n) =>
+        ((int)Math.Min(m, Math.Max(_mr, MaxPackedFloats / k / _mr * _mr)), (int)Math.Min(n, Math.Max(_nr, MaxPackedFloats / k / _nr * _nr)));
 
     private void RunChunk(bool transA, bool transB, float* a, long lda, float* b, long ldb, float* c, long ldc,
         int m, int k, int n, float* bias, bool accumulate)
@@ -844,12 +871,12 @@ internal sealed unsafe class GemmContext : ParallelWork
         }
     }
 
-    private static void EnsureCapacity(ref float[] buffer, long floats)
+    private static void EnsureCapacity(ref float[] buffer, long floats, bool exact = false)
     {
         long needed = floats + 16;
         if (buffer.Length < needed)
         {
-            buffer = GC.AllocateUninitializedArray<float>((int)Math.Max(needed, buffer.Length * 3L / 2), pinned: true);
+            buffer = GC.AllocateUninitializedArray<float>((int)(exact ? needed : Math.Max(needed, buffer.Length * 3L / 2)), pinned: true);
         }
     }
 

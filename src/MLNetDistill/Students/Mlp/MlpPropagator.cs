@@ -74,6 +74,15 @@ internal sealed class MlpPropagator
         for (int l = 0; l < count; l++)
         {
             var layer = _layers[l];
+
+            // Packing buffers for this layer's products (forward x W^T; backward dz^T x and dz W), reserved now.
+            gemm.Reserve(maxRows, layer.InputSize, layer.OutputSize);
+            if (training)
+            {
+                gemm.Reserve(layer.OutputSize, maxRows, layer.InputSize);
+                gemm.Reserve(maxRows, layer.OutputSize, layer.InputSize);
+            }
+
             int size = checked(maxRows * layer.OutputSize);
             _z[l] = new float[size];
             _grad[l] = training ? new float[size] : [];

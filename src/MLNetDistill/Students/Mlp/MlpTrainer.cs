@@ -132,7 +132,7 @@ internal sealed class MlpTrainer
             Array.Sort(_train);
 
             _batch = Math.Min(o.BatchSize, Math.Max(_train.Length, _validation.Length));
-            _pool = new ComputePool(o.NumberOfThreads ?? Environment.ProcessorCount);
+            _pool = new ComputePool(o.NumberOfThreads ?? Math.Min(Environment.ProcessorCount, 8));
             _gemm = new GemmContext(_pool);
             var builder = new ParameterStore.Builder();
             Model = new MlpModel(data.FeatureCount, o.HiddenLayerSizes, classes, o.Activation, o.LayerNorm, o.DropoutRate, builder);
@@ -155,7 +155,7 @@ internal sealed class MlpTrainer
             if (o.RelationalWeight > 0f)
             {
                 var teacher = data.TeacherLogits.IsEmpty ? TeacherEmbedding.Probabilities : TeacherEmbedding.Logits;
-                terms.Add((new RkdDistanceLoss(StudentEmbedding.Logits, teacher, _batch, classes, _gemm), o.RelationalWeight));
+                terms.Add((new RkdDistanceLoss(StudentEmbedding.Logits, teacher, _batch, classes, _gemm, classes), o.RelationalWeight));
             }
 
             _loss = terms.Count == 1 ? terms[0].Item1 : new WeightedLossSum([.. terms]);

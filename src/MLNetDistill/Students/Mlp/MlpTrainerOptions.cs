@@ -113,7 +113,10 @@ public sealed class MlpTrainerOptions
     /// <value>Defaults to 0 (off).</value>
     public float RelationalWeight { get; set; }
 
-    /// <summary>Threads for training; null uses one per processor core.</summary>
+    /// <summary>
+    /// Threads for training; null uses one per processor core, at most 8 (with batches of a few hundred rows, more
+    /// threads mostly repeat each other's packing of the batch). Results do not depend on the thread count.
+    /// </summary>
     /// <value>Defaults to null.</value>
     public int? NumberOfThreads { get; set; }
 

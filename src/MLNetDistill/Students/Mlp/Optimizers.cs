@@ -3,16 +3,6 @@ using System.Runtime.Intrinsics;
 
 namespace MLNetDistill.Students.Mlp;
 
-/// <summary>Which optimizer trains an MLP student.</summary>
-public enum MlpOptimizer
-{
-    /// <summary>Adam with decoupled weight decay (Loshchilov and Hutter 2019), as PyTorch's torch.optim.AdamW.</summary>
-    AdamW,
-
-    /// <summary>Stochastic gradient descent with momentum (optionally Nesterov's), as PyTorch's torch.optim.SGD.</summary>
-    Sgd,
-}
-
 /// <summary>Updates a <see cref="ParameterStore"/> from its gradients, one step at a time.</summary>
 internal interface IOptimizer
 {
@@ -196,20 +186,49 @@ internal sealed class SgdOptimizer : IOptimizer
         Update(decayed, stop, 0f);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Update(int start, int end, float weightDecay)
     {
+        if (end <= start)
+        {
+            return;
+        }
+
         Span<float> p = _store.Values.AsSpan(start, end - start);
         ReadOnlySpan<float> g = _store.Gradients.AsSpan(start, end - start);
         Span<float> buf = _momentum > 0f ? _buffer.AsSpan(start, end - start) : default;
         float mu = _momentum, lr = _lr;
-        for (int i = 0; i < p.Length; i++)
+        bool first = _first, nesterov = _nesterov, momentum = mu > 0f;
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            ref float pr = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(p);
+            ref float gr = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(g);
+            ref float br = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(buf);
+            for (; i <= p.Length - 16; i += 16)
+            {
+                nuint o = (nuint)i;
+                Vector512<float> pv = Vector512.LoadUnsafe(ref pr, o);
+                Vector512<float> d = Vector512.LoadUnsafe(ref gr, o) + (weightDecay * pv);
+                if (momentum)
+                {
+                    Vector512<float> b = first ? d : (mu * Vector512.LoadUnsafe(ref br, o)) + d;
+                    b.StoreUnsafe(ref br, o);
+                    d = nesterov ? d + (mu * b) : b;
+                }
+
+                (pv - (lr * d)).StoreUnsafe(ref pr, o);
+            }
+        }
+
+        for (; i < p.Length; i++)
         {
             float d = g[i] + (weightDecay * p[i]);
-            if (mu > 0f)
+            if (momentum)
             {
-                float b = _first ? d : (mu * buf[i]) + d;
+                float b = first ? d : (mu * buf[i]) + d;
                 buf[i] = b;
-                d = _nesterov ? d + (mu * b) : b;
+                d = nesterov ? d + (mu * b) : b;
             }
 
             p[i] -= lr * d;

@@ -88,6 +88,42 @@ public sealed class MlpTrainerTests
     }
 
     [Fact]
+    public void TrainingSteps_AllocateNothing()
+    {
+        // Everything is allocated before the first step (or on it, for buffers sized by the first batch); more epochs
+        // of more steps must not allocate more. Counted on this thread, which runs every step's orchestration and loss.
+        var data = Synthetic(1024, 20, 5, seed: 8, withLogits: true, hintSize: 6);
+        long Allocated(int epochs)
+        {
+            var options = new MlpTrainerOptions
+            {
+                HiddenLayerSizes = [48, 32],
+                Activation = MlpActivation.Gelu,
+                LayerNorm = true,
+                DropoutRate = 0.1f,
+                Epochs = epochs,
+                BatchSize = 32,
+                ValidationFraction = 0.25f,
+                EarlyStoppingPatience = 0,
+                HintWeight = 0.3f,
+                RelationalWeight = 0.1f,
+                LogitMatchingWeight = 0.1f,
+                NumberOfThreads = 2,
+            };
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            new MlpTrainer(options).Train(data);
+            return GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+
+        Allocated(1); // JIT and first-use costs
+        long two = Allocated(2);
+        long six = Allocated(6);
+
+        // 4 more epochs of 24 steps and 8 validation batches each: a progress record per epoch, nothing per step.
+        Assert.True(six - two < 4 * 1024, $"2 epochs allocated {two} bytes, 6 epochs {six}");
+    }
+
+    [Fact]
     public void Sgd_WithNesterov_AndNoValidation_Trains()
     {
         var data = Synthetic(256, 8, 3, seed: 4, withLogits: false, hintSize: 0);

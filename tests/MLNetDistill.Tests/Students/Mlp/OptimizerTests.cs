@@ -39,6 +39,41 @@ public sealed class OptimizerTests
         Assert.Equal([1.0011458f, -2.0236111f, 0.3821851f], store.Values, Tol);
     }
 
+    [Theory]
+    [InlineData("adamw")]
+    [InlineData("sgd")]
+    public void Goldens_HoldOnTheVectorPathToo(string which)
+    {
+        // The 3-value golden case repeated 33 times (99 values: six full vectors and a tail), two threads.
+        var builder = new ParameterStore.Builder();
+        builder.Matrix(1, 99);
+        var store = builder.Build();
+        for (int i = 0; i < 99; i++)
+        {
+            store.Values[i] = new[] { 1.0f, -2.0f, 0.5f }[i % 3];
+        }
+
+        using var pool = new ComputePool(2);
+        IOptimizer optimizer = which == "adamw"
+            ? new AdamWOptimizer(store, pool, weightDecay: 0.01f)
+            : new SgdOptimizer(store, pool, momentum: 0.9f, nesterov: true, weightDecay: 0.01f);
+        foreach (float[] g in Grads)
+        {
+            for (int i = 0; i < 99; i++)
+            {
+                store.Gradients[i] = g[i % 3];
+            }
+
+            optimizer.Step(0.1f);
+        }
+
+        float[] expected = which == "adamw" ? [0.83880049f, -1.9590796f, 0.29841092f] : [1.0011458f, -2.0236111f, 0.3821851f];
+        for (int i = 0; i < 99; i++)
+        {
+            Assert.Equal(expected[i % 3], store.Values[i], Tol);
+        }
+    }
+
     [Fact]
     public void AdamW_LongVectors_VectorAndScalarPathsAgree_AndBiasesAreNotDecayed()
     {
