@@ -12,7 +12,7 @@ internal static class MlpDataReader
     {
         var schema = input.Schema;
         var features = VectorColumn(schema, options.FeatureColumnName, "feature");
-        var logitsColumn = schema.GetColumnOrNull(options.TeacherLogitsColumnName);
+        var logitsColumn = schema.GetColumnOrNull(options.TeacherLogitsColumnNames.Count > 0 ? options.TeacherLogitsColumnNames[0] : options.TeacherLogitsColumnName);
         var softColumn = schema.GetColumnOrNull(options.SoftLabelsColumnName);
         if (logitsColumn is null && softColumn is null)
         {
@@ -86,6 +86,12 @@ internal static class MlpDataReader
         }
 
         float temperature = options.Network.Temperature;
+        if (options.TeacherLogitsColumnNames.Count > 0)
+        {
+            return new MlpTrainingData(x.ToArray(), d, k, MultiTeacherTargets(input, options, k, temperature), labelColumn is null ? default : labels.ToArray(), default,
+                hintColumn is null ? default : hints.ToArray(), hintSize);
+        }
+
         float[] logits = teacher.ToArray();
         float[] soft = new float[logits.Length];
         for (int r = 0; r < logits.Length / k; r++)
@@ -94,6 +100,56 @@ internal static class MlpDataReader
         }
 
         return new MlpTrainingData(x.ToArray(), d, k, soft, labelColumn is null ? default : labels.ToArray(), logits, hintColumn is null ? default : hints.ToArray(), hintSize);
+    }
+
+    private static float[] MultiTeacherTargets(IDataView input, MlpStudentOptions options, int classes, float temperature)
+    {
+        var names = options.TeacherLogitsColumnNames;
+        var columns = new DataViewSchema.Column[names.Count];
+        for (int t = 0; t < names.Count; t++)
+        {
+            int size = VectorColumn(input.Schema, names[t], $"teacher {t} logits").Size;
+            if (size != classes)
+            {
+                throw new ArgumentException($"Teacher {t}'s logits column '{names[t]}' has {size} classes but the first teacher has {classes}; all teachers must predict the same classes.");
+            }
+
+            columns[t] = input.Schema[names[t]];
+        }
+
+        float[] weights = options.TeacherWeights ?? Enumerable.Repeat(1f, names.Count).ToArray();
+        if (weights.Length != names.Count)
+        {
+            throw new ArgumentException($"TeacherWeights has {weights.Length} weights for {names.Count} teachers; give one weight per teacher.");
+        }
+
+        var perTeacher = new GrowingBuffer<float>[names.Count];
+        for (int t = 0; t < perTeacher.Length; t++)
+        {
+            perTeacher[t] = new GrowingBuffer<float>();
+        }
+
+        using (var cursor = input.GetRowCursor(columns))
+        {
+            var getters = columns.Select(c => cursor.GetGetter<VBuffer<float>>(c)).ToArray();
+            VBuffer<float> buffer = default;
+            float[] logits = new float[classes];
+            while (cursor.MoveNext())
+            {
+                for (int t = 0; t < getters.Length; t++)
+                {
+                    getters[t](ref buffer);
+                    buffer.CopyTo(logits);
+                    SoftLabelMath.Softmax(logits, temperature, perTeacher[t].Append(classes));
+                }
+            }
+        }
+
+        int rows = perTeacher[0].Count / classes;
+        var combiner = new Losses.MultiTeacherSoftLabels(classes, weights, options.WeightTeachersByConfidence ? Losses.TeacherWeighting.Confidence : Losses.TeacherWeighting.Fixed);
+        float[] combined = new float[rows * classes];
+        combiner.Combine(perTeacher.Select(b => (ReadOnlyMemory<float>)b.ToArray()).ToArray(), rows, combined);
+        return combined;
     }
 
     private static VectorDataViewType VectorColumn(DataViewSchema schema, string name, string what)

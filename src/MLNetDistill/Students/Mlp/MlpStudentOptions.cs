@@ -23,6 +23,22 @@ public sealed class MlpStudentOptions
     /// <value>Defaults to <see langword="null"/> (no hint).</value>
     public string? HintColumnName { get; set; }
 
+    /// <summary>
+    /// Gets the logits columns of several teachers for multi-teacher distillation (each scored by its own
+    /// <c>ScoreWithTeacher</c> with its own column names). When not empty, the soft targets are the teachers'
+    /// softmax(logits / T) averaged with <see cref="TeacherWeights"/>, or per row by each teacher's confidence.
+    /// </summary>
+    /// <value>Defaults to empty: one teacher, read from <see cref="TeacherLogitsColumnName"/> or <see cref="SoftLabelsColumnName"/>.</value>
+    public IList<string> TeacherLogitsColumnNames { get; } = new List<string>();
+
+    /// <summary>Gets or sets the weights of the teachers in <see cref="TeacherLogitsColumnNames"/> (normalised to sum to 1).</summary>
+    /// <value>Defaults to <see langword="null"/>: equal weights.</value>
+    public float[]? TeacherWeights { get; set; }
+
+    /// <summary>Gets or sets whether each row weighs the teachers by their confidence (largest probability) times <see cref="TeacherWeights"/>.</summary>
+    /// <value>Defaults to <see langword="false"/>.</value>
+    public bool WeightTeachersByConfidence { get; set; }
+
     /// <summary>Gets the network and training options (layers, epochs, learning rate, temperature, alpha, ...).</summary>
     public MlpTrainerOptions Network { get; } = new();
 

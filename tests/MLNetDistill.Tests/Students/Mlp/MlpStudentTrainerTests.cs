@@ -93,3 +93,50 @@ public sealed class MlpStudentTrainerTests
         Assert.Contains("784", ex.Message);
     }
 }
+
+public sealed class MlpStudentMultiTeacherTests
+{
+    [Fact]
+    public void Fit_TwoTeachers_TrainsOnTheirWeightedSoftLabels()
+    {
+        var ml = new MLContext(1);
+        var train = ml.Data.Cache(ml.Data.TakeRows(IdxReader.Load(TestPaths.FashionImages), 1200));
+        using var cnn = ml.Transforms.ScoreWithTeacher(TestPaths.FashionTeacher).Fit(train);
+        var second = new MLNetDistill.Teachers.TeacherScoringOptions
+        {
+            ModelFile = TestPaths.Fixture("mlp_two_outputs.onnx"),
+            TeacherOutputName = "logits",
+            LogitsColumnName = "MlpLogits",
+            SoftLabelsColumnName = "MlpSoft",
+            PredictedLabelColumnName = "MlpPredicted",
+        };
+        var both = cnn.Transform(train);
+        using var mlp = ml.Transforms.ScoreWithTeacher(second).Fit(both);
+        var scored = ml.Data.Cache(mlp.Transform(both));
+        var options = new MlpStudentOptions { TeacherWeights = [2f, 1f], WeightTeachersByConfidence = true };
+        options.TeacherLogitsColumnNames.Add("TeacherLogits");
+        options.TeacherLogitsColumnNames.Add("MlpLogits");
+        options.Network.HiddenLayerSizes = [32];
+        options.Network.Epochs = 10;
+        options.Network.BatchSize = 32;
+        options.Network.LearningRate = 3e-3f;
+        using var student = ml.MulticlassClassification.Trainers.DistillMlp(ml, options).Fit(scored);
+        var predicted = student.Transform(scored).GetColumn<uint>("PredictedLabel").ToArray();
+        var teacher = scored.GetColumn<uint>("TeacherPredictedLabel").ToArray();
+        double agreement = predicted.Zip(teacher, (a, b) => a == b ? 1.0 : 0.0).Average();
+        Assert.InRange(agreement, 0.75, 1.0);
+    }
+
+    [Fact]
+    public void Fit_WeightsCountDiffers_ThrowsNamingCounts()
+    {
+        var ml = new MLContext(1);
+        var train = ml.Data.Cache(ml.Data.TakeRows(IdxReader.Load(TestPaths.FashionImages), 50));
+        using var cnn = ml.Transforms.ScoreWithTeacher(TestPaths.FashionTeacher).Fit(train);
+        var options = new MlpStudentOptions { TeacherWeights = [1f, 2f, 3f] };
+        options.TeacherLogitsColumnNames.Add("TeacherLogits");
+        options.Network.HiddenLayerSizes = [4];
+        var ex = Assert.Throws<ArgumentException>(() => ml.MulticlassClassification.Trainers.DistillMlp(ml, options).Fit(cnn.Transform(train)));
+        Assert.Contains("3 weights for 1 teachers", ex.Message);
+    }
+}
