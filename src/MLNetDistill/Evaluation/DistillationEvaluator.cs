@@ -1,0 +1,122 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MLNetDistill.SoftLabels;
+using MLNetDistill.Teachers;
+
+namespace MLNetDistill.Evaluation;
+
+/// <summary>Evaluates a student (or the teacher itself) against labels and against the teacher's soft labels.</summary>
+public static class DistillationEvaluator
+{
+    /// <summary>Computes <see cref="DistillationMetrics"/> from scored data.</summary>
+    /// <param name="predictions">Data with the model's class probabilities, the teacher's soft labels and (optionally) labels.</param>
+    /// <param name="scoreColumnName">The model's probabilities (vector of K; normalised here if they do not sum to 1).</param>
+    /// <param name="teacherSoftLabelsColumnName">The teacher's probabilities at T = 1 (vector of K).</param>
+    /// <param name="labelColumnName">The class label (index, key or bool), or <see langword="null"/>.</param>
+    /// <returns>The metrics.</returns>
+    public static DistillationMetrics Evaluate(IDataView predictions, string scoreColumnName = "Score", string teacherSoftLabelsColumnName = "SoftLabels", string? labelColumnName = "Label")
+    {
+        ArgumentNullException.ThrowIfNull(predictions);
+        var schema = predictions.Schema;
+        var score = schema.GetColumnOrNull(scoreColumnName) ?? throw new ArgumentException($"Score column '{scoreColumnName}' is not in the data.");
+        var teacher = schema.GetColumnOrNull(teacherSoftLabelsColumnName) ?? throw new ArgumentException($"Teacher soft-label column '{teacherSoftLabelsColumnName}' is not in the data.");
+        int k = VectorSize(score.Type);
+        if (k < 2 || VectorSize(teacher.Type) != k)
+        {
+            throw new ArgumentException($"The model's '{scoreColumnName}' has {k} classes and the teacher's '{teacherSoftLabelsColumnName}' has {VectorSize(teacher.Type)}; they must agree and be at least 2.");
+        }
+
+        var label = labelColumnName is not null && schema.GetColumnOrNull(labelColumnName) is { } l && LabelReader.CanRead(l.Type) ? l : (DataViewSchema.Column?)null;
+        var active = new List<DataViewSchema.Column> { score, teacher };
+        if (label is { } lab)
+        {
+            active.Add(lab);
+        }
+
+        using var cursor = predictions.GetRowCursor(active);
+        var scoreGetter = cursor.GetGetter<VBuffer<float>>(score);
+        var teacherGetter = cursor.GetGetter<VBuffer<float>>(teacher);
+        var labelGetter = label is { } lb ? LabelReader.Create(cursor, lb) : null;
+        VBuffer<float> s = default, t = default;
+        float[] q = new float[k], p = new float[k];
+        long rows = 0, labeled = 0, correct = 0, agree = 0;
+        double logLoss = 0, kl = 0;
+        long[] truePositive = new long[k], predictedCount = new long[k], actualCount = new long[k];
+        float y = 0;
+        while (cursor.MoveNext())
+        {
+            scoreGetter(ref s);
+            teacherGetter(ref t);
+            s.CopyTo(q);
+            t.CopyTo(p);
+            float sum = 0;
+            foreach (float v in q)
+            {
+                sum += v;
+            }
+
+            if (sum > 0 && MathF.Abs(sum - 1) > 1e-4f)
+            {
+                for (int c = 0; c < k; c++)
+                {
+                    q[c] /= sum;
+                }
+            }
+
+            int predicted = SoftLabelMath.ArgMax(q);
+            agree += predicted == SoftLabelMath.ArgMax(p) ? 1 : 0;
+            kl += SoftLabelMath.KlDivergence(p, q);
+            rows++;
+            if (labelGetter is not null)
+            {
+                labelGetter(ref y);
+                if (!float.IsNaN(y) && y >= 0 && y < k)
+                {
+                    int actual = (int)y;
+                    labeled++;
+                    correct += predicted == actual ? 1 : 0;
+                    logLoss -= Math.Log(Math.Max(q[actual], 1e-15));
+                    predictedCount[predicted]++;
+                    actualCount[actual]++;
+                    truePositive[actual] += predicted == actual ? 1 : 0;
+                }
+            }
+        }
+
+        if (rows == 0)
+        {
+            throw new InvalidDataException("The evaluation data has no rows.");
+        }
+
+        double macroF1 = double.NaN;
+        if (labeled > 0)
+        {
+            double f1Sum = 0;
+            int present = 0;
+            for (int c = 0; c < k; c++)
+            {
+                if (actualCount[c] == 0 && predictedCount[c] == 0)
+                {
+                    continue;
+                }
+
+                present++;
+                double precision = predictedCount[c] == 0 ? 0 : (double)truePositive[c] / predictedCount[c];
+                double recall = actualCount[c] == 0 ? 0 : (double)truePositive[c] / actualCount[c];
+                f1Sum += precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall);
+            }
+
+            macroF1 = f1Sum / present;
+        }
+
+        return new DistillationMetrics(
+            labeled > 0 ? (double)correct / labeled : double.NaN,
+            macroF1,
+            labeled > 0 ? logLoss / labeled : double.NaN,
+            (double)agree / rows,
+            kl / rows,
+            rows);
+    }
+
+    private static int VectorSize(DataViewType type) => type is VectorDataViewType v ? v.Size : 0;
+}

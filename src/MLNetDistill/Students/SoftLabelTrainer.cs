@@ -1,0 +1,79 @@
+using System.Reflection;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MLNetDistill.Teachers;
+
+namespace MLNetDistill.Students;
+
+/// <summary>
+/// Trains any ML.NET multiclass trainer that accepts example weights (SdcaMaximumEntropy, LbfgsMaximumEntropy,
+/// LightGbm, OneVersusAll, ...) on a teacher's soft labels by weighted expansion, and returns that trainer's own
+/// model: an ordinary ML.NET transformer with <c>PredictedLabel</c> and <c>Score</c> that saves and loads with
+/// <c>mlContext.Model.Save/Load</c> and needs no teacher at prediction time.
+/// </summary>
+/// <remarks>
+/// Each row with target distribution p becomes one row per kept class k with label k and weight p_k, so the
+/// trainer's weighted cross-entropy is sum_k p_k · −log q_k, the distillation loss (Hinton et al. 2015, at the
+/// soft labels' temperature). Targets mix the soft labels with the hard label when one is known:
+/// p = α·soft + (1 − α)·onehot(label). Pruning keeps the TopK most probable classes at or above MinProbability and
+/// renormalises: fewer expanded rows, so training costs less, at the price of dropping the smallest "dark knowledge".
+/// </remarks>
+/// <typeparam name="TTransformer">The base trainer's model type.</typeparam>
+public sealed class SoftLabelTrainer<TTransformer> : IEstimator<TTransformer>
+    where TTransformer : class, ITransformer
+{
+    private readonly MLContext _mlContext;
+    private readonly IEstimator<TTransformer> _baseTrainer;
+    private readonly SoftLabelOptions _options;
+    private readonly string _labelName;
+    private readonly string _weightName;
+
+    internal SoftLabelTrainer(MLContext mlContext, IEstimator<TTransformer> baseTrainer, SoftLabelOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(baseTrainer);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _mlContext = mlContext;
+        _baseTrainer = baseTrainer;
+        _options = options;
+        (_labelName, _weightName) = TrainerColumns(baseTrainer);
+    }
+
+    /// <inheritdoc/>
+    public TTransformer Fit(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var expanded = new SoftLabelExpansionDataView(input, _options, _labelName, _weightName, message => CatalogEnvironment.Warn(_mlContext.Transforms, message));
+        return _baseTrainer.Fit(expanded);
+    }
+
+    /// <inheritdoc/>
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        var columns = inputSchema.Where(c => c.Name != _labelName && c.Name != _weightName).ToList();
+        columns.Add(SchemaColumns.Create(_labelName, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.UInt32, true));
+        columns.Add(SchemaColumns.Create(_weightName, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.Single, false));
+        return _baseTrainer.GetOutputSchema(new SchemaShape(columns));
+    }
+
+    /// <summary>Reads the label and example-weight column names the base trainer was configured with.</summary>
+    private static (string Label, string Weight) TrainerColumns(object trainer)
+    {
+        var type = trainer.GetType();
+        var labelField = type.GetField("LabelColumn", BindingFlags.Public | BindingFlags.Instance);
+        var weightField = type.GetField("WeightColumn", BindingFlags.Public | BindingFlags.Instance);
+        if (labelField?.GetValue(trainer) is SchemaShape.Column label && weightField?.GetValue(trainer) is SchemaShape.Column weight)
+        {
+            if (string.IsNullOrEmpty(weight.Name))
+            {
+                throw new ArgumentException(
+                    $"The base trainer {type.Name} was made without an example weight column, and soft-label training needs one. Make it with exampleWeightColumnName: \"Weight\" (for example mlContext.MulticlassClassification.Trainers.LightGbm(exampleWeightColumnName: \"Weight\")).");
+            }
+
+            return (label.Name, weight.Name);
+        }
+
+        throw new ArgumentException($"The base trainer {type.Name} does not say which label and example weight columns it reads, so it cannot be trained on soft labels. Use an ML.NET multiclass trainer that takes example weights (SdcaMaximumEntropy, LbfgsMaximumEntropy, LightGbm, ...).");
+    }
+}
