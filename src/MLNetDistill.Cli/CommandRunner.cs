@@ -28,6 +28,11 @@ internal static class CommandRunner
         catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException or InvalidOperationException or NotSupportedException or UnauthorizedAccessException or FormatException)
         {
             Console.Error.WriteLine("error: " + OneLine(e));
+            if (Environment.GetEnvironmentVariable("MLNETDISTILL_DEBUG") == "1")
+            {
+                Console.Error.WriteLine(e);
+            }
+
             return 2;
         }
     }
@@ -37,7 +42,9 @@ internal static class CommandRunner
     private static string OneLine(Exception e)
     {
         // ML.NET and ONNX Runtime wrap the error that names the problem; the innermost of ours is the useful one.
-        while (e is System.Reflection.TargetInvocationException or AggregateException && e.InnerException is not null)
+        // ML.NET's cached and parallel cursors wrap the real error too ("Event we were waiting on was subject to an exception").
+        while ((e is System.Reflection.TargetInvocationException or AggregateException || e.GetType().Namespace?.StartsWith("Microsoft.ML", StringComparison.Ordinal) == true
+            || e.Message.StartsWith("Event we were waiting on", StringComparison.Ordinal)) && e.InnerException is not null)
         {
             e = e.InnerException;
         }

@@ -10,6 +10,7 @@ internal static class Program
         var root = new RootCommand("mlnet-distill: knowledge distillation for ML.NET. Score ONNX teachers in batches, train small students on their soft labels, compare them.");
         root.Subcommands.Add(InspectCommand.Create());
         root.Subcommands.Add(ScoreCommand.Create());
+        root.Subcommands.Add(DistillCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
         return root.Parse(args).Invoke();
     }

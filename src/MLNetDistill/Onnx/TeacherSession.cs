@@ -11,6 +11,7 @@ internal sealed class TeacherSession : IDisposable
 {
     private readonly InferenceSession _session;
     private readonly RunOptions _runOptions = new();
+    private bool _disposed;
 
     private TeacherSession(InferenceSession session, string device)
     {
@@ -110,6 +111,7 @@ internal sealed class TeacherSession : IDisposable
     /// <summary>Runs <paramref name="rows"/> rows. Buffers hold at least rows x per-row elements; outputs are written in place.</summary>
     public void Run(int rows, IReadOnlyList<string> inputNames, IReadOnlyList<TeacherInputBuffer> inputs, IReadOnlyList<string> outputNames, float[][] outputs, int[] outputSizes)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         var inputValues = new OrtValue[inputs.Count];
         var outputValues = new OrtValue[outputs.Length];
         try
@@ -146,6 +148,7 @@ internal sealed class TeacherSession : IDisposable
 
     public void Dispose()
     {
+        _disposed = true;
         _runOptions.Dispose();
         _session.Dispose();
     }

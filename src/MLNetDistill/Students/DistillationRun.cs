@@ -1,0 +1,315 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Trainers;
+using Microsoft.ML.Trainers.FastTree;
+using Microsoft.ML.Trainers.LightGbm;
+using MLNetDistill.Data;
+using MLNetDistill.Evaluation;
+using MLNetDistill.Students.Mlp;
+using MLNetDistill.Teachers;
+
+namespace MLNetDistill.Students;
+
+/// <summary>
+/// What <c>mlnet-distill distill</c> does: score the data with the teacher (or read its cache), train the student on
+/// soft labels (and the hard-label twin), evaluate all against the test set, write the model and the report.
+/// </summary>
+public static class DistillationRun
+{
+    private const string WeightColumn = "Weight";
+
+    /// <summary>Runs a distillation.</summary>
+    /// <param name="mlContext">The ML.NET context.</param>
+    /// <param name="options">The inputs.</param>
+    /// <param name="log">Receives progress lines.</param>
+    /// <returns>The report, also written to <see cref="DistillationRunOptions.Report"/>.</returns>
+    public static DistillationReport Run(MLContext mlContext, DistillationRunOptions options, Action<string>? log = null)
+    {
+        ArgumentNullException.ThrowIfNull(mlContext);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrWhiteSpace(options.Train, "--train");
+        ArgumentException.ThrowIfNullOrWhiteSpace(options.Out, "--out");
+        ArgumentException.ThrowIfNullOrWhiteSpace(options.Report, "--report");
+        var spec = StudentSpec.Parse(options.Student);
+        float temperature = options.Temperature ?? 1f;
+        float alpha = options.Alpha ?? (spec.IsNeural ? 0.7f : 0.5f);
+        if (!(alpha >= 0f && alpha <= 1f))
+        {
+            throw new ArgumentOutOfRangeException("--alpha", alpha, $"--alpha must be in [0, 1] (the weight of the soft labels) but was {alpha}.");
+        }
+
+        SoftLabels.SoftLabelMath.CheckTemperature(temperature, "--temperature");
+        if (options.Teacher is null && (options.SoftLabelsCache is null || options.Transfer is not null))
+        {
+            throw new ArgumentException("--teacher is needed to label the data (and --transfer rows); only --soft-labels CACHE without --transfer can do without it.");
+        }
+
+        IDataView trainAll = DataSourceReader.Load(options.Train, options.Label);
+        RequireLabel(trainAll, options.Train);
+        IDataView train, test;
+        if (options.Test is not null)
+        {
+            train = trainAll;
+            test = DataSourceReader.Load(options.Test, options.Label);
+            RequireLabel(test, options.Test);
+        }
+        else
+        {
+            var split = mlContext.Data.TrainTestSplit(trainAll, testFraction: 0.2, seed: options.Seed);
+            (train, test) = (split.TrainSet, split.TestSet);
+            log?.Invoke("no --test: 20% of the training rows are held out for evaluation");
+        }
+
+        // Soft labels for the training rows: from the cache, or from the teacher.
+        TeacherScoringTransformer? teacher = null;
+        TeacherScoringTransformer? evalTeacher = null;
+        try
+        {
+            if (options.Teacher is not null)
+            {
+                teacher = mlContext.Transforms.ScoreWithTeacher(new TeacherScoringOptions { ModelFile = options.Teacher, Temperature = temperature }).Fit(train);
+            }
+
+            IDataView scoredTrain;
+            if (options.SoftLabelsCache is not null)
+            {
+                var metadata = TeacherCache.ReadMetadata(options.SoftLabelsCache);
+                if (options.Teacher is not null)
+                {
+                    metadata.EnsureMatches(FileFingerprint.Sha256(options.Teacher), null);
+                }
+
+                if (options.Test is null)
+                {
+                    throw new ArgumentException("--soft-labels needs --test: the cache holds one row per training row, so the training file cannot be split.");
+                }
+
+                var cache = TeacherCache.Read(options.SoftLabelsCache, temperature);
+                var dropped = mlContext.Transforms.DropColumns(DataColumnNames.Label).Fit(cache).Transform(cache);
+                scoredTrain = DataViewZip.Create(train, dropped, "training data", "soft-label cache");
+            }
+            else
+            {
+                scoredTrain = teacher!.Transform(train);
+            }
+
+            long trainRows = Count(train);
+            long transferRows = 0;
+            IDataView studentData = mlContext.Data.Cache(scoredTrain);
+            if (options.Transfer is not null)
+            {
+                var transfer = DataSourceReader.Load(options.Transfer, options.Label);
+                if (transfer.Schema.GetColumnOrNull(DataColumnNames.Label) is not null)
+                {
+                    transfer = mlContext.Transforms.DropColumns(DataColumnNames.Label).Fit(transfer).Transform(transfer);
+                }
+
+                var scoredTransfer = mlContext.Data.Cache(teacher!.Transform(transfer));
+                transferRows = Count(scoredTransfer);
+                studentData = mlContext.Data.Cache(new AppendRowsDataView(studentData, scoredTransfer));
+                log?.Invoke($"{transferRows:N0} transfer rows labeled by the teacher");
+            }
+
+            // The teacher on the test rows, at T = 1 for the metrics.
+            IDataView scoredTest;
+            if (teacher is not null)
+            {
+                evalTeacher = mlContext.Transforms.ScoreWithTeacher(new TeacherScoringOptions { ModelFile = options.Teacher!, Temperature = 1f }).Fit(test);
+                scoredTest = mlContext.Data.Cache(evalTeacher.Transform(test));
+            }
+            else
+            {
+                throw new ArgumentException("Evaluating against the teacher needs --teacher (the cache covers only the training rows).");
+            }
+
+            int classes = ((VectorDataViewType)studentData.Schema[DataColumnNames.SoftLabels].Type).Size;
+            long testRows = Count(scoredTest);
+            var teacherMetrics = DistillationEvaluator.Evaluate(scoredTest, DataColumnNames.SoftLabels);
+            var teacherReport = Report(teacherMetrics, 0, new FileInfo(options.Teacher!).Length);
+
+            log?.Invoke($"training {spec} on soft labels (T = {temperature}, alpha = {alpha})");
+            var (studentModel, studentSeconds) = Train(mlContext, spec, studentData, classes, temperature, alpha, options.Seed, hardOnly: false);
+            long studentBytes = Save(mlContext, studentModel, train.Schema, options.Out, spec);
+            var studentReport = Report(DistillationEvaluator.Evaluate(studentModel.Transform(scoredTest)), studentSeconds, studentBytes);
+
+            DistillationModelReport? baselineReport = null;
+            if (options.Baseline)
+            {
+                log?.Invoke($"training {spec} on hard labels (baseline)");
+                var labeled = mlContext.Data.Cache(teacher is not null && options.SoftLabelsCache is null ? teacher.Transform(train) : scoredTrain);
+                var (baselineModel, baselineSeconds) = Train(mlContext, spec, labeled, classes, temperature, alpha, options.Seed, hardOnly: true);
+                string baselinePath = Path.Combine(Path.GetTempPath(), $"mlnetdistill-baseline-{Guid.NewGuid():N}.zip");
+                long baselineBytes = Save(mlContext, baselineModel, train.Schema, baselinePath, spec);
+                File.Delete(baselinePath);
+                File.Delete(Path.ChangeExtension(baselinePath, ".onnx"));
+                baselineReport = Report(DistillationEvaluator.Evaluate(baselineModel.Transform(scoredTest)), baselineSeconds, baselineBytes);
+                (baselineModel as IDisposable)?.Dispose();
+            }
+
+            (studentModel as IDisposable)?.Dispose();
+            var report = new DistillationReport(teacherReport, studentReport, baselineReport, studentReport.Accuracy / teacherReport.Accuracy,
+                spec.ToString(), temperature, alpha, trainRows, transferRows, testRows, options.Seed);
+            AtomicFile.Write(options.Report, stream => JsonSerializer.Serialize(stream, report, ReportJson));
+            return report;
+        }
+        finally
+        {
+            teacher?.Dispose();
+            evalTeacher?.Dispose();
+        }
+    }
+
+    /// <summary>The JSON form of the report: camelCase, NaN as a string where a metric is undefined.</summary>
+    public static JsonSerializerOptions ReportJson { get; } = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    private static (ITransformer Model, double Seconds) Train(MLContext ml, StudentSpec spec, IDataView data, int classes, float temperature, float alpha, int seed, bool hardOnly)
+    {
+        var watch = Stopwatch.StartNew();
+        ITransformer model;
+        if (spec.IsNeural)
+        {
+            var options = new MlpStudentOptions();
+            options.Network.HiddenLayerSizes = spec.HiddenLayers.ToArray();
+            options.Network.Epochs = (int)spec["epochs"];
+            options.Network.LearningRate = (float)spec["lr"];
+            options.Network.BatchSize = (int)spec["batch"];
+            options.Network.Seed = seed;
+            options.Network.Temperature = temperature;
+            options.Network.Alpha = hardOnly ? 0f : alpha;
+            switch (spec.Loss)
+            {
+                case "mse":
+                    options.Network.LogitMatchingWeight = 1f;
+                    break;
+                case "rkd":
+                    options.Network.RelationalWeight = 1f;
+                    break;
+                case "hint":
+                    throw new ArgumentException("loss=hint needs a teacher intermediate tensor: use the library (MlpStudentOptions.HintColumnName with a TeacherHint column); the CLI does not expose teacher tensors yet.");
+            }
+
+            if (hardOnly)
+            {
+                options.Network.LogitMatchingWeight = 0f;
+                options.Network.RelationalWeight = 0f;
+            }
+
+            model = ml.MulticlassClassification.Trainers.DistillMlp(ml, options).Fit(data);
+        }
+        else if (hardOnly)
+        {
+            var keyData = ml.Data.LoadFromEnumerable(Enumerable.Range(0, classes).Select(c => new ClassValue { Label = c }));
+            var toKey = ml.Transforms.Conversion.MapValueToKey(DataColumnNames.Label, keyData: keyData);
+            var keyed = toKey.Fit(data).Transform(data);
+            var labeled = ml.Data.FilterRowsByMissingValues(keyed, DataColumnNames.Label);
+            model = BaseTrainer(ml, spec, seed, weighted: false).Fit(labeled);
+        }
+        else
+        {
+            model = ml.MulticlassClassification.Trainers.SoftLabel(ml, BaseTrainer(ml, spec, seed, weighted: true), new SoftLabelOptions { Alpha = alpha }).Fit(data);
+        }
+
+        return (model, watch.Elapsed.TotalSeconds);
+    }
+
+    private static IEstimator<ITransformer> BaseTrainer(MLContext ml, StudentSpec spec, int seed, bool weighted)
+    {
+        string? weight = weighted ? WeightColumn : null;
+        var trainers = ml.MulticlassClassification.Trainers;
+        return spec.Family switch
+        {
+            "lightgbm" => trainers.LightGbm(new LightGbmMulticlassTrainer.Options
+            {
+                LabelColumnName = DataColumnNames.Label,
+                ExampleWeightColumnName = weight,
+                NumberOfIterations = (int)spec["trees"],
+                NumberOfLeaves = (int)spec["leaves"],
+                LearningRate = spec["lr"],
+                Seed = seed,
+                Deterministic = true,
+                NumberOfThreads = 1,
+                ForceColumnWise = true,
+                Silent = true,
+            }),
+            "fasttree" => trainers.OneVersusAll(
+                ml.BinaryClassification.Trainers.FastTree(new FastTreeBinaryTrainer.Options
+                {
+                    ExampleWeightColumnName = weight,
+                    NumberOfTrees = (int)spec["trees"],
+                    NumberOfLeaves = (int)spec["leaves"],
+                    Seed = seed,
+                    NumberOfThreads = 1,
+                }),
+                labelColumnName: DataColumnNames.Label),
+            "sdca" => trainers.SdcaMaximumEntropy(new SdcaMaximumEntropyMulticlassTrainer.Options
+            {
+                LabelColumnName = DataColumnNames.Label,
+                ExampleWeightColumnName = weight,
+                MaximumNumberOfIterations = (int)spec["iterations"],
+                NumberOfThreads = 1,
+            }),
+            "lbfgs" => trainers.LbfgsMaximumEntropy(new LbfgsMaximumEntropyMulticlassTrainer.Options
+            {
+                LabelColumnName = DataColumnNames.Label,
+                ExampleWeightColumnName = weight,
+                MaximumNumberOfIterations = (int)spec["iterations"],
+                NumberOfThreads = 1,
+            }),
+            _ => throw new ArgumentException($"Unknown student family '{spec.Family}'."),
+        };
+    }
+
+    private static long Save(MLContext ml, ITransformer model, DataViewSchema schema, string path, StudentSpec spec)
+    {
+        AtomicFile.Write(path, stream => ml.Model.Save(model, schema, stream));
+        long bytes = new FileInfo(path).Length;
+        if (model is MlpStudentTransformer mlp)
+        {
+            string onnx = Path.ChangeExtension(path, ".onnx");
+            mlp.SaveOnnx(onnx);
+            bytes = new FileInfo(onnx).Length;
+        }
+
+        return bytes;
+    }
+
+    private static DistillationModelReport Report(DistillationMetrics m, double seconds, long bytes) =>
+        new(m.Accuracy, m.MacroF1, m.LogLoss, m.Agreement, m.KlToTeacher, Math.Round(seconds, 3), bytes);
+
+    private static void RequireLabel(IDataView data, string path)
+    {
+        if (data.Schema.GetColumnOrNull(DataColumnNames.Label) is null)
+        {
+            throw new ArgumentException($"'{path}' has no label column: pass --label NAME for CSV or Parquet files (IDX files find their labels beside the images).");
+        }
+    }
+
+    private static long Count(IDataView data)
+    {
+        if (data.GetRowCount() is long n)
+        {
+            return n;
+        }
+
+        using var cursor = data.GetRowCursor([]);
+        long rows = 0;
+        while (cursor.MoveNext())
+        {
+            rows++;
+        }
+
+        return rows;
+    }
+
+    private sealed class ClassValue
+    {
+        public float Label { get; set; }
+    }
+}
