@@ -22,6 +22,11 @@ internal static class Program
             return QuickTiming.Pack();
         }
 
+        if (args.Length > 0 && args[0] == "soft-table")
+        {
+            return Students.SoftLabelTableExperiment.Run(args[1..]);
+        }
+
         if (args.Length > 0 && args[0] == "kd-table")
         {
             return Students.KdTableExperiment.Run(args[1..]);
