@@ -55,7 +55,10 @@ internal sealed class ComputePool : IDisposable
     private ParallelWork? _work;
     private int _parts;
 
-    // High 32 bits: the job's generation; low 32 bits: the next unclaimed part.
+    /// <summary>The low half of <see cref="_claim"/> once a job has finished: no part index reaches it.</summary>
+    private const long Closed = int.MaxValue;
+
+    // High 32 bits: the job's generation; low 32 bits: the next unclaimed part, or Closed once the job has finished.
     private long _claim;
     private int _completed;
     private volatile bool _disposed;
@@ -128,6 +131,12 @@ internal sealed class ComputePool : IDisposable
                 spin.SpinOnce(sleep1Threshold: -1);
             }
 
+            // Close the finished job before the next one's work and part count are written. Otherwise a worker that read
+            // this generation's exhausted claim (part == parts) and then the next job's larger part count could still
+            // claim "part parts" of this generation before the next one is published: it would run a part of the next
+            // job outside it and count its completion towards it, so that job could return (and its caller unpin the
+            // operands) while a part was still running, or never see its count match and hang.
+            Interlocked.Exchange(ref _claim, (generation << 32) | Closed);
             _work = null;
             if (_error is { } error)
             {
@@ -210,11 +219,14 @@ internal sealed class ComputePool : IDisposable
                 return;
             }
 
-            // Success proves the job is still current, so work and parts above were this job's.
+            // Success proves the job is still current, so work and parts above were this job's: a finished job's claim
+            // is closed (see Run) before the next job's work and part count are written.
             if (Interlocked.CompareExchange(ref _claim, claim + 1, claim) != claim)
             {
                 continue;
             }
+
+            Debug.Assert(part < parts && ReferenceEquals(work, _work), "A part was claimed outside its job.");
 
             try
             {

@@ -716,6 +716,7 @@ internal sealed unsafe class GemmContext : ParallelWork
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Execute(int part, int parts, int thread)
     {
+        System.Diagnostics.Debug.Assert(_a is not null && _b is not null && _c is not null, "A product's part ran after the product returned.");
         int mr = _mr;
         int nr = _nr;
         int rowPanels = (_m + mr - 1) / mr;
