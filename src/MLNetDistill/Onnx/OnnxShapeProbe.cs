@@ -31,17 +31,8 @@ internal static class OnnxShapeProbe
             var names = new List<string>();
             foreach (var input in info.Inputs)
             {
-                long[] shape = [1, .. input.Dimensions!.Skip(1).Select(long.Parse)];
-                int count = checked((int)input.ElementsPerRow!.Value);
-                values.Add(input.ElementType switch
-                {
-                    "float" => OrtValue.CreateTensorValueFromMemory(new float[count], shape),
-                    "double" => OrtValue.CreateTensorValueFromMemory(new double[count], shape),
-                    "int64" => OrtValue.CreateTensorValueFromMemory(new long[count], shape),
-                    "int32" => OrtValue.CreateTensorValueFromMemory(new int[count], shape),
-                    "bool" => OrtValue.CreateTensorValueFromMemory(new bool[count], shape),
-                    _ => throw new NotSupportedException(input.ElementType),
-                });
+                long[] rowShape = input.Dimensions!.Skip(1).Select(long.Parse).ToArray();
+                values.Add(TeacherSession.ZeroBatch(new TeacherGraphInput(input.Name, input.Name, input.ElementType, rowShape, null, input.Name)));
                 names.Add(input.Name);
             }
 
@@ -62,7 +53,7 @@ internal static class OnnxShapeProbe
 
             return probed;
         }
-        catch (Exception e) when (e is OnnxRuntimeException or NotSupportedException or FormatException or InvalidOperationException)
+        catch (Exception e) when (e is OnnxRuntimeException or ArgumentException or FormatException or InvalidOperationException)
         {
             return info.IntermediateOutputs;
         }

@@ -132,7 +132,7 @@ internal static class OnnxStudentWriter
         return node;
     }
 
-    private static AttributeProto Int(string name, long value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
+    private static AttributeProto Int(string name, long value) => OnnxGraphEditor.IntAttribute(name, value);
 
     private static AttributeProto Ints(string name, params long[] values)
     {

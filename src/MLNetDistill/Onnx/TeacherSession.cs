@@ -182,7 +182,8 @@ internal sealed class TeacherSession : IDisposable
         }
     }
 
-    private static OrtValue ZeroBatch(TeacherGraphInput input)
+    /// <summary>A zero-filled batch (of the input's fixed batch size, else 1 row) for probing shapes.</summary>
+    internal static OrtValue ZeroBatch(TeacherGraphInput input)
     {
         long batch = input.FixedBatch ?? 1;
         long[] shape = [batch, .. input.RowShape];
