@@ -130,7 +130,7 @@ public static class DistillationRun
             var teacherReport = Report(teacherMetrics, 0, new FileInfo(options.Teacher!).Length);
 
             log?.Invoke($"training {spec} on soft labels (T = {temperature}, alpha = {alpha})");
-            var (studentModel, studentSeconds) = Train(mlContext, spec, studentData, classes, temperature, alpha, options.Seed, hardOnly: false);
+            var (studentModel, studentSeconds) = Train(mlContext, spec, studentData, classes, temperature, alpha, options.Seed, hardOnly: false, log);
             long studentBytes = Save(mlContext, studentModel, train.Schema, options.Out, spec);
             var studentReport = Report(DistillationEvaluator.Evaluate(studentModel.Transform(scoredTest)), studentSeconds, studentBytes);
 
@@ -139,7 +139,7 @@ public static class DistillationRun
             {
                 log?.Invoke($"training {spec} on hard labels (baseline)");
                 var labeled = mlContext.Data.Cache(teacher is not null && options.SoftLabelsCache is null ? teacher.Transform(train) : scoredTrain);
-                var (baselineModel, baselineSeconds) = Train(mlContext, spec, labeled, classes, temperature, alpha, options.Seed, hardOnly: true);
+                var (baselineModel, baselineSeconds) = Train(mlContext, spec, labeled, classes, temperature, alpha, options.Seed, hardOnly: true, log);
                 string baselinePath = Path.Combine(Path.GetTempPath(), $"mlnetdistill-baseline-{Guid.NewGuid():N}.zip");
                 long baselineBytes = Save(mlContext, baselineModel, train.Schema, baselinePath, spec);
                 File.Delete(baselinePath);
@@ -169,7 +169,7 @@ public static class DistillationRun
         NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
-    private static (ITransformer Model, double Seconds) Train(MLContext ml, StudentSpec spec, IDataView data, int classes, float temperature, float alpha, int seed, bool hardOnly)
+    private static (ITransformer Model, double Seconds) Train(MLContext ml, StudentSpec spec, IDataView data, int classes, float temperature, float alpha, int seed, bool hardOnly, Action<string>? log)
     {
         var watch = Stopwatch.StartNew();
         ITransformer model;
@@ -183,6 +183,11 @@ public static class DistillationRun
             options.Network.Seed = seed;
             options.Network.Temperature = temperature;
             options.Network.Alpha = hardOnly ? 0f : alpha;
+            if (log is not null)
+            {
+                options.Progress = new EpochLog(log);
+            }
+
             switch (spec.Loss)
             {
                 case "mse":
@@ -306,6 +311,15 @@ public static class DistillationRun
         }
 
         return rows;
+    }
+
+    private sealed class EpochLog(Action<string> log) : IProgress<MlpEpochProgress>
+    {
+        public void Report(MlpEpochProgress p) => log(
+            $"epoch {p.Epoch}/{p.Epochs}: train loss {p.TrainLoss:F4}" +
+            (p.ValidationLoss is double v ? $", validation loss {v:F4}" : "") +
+            (p.ValidationAccuracy is double a ? $", validation accuracy {a:P1}" : "") +
+            $" ({p.Seconds:F2} s){(p.IsBest ? " *" : "")}");
     }
 
     private sealed class ClassValue
