@@ -111,7 +111,11 @@ internal sealed class TeacherSession : IDisposable
     /// <summary>Runs <paramref name="rows"/> rows. Buffers hold at least rows x per-row elements; outputs are written in place.</summary>
     public void Run(int rows, IReadOnlyList<string> inputNames, IReadOnlyList<TeacherInputBuffer> inputs, IReadOnlyList<string> outputNames, float[][] outputs, int[] outputSizes)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_disposed)
+        {
+            throw new ObjectDisposedException(nameof(TeacherSession),
+                "The teacher scorer was disposed, but data it scores is lazy and was read afterwards (for example through mlContext.Data.Cache, which fills columns when first read). Keep the transformer alive while its output is used.");
+        }
         var inputValues = new OrtValue[inputs.Count];
         var outputValues = new OrtValue[outputs.Length];
         try

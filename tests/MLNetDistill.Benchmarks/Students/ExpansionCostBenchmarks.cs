@@ -18,6 +18,7 @@ public class ExpansionCostBenchmarks
     private MLContext _ml = null!;
     private IDataView _soft = null!;
     private IDataView _hard = null!;
+    private TeacherScoringTransformer _teacher = null!;
 
     [Params("lightgbm", "sdca")]
     public string Trainer { get; set; } = "lightgbm";
@@ -27,13 +28,16 @@ public class ExpansionCostBenchmarks
     {
         _ml = new MLContext(0);
         var data = _ml.Data.Cache(_ml.Data.TakeRows(IdxReader.Load(BenchPaths.FashionImages), 3000));
-        using var teacher = _ml.Transforms.ScoreWithTeacher(BenchPaths.CnnTeacher).Fit(data);
-        _soft = _ml.Data.Cache(teacher.Transform(data));
+        _teacher = _ml.Transforms.ScoreWithTeacher(BenchPaths.CnnTeacher).Fit(data);
+        _soft = _ml.Data.Cache(_teacher.Transform(data));
         _ = _soft.GetColumn<float[]>("SoftLabels").Count();
         var keys = _ml.Data.LoadFromEnumerable(Enumerable.Range(0, 10).Select(c => new ClassValue { Label = c }));
         _hard = _ml.Data.Cache(_ml.Transforms.Conversion.MapValueToKey("Label", keyData: keys).Fit(_soft).Transform(_soft));
         _ = _hard.GetColumn<uint>("Label").Count();
     }
+
+    [GlobalCleanup]
+    public void Cleanup() => _teacher.Dispose();
 
     [Benchmark(Baseline = true, Description = "hard labels")]
     public ITransformer Hard() => Base(null).Fit(_hard);
