@@ -166,3 +166,42 @@ public sealed class SoftLabelTrainerTests
         public float Label { get; set; }
     }
 }
+
+public sealed class SoftLabelTrainerMlNetTests
+{
+    private sealed class Image
+    {
+        [VectorType(784)]
+        public float[] Features { get; set; } = [];
+    }
+
+    private sealed class Prediction
+    {
+        public uint PredictedLabel { get; set; }
+
+        public float[] Score { get; set; } = [];
+    }
+
+    [Fact]
+    public void SoftStudent_PredictionEngineAndCrossValidate_Work()
+    {
+        var ml = new MLContext(1);
+        var data = ml.Data.Cache(ml.Data.TakeRows(IdxReader.Load(TestPaths.FashionImages), 400));
+        using var teacher = ml.Transforms.ScoreWithTeacher(TestPaths.FashionTeacher).Fit(data);
+        var keys = ml.Data.LoadFromEnumerable(Enumerable.Range(0, 10).Select(c => new { Label = (float)c }));
+        var keyed = ml.Data.Cache(ml.Transforms.Conversion.MapValueToKey("Label", keyData: keys).Fit(data).Transform(teacher.Transform(data)));
+        var sdca = ml.MulticlassClassification.Trainers.SdcaMaximumEntropy(labelColumnName: "Label", exampleWeightColumnName: "Weight", maximumNumberOfIterations: 5);
+        var trainer = ml.MulticlassClassification.Trainers.SoftLabel(ml, sdca);
+
+        var model = trainer.Fit(keyed);
+        var engine = ml.Model.CreatePredictionEngine<Image, Prediction>(model);
+        var first = data.GetColumn<float[]>("Features").First();
+        var prediction = engine.Predict(new Image { Features = first });
+        Assert.InRange(prediction.PredictedLabel, 1u, 10u);
+        Assert.Equal(10, prediction.Score.Length);
+
+        var folds = ml.MulticlassClassification.CrossValidate(keyed, trainer, numberOfFolds: 3, labelColumnName: "Label");
+        Assert.Equal(3, folds.Count);
+        Assert.All(folds, f => Assert.InRange(f.Metrics.MicroAccuracy, 0.5, 1.0));
+    }
+}
