@@ -169,8 +169,8 @@ def floats(array) -> list:
 def write_json(path: str, obj) -> None:
     """Indented JSON whose innermost number lists stay on one line (one row per line); floats keep full repr."""
     text = json.dumps(obj, indent=1)
-    # collapse lists that hold only numbers onto a single line
-    text = re.sub(r"\[\s*([-0-9.eE+,\s]*?)\s*\]",
+    # collapse lists that hold only numbers onto a single line (json.dumps opens every non-empty list with "[\n")
+    text = re.sub(r"\[\n\s*([-0-9.eE+,\s]*?)\s*\]",
                   lambda m: "[" + ", ".join(x.strip() for x in m.group(1).split(",") if x.strip()) + "]", text)
     json.loads(text)  # still valid
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
