@@ -43,4 +43,49 @@ public static class StudentCatalog
         ArgumentNullException.ThrowIfNull(mlContext);
         return new SoftLabelTrainer<TTransformer>(mlContext, baseTrainer, options);
     }
+
+    /// <summary>
+    /// Trains a binary ML.NET trainer made with an example weight column on a binary teacher's soft labels (two
+    /// weighted rows per row: positive with weight p, negative with weight 1 − p), mixed with the hard label.
+    /// </summary>
+    /// <typeparam name="TTransformer">The base trainer's model type.</typeparam>
+    /// <param name="catalog">The binary trainers catalog.</param>
+    /// <param name="mlContext">The ML.NET context (warnings go to its log).</param>
+    /// <param name="baseTrainer">An ML.NET binary trainer made with an example weight column.</param>
+    /// <param name="alpha">The weight of the soft labels against the hard label, in [0, 1].</param>
+    /// <returns>The trainer; its model is the base trainer's own.</returns>
+    /// <example>
+    /// <code language="csharp">
+    /// var fastTree = mlContext.BinaryClassification.Trainers.FastTree(exampleWeightColumnName: "Weight");
+    /// var student = mlContext.BinaryClassification.Trainers.SoftLabel(mlContext, fastTree).Fit(teacher.Transform(data));
+    /// </code>
+    /// </example>
+    public static SoftLabelTrainer<TTransformer> SoftLabel<TTransformer>(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog,
+        MLContext mlContext, IEstimator<TTransformer> baseTrainer, float alpha = 0.5f)
+        where TTransformer : class, ITransformer
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(mlContext);
+        return new SoftLabelTrainer<TTransformer>(mlContext, baseTrainer, new SoftLabelOptions { Alpha = alpha, TopK = 0, MinProbability = 0 }, binary: true);
+    }
+
+    /// <summary>
+    /// Trains an ML.NET regression trainer on alpha · teacher + (1 − alpha) · label (the teacher alone where the label
+    /// is missing), from a regression teacher's <c>TeacherScore</c> column.
+    /// </summary>
+    /// <typeparam name="TTransformer">The base trainer's model type.</typeparam>
+    /// <param name="catalog">The regression trainers catalog.</param>
+    /// <param name="baseTrainer">An ML.NET regression trainer; its label column receives the target.</param>
+    /// <param name="labelColumnName">The base trainer's label column (the target is written there; the original label is read from <paramref name="sourceLabelColumnName"/>).</param>
+    /// <param name="sourceLabelColumnName">The data's own label column, or a missing column for unlabeled data.</param>
+    /// <param name="teacherColumnName">The teacher's prediction column.</param>
+    /// <param name="alpha">The weight of the teacher's prediction, in [0, 1].</param>
+    /// <returns>The trainer.</returns>
+    public static SoftTargetTrainer<TTransformer> SoftTarget<TTransformer>(this RegressionCatalog.RegressionTrainers catalog, IEstimator<TTransformer> baseTrainer,
+        string labelColumnName = "Target", string sourceLabelColumnName = "Label", string teacherColumnName = "TeacherScore", float alpha = 0.5f)
+        where TTransformer : class, ITransformer
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return new SoftTargetTrainer<TTransformer>(baseTrainer, labelColumnName, sourceLabelColumnName, teacherColumnName, alpha);
+    }
 }

@@ -18,9 +18,11 @@ internal sealed class SoftLabelExpansionDataView : IDataView
     private readonly string _weightName;
     private readonly int _classes;
     private readonly Action<string>? _warn;
+    private readonly bool _booleanLabel;
 
-    public SoftLabelExpansionDataView(IDataView source, SoftLabelOptions options, string labelName, string weightName, Action<string>? warn)
+    public SoftLabelExpansionDataView(IDataView source, SoftLabelOptions options, string labelName, string weightName, Action<string>? warn, bool booleanLabel = false)
     {
+        _booleanLabel = booleanLabel;
         _source = source;
         _options = options;
         _labelName = labelName;
@@ -34,6 +36,11 @@ internal sealed class SoftLabelExpansionDataView : IDataView
         }
 
         _classes = v.Size;
+        if (booleanLabel && _classes != 2)
+        {
+            throw new ArgumentException($"A binary student needs two-class soft labels but '{options.SoftLabelsColumnName}' has {_classes} classes; use a multiclass student.");
+        }
+
         var builder = new DataViewSchema.Builder();
         foreach (var column in source.Schema)
         {
@@ -43,7 +50,7 @@ internal sealed class SoftLabelExpansionDataView : IDataView
             }
         }
 
-        builder.AddColumn(labelName, new KeyDataViewType(typeof(uint), _classes));
+        builder.AddColumn(labelName, booleanLabel ? BooleanDataViewType.Instance : new KeyDataViewType(typeof(uint), _classes));
         builder.AddColumn(weightName, NumberDataViewType.Single);
         Schema = builder.ToSchema();
     }
@@ -167,6 +174,12 @@ internal sealed class SoftLabelExpansionDataView : IDataView
 
         public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
         {
+            if (column.Index == _labelIndex && _parent._booleanLabel)
+            {
+                ValueGetter<bool> positive = (ref bool value) => value = _kept[_slot] == 1;
+                return (ValueGetter<TValue>)(Delegate)positive;
+            }
+
             if (column.Index == _labelIndex)
             {
                 ValueGetter<uint> label = (ref uint value) => value = (uint)_kept[_slot] + 1;

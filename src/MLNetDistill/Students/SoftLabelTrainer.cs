@@ -28,8 +28,11 @@ public sealed class SoftLabelTrainer<TTransformer> : IEstimator<TTransformer>
     private readonly string _labelName;
     private readonly string _weightName;
 
-    internal SoftLabelTrainer(MLContext mlContext, IEstimator<TTransformer> baseTrainer, SoftLabelOptions options)
+    private readonly bool _binary;
+
+    internal SoftLabelTrainer(MLContext mlContext, IEstimator<TTransformer> baseTrainer, SoftLabelOptions options, bool binary = false)
     {
+        _binary = binary;
         ArgumentNullException.ThrowIfNull(baseTrainer);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
@@ -43,7 +46,7 @@ public sealed class SoftLabelTrainer<TTransformer> : IEstimator<TTransformer>
     public TTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var expanded = new SoftLabelExpansionDataView(input, _options, _labelName, _weightName, message => CatalogEnvironment.Warn(_mlContext.Transforms, message));
+        var expanded = new SoftLabelExpansionDataView(input, _options, _labelName, _weightName, message => CatalogEnvironment.Warn(_mlContext.Transforms, message), _binary);
         return _baseTrainer.Fit(expanded);
     }
 
@@ -52,7 +55,9 @@ public sealed class SoftLabelTrainer<TTransformer> : IEstimator<TTransformer>
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
         var columns = inputSchema.Where(c => c.Name != _labelName && c.Name != _weightName).ToList();
-        columns.Add(SchemaColumns.Create(_labelName, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.UInt32, true));
+        columns.Add(_binary
+            ? SchemaColumns.Create(_labelName, SchemaShape.Column.VectorKind.Scalar, BooleanDataViewType.Instance, false)
+            : SchemaColumns.Create(_labelName, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.UInt32, true));
         columns.Add(SchemaColumns.Create(_weightName, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.Single, false));
         return _baseTrainer.GetOutputSchema(new SchemaShape(columns));
     }
