@@ -86,7 +86,8 @@ public static class DistillationRun
                     throw new ArgumentException("--soft-labels needs --test: the cache holds one row per training row, so the training file cannot be split.");
                 }
 
-                var cache = TeacherCache.Read(options.SoftLabelsCache, temperature);
+                // The stored soft labels when they were made at this temperature; else recomputed from the stored logits.
+                var cache = TeacherCache.Read(options.SoftLabelsCache, metadata.Temperature == temperature ? null : temperature);
                 var dropped = mlContext.Transforms.DropColumns(DataColumnNames.Label).Fit(cache).Transform(cache);
                 scoredTrain = DataViewZip.Create(train, dropped, "training data", "soft-label cache");
             }
