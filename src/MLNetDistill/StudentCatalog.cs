@@ -88,4 +88,27 @@ public static class StudentCatalog
         ArgumentNullException.ThrowIfNull(catalog);
         return new SoftTargetTrainer<TTransformer>(baseTrainer, labelColumnName, sourceLabelColumnName, teacherColumnName, alpha);
     }
+
+    /// <summary>
+    /// Logit matching (Ba and Caruana 2014): one regression model per class fitted to the teacher's logits
+    /// (column <c>TeacherLogits</c>); <c>Score</c> holds the predicted logits.
+    /// </summary>
+    /// <param name="catalog">The multiclass trainers catalog.</param>
+    /// <param name="mlContext">The ML.NET context.</param>
+    /// <param name="regressionTrainer">Makes the regression trainer for one class, given the label column it must read.</param>
+    /// <param name="logitsColumnName">The teacher's logits column.</param>
+    /// <returns>The trainer.</returns>
+    /// <example>
+    /// <code language="csharp">
+    /// var student = mlContext.MulticlassClassification.Trainers.LogitMatching(mlContext,
+    ///     label => mlContext.Regression.Trainers.FastTree(labelColumnName: label, numberOfTrees: 100)).Fit(teacher.Transform(data));
+    /// </code>
+    /// </example>
+    public static LogitMatchingTrainer LogitMatching(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, MLContext mlContext,
+        Func<string, IEstimator<ITransformer>> regressionTrainer, string logitsColumnName = "TeacherLogits")
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(mlContext);
+        return new LogitMatchingTrainer(mlContext, regressionTrainer, logitsColumnName);
+    }
 }

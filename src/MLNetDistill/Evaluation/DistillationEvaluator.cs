@@ -13,8 +13,9 @@ public static class DistillationEvaluator
     /// <param name="scoreColumnName">The model's probabilities (vector of K; normalised here if they do not sum to 1).</param>
     /// <param name="teacherSoftLabelsColumnName">The teacher's probabilities at T = 1 (vector of K).</param>
     /// <param name="labelColumnName">The class label (index, key or bool), or <see langword="null"/>.</param>
+    /// <param name="scoresAreLogits">Whether the model's scores are logits (softmax is applied) rather than probabilities.</param>
     /// <returns>The metrics.</returns>
-    public static DistillationMetrics Evaluate(IDataView predictions, string scoreColumnName = "Score", string teacherSoftLabelsColumnName = "SoftLabels", string? labelColumnName = "Label")
+    public static DistillationMetrics Evaluate(IDataView predictions, string scoreColumnName = "Score", string teacherSoftLabelsColumnName = "SoftLabels", string? labelColumnName = "Label", bool scoresAreLogits = false)
     {
         ArgumentNullException.ThrowIfNull(predictions);
         var schema = predictions.Schema;
@@ -49,6 +50,11 @@ public static class DistillationEvaluator
             teacherGetter(ref t);
             s.CopyTo(q);
             t.CopyTo(p);
+            if (scoresAreLogits)
+            {
+                SoftLabelMath.Softmax(q, 1f, q);
+            }
+
             float sum = 0;
             foreach (float v in q)
             {

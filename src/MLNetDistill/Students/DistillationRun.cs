@@ -133,7 +133,8 @@ public static class DistillationRun
             log?.Invoke($"training {spec} on soft labels (T = {temperature}, alpha = {alpha})");
             var (studentModel, studentSeconds) = Train(mlContext, spec, studentData, classes, temperature, alpha, options.Seed, hardOnly: false, log);
             long studentBytes = Save(mlContext, studentModel, train.Schema, options.Out, spec);
-            var studentReport = Report(DistillationEvaluator.Evaluate(studentModel.Transform(scoredTest)), studentSeconds, studentBytes);
+            bool logits = spec.Family == "logits";
+            var studentReport = Report(DistillationEvaluator.Evaluate(studentModel.Transform(scoredTest), scoresAreLogits: logits), studentSeconds, studentBytes);
 
             DistillationModelReport? baselineReport = null;
             if (options.Baseline)
@@ -209,6 +210,17 @@ public static class DistillationRun
 
             model = ml.MulticlassClassification.Trainers.DistillMlp(ml, options).Fit(data);
         }
+        else if (spec.Family == "logits" && !hardOnly)
+        {
+            model = ml.MulticlassClassification.Trainers.LogitMatching(ml, label => ml.Regression.Trainers.FastTree(new FastTreeRegressionTrainer.Options
+            {
+                LabelColumnName = label,
+                NumberOfTrees = (int)spec["trees"],
+                NumberOfLeaves = (int)spec["leaves"],
+                Seed = seed,
+                NumberOfThreads = 1,
+            })).Fit(data);
+        }
         else if (hardOnly)
         {
             var keyData = ml.Data.LoadFromEnumerable(Enumerable.Range(0, classes).Select(c => new ClassValue { Label = c }));
@@ -244,7 +256,7 @@ public static class DistillationRun
                 ForceColumnWise = true,
                 Silent = true,
             }),
-            "fasttree" => trainers.OneVersusAll(
+            "fasttree" or "logits" => trainers.OneVersusAll(
                 ml.BinaryClassification.Trainers.FastTree(new FastTreeBinaryTrainer.Options
                 {
                     ExampleWeightColumnName = weight,

@@ -18,6 +18,7 @@ public sealed record StudentSpec(string Family, IReadOnlyList<int> HiddenLayers,
         ["sdca"] = [(20, 1, 10_000, "iterations")],
         ["lbfgs"] = [(100, 1, 100_000, "iterations")],
         ["mlp"] = [(20, 1, 100_000, "epochs"), (1e-3, 1e-7, 10, "lr"), (256, 1, 1_000_000, "batch")],
+        ["logits"] = [(100, 1, 100_000, "trees"), (20, 2, 131_072, "leaves")],
     };
 
     /// <summary>Gets the names of the families.</summary>
@@ -68,6 +69,15 @@ public sealed record StudentSpec(string Family, IReadOnlyList<int> HiddenLayers,
 
             optionPart = 2;
         }
+        else if (family == "logits")
+        {
+            if (parts.Length < 2 || parts[1].Trim().ToLowerInvariant() != "fasttree")
+            {
+                throw new ArgumentException($"Logit matching is spelled logits:fasttree[:trees=N,leaves=N] (one FastTree regression per class fitted to the teacher's logits).");
+            }
+
+            optionPart = 2;
+        }
 
         var options = known.ToDictionary(o => o.Meaning, o => o.Default);
         string loss = "kd";
@@ -108,11 +118,11 @@ public sealed record StudentSpec(string Family, IReadOnlyList<int> HiddenLayers,
 
     /// <summary>Describes the families and their options, e.g. for help text.</summary>
     /// <returns>The description.</returns>
-    public static string Describe() => string.Join("; ", Families.Select(f => f.Key + (f.Key == "mlp" ? ":H1,H2" : "") + "[:" + DescribeOptions(f.Value) + "]"));
+    public static string Describe() => string.Join("; ", Families.Select(f => f.Key + (f.Key == "mlp" ? ":H1,H2" : f.Key == "logits" ? ":fasttree" : "") + "[:" + DescribeOptions(f.Value) + "]"));
 
     /// <inheritdoc/>
     public override string ToString() =>
-        Family + (HiddenLayers.Count > 0 ? ":" + string.Join(",", HiddenLayers) : "") + ":" + string.Join(",", Options.Select(o => $"{o.Key}={o.Value.ToString(CultureInfo.InvariantCulture)}")) + (IsNeural ? ",loss=" + Loss : "");
+        Family + (HiddenLayers.Count > 0 ? ":" + string.Join(",", HiddenLayers) : "") + (Family == "logits" ? ":fasttree" : "") + ":" + string.Join(",", Options.Select(o => $"{o.Key}={o.Value.ToString(CultureInfo.InvariantCulture)}")) + (IsNeural ? ",loss=" + Loss : "");
 
     private static string DescribeOptions((double Default, double Min, double Max, string Meaning)[] options) =>
         string.Join(",", options.Select(o => $"{o.Meaning}=N ({o.Min.ToString(CultureInfo.InvariantCulture)}..{o.Max.ToString(CultureInfo.InvariantCulture)}, default {o.Default.ToString(CultureInfo.InvariantCulture)})"));

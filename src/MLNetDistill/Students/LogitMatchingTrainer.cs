@@ -1,0 +1,60 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MLNetDistill.Teachers;
+
+namespace MLNetDistill.Students;
+
+/// <summary>
+/// Logit matching (Ba and Caruana 2014, "Do Deep Nets Really Need to be Deep?"): one regression model per class
+/// fitted to the teacher's logit of that class (mean squared error on logits), predicting the class with the largest
+/// predicted logit. The result is a chain of ML.NET's own regression models and column transforms, so it saves and
+/// loads with <c>mlContext.Model.Save/Load</c>; its <c>Score</c> column holds the K predicted logits.
+/// </summary>
+public sealed class LogitMatchingTrainer : IEstimator<TransformerChain<ITransformer>>
+{
+    private const string Target = "MLNetDistillLogitTarget";
+    private readonly MLContext _mlContext;
+    private readonly Func<string, IEstimator<ITransformer>> _regressionTrainer;
+    private readonly string _logitsColumn;
+
+    internal LogitMatchingTrainer(MLContext mlContext, Func<string, IEstimator<ITransformer>> regressionTrainer, string logitsColumn)
+    {
+        ArgumentNullException.ThrowIfNull(regressionTrainer);
+        ArgumentException.ThrowIfNullOrWhiteSpace(logitsColumn);
+        _mlContext = mlContext;
+        _regressionTrainer = regressionTrainer;
+        _logitsColumn = logitsColumn;
+    }
+
+    /// <inheritdoc/>
+    public TransformerChain<ITransformer> Fit(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var logits = input.Schema.GetColumnOrNull(_logitsColumn)
+            ?? throw new ArgumentException($"Teacher logits column '{_logitsColumn}' is not in the data; score it with ScoreWithTeacher or read a teacher cache.");
+        int classes = logits.Type is VectorDataViewType { Size: >= 2 } v ? v.Size
+            : throw new ArgumentException($"Teacher logits column '{_logitsColumn}' holds {logits.Type}; it must be a vector of at least 2 floats.");
+        var parts = new List<ITransformer>();
+        var slotNames = new string[classes];
+        for (int k = 0; k < classes; k++)
+        {
+            var model = _regressionTrainer(Target).Fit(new SlotTargetDataView(input, _logitsColumn, k, Target));
+            slotNames[k] = $"StudentLogit{k}";
+            parts.Add(model);
+            parts.Add(_mlContext.Transforms.CopyColumns(slotNames[k], "Score").Fit(model.Transform(input)));
+        }
+
+        var chainSoFar = new TransformerChain<ITransformer>(parts.ToArray());
+        parts.Add(_mlContext.Transforms.Concatenate("Score", slotNames).Fit(chainSoFar.Transform(input)));
+        return new TransformerChain<ITransformer>(parts.ToArray());
+    }
+
+    /// <inheritdoc/>
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        var columns = inputSchema.Where(c => c.Name != "Score").ToList();
+        columns.Add(SchemaColumns.Create("Score", SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, false));
+        return new SchemaShape(columns);
+    }
+}
