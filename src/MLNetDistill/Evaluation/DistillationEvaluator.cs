@@ -11,24 +11,30 @@ public static class DistillationEvaluator
     /// <summary>Computes <see cref="DistillationMetrics"/> from scored data.</summary>
     /// <param name="predictions">Data with the model's class probabilities, the teacher's soft labels and (optionally) labels.</param>
     /// <param name="scoreColumnName">The model's probabilities (vector of K; normalised here if they do not sum to 1).</param>
-    /// <param name="teacherSoftLabelsColumnName">The teacher's probabilities at T = 1 (vector of K).</param>
+    /// <param name="teacherSoftLabelsColumnName">The teacher's probabilities at T = 1 (vector of K), or <see langword="null"/> when there is no teacher (agreement and KL are then NaN).</param>
     /// <param name="labelColumnName">The class label (index, key or bool), or <see langword="null"/>.</param>
     /// <param name="scoresAreLogits">Whether the model's scores are logits (softmax is applied) rather than probabilities.</param>
     /// <returns>The metrics.</returns>
-    public static DistillationMetrics Evaluate(IDataView predictions, string scoreColumnName = "Score", string teacherSoftLabelsColumnName = "SoftLabels", string? labelColumnName = "Label", bool scoresAreLogits = false)
+    public static DistillationMetrics Evaluate(IDataView predictions, string scoreColumnName = "Score", string? teacherSoftLabelsColumnName = "SoftLabels", string? labelColumnName = "Label", bool scoresAreLogits = false)
     {
         ArgumentNullException.ThrowIfNull(predictions);
         var schema = predictions.Schema;
         var score = schema.GetColumnOrNull(scoreColumnName) ?? throw new ArgumentException($"Score column '{scoreColumnName}' is not in the data.");
-        var teacher = schema.GetColumnOrNull(teacherSoftLabelsColumnName) ?? throw new ArgumentException($"Teacher soft-label column '{teacherSoftLabelsColumnName}' is not in the data.");
+        DataViewSchema.Column? teacherColumn = teacherSoftLabelsColumnName is null ? null
+            : schema.GetColumnOrNull(teacherSoftLabelsColumnName) ?? throw new ArgumentException($"Teacher soft-label column '{teacherSoftLabelsColumnName}' is not in the data.");
         int k = VectorSize(score.Type);
-        if (k < 2 || VectorSize(teacher.Type) != k)
+        if (k < 2 || (teacherColumn is { } tc && VectorSize(tc.Type) != k))
         {
-            throw new ArgumentException($"The model's '{scoreColumnName}' has {k} classes and the teacher's '{teacherSoftLabelsColumnName}' has {VectorSize(teacher.Type)}; they must agree and be at least 2.");
+            throw new ArgumentException($"The model's '{scoreColumnName}' has {k} classes and the teacher's '{teacherSoftLabelsColumnName}' has {(teacherColumn is { } t2 ? VectorSize(t2.Type) : 0)}; they must agree and be at least 2.");
         }
 
         var label = labelColumnName is not null && schema.GetColumnOrNull(labelColumnName) is { } l && LabelReader.CanRead(l.Type) ? l : (DataViewSchema.Column?)null;
-        var active = new List<DataViewSchema.Column> { score, teacher };
+        var active = new List<DataViewSchema.Column> { score };
+        if (teacherColumn is { } teacher)
+        {
+            active.Add(teacher);
+        }
+
         if (label is { } lab)
         {
             active.Add(lab);
@@ -36,7 +42,7 @@ public static class DistillationEvaluator
 
         using var cursor = predictions.GetRowCursor(active);
         var scoreGetter = cursor.GetGetter<VBuffer<float>>(score);
-        var teacherGetter = cursor.GetGetter<VBuffer<float>>(teacher);
+        var teacherGetter = teacherColumn is { } tcol ? cursor.GetGetter<VBuffer<float>>(tcol) : null;
         var labelGetter = label is { } lb ? LabelReader.Create(cursor, lb) : null;
         VBuffer<float> s = default, t = default;
         float[] q = new float[k], p = new float[k];
@@ -47,9 +53,7 @@ public static class DistillationEvaluator
         while (cursor.MoveNext())
         {
             scoreGetter(ref s);
-            teacherGetter(ref t);
             s.CopyTo(q);
-            t.CopyTo(p);
             if (scoresAreLogits)
             {
                 SoftLabelMath.Softmax(q, 1f, q);
@@ -70,8 +74,14 @@ public static class DistillationEvaluator
             }
 
             int predicted = SoftLabelMath.ArgMax(q);
-            agree += predicted == SoftLabelMath.ArgMax(p) ? 1 : 0;
-            kl += SoftLabelMath.KlDivergence(p, q);
+            if (teacherGetter is not null)
+            {
+                teacherGetter(ref t);
+                t.CopyTo(p);
+                agree += predicted == SoftLabelMath.ArgMax(p) ? 1 : 0;
+                kl += SoftLabelMath.KlDivergence(p, q);
+            }
+
             rows++;
             if (labelGetter is not null)
             {
@@ -119,8 +129,8 @@ public static class DistillationEvaluator
             labeled > 0 ? (double)correct / labeled : double.NaN,
             macroF1,
             labeled > 0 ? logLoss / labeled : double.NaN,
-            (double)agree / rows,
-            kl / rows,
+            teacherGetter is null ? double.NaN : (double)agree / rows,
+            teacherGetter is null ? double.NaN : kl / rows,
             rows);
     }
 

@@ -43,7 +43,7 @@ public static class DistillationRun
         SoftLabels.SoftLabelMath.CheckTemperature(temperature, "--temperature");
         if (options.Teacher is null && (options.SoftLabelsCache is null || options.Transfer is not null))
         {
-            throw new ArgumentException("--teacher is needed to label the data (and --transfer rows); only --soft-labels CACHE without --transfer can do without it.");
+            throw new ArgumentException("--teacher is needed to label the data (and --transfer rows); only --soft-labels CACHE without --transfer can do without it (soft labels made elsewhere: no ONNX teacher at all).");
         }
 
         IDataView trainAll = DataSourceReader.Load(options.Train, options.Label);
@@ -122,31 +122,36 @@ public static class DistillationRun
             }
             else
             {
-                throw new ArgumentException("Evaluating against the teacher needs --teacher (the cache covers only the training rows).");
+                // Soft labels made elsewhere, no ONNX teacher: the student is evaluated on the labels alone
+                // (teacher metrics, agreement and KL are NaN in the report).
+                scoredTest = mlContext.Data.Cache(test);
+                log?.Invoke("no --teacher: agreement and KL to the teacher cannot be measured on the test rows");
             }
 
             int classes = ((VectorDataViewType)studentData.Schema[DataColumnNames.SoftLabels].Type).Size;
             long testRows = Count(scoredTest);
-            var teacherMetrics = DistillationEvaluator.Evaluate(scoredTest, DataColumnNames.SoftLabels);
-            var teacherReport = Report(teacherMetrics, 0, new FileInfo(options.Teacher!).Length);
+            string? teacherColumn = teacher is null ? null : DataColumnNames.SoftLabels;
+            var teacherReport = teacher is null
+                ? new DistillationModelReport(double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, 0, 0)
+                : Report(DistillationEvaluator.Evaluate(scoredTest, DataColumnNames.SoftLabels), 0, new FileInfo(options.Teacher!).Length);
 
             log?.Invoke($"training {spec} on soft labels (T = {temperature}, alpha = {alpha})");
             var (studentModel, studentSeconds) = Train(mlContext, spec, studentData, classes, temperature, alpha, options.Seed, hardOnly: false, log);
             long studentBytes = Save(mlContext, studentModel, train.Schema, options.Out, spec);
             bool logits = spec.Family == "logits";
-            var studentReport = Report(DistillationEvaluator.Evaluate(studentModel.Transform(scoredTest), scoresAreLogits: logits), studentSeconds, studentBytes);
+            var studentReport = Report(DistillationEvaluator.Evaluate(studentModel.Transform(scoredTest), teacherSoftLabelsColumnName: teacherColumn, scoresAreLogits: logits), studentSeconds, studentBytes);
 
             DistillationModelReport? baselineReport = null;
             if (options.Baseline)
             {
                 log?.Invoke($"training {spec} on hard labels (baseline)");
-                var labeled = mlContext.Data.Cache(teacher is not null && options.SoftLabelsCache is null ? teacher.Transform(train) : scoredTrain);
+                var labeled = mlContext.Data.Cache(scoredTrain);
                 var (baselineModel, baselineSeconds) = Train(mlContext, spec, labeled, classes, temperature, alpha, options.Seed, hardOnly: true, log);
                 string baselinePath = Path.Combine(Path.GetTempPath(), $"mlnetdistill-baseline-{Guid.NewGuid():N}.zip");
                 long baselineBytes = Save(mlContext, baselineModel, train.Schema, baselinePath, spec);
                 File.Delete(baselinePath);
                 File.Delete(Path.ChangeExtension(baselinePath, ".onnx"));
-                baselineReport = Report(DistillationEvaluator.Evaluate(baselineModel.Transform(scoredTest)), baselineSeconds, baselineBytes);
+                baselineReport = Report(DistillationEvaluator.Evaluate(baselineModel.Transform(scoredTest), teacherSoftLabelsColumnName: teacherColumn), baselineSeconds, baselineBytes);
                 (baselineModel as IDisposable)?.Dispose();
             }
 

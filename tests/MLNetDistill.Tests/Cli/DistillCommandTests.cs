@@ -82,6 +82,21 @@ public sealed class DistillCacheAndSeedTests
     }
 
     [Fact]
+    public void Distill_SoftLabelsMadeElsewhereWithoutTeacher_TrainsAndReportsLabelMetrics()
+    {
+        string folder = Path.Combine(Path.GetTempPath(), "mlnetdistill-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        string cache = Path.Combine(folder, "cache.csv");
+        Assert.Equal(0, CliRunner.Run("score", "--teacher", TestPaths.Fixture("binary_teacher.onnx"), "--data", TestPaths.Fixture("breast_cancer.csv"), "--label", "label", "--out", cache).ExitCode);
+        var (code, _, error) = CliRunner.Run("distill", "--train", TestPaths.Fixture("breast_cancer.csv"), "--test", TestPaths.Fixture("breast_cancer.csv"), "--label", "label",
+            "--student", "sdca", "--soft-labels", cache, "--out", Path.Combine(folder, "s.zip"), "--report", Path.Combine(folder, "r.json"));
+        Assert.True(code == 0, error);
+        var student = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "r.json"))).RootElement.GetProperty("student");
+        Assert.InRange(student.GetProperty("accuracy").GetDouble(), 0.9, 1.0);
+        Assert.Equal("NaN", student.GetProperty("agreement").GetString());
+    }
+
+    [Fact]
     public void Distill_CacheFromOtherTeacher_FailsNamingBothHashes()
     {
         string folder = Path.Combine(Path.GetTempPath(), "mlnetdistill-tests", Guid.NewGuid().ToString("N"));
