@@ -62,23 +62,43 @@ public sealed class SoftLabelTrainer<TTransformer> : IEstimator<TTransformer>
         return _baseTrainer.GetOutputSchema(new SchemaShape(columns));
     }
 
-    /// <summary>Reads the label and example-weight column names the base trainer was configured with.</summary>
+    /// <summary>
+    /// Reads the label and example-weight column names the base trainer was configured with. ML.NET trainers keep them
+    /// in <c>LabelColumn</c>/<c>WeightColumn</c> fields; meta trainers (OneVersusAll, PairwiseCoupling) keep the label
+    /// and hold the binary trainer, which holds the weight column.
+    /// </summary>
     private static (string Label, string Weight) TrainerColumns(object trainer)
     {
         var type = trainer.GetType();
-        var labelField = type.GetField("LabelColumn", BindingFlags.Public | BindingFlags.Instance);
-        var weightField = type.GetField("WeightColumn", BindingFlags.Public | BindingFlags.Instance);
-        if (labelField?.GetValue(trainer) is SchemaShape.Column label && weightField?.GetValue(trainer) is SchemaShape.Column weight)
+        string? label = ColumnName(trainer, "LabelColumn");
+        string? weight = ColumnName(trainer, "WeightColumn") ?? (FieldValue(trainer, "Trainer") is { } inner ? ColumnName(inner, "WeightColumn") : null);
+        if (label is null)
         {
-            if (string.IsNullOrEmpty(weight.Name))
-            {
-                throw new ArgumentException(
-                    $"The base trainer {type.Name} was made without an example weight column, and soft-label training needs one. Make it with exampleWeightColumnName: \"Weight\" (for example mlContext.MulticlassClassification.Trainers.LightGbm(exampleWeightColumnName: \"Weight\")).");
-            }
-
-            return (label.Name, weight.Name);
+            throw new ArgumentException($"The base trainer {type.Name} does not say which label column it reads, so it cannot be trained on soft labels. Use an ML.NET multiclass trainer that takes example weights (SdcaMaximumEntropy, LbfgsMaximumEntropy, LightGbm, OneVersusAll over a weighted binary trainer).");
         }
 
-        throw new ArgumentException($"The base trainer {type.Name} does not say which label and example weight columns it reads, so it cannot be trained on soft labels. Use an ML.NET multiclass trainer that takes example weights (SdcaMaximumEntropy, LbfgsMaximumEntropy, LightGbm, ...).");
+        if (string.IsNullOrEmpty(weight))
+        {
+            throw new ArgumentException(
+                $"The base trainer {type.Name} was made without an example weight column, and soft-label training needs one. Make it with exampleWeightColumnName: \"Weight\" (for example mlContext.MulticlassClassification.Trainers.LightGbm(exampleWeightColumnName: \"Weight\"), or OneVersusAll over FastTree(exampleWeightColumnName: \"Weight\")).");
+        }
+
+        return (label, weight);
     }
+
+    private static object? FieldValue(object target, string name)
+    {
+        for (var t = target.GetType(); t is not null; t = t.BaseType)
+        {
+            var field = t.GetField(name, BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly);
+            if (field is not null)
+            {
+                return field.GetValue(target);
+            }
+        }
+
+        return null;
+    }
+
+    private static string? ColumnName(object target, string field) => FieldValue(target, field) is SchemaShape.Column column ? column.Name : null;
 }
