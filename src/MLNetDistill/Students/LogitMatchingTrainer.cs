@@ -38,7 +38,7 @@ public sealed class LogitMatchingTrainer : IEstimator<TransformerChain<ITransfor
         var slotNames = new string[classes];
         for (int k = 0; k < classes; k++)
         {
-            var model = _regressionTrainer(Target).Fit(new SlotTargetDataView(input, _logitsColumn, k, Target));
+            var model = _regressionTrainer(Target).Fit(StudentTargets.Slot(input, _logitsColumn, k, Target));
             slotNames[k] = $"StudentLogit{k}";
             parts.Add(model);
             parts.Add(_mlContext.Transforms.CopyColumns(slotNames[k], "Score").Fit(model.Transform(input)));

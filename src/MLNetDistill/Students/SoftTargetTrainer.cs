@@ -35,7 +35,7 @@ public sealed class SoftTargetTrainer<TTransformer> : IEstimator<TTransformer>
     }
 
     /// <inheritdoc/>
-    public TTransformer Fit(IDataView input) => _baseTrainer.Fit(new SoftTargetDataView(input, _teacher, _label, _target, _alpha));
+    public TTransformer Fit(IDataView input) => _baseTrainer.Fit(StudentTargets.Mix(input, _teacher, _label, _target, _alpha));
 
     /// <inheritdoc/>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)

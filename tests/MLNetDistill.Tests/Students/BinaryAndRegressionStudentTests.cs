@@ -32,7 +32,7 @@ public sealed class BinaryAndRegressionStudentTests
         var data = ml.Data.Cache(CsvFeatureReader.Load(TestPaths.Fixture("diabetes.csv"), "target"));
         using var teacher = ml.Transforms.ScoreWithTeacher(new TeacherScoringOptions { ModelFile = TestPaths.Fixture("regression_teacher.onnx"), Task = TeacherTask.Regression }).Fit(data);
         var scored = ml.Data.Cache(teacher.Transform(data));
-        var view = new MLNetDistill.Students.SoftTargetDataView(scored, "TeacherScore", "Label", "Target", 0.25f);
+        var view = MLNetDistill.Students.StudentTargets.Mix(scored, "TeacherScore", "Label", "Target", 0.25f);
         var teacherScore = scored.GetColumn<float>("TeacherScore").ToArray();
         var label = scored.GetColumn<float>("Label").ToArray();
         var target = view.GetColumn<float>("Target").ToArray();
