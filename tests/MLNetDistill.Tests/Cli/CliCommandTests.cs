@@ -135,6 +135,9 @@ public sealed class CliCommandTests
         Assert.True(code == 0, error);
         Assert.Contains("scored 10,000 rows", output, StringComparison.Ordinal);
         Assert.Contains("teacher accuracy: 91", output, StringComparison.Ordinal);
+        Assert.Contains("sdca distilled", output, StringComparison.Ordinal);
+        Assert.Contains("mlp:128:epochs=15 hard labels", output, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(folder, "student-mlp.onnx")));
     }
 
     [Fact]
