@@ -19,6 +19,7 @@ namespace MLNetDistill.Students;
 public static class DistillationRun
 {
     private const string WeightColumn = "Weight";
+    private const string HintColumn = "TeacherHint";
 
     /// <summary>Runs a distillation.</summary>
     /// <param name="mlContext">The ML.NET context.</param>
@@ -69,7 +70,18 @@ public static class DistillationRun
         {
             if (options.Teacher is not null)
             {
-                teacher = mlContext.Transforms.ScoreWithTeacher(new TeacherScoringOptions { ModelFile = options.Teacher, Temperature = temperature }).Fit(train);
+                var scoring = new TeacherScoringOptions { ModelFile = options.Teacher, Temperature = temperature };
+                if (spec.Loss == "hint")
+                {
+                    // FitNets: the student's last hidden layer learns (through a projection) the teacher's penultimate layer.
+                    scoring.Hints.Add(new TeacherHint(PenultimateTensor(options.Teacher), HintColumn));
+                }
+
+                teacher = mlContext.Transforms.ScoreWithTeacher(scoring).Fit(train);
+            }
+            else if (spec.Loss == "hint")
+            {
+                throw new ArgumentException("loss=hint needs --teacher: the hint is the teacher's penultimate layer, which a cache does not hold.");
             }
 
             IDataView scoredTrain;
@@ -204,13 +216,17 @@ public static class DistillationRun
                     options.Network.RelationalWeight = 1f;
                     break;
                 case "hint":
-                    throw new ArgumentException("loss=hint needs a teacher intermediate tensor: use the library (MlpStudentOptions.HintColumnName with a TeacherHint column); the CLI does not expose teacher tensors yet.");
+                    options.HintColumnName = HintColumn;
+                    options.Network.HintWeight = 1f;
+                    break;
             }
 
             if (hardOnly)
             {
                 options.Network.LogitMatchingWeight = 0f;
                 options.Network.RelationalWeight = 0f;
+                options.Network.HintWeight = 0f;
+                options.HintColumnName = null;
             }
 
             model = ml.MulticlassClassification.Trainers.DistillMlp(ml, options).Fit(data);
@@ -301,6 +317,36 @@ public static class DistillationRun
         }
 
         return bytes;
+    }
+
+    /// <summary>The input of the teacher's last linear layer (Gemm, or MatMul with or without Add) that makes its first output.</summary>
+    private static string PenultimateTensor(string teacherPath)
+    {
+        var graph = Onnx.OnnxModelInfo.Load(teacherPath).Model.Graph;
+        string tensor = graph.Output[0].Name;
+        for (int guard = 0; guard < 16; guard++)
+        {
+            var node = graph.Node.LastOrDefault(n => n.Output.Contains(tensor));
+            if (node is null)
+            {
+                break;
+            }
+
+            if (node.OpType is "Gemm" or "MatMul")
+            {
+                return node.Input[0];
+            }
+
+            if (node.OpType is "Identity" or "Add" or "Reshape" or "Flatten" && node.Input.Count > 0)
+            {
+                tensor = node.Input[0];
+                continue;
+            }
+
+            break;
+        }
+
+        throw new ArgumentException($"loss=hint could not find the teacher's penultimate layer (its output '{graph.Output[0].Name}' is not made by a final Gemm/MatMul). Use the library: MlpStudentOptions.HintColumnName with a TeacherHint column of the tensor you choose (`mlnet-distill inspect` lists them).");
     }
 
     private static DistillationModelReport Report(DistillationMetrics m, double seconds, long bytes) =>

@@ -8,6 +8,7 @@ public sealed class DistillCommandTests
     [Theory]
     [InlineData("lbfgs:iterations=30")]
     [InlineData("mlp:32:epochs=20,batch=32")]
+    [InlineData("mlp:16:epochs=20,batch=32,loss=hint")]
     public void Distill_BreastCancerWithBaseline_WritesModelAndReportFields(string student)
     {
         string folder = Path.Combine(Path.GetTempPath(), "mlnetdistill-tests", Guid.NewGuid().ToString("N"));
