@@ -44,7 +44,24 @@ internal static class DistillCommand
                 Out = parse.GetValue(output)!,
                 Report = parse.GetValue(report)!,
             };
-            var result = DistillationRun.Run(new MLContext(options.Seed), options, line => Console.Error.WriteLine(line));
+            var spec = StudentSpec.Parse(options.Student);
+            DistillationReport result;
+            if (spec.IsNeural && Spectre.Console.AnsiConsole.Profile.Capabilities.Interactive && !Console.IsErrorRedirected)
+            {
+                // A progress bar over the epochs of the student (and of its hard-label twin).
+                int epochs = (int)spec["epochs"] * (options.Baseline ? 2 : 1);
+                result = ProgressDisplay.Run("training", epochs, progress =>
+                {
+                    int done = 0;
+                    options.EpochProgress = new EpochCounter(() => progress.Report(++done));
+                    return DistillationRun.Run(new MLContext(options.Seed), options);
+                });
+            }
+            else
+            {
+                result = DistillationRun.Run(new MLContext(options.Seed), options, line => Console.Error.WriteLine(line));
+            }
+
             Console.WriteLine($"teacher  accuracy {result.Teacher.Accuracy:F4}");
             Console.WriteLine($"student  accuracy {result.Student.Accuracy:F4}  agreement {result.Student.Agreement:F4}  logLoss {result.Student.LogLoss:F4}  ({result.Student.ModelBytes:N0} bytes, {result.Student.TrainSeconds:F1} s)");
             if (result.Baseline is { } b)
@@ -56,5 +73,10 @@ internal static class DistillCommand
             return Task.FromResult(0);
         }, ct));
         return command;
+    }
+
+    private sealed class EpochCounter(Action onEpoch) : IProgress<MLNetDistill.Students.Mlp.MlpEpochProgress>
+    {
+        public void Report(MLNetDistill.Students.Mlp.MlpEpochProgress value) => onEpoch();
     }
 }

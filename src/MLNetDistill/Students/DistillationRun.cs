@@ -148,7 +148,7 @@ public static class DistillationRun
                 : Report(DistillationEvaluator.Evaluate(scoredTest, DataColumnNames.SoftLabels), 0, new FileInfo(options.Teacher!).Length);
 
             log?.Invoke($"training {spec} on soft labels (T = {temperature}, alpha = {alpha})");
-            var (studentModel, studentSeconds) = Train(mlContext, spec, studentData, classes, temperature, alpha, options.Seed, hardOnly: false, log);
+            var (studentModel, studentSeconds) = Train(mlContext, spec, studentData, classes, temperature, alpha, options.Seed, hardOnly: false, log, options.EpochProgress);
             long studentBytes = Save(mlContext, studentModel, train.Schema, options.Out, spec);
             bool logits = spec.Family == "logits";
             var studentReport = Report(DistillationEvaluator.Evaluate(studentModel.Transform(scoredTest), teacherSoftLabelsColumnName: teacherColumn, scoresAreLogits: logits), studentSeconds, studentBytes);
@@ -158,7 +158,7 @@ public static class DistillationRun
             {
                 log?.Invoke($"training {spec} on hard labels (baseline)");
                 var labeled = mlContext.Data.Cache(scoredTrain);
-                var (baselineModel, baselineSeconds) = Train(mlContext, spec, labeled, classes, temperature, alpha, options.Seed, hardOnly: true, log);
+                var (baselineModel, baselineSeconds) = Train(mlContext, spec, labeled, classes, temperature, alpha, options.Seed, hardOnly: true, log, options.EpochProgress);
                 string baselinePath = Path.Combine(Path.GetTempPath(), $"mlnetdistill-baseline-{Guid.NewGuid():N}.zip");
                 long baselineBytes = Save(mlContext, baselineModel, train.Schema, baselinePath, spec);
                 File.Delete(baselinePath);
@@ -188,7 +188,7 @@ public static class DistillationRun
         NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
-    private static (ITransformer Model, double Seconds) Train(MLContext ml, StudentSpec spec, IDataView data, int classes, float temperature, float alpha, int seed, bool hardOnly, Action<string>? log)
+    private static (ITransformer Model, double Seconds) Train(MLContext ml, StudentSpec spec, IDataView data, int classes, float temperature, float alpha, int seed, bool hardOnly, Action<string>? log, IProgress<MlpEpochProgress>? epochProgress)
     {
         var watch = Stopwatch.StartNew();
         ITransformer model;
@@ -202,7 +202,11 @@ public static class DistillationRun
             options.Network.Seed = seed;
             options.Network.Temperature = temperature;
             options.Network.Alpha = hardOnly ? 0f : alpha;
-            if (log is not null)
+            if (epochProgress is not null)
+            {
+                options.Progress = epochProgress;
+            }
+            else if (log is not null)
             {
                 options.Progress = new EpochLog(log);
             }

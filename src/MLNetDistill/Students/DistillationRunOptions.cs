@@ -51,6 +51,10 @@ public sealed class DistillationRunOptions
     /// <value>Required.</value>
     public string Out { get; set; } = "";
 
+    /// <summary>Gets or sets where MLP students report each epoch (the CLI draws a progress bar from it).</summary>
+    /// <value>Defaults to <see langword="null"/>.</value>
+    public IProgress<Mlp.MlpEpochProgress>? EpochProgress { get; set; }
+
     /// <summary>Gets or sets the report to write (JSON).</summary>
     /// <value>Required.</value>
     public string Report { get; set; } = "";
