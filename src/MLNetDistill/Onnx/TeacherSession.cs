@@ -165,13 +165,11 @@ internal sealed class TeacherSession : IDisposable
 
     private static SessionOptions NewOptions(int? intraOpThreads)
     {
-        var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
-        if (intraOpThreads is int n)
+        return new SessionOptions
         {
-            options.IntraOpNumThreads = n;
-        }
-
-        return options;
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            IntraOpNumThreads = intraOpThreads ?? Environment.ProcessorCount,
+        };
     }
 
     private static InferenceSession CreateSession(byte[] graph, SessionOptions options)

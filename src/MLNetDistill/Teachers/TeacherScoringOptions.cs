@@ -72,7 +72,12 @@ public sealed class TeacherScoringOptions
     public bool SkipInvalidRows { get; set; }
 
     /// <summary>Gets or sets the number of threads ONNX Runtime uses inside one operator.</summary>
-    /// <value>Defaults to <see langword="null"/>: ONNX Runtime's default (all cores).</value>
+    /// <value>Defaults to <see langword="null"/>: one thread per logical processor (<see cref="Environment.ProcessorCount"/>).</value>
+    /// <remarks>
+    /// ONNX Runtime's own default counts physical cores as it sees them, and on some virtual machines it sees one and
+    /// runs single-threaded (measured: 42k vs 68k rows/s for a 2.4M-parameter MLP on a 2-vCPU machine), so the
+    /// teacher session asks for every logical processor unless told otherwise.
+    /// </remarks>
     public int? IntraOpNumThreads { get; set; }
 
     internal void Validate()
