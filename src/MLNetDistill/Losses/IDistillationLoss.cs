@@ -39,6 +39,9 @@ internal readonly ref struct LossBatch
     /// <summary>Hard labels (class indices; negative for a row without one), or empty when there are none.</summary>
     public ReadOnlySpan<int> Labels { get; init; }
 
+    /// <summary>Regression targets (NaN for a row without one), or empty when there are none.</summary>
+    public ReadOnlySpan<float> Targets { get; init; }
+
     /// <summary>A hidden layer of the student, rows x <see cref="HiddenSize"/>, or empty.</summary>
     public ReadOnlySpan<float> StudentHidden { get; init; }
 

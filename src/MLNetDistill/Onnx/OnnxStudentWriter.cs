@@ -88,9 +88,13 @@ internal static class OnnxStudentWriter
             current = activated;
         }
 
-        graph.Node.Add(Node("Softmax", [LogitsName], ProbabilitiesName, Int("axis", 1)));
         graph.Output.Add(FloatValue(LogitsName, model.OutputSize));
-        graph.Output.Add(FloatValue(ProbabilitiesName, model.OutputSize));
+        if (model.OutputSize > 1)
+        {
+            // A regression student (one output) has its prediction as `logits` and no probabilities.
+            graph.Node.Add(Node("Softmax", [LogitsName], ProbabilitiesName, Int("axis", 1)));
+            graph.Output.Add(FloatValue(ProbabilitiesName, model.OutputSize));
+        }
         var proto = new ModelProto
         {
             IrVersion = 8,

@@ -55,6 +55,8 @@ public sealed class TeacherScoringTransformer : ITransformer, IDisposable
 
     internal TeacherSession Session { get; }
 
+    internal DataViewSchema FitSchema => _fitSchema;
+
     /// <summary>Gets a copy of the rewritten teacher graph that computes the added columns (its outputs are named after them).</summary>
     /// <returns>The ONNX model bytes.</returns>
     public byte[] GetScoringGraph() => (byte[])Graph.Bytes.Clone();

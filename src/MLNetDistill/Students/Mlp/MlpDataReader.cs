@@ -102,6 +102,112 @@ internal static class MlpDataReader
         return new MlpTrainingData(x.ToArray(), d, k, soft, labelColumn is null ? default : labels.ToArray(), logits, hintColumn is null ? default : hints.ToArray(), hintSize);
     }
 
+    /// <summary>
+    /// Reads a regression student's data: features, the teacher's prediction and the target (NaN where missing), both
+    /// standardized by the teacher predictions' mean and deviation, which are returned to be folded back into the model.
+    /// </summary>
+    public static (MlpTrainingData Data, float Mean, float Deviation) ReadRegression(IDataView input, MlpStudentOptions options)
+    {
+        var schema = input.Schema;
+        var features = VectorColumn(schema, options.FeatureColumnName, "feature");
+        if (options.TeacherLogitsColumnNames.Count > 0)
+        {
+            throw new ArgumentException("A regression student learns from one teacher's prediction column (TeacherScoreColumnName); TeacherLogitsColumnNames is for classification students.");
+        }
+
+        var teacherColumn = schema.GetColumnOrNull(options.TeacherScoreColumnName)
+            ?? throw new ArgumentException($"The teacher prediction column '{options.TeacherScoreColumnName}' is not in the data. Score the data with a regression teacher (mlContext.Transforms.ScoreWithTeacher adds 'TeacherScore'), or set TeacherScoreColumnName. Columns present: {string.Join(", ", schema.Where(c => !c.IsHidden).Select(c => c.Name))}.");
+        if (teacherColumn.Type != NumberDataViewType.Single)
+        {
+            throw new ArgumentException($"The teacher prediction column '{teacherColumn.Name}' holds {teacherColumn.Type}; a regression student needs a Single (one prediction per row).");
+        }
+
+        DataViewSchema.Column? labelColumn = schema.GetColumnOrNull(options.LabelColumnName);
+        if (labelColumn is { } lc && lc.Type != NumberDataViewType.Single)
+        {
+            throw new ArgumentException($"The label column '{lc.Name}' holds {lc.Type}; a regression target must be a Single (convert it with mlContext.Transforms.Conversion.ConvertType).");
+        }
+
+        var hintSchemaColumn = options.HintColumnName is { } hn ? schema[hn] : (DataViewSchema.Column?)null;
+        int hintSize = options.HintColumnName is { } h ? VectorColumn(schema, h, "hint").Size : 0;
+        var active = new List<DataViewSchema.Column> { schema[options.FeatureColumnName], teacherColumn };
+        if (labelColumn is { } l)
+        {
+            active.Add(l);
+        }
+
+        if (hintSchemaColumn is { } hc)
+        {
+            active.Add(hc);
+        }
+
+        int d = features.Size;
+        var x = new GrowingBuffer<float>();
+        var teacher = new GrowingBuffer<float>();
+        var targets = new GrowingBuffer<float>();
+        var hints = new GrowingBuffer<float>();
+        using (var cursor = input.GetRowCursor(active))
+        {
+            var fGetter = cursor.GetGetter<VBuffer<float>>(schema[options.FeatureColumnName]);
+            var tGetter = cursor.GetGetter<float>(teacherColumn);
+            var yGetter = labelColumn is { } l2 ? cursor.GetGetter<float>(l2) : null;
+            var hGetter = hintSchemaColumn is { } hc2 ? cursor.GetGetter<VBuffer<float>>(hc2) : null;
+            VBuffer<float> buffer = default;
+            float value = 0;
+            while (cursor.MoveNext())
+            {
+                fGetter(ref buffer);
+                buffer.CopyTo(x.Append(d));
+                tGetter(ref value);
+                teacher.Append(1)[0] = value;
+                if (yGetter is not null)
+                {
+                    yGetter(ref value);
+                    targets.Append(1)[0] = value;
+                }
+
+                if (hGetter is not null)
+                {
+                    hGetter(ref buffer);
+                    buffer.CopyTo(hints.Append(hintSize));
+                }
+            }
+        }
+
+        if (x.Count == 0)
+        {
+            throw new InvalidDataException("The training data has no rows.");
+        }
+
+        float[] t = teacher.ToArray();
+        for (int r = 0; r < t.Length; r++)
+        {
+            if (!float.IsFinite(t[r]))
+            {
+                throw new ArgumentException($"The teacher's prediction in row {r} is {t[r]}; every teacher prediction must be a finite number.");
+            }
+        }
+
+        float mean = System.Numerics.Tensors.TensorPrimitives.Sum(t) / t.Length;
+        double squares = 0;
+        foreach (float v in t)
+        {
+            squares += (double)(v - mean) * (v - mean);
+        }
+
+        float deviation = (float)Math.Sqrt(squares / t.Length);
+        deviation = deviation > 0f ? deviation : 1f;
+        float[] y = targets.ToArray();
+        foreach (float[] values in (float[][])[t, y])
+        {
+            System.Numerics.Tensors.TensorPrimitives.Subtract(values, mean, values);
+            System.Numerics.Tensors.TensorPrimitives.Divide(values, deviation, values);
+        }
+
+        var data = new MlpTrainingData(x.ToArray(), d, 1, default, default, t, hintSize > 0 ? hints.ToArray() : default, hintSize, y);
+        return (data, mean, deviation);
+    }
+
     private static float[] MultiTeacherTargets(IDataView input, MlpStudentOptions options, int classes, float temperature)
     {
         var names = options.TeacherLogitsColumnNames;

@@ -7,7 +7,7 @@ namespace MLNetDistill.Students.Mlp;
 /// <param name="ValidationLoss">The mean loss on the held-out rows, or null without a validation set.</param>
 /// <param name="ValidationAccuracy">
 /// The fraction of held-out rows whose top class matches the hard label (or, for rows without one, the teacher's top
-/// class), or null without a validation set.
+/// class), or null without a validation set and for a regression student.
 /// </param>
 /// <param name="LearningRate">The learning rate at the epoch's last step.</param>
 /// <param name="Seconds">Wall-clock seconds the epoch took, validation included.</param>

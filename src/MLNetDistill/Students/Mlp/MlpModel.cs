@@ -169,6 +169,17 @@ internal sealed class MlpModel
         }
     }
 
+    /// <summary>Folds an affine map of the outputs into the output layer: outputs become scale * outputs + shift.</summary>
+    /// <param name="scale">The factor (a regression target's standard deviation).</param>
+    /// <param name="shift">The offset (the target's mean).</param>
+    public void FoldOutputScale(float scale, float shift)
+    {
+        var output = Layers[^1];
+        System.Numerics.Tensors.TensorPrimitives.Multiply(output.Weight.Values, scale, output.Weight.Values);
+        System.Numerics.Tensors.TensorPrimitives.Multiply(output.Bias.Values, scale, output.Bias.Values);
+        System.Numerics.Tensors.TensorPrimitives.Add(output.Bias.Values, shift, output.Bias.Values);
+    }
+
     /// <summary>Computes the logits of <paramref name="rows"/> rows (inference: no dropout).</summary>
     /// <param name="features">rows x <see cref="InputSize"/> features, row-major.</param>
     /// <param name="rows">The number of rows.</param>

@@ -15,7 +15,14 @@ public sealed class MlpStudentOptions
     /// <value>Defaults to <c>TeacherLogits</c>.</value>
     public string TeacherLogitsColumnName { get; set; } = "TeacherLogits";
 
-    /// <summary>Gets or sets the hard-label column (a class index or key); used when present, for the (1 - alpha) cross-entropy term.</summary>
+    /// <summary>Gets or sets the regression teacher's prediction column (a Single), read by the regression student.</summary>
+    /// <value>Defaults to <c>TeacherScore</c>, the column <c>ScoreWithTeacher</c> adds for a regression teacher.</value>
+    public string TeacherScoreColumnName { get; set; } = "TeacherScore";
+
+    /// <summary>
+    /// Gets or sets the hard-label column (a class index or key; a bool for a binary student; a Single target for a
+    /// regression student); used when present, for the (1 - alpha) term.
+    /// </summary>
     /// <value>Defaults to <c>Label</c>.</value>
     public string LabelColumnName { get; set; } = "Label";
 

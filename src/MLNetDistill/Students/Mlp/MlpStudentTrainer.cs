@@ -8,30 +8,51 @@ namespace MLNetDistill.Students.Mlp;
 /// <summary>
 /// Trains a small MLP student with the distillation loss (T²·KL to the teacher's softened outputs plus α·cross-entropy
 /// on hard labels, optionally logit matching, a FitNets hint and RKD), in managed SIMD code, then exports it to ONNX.
-/// Made by <c>mlContext.MulticlassClassification.Trainers.DistillMlp(...)</c>.
+/// Made by <c>mlContext.MulticlassClassification.Trainers.DistillMlp(...)</c> (columns <c>Score</c> vector,
+/// <c>PredictedLabel</c> key), <c>BinaryClassification.Trainers.DistillMlp(...)</c> (<c>Score</c>, <c>Probability</c>,
+/// <c>PredictedLabel</c> bool) or <c>Regression.Trainers.DistillMlp(...)</c> (<c>Score</c>).
 /// </summary>
 public sealed class MlpStudentTrainer : IEstimator<MlpStudentTransformer>
 {
     private readonly MLContext _mlContext;
     private readonly MlpStudentOptions _options;
+    private readonly TeacherTask _task;
 
-    internal MlpStudentTrainer(MLContext mlContext, MlpStudentOptions options)
+    internal MlpStudentTrainer(MLContext mlContext, MlpStudentOptions options, TeacherTask task = TeacherTask.Multiclass)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Network.Validate();
         ArgumentException.ThrowIfNullOrWhiteSpace(options.FeatureColumnName);
         _mlContext = mlContext;
         _options = options;
+        _task = task;
     }
 
     /// <inheritdoc/>
     public MlpStudentTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var data = MlpDataReader.Read(input, _options);
         var history = new List<MlpEpochProgress>();
         var progress = new ListProgress(history, _options.Progress);
-        var model = new MlpTrainer(_options.Network).Train(data, progress);
+        MlpModel model;
+        if (_task == TeacherTask.Regression)
+        {
+            // Trained on standardized targets; the scale goes back into the output layer, so the ONNX predicts in target units.
+            var (data, mean, deviation) = MlpDataReader.ReadRegression(input, _options);
+            model = new MlpTrainer(_options.Network).Train(data, progress);
+            model.FoldOutputScale(deviation, mean);
+        }
+        else
+        {
+            var data = MlpDataReader.Read(input, _options);
+            if (_task == TeacherTask.Binary && data.ClassCount != 2)
+            {
+                throw new ArgumentException($"A binary student needs a two-class teacher, but the teacher's outputs have {data.ClassCount} classes. Use MulticlassClassification.Trainers.DistillMlp for a multiclass teacher.");
+            }
+
+            model = new MlpTrainer(_options.Network).Train(data, progress);
+        }
+
         byte[] onnx = OnnxStudentWriter.ToBytes(model);
         var scorerOptions = new TeacherScoringOptions
         {
@@ -39,14 +60,16 @@ public sealed class MlpStudentTrainer : IEstimator<MlpStudentTransformer>
             FeatureColumnName = _options.FeatureColumnName,
             TeacherOutputName = OnnxStudentWriter.LogitsName,
             OutputKind = TeacherOutputKind.Logits,
-            Task = TeacherTask.Multiclass,
-            LogitsColumnName = "StudentLogits",
-            SoftLabelsColumnName = "Score",
-            PredictedLabelColumnName = "PredictedLabel",
+            Task = _task,
+            LogitsColumnName = StudentOutputMapping.LogitsColumn,
+            SoftLabelsColumnName = _task == TeacherTask.Multiclass ? "Score" : "StudentProbabilities",
+            PredictedLabelColumnName = _task == TeacherTask.Multiclass ? "PredictedLabel" : "StudentPredictedClass",
+            ScoreColumnName = "Score",
             LabelColumnName = null,
         };
         var scorer = new TeacherScoringEstimator(_mlContext.Transforms, scorerOptions, onnx).Fit(input);
-        return new MlpStudentTransformer(scorer, onnx, history);
+        ITransformer? post = _task == TeacherTask.Binary ? StudentOutputMapping.Binary(_mlContext, scorer.Transform(input)) : null;
+        return new MlpStudentTransformer(_mlContext, _task, scorer, post, onnx, history);
     }
 
     /// <inheritdoc/>
@@ -59,9 +82,27 @@ public sealed class MlpStudentTrainer : IEstimator<MlpStudentTransformer>
         }
 
         var columns = inputSchema.ToDictionary(c => c.Name);
-        columns["StudentLogits"] = SchemaColumns.Create("StudentLogits", SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, false);
-        columns["Score"] = SchemaColumns.Create("Score", SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, false);
-        columns["PredictedLabel"] = SchemaColumns.Create("PredictedLabel", SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.UInt32, true);
+        void Add(string name, SchemaShape.Column.VectorKind kind, DataViewType type, bool isKey = false) => columns[name] = SchemaColumns.Create(name, kind, type, isKey);
+        switch (_task)
+        {
+            case TeacherTask.Regression:
+                Add("Score", SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.Single);
+                break;
+            case TeacherTask.Binary:
+                Add(StudentOutputMapping.LogitsColumn, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single);
+                Add("StudentProbabilities", SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single);
+                Add("StudentPredictedClass", SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.UInt32, isKey: true);
+                Add("Score", SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.Single);
+                Add("Probability", SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.Single);
+                Add("PredictedLabel", SchemaShape.Column.VectorKind.Scalar, BooleanDataViewType.Instance);
+                break;
+            default:
+                Add(StudentOutputMapping.LogitsColumn, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single);
+                Add("Score", SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single);
+                Add("PredictedLabel", SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.UInt32, isKey: true);
+                break;
+        }
+
         return new SchemaShape(columns.Values);
     }
 

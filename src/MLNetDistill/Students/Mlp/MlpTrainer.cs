@@ -87,6 +87,7 @@ internal sealed class MlpTrainer
         private readonly float[] _logits;
         private readonly float[] _hints;
         private readonly int[] _labels;
+        private readonly float[] _targets;
         private readonly float[] _validationGrad;
         private readonly float[] _validationHiddenGrad;
         private readonly float[] _best;
@@ -138,9 +139,11 @@ internal sealed class MlpTrainer
             Model = new MlpModel(data.FeatureCount, o.HiddenLayerSizes, classes, o.Activation, o.LayerNorm, o.DropoutRate, builder);
             var terms = new List<(IDistillationLoss, float)>
             {
-                (new KdLoss(o.Temperature, o.Alpha, classes, teacherGivesLogits: data.SoftLabels.IsEmpty), 1f),
+                data.IsRegression
+                    ? (new RegressionDistillationLoss(o.Alpha), 1f)
+                    : (new KdLoss(o.Temperature, o.Alpha, classes, teacherGivesLogits: data.SoftLabels.IsEmpty), 1f),
             };
-            if (o.LogitMatchingWeight > 0f)
+            if (o.LogitMatchingWeight > 0f && !data.IsRegression)
             {
                 terms.Add((new LogitMseLoss(classes), o.LogitMatchingWeight));
             }
@@ -181,6 +184,7 @@ internal sealed class MlpTrainer
             _logits = data.TeacherLogits.IsEmpty ? [] : new float[_batch * classes];
             _hints = data.Hints.IsEmpty ? [] : new float[checked(_batch * data.HintSize)];
             _labels = data.Labels.IsEmpty ? [] : new int[_batch];
+            _targets = data.Targets.IsEmpty ? [] : new float[_batch];
             _validationGrad = new float[_batch * classes];
             _validationHiddenGrad = _hint is null ? [] : new float[_batch * o.HiddenLayerSizes[_hintLayer]];
             _best = new float[_store.Length];
@@ -269,7 +273,7 @@ internal sealed class MlpTrainer
                     }
 
                     validationLoss = vLoss;
-                    validationAccuracy = vAccuracy;
+                    validationAccuracy = _data.IsRegression ? null : vAccuracy;
                     isBest = vLoss < bestLoss;
                     if (isBest)
                     {
@@ -322,6 +326,7 @@ internal sealed class MlpTrainer
                 TeacherProbabilities = _soft.AsSpan(0, _soft.Length == 0 ? 0 : rows * classes),
                 TeacherLogits = _logits.AsSpan(0, _logits.Length == 0 ? 0 : rows * classes),
                 Labels = _labels.AsSpan(0, _labels.Length == 0 ? 0 : rows),
+                Targets = _targets.AsSpan(0, _targets.Length == 0 ? 0 : rows),
                 StudentHidden = _hint is null ? default : _net.HiddenOutput(_hintLayer, rows),
                 HiddenSize = _hint is null ? 0 : _o.HiddenLayerSizes[_hintLayer],
                 TeacherHint = _hints.AsSpan(0, _hints.Length == 0 ? 0 : rows * _data.HintSize),
@@ -346,7 +351,7 @@ internal sealed class MlpTrainer
                 };
                 lossSum += (double)_loss.Forward(BatchView(rows), 1f, grads) * rows;
                 ReadOnlySpan<float> logits = _net.Logits(rows);
-                for (int r = 0; r < rows; r++)
+                for (int r = 0; r < rows && classes > 1; r++)
                 {
                     int predicted = SoftLabelMath.ArgMax(logits.Slice(r * classes, classes));
                     int target = _labels.Length > 0 ? _labels[r] : -1;
@@ -381,6 +386,7 @@ internal sealed class MlpTrainer
             ReadOnlySpan<float> logits = _data.TeacherLogits.Span;
             ReadOnlySpan<float> hints = _data.Hints.Span;
             ReadOnlySpan<int> labels = _data.Labels.Span;
+            ReadOnlySpan<float> targets = _data.Targets.Span;
             for (int r = start; r < end; r++)
             {
                 int row = _gatherIndices[_gatherStart + r];
@@ -403,6 +409,11 @@ internal sealed class MlpTrainer
                 if (_labels.Length > 0)
                 {
                     _labels[r] = labels[row];
+                }
+
+                if (_targets.Length > 0)
+                {
+                    _targets[r] = targets[row];
                 }
             }
         }

@@ -15,17 +15,20 @@ internal sealed class MlpTrainingData
     /// <param name="teacherLogits">Empty, or rows x classes teacher logits.</param>
     /// <param name="hints">Empty, or rows x <paramref name="hintSize"/> teacher intermediate values.</param>
     /// <param name="hintSize">Hint values per row.</param>
+    /// <param name="targets">Empty, or (regression, <paramref name="classCount"/> = 1) one target per row, NaN for none.</param>
     public MlpTrainingData(ReadOnlyMemory<float> features, int featureCount, int classCount, ReadOnlyMemory<float> softLabels,
-        ReadOnlyMemory<int> labels = default, ReadOnlyMemory<float> teacherLogits = default, ReadOnlyMemory<float> hints = default, int hintSize = 0)
+        ReadOnlyMemory<int> labels = default, ReadOnlyMemory<float> teacherLogits = default, ReadOnlyMemory<float> hints = default, int hintSize = 0,
+        ReadOnlyMemory<float> targets = default)
     {
         if (featureCount < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(featureCount), featureCount, $"Rows need at least one feature but the feature count was {featureCount}.");
         }
 
-        if (classCount < 2)
+        if (classCount < 1 || (classCount == 1 && (teacherLogits.IsEmpty || !softLabels.IsEmpty || !labels.IsEmpty)))
         {
-            throw new ArgumentOutOfRangeException(nameof(classCount), classCount, $"Distillation needs at least two classes but the class count was {classCount}.");
+            throw new ArgumentOutOfRangeException(nameof(classCount), classCount,
+                $"Classification needs at least two classes and regression (one output) the teacher's predictions and float targets, but the class count was {classCount}.");
         }
 
         if (features.Length == 0 || features.Length % featureCount != 0)
@@ -69,6 +72,20 @@ internal sealed class MlpTrainingData
         CheckFinite(features.Span, featureCount, "feature");
         CheckFinite(softLabels.Span, classCount, "soft label");
         CheckFinite(teacherLogits.Span, classCount, "teacher logit");
+        if (!targets.IsEmpty && (classCount != 1 || targets.Length != Rows))
+        {
+            throw new ArgumentException($"Regression targets need one output and one target per row ({Rows}) but got {classCount} outputs and {targets.Length} targets.", nameof(targets));
+        }
+
+        foreach (float target in targets.Span)
+        {
+            if (float.IsInfinity(target))
+            {
+                throw new ArgumentException($"A regression target is {target}; targets must be finite (NaN marks a row without one).", nameof(targets));
+            }
+        }
+
+        Targets = targets;
         Features = features;
         SoftLabels = softLabels;
         Labels = labels;
@@ -94,6 +111,12 @@ internal sealed class MlpTrainingData
 
     /// <summary>One hard label per row (negative for none), or empty.</summary>
     public ReadOnlyMemory<int> Labels { get; }
+
+    /// <summary>Whether this is a regression student (one output, trained on the teacher's predictions and <see cref="Targets"/>).</summary>
+    public bool IsRegression => ClassCount == 1;
+
+    /// <summary>One regression target per row (NaN for none), or empty.</summary>
+    public ReadOnlyMemory<float> Targets { get; }
 
     /// <summary>rows x classes teacher logits, or empty.</summary>
     public ReadOnlyMemory<float> TeacherLogits { get; }
