@@ -24,8 +24,10 @@ public sealed class MlpBinaryAndRegressionStudentTests(ITestOutputHelper output)
         options.Network.BatchSize = 32;
         options.Network.LearningRate = 3e-3f;
         options.Network.Seed = 7;
-        using var student = ml.BinaryClassification.Trainers.DistillMlp(ml, options).Fit(scored);
+        var trainer = ml.BinaryClassification.Trainers.DistillMlp(ml, options);
+        using var student = trainer.Fit(scored);
         Assert.Equal(TeacherTask.Binary, student.Task);
+        AssertSchemaAsPromised(trainer, student, scored.Schema);
 
         var test = ToBoolLabel(ml, split.TestSet);
         var predictions = student.Transform(test);
@@ -81,8 +83,10 @@ public sealed class MlpBinaryAndRegressionStudentTests(ITestOutputHelper output)
         options.Network.EarlyStoppingPatience = 20;
         var epochs = new List<MlpEpochProgress>();
         options.Progress = new Progress<MlpEpochProgress>(epochs.Add);
-        using var student = ml.Regression.Trainers.DistillMlp(ml, options).Fit(scored);
+        var trainer = ml.Regression.Trainers.DistillMlp(ml, options);
+        using var student = trainer.Fit(scored);
         Assert.Equal(1, student.ClassCount);
+        AssertSchemaAsPromised(trainer, student, scored.Schema);
         Assert.All(student.History, e => Assert.Null(e.ValidationAccuracy));
 
         var predictions = student.Transform(split.TestSet);
@@ -131,6 +135,16 @@ public sealed class MlpBinaryAndRegressionStudentTests(ITestOutputHelper output)
         var ex = Assert.Throws<ArgumentException>(() => ml.Regression.Trainers.DistillMlp(ml, [4], epochs: 1).Fit(data));
         Assert.Contains("'TeacherScore'", ex.Message);
         Assert.Contains("ScoreWithTeacher", ex.Message);
+    }
+
+    private static void AssertSchemaAsPromised(MlpStudentTrainer trainer, MlpStudentTransformer student, DataViewSchema input)
+    {
+        var shape = new SchemaShape(input.Select(c => SchemaColumns.Create(c.Name,
+            c.Type is VectorDataViewType ? SchemaShape.Column.VectorKind.Vector : SchemaShape.Column.VectorKind.Scalar,
+            c.Type is KeyDataViewType ? NumberDataViewType.UInt32 : c.Type is VectorDataViewType v ? v.ItemType : c.Type, c.Type is KeyDataViewType)));
+        var promised = trainer.GetOutputSchema(shape).Select(c => (c.Name, c.ItemType.RawType)).OrderBy(c => c.Name);
+        var actual = student.GetOutputSchema(input).Where(c => !c.IsHidden).Select(c => (c.Name, c.Type is VectorDataViewType v ? v.ItemType.RawType : c.Type.RawType)).OrderBy(c => c.Name);
+        Assert.Equal(promised, actual);
     }
 
     private static IDataView ToBoolLabel(MLContext ml, IDataView data) =>
