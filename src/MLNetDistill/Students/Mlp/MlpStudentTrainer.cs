@@ -54,20 +54,7 @@ public sealed class MlpStudentTrainer : IEstimator<MlpStudentTransformer>
         }
 
         byte[] onnx = OnnxStudentWriter.ToBytes(model);
-        var scorerOptions = new TeacherScoringOptions
-        {
-            ModelFile = "mlp-student.onnx",
-            FeatureColumnName = _options.FeatureColumnName,
-            TeacherOutputName = OnnxStudentWriter.LogitsName,
-            OutputKind = TeacherOutputKind.Logits,
-            Task = _task,
-            LogitsColumnName = StudentOutputMapping.LogitsColumn,
-            SoftLabelsColumnName = _task == TeacherTask.Multiclass ? "Score" : "StudentProbabilities",
-            PredictedLabelColumnName = _task == TeacherTask.Multiclass ? "PredictedLabel" : "StudentPredictedClass",
-            ScoreColumnName = "Score",
-            LabelColumnName = null,
-        };
-        var scorer = new TeacherScoringEstimator(_mlContext.Transforms, scorerOptions, onnx).Fit(input);
+        var scorer = new TeacherScoringEstimator(_mlContext.Transforms, ScorerOptions(), onnx).Fit(input);
         ITransformer? post = _task == TeacherTask.Binary ? StudentOutputMapping.Binary(_mlContext, scorer.Transform(input)) : null;
         return new MlpStudentTransformer(_mlContext, _task, scorer, post, onnx, history);
     }
@@ -83,28 +70,43 @@ public sealed class MlpStudentTrainer : IEstimator<MlpStudentTransformer>
 
         var columns = inputSchema.ToDictionary(c => c.Name);
         void Add(string name, SchemaShape.Column.VectorKind kind, DataViewType type, bool isKey = false) => columns[name] = SchemaColumns.Create(name, kind, type, isKey);
-        switch (_task)
+        var scorer = ScorerOptions();
+        if (_task == TeacherTask.Regression)
         {
-            case TeacherTask.Regression:
-                Add("Score", SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.Single);
-                break;
-            case TeacherTask.Binary:
-                Add(StudentOutputMapping.LogitsColumn, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single);
-                Add("StudentProbabilities", SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single);
-                Add("StudentPredictedClass", SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.UInt32, isKey: true);
-                Add("Score", SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.Single);
-                Add("Probability", SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.Single);
-                Add("PredictedLabel", SchemaShape.Column.VectorKind.Scalar, BooleanDataViewType.Instance);
-                break;
-            default:
-                Add(StudentOutputMapping.LogitsColumn, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single);
-                Add("Score", SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single);
-                Add("PredictedLabel", SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.UInt32, isKey: true);
-                break;
+            Add(scorer.ScoreColumnName, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.Single);
+        }
+        else
+        {
+            Add(scorer.LogitsColumnName, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single);
+            Add(scorer.SoftLabelsColumnName, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single);
+            Add(scorer.PredictedLabelColumnName, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.UInt32, isKey: true);
+        }
+
+        if (_task == TeacherTask.Binary)
+        {
+            // What StudentOutputMapping.Binary adds (BinaryStudentOutput's properties).
+            Add(nameof(BinaryStudentOutput.Score), SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.Single);
+            Add(nameof(BinaryStudentOutput.Probability), SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.Single);
+            Add(nameof(BinaryStudentOutput.PredictedLabel), SchemaShape.Column.VectorKind.Scalar, BooleanDataViewType.Instance);
         }
 
         return new SchemaShape(columns.Values);
     }
+
+    /// <summary>How the student's ONNX graph is scored: which columns the batched scorer adds, by task.</summary>
+    private TeacherScoringOptions ScorerOptions() => new()
+    {
+        ModelFile = "mlp-student.onnx",
+        FeatureColumnName = _options.FeatureColumnName,
+        TeacherOutputName = OnnxStudentWriter.LogitsName,
+        OutputKind = TeacherOutputKind.Logits,
+        Task = _task,
+        LogitsColumnName = StudentOutputMapping.LogitsColumn,
+        SoftLabelsColumnName = _task == TeacherTask.Multiclass ? "Score" : "StudentProbabilities",
+        PredictedLabelColumnName = _task == TeacherTask.Multiclass ? "PredictedLabel" : "StudentPredictedClass",
+        ScoreColumnName = "Score",
+        LabelColumnName = null,
+    };
 
     private sealed class ListProgress(List<MlpEpochProgress> history, IProgress<MlpEpochProgress>? inner) : IProgress<MlpEpochProgress>
     {
