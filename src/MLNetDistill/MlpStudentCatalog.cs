@@ -14,7 +14,6 @@ public static class MlpStudentCatalog
     /// α·T²·KL(softmax(t/T) ‖ softmax(s/T)) + (1 − α)·CE(label, softmax(s)), and exports it to ONNX.
     /// </summary>
     /// <param name="catalog">The multiclass trainers catalog.</param>
-    /// <param name="mlContext">The ML.NET context (for the saveable ONNX path).</param>
     /// <param name="hiddenLayerSizes">The hidden layers' widths, e.g. [256] or [1200, 1200].</param>
     /// <param name="epochs">The number of epochs; positive.</param>
     /// <param name="temperature">The distillation temperature T; positive.</param>
@@ -23,24 +22,22 @@ public static class MlpStudentCatalog
     /// <example>
     /// <code language="csharp">
     /// var scored = teacher.Transform(data); // Features, Label, TeacherLogits, SoftLabels
-    /// using var student = mlContext.MulticlassClassification.Trainers.DistillMlp(mlContext, [256], epochs: 10).Fit(scored);
+    /// using var student = mlContext.MulticlassClassification.Trainers.DistillMlp([256], epochs: 10).Fit(scored);
     /// student.SaveOnnx("student.onnx");
     /// </code>
     /// </example>
-    public static MlpStudentTrainer DistillMlp(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, MLContext mlContext,
+    public static MlpStudentTrainer DistillMlp(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
         int[] hiddenLayerSizes, int epochs = 10, float temperature = 1f, float alpha = 0.7f) =>
-        DistillMlp(catalog, mlContext, SimpleOptions(hiddenLayerSizes, epochs, temperature, alpha));
+        DistillMlp(catalog, SimpleOptions(hiddenLayerSizes, epochs, temperature, alpha));
 
     /// <summary>Trains a small MLP student with every option (losses, optimizer, schedule, early stopping, hint column).</summary>
     /// <param name="catalog">The multiclass trainers catalog.</param>
-    /// <param name="mlContext">The ML.NET context (for the saveable ONNX path).</param>
     /// <param name="options">The options; validated here.</param>
     /// <returns>The trainer.</returns>
-    public static MlpStudentTrainer DistillMlp(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, MLContext mlContext, MlpStudentOptions options)
+    public static MlpStudentTrainer DistillMlp(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, MlpStudentOptions options)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        ArgumentNullException.ThrowIfNull(mlContext);
-        return new MlpStudentTrainer(mlContext, options);
+        return new MlpStudentTrainer(Teachers.CatalogEnvironment.Transforms(catalog), options);
     }
 
     /// <summary>
@@ -50,7 +47,6 @@ public static class MlpStudentCatalog
     /// <c>mlContext.BinaryClassification.Evaluate</c> expects.
     /// </summary>
     /// <param name="catalog">The binary trainers catalog.</param>
-    /// <param name="mlContext">The ML.NET context (for the saveable ONNX path).</param>
     /// <param name="hiddenLayerSizes">The hidden layers' widths, e.g. [16].</param>
     /// <param name="epochs">The number of epochs; positive.</param>
     /// <param name="temperature">The distillation temperature T; positive.</param>
@@ -59,24 +55,22 @@ public static class MlpStudentCatalog
     /// <example>
     /// <code language="csharp">
     /// var scored = mlContext.Transforms.ScoreWithTeacher("binary_teacher.onnx").Fit(data).Transform(data); // Label is a bool
-    /// using var student = mlContext.BinaryClassification.Trainers.DistillMlp(mlContext, [16], epochs: 50).Fit(scored);
+    /// using var student = mlContext.BinaryClassification.Trainers.DistillMlp([16], epochs: 50).Fit(scored);
     /// var metrics = mlContext.BinaryClassification.Evaluate(student.Transform(test));
     /// </code>
     /// </example>
-    public static MlpStudentTrainer DistillMlp(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog, MLContext mlContext,
+    public static MlpStudentTrainer DistillMlp(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog,
         int[] hiddenLayerSizes, int epochs = 10, float temperature = 1f, float alpha = 0.7f) =>
-        DistillMlp(catalog, mlContext, SimpleOptions(hiddenLayerSizes, epochs, temperature, alpha));
+        DistillMlp(catalog, SimpleOptions(hiddenLayerSizes, epochs, temperature, alpha));
 
     /// <summary>Trains a small binary MLP student with every option.</summary>
     /// <param name="catalog">The binary trainers catalog.</param>
-    /// <param name="mlContext">The ML.NET context (for the saveable ONNX path).</param>
     /// <param name="options">The options; validated here.</param>
     /// <returns>The trainer.</returns>
-    public static MlpStudentTrainer DistillMlp(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog, MLContext mlContext, MlpStudentOptions options)
+    public static MlpStudentTrainer DistillMlp(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog, MlpStudentOptions options)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        ArgumentNullException.ThrowIfNull(mlContext);
-        return new MlpStudentTrainer(mlContext, options, Teachers.TeacherTask.Binary);
+        return new MlpStudentTrainer(Teachers.CatalogEnvironment.Transforms(catalog), options, Teachers.TeacherTask.Binary);
     }
 
     /// <summary>
@@ -86,7 +80,6 @@ public static class MlpStudentCatalog
     /// <c>mlContext.Regression.Evaluate</c> expects.
     /// </summary>
     /// <param name="catalog">The regression trainers catalog.</param>
-    /// <param name="mlContext">The ML.NET context (for the saveable ONNX path).</param>
     /// <param name="hiddenLayerSizes">The hidden layers' widths, e.g. [32].</param>
     /// <param name="epochs">The number of epochs; positive.</param>
     /// <param name="alpha">The weight of the teacher term, in [0, 1].</param>
@@ -94,24 +87,22 @@ public static class MlpStudentCatalog
     /// <example>
     /// <code language="csharp">
     /// var scored = mlContext.Transforms.ScoreWithTeacher("regression_teacher.onnx").Fit(data).Transform(data); // adds TeacherScore
-    /// using var student = mlContext.Regression.Trainers.DistillMlp(mlContext, [32], epochs: 100).Fit(scored);
+    /// using var student = mlContext.Regression.Trainers.DistillMlp([32], epochs: 100).Fit(scored);
     /// var metrics = mlContext.Regression.Evaluate(student.Transform(test));
     /// </code>
     /// </example>
-    public static MlpStudentTrainer DistillMlp(this RegressionCatalog.RegressionTrainers catalog, MLContext mlContext,
+    public static MlpStudentTrainer DistillMlp(this RegressionCatalog.RegressionTrainers catalog,
         int[] hiddenLayerSizes, int epochs = 10, float alpha = 0.7f) =>
-        DistillMlp(catalog, mlContext, SimpleOptions(hiddenLayerSizes, epochs, 1f, alpha));
+        DistillMlp(catalog, SimpleOptions(hiddenLayerSizes, epochs, 1f, alpha));
 
     /// <summary>Trains a small regression MLP student with every option (the temperature does not apply).</summary>
     /// <param name="catalog">The regression trainers catalog.</param>
-    /// <param name="mlContext">The ML.NET context (for the saveable ONNX path).</param>
     /// <param name="options">The options; validated here.</param>
     /// <returns>The trainer.</returns>
-    public static MlpStudentTrainer DistillMlp(this RegressionCatalog.RegressionTrainers catalog, MLContext mlContext, MlpStudentOptions options)
+    public static MlpStudentTrainer DistillMlp(this RegressionCatalog.RegressionTrainers catalog, MlpStudentOptions options)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        ArgumentNullException.ThrowIfNull(mlContext);
-        return new MlpStudentTrainer(mlContext, options, Teachers.TeacherTask.Regression);
+        return new MlpStudentTrainer(Teachers.CatalogEnvironment.Transforms(catalog), options, Teachers.TeacherTask.Regression);
     }
 
     private static MlpStudentOptions SimpleOptions(int[] hiddenLayerSizes, int epochs, float temperature, float alpha)

@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using MLNetDistill.Students;
+using MLNetDistill.Teachers;
 
 namespace MLNetDistill;
 
@@ -12,36 +13,33 @@ public static class StudentCatalog
     /// </summary>
     /// <typeparam name="TTransformer">The base trainer's model type.</typeparam>
     /// <param name="catalog">The multiclass trainers catalog.</param>
-    /// <param name="mlContext">The ML.NET context (warnings go to its log).</param>
     /// <param name="baseTrainer">Any ML.NET multiclass trainer made with an example weight column.</param>
     /// <param name="alpha">The weight of the soft labels against the hard label, in [0, 1].</param>
     /// <returns>The trainer.</returns>
     /// <example>
     /// <code language="csharp">
     /// var lightGbm = mlContext.MulticlassClassification.Trainers.LightGbm(labelColumnName: "Label", exampleWeightColumnName: "Weight");
-    /// var student = mlContext.MulticlassClassification.Trainers.SoftLabel(mlContext, lightGbm).Fit(teacher.Transform(data));
+    /// var student = mlContext.MulticlassClassification.Trainers.SoftLabel(lightGbm).Fit(teacher.Transform(data));
     /// mlContext.Model.Save(student, data.Schema, "student.zip"); // an ordinary LightGbm model
     /// </code>
     /// </example>
     public static SoftLabelTrainer<TTransformer> SoftLabel<TTransformer>(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
-        MLContext mlContext, IEstimator<TTransformer> baseTrainer, float alpha = 0.5f)
+        IEstimator<TTransformer> baseTrainer, float alpha = 0.5f)
         where TTransformer : class, ITransformer =>
-        SoftLabel(catalog, mlContext, baseTrainer, new SoftLabelOptions { Alpha = alpha });
+        SoftLabel(catalog, baseTrainer, new SoftLabelOptions { Alpha = alpha });
 
     /// <summary>Trains <paramref name="baseTrainer"/> on soft labels with every option (columns, alpha, pruning).</summary>
     /// <typeparam name="TTransformer">The base trainer's model type.</typeparam>
     /// <param name="catalog">The multiclass trainers catalog.</param>
-    /// <param name="mlContext">The ML.NET context (warnings go to its log).</param>
     /// <param name="baseTrainer">Any ML.NET multiclass trainer made with an example weight column.</param>
     /// <param name="options">The options; validated here.</param>
     /// <returns>The trainer.</returns>
     public static SoftLabelTrainer<TTransformer> SoftLabel<TTransformer>(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
-        MLContext mlContext, IEstimator<TTransformer> baseTrainer, SoftLabelOptions options)
+        IEstimator<TTransformer> baseTrainer, SoftLabelOptions options)
         where TTransformer : class, ITransformer
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        ArgumentNullException.ThrowIfNull(mlContext);
-        return new SoftLabelTrainer<TTransformer>(mlContext, baseTrainer, options);
+        return new SoftLabelTrainer<TTransformer>(CatalogEnvironment.Transforms(catalog), baseTrainer, options);
     }
 
     /// <summary>
@@ -50,23 +48,21 @@ public static class StudentCatalog
     /// </summary>
     /// <typeparam name="TTransformer">The base trainer's model type.</typeparam>
     /// <param name="catalog">The binary trainers catalog.</param>
-    /// <param name="mlContext">The ML.NET context (warnings go to its log).</param>
     /// <param name="baseTrainer">An ML.NET binary trainer made with an example weight column.</param>
     /// <param name="alpha">The weight of the soft labels against the hard label, in [0, 1].</param>
     /// <returns>The trainer; its model is the base trainer's own.</returns>
     /// <example>
     /// <code language="csharp">
     /// var fastTree = mlContext.BinaryClassification.Trainers.FastTree(exampleWeightColumnName: "Weight");
-    /// var student = mlContext.BinaryClassification.Trainers.SoftLabel(mlContext, fastTree).Fit(teacher.Transform(data));
+    /// var student = mlContext.BinaryClassification.Trainers.SoftLabel(fastTree).Fit(teacher.Transform(data));
     /// </code>
     /// </example>
     public static SoftLabelTrainer<TTransformer> SoftLabel<TTransformer>(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog,
-        MLContext mlContext, IEstimator<TTransformer> baseTrainer, float alpha = 0.5f)
+        IEstimator<TTransformer> baseTrainer, float alpha = 0.5f)
         where TTransformer : class, ITransformer
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        ArgumentNullException.ThrowIfNull(mlContext);
-        return new SoftLabelTrainer<TTransformer>(mlContext, baseTrainer, new SoftLabelOptions { Alpha = alpha, TopK = 0, MinProbability = 0 }, binary: true);
+        return new SoftLabelTrainer<TTransformer>(CatalogEnvironment.Transforms(catalog), baseTrainer, new SoftLabelOptions { Alpha = alpha, TopK = 0, MinProbability = 0 }, binary: true);
     }
 
     /// <summary>
@@ -94,21 +90,19 @@ public static class StudentCatalog
     /// (column <c>TeacherLogits</c>); <c>Score</c> holds the predicted logits.
     /// </summary>
     /// <param name="catalog">The multiclass trainers catalog.</param>
-    /// <param name="mlContext">The ML.NET context.</param>
     /// <param name="regressionTrainer">Makes the regression trainer for one class, given the label column it must read.</param>
     /// <param name="logitsColumnName">The teacher's logits column.</param>
     /// <returns>The trainer.</returns>
     /// <example>
     /// <code language="csharp">
-    /// var student = mlContext.MulticlassClassification.Trainers.LogitMatching(mlContext,
+    /// var student = mlContext.MulticlassClassification.Trainers.LogitMatching(
     ///     label => mlContext.Regression.Trainers.FastTree(labelColumnName: label, numberOfTrees: 100)).Fit(teacher.Transform(data));
     /// </code>
     /// </example>
-    public static LogitMatchingTrainer LogitMatching(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, MLContext mlContext,
+    public static LogitMatchingTrainer LogitMatching(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
         Func<string, IEstimator<ITransformer>> regressionTrainer, string logitsColumnName = "TeacherLogits")
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        ArgumentNullException.ThrowIfNull(mlContext);
-        return new LogitMatchingTrainer(mlContext, regressionTrainer, logitsColumnName);
+        return new LogitMatchingTrainer(CatalogEnvironment.Transforms(catalog), regressionTrainer, logitsColumnName);
     }
 }

@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Running;
+using MLNetDistill.Numerics;
 
 namespace MLNetDistill.Benchmarks;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using MLNetDistill.Students.Mlp;
+using MLNetDistill.Numerics;
 
 namespace MLNetDistill.Benchmarks;
 
@@ -25,7 +26,7 @@ internal static class QuickTiming
                 int reps = (int)Math.Clamp(2e10 / flops, 3, 2000);
                 for (int w = 0; w < 20; w++)
                 {
-                    MLNetDistill.Students.Mlp.Gemm.Compute(ta, tb, a, b, c, m, k, n, context: context);
+                    MLNetDistill.Numerics.Gemm.Compute(ta, tb, a, b, c, m, k, n, context: context);
                 }
 
                 double best = double.MaxValue;
@@ -34,7 +35,7 @@ internal static class QuickTiming
                     long start = Stopwatch.GetTimestamp();
                     for (int r = 0; r < reps / 5 + 1; r++)
                     {
-                        MLNetDistill.Students.Mlp.Gemm.Compute(ta, tb, a, b, c, m, k, n, context: context);
+                        MLNetDistill.Numerics.Gemm.Compute(ta, tb, a, b, c, m, k, n, context: context);
                     }
 
                     best = Math.Min(best, Stopwatch.GetElapsedTime(start).TotalSeconds / (reps / 5 + 1));
@@ -93,7 +94,7 @@ internal static class QuickTiming
                     long start = Stopwatch.GetTimestamp();
                     for (int b = 0; b < 4; b++)
                     {
-                        MLNetDistill.Students.Mlp.Gemm.PackA(pa, trans, trans ? m : k, m, b * 196, 196, 8, 0, 32, pd + (b * 196 * m));
+                        MLNetDistill.Numerics.Gemm.PackA(pa, trans, trans ? m : k, m, b * 196, 196, 8, 0, 32, pd + (b * 196 * m));
                     }
 
                     best = Math.Min(best, Stopwatch.GetElapsedTime(start).TotalMicroseconds);

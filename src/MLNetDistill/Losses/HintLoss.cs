@@ -1,4 +1,4 @@
-using MLNetDistill.Students.Mlp;
+using MLNetDistill.Numerics;
 
 namespace MLNetDistill.Losses;
 
@@ -102,7 +102,7 @@ internal sealed class HintLoss : IDistillationLoss, IParameterizedLoss
         gu.Clear();
         float loss = LogitMseLoss.MeanSquaredError(u, batch.TeacherHint, scale, gu);
         Gemm.MultiplyTransposeA(gu, batch.StudentHidden, Weight.Gradients, HintSize, rows, HiddenSize, context: _gemm);
-        MlpPropagator.ColumnSums(gu, rows, HintSize, Bias.Gradients);
+        SpanMath.ColumnSums(gu, rows, HintSize, Bias.Gradients);
         Gemm.Multiply(gu, Weight.Values, gradients.Hidden, rows, HintSize, HiddenSize, accumulate: true, context: _gemm);
         return loss;
     }

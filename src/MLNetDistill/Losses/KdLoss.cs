@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
-using MLNetDistill.Students.Mlp;
 using MLNetDistill.SoftLabels;
+using MLNetDistill.Numerics;
 
 namespace MLNetDistill.Losses;
 

@@ -1,4 +1,4 @@
-using MLNetDistill.Students.Mlp;
+using MLNetDistill.Numerics;
 
 namespace MLNetDistill.Losses;
 

@@ -1,5 +1,6 @@
 using Microsoft.ML.OnnxRuntime;
 using MLNetDistill.Onnx.Proto;
+using MLNetDistill.Teachers;
 
 namespace MLNetDistill.Onnx;
 

@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using Google.Protobuf;
 using MLNetDistill.Onnx.Proto;
 using MLNetDistill.Students.Mlp;
+using MLNetDistill.Numerics;
 
 namespace MLNetDistill.Onnx;
 

@@ -9,6 +9,7 @@ using MLNetDistill.Data;
 using MLNetDistill.Evaluation;
 using MLNetDistill.Students.Mlp;
 using MLNetDistill.Teachers;
+using MLNetDistill.Numerics;
 
 namespace MLNetDistill.Students;
 
@@ -233,11 +234,11 @@ public static class DistillationRun
                 options.HintColumnName = null;
             }
 
-            model = ml.MulticlassClassification.Trainers.DistillMlp(ml, options).Fit(data);
+            model = ml.MulticlassClassification.Trainers.DistillMlp(options).Fit(data);
         }
         else if (spec.Family == "logits" && !hardOnly)
         {
-            model = ml.MulticlassClassification.Trainers.LogitMatching(ml, label => ml.Regression.Trainers.FastTree(new FastTreeRegressionTrainer.Options
+            model = ml.MulticlassClassification.Trainers.LogitMatching(label => ml.Regression.Trainers.FastTree(new FastTreeRegressionTrainer.Options
             {
                 LabelColumnName = label,
                 NumberOfTrees = (int)spec["trees"],
@@ -256,7 +257,7 @@ public static class DistillationRun
         }
         else
         {
-            model = ml.MulticlassClassification.Trainers.SoftLabel(ml, BaseTrainer(ml, spec, seed, weighted: true), new SoftLabelOptions { Alpha = alpha }).Fit(data);
+            model = ml.MulticlassClassification.Trainers.SoftLabel(BaseTrainer(ml, spec, seed, weighted: true), new SoftLabelOptions { Alpha = alpha }).Fit(data);
         }
 
         return (model, watch.Elapsed.TotalSeconds);

@@ -13,15 +13,15 @@ namespace MLNetDistill.Students;
 public sealed class LogitMatchingTrainer : IEstimator<TransformerChain<ITransformer>>
 {
     private const string Target = "MLNetDistillLogitTarget";
-    private readonly MLContext _mlContext;
+    private readonly TransformsCatalog _transforms;
     private readonly Func<string, IEstimator<ITransformer>> _regressionTrainer;
     private readonly string _logitsColumn;
 
-    internal LogitMatchingTrainer(MLContext mlContext, Func<string, IEstimator<ITransformer>> regressionTrainer, string logitsColumn)
+    internal LogitMatchingTrainer(TransformsCatalog transforms, Func<string, IEstimator<ITransformer>> regressionTrainer, string logitsColumn)
     {
         ArgumentNullException.ThrowIfNull(regressionTrainer);
         ArgumentException.ThrowIfNullOrWhiteSpace(logitsColumn);
-        _mlContext = mlContext;
+        _transforms = transforms;
         _regressionTrainer = regressionTrainer;
         _logitsColumn = logitsColumn;
     }
@@ -41,11 +41,11 @@ public sealed class LogitMatchingTrainer : IEstimator<TransformerChain<ITransfor
             var model = _regressionTrainer(Target).Fit(StudentTargets.Slot(input, _logitsColumn, k, Target));
             slotNames[k] = $"StudentLogit{k}";
             parts.Add(model);
-            parts.Add(_mlContext.Transforms.CopyColumns(slotNames[k], "Score").Fit(model.Transform(input)));
+            parts.Add(_transforms.CopyColumns(slotNames[k], "Score").Fit(model.Transform(input)));
         }
 
         var chainSoFar = new TransformerChain<ITransformer>(parts.ToArray());
-        parts.Add(_mlContext.Transforms.Concatenate("Score", slotNames).Fit(chainSoFar.Transform(input)));
+        parts.Add(_transforms.Concatenate("Score", slotNames).Fit(chainSoFar.Transform(input)));
         return new TransformerChain<ITransformer>(parts.ToArray());
     }
 

@@ -22,7 +22,7 @@ namespace MLNetDistill.Students;
 public sealed class SoftLabelTrainer<TTransformer> : IEstimator<TTransformer>
     where TTransformer : class, ITransformer
 {
-    private readonly MLContext _mlContext;
+    private readonly TransformsCatalog _transforms;
     private readonly IEstimator<TTransformer> _baseTrainer;
     private readonly SoftLabelOptions _options;
     private readonly string _labelName;
@@ -30,13 +30,13 @@ public sealed class SoftLabelTrainer<TTransformer> : IEstimator<TTransformer>
 
     private readonly bool _binary;
 
-    internal SoftLabelTrainer(MLContext mlContext, IEstimator<TTransformer> baseTrainer, SoftLabelOptions options, bool binary = false)
+    internal SoftLabelTrainer(TransformsCatalog transforms, IEstimator<TTransformer> baseTrainer, SoftLabelOptions options, bool binary = false)
     {
         _binary = binary;
         ArgumentNullException.ThrowIfNull(baseTrainer);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        _mlContext = mlContext;
+        _transforms = transforms;
         _baseTrainer = baseTrainer;
         _options = options;
         (_labelName, _weightName) = TrainerColumns(baseTrainer);
@@ -46,7 +46,7 @@ public sealed class SoftLabelTrainer<TTransformer> : IEstimator<TTransformer>
     public TTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var expanded = new SoftLabelExpansionDataView(input, _options, _labelName, _weightName, message => CatalogEnvironment.Warn(_mlContext.Transforms, message), _binary);
+        var expanded = new SoftLabelExpansionDataView(input, _options, _labelName, _weightName, message => CatalogEnvironment.Warn(_transforms, message), _binary);
         return _baseTrainer.Fit(expanded);
     }
 

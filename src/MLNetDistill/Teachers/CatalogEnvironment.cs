@@ -19,6 +19,26 @@ internal static class CatalogEnvironment
 
     public static IHostEnvironment? Get(object catalog) => EnvironmentProperty?.GetValue(catalog) as IHostEnvironment;
 
+    /// <summary>
+    /// The transforms catalog over the same environment as <paramref name="catalog"/> (a trainers catalog, say), so that
+    /// estimators made from any catalog build ML.NET transforms (ApplyOnnxModel, CustomMapping) that log to the
+    /// caller's <see cref="MLContext"/>, as ML.NET's own trainers do. ML.NET keeps the constructor internal.
+    /// </summary>
+    public static TransformsCatalog Transforms(object catalog)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        if (catalog is TransformsCatalog transforms)
+        {
+            return transforms;
+        }
+
+        var env = Get(catalog) ?? throw new InvalidOperationException(
+            $"The ML.NET catalog {catalog.GetType().Name} does not expose its environment to MLNetDistill (ML.NET {typeof(MLContext).Assembly.GetName().Version} is not one this version supports: use Microsoft.ML 5.0.x).");
+        var ctor = typeof(TransformsCatalog).GetConstructor(BindingFlags.NonPublic | BindingFlags.Instance, [typeof(IHostEnvironment)])
+            ?? throw new InvalidOperationException($"ML.NET {typeof(MLContext).Assembly.GetName().Version} has no TransformsCatalog(IHostEnvironment) constructor: use Microsoft.ML 5.0.x.");
+        return (TransformsCatalog)ctor.Invoke([env]);
+    }
+
     public static void Warn(object catalog, string message)
     {
         if (Get(catalog) is { } env && WarningMethod is not null)

@@ -45,7 +45,7 @@ public class ExpansionCostBenchmarks
     public ITransformer Hard() => Base(null).Fit(_hard);
 
     [Benchmark(Description = "soft labels (weighted expansion, top-3)")]
-    public ITransformer Soft() => _ml.MulticlassClassification.Trainers.SoftLabel(_ml, Base("Weight")).Fit(_soft);
+    public ITransformer Soft() => _ml.MulticlassClassification.Trainers.SoftLabel(Base("Weight")).Fit(_soft);
 
     private IEstimator<ITransformer> Base(string? weight) => Trainer == "lightgbm"
         ? _ml.MulticlassClassification.Trainers.LightGbm(new LightGbmMulticlassTrainer.Options

@@ -46,7 +46,7 @@ internal static class SoftLabelTableExperiment
             foreach (string family in new[] { "lightgbm", "sdca" })
             {
                 Row(scale, family, "hard labels", ml, () => Hard(ml, family).Fit(ToKey(ml, scoredTrain)), scoredTest);
-                Row(scale, family, "soft (T=1) + hard, alpha 0.5, top-3", ml, () => ml.MulticlassClassification.Trainers.SoftLabel(ml, Base(ml, family, "Weight")).Fit(soft), scoredTest);
+                Row(scale, family, "soft (T=1) + hard, alpha 0.5, top-3", ml, () => ml.MulticlassClassification.Trainers.SoftLabel(Base(ml, family, "Weight")).Fit(soft), scoredTest);
             }
         }
 

@@ -1,5 +1,6 @@
 using MLNetDistill.Losses;
 using MLNetDistill.Students.Mlp;
+using MLNetDistill.Numerics;
 
 namespace MLNetDistill.Tests.Losses;
 

@@ -15,7 +15,7 @@ public sealed class BinaryAndRegressionStudentTests
         using var teacher = ml.Transforms.ScoreWithTeacher(TestPaths.Fixture("binary_teacher.onnx")).Fit(data);
         var scored = ml.Data.Cache(teacher.Transform(data));
         var fastTree = ml.BinaryClassification.Trainers.FastTree(labelColumnName: "Target", exampleWeightColumnName: "Weight", numberOfTrees: 20);
-        var student = ml.BinaryClassification.Trainers.SoftLabel(ml, fastTree).Fit(scored);
+        var student = ml.BinaryClassification.Trainers.SoftLabel(fastTree).Fit(scored);
         var predictions = student.Transform(scored);
         var predicted = predictions.GetColumn<bool>("PredictedLabel").ToArray();
         var teacherClass = scored.GetColumn<uint>("TeacherPredictedLabel").Select(k => k == 2).ToArray();

@@ -15,7 +15,7 @@ public sealed class LogitMatchingTrainerTests
         var data = ml.Data.Cache(ml.Data.TakeRows(IdxReader.Load(TestPaths.FashionImages), 400));
         using var teacher = ml.Transforms.ScoreWithTeacher(TestPaths.FashionTeacher).Fit(data);
         var scored = ml.Data.Cache(teacher.Transform(data));
-        var student = ml.MulticlassClassification.Trainers.LogitMatching(ml, label => ml.Regression.Trainers.FastTree(labelColumnName: label, numberOfTrees: 10, numberOfLeaves: 8)).Fit(scored);
+        var student = ml.MulticlassClassification.Trainers.LogitMatching(label => ml.Regression.Trainers.FastTree(labelColumnName: label, numberOfTrees: 10, numberOfLeaves: 8)).Fit(scored);
         var predicted = student.Transform(scored);
         Assert.Equal(10, ((VectorDataViewType)predicted.Schema["Score"].Type).Size);
         var metrics = DistillationEvaluator.Evaluate(predicted, scoresAreLogits: true);

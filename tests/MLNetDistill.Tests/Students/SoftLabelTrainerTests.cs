@@ -59,7 +59,7 @@ public sealed class SoftLabelTrainerTests
             LabelColumnName = "Label", ExampleWeightColumnName = "Weight", NumberOfIterations = 40, NumberOfLeaves = 15,
             Seed = 1, Deterministic = true, NumberOfThreads = 1, ForceColumnWise = true,
         });
-        var soft = ml.MulticlassClassification.Trainers.SoftLabel(ml, Make()).Fit(scoredTrain);
+        var soft = ml.MulticlassClassification.Trainers.SoftLabel(Make()).Fit(scoredTrain);
         var hardData = ml.Transforms.Conversion.MapValueToKey("Label", keyOrdinality: Microsoft.ML.Transforms.ValueToKeyMappingEstimator.KeyOrdinality.ByValue).Fit(scoredTrain).Transform(scoredTrain);
         var hard = ml.MulticlassClassification.Trainers.LightGbm(labelColumnName: "Label", numberOfIterations: 40, numberOfLeaves: 15).Fit(hardData);
         var softMetrics = DistillationEvaluator.Evaluate(soft.Transform(scoredTest));
@@ -85,7 +85,7 @@ public sealed class SoftLabelTrainerTests
         using var teacher2 = ml.Transforms.ScoreWithTeacher(TestPaths.FashionTeacher).Fit(unlabeled);
         var scored = ml.Data.Cache(teacher2.Transform(unlabeled));
         var sdca = ml.MulticlassClassification.Trainers.SdcaMaximumEntropy(labelColumnName: "Label", exampleWeightColumnName: "Weight", maximumNumberOfIterations: 5);
-        var student = ml.MulticlassClassification.Trainers.SoftLabel(ml, sdca).Fit(scored);
+        var student = ml.MulticlassClassification.Trainers.SoftLabel(sdca).Fit(scored);
         var metrics = DistillationEvaluator.Evaluate(student.Transform(scored), labelColumnName: null);
         Assert.InRange(metrics.Agreement, 0.6, 1.0);
     }
@@ -94,7 +94,7 @@ public sealed class SoftLabelTrainerTests
     public void Constructor_TrainerWithoutWeights_ThrowsNamingTrainer()
     {
         var ml = new MLContext(1);
-        var ex = Assert.Throws<ArgumentException>(() => ml.MulticlassClassification.Trainers.SoftLabel(ml, ml.MulticlassClassification.Trainers.SdcaMaximumEntropy()));
+        var ex = Assert.Throws<ArgumentException>(() => ml.MulticlassClassification.Trainers.SoftLabel(ml.MulticlassClassification.Trainers.SdcaMaximumEntropy()));
         Assert.Contains("SdcaMaximumEntropy", ex.Message);
         Assert.Contains("exampleWeightColumnName", ex.Message);
     }
@@ -107,7 +107,7 @@ public sealed class SoftLabelTrainerTests
     {
         var ml = new MLContext(1);
         var trainer = ml.MulticlassClassification.Trainers.SdcaMaximumEntropy(exampleWeightColumnName: "Weight");
-        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => ml.MulticlassClassification.Trainers.SoftLabel(ml, trainer, alpha));
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => ml.MulticlassClassification.Trainers.SoftLabel(trainer, alpha));
         Assert.Contains("[0, 1]", ex.Message);
     }
 
@@ -117,7 +117,7 @@ public sealed class SoftLabelTrainerTests
         var ml = new MLContext(1);
         var data = TestData.Vectors(ml, [[1f, 2f]]);
         var trainer = ml.MulticlassClassification.Trainers.SdcaMaximumEntropy(exampleWeightColumnName: "Weight");
-        var ex = Assert.Throws<ArgumentException>(() => ml.MulticlassClassification.Trainers.SoftLabel(ml, trainer).Fit(data));
+        var ex = Assert.Throws<ArgumentException>(() => ml.MulticlassClassification.Trainers.SoftLabel(trainer).Fit(data));
         Assert.Contains("SoftLabels", ex.Message);
     }
 
@@ -191,7 +191,7 @@ public sealed class SoftLabelTrainerMlNetTests
         var keys = ml.Data.LoadFromEnumerable(Enumerable.Range(0, 10).Select(c => new { Label = (float)c }));
         var keyed = ml.Data.Cache(ml.Transforms.Conversion.MapValueToKey("Label", keyData: keys).Fit(data).Transform(teacher.Transform(data)));
         var sdca = ml.MulticlassClassification.Trainers.SdcaMaximumEntropy(labelColumnName: "Label", exampleWeightColumnName: "Weight", maximumNumberOfIterations: 5);
-        var trainer = ml.MulticlassClassification.Trainers.SoftLabel(ml, sdca);
+        var trainer = ml.MulticlassClassification.Trainers.SoftLabel(sdca);
 
         var model = trainer.Fit(keyed);
         var engine = ml.Model.CreatePredictionEngine<Image, Prediction>(model);
@@ -216,7 +216,7 @@ public sealed class SoftLabelOneVersusAllTests
         using var teacher = ml.Transforms.ScoreWithTeacher(TestPaths.FashionTeacher).Fit(data);
         var scored = ml.Data.Cache(teacher.Transform(data));
         var ova = ml.MulticlassClassification.Trainers.OneVersusAll(ml.BinaryClassification.Trainers.FastTree(exampleWeightColumnName: "Weight", numberOfTrees: 5), labelColumnName: "Label");
-        var student = ml.MulticlassClassification.Trainers.SoftLabel(ml, ova).Fit(scored);
+        var student = ml.MulticlassClassification.Trainers.SoftLabel(ova).Fit(scored);
         var metrics = DistillationEvaluator.Evaluate(student.Transform(scored));
         Assert.InRange(metrics.Agreement, 0.6, 1.0);
     }
@@ -226,7 +226,7 @@ public sealed class SoftLabelOneVersusAllTests
     {
         var ml = new MLContext(1);
         var ova = ml.MulticlassClassification.Trainers.OneVersusAll(ml.BinaryClassification.Trainers.FastTree());
-        var ex = Assert.Throws<ArgumentException>(() => ml.MulticlassClassification.Trainers.SoftLabel(ml, ova));
+        var ex = Assert.Throws<ArgumentException>(() => ml.MulticlassClassification.Trainers.SoftLabel(ova));
         Assert.Contains("exampleWeightColumnName", ex.Message);
     }
 }

@@ -252,7 +252,7 @@ internal static class MlpDataReader
         }
 
         int rows = perTeacher[0].Count / classes;
-        var combiner = new Losses.MultiTeacherSoftLabels(classes, weights, options.WeightTeachersByConfidence ? Losses.TeacherWeighting.Confidence : Losses.TeacherWeighting.Fixed);
+        var combiner = new SoftLabels.MultiTeacherSoftLabels(classes, weights, options.WeightTeachersByConfidence ? SoftLabels.TeacherWeighting.Confidence : SoftLabels.TeacherWeighting.Fixed);
         float[] combined = new float[rows * classes];
         combiner.Combine(perTeacher.Select(b => (ReadOnlyMemory<float>)b.ToArray()).ToArray(), rows, combined);
         return combined;

@@ -1,3 +1,4 @@
+using MLNetDistill.Numerics;
 namespace MLNetDistill.Students.Mlp;
 
 /// <summary>

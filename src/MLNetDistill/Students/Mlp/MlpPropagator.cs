@@ -1,5 +1,6 @@
 using System.Runtime.Intrinsics;
 using System.Runtime.CompilerServices;
+using MLNetDistill.Numerics;
 
 namespace MLNetDistill.Students.Mlp;
 
@@ -238,17 +239,6 @@ internal sealed class MlpPropagator
         }
 
         return layer;
-    }
-
-    /// <summary>sums[j] = sum over rows r of values[r, j], rows in order.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void ColumnSums(ReadOnlySpan<float> values, int rows, int width, Span<float> sums)
-    {
-        values[..width].CopyTo(sums);
-        for (int r = 1; r < rows; r++)
-        {
-            SpanMath.AddInPlace(sums, values.Slice(r * width, width));
-        }
     }
 
     /// <summary>Forward, rows [start, end) of the current hidden layer: layer norm, activation, dropout.</summary>

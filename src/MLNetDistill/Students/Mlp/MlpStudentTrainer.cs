@@ -14,16 +14,16 @@ namespace MLNetDistill.Students.Mlp;
 /// </summary>
 public sealed class MlpStudentTrainer : IEstimator<MlpStudentTransformer>
 {
-    private readonly MLContext _mlContext;
+    private readonly TransformsCatalog _transforms;
     private readonly MlpStudentOptions _options;
     private readonly TeacherTask _task;
 
-    internal MlpStudentTrainer(MLContext mlContext, MlpStudentOptions options, TeacherTask task = TeacherTask.Multiclass)
+    internal MlpStudentTrainer(TransformsCatalog transforms, MlpStudentOptions options, TeacherTask task = TeacherTask.Multiclass)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Network.Validate();
         ArgumentException.ThrowIfNullOrWhiteSpace(options.FeatureColumnName);
-        _mlContext = mlContext;
+        _transforms = transforms;
         _options = options;
         _task = task;
     }
@@ -54,9 +54,9 @@ public sealed class MlpStudentTrainer : IEstimator<MlpStudentTransformer>
         }
 
         byte[] onnx = OnnxStudentWriter.ToBytes(model);
-        var scorer = new TeacherScoringEstimator(_mlContext.Transforms, ScorerOptions(), onnx).Fit(input);
-        ITransformer? post = _task == TeacherTask.Binary ? StudentOutputMapping.Binary(_mlContext, scorer.Transform(input)) : null;
-        return new MlpStudentTransformer(_mlContext, _task, scorer, post, onnx, history);
+        var scorer = new TeacherScoringEstimator(_transforms, ScorerOptions(), onnx).Fit(input);
+        ITransformer? post = _task == TeacherTask.Binary ? StudentOutputMapping.Binary(_transforms, scorer.Transform(input)) : null;
+        return new MlpStudentTransformer(_transforms, _task, scorer, post, onnx, history);
     }
 
     /// <inheritdoc/>

@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNetDistill.Teachers;
+using MLNetDistill.Data;
 
 namespace MLNetDistill.Students.Mlp;
 
@@ -19,13 +20,13 @@ namespace MLNetDistill.Students.Mlp;
 /// </remarks>
 public sealed class MlpStudentTransformer : ITransformer, IDisposable
 {
-    private readonly MLContext _mlContext;
+    private readonly TransformsCatalog _transforms;
     private readonly TeacherScoringTransformer _scorer;
     private readonly ITransformer? _post;
 
-    internal MlpStudentTransformer(MLContext mlContext, TeacherTask task, TeacherScoringTransformer scorer, ITransformer? post, byte[] onnx, IReadOnlyList<MlpEpochProgress> history)
+    internal MlpStudentTransformer(TransformsCatalog transforms, TeacherTask task, TeacherScoringTransformer scorer, ITransformer? post, byte[] onnx, IReadOnlyList<MlpEpochProgress> history)
     {
-        _mlContext = mlContext;
+        _transforms = transforms;
         Task = task;
         _scorer = scorer;
         _post = post;
@@ -80,7 +81,7 @@ public sealed class MlpStudentTransformer : ITransformer, IDisposable
         }
 
         var onnx = _scorer.ToApplyOnnxModel();
-        var post = _post ?? StudentOutputMapping.Regression(_mlContext, new Teachers.EmptyDataView(onnx.GetOutputSchema(_scorer.FitSchema)));
+        var post = _post ?? StudentOutputMapping.Regression(_transforms, new EmptyDataView(onnx.GetOutputSchema(_scorer.FitSchema)));
         ((ICanSaveModel)new TransformerChain<ITransformer>(onnx, post)).Save(ctx);
     }
 

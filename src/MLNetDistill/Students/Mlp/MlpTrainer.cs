@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Numerics.Tensors;
 using MLNetDistill.Losses;
 using MLNetDistill.SoftLabels;
+using MLNetDistill.Numerics;
 
 namespace MLNetDistill.Students.Mlp;
 

@@ -22,12 +22,12 @@ internal static class StudentOutputMapping
     public const string LogitsColumn = "StudentLogits";
 
     /// <summary>Fits the binary mapping: <c>StudentLogits</c> [2] to <c>Score</c>, <c>Probability</c>, <c>PredictedLabel</c>.</summary>
-    public static ITransformer Binary(MLContext mlContext, IDataView data) =>
-        mlContext.Transforms.CustomMapping(new BinaryStudentOutputFactory().GetMapping(), BinaryContract).Fit(data);
+    public static ITransformer Binary(TransformsCatalog transforms, IDataView data) =>
+        transforms.CustomMapping(new BinaryStudentOutputFactory().GetMapping(), BinaryContract).Fit(data);
 
     /// <summary>Fits the regression mapping: a one-value vector <c>Score</c> (as ApplyOnnxModel makes it) to a scalar <c>Score</c>.</summary>
-    public static ITransformer Regression(MLContext mlContext, IDataView data) =>
-        mlContext.Transforms.CustomMapping(new RegressionStudentOutputFactory().GetMapping(), RegressionContract).Fit(data);
+    public static ITransformer Regression(TransformsCatalog transforms, IDataView data) =>
+        transforms.CustomMapping(new RegressionStudentOutputFactory().GetMapping(), RegressionContract).Fit(data);
 }
 
 /// <summary>The binary mapping's input: the student's two class logits.</summary>

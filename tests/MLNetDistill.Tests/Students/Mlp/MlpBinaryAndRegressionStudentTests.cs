@@ -24,7 +24,7 @@ public sealed class MlpBinaryAndRegressionStudentTests(ITestOutputHelper output)
         options.Network.BatchSize = 32;
         options.Network.LearningRate = 3e-3f;
         options.Network.Seed = 7;
-        var trainer = ml.BinaryClassification.Trainers.DistillMlp(ml, options);
+        var trainer = ml.BinaryClassification.Trainers.DistillMlp(options);
         using var student = trainer.Fit(scored);
         Assert.Equal(TeacherTask.Binary, student.Task);
         AssertSchemaAsPromised(trainer, student, scored.Schema);
@@ -83,7 +83,7 @@ public sealed class MlpBinaryAndRegressionStudentTests(ITestOutputHelper output)
         options.Network.EarlyStoppingPatience = 20;
         var epochs = new List<MlpEpochProgress>();
         options.Progress = new Progress<MlpEpochProgress>(epochs.Add);
-        var trainer = ml.Regression.Trainers.DistillMlp(ml, options);
+        var trainer = ml.Regression.Trainers.DistillMlp(options);
         using var student = trainer.Fit(scored);
         Assert.Equal(1, student.ClassCount);
         AssertSchemaAsPromised(trainer, student, scored.Schema);
@@ -122,7 +122,7 @@ public sealed class MlpBinaryAndRegressionStudentTests(ITestOutputHelper output)
         var ml = new MLContext(1);
         var train = ml.Data.TakeRows(IdxReader.Load(TestPaths.FashionImages), 64);
         using var teacher = ml.Transforms.ScoreWithTeacher(TestPaths.FashionTeacher).Fit(train);
-        var ex = Assert.Throws<ArgumentException>(() => ml.BinaryClassification.Trainers.DistillMlp(ml, [4], epochs: 1).Fit(teacher.Transform(train)));
+        var ex = Assert.Throws<ArgumentException>(() => ml.BinaryClassification.Trainers.DistillMlp([4], epochs: 1).Fit(teacher.Transform(train)));
         Assert.Contains("10 classes", ex.Message);
         Assert.Contains("MulticlassClassification", ex.Message);
     }
@@ -132,7 +132,7 @@ public sealed class MlpBinaryAndRegressionStudentTests(ITestOutputHelper output)
     {
         var ml = new MLContext(1);
         var data = CsvFeatureReader.Load(TestPaths.Fixture("diabetes.csv"), "target");
-        var ex = Assert.Throws<ArgumentException>(() => ml.Regression.Trainers.DistillMlp(ml, [4], epochs: 1).Fit(data));
+        var ex = Assert.Throws<ArgumentException>(() => ml.Regression.Trainers.DistillMlp([4], epochs: 1).Fit(data));
         Assert.Contains("'TeacherScore'", ex.Message);
         Assert.Contains("ScoreWithTeacher", ex.Message);
     }

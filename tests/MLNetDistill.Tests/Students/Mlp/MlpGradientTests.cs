@@ -1,6 +1,7 @@
 using MLNetDistill.Losses;
 using MLNetDistill.SoftLabels;
 using MLNetDistill.Students.Mlp;
+using MLNetDistill.Numerics;
 
 namespace MLNetDistill.Tests.Students.Mlp;
 

@@ -26,7 +26,7 @@ public sealed class MlpStudentTrainerTests
         options.Network.Seed = 5;
         var epochs = new List<MlpEpochProgress>();
         options.Progress = new Progress<MlpEpochProgress>(epochs.Add);
-        using var student = ml.MulticlassClassification.Trainers.DistillMlp(ml, options).Fit(scoredTrain);
+        using var student = ml.MulticlassClassification.Trainers.DistillMlp(options).Fit(scoredTrain);
         Assert.NotEmpty(student.History);
 
         var keyed = ml.Transforms.Conversion.MapValueToKey("LabelKey", "Label", keyOrdinality: ValueToKeyMappingEstimator.KeyOrdinality.ByValue).Fit(test).Transform(test);
@@ -56,7 +56,7 @@ public sealed class MlpStudentTrainerTests
     public void Constructor_BadHiddenSize_ThrowsQuotingValue(int size)
     {
         var ml = new MLContext(1);
-        var ex = Assert.ThrowsAny<ArgumentException>(() => ml.MulticlassClassification.Trainers.DistillMlp(ml, [size]));
+        var ex = Assert.ThrowsAny<ArgumentException>(() => ml.MulticlassClassification.Trainers.DistillMlp([size]));
         Assert.Contains(size.ToString(System.Globalization.CultureInfo.InvariantCulture), ex.Message);
     }
 
@@ -66,7 +66,7 @@ public sealed class MlpStudentTrainerTests
     public void Constructor_BadEpochs_Throws(int epochs)
     {
         var ml = new MLContext(1);
-        Assert.ThrowsAny<ArgumentException>(() => ml.MulticlassClassification.Trainers.DistillMlp(ml, [8], epochs: epochs));
+        Assert.ThrowsAny<ArgumentException>(() => ml.MulticlassClassification.Trainers.DistillMlp([8], epochs: epochs));
     }
 
     [Fact]
@@ -74,7 +74,7 @@ public sealed class MlpStudentTrainerTests
     {
         var ml = new MLContext(1);
         var data = TestData.Vectors(ml, [[1f, 2f], [3f, 4f]]);
-        var ex = Assert.Throws<ArgumentException>(() => ml.MulticlassClassification.Trainers.DistillMlp(ml, [4]).Fit(data));
+        var ex = Assert.Throws<ArgumentException>(() => ml.MulticlassClassification.Trainers.DistillMlp([4]).Fit(data));
         Assert.Contains("TeacherLogits", ex.Message);
         Assert.Contains("SoftLabels", ex.Message);
     }
@@ -86,7 +86,7 @@ public sealed class MlpStudentTrainerTests
         var all = IdxReader.Load(TestPaths.FashionImages);
         var train = ml.Data.Cache(ml.Data.TakeRows(all, 300));
         using var teacher = ml.Transforms.ScoreWithTeacher(TestPaths.FashionTeacher).Fit(train);
-        using var student = ml.MulticlassClassification.Trainers.DistillMlp(ml, [8], epochs: 1).Fit(ml.Data.Cache(teacher.Transform(train)));
+        using var student = ml.MulticlassClassification.Trainers.DistillMlp([8], epochs: 1).Fit(ml.Data.Cache(teacher.Transform(train)));
         var other = TestData.Vectors(ml, [new float[100]]);
         var ex = Assert.Throws<ArgumentException>(() => student.Transform(other));
         Assert.Contains("100", ex.Message);
@@ -120,7 +120,7 @@ public sealed class MlpStudentMultiTeacherTests
         options.Network.Epochs = 10;
         options.Network.BatchSize = 32;
         options.Network.LearningRate = 3e-3f;
-        using var student = ml.MulticlassClassification.Trainers.DistillMlp(ml, options).Fit(scored);
+        using var student = ml.MulticlassClassification.Trainers.DistillMlp(options).Fit(scored);
         var predicted = student.Transform(scored).GetColumn<uint>("PredictedLabel").ToArray();
         var teacher = scored.GetColumn<uint>("TeacherPredictedLabel").ToArray();
         double agreement = predicted.Zip(teacher, (a, b) => a == b ? 1.0 : 0.0).Average();
@@ -136,7 +136,7 @@ public sealed class MlpStudentMultiTeacherTests
         var options = new MlpStudentOptions { TeacherWeights = [1f, 2f, 3f] };
         options.TeacherLogitsColumnNames.Add("TeacherLogits");
         options.Network.HiddenLayerSizes = [4];
-        var ex = Assert.Throws<ArgumentException>(() => ml.MulticlassClassification.Trainers.DistillMlp(ml, options).Fit(cnn.Transform(train)));
+        var ex = Assert.Throws<ArgumentException>(() => ml.MulticlassClassification.Trainers.DistillMlp(options).Fit(cnn.Transform(train)));
         Assert.Contains("3 weights for 1 teachers", ex.Message);
     }
 }

@@ -1,4 +1,5 @@
 using MLNetDistill.Students.Mlp;
+using MLNetDistill.Numerics;
 
 namespace MLNetDistill.Tests.Students.Mlp;
 

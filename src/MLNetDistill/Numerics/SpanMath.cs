@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
-namespace MLNetDistill.Students.Mlp;
+namespace MLNetDistill.Numerics;
 
 /// <summary>
 /// The few element-wise span operations a training step runs, as plain vector loops compiled fully optimised on first
@@ -204,5 +204,16 @@ internal static class SpanMath
         Vector256<float> a = v.GetLower() + v.GetUpper();
         Vector128<float> b = a.GetLower() + a.GetUpper();
         return (b.GetElement(0) + b.GetElement(2)) + (b.GetElement(1) + b.GetElement(3));
+    }
+
+    /// <summary>sums[j] = sum over rows r of values[r, j], rows in order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void ColumnSums(ReadOnlySpan<float> values, int rows, int width, Span<float> sums)
+    {
+        values[..width].CopyTo(sums);
+        for (int r = 1; r < rows; r++)
+        {
+            AddInPlace(sums, values.Slice(r * width, width));
+        }
     }
 }

@@ -1,6 +1,7 @@
 using MLNetDistill.Losses;
+using MLNetDistill.SoftLabels;
 
-namespace MLNetDistill.Tests.Losses;
+namespace MLNetDistill.Tests.SoftLabels;
 
 public sealed class MultiTeacherSoftLabelsTests
 {

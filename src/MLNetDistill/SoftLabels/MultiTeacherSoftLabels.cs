@@ -1,4 +1,4 @@
-namespace MLNetDistill.Losses;
+namespace MLNetDistill.SoftLabels;
 
 /// <summary>How <see cref="MultiTeacherSoftLabels"/> weighs its teachers.</summary>
 internal enum TeacherWeighting
@@ -11,7 +11,7 @@ internal enum TeacherWeighting
 }
 
 /// <summary>
-/// Combines several teachers' soft labels into one distribution per row, for <see cref="KdLoss"/>: the average of the
+/// Combines several teachers' soft labels into one distribution per row, for <see cref="Losses.KdLoss"/>: the average of the
 /// teachers' probabilities with fixed weights (as Hinton et al. 2015 average an ensemble's predictions; You, Xu, Xu and
 /// Tao 2017, "Learning from Multiple Teacher Networks"), or with per-row weights proportional to each teacher's
 /// confidence, max_k p_t(k), so that the teacher that is sure of a row speaks loudest there.

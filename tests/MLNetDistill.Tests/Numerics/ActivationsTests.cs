@@ -1,6 +1,9 @@
 using MLNetDistill.Students.Mlp;
+using MLNetDistill.Numerics;
 
-namespace MLNetDistill.Tests.Students.Mlp;
+using MLNetDistill.Tests.Students.Mlp;
+
+namespace MLNetDistill.Tests.Numerics;
 
 public sealed class ActivationsTests
 {

@@ -1,7 +1,8 @@
 using System.Runtime.Intrinsics.X86;
 using MLNetDistill.Students.Mlp;
+using MLNetDistill.Numerics;
 
-namespace MLNetDistill.Tests.Students.Mlp;
+namespace MLNetDistill.Tests.Numerics;
 
 public sealed class GemmTests
 {

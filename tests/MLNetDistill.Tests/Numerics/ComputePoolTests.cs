@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using System.Reflection;
 using MLNetDistill.Students.Mlp;
+using MLNetDistill.Numerics;
 
-namespace MLNetDistill.Tests.Students.Mlp;
+namespace MLNetDistill.Tests.Numerics;
 
 /// <summary>
 /// Regression for an AccessViolationException in Gemm packing during long training runs: a worker that had finished the

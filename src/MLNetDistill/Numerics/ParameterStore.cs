@@ -1,4 +1,4 @@
-namespace MLNetDistill.Students.Mlp;
+namespace MLNetDistill.Numerics;
 
 /// <summary>
 /// All trainable parameters of a student (its layers and any parameters its losses own) in one flat array, with a

@@ -1,7 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
-namespace MLNetDistill.Students;
+namespace MLNetDistill.Data;
 
 /// <summary>
 /// The rows of one view followed by the rows of another with the first one's columns; a column the second lacks

@@ -1,8 +1,9 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.OnnxRuntime;
+using MLNetDistill.Onnx;
 
-namespace MLNetDistill.Onnx;
+namespace MLNetDistill.Teachers;
 
 /// <summary>A batch buffer for one teacher input, filled row by row from a cursor column.</summary>
 internal abstract class TeacherInputBuffer

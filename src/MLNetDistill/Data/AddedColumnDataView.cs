@@ -1,7 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
-namespace MLNetDistill.Students;
+namespace MLNetDistill.Data;
 
 /// <summary>
 /// A lazy view of its source plus one Single column computed from each source row, used to hand students their

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace MLNetDistill.Students.Mlp;
+namespace MLNetDistill.Numerics;
 
 /// <summary>
 /// A unit of work split into parts that a <see cref="ComputePool"/> runs on its threads, one part per thread.

@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
-namespace MLNetDistill.Students.Mlp;
+namespace MLNetDistill.Numerics;
 
 /// <summary>Which micro-kernel a <see cref="Gemm"/> call uses.</summary>
 internal enum GemmKernel

@@ -1,7 +1,8 @@
 using Microsoft.ML.OnnxRuntime;
+using MLNetDistill.Onnx;
 using Microsoft.ML.OnnxRuntime.Tensors;
 
-namespace MLNetDistill.Onnx;
+namespace MLNetDistill.Teachers;
 
 /// <summary>
 /// Owns the ONNX Runtime session of a prepared teacher graph and runs it on batches whose input and output

@@ -1,4 +1,4 @@
-namespace MLNetDistill.Students.Mlp;
+namespace MLNetDistill.Numerics;
 
 /// <summary>
 /// A small seeded generator (SplitMix64, Steele, Lea and Flood 2014) whose sequence is fixed by this code alone, so a

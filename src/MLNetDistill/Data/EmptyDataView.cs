@@ -1,7 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
-namespace MLNetDistill.Teachers;
+namespace MLNetDistill.Data;
 
 /// <summary>A data view with a schema and no rows, for fitting transformers that only look at the schema.</summary>
 internal sealed class EmptyDataView(DataViewSchema schema) : IDataView

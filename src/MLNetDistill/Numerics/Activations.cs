@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
-namespace MLNetDistill.Students.Mlp;
+namespace MLNetDistill.Numerics;
 
 /// <summary>
 /// The students' activation functions and their derivatives over spans, vectorised. Each element gets the same
