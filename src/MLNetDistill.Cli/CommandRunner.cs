@@ -14,7 +14,11 @@ internal static class CommandRunner
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
-    public static async Task<int> RunAsync(Func<CancellationToken, Task<int>> body, CancellationToken cancellationToken)
+    /// <summary>Runs <paramref name="body"/>; an argument error whose parameter is in <paramref name="flags"/> is printed with that flag first.</summary>
+    /// <param name="body">The command.</param>
+    /// <param name="cancellationToken">Ctrl+C.</param>
+    /// <param name="flags">The command's flag for each library parameter or option name (<c>Alpha</c> → <c>--alpha</c>), so errors name what the user typed.</param>
+    public static async Task<int> RunAsync(Func<CancellationToken, Task<int>> body, CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? flags = null)
     {
         try
         {
@@ -27,7 +31,7 @@ internal static class CommandRunner
         }
         catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException or InvalidOperationException or NotSupportedException or UnauthorizedAccessException or FormatException)
         {
-            Console.Error.WriteLine("error: " + OneLine(e));
+            Console.Error.WriteLine("error: " + OneLine(e, flags));
             if (Environment.GetEnvironmentVariable("MLNETDISTILL_DEBUG") == "1")
             {
                 Console.Error.WriteLine(e);
@@ -39,7 +43,7 @@ internal static class CommandRunner
 
     public static int Run(Func<int> body) => RunAsync(_ => Task.FromResult(body()), CancellationToken.None).GetAwaiter().GetResult();
 
-    private static string OneLine(Exception e)
+    private static string OneLine(Exception e, IReadOnlyDictionary<string, string>? flags)
     {
         // ML.NET and ONNX Runtime wrap the error that names the problem; the innermost of ours is the useful one.
         // ML.NET's cached and parallel cursors wrap the real error too ("Event we were waiting on was subject to an exception").
@@ -58,6 +62,10 @@ internal static class CommandRunner
         if (e is ArgumentException a && a.ParamName is not null)
         {
             message = message.Replace($" (Parameter '{a.ParamName}')", "", StringComparison.Ordinal);
+            if (flags is not null && flags.TryGetValue(a.ParamName, out string? flag))
+            {
+                message = $"{flag}: {message}";
+            }
         }
 
         return message.ReplaceLineEndings(" ").Trim();

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using Microsoft.ML;
+using MLNetDistill.Data;
+using MLNetDistill.Experiments;
 using MLNetDistill.Students;
 
 namespace MLNetDistill.Cli.Commands;
@@ -7,16 +9,31 @@ namespace MLNetDistill.Cli.Commands;
 /// <summary><c>mlnet-distill distill</c>: train a student on a teacher's soft labels and report how it compares.</summary>
 internal static class DistillCommand
 {
+    /// <summary>The flag of each library parameter or option, so the library's errors name what the user typed.</summary>
+    private static readonly Dictionary<string, string> Flags = new(StringComparer.Ordinal)
+    {
+        [nameof(DistillationExperimentOptions.TeacherModelFile)] = "--teacher",
+        [nameof(DistillationExperimentOptions.TrainingSoftLabels)] = "--soft-labels",
+        [nameof(DistillationExperimentOptions.Students)] = "--student",
+        [nameof(DistillationExperimentOptions.Temperature)] = "--temperature",
+        [nameof(DistillationExperimentOptions.Alpha)] = "--alpha",
+        ["spec"] = "--student",
+        ["temperature"] = "--temperature",
+        ["train"] = "--train",
+        ["test"] = "--test",
+        ["transfer"] = "--transfer",
+    };
+
     public static Command Create()
     {
         var teacher = new Option<string?>("--teacher") { Description = "The teacher's .onnx file." };
         var train = new Option<string>("--train") { Description = "Labeled training data (CSV/TSV, Parquet or IDX).", Required = true };
         var test = new Option<string?>("--test") { Description = "Evaluation data (default: 20% of --train held out)." };
-        var label = new Option<string?>("--label") { Description = "The label column of CSV or Parquet files." };
+        var label = new Option<string?>("--label") { Description = "The label column of CSV or Parquet files (default: a column named Label)." };
         var student = new Option<string>("--student") { Description = "Student spec: " + StudentSpec.Describe(), Required = true };
         var temperature = new Option<float?>("--temperature") { Description = "Soft-label temperature (default 1)." };
         var alpha = new Option<float?>("--alpha") { Description = "Weight of the soft labels against hard labels, in [0, 1] (default 0.5; 0.7 for mlp)." };
-        var transfer = new Option<string?>("--transfer") { Description = "Unlabeled rows for the teacher to label (a label column there is ignored)." };
+        var transfer = new Option<string?>("--transfer") { Description = "Unlabeled rows for the teacher to label (same features as --train; a label column there may be absent, and is ignored)." };
         var softLabels = new Option<string?>("--soft-labels") { Description = "A teacher cache of --train (file, folder or glob of shards) used instead of running the teacher on it." };
         var baseline = new Option<bool>("--baseline") { Description = "Also train the same student on hard labels only." };
         var seed = new Option<int>("--seed") { Description = "Seed (same inputs and seed give the same model).", DefaultValueFactory = _ => 0 };
@@ -26,57 +43,86 @@ internal static class DistillCommand
         {
             teacher, train, test, label, student, temperature, alpha, transfer, softLabels, baseline, seed, output, report,
         };
-        command.SetAction((parse, ct) => CommandRunner.RunAsync(_ =>
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(token =>
         {
-            var options = new DistillationRunOptions
+            string? teacherPath = parse.GetValue(teacher);
+            string trainPath = parse.GetValue(train)!;
+            string? labelName = parse.GetValue(label);
+            float? temperatureValue = parse.GetValue(temperature);
+            var mlContext = new MLContext(parse.GetValue(seed));
+            var options = new DistillationExperimentOptions
             {
-                Teacher = parse.GetValue(teacher),
-                Train = parse.GetValue(train)!,
-                Test = parse.GetValue(test),
-                Label = parse.GetValue(label),
-                Student = parse.GetValue(student)!,
-                Temperature = parse.GetValue(temperature),
+                TeacherModelFile = teacherPath,
+                Temperature = temperatureValue,
                 Alpha = parse.GetValue(alpha),
-                Transfer = parse.GetValue(transfer),
-                SoftLabelsCache = parse.GetValue(softLabels),
                 Baseline = parse.GetValue(baseline),
                 Seed = parse.GetValue(seed),
-                Out = parse.GetValue(output)!,
-                Report = parse.GetValue(report)!,
             };
-            var spec = StudentSpec.Parse(options.Student);
-            DistillationReport result;
-            if (spec.IsNeural && Spectre.Console.AnsiConsole.Profile.Capabilities.Interactive && !Console.IsErrorRedirected)
+            var distilled = DistillationStudent.FromSpec(parse.GetValue(student)!);
+            options.Students.Add(distilled);
+            if (parse.GetValue(softLabels) is string cache)
             {
-                // A progress bar over the epochs of the student (and of its hard-label twin).
-                int epochs = (int)spec["epochs"] * (options.Baseline ? 2 : 1);
-                result = ProgressDisplay.Run("training", epochs, progress =>
-                {
-                    int done = 0;
-                    options.EpochProgress = new EpochCounter(() => progress.Report(++done));
-                    return DistillationRun.Run(new MLContext(options.Seed), options);
-                });
-            }
-            else
-            {
-                result = DistillationRun.Run(new MLContext(options.Seed), options, line => Console.Error.WriteLine(line));
+                options.TrainingSoftLabels = temperatureValue is float t
+                    ? TeacherCache.ReadMatching(cache, trainPath, teacherPath, t)
+                    : TeacherCache.ReadMatching(cache, trainPath, teacherPath);
             }
 
-            Console.WriteLine($"teacher  accuracy {result.Teacher.Accuracy:F4}");
-            Console.WriteLine($"student  accuracy {result.Student.Accuracy:F4}  agreement {result.Student.Agreement:F4}  logLoss {result.Student.LogLoss:F4}  ({result.Student.ModelBytes:N0} bytes, {result.Student.TrainSeconds:F1} s)");
-            if (result.Baseline is { } b)
+            var experiment = new DistillationExperiment(mlContext, options);
+            IDataView trainData = Labeled(DataSourceReader.Load(trainPath, labelName), trainPath);
+            IDataView? testData = parse.GetValue(test) is string testPath ? Labeled(DataSourceReader.Load(testPath, labelName), testPath) : null;
+            IDataView? transferData = parse.GetValue(transfer) is string transferPath ? DataSourceReader.Load(transferPath, labelName, labelOptional: true) : null;
+
+            using var result = Run(experiment, distilled, options.Baseline, trainData, testData, transferData, token);
+            var trained = result.Students[0];
+            string reportPath = parse.GetValue(report)!;
+            DistillationResultWriter.SaveModel(mlContext, trained.Distilled, result.InputSchema, parse.GetValue(output)!);
+            var written = DistillationReport.From(result, trained);
+            DistillationResultWriter.WriteReport(written, reportPath);
+
+            Console.WriteLine($"teacher  accuracy {written.Teacher.Accuracy:F4}");
+            Console.WriteLine($"student  accuracy {written.Student.Accuracy:F4}  agreement {written.Student.Agreement:F4}  logLoss {written.Student.LogLoss:F4}  ({written.Student.ModelBytes:N0} bytes, {written.Student.TrainSeconds:F1} s)");
+            if (written.Baseline is { } b)
             {
                 Console.WriteLine($"baseline accuracy {b.Accuracy:F4}  agreement {b.Agreement:F4}  logLoss {b.LogLoss:F4}  ({b.ModelBytes:N0} bytes, {b.TrainSeconds:F1} s)");
             }
 
-            Console.WriteLine($"retained accuracy {result.RetainedAccuracy:P1}; report: {options.Report}");
+            Console.WriteLine($"retained accuracy {written.RetainedAccuracy:P1}; report: {reportPath}");
             return Task.FromResult(0);
-        }, ct));
+        }, ct, Flags));
         return command;
     }
 
-    private sealed class EpochCounter(Action onEpoch) : IProgress<MLNetDistill.Students.Mlp.MlpEpochProgress>
+    private static DistillationExperimentResult Run(DistillationExperiment experiment, DistillationStudent student, bool baseline,
+        IDataView train, IDataView? test, IDataView? transfer, CancellationToken token)
     {
-        public void Report(MLNetDistill.Students.Mlp.MlpEpochProgress value) => onEpoch();
+        if (student.Spec is { IsNeural: true } spec && Spectre.Console.AnsiConsole.Profile.Capabilities.Interactive && !Console.IsErrorRedirected)
+        {
+            // A progress bar over the epochs of the student (and of its hard-label twin).
+            int epochs = (int)spec["epochs"] * (baseline ? 2 : 1);
+            return ProgressDisplay.Run("training", epochs, bar =>
+            {
+                int done = 0;
+                return experiment.Run(train, test, transfer, new LineProgress(p =>
+                {
+                    if (p.Epoch is not null)
+                    {
+                        bar.Report(++done);
+                    }
+                }), token);
+            });
+        }
+
+        return experiment.Run(train, test, transfer, new LineProgress(p => Console.Error.WriteLine(p.Message)), token);
+    }
+
+    private static IDataView Labeled(IDataView data, string path) =>
+        data.Schema.GetColumnOrNull(DataColumnNames.Label) is not null
+            ? data
+            : throw new ArgumentException($"'{path}' has no label column: pass --label NAME for CSV or Parquet files, or name the column Label (IDX files find their labels beside the images).");
+
+    /// <summary>Reports on the calling thread, in order (unlike <see cref="Progress{T}"/>, which posts to the thread pool).</summary>
+    private sealed class LineProgress(Action<DistillationProgress> report) : IProgress<DistillationProgress>
+    {
+        public void Report(DistillationProgress value) => report(value);
     }
 }

@@ -15,12 +15,33 @@ public static class DataSourceReader
     /// <see cref="ParquetFeatureReader"/>, names ending in <c>idx3-ubyte</c> or <c>idx3-ubyte.gz</c> to <see cref="IdxReader"/>.
     /// A folder or a glob is not data (a folder of cache shards is read by <see cref="TeacherCache.Read"/>).
     /// </param>
-    /// <param name="labelColumn">The label column for tabular files, or null for none; ignored for IDX, whose labels come from the label file.</param>
+    /// <param name="labelColumnName">
+    /// The label column for tabular files; null: a column named <c>Label</c> (ignoring case) is the label when present.
+    /// Ignored for IDX, whose labels come from the label file.
+    /// </param>
+    /// <param name="labelOptional">Whether a named label column may be absent (the view then has no <c>Label</c>), as for unlabeled transfer data.</param>
     /// <returns>A lazy view with <c>Features</c> and, when known, <c>Label</c>.</returns>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="ArgumentException">The path is a folder or glob, or its format is not supported.</exception>
     /// <exception cref="InvalidDataException">The file's content is not valid for its format.</exception>
-    public static IDataView Load(string path, string? labelColumn)
+    public static IDataView Load(string path, string? labelColumnName = null, bool labelOptional = false)
+    {
+        if (labelColumnName is null || labelOptional)
+        {
+            try
+            {
+                return LoadNamed(path, labelColumnName ?? DataColumnNames.Label);
+            }
+            catch (ArgumentException e) when (e.ParamName == "labelColumn")
+            {
+                return LoadNamed(path, null);
+            }
+        }
+
+        return LoadNamed(path, labelColumnName);
+    }
+
+    private static IDataView LoadNamed(string path, string? labelColumn)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         if (Directory.Exists(path))

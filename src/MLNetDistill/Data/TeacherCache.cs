@@ -96,6 +96,36 @@ public static class TeacherCache
         return CacheShard.Resolve(path, checkTemperature: true).Merged;
     }
 
+    /// <summary>
+    /// Reads the cache of a data file after checking that it was made from that file (its data fingerprint) and, when given,
+    /// by that teacher (its SHA-256): the soft labels of the training rows for <c>DistillationExperimentOptions.TrainingSoftLabels</c>.
+    /// </summary>
+    /// <param name="pathOrFolderOrGlob">The cache: a file, a folder or a glob of shards, as for <see cref="Read"/>.</param>
+    /// <param name="dataPath">The data file the cache must have been scored from.</param>
+    /// <param name="teacherModelFile">The teacher's <c>.onnx</c> the cache must come from, or <see langword="null"/> for soft labels made without one.</param>
+    /// <param name="temperature">The temperature the soft labels must be at: the stored ones when they were made at it, else recomputed from the stored logits.</param>
+    /// <returns>The cache's rows, as <see cref="Read"/> gives them.</returns>
+    /// <exception cref="InvalidDataException">The cache was made by another teacher or from other data; the message names both hashes.</exception>
+    /// <example>
+    /// <code language="csharp">
+    /// options.TrainingSoftLabels = TeacherCache.ReadMatching("train-cache.parquet", "train.csv", "teacher.onnx");
+    /// </code>
+    /// </example>
+    public static IDataView ReadMatching(string pathOrFolderOrGlob, string dataPath, string? teacherModelFile = null, float temperature = 1f)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(pathOrFolderOrGlob);
+        ArgumentException.ThrowIfNullOrWhiteSpace(dataPath);
+        MLNetDistill.SoftLabels.SoftLabelMath.CheckTemperature(temperature, nameof(temperature));
+        CacheMetadata metadata = ReadMetadata(pathOrFolderOrGlob);
+
+        // The fingerprint's row count is the whole data set's, which the merged cache holds; the rows themselves are matched
+        // one by one when the cache is joined to the data.
+        metadata.EnsureMatches(
+            teacherModelFile is null ? metadata.TeacherSha256 : FileFingerprint.Sha256(teacherModelFile),
+            FileFingerprint.Data(dataPath, metadata.Rows));
+        return Read(pathOrFolderOrGlob, metadata.Temperature == temperature ? null : temperature);
+    }
+
     /// <summary>As the public <see cref="Write"/>, with the row-group size chosen.</summary>
     internal static CacheMetadata WriteCore(
         IDataView scored, string path, CacheMetadata metadata, string? labelColumn, IProgress<long>? progress, int rowGroupRows, CancellationToken cancellationToken)

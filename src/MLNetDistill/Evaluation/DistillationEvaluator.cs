@@ -14,8 +14,20 @@ public static class DistillationEvaluator
     /// <param name="teacherSoftLabelsColumnName">The teacher's probabilities at T = 1 (vector of K), or <see langword="null"/> when there is no teacher (agreement and KL are then NaN).</param>
     /// <param name="labelColumnName">The class label (index, key or bool), or <see langword="null"/>.</param>
     /// <param name="scoresAreLogits">Whether the model's scores are logits (softmax is applied) rather than probabilities.</param>
+    /// <param name="teacherScoresAreLogits">
+    /// Whether <paramref name="teacherSoftLabelsColumnName"/> holds the teacher's logits, turned here into probabilities at T = 1
+    /// (softmax), so soft labels made at another temperature need no second teacher run.
+    /// </param>
     /// <returns>The metrics.</returns>
-    public static DistillationMetrics Evaluate(IDataView predictions, string scoreColumnName = "Score", string? teacherSoftLabelsColumnName = "SoftLabels", string? labelColumnName = "Label", bool scoresAreLogits = false)
+    /// <example>
+    /// <code language="csharp">
+    /// // Teacher-scored test rows (TeacherLogits, SoftLabels at any T): the student against labels and the teacher at T = 1.
+    /// var metrics = DistillationEvaluator.Evaluate(student.Transform(scoredTest), teacherSoftLabelsColumnName: "TeacherLogits", teacherScoresAreLogits: true);
+    /// Console.WriteLine($"accuracy {metrics.Accuracy:P2}, agreement {metrics.Agreement:P2}");
+    /// </code>
+    /// </example>
+    public static DistillationMetrics Evaluate(IDataView predictions, string scoreColumnName = "Score", string? teacherSoftLabelsColumnName = "SoftLabels", string? labelColumnName = "Label",
+        bool scoresAreLogits = false, bool teacherScoresAreLogits = false)
     {
         ArgumentNullException.ThrowIfNull(predictions);
         var schema = predictions.Schema;
@@ -78,6 +90,11 @@ public static class DistillationEvaluator
             {
                 teacherGetter(ref t);
                 t.CopyTo(p);
+                if (teacherScoresAreLogits)
+                {
+                    SoftLabelMath.Softmax(p, 1f, p);
+                }
+
                 agree += predicted == SoftLabelMath.ArgMax(p) ? 1 : 0;
                 kl += SoftLabelMath.KlDivergence(p, q);
             }

@@ -247,6 +247,7 @@ internal sealed class TeacherScoringCursor : DataViewRowCursor
         }
 
         _parent.Session.Run(run, _inputNames, _inputs, _outputNames, _outputs, _outputSizes);
+        _parent.CountScoredRows(n);
         _count = n;
         return true;
     }

@@ -22,6 +22,7 @@ public sealed class TeacherScoringTransformer : ITransformer, IDisposable
     private readonly TransformsCatalog _catalog;
     private readonly DataViewSchema _fitSchema;
     private long _skippedRows;
+    private long _rowsScored;
 
     internal TeacherScoringTransformer(TransformsCatalog catalog, TeacherScoringOptions options, TeacherGraph graph, TeacherSession session, DataViewSchema fitSchema)
     {
@@ -46,6 +47,12 @@ public sealed class TeacherScoringTransformer : ITransformer, IDisposable
 
     /// <summary>Gets the number of rows skipped so far for NaN or infinite features (with <see cref="TeacherScoringOptions.SkipInvalidRows"/>).</summary>
     public long SkippedRows => Interlocked.Read(ref _skippedRows);
+
+    /// <summary>
+    /// Gets the number of rows the teacher has run on so far, over every cursor of every view it made (padding rows of a
+    /// fixed-batch teacher are not counted): one pass over N rows adds N, so a caller can check that data was scored once.
+    /// </summary>
+    public long RowsScored => Interlocked.Read(ref _rowsScored);
 
     /// <summary>Gets <see langword="false"/>: the teacher scores batches of rows, not one row at a time.</summary>
     public bool IsRowToRowMapper => false;
@@ -126,6 +133,8 @@ public sealed class TeacherScoringTransformer : ITransformer, IDisposable
     public void Dispose() => Session.Dispose();
 
     internal void CountSkippedRow() => Interlocked.Increment(ref _skippedRows);
+
+    internal void CountScoredRows(int rows) => Interlocked.Add(ref _rowsScored, rows);
 
     internal DataViewSchema.Column? LabelColumn(DataViewSchema schema)
     {

@@ -1,0 +1,369 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.ExceptionServices;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MLNetDistill.Data;
+using MLNetDistill.Evaluation;
+using MLNetDistill.Onnx;
+using MLNetDistill.Students;
+using MLNetDistill.Students.Mlp;
+using MLNetDistill.Teachers;
+
+namespace MLNetDistill.Experiments;
+
+/// <summary>
+/// One distillation over <see cref="IDataView"/>s: the teacher scores each data set once (training, transfer and test
+/// rows), every student trains on the same scored rows (and, when asked, so does its hard-label twin), and every model is
+/// measured on the same test rows against the labels and against the teacher at T = 1. Nothing is written to disk: save
+/// what you keep with <see cref="DistillationResultWriter"/>.
+/// </summary>
+/// <remarks>
+/// <para>The teacher's output, whether live from its ONNX model or read back from a cache, is one kind of data view
+/// (<c>Features</c>, <c>Label</c>, <c>TeacherLogits</c>, <c>SoftLabels</c>, <c>TeacherPredictedLabel</c>), so training from a
+/// cache and from the teacher is the same code and gives the same models.</para>
+/// <para>The evaluation's T = 1 probabilities are computed from the logits already scored, whatever the training temperature:
+/// no second teacher run.</para>
+/// </remarks>
+/// <example>
+/// <code language="csharp">
+/// var mlContext = new MLContext(seed: 0);
+/// IDataView data = DataSourceReader.Load("samples/data/fashion-mnist/t10k-images-idx3-ubyte.gz"); // Features, Label
+/// var options = new DistillationExperimentOptions { TeacherModelFile = "samples/teachers/fashion_cnn.onnx", Baseline = true };
+/// options.Students.Add(DistillationStudent.FromSpec("sdca"));
+/// options.Students.Add(DistillationStudent.FromSpec("mlp:128:epochs=15"));
+/// using var result = new DistillationExperiment(mlContext, options).Run(data); // 20% of the rows held out to evaluate
+/// foreach (var student in result.Students)
+/// {
+///     Console.WriteLine($"{student.Name}: accuracy {student.Distilled.Metrics.Accuracy:F4} (hard labels {student.Baseline!.Metrics.Accuracy:F4}), teacher {result.Teacher!.Accuracy:F4}");
+/// }
+///
+/// DistillationResultWriter.SaveModel(mlContext, result.Students[1].Distilled, result.InputSchema, "student.zip"); // and student.onnx
+/// </code>
+/// </example>
+public sealed class DistillationExperiment
+{
+    /// <summary>The column of the teacher's penultimate layer, added when a student trains on it (an MLP with <c>loss=hint</c>).</summary>
+    public const string HintColumnName = "TeacherHint";
+
+    private const int CancellationCheckRows = 4096;
+
+    private readonly MLContext _mlContext;
+    private readonly DistillationExperimentOptions _options;
+
+    /// <summary>Makes an experiment; the options are checked and copied here.</summary>
+    /// <param name="mlContext">The ML.NET context (trainers, caching, the split of test rows).</param>
+    /// <param name="options">The teacher, the students and how they are trained.</param>
+    /// <exception cref="ArgumentException">An option is missing or out of range; the message names it and the fix.</exception>
+    /// <exception cref="FileNotFoundException">The teacher model file does not exist.</exception>
+    public DistillationExperiment(MLContext mlContext, DistillationExperimentOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(mlContext);
+        ArgumentNullException.ThrowIfNull(options);
+        _mlContext = mlContext;
+        _options = options.Validated();
+    }
+
+    /// <summary>Scores the data with the teacher (once per data set), trains every student, and measures them all on the test rows.</summary>
+    /// <param name="train">Labeled training rows: <c>Features</c> and a <c>Label</c> class index.</param>
+    /// <param name="test">Evaluation rows, or <see langword="null"/> to hold out <see cref="DistillationExperimentOptions.TestFraction"/> of the training rows (seeded).</param>
+    /// <param name="transfer">Unlabeled rows for the teacher to label and the students to learn from, or <see langword="null"/>; a label column there is ignored.</param>
+    /// <param name="progress">Receives what is being done: each data set scored, each student trained and evaluated, each MLP epoch.</param>
+    /// <param name="cancellationToken">Stops the experiment between rows of scoring and between models.</param>
+    /// <returns>The teacher's and the students' metrics and models; dispose it when done with the models.</returns>
+    /// <exception cref="ArgumentException">The data do not fit the teacher or each other; the message names the column or data set.</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
+    public DistillationExperimentResult Run(IDataView train, IDataView? test = null, IDataView? transfer = null,
+        IProgress<DistillationProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        var options = _options;
+        if (train.Schema.GetColumnOrNull(DataColumnNames.Label) is null)
+        {
+            throw new ArgumentException(
+                $"The training data has no '{DataColumnNames.Label}' column: students learn from hard labels as well as soft ones. Load it with its label column named (DataSourceReader.Load(path, labelColumnName)).",
+                nameof(train));
+        }
+
+        bool needsHint = options.Students.Any(s => s.Spec?.NeedsTeacherHint == true);
+        if (transfer is not null && options.TeacherModelFile is null && options.Teacher is null)
+        {
+            throw new ArgumentException(
+                "Transfer rows need a teacher to label them, but only TrainingSoftLabels (a cache of the training rows) is set: set TeacherModelFile or Teacher as well.",
+                nameof(transfer));
+        }
+
+        if (needsHint && options.TrainingSoftLabels is not null)
+        {
+            throw new ArgumentException(
+                "A student trains on the teacher's penultimate layer (loss=hint), which a cache of soft labels does not hold: train from the teacher (TeacherModelFile) without TrainingSoftLabels, or choose another loss.",
+                nameof(options.TrainingSoftLabels));
+        }
+
+        TeacherScoringTransformer? owned = null;
+        try
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var teacher = options.Teacher;
+            float temperature = options.Temperature ?? teacher?.Options.Temperature ?? DistillationExperimentOptions.DefaultTemperature;
+            if (teacher is not null && teacher.Options.Temperature != temperature)
+            {
+                throw new ArgumentException(
+                    $"The fitted teacher makes soft labels at T = {teacher.Options.Temperature.ToString(CultureInfo.InvariantCulture)} but Temperature is {temperature.ToString(CultureInfo.InvariantCulture)}: leave Temperature unset to use the teacher's, or fit the teacher at T = {temperature.ToString(CultureInfo.InvariantCulture)}.",
+                    nameof(options.Temperature));
+            }
+
+            if (options.TeacherModelFile is { } file)
+            {
+                var scoring = new TeacherScoringOptions { ModelFile = file, Temperature = temperature };
+                if (needsHint)
+                {
+                    scoring.Hints.Add(new TeacherHint(TeacherHintLayers.Penultimate(OnnxModelInfo.Load(file)), HintColumnName));
+                }
+
+                Report(progress, DistillationStage.Preparing, $"opening the teacher '{Path.GetFileName(file)}' (T = {temperature.ToString(CultureInfo.InvariantCulture)})");
+                owned = teacher = _mlContext.Transforms.ScoreWithTeacher(scoring).Fit(train);
+            }
+
+            if (teacher is { Task: TeacherTask.Regression })
+            {
+                throw new NotSupportedException(
+                    "The teacher is a regression model, and the experiment trains classification students: use mlContext.Regression.Trainers.SoftTarget(...) or DistillMlp(...) on the teacher's output instead.");
+            }
+
+            string? hintColumn = needsHint ? HintColumn(teacher!) : null;
+
+            // One view of the training rows with the teacher's columns, live or from the cache; then the test rows split off.
+            IDataView source = train;
+            if (options.TrainingSoftLabels is { } cache)
+            {
+                CheckCache(cache, teacher);
+                source = DataViewZip.Create(train, DropLabel(cache), "training data", "teacher cache");
+            }
+
+            IDataView trainPart = source, testPart;
+            bool heldOut = test is null;
+            if (test is null)
+            {
+                var split = _mlContext.Data.TrainTestSplit(source, testFraction: options.TestFraction, seed: options.Seed);
+                (trainPart, testPart) = (split.TrainSet, split.TestSet);
+                Report(progress, DistillationStage.Preparing, $"no test data: {options.TestFraction.ToString("P0", CultureInfo.InvariantCulture)} of the training rows are held out for evaluation");
+            }
+            else
+            {
+                testPart = test;
+            }
+
+            var scoringWatch = Stopwatch.StartNew();
+            var (scoredTrain, trainRows, trainScored) = Score(trainPart, teacher, "training", progress, cancellationToken);
+            var (scoredTest, testRows, testScored) = Score(testPart, teacher, "test", progress, cancellationToken);
+            IDataView studentData = scoredTrain;
+            long transferRows = 0, transferScored = 0;
+            if (transfer is not null)
+            {
+                IDataView scoredTransfer;
+                (scoredTransfer, transferRows, transferScored) = Score(DropLabel(transfer), teacher, "transfer", progress, cancellationToken);
+                studentData = Materialize(new AppendRowsDataView(scoredTrain, scoredTransfer), cancellationToken).View;
+            }
+
+            var teacherScoring = new DistillationTeacherScoring(trainScored, transferScored, testScored, scoringWatch.Elapsed.TotalSeconds);
+            int classes = Classes(scoredTrain.Schema);
+            bool testHasTeacher = scoredTest.Schema.GetColumnOrNull(DataColumnNames.TeacherLogits) is not null;
+            if (!testHasTeacher)
+            {
+                Report(progress, DistillationStage.Evaluating, "the test rows have no teacher outputs (soft labels made elsewhere, no teacher model): agreement and KL to the teacher cannot be measured");
+            }
+
+            var teacherOnTrain = EvaluateTeacher(scoredTrain);
+            var teacherOnTest = testHasTeacher ? EvaluateTeacher(scoredTest) : null;
+            var teacherOnAll = testHasTeacher ? EvaluateTeacher(new AppendRowsDataView(scoredTrain, scoredTest)) : null;
+
+            var students = new List<DistillationStudentResult>(options.Students.Count);
+            try
+            {
+                foreach (var student in options.Students)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    float alpha = student.Spec is { } spec ? options.Alpha ?? spec.DefaultAlpha : options.Alpha ?? float.NaN;
+                    var trainers = Trainers(student, classes, temperature, alpha, hintColumn, progress);
+                    Report(progress, DistillationStage.Training,
+                        $"training {student.Name} on soft labels (T = {temperature.ToString(CultureInfo.InvariantCulture)}, alpha = {alpha.ToString(CultureInfo.InvariantCulture)}) from {trainRows + transferRows:N0} rows", student.Name);
+                    var distilled = TrainAndEvaluate(trainers.Distilled, studentData, scoredTest, train.Schema, testHasTeacher, trainers.ScoresAreLogits, student.Name, progress);
+                    DistillationTrainedModel? baseline = null;
+                    if (options.Baseline && trainers.HardLabel is { } hard)
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        Report(progress, DistillationStage.TrainingBaseline, $"training {student.Name} on hard labels (baseline) from {trainRows:N0} rows", student.Name);
+                        baseline = TrainAndEvaluate(hard, scoredTrain, scoredTest, train.Schema, testHasTeacher, scoresAreLogits: false, student.Name, progress);
+                    }
+
+                    students.Add(new DistillationStudentResult(student.Name, student.Spec, alpha, distilled, baseline));
+                }
+            }
+            catch
+            {
+                foreach (var done in students)
+                {
+                    (done.Distilled.Model as IDisposable)?.Dispose();
+                    (done.Baseline?.Model as IDisposable)?.Dispose();
+                }
+
+                throw;
+            }
+
+            long teacherBytes = teacher is null ? 0 : File.Exists(teacher.Options.ModelFile) ? new FileInfo(teacher.Options.ModelFile).Length : teacher.Graph.Bytes.Length;
+            return new DistillationExperimentResult(teacherOnTest, teacherOnTrain, teacherOnAll, teacherBytes, students, train.Schema, temperature, options.Seed,
+                trainRows, transferRows, testRows, heldOut, teacherScoring);
+        }
+        finally
+        {
+            owned?.Dispose();
+        }
+    }
+
+    private static void Report(IProgress<DistillationProgress>? progress, DistillationStage stage, string message, string? student = null) =>
+        progress?.Report(new DistillationProgress(stage, message, student));
+
+    private static string HintColumn(TeacherScoringTransformer teacher)
+    {
+        if (teacher.Options.Hints.Any(h => h.ColumnName == HintColumnName))
+        {
+            return HintColumnName;
+        }
+
+        return teacher.Options.Hints.Count == 1
+            ? teacher.Options.Hints[0].ColumnName
+            : throw new ArgumentException(
+                $"A student trains on the teacher's penultimate layer (loss=hint), but the fitted teacher exposes {teacher.Options.Hints.Count} hint columns and none is named '{HintColumnName}': add one TeacherHint named '{HintColumnName}' to its options, or give TeacherModelFile instead.",
+                nameof(DistillationExperimentOptions.Teacher));
+    }
+
+    private static void CheckCache(IDataView cache, TeacherScoringTransformer? teacher)
+    {
+        foreach (string column in new[] { DataColumnNames.TeacherLogits, DataColumnNames.SoftLabels })
+        {
+            if (cache.Schema.GetColumnOrNull(column) is not { Type: VectorDataViewType { Size: >= 2 } })
+            {
+                throw new ArgumentException(
+                    $"TrainingSoftLabels has no '{column}' vector column: read it with TeacherCache.Read, which gives the teacher's columns.", nameof(DistillationExperimentOptions.TrainingSoftLabels));
+            }
+        }
+
+        int classes = Classes(cache.Schema);
+        if (teacher is not null && teacher.ClassCount != classes)
+        {
+            throw new ArgumentException(
+                $"TrainingSoftLabels has {classes} classes but the teacher has {teacher.ClassCount}: use the cache this teacher made.", nameof(DistillationExperimentOptions.TrainingSoftLabels));
+        }
+    }
+
+    private static int Classes(DataViewSchema schema) =>
+        schema.GetColumnOrNull(DataColumnNames.SoftLabels) is { Type: VectorDataViewType v } ? v.Size
+        : throw new ArgumentException($"The scored training rows have no '{DataColumnNames.SoftLabels}' column; the teacher must be a classifier.");
+
+    private static DistillationMetrics EvaluateTeacher(IDataView scored) =>
+        DistillationEvaluator.Evaluate(scored, DataColumnNames.TeacherLogits, DataColumnNames.TeacherLogits, DataColumnNames.Label, scoresAreLogits: true, teacherScoresAreLogits: true);
+
+    private IDataView DropLabel(IDataView data) =>
+        data.Schema.GetColumnOrNull(DataColumnNames.Label) is null ? data : _mlContext.Transforms.DropColumns(DataColumnNames.Label).Fit(data).Transform(data);
+
+    /// <summary>The rows with the teacher's columns, in memory: scored now, in one pass, unless they already carry them (a cache).</summary>
+    private (IDataView View, long Rows, long Scored) Score(IDataView rows, TeacherScoringTransformer? teacher, string name, IProgress<DistillationProgress>? progress, CancellationToken cancellationToken)
+    {
+        bool scored = rows.Schema.GetColumnOrNull(DataColumnNames.TeacherLogits) is not null;
+        if (scored || teacher is null)
+        {
+            var (view, count) = Materialize(rows, cancellationToken);
+            return (view, count, 0);
+        }
+
+        long before = teacher.RowsScored;
+        var watch = Stopwatch.StartNew();
+        var (cached, n) = Materialize(teacher.Transform(rows), cancellationToken);
+        long done = teacher.RowsScored - before;
+        Report(progress, DistillationStage.ScoringTeacher, $"{done:N0} {name} rows scored by the teacher in {watch.Elapsed.TotalSeconds:F2} s");
+        return (cached, n, done);
+    }
+
+    /// <summary>Reads every column of <paramref name="data"/> into memory in one pass (so a lazy source, such as the teacher, runs once).</summary>
+    private (IDataView View, long Rows) Materialize(IDataView data, CancellationToken cancellationToken)
+    {
+        string[] columns = [.. data.Schema.Where(c => !c.IsHidden).Select(c => c.Name)];
+        var cached = _mlContext.Data.Cache(data, columns);
+        long rows = 0;
+        try
+        {
+            using var cursor = cached.GetRowCursor(cached.Schema);
+            while (cursor.MoveNext())
+            {
+                if (++rows % CancellationCheckRows == 0)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                }
+            }
+        }
+        catch (Exception e) when (Innermost(e) is { } cause && cause != e)
+        {
+            // ML.NET's cache fills on its own thread and wraps what went wrong there; the cause is the useful error.
+            ExceptionDispatchInfo.Capture(cause).Throw();
+            throw;
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        return (cached, rows);
+    }
+
+    private static Exception Innermost(Exception e)
+    {
+        while (e.InnerException is not null && (e is AggregateException || e.Message.StartsWith("Event we were waiting on", StringComparison.Ordinal)))
+        {
+            e = e.InnerException;
+        }
+
+        return e;
+    }
+
+    private StudentTrainers Trainers(DistillationStudent student, int classes, float temperature, float alpha, string? hintColumn, IProgress<DistillationProgress>? progress)
+    {
+        if (student.Spec is not { } spec)
+        {
+            return new StudentTrainers(student.Estimator!, student.HardLabelEstimator, student.ScoresAreLogits);
+        }
+
+        var epochs = progress is null ? null : new EpochProgress(progress, student.Name);
+        var context = new StudentBuildContext(_mlContext, classes, temperature, alpha, _options.Seed, hintColumn, epochs);
+        return StudentRegistry.Get(spec).Build(spec, context);
+    }
+
+    private DistillationTrainedModel TrainAndEvaluate(IEstimator<ITransformer> trainer, IDataView data, IDataView test, DataViewSchema inputSchema, bool testHasTeacher, bool scoresAreLogits,
+        string student, IProgress<DistillationProgress>? progress)
+    {
+        var watch = Stopwatch.StartNew();
+        var model = trainer.Fit(data);
+        double seconds = watch.Elapsed.TotalSeconds;
+        try
+        {
+            Report(progress, DistillationStage.Evaluating, $"evaluating {student} ({seconds:F1} s to train)", student);
+            var metrics = DistillationEvaluator.Evaluate(model.Transform(test), "Score", testHasTeacher ? DataColumnNames.TeacherLogits : null, DataColumnNames.Label,
+                scoresAreLogits, teacherScoresAreLogits: true);
+            return new DistillationTrainedModel(model, metrics, Math.Round(seconds, 3), DistillationResultWriter.ModelBytes(_mlContext, model, inputSchema));
+        }
+        catch
+        {
+            (model as IDisposable)?.Dispose();
+            throw;
+        }
+    }
+
+    private sealed class EpochProgress(IProgress<DistillationProgress> progress, string student) : IProgress<MlpEpochProgress>
+    {
+        public void Report(MlpEpochProgress p) => progress.Report(new DistillationProgress(
+            DistillationStage.Training,
+            $"{student} epoch {p.Epoch}/{p.Epochs}: train loss {p.TrainLoss:F4}" +
+            (p.ValidationLoss is double v ? $", validation loss {v:F4}" : "") +
+            (p.ValidationAccuracy is double a ? $", validation accuracy {a:P1}" : "") +
+            $" ({p.Seconds:F2} s){(p.IsBest ? " *" : "")}",
+            student,
+            p));
+    }
+}

@@ -1,0 +1,123 @@
+using Microsoft.ML;
+using MLNetDistill.Teachers;
+
+namespace MLNetDistill.Experiments;
+
+/// <summary>Options of <see cref="DistillationExperiment"/>: the teacher, the students and how they are trained. Copied and checked when the experiment is made.</summary>
+public sealed class DistillationExperimentOptions
+{
+    /// <summary>The temperature used when none is given and no fitted teacher says otherwise.</summary>
+    public const float DefaultTemperature = 1f;
+
+    /// <summary>The share of the training rows held out for evaluation when no test data is given.</summary>
+    public const float DefaultTestFraction = 0.2f;
+
+    /// <summary>Gets or sets the teacher's <c>.onnx</c> file; the experiment opens one session over it, scores each data set once, and closes it.</summary>
+    /// <value>Defaults to <see langword="null"/>. Set this, <see cref="Teacher"/>, or <see cref="TrainingSoftLabels"/> (soft labels made earlier).</value>
+    public string? TeacherModelFile { get; set; }
+
+    /// <summary>Gets or sets a fitted teacher (<c>mlContext.Transforms.ScoreWithTeacher(...).Fit(data)</c>); the caller keeps and disposes it.</summary>
+    /// <value>Defaults to <see langword="null"/>. Not together with <see cref="TeacherModelFile"/>.</value>
+    public TeacherScoringTransformer? Teacher { get; set; }
+
+    /// <summary>
+    /// Gets or sets the teacher's output for the training rows read back from a cache (<c>TeacherCache.Read</c> or
+    /// <c>TeacherCache.ReadMatching</c>): one row per training row, in order, with <c>TeacherLogits</c> and <c>SoftLabels</c> at
+    /// <see cref="Temperature"/>. The training rows are then not scored again; the data flows on exactly as the teacher's live output would.
+    /// </summary>
+    /// <value>Defaults to <see langword="null"/>: the teacher scores the training rows.</value>
+    public IDataView? TrainingSoftLabels { get; set; }
+
+    /// <summary>Gets the students to train, each on the same scored rows.</summary>
+    /// <value>Defaults to empty; at least one is needed.</value>
+    public IList<DistillationStudent> Students { get; } = new List<DistillationStudent>();
+
+    /// <summary>Gets or sets the soft labels' temperature T, softmax(logits / T); positive and finite.</summary>
+    /// <value>Defaults to <see langword="null"/>: the fitted <see cref="Teacher"/>'s temperature, else 1 (the measured best for tree and linear students; see README).</value>
+    public float? Temperature { get; set; }
+
+    /// <summary>Gets or sets alpha, the weight of the soft labels against the hard labels, in [0, 1].</summary>
+    /// <value>Defaults to <see langword="null"/>: each family's default (0.5 for ML.NET students, 0.7 for MLPs).</value>
+    public float? Alpha { get; set; }
+
+    /// <summary>Gets or sets whether each student is also trained on the hard labels alone (its baseline).</summary>
+    /// <value>Defaults to <see langword="false"/>.</value>
+    public bool Baseline { get; set; }
+
+    /// <summary>Gets or sets the seed: the same inputs and seed give the same models and metrics (timings aside).</summary>
+    /// <value>Defaults to 0.</value>
+    public int Seed { get; set; }
+
+    /// <summary>Gets or sets the share of the training rows held out (seeded) for evaluation when no test data is given, in (0, 1).</summary>
+    /// <value>Defaults to 0.2.</value>
+    public float TestFraction { get; set; } = DefaultTestFraction;
+
+    /// <summary>A checked copy: the experiment keeps its own options, so changing these later does not change it.</summary>
+    internal DistillationExperimentOptions Validated()
+    {
+        if (TeacherModelFile is not null && Teacher is not null)
+        {
+            throw new ArgumentException(
+                $"Both TeacherModelFile ('{TeacherModelFile}') and a fitted Teacher are set: give one teacher (the file, or the transformer fitted from it).", nameof(TeacherModelFile));
+        }
+
+        if (TeacherModelFile is null && Teacher is null && TrainingSoftLabels is null)
+        {
+            throw new ArgumentException(
+                "No teacher: set TeacherModelFile (the teacher's .onnx), Teacher (a fitted ScoreWithTeacher transformer), or TrainingSoftLabels (the training rows' soft labels read from a cache).",
+                nameof(TeacherModelFile));
+        }
+
+        if (TeacherModelFile is not null)
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(TeacherModelFile, nameof(TeacherModelFile));
+            if (!File.Exists(TeacherModelFile))
+            {
+                throw new FileNotFoundException($"Teacher model '{TeacherModelFile}' was not found: check the path (relative paths start from '{Environment.CurrentDirectory}').", TeacherModelFile);
+            }
+        }
+
+        if (Students.Count == 0)
+        {
+            throw new ArgumentException("No students: add at least one, e.g. options.Students.Add(DistillationStudent.FromSpec(\"sdca\")).", nameof(Students));
+        }
+
+        if (Students.Any(s => s is null))
+        {
+            throw new ArgumentException("Students holds a null entry: add DistillationStudent.FromSpec(...) or DistillationStudent.FromEstimator(...) values only.", nameof(Students));
+        }
+
+        if (Temperature is float t)
+        {
+            SoftLabels.SoftLabelMath.CheckTemperature(t, nameof(Temperature));
+        }
+
+        if (Alpha is float a && !(a >= 0f && a <= 1f))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Alpha), a, $"Alpha must be in [0, 1] (the weight of the soft labels against the hard labels) but was {a}.");
+        }
+
+        if (!(TestFraction > 0f && TestFraction < 1f))
+        {
+            throw new ArgumentOutOfRangeException(nameof(TestFraction), TestFraction, $"TestFraction must be in (0, 1) (for example 0.2, a fifth of the training rows held out) but was {TestFraction}.");
+        }
+
+        var copy = new DistillationExperimentOptions
+        {
+            TeacherModelFile = TeacherModelFile,
+            Teacher = Teacher,
+            TrainingSoftLabels = TrainingSoftLabels,
+            Temperature = Temperature,
+            Alpha = Alpha,
+            Baseline = Baseline,
+            Seed = Seed,
+            TestFraction = TestFraction,
+        };
+        foreach (var student in Students)
+        {
+            copy.Students.Add(student);
+        }
+
+        return copy;
+    }
+}

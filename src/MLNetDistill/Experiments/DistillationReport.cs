@@ -1,0 +1,50 @@
+namespace MLNetDistill.Experiments;
+
+/// <summary>What <c>mlnet-distill distill</c> writes to REPORT.json: one student of an experiment, its baseline and the teacher on the same test rows.</summary>
+/// <param name="Teacher">The teacher on the test set.</param>
+/// <param name="Student">The distilled student.</param>
+/// <param name="Baseline">The same student spec trained on hard labels only, when asked for.</param>
+/// <param name="RetainedAccuracy">Student accuracy / teacher accuracy.</param>
+/// <param name="StudentSpec">The student spec, with defaults filled in.</param>
+/// <param name="Temperature">The soft-label temperature used.</param>
+/// <param name="Alpha">The weight of the soft labels against hard labels.</param>
+/// <param name="TrainRows">Labeled training rows.</param>
+/// <param name="TransferRows">Unlabeled transfer rows labeled by the teacher.</param>
+/// <param name="TestRows">Evaluation rows.</param>
+/// <param name="Seed">The seed.</param>
+/// <param name="TeacherRowsScored">Rows the teacher ran on: each data set once (0 for rows whose soft labels came from a cache).</param>
+/// <param name="TestHeldOut">Whether the test rows were held out of the training data.</param>
+public sealed record DistillationReport(DistillationModelReport Teacher, DistillationModelReport Student, DistillationModelReport? Baseline, double RetainedAccuracy,
+    string StudentSpec, float Temperature, float Alpha, long TrainRows, long TransferRows, long TestRows, int Seed, long TeacherRowsScored = 0, bool TestHeldOut = false)
+{
+    /// <summary>The report of one student of an experiment.</summary>
+    /// <param name="result">The experiment's result.</param>
+    /// <param name="student">One of <paramref name="result"/>'s students.</param>
+    /// <returns>The report.</returns>
+    /// <example>
+    /// <code language="csharp">
+    /// var report = DistillationReport.From(result, result.Students[0]);
+    /// DistillationResultWriter.WriteReport(report, "report.json");
+    /// </code>
+    /// </example>
+    public static DistillationReport From(DistillationExperimentResult result, DistillationStudentResult student)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        ArgumentNullException.ThrowIfNull(student);
+        var teacher = result.Teacher is { } t ? DistillationModelReport.From(t, 0, result.TeacherModelBytes) : DistillationModelReport.Unmeasured;
+        return new DistillationReport(
+            teacher,
+            DistillationModelReport.From(student.Distilled),
+            student.Baseline is { } b ? DistillationModelReport.From(b) : null,
+            result.RetainedAccuracy(student),
+            student.Description,
+            result.Temperature,
+            student.Alpha,
+            result.TrainRows,
+            result.TransferRows,
+            result.TestRows,
+            result.Seed,
+            result.TeacherScoring.TotalRows,
+            result.TestHeldOut);
+    }
+}

@@ -1,0 +1,70 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.ML;
+using MLNetDistill.Data;
+using MLNetDistill.Students.Mlp;
+
+namespace MLNetDistill.Experiments;
+
+/// <summary>Writes what a <see cref="DistillationExperiment"/> made: model files and JSON reports, each atomically (a temporary name, renamed when complete).</summary>
+public static class DistillationResultWriter
+{
+    /// <summary>Gets the JSON form of reports: indented camelCase, NaN written as a string where a metric is undefined.</summary>
+    public static JsonSerializerOptions ReportJson { get; } = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    /// <summary>Saves a trained model as an ML.NET zip and, for MLP students, its ONNX graph beside it (same name, <c>.onnx</c>).</summary>
+    /// <param name="mlContext">The ML.NET context.</param>
+    /// <param name="model">A model of <see cref="DistillationExperimentResult.Students"/>.</param>
+    /// <param name="inputSchema">The schema to store with it: <see cref="DistillationExperimentResult.InputSchema"/>.</param>
+    /// <param name="path">The <c>.zip</c> to write; an existing file is replaced.</param>
+    /// <returns>The size of the deployable file (the ONNX graph for MLP students, else the zip): the report's <c>modelBytes</c>.</returns>
+    /// <example>
+    /// <code language="csharp">
+    /// long bytes = DistillationResultWriter.SaveModel(mlContext, result.Students[0].Distilled, result.InputSchema, "student.zip");
+    /// </code>
+    /// </example>
+    public static long SaveModel(MLContext mlContext, DistillationTrainedModel model, DataViewSchema inputSchema, string path)
+    {
+        ArgumentNullException.ThrowIfNull(mlContext);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        AtomicFile.Write(path, stream => mlContext.Model.Save(model.Model, inputSchema, stream));
+        if (model.Model is MlpStudentTransformer mlp)
+        {
+            string onnx = Path.ChangeExtension(path, ".onnx");
+            mlp.SaveOnnx(onnx);
+            return new FileInfo(onnx).Length;
+        }
+
+        return new FileInfo(path).Length;
+    }
+
+    /// <summary>Writes a report as JSON (<see cref="ReportJson"/>).</summary>
+    /// <param name="report">The report.</param>
+    /// <param name="path">The <c>.json</c> file to write; an existing file is replaced.</param>
+    public static void WriteReport(DistillationReport report, string path)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        AtomicFile.Write(path, stream => JsonSerializer.Serialize(stream, report, ReportJson));
+    }
+
+    /// <summary>The size <see cref="SaveModel"/> reports, measured in memory.</summary>
+    internal static long ModelBytes(MLContext mlContext, ITransformer model, DataViewSchema inputSchema)
+    {
+        if (model is MlpStudentTransformer mlp)
+        {
+            return mlp.OnnxModel.Length;
+        }
+
+        using var buffer = new MemoryStream();
+        mlContext.Model.Save(model, inputSchema, buffer);
+        return buffer.Length;
+    }
+}

@@ -1,0 +1,15 @@
+using MLNetDistill.Students;
+
+namespace MLNetDistill.Experiments;
+
+/// <summary>One student of a <see cref="DistillationExperiment"/>: the distilled model and, when asked for, its hard-label twin.</summary>
+/// <param name="Name">The student's name (its spec as written, or the estimator's name).</param>
+/// <param name="Spec">The parsed spec, or <see langword="null"/> for an estimator student.</param>
+/// <param name="Alpha">The weight of the soft labels it was trained with (NaN for an estimator student, whose own options decide).</param>
+/// <param name="Distilled">The student trained on the teacher's soft labels.</param>
+/// <param name="Baseline">The same student trained on the hard labels alone, or <see langword="null"/>.</param>
+public sealed record DistillationStudentResult(string Name, StudentSpec? Spec, float Alpha, DistillationTrainedModel Distilled, DistillationTrainedModel? Baseline)
+{
+    /// <summary>Gets the spec with its defaults filled in (<c>sdca:iterations=20</c>), or the name of an estimator student.</summary>
+    public string Description => Spec?.ToString() ?? Name;
+}

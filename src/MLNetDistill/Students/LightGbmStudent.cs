@@ -1,0 +1,37 @@
+using Microsoft.ML;
+using Microsoft.ML.Trainers.LightGbm;
+using MLNetDistill.Data;
+
+namespace MLNetDistill.Students;
+
+/// <summary><c>lightgbm[:trees=N,leaves=N,lr=X]</c>: ML.NET's LightGbm multiclass trainer on soft labels (deterministic, one thread).</summary>
+internal sealed class LightGbmStudent : IStudentFamily
+{
+    public string Name => "lightgbm";
+
+    public IReadOnlyList<StudentOption> Options { get; } =
+    [
+        new("trees", 200, 1, 100_000),
+        new("leaves", 31, 2, 131_072),
+        new("lr", 0.1, 1e-6, 1),
+    ];
+
+    public StudentTrainers Build(StudentSpec spec, StudentBuildContext context) => new(
+        context.MLContext.MulticlassClassification.Trainers.SoftLabel(Trainer(spec, context, SoftLabelTrainerColumns.Weight), new SoftLabelOptions { Alpha = context.Alpha }),
+        new HardLabelTrainer(context.MLContext, Trainer(spec, context, weightColumn: null), context.Classes));
+
+    private static LightGbmMulticlassTrainer Trainer(StudentSpec spec, StudentBuildContext context, string? weightColumn) =>
+        context.MLContext.MulticlassClassification.Trainers.LightGbm(new LightGbmMulticlassTrainer.Options
+        {
+            LabelColumnName = DataColumnNames.Label,
+            ExampleWeightColumnName = weightColumn,
+            NumberOfIterations = (int)spec["trees"],
+            NumberOfLeaves = (int)spec["leaves"],
+            LearningRate = spec["lr"],
+            Seed = context.Seed,
+            Deterministic = true,
+            NumberOfThreads = 1,
+            ForceColumnWise = true,
+            Silent = true,
+        });
+}

@@ -1,0 +1,95 @@
+using System.Globalization;
+using MLNetDistill.Students.Mlp;
+
+namespace MLNetDistill.Students;
+
+/// <summary>
+/// <c>mlp:H1,H2[:epochs=N,lr=X,batch=N,loss=kd|mse|hint|rkd]</c>: a small MLP trained with the distillation loss
+/// (<c>kd</c>; <c>mse</c> adds logit matching, <c>hint</c> a FitNets hint on the teacher's penultimate layer, <c>rkd</c>
+/// relational distances); its hard-label twin is the same network trained with alpha = 0 and no teacher terms.
+/// </summary>
+internal sealed class MlpStudent : IStudentFamily
+{
+    private const string Loss = "loss";
+
+    public string Name => "mlp";
+
+    public string Usage => $"{Name}:H1,H2";
+
+    public bool IsNeural => true;
+
+    public float DefaultAlpha => 0.7f;
+
+    public IReadOnlyList<StudentOption> Options { get; } =
+    [
+        new("epochs", 20, 1, 100_000),
+        new("lr", 1e-3, 1e-7, 10),
+        new("batch", 256, 1, 1_000_000),
+    ];
+
+    public IReadOnlyList<StudentChoice> Choices { get; } = [new(Loss, ["kd", "mse", "hint", "rkd"])];
+
+    public int ParseArguments(string[] parts, string spec, List<int> hiddenLayers)
+    {
+        if (parts.Length < 2 || parts[1].Contains('='))
+        {
+            throw new ArgumentException($"An mlp student needs its hidden layer widths, e.g. mlp:256 or mlp:256,64[:epochs=20,lr=0.001,batch=256,loss=kd|mse|hint|rkd]; '{spec}' has none.", nameof(spec));
+        }
+
+        foreach (string width in parts[1].Split(','))
+        {
+            if (!int.TryParse(width, NumberStyles.Integer, CultureInfo.InvariantCulture, out int w) || w <= 0)
+            {
+                throw new ArgumentOutOfRangeException(nameof(spec), width, $"Hidden layer width '{width}' in '{spec}' must be a positive whole number.");
+            }
+
+            hiddenLayers.Add(w);
+        }
+
+        return 2;
+    }
+
+    public string FormatArguments(StudentSpec spec) => ":" + string.Join(",", spec.HiddenLayers);
+
+    public bool NeedsTeacherHint(StudentSpec spec) => spec.Choices[Loss] == "hint";
+
+    public StudentTrainers Build(StudentSpec spec, StudentBuildContext context)
+    {
+        var trainers = context.MLContext.MulticlassClassification.Trainers;
+        return new StudentTrainers(trainers.DistillMlp(TrainerOptions(spec, context, hardLabels: false)), trainers.DistillMlp(TrainerOptions(spec, context, hardLabels: true)));
+    }
+
+    private static MlpStudentOptions TrainerOptions(StudentSpec spec, StudentBuildContext context, bool hardLabels)
+    {
+        var options = new MlpStudentOptions { Progress = context.EpochProgress };
+        var network = options.Network;
+        network.HiddenLayerSizes = [.. spec.HiddenLayers];
+        network.Epochs = (int)spec["epochs"];
+        network.LearningRate = (float)spec["lr"];
+        network.BatchSize = (int)spec["batch"];
+        network.Seed = context.Seed;
+        network.Temperature = context.Temperature;
+        network.Alpha = hardLabels ? 0f : context.Alpha;
+        if (hardLabels)
+        {
+            return options;
+        }
+
+        switch (spec.Choices[Loss])
+        {
+            case "mse":
+                network.LogitMatchingWeight = 1f;
+                break;
+            case "rkd":
+                network.RelationalWeight = 1f;
+                break;
+            case "hint":
+                options.HintColumnName = context.HintColumnName
+                    ?? throw new ArgumentException($"Student '{spec}' trains on the teacher's penultimate layer (loss=hint), but the teacher exposes no hint column: give the experiment the teacher's ONNX model.");
+                network.HintWeight = 1f;
+                break;
+        }
+
+        return options;
+    }
+}

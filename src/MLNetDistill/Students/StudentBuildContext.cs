@@ -1,0 +1,14 @@
+using Microsoft.ML;
+using MLNetDistill.Students.Mlp;
+
+namespace MLNetDistill.Students;
+
+/// <summary>What a student family needs, besides the spec, to build its trainers.</summary>
+/// <param name="MLContext">The ML.NET context (its trainer catalogs).</param>
+/// <param name="Classes">The teacher's class count K.</param>
+/// <param name="Temperature">The soft labels' temperature T.</param>
+/// <param name="Alpha">The weight of the soft labels against the hard labels, in [0, 1].</param>
+/// <param name="Seed">The seed of every random choice.</param>
+/// <param name="HintColumnName">The teacher's hint column (its penultimate layer), when the spec asked for one.</param>
+/// <param name="EpochProgress">Receives the epochs of neural students.</param>
+internal sealed record StudentBuildContext(MLContext MLContext, int Classes, float Temperature, float Alpha, int Seed, string? HintColumnName = null, IProgress<MlpEpochProgress>? EpochProgress = null);

@@ -1,0 +1,36 @@
+namespace MLNetDistill.Students;
+
+/// <summary>
+/// The student families <see cref="StudentSpec.Parse"/> knows, in the order they are described. A new family is one
+/// <see cref="IStudentFamily"/> file plus one line here.
+/// </summary>
+internal static class StudentRegistry
+{
+    private static readonly IStudentFamily[] All =
+    [
+        new LightGbmStudent(),
+        new FastTreeStudent(),
+        new SdcaStudent(),
+        new LbfgsStudent(),
+        new MlpStudent(),
+        new LogitMatchingStudent(),
+    ];
+
+    private static readonly Dictionary<string, IStudentFamily> ByName = All.ToDictionary(f => f.Name, StringComparer.Ordinal);
+
+    /// <summary>Gets the families, in registration order.</summary>
+    public static IReadOnlyList<IStudentFamily> Families => All;
+
+    /// <summary>Finds a family by its (lowercase) name.</summary>
+    /// <param name="name">The family name.</param>
+    /// <param name="family">The family, when known.</param>
+    /// <returns>Whether the family is known.</returns>
+    public static bool TryGet(string name, out IStudentFamily family) => ByName.TryGetValue(name, out family!);
+
+    /// <summary>Gets the family of a parsed spec.</summary>
+    /// <param name="spec">A spec made by <see cref="StudentSpec.Parse"/>.</param>
+    /// <returns>The family.</returns>
+    public static IStudentFamily Get(StudentSpec spec) => TryGet(spec.Family, out var family)
+        ? family
+        : throw new ArgumentException($"Student family '{spec.Family}' is not registered. Students: {StudentSpec.Describe()}.", nameof(spec));
+}
