@@ -24,6 +24,10 @@ namespace MLNetDistill.Experiments;
 /// cache and from the teacher is the same code and gives the same models.</para>
 /// <para>The evaluation's T = 1 probabilities are computed from the logits already scored, whatever the training temperature:
 /// no second teacher run.</para>
+/// <para>Each student from a spec is built in an <see cref="MLContext"/> of its own seeded with
+/// <see cref="DistillationExperimentOptions.Seed"/> (ML.NET seeds components in the order they are made), so its model
+/// depends on the seed, its spec and the rows alone: not on its place among the students, nor on whether the soft labels
+/// came from a cache. Its warnings go to your context's log.</para>
 /// </remarks>
 /// <example>
 /// <code language="csharp">
@@ -331,8 +335,30 @@ public sealed class DistillationExperiment
         }
 
         var epochs = progress is null ? null : new EpochProgress(progress, student.Name);
-        var context = new StudentBuildContext(_mlContext, classes, temperature, alpha, _options.Seed, hintColumn, epochs);
+        var context = new StudentBuildContext(StudentContext(), classes, temperature, alpha, _options.Seed, hintColumn, epochs);
         return StudentRegistry.Get(spec).Build(spec, context);
+    }
+
+    /// <summary>
+    /// A context of its own for one student, seeded with the experiment's seed: ML.NET hands each component a seed drawn from
+    /// its context in creation order, so a shared context would make a student's model depend on what was made before it
+    /// (a cache's column drop, another student). Warnings still reach the caller's log.
+    /// </summary>
+    private MLContext StudentContext()
+    {
+        var context = new MLContext(_options.Seed)
+        {
+            GpuDeviceId = _mlContext.GpuDeviceId,
+            FallbackToCpu = _mlContext.FallbackToCpu,
+        };
+        context.Log += (_, e) =>
+        {
+            if (e.Kind is Microsoft.ML.Runtime.ChannelMessageKind.Warning or Microsoft.ML.Runtime.ChannelMessageKind.Error)
+            {
+                CatalogEnvironment.Warn(_mlContext.Transforms, e.RawMessage);
+            }
+        };
+        return context;
     }
 
     private DistillationTrainedModel TrainAndEvaluate(IEstimator<ITransformer> trainer, IDataView data, IDataView test, DataViewSchema inputSchema, bool testHasTeacher, bool scoresAreLogits,

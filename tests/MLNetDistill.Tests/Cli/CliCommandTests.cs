@@ -133,11 +133,23 @@ public sealed class CliCommandTests
         string folder = Path.Combine(Path.GetTempPath(), "mlnetdistill-tests", Guid.NewGuid().ToString("N"));
         var (code, output, error) = CliRunner.Run("demo", "--out", folder);
         Assert.True(code == 0, error);
-        Assert.Contains("scored 10,000 rows", output, StringComparison.Ordinal);
+        Assert.Contains("scored 10,000 rows once", output, StringComparison.Ordinal);
         Assert.Contains("teacher accuracy: 91", output, StringComparison.Ordinal);
+        Assert.Contains("on all 10,000 rows", output, StringComparison.Ordinal);
+        Assert.Contains("held-out rows", output, StringComparison.Ordinal);
         Assert.Contains("sdca distilled", output, StringComparison.Ordinal);
         Assert.Contains("mlp:128:epochs=15 hard labels", output, StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(folder, "student-mlp.onnx")));
+        Assert.False(File.Exists(Path.Combine(folder, "teacher-cache.parquet")));
+
+        // One teacher pass over the 10,000 images, shared by both students and their twins.
+        foreach (string report in new[] { "report-sdca.json", "report-mlp.json" })
+        {
+            var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, report))).RootElement;
+            Assert.Equal(10_000, json.GetProperty("teacherRowsScored").GetInt64());
+            Assert.Equal(10_000, json.GetProperty("trainRows").GetInt64() + json.GetProperty("testRows").GetInt64());
+            Assert.True(json.GetProperty("testHeldOut").GetBoolean());
+        }
     }
 
     [Fact]

@@ -1,4 +1,6 @@
+using System.IO.Compression;
 using System.Text.Json;
+using MLNetDistill.Data;
 
 namespace MLNetDistill.Tests.Cli;
 
@@ -61,8 +63,34 @@ public sealed class DistillCommandTests
 [Collection("Console")]
 public sealed class DistillCacheAndSeedTests
 {
+    [Theory]
+    [InlineData("sdca", ".parquet")]
+    [InlineData("lightgbm:trees=20", ".csv")]
+    [InlineData("mlp:16:epochs=10,batch=32", ".parquet")]
+    public void Distill_FromScoreCache_MatchesRunningTheTeacher(string student, string cacheExtension)
+    {
+        string folder = Path.Combine(Path.GetTempPath(), "mlnetdistill-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        string cache = Path.Combine(folder, "cache" + cacheExtension);
+        string teacher = TestPaths.Fixture("binary_teacher.onnx");
+        string data = TestPaths.Fixture("breast_cancer.csv");
+        Assert.Equal(0, CliRunner.Run("score", "--teacher", teacher, "--data", data, "--label", "label", "--out", cache).ExitCode);
+        string[] common = ["distill", "--teacher", teacher, "--train", data, "--test", data, "--label", "label", "--student", student, "--seed", "7"];
+        var (code1, _, error1) = CliRunner.Run([.. common, "--out", Path.Combine(folder, "a.zip"), "--report", Path.Combine(folder, "a.json")]);
+        var (code2, _, error2) = CliRunner.Run([.. common, "--soft-labels", cache, "--out", Path.Combine(folder, "b.zip"), "--report", Path.Combine(folder, "b.json")]);
+        Assert.True(code1 == 0, error1);
+        Assert.True(code2 == 0, error2);
+
+        // One code path: the cache read back is the teacher's live output, so the same model and the same figures.
+        Assert.Equal(ReportFigures(Path.Combine(folder, "a.json"), "student"), ReportFigures(Path.Combine(folder, "b.json"), "student"));
+        Assert.Equal(ReportFigures(Path.Combine(folder, "a.json"), "teacher"), ReportFigures(Path.Combine(folder, "b.json"), "teacher"));
+        Assert.Equal(ZipEntries(Path.Combine(folder, "a.zip")), ZipEntries(Path.Combine(folder, "b.zip")));
+        var b = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "b.json"))).RootElement;
+        Assert.Equal(569, b.GetProperty("teacherRowsScored").GetInt64()); // the test rows only: the training rows came from the cache
+    }
+
     [Fact]
-    public void Distill_FromScoreCache_MatchesRunningTheTeacher()
+    public void Distill_CacheWithoutTest_HoldsOutRowsOfTheCachedData()
     {
         string folder = Path.Combine(Path.GetTempPath(), "mlnetdistill-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(folder);
@@ -70,16 +98,22 @@ public sealed class DistillCacheAndSeedTests
         string teacher = TestPaths.Fixture("binary_teacher.onnx");
         string data = TestPaths.Fixture("breast_cancer.csv");
         Assert.Equal(0, CliRunner.Run("score", "--teacher", teacher, "--data", data, "--label", "label", "--out", cache).ExitCode);
-        string[] common = ["distill", "--teacher", teacher, "--train", data, "--test", data, "--label", "label", "--student", "sdca", "--seed", "7"];
-        var (code1, _, error1) = CliRunner.Run([.. common, "--out", Path.Combine(folder, "a.zip"), "--report", Path.Combine(folder, "a.json")]);
+        string[] common = ["distill", "--train", data, "--label", "label", "--student", "sdca", "--seed", "5"];
+        var (code1, _, error1) = CliRunner.Run([.. common, "--teacher", teacher, "--out", Path.Combine(folder, "a.zip"), "--report", Path.Combine(folder, "a.json")]);
         var (code2, _, error2) = CliRunner.Run([.. common, "--soft-labels", cache, "--out", Path.Combine(folder, "b.zip"), "--report", Path.Combine(folder, "b.json")]);
         Assert.True(code1 == 0, error1);
         Assert.True(code2 == 0, error2);
-        var a = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "a.json"))).RootElement.GetProperty("student");
-        var b = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "b.json"))).RootElement.GetProperty("student");
-        // Same soft labels through the cache; SDCA may still end a row or two apart, so the metrics agree to 1%.
-        Assert.InRange(Math.Abs(a.GetProperty("accuracy").GetDouble() - b.GetProperty("accuracy").GetDouble()), 0, 0.01);
-        Assert.InRange(Math.Abs(a.GetProperty("agreement").GetDouble() - b.GetProperty("agreement").GetDouble()), 0, 0.01);
+        Assert.Equal(ReportFigures(Path.Combine(folder, "a.json"), "student"), ReportFigures(Path.Combine(folder, "b.json"), "student"));
+
+        // The held-out rows carry the cached teacher outputs, so the teacher is measured without its model (whose size is then unknown).
+        Assert.Equal(ReportFigures(Path.Combine(folder, "a.json"), "teacher").Replace("modelBytes=1501", "", StringComparison.Ordinal),
+            ReportFigures(Path.Combine(folder, "b.json"), "teacher").Replace("modelBytes=0", "", StringComparison.Ordinal));
+        var a = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "a.json"))).RootElement;
+        var b = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "b.json"))).RootElement;
+        Assert.Equal(569, a.GetProperty("teacherRowsScored").GetInt64());
+        Assert.Equal(0, b.GetProperty("teacherRowsScored").GetInt64());
+        Assert.True(b.GetProperty("testHeldOut").GetBoolean());
+        Assert.Equal(569, b.GetProperty("trainRows").GetInt64() + b.GetProperty("testRows").GetInt64());
     }
 
     [Fact]
@@ -92,7 +126,7 @@ public sealed class DistillCacheAndSeedTests
         var (code, _, error) = CliRunner.Run("distill", "--train", TestPaths.Fixture("breast_cancer.csv"), "--test", TestPaths.Fixture("breast_cancer.csv"), "--label", "label",
             "--student", "sdca", "--soft-labels", cache, "--out", Path.Combine(folder, "s.zip"), "--report", Path.Combine(folder, "r.json"));
         Assert.True(code == 0, error);
-        var student = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "r.json"))).RootElement.GetProperty("student");
+        var student = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "r.json"))).RootElement.GetProperty("student");
         Assert.InRange(student.GetProperty("accuracy").GetDouble(), 0.9, 1.0);
         Assert.Equal("NaN", student.GetProperty("agreement").GetString());
     }
@@ -107,7 +141,32 @@ public sealed class DistillCacheAndSeedTests
         var (code, _, error) = CliRunner.Run("distill", "--teacher", TestPaths.FashionTeacher, "--train", TestPaths.Fixture("breast_cancer.csv"), "--test", TestPaths.Fixture("breast_cancer.csv"),
             "--label", "label", "--student", "sdca", "--soft-labels", cache, "--out", Path.Combine(folder, "s.zip"), "--report", Path.Combine(folder, "r.json"));
         Assert.NotEqual(0, code);
-        Assert.Contains("teacher", error, StringComparison.OrdinalIgnoreCase);
+        Assert.StartsWith("error: ", error, StringComparison.Ordinal);
+        Assert.Contains(FileFingerprint.Sha256(TestPaths.Fixture("binary_teacher.onnx")), error, StringComparison.Ordinal);
+        Assert.Contains(FileFingerprint.Sha256(TestPaths.FashionTeacher), error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Distill_CacheFromOtherData_FailsNamingBothFingerprints()
+    {
+        string folder = Path.Combine(Path.GetTempPath(), "mlnetdistill-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        string cache = Path.Combine(folder, "cache.parquet");
+        string teacher = TestPaths.Fixture("binary_teacher.onnx");
+        string data = TestPaths.Fixture("breast_cancer.csv");
+        Assert.Equal(0, CliRunner.Run("score", "--teacher", teacher, "--data", data, "--label", "label", "--out", cache).ExitCode);
+
+        // The same rows but one value changed: another file, so another fingerprint.
+        string[] lines = File.ReadAllLines(data);
+        lines[1] = "2" + lines[1][1..];
+        string other = Path.Combine(folder, "other.csv");
+        File.WriteAllLines(other, lines);
+        var (code, _, error) = CliRunner.Run("distill", "--teacher", teacher, "--train", other, "--label", "label", "--student", "sdca",
+            "--soft-labels", cache, "--out", Path.Combine(folder, "s.zip"), "--report", Path.Combine(folder, "r.json"));
+        Assert.NotEqual(0, code);
+        Assert.Contains(FileFingerprint.Data(data, 569), error, StringComparison.Ordinal);
+        Assert.Contains(FileFingerprint.Data(other, 569), error, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(folder, "s.zip")));
     }
 
     [Fact]
@@ -121,10 +180,30 @@ public sealed class DistillCacheAndSeedTests
         Assert.Equal(0, CliRunner.Run([.. common, "--out", Path.Combine(folder, "b.zip"), "--report", Path.Combine(folder, "b.json")]).ExitCode);
         static string Metrics(string path)
         {
-            var s = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path)).RootElement.GetProperty("student");
+            var s = JsonDocument.Parse(File.ReadAllText(path)).RootElement.GetProperty("student");
             return $"{s.GetProperty("accuracy").GetDouble()} {s.GetProperty("logLoss").GetDouble()} {s.GetProperty("agreement").GetDouble()} {s.GetProperty("modelBytes").GetInt64()}";
         }
 
         Assert.Equal(Metrics(Path.Combine(folder, "a.json")), Metrics(Path.Combine(folder, "b.json")));
+    }
+
+    /// <summary>Every figure of one report entry but the training time, as text: two equal models give equal strings.</summary>
+    internal static string ReportFigures(string reportPath, string who)
+    {
+        var entry = JsonDocument.Parse(File.ReadAllText(reportPath)).RootElement.GetProperty(who);
+        return string.Join(" ", new[] { "accuracy", "macroF1", "logLoss", "agreement", "klToTeacher", "modelBytes" }.Select(f => $"{f}={entry.GetProperty(f).GetRawText()}"));
+    }
+
+    /// <summary>The entries of a model zip (names and contents), to compare two models byte for byte.</summary>
+    internal static List<string> ZipEntries(string zipPath)
+    {
+        using var zip = ZipFile.OpenRead(zipPath);
+        return [.. zip.Entries.Select(e =>
+        {
+            using var stream = e.Open();
+            using var buffer = new MemoryStream();
+            stream.CopyTo(buffer);
+            return e.FullName + ":" + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(buffer.ToArray()));
+        })];
     }
 }

@@ -1,0 +1,155 @@
+using System.Text.Json;
+using MLNetDistill.Data;
+using MLNetDistill.Tests.Data;
+using Parquet;
+using Parquet.Schema;
+
+namespace MLNetDistill.Tests.Cli;
+
+/// <summary>The user story "the teacher labels rows nobody labeled": <c>distill --transfer</c> with unlabeled CSV, Parquet and IDX files.</summary>
+[Collection("Console")]
+public sealed class DistillTransferTests : IDisposable
+{
+    private const int TrainRows = 200;
+    private readonly TempFolder _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    [Fact]
+    public void Distill_TransferCsvWithoutLabelColumn_TeacherLabelsItsRows()
+    {
+        var (train, transferRows) = SplitBreastCancer();
+        string transfer = _temp.Write("transfer.csv", Csv(transferRows, withLabel: false));
+
+        var json = Distill(train, transfer, "unlabeled");
+
+        Assert.Equal(TrainRows, json.GetProperty("trainRows").GetInt64());
+        Assert.Equal(transferRows.Count, json.GetProperty("transferRows").GetInt64());
+        Assert.Equal(569, json.GetProperty("testRows").GetInt64());
+        Assert.Equal(TrainRows + transferRows.Count + 569, json.GetProperty("teacherRowsScored").GetInt64());
+        Assert.InRange(json.GetProperty("student").GetProperty("accuracy").GetDouble(), 0.9, 1.0);
+    }
+
+    [Fact]
+    public void Distill_TransferWithLabelColumn_IgnoresTheLabels()
+    {
+        var (train, transferRows) = SplitBreastCancer();
+        string unlabeled = _temp.Write("transfer.csv", Csv(transferRows, withLabel: false));
+        string labeled = _temp.Write("transfer-labeled.csv", Csv(transferRows, withLabel: true));
+        var withoutLabels = Distill(train, unlabeled, "unlabeled");
+
+        // The labels in the transfer file are all wrong on purpose: ignored, they change nothing.
+        string wrong = _temp.Write("transfer-wrong.csv", Csv(transferRows.Select(r => r with { Label = 1 - r.Label }).ToList(), withLabel: true));
+        var withLabels = Distill(train, labeled, "labeled");
+        var withWrongLabels = Distill(train, wrong, "wrong");
+
+        Assert.Equal(transferRows.Count, withLabels.GetProperty("transferRows").GetInt64());
+        Assert.Equal(Figures(withoutLabels), Figures(withLabels));
+        Assert.Equal(Figures(withoutLabels), Figures(withWrongLabels));
+    }
+
+    [Fact]
+    public void Distill_TransferParquetWithoutLabelColumn_SameAsTheCsv()
+    {
+        var (train, transferRows) = SplitBreastCancer();
+        string csv = _temp.Write("transfer.csv", Csv(transferRows, withLabel: false));
+        string parquet = _temp.File("transfer.parquet");
+        WriteParquet(parquet, transferRows);
+
+        var fromCsv = Distill(train, csv, "csv");
+        var fromParquet = Distill(train, parquet, "parquet");
+
+        Assert.Equal(transferRows.Count, fromParquet.GetProperty("transferRows").GetInt64());
+        Assert.Equal(Figures(fromCsv), Figures(fromParquet));
+    }
+
+    [Fact]
+    public void Distill_TransferIdxImagesWithoutLabelFile_TeacherLabelsThem()
+    {
+        var (pixels, _, cols, labels) = IdxReader.ReadAll(TestPaths.FashionImages);
+        string trainImages = WriteIdx("train", pixels, cols, 0, 300, labels);
+        string transferImages = WriteIdx("transfer", pixels, cols, 300, 200, labels: null);
+        string testImages = WriteIdx("test", pixels, cols, 500, 200, labels);
+
+        var (code, _, error) = CliRunner.Run("distill", "--teacher", TestPaths.FashionTeacher, "--train", trainImages, "--transfer", transferImages, "--test", testImages,
+            "--student", "sdca:iterations=5", "--out", _temp.File("idx.zip"), "--report", _temp.File("idx.json"));
+
+        Assert.True(code == 0, error);
+        var json = JsonDocument.Parse(File.ReadAllText(_temp.File("idx.json"))).RootElement;
+        Assert.Equal(300, json.GetProperty("trainRows").GetInt64());
+        Assert.Equal(200, json.GetProperty("transferRows").GetInt64());
+        Assert.Equal(700, json.GetProperty("teacherRowsScored").GetInt64());
+    }
+
+    private JsonElement Distill(string train, string transfer, string name)
+    {
+        string report = _temp.File(name + ".json");
+        var (code, _, error) = CliRunner.Run("distill", "--teacher", TestPaths.Fixture("binary_teacher.onnx"), "--train", train, "--transfer", transfer,
+            "--test", TestPaths.Fixture("breast_cancer.csv"), "--label", "label", "--student", "sdca", "--seed", "2", "--out", _temp.File(name + ".zip"), "--report", report);
+        Assert.True(code == 0, error);
+        return JsonDocument.Parse(File.ReadAllText(report)).RootElement;
+    }
+
+    private static string Figures(JsonElement report)
+    {
+        var s = report.GetProperty("student");
+        return string.Join(" ", new[] { "accuracy", "macroF1", "logLoss", "agreement", "klToTeacher", "modelBytes" }.Select(f => s.GetProperty(f).GetRawText()));
+    }
+
+    /// <summary>The first 200 rows of breast_cancer.csv as a labeled training file; the other 369 as rows for transfer files.</summary>
+    private (string Train, List<Row> Transfer) SplitBreastCancer()
+    {
+        string[] lines = File.ReadAllLines(TestPaths.Fixture("breast_cancer.csv"));
+        string train = _temp.Write("train.csv", string.Join('\n', lines.Take(TrainRows + 1)) + "\n");
+        var rows = lines.Skip(TrainRows + 1).Select(line =>
+        {
+            string[] cells = line.Split(',');
+            return new Row(cells[..^1], float.Parse(cells[^1], System.Globalization.CultureInfo.InvariantCulture));
+        }).ToList();
+        return (train, rows);
+    }
+
+    private static string Csv(IReadOnlyList<Row> rows, bool withLabel)
+    {
+        string header = File.ReadLines(TestPaths.Fixture("breast_cancer.csv")).First();
+        if (!withLabel)
+        {
+            header = header[..header.LastIndexOf(',')];
+        }
+
+        return header + "\n" + string.Concat(rows.Select(r => string.Join(',', r.Cells) + (withLabel ? "," + r.Label.ToString(System.Globalization.CultureInfo.InvariantCulture) : "") + "\n"));
+    }
+
+    private static void WriteParquet(string path, IReadOnlyList<Row> rows)
+    {
+        string[] names = File.ReadLines(TestPaths.Fixture("breast_cancer.csv")).First().Split(',')[..^1];
+        var fields = names.Select(n => new DataField<float>(n)).ToArray();
+        using FileStream stream = File.Create(path);
+        ParquetWriter writer = ParquetWriter.CreateAsync(new ParquetSchema(fields), stream).GetAwaiter().GetResult();
+        using (ParquetRowGroupWriter group = writer.CreateRowGroup())
+        {
+            for (int c = 0; c < fields.Length; c++)
+            {
+                float[] column = [.. rows.Select(r => float.Parse(r.Cells[c], System.Globalization.CultureInfo.InvariantCulture))];
+                group.WriteAsync<float>(fields[c], column.AsMemory()).GetAwaiter().GetResult();
+            }
+        }
+
+        writer.DisposeAsync().AsTask().GetAwaiter().GetResult();
+    }
+
+    private string WriteIdx(string name, float[] pixels, int cols, int first, int count, float[]? labels)
+    {
+        string images = _temp.File($"{name}-images-idx3-ubyte");
+        var rows = Enumerable.Range(first, count).Select(i => pixels.AsSpan(i * cols, cols).ToArray().Select(p => (byte)MathF.Round(p * 255)).ToArray()).ToArray();
+        IdxFiles.WriteImages(images, rows, 28, 28);
+        if (labels is not null)
+        {
+            IdxFiles.WriteLabels(_temp.File($"{name}-labels-idx1-ubyte"), [.. Enumerable.Range(first, count).Select(i => (byte)labels[i])]);
+        }
+
+        return images;
+    }
+
+    private sealed record Row(string[] Cells, float Label);
+}
