@@ -82,9 +82,9 @@ public sealed class CudaProviderMessageTests
     }
 
     [Fact]
-    public void Describe_FromException_MatchesThisBuildsFlavour()
+    public void Describe_EntryPointNotFound_SaysGpuBuildIsNeeded()
     {
-        // In the CPU flavour ONNX Runtime has no CUDA entry point; in the GPU flavour on a machine without CUDA the provider fails to load.
+        // What the CPU package throws: it has no CUDA entry point, whatever the machine has.
         string message = CudaProviderMessage.Describe(0, new EntryPointNotFoundException(CpuExceptionText));
         Assert.Contains("Microsoft.ML.OnnxRuntime.Gpu", message, StringComparison.Ordinal);
     }
