@@ -1,5 +1,5 @@
 using Microsoft.ML.OnnxRuntime;
-using MLNetDistill.Onnx;
+using MLNetDistill.Teachers;
 
 namespace MLNetDistill.Tests.Teachers;
 
