@@ -37,7 +37,7 @@ internal static class DemoCommand
             Console.WriteLine($"teacher accuracy: {result.TeacherOnAllRows!.Accuracy:P2} on all {result.TeacherOnAllRows.Rows:N0} rows, {result.Teacher!.Accuracy:P2} on the {result.TestRows:N0} held-out rows");
             Console.WriteLine();
             Console.WriteLine($"students trained on the {result.TrainRows:N0} training rows; accuracy, agreement with the teacher and log-loss on the {result.TestRows:N0} held-out rows:");
-            Console.WriteLine($"{"model",-28} {"accuracy",9} {"agreement",10} {"logLoss",8} {"size",12} {"train s",8}");
+            Console.WriteLine($"{"model",-30} {"accuracy",9} {"agreement",10} {"logLoss",8} {"size",12} {"train s",8}");
             Row("teacher (CNN)", DistillationModelReport.From(result.Teacher, 0, result.TeacherModelBytes));
             foreach (var student in result.Students)
             {
@@ -55,7 +55,7 @@ internal static class DemoCommand
     }
 
     private static void Row(string name, DistillationModelReport m) =>
-        Console.WriteLine($"{name,-28} {m.Accuracy,9:F4} {m.Agreement,10:F4} {m.LogLoss,8:F4} {m.ModelBytes,12:N0} {m.TrainSeconds,8:F1}");
+        Console.WriteLine($"{name,-30} {m.Accuracy,9:F4} {m.Agreement,10:F4} {m.LogLoss,8:F4} {m.ModelBytes,12:N0} {m.TrainSeconds,8:F1}");
 
     internal static string DefaultFile(string name)
     {

@@ -47,6 +47,16 @@ internal static class DistillCommand
         {
             string? teacherPath = parse.GetValue(teacher);
             string trainPath = parse.GetValue(train)!;
+            if (teacherPath is null && parse.GetValue(softLabels) is null)
+            {
+                throw new ArgumentException("distill needs --teacher T.onnx, or --soft-labels CACHE (a `score` cache of --train) for soft labels made earlier.");
+            }
+
+            if (teacherPath is null && parse.GetValue(transfer) is not null)
+            {
+                throw new ArgumentException("--transfer needs --teacher: the teacher labels the transfer rows (a cache of --train covers the training rows only).");
+            }
+
             string? labelName = parse.GetValue(label);
             float? temperatureValue = parse.GetValue(temperature);
             var mlContext = new MLContext(parse.GetValue(seed));

@@ -63,6 +63,21 @@ public sealed class DistillCommandTests
 [Collection("Console")]
 public sealed class DistillCacheAndSeedTests
 {
+    [Fact]
+    public void Distill_TransferWithCacheButNoTeacher_ExitsNamingTeacher()
+    {
+        string folder = Path.Combine(Path.GetTempPath(), "mlnetdistill-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        string cache = Path.Combine(folder, "cache.parquet");
+        string data = TestPaths.Fixture("breast_cancer.csv");
+        Assert.Equal(0, CliRunner.Run("score", "--teacher", TestPaths.Fixture("binary_teacher.onnx"), "--data", data, "--label", "label", "--out", cache).ExitCode);
+        var (code, _, error) = CliRunner.Run("distill", "--train", data, "--label", "label", "--soft-labels", cache, "--transfer", data, "--student", "sdca",
+            "--out", Path.Combine(folder, "s.zip"), "--report", Path.Combine(folder, "r.json"));
+        Assert.NotEqual(0, code);
+        Assert.StartsWith("error: --transfer needs --teacher", error, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(folder, "r.json")));
+    }
+
     [Theory]
     [InlineData("sdca", ".parquet")]
     [InlineData("lightgbm:trees=20", ".csv")]
