@@ -108,33 +108,9 @@ public sealed class DistillationExperiment
         try
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var teacher = options.Teacher;
-            float temperature = options.Temperature ?? teacher?.Options.Temperature ?? DistillationExperimentOptions.DefaultTemperature;
-            if (teacher is not null && teacher.Options.Temperature != temperature)
-            {
-                throw new ArgumentException(
-                    $"The fitted teacher makes soft labels at T = {teacher.Options.Temperature.ToString(CultureInfo.InvariantCulture)} but Temperature is {temperature.ToString(CultureInfo.InvariantCulture)}: leave Temperature unset to use the teacher's, or fit the teacher at T = {temperature.ToString(CultureInfo.InvariantCulture)}.",
-                    nameof(options.Temperature));
-            }
-
-            if (options.TeacherModelFile is { } file)
-            {
-                var scoring = new TeacherScoringOptions { ModelFile = file, Temperature = temperature };
-                if (needsHint)
-                {
-                    scoring.Hints.Add(new TeacherHint(TeacherHintLayers.Penultimate(OnnxModelInfo.Load(file)), HintColumnName));
-                }
-
-                Report(progress, DistillationStage.Preparing, $"opening the teacher '{Path.GetFileName(file)}' (T = {temperature.ToString(CultureInfo.InvariantCulture)})");
-                owned = teacher = _mlContext.Transforms.ScoreWithTeacher(scoring).Fit(train);
-            }
-
-            if (teacher is { Task: TeacherTask.Regression })
-            {
-                throw new NotSupportedException(
-                    "The teacher is a regression model, and the experiment trains classification students: use mlContext.Regression.Trainers.SoftTarget(...) or DistillMlp(...) on the teacher's output instead.");
-            }
-
+            float temperature = options.Temperature ?? options.Teacher?.Options.Temperature ?? DistillationExperimentOptions.DefaultTemperature;
+            var teacher = options.Teacher ?? (owned = OpenTeacher(train, temperature, needsHint, progress));
+            CheckTeacher(teacher, temperature);
             string? hintColumn = needsHint ? HintColumn(teacher!) : null;
 
             // One view of the training rows with the teacher's columns, live or from the cache; then the test rows split off.
@@ -182,26 +158,14 @@ public sealed class DistillationExperiment
             var teacherOnTest = testHasTeacher ? EvaluateTeacher(scoredTest) : null;
             var teacherOnAll = testHasTeacher ? EvaluateTeacher(new AppendRowsDataView(scoredTrain, scoredTest)) : null;
 
+            var sets = new ScoredSets(studentData, scoredTrain, scoredTest, train.Schema, testHasTeacher, trainRows, transferRows);
             var students = new List<DistillationStudentResult>(options.Students.Count);
             try
             {
                 foreach (var student in options.Students)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    float alpha = student.Spec is { } spec ? options.Alpha ?? spec.DefaultAlpha : options.Alpha ?? float.NaN;
-                    var trainers = Trainers(student, classes, temperature, alpha, hintColumn, progress);
-                    Report(progress, DistillationStage.Training,
-                        $"training {student.Name} on soft labels (T = {temperature.ToString(CultureInfo.InvariantCulture)}, alpha = {alpha.ToString(CultureInfo.InvariantCulture)}) from {trainRows + transferRows:N0} rows", student.Name);
-                    var distilled = TrainAndEvaluate(trainers.Distilled, studentData, scoredTest, train.Schema, testHasTeacher, trainers.ScoresAreLogits, student.Name, progress);
-                    DistillationTrainedModel? baseline = null;
-                    if (options.Baseline && trainers.HardLabel is { } hard)
-                    {
-                        cancellationToken.ThrowIfCancellationRequested();
-                        Report(progress, DistillationStage.TrainingBaseline, $"training {student.Name} on hard labels (baseline) from {trainRows:N0} rows", student.Name);
-                        baseline = TrainAndEvaluate(hard, scoredTrain, scoredTest, train.Schema, testHasTeacher, scoresAreLogits: false, student.Name, progress);
-                    }
-
-                    students.Add(new DistillationStudentResult(student.Name, student.Spec, alpha, distilled, baseline));
+                    students.Add(TrainStudent(student, sets, classes, temperature, hintColumn, progress, cancellationToken));
                 }
             }
             catch
@@ -222,6 +186,73 @@ public sealed class DistillationExperiment
         finally
         {
             owned?.Dispose();
+        }
+    }
+
+    /// <summary>Opens the teacher's model file (one ONNX Runtime session for every data set), or returns null when there is none.</summary>
+    private TeacherScoringTransformer? OpenTeacher(IDataView train, float temperature, bool needsHint, IProgress<DistillationProgress>? progress)
+    {
+        if (_options.TeacherModelFile is not { } file)
+        {
+            return null;
+        }
+
+        var scoring = new TeacherScoringOptions { ModelFile = file, Temperature = temperature };
+        if (needsHint)
+        {
+            scoring.Hints.Add(new TeacherHint(TeacherHintLayers.Penultimate(OnnxModelInfo.Load(file)), HintColumnName));
+        }
+
+        Report(progress, DistillationStage.Preparing, $"opening the teacher '{Path.GetFileName(file)}' (T = {temperature.ToString(CultureInfo.InvariantCulture)})");
+        return _mlContext.Transforms.ScoreWithTeacher(scoring).Fit(train);
+    }
+
+    private static void CheckTeacher(TeacherScoringTransformer? teacher, float temperature)
+    {
+        if (teacher is null)
+        {
+            return;
+        }
+
+        if (teacher.Options.Temperature != temperature)
+        {
+            throw new ArgumentException(
+                $"The fitted teacher makes soft labels at T = {teacher.Options.Temperature.ToString(CultureInfo.InvariantCulture)} but Temperature is {temperature.ToString(CultureInfo.InvariantCulture)}: leave Temperature unset to use the teacher's, or fit the teacher at T = {temperature.ToString(CultureInfo.InvariantCulture)}.",
+                nameof(DistillationExperimentOptions.Temperature));
+        }
+
+        if (teacher.Task == TeacherTask.Regression)
+        {
+            throw new NotSupportedException(
+                "The teacher is a regression model, and the experiment trains classification students: use mlContext.Regression.Trainers.SoftTarget(...) or DistillMlp(...) on the teacher's output instead.");
+        }
+    }
+
+    /// <summary>Trains one student on the soft labels (and its twin on the hard labels) and measures both.</summary>
+    private DistillationStudentResult TrainStudent(DistillationStudent student, ScoredSets data, int classes, float temperature, string? hintColumn,
+        IProgress<DistillationProgress>? progress, CancellationToken cancellationToken)
+    {
+        float alpha = student.Spec is { } spec ? _options.Alpha ?? spec.DefaultAlpha : _options.Alpha ?? float.NaN;
+        var trainers = Trainers(student, classes, temperature, alpha, hintColumn, progress);
+        Report(progress, DistillationStage.Training,
+            $"training {student.Name} on soft labels (T = {temperature.ToString(CultureInfo.InvariantCulture)}, alpha = {alpha.ToString(CultureInfo.InvariantCulture)}) from {data.TrainRows + data.TransferRows:N0} rows", student.Name);
+        var distilled = TrainAndEvaluate(trainers.Distilled, data.StudentRows, data, trainers.ScoresAreLogits, student.Name, progress);
+        try
+        {
+            DistillationTrainedModel? baseline = null;
+            if (_options.Baseline && trainers.HardLabel is { } hard)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                Report(progress, DistillationStage.TrainingBaseline, $"training {student.Name} on hard labels (baseline) from {data.TrainRows:N0} rows", student.Name);
+                baseline = TrainAndEvaluate(hard, data.LabeledRows, data, scoresAreLogits: false, student.Name, progress);
+            }
+
+            return new DistillationStudentResult(student.Name, student.Spec, alpha, distilled, baseline);
+        }
+        catch
+        {
+            (distilled.Model as IDisposable)?.Dispose();
+            throw;
         }
     }
 
@@ -361,7 +392,7 @@ public sealed class DistillationExperiment
         return context;
     }
 
-    private DistillationTrainedModel TrainAndEvaluate(IEstimator<ITransformer> trainer, IDataView data, IDataView test, DataViewSchema inputSchema, bool testHasTeacher, bool scoresAreLogits,
+    private DistillationTrainedModel TrainAndEvaluate(IEstimator<ITransformer> trainer, IDataView data, ScoredSets sets, bool scoresAreLogits,
         string student, IProgress<DistillationProgress>? progress)
     {
         var watch = Stopwatch.StartNew();
@@ -370,9 +401,9 @@ public sealed class DistillationExperiment
         try
         {
             Report(progress, DistillationStage.Evaluating, $"evaluating {student} ({seconds:F1} s to train)", student);
-            var metrics = DistillationEvaluator.Evaluate(model.Transform(test), "Score", testHasTeacher ? DataColumnNames.TeacherLogits : null, DataColumnNames.Label,
+            var metrics = DistillationEvaluator.Evaluate(model.Transform(sets.TestRows), "Score", sets.TestHasTeacher ? DataColumnNames.TeacherLogits : null, DataColumnNames.Label,
                 scoresAreLogits, teacherScoresAreLogits: true);
-            return new DistillationTrainedModel(model, metrics, Math.Round(seconds, 3), DistillationResultWriter.ModelBytes(_mlContext, model, inputSchema));
+            return new DistillationTrainedModel(model, metrics, Math.Round(seconds, 3), DistillationResultWriter.ModelBytes(_mlContext, model, sets.InputSchema));
         }
         catch
         {
@@ -380,6 +411,16 @@ public sealed class DistillationExperiment
             throw;
         }
     }
+
+    /// <summary>The scored rows every student shares.</summary>
+    /// <param name="StudentRows">Training plus transfer rows, for the distilled students.</param>
+    /// <param name="LabeledRows">Training rows alone, for the hard-label twins.</param>
+    /// <param name="TestRows">The rows every model is measured on.</param>
+    /// <param name="InputSchema">The training data's own schema, stored with saved models.</param>
+    /// <param name="TestHasTeacher">Whether the test rows carry the teacher's logits.</param>
+    /// <param name="TrainRows">The number of training rows.</param>
+    /// <param name="TransferRows">The number of transfer rows.</param>
+    private sealed record ScoredSets(IDataView StudentRows, IDataView LabeledRows, IDataView TestRows, DataViewSchema InputSchema, bool TestHasTeacher, long TrainRows, long TransferRows);
 
     private sealed class EpochProgress(IProgress<DistillationProgress> progress, string student) : IProgress<MlpEpochProgress>
     {
