@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MLNetDistill.Data;
 using MLNetDistill.SoftLabels;
 using MLNetDistill.Teachers;
 
@@ -15,7 +16,7 @@ public static class DistillationEvaluator
     /// <param name="labelColumnName">The class label (index, key or bool), or <see langword="null"/>.</param>
     /// <param name="scoresAreLogits">Whether the model's scores are logits (softmax is applied) rather than probabilities.</param>
     /// <returns>The metrics.</returns>
-    public static DistillationMetrics Evaluate(IDataView predictions, string scoreColumnName = "Score", string? teacherSoftLabelsColumnName = "SoftLabels", string? labelColumnName = "Label", bool scoresAreLogits = false)
+    public static DistillationMetrics Evaluate(IDataView predictions, string scoreColumnName = DataColumnNames.Score, string? teacherSoftLabelsColumnName = DataColumnNames.SoftLabels, string? labelColumnName = DataColumnNames.Label, bool scoresAreLogits = false)
     {
         ArgumentNullException.ThrowIfNull(predictions);
         var schema = predictions.Schema;

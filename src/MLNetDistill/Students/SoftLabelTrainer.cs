@@ -35,10 +35,10 @@ public sealed class SoftLabelTrainer<TTransformer> : IEstimator<TTransformer>
         _binary = binary;
         ArgumentNullException.ThrowIfNull(baseTrainer);
         ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
+        _options = options.Clone();
+        _options.Validate();
         _transforms = transforms;
         _baseTrainer = baseTrainer;
-        _options = options;
         (_labelName, _weightName) = TrainerColumns(baseTrainer);
     }
 
@@ -54,6 +54,9 @@ public sealed class SoftLabelTrainer<TTransformer> : IEstimator<TTransformer>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
+        SchemaShapeChecks.RequireSingleVector(inputSchema, _options.SoftLabelsColumnName, "soft-label",
+            "Score the data with mlContext.Transforms.ScoreWithTeacher(...) or read a teacher cache (TeacherCache.Read) first.");
+        SchemaShapeChecks.CheckOptionalLabel(inputSchema, _options.SourceLabelColumnName);
         var columns = inputSchema.Where(c => c.Name != _labelName && c.Name != _weightName).ToList();
         columns.Add(_binary
             ? SchemaColumns.Create(_labelName, SchemaShape.Column.VectorKind.Scalar, BooleanDataViewType.Instance, false)

@@ -21,10 +21,9 @@ public sealed class MlpStudentTrainer : IEstimator<MlpStudentTransformer>
     internal MlpStudentTrainer(TransformsCatalog transforms, MlpStudentOptions options, TeacherTask task = TeacherTask.Multiclass)
     {
         ArgumentNullException.ThrowIfNull(options);
-        options.Network.Validate();
-        ArgumentException.ThrowIfNullOrWhiteSpace(options.FeatureColumnName);
+        _options = options.Clone();
+        _options.Validate();
         _transforms = transforms;
-        _options = options;
         _task = task;
     }
 
@@ -63,11 +62,7 @@ public sealed class MlpStudentTrainer : IEstimator<MlpStudentTransformer>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
-        if (!inputSchema.Any(c => c.Name == _options.FeatureColumnName))
-        {
-            throw new ArgumentException($"Feature column '{_options.FeatureColumnName}' is not in the data.");
-        }
-
+        CheckInput(inputSchema);
         var columns = inputSchema.ToDictionary(c => c.Name);
         void Add(string name, SchemaShape.Column.VectorKind kind, DataViewType type, bool isKey = false) => columns[name] = SchemaColumns.Create(name, kind, type, isKey);
         var scorer = ScorerOptions();
@@ -91,6 +86,61 @@ public sealed class MlpStudentTrainer : IEstimator<MlpStudentTransformer>
         }
 
         return new SchemaShape(columns.Values);
+    }
+
+    /// <summary>Checks the columns <see cref="Fit"/> reads: their presence and item types (the sizes are checked by <see cref="Fit"/>).</summary>
+    private void CheckInput(SchemaShape inputSchema)
+    {
+        SchemaShapeChecks.RequireSingleVector(inputSchema, _options.FeatureColumnName, "feature", "Set FeatureColumnName to the data's feature vector column.");
+        const string score = "Score the data with mlContext.Transforms.ScoreWithTeacher(...) or read a teacher cache first.";
+        if (_options.HintColumnName is { } hint)
+        {
+            SchemaShapeChecks.RequireSingleVector(inputSchema, hint, "hint", "Expose the teacher tensor with TeacherScoringOptions.Hints.");
+        }
+
+        if (_task == TeacherTask.Regression)
+        {
+            string teacher = _options.TeacherScoreColumnName;
+            if (!SchemaShapeChecks.TryFind(inputSchema, teacher, out var prediction))
+            {
+                throw new ArgumentException($"The teacher prediction column '{teacher}' is not in the data. Score the data with a regression teacher (ScoreWithTeacher with Task = TeacherTask.Regression adds '{Data.DataColumnNames.TeacherScore}'), or set TeacherScoreColumnName. Columns present: {SchemaShapeChecks.Names(inputSchema)}.");
+            }
+
+            if (prediction.Kind != SchemaShape.Column.VectorKind.Scalar || prediction.IsKey || prediction.ItemType != NumberDataViewType.Single)
+            {
+                throw new ArgumentException($"The teacher prediction column '{teacher}' holds {SchemaShapeChecks.Describe(prediction)}; a regression student needs a Single (one prediction per row).");
+            }
+
+            if (SchemaShapeChecks.TryFind(inputSchema, _options.LabelColumnName, out var target)
+                && (target.Kind != SchemaShape.Column.VectorKind.Scalar || target.IsKey || target.ItemType != NumberDataViewType.Single))
+            {
+                throw new ArgumentException($"The label column '{_options.LabelColumnName}' holds {SchemaShapeChecks.Describe(target)}; a regression target must be a Single (convert it with mlContext.Transforms.Conversion.ConvertType).");
+            }
+
+            return;
+        }
+
+        if (_options.TeacherLogitsColumnNames.Count > 0)
+        {
+            foreach (string logits in _options.TeacherLogitsColumnNames)
+            {
+                SchemaShapeChecks.RequireSingleVector(inputSchema, logits, "teacher logits", score);
+            }
+        }
+        else if (SchemaShapeChecks.TryFind(inputSchema, _options.TeacherLogitsColumnName, out _))
+        {
+            SchemaShapeChecks.RequireSingleVector(inputSchema, _options.TeacherLogitsColumnName, "teacher logits", score);
+        }
+        else if (SchemaShapeChecks.TryFind(inputSchema, _options.SoftLabelsColumnName, out _))
+        {
+            SchemaShapeChecks.RequireSingleVector(inputSchema, _options.SoftLabelsColumnName, "soft-label", score);
+        }
+        else
+        {
+            throw new ArgumentException($"The data has neither the teacher logits column '{_options.TeacherLogitsColumnName}' nor the soft-label column '{_options.SoftLabelsColumnName}'. {score} Columns present: {SchemaShapeChecks.Names(inputSchema)}.");
+        }
+
+        SchemaShapeChecks.CheckOptionalLabel(inputSchema, _options.LabelColumnName);
     }
 
     /// <summary>How the student's ONNX graph is scored: which columns the batched scorer adds, by task.</summary>
