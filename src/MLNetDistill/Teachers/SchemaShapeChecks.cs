@@ -48,11 +48,7 @@ internal static class SchemaShapeChecks
     }));
 
     /// <summary>The visible column names of a schema shape, at most ten, then how many more.</summary>
-    public static string Names(SchemaShape schema)
-    {
-        var names = schema.Select(c => c.Name).ToList();
-        return names.Count <= 10 ? string.Join(", ", names) : $"{string.Join(", ", names.Take(10))} ... and {names.Count - 10} more";
-    }
+    public static string Names(SchemaShape schema) => Data.ColumnNameList.Format(schema.Select(c => c.Name));
 
     /// <summary>Whether a column is a vector of Single values of known size (what teachers write for logits and soft labels).</summary>
     public static bool IsSingleVector(SchemaShape.Column column) =>

@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
+using MLNetDistill.Data;
 using MLNetDistill.Onnx;
 
 namespace MLNetDistill.Teachers;
