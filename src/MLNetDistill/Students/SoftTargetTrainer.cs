@@ -45,22 +45,10 @@ public sealed class SoftTargetTrainer<TTransformer> : IEstimator<TTransformer>
 
     private void CheckInput(SchemaShape inputSchema)
     {
-        string teacher = _options.TeacherScoreColumnName;
-        if (!SchemaShapeChecks.TryFind(inputSchema, teacher, out var prediction))
+        SchemaShapeChecks.RequireTeacherScore(inputSchema, _options.TeacherScoreColumnName);
+        if (_options.SourceLabelColumnName != _options.LabelColumnName)
         {
-            throw new ArgumentException($"The teacher prediction column '{teacher}' is not in the data. Score the data with a regression teacher (ScoreWithTeacher with Task = TeacherTask.Regression adds '{Data.DataColumnNames.TeacherScore}'), or set TeacherScoreColumnName. Columns present: {SchemaShapeChecks.Names(inputSchema)}.");
-        }
-
-        if (prediction.Kind != SchemaShape.Column.VectorKind.Scalar || prediction.IsKey || prediction.ItemType != NumberDataViewType.Single)
-        {
-            throw new ArgumentException($"The teacher prediction column '{teacher}' holds {SchemaShapeChecks.Describe(prediction)}; a regression teacher's prediction must be a Single (one value per row).");
-        }
-
-        string label = _options.SourceLabelColumnName;
-        if (label != _options.LabelColumnName && SchemaShapeChecks.TryFind(inputSchema, label, out var source)
-            && (source.Kind != SchemaShape.Column.VectorKind.Scalar || source.IsKey || source.ItemType != NumberDataViewType.Single))
-        {
-            throw new ArgumentException($"The label column '{label}' holds {SchemaShapeChecks.Describe(source)}; a regression label must be a Single (convert it with mlContext.Transforms.Conversion.ConvertType(\"{label}\", outputKind: DataKind.Single)).");
+            SchemaShapeChecks.CheckOptionalRegressionLabel(inputSchema, _options.SourceLabelColumnName);
         }
     }
 }

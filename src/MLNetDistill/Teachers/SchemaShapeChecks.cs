@@ -82,6 +82,29 @@ internal static class SchemaShapeChecks
         return column;
     }
 
+    /// <summary>Throws unless <paramref name="name"/> is a single Single per row: a regression teacher's prediction.</summary>
+    public static void RequireTeacherScore(SchemaShape schema, string name)
+    {
+        if (!TryFind(schema, name, out var column))
+        {
+            throw new ArgumentException($"The teacher prediction column '{name}' is not in the data. Score the data with a regression teacher (ScoreWithTeacher with Task = TeacherTask.Regression adds '{Data.DataColumnNames.TeacherScore}'), or set TeacherScoreColumnName. Columns present: {Names(schema)}.");
+        }
+
+        if (!IsSingle(column))
+        {
+            throw new ArgumentException($"The teacher prediction column '{name}' holds {Describe(column)}; a regression teacher's prediction must be a Single (one value per row).");
+        }
+    }
+
+    /// <summary>Throws when <paramref name="name"/> is present but is not a Single, the type a regression label is read as; an absent label is allowed.</summary>
+    public static void CheckOptionalRegressionLabel(SchemaShape schema, string name)
+    {
+        if (TryFind(schema, name, out var column) && !IsSingle(column))
+        {
+            throw new ArgumentException($"The label column '{name}' holds {Describe(column)}; a regression label must be a Single (convert it with mlContext.Transforms.Conversion.ConvertType(\"{name}\", outputKind: DataKind.Single)).");
+        }
+    }
+
     /// <summary>Throws when <paramref name="name"/> is present but cannot be read as a class label; an absent label is allowed (unlabeled data).</summary>
     public static void CheckOptionalLabel(SchemaShape schema, string? name)
     {
@@ -90,4 +113,7 @@ internal static class SchemaShapeChecks
             throw new ArgumentException($"The label column '{name}' holds {Describe(column)}; a class label must be a single number (Single, Double, Int32, Int64), a Boolean or a key. Convert it (e.g. mlContext.Transforms.Conversion.MapValueToKey for text labels), or name another label column.");
         }
     }
+
+    private static bool IsSingle(SchemaShape.Column column) =>
+        column.Kind == SchemaShape.Column.VectorKind.Scalar && !column.IsKey && column.ItemType == NumberDataViewType.Single;
 }

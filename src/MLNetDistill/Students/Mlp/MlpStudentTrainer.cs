@@ -100,23 +100,8 @@ public sealed class MlpStudentTrainer : IEstimator<MlpStudentTransformer>
 
         if (_task == TeacherTask.Regression)
         {
-            string teacher = _options.TeacherScoreColumnName;
-            if (!SchemaShapeChecks.TryFind(inputSchema, teacher, out var prediction))
-            {
-                throw new ArgumentException($"The teacher prediction column '{teacher}' is not in the data. Score the data with a regression teacher (ScoreWithTeacher with Task = TeacherTask.Regression adds '{Data.DataColumnNames.TeacherScore}'), or set TeacherScoreColumnName. Columns present: {SchemaShapeChecks.Names(inputSchema)}.");
-            }
-
-            if (prediction.Kind != SchemaShape.Column.VectorKind.Scalar || prediction.IsKey || prediction.ItemType != NumberDataViewType.Single)
-            {
-                throw new ArgumentException($"The teacher prediction column '{teacher}' holds {SchemaShapeChecks.Describe(prediction)}; a regression student needs a Single (one prediction per row).");
-            }
-
-            if (SchemaShapeChecks.TryFind(inputSchema, _options.LabelColumnName, out var target)
-                && (target.Kind != SchemaShape.Column.VectorKind.Scalar || target.IsKey || target.ItemType != NumberDataViewType.Single))
-            {
-                throw new ArgumentException($"The label column '{_options.LabelColumnName}' holds {SchemaShapeChecks.Describe(target)}; a regression target must be a Single (convert it with mlContext.Transforms.Conversion.ConvertType).");
-            }
-
+            SchemaShapeChecks.RequireTeacherScore(inputSchema, _options.TeacherScoreColumnName);
+            SchemaShapeChecks.CheckOptionalRegressionLabel(inputSchema, _options.LabelColumnName);
             return;
         }
 

@@ -168,7 +168,7 @@ public sealed class MlpStudentOptionsTests
 
         var ex = Assert.Throws<ArgumentException>(() => ml.Regression.Trainers.DistillMlp(options).GetOutputSchema(SchemaShapeChecks.Shape(data.Schema)));
 
-        Assert.Contains("The teacher prediction column 'TeacherLogits' holds Vector<Single>; a regression student needs a Single", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("The teacher prediction column 'TeacherLogits' holds Vector<Single>; a regression teacher's prediction must be a Single", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -179,7 +179,7 @@ public sealed class MlpStudentOptionsTests
 
         var ex = Assert.Throws<ArgumentException>(() => ml.Regression.Trainers.DistillMlp([4]).GetOutputSchema(SchemaShapeChecks.Shape(data.Schema)));
 
-        Assert.Contains("The label column 'Label' holds Int32; a regression target must be a Single", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("The label column 'Label' holds Int32; a regression label must be a Single", ex.Message, StringComparison.Ordinal);
     }
 
     private static object? OtherValue(Type type, object? value) => value switch
