@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MLNetDistill.Data;
 using MLNetDistill.Teachers;
 
 namespace MLNetDistill.Students;
@@ -41,6 +42,10 @@ internal sealed class SoftLabelExpansionDataView : IDataView
             throw new ArgumentException($"A binary student needs two-class soft labels but '{options.SoftLabelsColumnName}' has {_classes} classes; use a multiclass student.");
         }
 
+        // Key k + 1 is the teacher's class k; its key values become the trained model's PredictedLabel key values
+        // (ML.NET's multiclass trainers carry the label's key values), so MapKeyToValue works. A key label numbered
+        // otherwise than the teacher's classes is an error here, at Fit.
+        Classes = ClassValues.Resolve(source.Schema, options.SourceLabelColumnName, DataColumnNames.TeacherPredictedLabel, _classes);
         var builder = new DataViewSchema.Builder();
         foreach (var column in source.Schema)
         {
@@ -50,7 +55,15 @@ internal sealed class SoftLabelExpansionDataView : IDataView
             }
         }
 
-        builder.AddColumn(labelName, booleanLabel ? BooleanDataViewType.Instance : new KeyDataViewType(typeof(uint), _classes));
+        if (booleanLabel)
+        {
+            builder.AddColumn(labelName, BooleanDataViewType.Instance);
+        }
+        else
+        {
+            builder.AddColumn(labelName, new KeyDataViewType(typeof(uint), _classes), Classes.KeyValueAnnotations());
+        }
+
         builder.AddColumn(weightName, NumberDataViewType.Single);
         Schema = builder.ToSchema();
     }
@@ -59,7 +72,10 @@ internal sealed class SoftLabelExpansionDataView : IDataView
 
     public DataViewSchema Schema { get; }
 
-    public int Classes => _classes;
+    public int ClassCount => _classes;
+
+    /// <summary>Gets the classes' values: the key values of the expanded label.</summary>
+    public ClassValues Classes { get; }
 
     public long? GetRowCount() => null;
 
