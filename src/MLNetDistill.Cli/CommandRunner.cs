@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using MLNetDistill.Data;
 
 namespace MLNetDistill.Cli;
 
@@ -58,6 +59,12 @@ internal static class CommandRunner
         if (e is ArgumentException a && a.ParamName is not null)
         {
             message = message.Replace($" (Parameter '{a.ParamName}')", "", StringComparison.Ordinal);
+        }
+
+        if (e.Data[LabelCandidates.ExceptionDataKey] is string label)
+        {
+            // The library names the column that looks like a label; how to pass it is the CLI's to say.
+            message = $"{message.TrimEnd()} (CLI: --label {label})";
         }
 
         return message.ReplaceLineEndings(" ").Trim();

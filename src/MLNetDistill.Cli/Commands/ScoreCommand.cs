@@ -13,7 +13,7 @@ internal static class ScoreCommand
     {
         var teacher = new Option<string>("--teacher") { Description = "The teacher's .onnx file.", Required = true };
         var data = new Option<string>("--data") { Description = "CSV/TSV with a header, Parquet, or IDX images (*-images-idx3-ubyte[.gz]).", Required = true };
-        var label = new Option<string?>("--label") { Description = "The label column of a CSV or Parquet file." };
+        var label = new Option<string?>("--label") { Description = "The label column of a CSV or Parquet file (default: a column named Label, in any case, if there is one)." };
         var temperature = new Option<float>("--temperature") { Description = "Soft-label temperature T (softmax(logits / T)).", DefaultValueFactory = _ => 1f };
         var batchSize = new Option<int>("--batch-size") { Description = "Rows per ONNX Runtime call.", DefaultValueFactory = _ => 256 };
         var device = new Option<string>("--device") { Description = "cpu, cuda[:N] (error if the GPU cannot be used) or auto (GPU 0 if possible, else CPU with a warning).", DefaultValueFactory = _ => "cpu" };

@@ -7,7 +7,7 @@ namespace MLNetDistill.Data;
 /// A lazy view of its source plus one Single column computed from each source row, used to hand students their
 /// training targets (one slot of the teacher's logits; a teacher/label mix) without copying the data.
 /// </summary>
-internal sealed class AddedColumnDataView : IDataView
+internal sealed class AddedColumnDataView : DataViewBase
 {
     private readonly IDataView _source;
     private readonly DataViewSchema.Column[] _inputs;
@@ -35,19 +35,15 @@ internal sealed class AddedColumnDataView : IDataView
         Schema = builder.ToSchema();
     }
 
-    public bool CanShuffle => false;
+    public override DataViewSchema Schema { get; }
 
-    public DataViewSchema Schema { get; }
+    public override long? GetRowCount() => _source.GetRowCount();
 
-    public long? GetRowCount() => _source.GetRowCount();
-
-    public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null)
+    protected override DataViewRowCursor GetRowCursorCore(bool[] active)
     {
-        var needed = columnsNeeded.Select(c => _source.Schema.GetColumnOrNull(c.Name)).OfType<DataViewSchema.Column>().Concat(_inputs).ToList();
+        var needed = ActiveColumns(active).Select(c => _source.Schema.GetColumnOrNull(c.Name)).OfType<DataViewSchema.Column>().Concat(_inputs).ToList();
         return new Cursor(this, _source.GetRowCursor(needed));
     }
-
-    public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) => [GetRowCursor(columnsNeeded, rand)];
 
     private sealed class Cursor(AddedColumnDataView parent, DataViewRowCursor source) : DataViewRowCursor
     {

@@ -7,7 +7,7 @@ namespace MLNetDistill.Data;
 /// The rows of one view followed by the rows of another with the first one's columns; a column the second lacks
 /// (its label, for transfer rows nobody labeled) reads as NaN there.
 /// </summary>
-internal sealed class AppendRowsDataView : IDataView
+internal sealed class AppendRowsDataView : DataViewBase
 {
     private readonly IDataView _first;
     private readonly IDataView _second;
@@ -36,17 +36,13 @@ internal sealed class AppendRowsDataView : IDataView
         }
     }
 
-    public bool CanShuffle => false;
+    public override DataViewSchema Schema => _first.Schema;
 
-    public DataViewSchema Schema => _first.Schema;
+    public override long? GetRowCount() => _first.GetRowCount() + _second.GetRowCount();
 
-    public long? GetRowCount() => _first.GetRowCount() + _second.GetRowCount();
+    protected override DataViewRowCursor GetRowCursorCore(bool[] active) => new Cursor(this, active, ActiveColumns(active));
 
-    public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null) => new Cursor(this, columnsNeeded.ToArray());
-
-    public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) => [GetRowCursor(columnsNeeded, rand)];
-
-    private sealed class Cursor(AppendRowsDataView parent, DataViewSchema.Column[] columns) : DataViewRowCursor
+    private sealed class Cursor(AppendRowsDataView parent, bool[] active, DataViewSchema.Column[] columns) : DataViewRowCursor
     {
         private readonly DataViewRowCursor _a = parent._first.GetRowCursor(columns);
         private readonly DataViewRowCursor _b = parent._second.GetRowCursor(columns.Select(c => parent._second.Schema.GetColumnOrNull(c.Name)).OfType<DataViewSchema.Column>());
@@ -59,7 +55,7 @@ internal sealed class AppendRowsDataView : IDataView
 
         public override DataViewSchema Schema => parent.Schema;
 
-        public override bool IsColumnActive(DataViewSchema.Column column) => columns.Any(c => c.Index == column.Index);
+        public override bool IsColumnActive(DataViewSchema.Column column) => active[column.Index];
 
         public override bool MoveNext()
         {

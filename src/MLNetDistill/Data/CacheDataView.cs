@@ -8,7 +8,7 @@ namespace MLNetDistill.Data;
 /// A lazy view over one cache file or a complete set of shards, interleaved back into the original row order:
 /// row r comes from shard r mod n. See <see cref="TeacherCache.Read"/>.
 /// </summary>
-internal sealed class CacheDataView : IDataView
+internal sealed class CacheDataView : DataViewBase
 {
     private readonly IReadOnlyList<CacheShard> _shards;
     private readonly int _classes;
@@ -44,17 +44,11 @@ internal sealed class CacheDataView : IDataView
         Schema = builder.ToSchema();
     }
 
-    public bool CanShuffle => false;
+    public override DataViewSchema Schema { get; }
 
-    public DataViewSchema Schema { get; }
+    public override long? GetRowCount() => _rows;
 
-    public long? GetRowCount() => _rows;
-
-    public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null) =>
-        new Cursor(this, RowCursorBase.ActiveFlags(Schema, columnsNeeded));
-
-    public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
-        [GetRowCursor(columnsNeeded, rand)];
+    protected override DataViewRowCursor GetRowCursorCore(bool[] active) => new Cursor(this, active);
 
     private sealed class Cursor : RowCursorBase
     {

@@ -4,7 +4,7 @@ using Microsoft.ML.Data;
 namespace MLNetDistill.Data;
 
 /// <summary>A lazy view over a delimited text file; see <see cref="CsvFeatureReader"/>.</summary>
-internal sealed class CsvDataView : IDataView
+internal sealed class CsvDataView : DataViewBase
 {
     private readonly string _path;
     private readonly char _delimiter;
@@ -22,17 +22,11 @@ internal sealed class CsvDataView : IDataView
         Schema = FeatureColumns.Schema(labelIndex >= 0, featureNames);
     }
 
-    public bool CanShuffle => false;
+    public override DataViewSchema Schema { get; }
 
-    public DataViewSchema Schema { get; }
+    public override long? GetRowCount() => null;
 
-    public long? GetRowCount() => null;
-
-    public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null) =>
-        new Cursor(this, RowCursorBase.ActiveFlags(Schema, columnsNeeded));
-
-    public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
-        [GetRowCursor(columnsNeeded, rand)];
+    protected override DataViewRowCursor GetRowCursorCore(bool[] active) => new Cursor(this, active);
 
     /// <summary>The error for a row whose cell count differs from the header's.</summary>
     public static InvalidDataException Ragged(string path, long line, int count, int expected) =>

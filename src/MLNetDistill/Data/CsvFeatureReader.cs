@@ -18,21 +18,28 @@ public static class CsvFeatureReader
     /// The file. Tab-separated when it ends in <c>.tsv</c> or its header holds a tab, comma-separated otherwise. Numbers use
     /// the invariant culture (a dot for decimals); an empty cell is a missing value (NaN); cells may be double-quoted.
     /// </param>
-    /// <param name="labelColumn">
-    /// The label column's name (exact match first, then ignoring case), read as Single; null for data without a label.
+    /// <param name="labelColumnName">
+    /// The label column's name (exact match first, then ignoring case), read as Single. When null, a column named <c>Label</c>
+    /// (any case, ML.NET's convention) is the label if the file has one; otherwise the data has no label.
+    /// </param>
+    /// <param name="labelOptional">
+    /// When true, a <paramref name="labelColumnName"/> the file does not have means no label (transfer data nobody labeled)
+    /// instead of an error.
     /// </param>
     /// <returns>
-    /// A view with <c>Label</c> (Single, when <paramref name="labelColumn"/> is given) and <c>Features</c> (vector of Single, the
+    /// A view with <c>Label</c> (Single, when the file has the label column) and <c>Features</c> (vector of Single, the
     /// other columns in file order, with their names as slot names). A column whose first data cell is not a number is text
     /// and is left out. <see cref="IDataView.GetRowCount"/> returns null.
     /// </returns>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="ArgumentException">The label column is not in the file.</exception>
+    /// <exception cref="ArgumentException">
+    /// <paramref name="labelColumnName"/> is not in the file (and not optional), or two columns match it ignoring case.
+    /// </exception>
     /// <exception cref="InvalidDataException">
     /// The file is empty, has no data rows or no numeric columns, or its header repeats a name. Later, from the cursor:
     /// a row has the wrong number of cells or a non-numeric cell in a numeric column.
     /// </exception>
-    public static IDataView Load(string path, string? labelColumn)
+    public static IDataView Load(string path, string? labelColumnName = null, bool labelOptional = false)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         if (!File.Exists(path))
@@ -48,7 +55,7 @@ public static class CsvFeatureReader
 
         char delimiter = CsvCells.DetectDelimiter(path, headerLine);
         string[] names = SplitHeader(headerLine, delimiter, path);
-        int labelIndex = FeatureColumns.FindLabel(names, labelColumn, path);
+        int labelIndex = FeatureColumns.FindLabel(names, labelColumnName, labelOptional, path);
 
         ReadOnlySpan<char> first;
         do
@@ -81,7 +88,7 @@ public static class CsvFeatureReader
         if (featureIndices.Count == 0)
         {
             throw new InvalidDataException(
-                $"'{path}' has no numeric feature columns: line {lines.LineNumber} holds no number outside the label column. Columns: {string.Join(", ", names)}.");
+                $"'{path}' has no numeric feature columns: line {lines.LineNumber} holds no number outside the label column. Columns: {ColumnNameList.Format(names)}.");
         }
 
         return new CsvDataView(path, delimiter, names, labelIndex, [.. featureIndices], [.. featureNames]);

@@ -15,12 +15,27 @@ public static class DataSourceReader
     /// <see cref="ParquetFeatureReader"/>, names ending in <c>idx3-ubyte</c> or <c>idx3-ubyte.gz</c> to <see cref="IdxReader"/>.
     /// A folder or a glob is not data (a folder of cache shards is read by <see cref="TeacherCache.Read"/>).
     /// </param>
-    /// <param name="labelColumn">The label column for tabular files, or null for none; ignored for IDX, whose labels come from the label file.</param>
-    /// <returns>A lazy view with <c>Features</c> and, when known, <c>Label</c>.</returns>
-    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="ArgumentException">The path is a folder or glob, or its format is not supported.</exception>
+    /// <param name="labelColumnName">
+    /// The label column of a tabular file, exposed as <c>Label</c>. When null, a column named <c>Label</c> (any case, ML.NET's
+    /// convention) is the label if the file has one, and otherwise the data has no label. IDX images have no columns: their
+    /// labels come from the label file beside them (see <see cref="IdxReader.FindLabels"/>), whatever the name; a name given
+    /// here only says that labels are wanted.
+    /// </param>
+    /// <param name="labelOptional">
+    /// When true, a label that is asked for and absent (a tabular file without <paramref name="labelColumnName"/>, IDX images
+    /// with no label file beside them) gives a view without <c>Label</c> instead of an error: for transfer data nobody labeled.
+    /// IDX images without a label file never fail when no label is asked for (<paramref name="labelColumnName"/> null).
+    /// </param>
+    /// <returns>A lazy view with <c>Features</c> and, when the data has one, <c>Label</c>.</returns>
+    /// <exception cref="FileNotFoundException">
+    /// The file does not exist; or a label is asked for (and not optional) of IDX images with no label file beside them.
+    /// </exception>
+    /// <exception cref="ArgumentException">
+    /// The path is a folder or glob, its format is not supported, or the label column asked for is not in a tabular file
+    /// (and not optional).
+    /// </exception>
     /// <exception cref="InvalidDataException">The file's content is not valid for its format.</exception>
-    public static IDataView Load(string path, string? labelColumn)
+    public static IDataView Load(string path, string? labelColumnName = null, bool labelOptional = false)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         if (Directory.Exists(path))
@@ -45,17 +60,35 @@ public static class DataSourceReader
         string name = Path.GetFileName(path);
         if (name.EndsWith("idx3-ubyte", StringComparison.OrdinalIgnoreCase) || name.EndsWith("idx3-ubyte.gz", StringComparison.OrdinalIgnoreCase))
         {
-            return IdxReader.Load(path);
+            return LoadIdx(path, labelColumnName, labelOptional);
         }
 
         string extension = Path.GetExtension(name).ToLowerInvariant();
         return extension switch
         {
-            ".csv" or ".tsv" or ".txt" => CsvFeatureReader.Load(path, labelColumn),
-            ".parquet" => ParquetFeatureReader.Load(path, labelColumn),
+            ".csv" or ".tsv" or ".txt" => CsvFeatureReader.Load(path, labelColumnName, labelOptional),
+            ".parquet" => ParquetFeatureReader.Load(path, labelColumnName, labelOptional),
             _ => throw new ArgumentException(
                 $"'{path}' has an unsupported format ('{(extension.Length == 0 ? "no extension" : extension)}'). Supported: {SupportedFormats}. Convert the file or rename it if its content is one of these.",
                 nameof(path)),
         };
+    }
+
+    private static IDataView LoadIdx(string path, string? labelColumnName, bool labelOptional)
+    {
+        IDataView view = IdxReader.Load(path);
+        if (labelColumnName is null || labelOptional || view.Schema.GetColumnOrNull(DataColumnNames.Label) is not null)
+        {
+            return view;
+        }
+
+        string? expected = IdxReader.LabelsNamedLike(path);
+        string where = expected is null
+            ? "its name holds no 'images' and 'idx3' to derive a label file name from (load it with IdxReader.Load(images, labels))"
+            : $"expected '{expected}' (with or without .gz)";
+        throw new FileNotFoundException(
+            $"Label column '{labelColumnName}' was asked for, but IDX images '{path}' have no label file beside them: {where}. " +
+            "IDX labels come from that file, not from a column: put it beside the images, or read them without a label.",
+            expected ?? path);
     }
 }

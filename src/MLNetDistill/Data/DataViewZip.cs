@@ -7,7 +7,7 @@ namespace MLNetDistill.Data;
 /// Joins two views with the same rows side by side, row by row: the columns of the first, then those of the second. Used to
 /// train a student from a data file plus its teacher cache without running the teacher.
 /// </summary>
-internal sealed class DataViewZip : IDataView
+internal sealed class DataViewZip : DataViewBase
 {
     private readonly IDataView _first;
     private readonly IDataView _second;
@@ -77,9 +77,7 @@ internal sealed class DataViewZip : IDataView
         _sourceIndex = [.. sourceIndex];
     }
 
-    public bool CanShuffle => false;
-
-    public DataViewSchema Schema { get; }
+    public override DataViewSchema Schema { get; }
 
     /// <summary>Zips <paramref name="first"/> and <paramref name="second"/>.</summary>
     /// <param name="first">The left view, such as the data file.</param>
@@ -101,11 +99,10 @@ internal sealed class DataViewZip : IDataView
         return new DataViewZip(first, second, firstName, secondName, secondWins);
     }
 
-    public long? GetRowCount() => _first.GetRowCount() ?? _second.GetRowCount();
+    public override long? GetRowCount() => _first.GetRowCount() ?? _second.GetRowCount();
 
-    public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null)
+    protected override DataViewRowCursor GetRowCursorCore(bool[] active)
     {
-        bool[] active = RowCursorBase.ActiveFlags(Schema, columnsNeeded);
         var firstNeeded = new List<DataViewSchema.Column>();
         var secondNeeded = new List<DataViewSchema.Column>();
         for (int i = 0; i < active.Length; i++)
@@ -134,9 +131,6 @@ internal sealed class DataViewZip : IDataView
             throw;
         }
     }
-
-    public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
-        [GetRowCursor(columnsNeeded, rand)];
 
     private static InvalidDataException Mismatch(string shortName, long shortRows, string longName, string longRows) =>
         new($"The {shortName} has {shortRows.ToString("N0", CultureInfo.InvariantCulture)} rows but the {longName} has {longRows}: " +

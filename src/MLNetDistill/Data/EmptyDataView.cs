@@ -4,17 +4,15 @@ using Microsoft.ML.Data;
 namespace MLNetDistill.Data;
 
 /// <summary>A data view with a schema and no rows, for fitting transformers that only look at the schema.</summary>
-internal sealed class EmptyDataView(DataViewSchema schema) : IDataView
+internal sealed class EmptyDataView(DataViewSchema schema) : DataViewBase
 {
-    public bool CanShuffle => true;
+    public override bool CanShuffle => true;
 
-    public DataViewSchema Schema { get; } = schema;
+    public override DataViewSchema Schema { get; } = schema;
 
-    public long? GetRowCount() => 0;
+    public override long? GetRowCount() => 0;
 
-    public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null) => new Cursor(Schema);
-
-    public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) => [new Cursor(Schema)];
+    protected override DataViewRowCursor GetRowCursorCore(bool[] active) => new Cursor(Schema);
 
     private sealed class Cursor(DataViewSchema schema) : DataViewRowCursor
     {

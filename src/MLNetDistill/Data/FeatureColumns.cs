@@ -7,20 +7,37 @@ namespace MLNetDistill.Data;
 internal static class FeatureColumns
 {
     /// <summary>
-    /// Finds <paramref name="labelColumn"/> in <paramref name="names"/>: an exact match first, then a unique case-insensitive one.
+    /// Finds the label column in <paramref name="names"/>: <paramref name="labelColumnName"/> when given, else a column named
+    /// <c>Label</c> (ML.NET's convention). A name matches exactly first, then ignoring case when only one column matches so.
     /// </summary>
-    /// <returns>The index, or -1 when <paramref name="labelColumn"/> is null.</returns>
-    /// <exception cref="ArgumentException">No column (or more than one, ignoring case) has that name; lists the columns.</exception>
-    public static int FindLabel(IReadOnlyList<string> names, string? labelColumn, string path)
+    /// <param name="names">The file's column names, in file order.</param>
+    /// <param name="labelColumnName">The label column asked for, or null to take a column named <c>Label</c> if there is one.</param>
+    /// <param name="labelOptional">When true, a <paramref name="labelColumnName"/> that is not in the file means no label instead of an error.</param>
+    /// <param name="path">The file, for messages.</param>
+    /// <returns>The label's index, or -1 when the data has no label.</returns>
+    /// <exception cref="ArgumentException">
+    /// More than one column matches ignoring case; or <paramref name="labelColumnName"/> is given, not optional, and no column
+    /// has that name (the message lists the columns).
+    /// </exception>
+    public static int FindLabel(IReadOnlyList<string> names, string? labelColumnName, bool labelOptional, string path)
     {
-        if (labelColumn is null)
+        int found = Find(names, labelColumnName ?? DataColumnNames.Label, path);
+        if (found < 0 && labelColumnName is not null && !labelOptional)
         {
-            return -1;
+            throw new ArgumentException(
+                $"Label column '{labelColumnName}' is not in '{path}'. Its columns are: {ColumnNameList.Format(names)}. " +
+                "Pass one of these as the label column, or none (a column named Label is then the label if there is one).",
+                nameof(labelColumnName));
         }
 
+        return found;
+    }
+
+    private static int Find(IReadOnlyList<string> names, string name, string path)
+    {
         for (int i = 0; i < names.Count; i++)
         {
-            if (string.Equals(names[i], labelColumn, StringComparison.Ordinal))
+            if (string.Equals(names[i], name, StringComparison.Ordinal))
             {
                 return i;
             }
@@ -29,24 +46,17 @@ internal static class FeatureColumns
         int found = -1;
         for (int i = 0; i < names.Count; i++)
         {
-            if (string.Equals(names[i], labelColumn, StringComparison.OrdinalIgnoreCase))
+            if (string.Equals(names[i], name, StringComparison.OrdinalIgnoreCase))
             {
                 if (found >= 0)
                 {
                     throw new ArgumentException(
-                        $"Label column '{labelColumn}' matches both '{names[found]}' and '{names[i]}' in '{path}' when case is ignored: pass the exact name.",
-                        nameof(labelColumn));
+                        $"Label column '{name}' matches both '{names[found]}' and '{names[i]}' in '{path}' when case is ignored: pass the exact name as the label column.",
+                        "labelColumnName");
                 }
 
                 found = i;
             }
-        }
-
-        if (found < 0)
-        {
-            throw new ArgumentException(
-                $"Label column '{labelColumn}' is not in '{path}'. Its columns are: {string.Join(", ", names)}. Pass one of these, or no label column.",
-                nameof(labelColumn));
         }
 
         return found;

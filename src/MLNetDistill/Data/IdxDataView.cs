@@ -5,7 +5,7 @@ using Microsoft.ML.Data;
 namespace MLNetDistill.Data;
 
 /// <summary>A lazy view over an IDX image file and its optional label file; see <see cref="IdxReader"/>.</summary>
-internal sealed class IdxDataView : IDataView
+internal sealed class IdxDataView : DataViewBase
 {
     private readonly IdxFile _images;
     private readonly IdxFile? _labels;
@@ -29,17 +29,11 @@ internal sealed class IdxDataView : IDataView
         Schema = builder.ToSchema();
     }
 
-    public bool CanShuffle => false;
+    public override DataViewSchema Schema { get; }
 
-    public DataViewSchema Schema { get; }
+    public override long? GetRowCount() => _images.Count;
 
-    public long? GetRowCount() => _images.Count;
-
-    public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null) =>
-        new Cursor(this, RowCursorBase.ActiveFlags(Schema, columnsNeeded));
-
-    public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
-        [GetRowCursor(columnsNeeded, rand)];
+    protected override DataViewRowCursor GetRowCursorCore(bool[] active) => new Cursor(this, active);
 
     private sealed class Cursor : RowCursorBase
     {

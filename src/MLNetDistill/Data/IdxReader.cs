@@ -92,15 +92,12 @@ public static class IdxReader
     public static string? FindLabels(string imagesPath)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(imagesPath);
-        string name = Path.GetFileName(imagesPath);
-        if (!name.Contains("images", StringComparison.Ordinal) || !name.Contains("idx3", StringComparison.Ordinal))
+        string? candidate = LabelsNamedLike(imagesPath);
+        if (candidate is null)
         {
             return null;
         }
 
-        string labelName = name.Replace("images", "labels", StringComparison.Ordinal).Replace("idx3", "idx1", StringComparison.Ordinal);
-        string folder = Path.GetDirectoryName(imagesPath) ?? string.Empty;
-        string candidate = Path.Combine(folder, labelName);
         if (File.Exists(candidate))
         {
             return candidate;
@@ -108,6 +105,22 @@ public static class IdxReader
 
         string other = candidate.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? candidate[..^3] : candidate + ".gz";
         return File.Exists(other) ? other : null;
+    }
+
+    /// <summary>
+    /// The label file <see cref="FindLabels"/> looks for beside <paramref name="imagesPath"/> (it also tries the name with or
+    /// without <c>.gz</c>), whether or not it exists; null when the name holds no <c>images</c> and <c>idx3</c> to replace.
+    /// </summary>
+    internal static string? LabelsNamedLike(string imagesPath)
+    {
+        string name = Path.GetFileName(imagesPath);
+        if (!name.Contains("images", StringComparison.Ordinal) || !name.Contains("idx3", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        string labelName = name.Replace("images", "labels", StringComparison.Ordinal).Replace("idx3", "idx1", StringComparison.Ordinal);
+        return Path.Combine(Path.GetDirectoryName(imagesPath) ?? string.Empty, labelName);
     }
 
     /// <summary>Reads <paramref name="destination"/> fully, turning an early end into a clear error.</summary>

@@ -6,7 +6,7 @@ using Parquet.Schema;
 namespace MLNetDistill.Data;
 
 /// <summary>A lazy view over a Parquet file's numeric columns; see <see cref="ParquetFeatureReader"/>.</summary>
-internal sealed class ParquetDataView : IDataView
+internal sealed class ParquetDataView : DataViewBase
 {
     private readonly string _path;
     private readonly DataField? _label;
@@ -28,17 +28,11 @@ internal sealed class ParquetDataView : IDataView
         Schema = FeatureColumns.Schema(label is not null, names);
     }
 
-    public bool CanShuffle => false;
+    public override DataViewSchema Schema { get; }
 
-    public DataViewSchema Schema { get; }
+    public override long? GetRowCount() => _rows;
 
-    public long? GetRowCount() => _rows;
-
-    public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null) =>
-        new Cursor(this, RowCursorBase.ActiveFlags(Schema, columnsNeeded));
-
-    public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
-        [GetRowCursor(columnsNeeded, rand)];
+    protected override DataViewRowCursor GetRowCursorCore(bool[] active) => new Cursor(this, active);
 
     private sealed class Cursor : RowCursorBase
     {

@@ -16,16 +16,25 @@ public static class ParquetFeatureReader
 {
     /// <summary>Opens a Parquet file as a streaming data view.</summary>
     /// <param name="path">The file. Numeric columns of any width (integers, floats, decimals) are read as Single; nulls are missing values (NaN).</param>
-    /// <param name="labelColumn">The label column's name (exact match first, then ignoring case); null for data without a label.</param>
+    /// <param name="labelColumnName">
+    /// The label column's name (exact match first, then ignoring case). When null, a column named <c>Label</c> (any case,
+    /// ML.NET's convention) is the label if the file has one; otherwise the data has no label.
+    /// </param>
+    /// <param name="labelOptional">
+    /// When true, a <paramref name="labelColumnName"/> the file does not have means no label (transfer data nobody labeled)
+    /// instead of an error.
+    /// </param>
     /// <returns>
-    /// A view with <c>Label</c> (Single, when <paramref name="labelColumn"/> is given) and <c>Features</c> (vector of Single: every
+    /// A view with <c>Label</c> (Single, when the file has the label column) and <c>Features</c> (vector of Single: every
     /// other top-level numeric column, in file order, with their names as slot names). Text, date, boolean and nested columns
     /// are left out. <see cref="IDataView.GetRowCount"/> is the file's row count.
     /// </returns>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="ArgumentException">The label column is not in the file.</exception>
+    /// <exception cref="ArgumentException">
+    /// <paramref name="labelColumnName"/> is not in the file (and not optional), or two columns match it ignoring case.
+    /// </exception>
     /// <exception cref="InvalidDataException">The file is not Parquet, its label column is not numeric, or it has no numeric feature column.</exception>
-    public static IDataView Load(string path, string? labelColumn)
+    public static IDataView Load(string path, string? labelColumnName = null, bool labelOptional = false)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         if (!File.Exists(path))
@@ -38,7 +47,7 @@ public static class ParquetFeatureReader
         {
             DataField[] fields = [.. reader.Schema.Fields.OfType<DataField>()];
             string[] names = [.. fields.Select(f => f.Name)];
-            int labelIndex = FeatureColumns.FindLabel(names, labelColumn, path);
+            int labelIndex = FeatureColumns.FindLabel(names, labelColumnName, labelOptional, path);
             if (labelIndex >= 0 && !ParquetColumns.IsNumeric(fields[labelIndex]))
             {
                 throw new InvalidDataException(
@@ -49,7 +58,7 @@ public static class ParquetFeatureReader
             if (features.Length == 0)
             {
                 throw new InvalidDataException(
-                    $"'{path}' has no numeric feature columns outside the label. Its top-level columns are: {string.Join(", ", fields.Select(f => $"{f.Name} ({f.ClrType.Name})"))}.");
+                    $"'{path}' has no numeric feature columns outside the label. Its top-level columns are: {ColumnNameList.Format(fields.Select(f => $"{f.Name} ({f.ClrType.Name})"))}.");
             }
 
             long rows = 0;

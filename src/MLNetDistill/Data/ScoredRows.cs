@@ -93,7 +93,7 @@ internal sealed class ScoredRows : IDisposable
             if (label is null && labelColumn != DataColumnNames.Label)
             {
                 throw new ArgumentException(
-                    $"Label column '{labelColumn}' is not in the scored data. Its columns are: {string.Join(", ", ColumnNames(schema))}. Pass one of these, or null for no label.",
+                    $"Label column '{labelColumn}' is not in the scored data. Its columns are: {ColumnNameList.Format(schema)}. Pass one of these, or null for no label.",
                     nameof(labelColumn));
             }
         }
@@ -137,20 +137,9 @@ internal sealed class ScoredRows : IDisposable
 
     private static DataViewSchema.Column Require(DataViewSchema schema, string name) =>
         schema.GetColumnOrNull(name) ?? throw new ArgumentException(
-            $"The scored data has no '{name}' column (its columns are: {string.Join(", ", ColumnNames(schema))}). " +
+            $"The scored data has no '{name}' column (its columns are: {ColumnNameList.Format(schema)}). " +
             "Score it with the teacher first (TeacherCatalog.ScoreWithTeacher), which adds TeacherLogits, SoftLabels and TeacherPredictedLabel.",
             "scored");
-
-    private static IEnumerable<string> ColumnNames(DataViewSchema schema)
-    {
-        foreach (DataViewSchema.Column column in schema)
-        {
-            if (!column.IsHidden)
-            {
-                yield return column.Name;
-            }
-        }
-    }
 
     private static Func<int> ClassIndexGetter(DataViewRowCursor cursor, DataViewSchema.Column column, int classes)
     {

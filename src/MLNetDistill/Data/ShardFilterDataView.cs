@@ -3,7 +3,7 @@ using Microsoft.ML;
 namespace MLNetDistill.Data;
 
 /// <summary>Lazily keeps the rows of one shard; see <see cref="ShardSpec.Apply"/>.</summary>
-internal sealed class ShardFilterDataView : IDataView
+internal sealed class ShardFilterDataView : DataViewBase
 {
     private readonly IDataView _source;
     private readonly ShardSpec _shard;
@@ -14,20 +14,11 @@ internal sealed class ShardFilterDataView : IDataView
         _shard = shard;
     }
 
-    public bool CanShuffle => false;
+    public override DataViewSchema Schema => _source.Schema;
 
-    public DataViewSchema Schema => _source.Schema;
+    public override long? GetRowCount() => _source.GetRowCount() is long rows ? _shard.RowsOf(rows) : null;
 
-    public long? GetRowCount() => _source.GetRowCount() is long rows ? _shard.RowsOf(rows) : null;
-
-    public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null)
-    {
-        bool[] active = RowCursorBase.ActiveFlags(Schema, columnsNeeded);
-        return new Cursor(this, active, _source.GetRowCursor(columnsNeeded));
-    }
-
-    public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
-        [GetRowCursor(columnsNeeded, rand)];
+    protected override DataViewRowCursor GetRowCursorCore(bool[] active) => new Cursor(this, active, _source.GetRowCursor(ActiveColumns(active)));
 
     private sealed class Cursor : RowCursorBase
     {

@@ -11,7 +11,7 @@ namespace MLNetDistill.Students;
 /// minimises weighted cross-entropy then minimises sum_k p_k * -log q_k, the distillation loss, exactly.
 /// Lazy: the source row's columns are served once per kept class without copying feature vectors per class.
 /// </summary>
-internal sealed class SoftLabelExpansionDataView : IDataView
+internal sealed class SoftLabelExpansionDataView : DataViewBase
 {
     private readonly IDataView _source;
     private readonly SoftLabelOptions _options;
@@ -30,7 +30,7 @@ internal sealed class SoftLabelExpansionDataView : IDataView
         _weightName = weightName;
         _warn = warn;
         var soft = source.Schema.GetColumnOrNull(options.SoftLabelsColumnName)
-            ?? throw new ArgumentException($"Soft-label column '{options.SoftLabelsColumnName}' is not in the data. Score the data with mlContext.Transforms.ScoreWithTeacher(...) or read a teacher cache (TeacherCache.Read) first. Columns present: {string.Join(", ", source.Schema.Where(c => !c.IsHidden).Select(c => c.Name))}.");
+            ?? throw new ArgumentException($"Soft-label column '{options.SoftLabelsColumnName}' is not in the data. Score the data with mlContext.Transforms.ScoreWithTeacher(...) or read a teacher cache (TeacherCache.Read) first. Columns present: {ColumnNameList.Format(source.Schema)}.");
         if (soft.Type is not VectorDataViewType { ItemType: NumberDataViewType, Size: >= 2 } v || v.ItemType != NumberDataViewType.Single)
         {
             throw new ArgumentException($"Soft-label column '{options.SoftLabelsColumnName}' holds {soft.Type}; it must be a vector of at least 2 Single probabilities of known size.");
@@ -68,20 +68,16 @@ internal sealed class SoftLabelExpansionDataView : IDataView
         Schema = builder.ToSchema();
     }
 
-    public bool CanShuffle => false;
-
-    public DataViewSchema Schema { get; }
+    public override DataViewSchema Schema { get; }
 
     public int ClassCount => _classes;
 
     /// <summary>Gets the classes' values: the key values of the expanded label.</summary>
     public ClassValues Classes { get; }
 
-    public long? GetRowCount() => null;
+    public override long? GetRowCount() => null;
 
-    public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null) => new Cursor(this, columnsNeeded);
-
-    public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) => [GetRowCursor(columnsNeeded, rand)];
+    protected override DataViewRowCursor GetRowCursorCore(bool[] active) => new Cursor(this, active);
 
     private sealed class Cursor : DataViewRowCursor
     {
@@ -102,11 +98,11 @@ internal sealed class SoftLabelExpansionDataView : IDataView
         private long _sourceRow = -1;
         private bool _warned;
 
-        public Cursor(SoftLabelExpansionDataView parent, IEnumerable<DataViewSchema.Column> columnsNeeded)
+        public Cursor(SoftLabelExpansionDataView parent, bool[] active)
         {
             _parent = parent;
             var schema = parent.Schema;
-            _active = new bool[schema.Count];
+            _active = active;
             _sourceIndex = new int[schema.Count];
             var needed = new List<DataViewSchema.Column> { parent._source.Schema[parent._options.SoftLabelsColumnName] };
             var labelColumn = parent._source.Schema.GetColumnOrNull(parent._options.SourceLabelColumnName);
@@ -117,11 +113,6 @@ internal sealed class SoftLabelExpansionDataView : IDataView
             else
             {
                 labelColumn = null;
-            }
-
-            foreach (var column in columnsNeeded)
-            {
-                _active[column.Index] = true;
             }
 
             _labelIndex = schema[parent._labelName].Index;

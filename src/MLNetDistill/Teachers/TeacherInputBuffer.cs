@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.OnnxRuntime;
+using MLNetDistill.Data;
 using MLNetDistill.Onnx;
 
 namespace MLNetDistill.Teachers;
@@ -25,7 +26,7 @@ internal abstract class TeacherInputBuffer
     public static void CheckColumn(TeacherGraphInput input, DataViewSchema schema)
     {
         var column = schema.GetColumnOrNull(input.ColumnName)
-            ?? throw new ArgumentException($"Column '{input.ColumnName}' for teacher input '{input.TeacherName}' is not in the data. Columns present: {string.Join(", ", schema.Where(c => !c.IsHidden).Select(c => c.Name))}.");
+            ?? throw new ArgumentException($"Column '{input.ColumnName}' for teacher input '{input.TeacherName}' is not in the data. Columns present: {ColumnNameList.Format(schema)}.");
         var itemType = column.Type is VectorDataViewType v ? v.ItemType : column.Type;
         var expected = ExpectedType(input.ElementType);
         if (itemType.RawType != expected || itemType is KeyDataViewType)
@@ -38,7 +39,17 @@ internal abstract class TeacherInputBuffer
         int size = column.Type is VectorDataViewType vec ? vec.Size : 1;
         if (perRow > 0 && size != 0 && size != perRow)
         {
-            throw new ArgumentException($"Column '{input.ColumnName}' has {size} values per row, which cannot map onto teacher input '{input.TeacherName}' of shape [batch, {string.Join(", ", input.RowShape)}] ({perRow} values per row). Pass a column of {perRow} values (a flat vector is reshaped), or the right teacher.");
+            string message = $"Column '{input.ColumnName}' has {size} values per row, which cannot map onto teacher input '{input.TeacherName}' of shape [batch, {string.Join(", ", input.RowShape)}] ({perRow} values per row).";
+            string? label = size == perRow + 1 ? LabelCandidates.InSlotNames(column) : null;
+            if (label is not null)
+            {
+                var error = new ArgumentException($"{message} Column '{label}' of the data looks like a label read as a feature: pass its name as the label column.");
+                error.Data[LabelCandidates.ExceptionDataKey] = label;
+                throw error;
+            }
+
+            string hint = size == perRow + 1 ? " That is one value too many: if a label column was read as a feature, pass its name as the label column." : string.Empty;
+            throw new ArgumentException($"{message}{hint} Pass a column of {perRow} values (a flat vector is reshaped), or the right teacher.");
         }
     }
 

@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MLNetDistill.Data;
 using MLNetDistill.Onnx;
 
 namespace MLNetDistill.Teachers;
@@ -8,7 +9,7 @@ namespace MLNetDistill.Teachers;
 /// The lazy output of <see cref="TeacherScoringTransformer"/>: the input columns plus the teacher's columns,
 /// computed batch by batch as a cursor moves, so data larger than memory streams through.
 /// </summary>
-internal sealed class TeacherScoredDataView : IDataView
+internal sealed class TeacherScoredDataView : DataViewBase
 {
     public TeacherScoredDataView(TeacherScoringTransformer parent, IDataView source)
     {
@@ -21,23 +22,9 @@ internal sealed class TeacherScoredDataView : IDataView
 
     public IDataView Source { get; }
 
-    public bool CanShuffle => false;
+    public override DataViewSchema Schema { get; }
 
-    public DataViewSchema Schema { get; }
+    public override long? GetRowCount() => Parent.Options.SkipInvalidRows ? null : Source.GetRowCount();
 
-    public long? GetRowCount() => Parent.Options.SkipInvalidRows ? null : Source.GetRowCount();
-
-    public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null)
-    {
-        var active = new bool[Schema.Count];
-        foreach (var column in columnsNeeded)
-        {
-            active[column.Index] = true;
-        }
-
-        return new TeacherScoringCursor(this, active);
-    }
-
-    public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
-        [GetRowCursor(columnsNeeded, rand)];
+    protected override DataViewRowCursor GetRowCursorCore(bool[] active) => new TeacherScoringCursor(this, active);
 }

@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
+using MLNetDistill.Data;
 using MLNetDistill.Onnx;
 
 namespace MLNetDistill.Teachers;
@@ -79,7 +80,7 @@ public sealed class TeacherScoringEstimator : IEstimator<TeacherScoringTransform
         {
             if (!columns.ContainsKey(input))
             {
-                throw new ArgumentException($"Column '{input}' for the teacher's input is not in the data. Columns present: {string.Join(", ", columns.Keys)}.");
+                throw new ArgumentException($"Column '{input}' for the teacher's input is not in the data. Columns present: {ColumnNameList.Format(columns.Keys)}.");
             }
         }
 

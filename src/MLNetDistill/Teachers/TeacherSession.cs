@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+using System.Text.RegularExpressions;
 using Microsoft.ML.OnnxRuntime;
 using MLNetDistill.Onnx;
 using Microsoft.ML.OnnxRuntime.Tensors;
@@ -43,7 +45,7 @@ internal sealed class TeacherSession : IDisposable
             }
             catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException or TypeInitializationException)
             {
-                string why = $"CUDA device {device} cannot be used ({FirstLine(e.Message)}). The GPU needs the GPU build of MLNetDistill (dotnet build -p:OnnxRuntimeFlavor=Gpu, which uses Microsoft.ML.OnnxRuntime.Gpu), an NVIDIA driver, CUDA and cuDNN.";
+                string why = CudaProviderMessage.Describe(device, e);
                 if (!fallbackToCpu)
                 {
                     throw new InvalidOperationException(why + " Set FallbackToCpu (CLI: --device auto) to run on the CPU instead, or use the CPU (--device cpu).", e);

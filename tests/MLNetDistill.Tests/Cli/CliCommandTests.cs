@@ -54,6 +54,69 @@ public sealed class CliCommandTests
     }
 
     [Fact]
+    public void Score_CsvWithFirstColumnLabel_NoLabelFlag_ScoresAndReportsTeacherAccuracy()
+    {
+        string data = TestPaths.TempFile(".csv");
+        float[] labels = Tests.Data.FashionCsv.Write(data, 200, "Label");
+        string output = TestPaths.TempFile(".parquet");
+
+        var (code, stdout, error) = CliRunner.Run("score", "--teacher", TestPaths.FashionTeacher, "--data", data, "--out", output, "--json");
+
+        Assert.True(code == 0, error);
+        var json = JsonDocument.Parse(stdout).RootElement;
+        Assert.Equal(200, json.GetProperty("rows").GetInt64());
+        Assert.Equal(10, json.GetProperty("classes").GetInt32());
+        var cache = TeacherCache.Read(output);
+        Assert.Equal(labels, cache.GetColumn<float>("Label"));
+        uint[] predicted = [.. cache.GetColumn<uint>("TeacherPredictedLabel")];
+        double expected = predicted.Where((p, i) => p - 1 == labels[i]).Count() / 200.0;
+        Assert.Equal(expected, json.GetProperty("teacherAccuracy").GetDouble(), 12);
+        Assert.InRange(expected, 0.8, 1.0);
+    }
+
+    [Fact]
+    public void Score_CsvWithLabelColumnNamedClass_NoLabelFlag_ErrorNamesTheColumnAndTheFlag()
+    {
+        string data = TestPaths.TempFile(".csv");
+        Tests.Data.FashionCsv.Write(data, 3, "Class");
+        string output = TestPaths.TempFile(".csv");
+
+        var (code, _, error) = CliRunner.Run("score", "--teacher", TestPaths.FashionTeacher, "--data", data, "--out", output, "--json");
+
+        Assert.Equal(2, code);
+        Assert.Single(error.TrimEnd().Split('\n'));
+        Assert.StartsWith("error: Column 'Features' has 785 values per row", error, StringComparison.Ordinal);
+        Assert.Contains("Column 'Class' of the data looks like a label read as a feature: pass its name as the label column. (CLI: --label Class)", error, StringComparison.Ordinal);
+        Assert.False(File.Exists(output));
+    }
+
+    [Fact]
+    public void Score_CsvWithLabelColumnNamedClass_LabelFlag_Scores()
+    {
+        string data = TestPaths.TempFile(".csv");
+        Tests.Data.FashionCsv.Write(data, 3, "Class");
+        string output = TestPaths.TempFile(".csv");
+
+        var (code, stdout, error) = CliRunner.Run("score", "--teacher", TestPaths.FashionTeacher, "--data", data, "--label", "Class", "--out", output, "--json");
+
+        Assert.True(code == 0, error);
+        Assert.Equal(3, JsonDocument.Parse(stdout).RootElement.GetProperty("rows").GetInt64());
+        Assert.StartsWith("Label,logit_0,", File.ReadAllLines(output)[0], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Score_LabelFlagNotInFile_ErrorNamesColumnFileAndColumns()
+    {
+        string data = TestPaths.TempFile(".csv");
+        Tests.Data.FashionCsv.Write(data, 2, null);
+
+        var (code, _, error) = CliRunner.Run("score", "--teacher", TestPaths.FashionTeacher, "--data", data, "--label", "Label", "--out", TestPaths.TempFile(".csv"), "--json");
+
+        Assert.Equal(2, code);
+        Assert.Contains($"Label column 'Label' is not in '{data}'. Its columns are: pixel0, pixel1, pixel2, pixel3, pixel4, pixel5, pixel6, pixel7, pixel8, pixel9, ... and 774 more.", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Score_ThreeShards_ReadBackAsOneDataSetInOriginalOrder()
     {
         string folder = Path.Combine(Path.GetTempPath(), "mlnetdistill-tests", Guid.NewGuid().ToString("N"));

@@ -47,15 +47,30 @@ public sealed class ParquetFeatureReaderTests : IDisposable
     }
 
     [Fact]
-    public void Load_NoLabel_EveryNumericColumnIsAFeature()
+    public void Load_NoLabelAsked_ColumnNamedLabelIsTheLabelAndTheRestAreFeatures()
     {
         string path = _temp.File("nolabel.parquet");
         WriteMixed(path, [4]);
 
-        IDataView view = ParquetFeatureReader.Load(path, null);
+        IDataView view = ParquetFeatureReader.Load(path);
+
+        Assert.Equal(["Label", "Features"], ViewRows.ColumnNames(view));
+        VBuffer<ReadOnlyMemory<char>> slots = default;
+        view.Schema["Features"].GetSlotNames(ref slots);
+        Assert.Equal(["id", "x", "y"], slots.DenseValues().Select(s => s.ToString()));
+    }
+
+    [Fact]
+    public void Load_FeaturesOnlyFileLabelOptional_EveryColumnIsAFeature()
+    {
+        string path = _temp.File("features.parquet");
+        WriteFeaturesOnly(path, [1f, 2f, 3f], [0.5, 0.25, 0.125]);
+
+        IDataView view = ParquetFeatureReader.Load(path, "Label", labelOptional: true);
 
         Assert.Equal(["Features"], ViewRows.ColumnNames(view));
-        Assert.Equal(4, ((VectorDataViewType)view.Schema["Features"].Type).Size); // id, x, y, label
+        Assert.Equal(3, view.GetRowCount());
+        Assert.Equal([[1f, 0.5f], [2f, 0.25f], [3f, 0.125f]], ViewRows.Vectors(view, "Features"));
     }
 
     [Fact]
@@ -89,6 +104,22 @@ public sealed class ParquetFeatureReaderTests : IDisposable
         var ex = Assert.Throws<InvalidDataException>(() => ParquetFeatureReader.Load(path, null));
 
         Assert.Contains("not a readable Parquet file", ex.Message);
+    }
+
+    /// <summary>Writes a Parquet file with only feature columns, x (float) and y (double), one row group: transfer data nobody labeled.</summary>
+    internal static void WriteFeaturesOnly(string path, float[] x, double[] y)
+    {
+        var xField = new DataField<float>("x");
+        var yField = new DataField<double>("y");
+        using FileStream stream = File.Create(path);
+        ParquetWriter writer = ParquetWriter.CreateAsync(new ParquetSchema(xField, yField), stream).GetAwaiter().GetResult();
+        using (ParquetRowGroupWriter group = writer.CreateRowGroup())
+        {
+            group.WriteAsync<float>(xField, x.AsMemory()).GetAwaiter().GetResult();
+            group.WriteAsync<double>(yField, y.AsMemory()).GetAwaiter().GetResult();
+        }
+
+        writer.DisposeAsync().AsTask().GetAwaiter().GetResult();
     }
 
     /// <summary>Columns id (int), name (string), x (double?, null every 5th row from 2), y (float), label (long); returns the row count.</summary>

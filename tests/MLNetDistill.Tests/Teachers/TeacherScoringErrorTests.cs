@@ -79,6 +79,67 @@ public sealed class TeacherScoringErrorTests
         Assert.Contains("784", ex.Message);
     }
 
+    [Theory]
+    [InlineData("Class")]
+    [InlineData("label")]
+    [InlineData("target")]
+    public void Fit_LabelLikeColumnReadAsFeature_ThrowsNamingItAsTheLabelWithoutFlagNames(string name)
+    {
+        string path = TestPaths.TempFile(".csv");
+        Tests.Data.FashionCsv.Write(path, 3, name);
+        var ml = new MLContext(1);
+        var data = CsvFeatureReader.Load(path, labelColumnName: "none", labelOptional: true); // the label-like column stays a feature
+
+        var ex = Assert.Throws<ArgumentException>(() => ml.Transforms.ScoreWithTeacher(TestPaths.FashionTeacher).Fit(data));
+
+        Assert.Contains("has 785 values per row", ex.Message);
+        Assert.Contains("(784 values per row)", ex.Message);
+        Assert.Contains($"Column '{name}' of the data looks like a label read as a feature: pass its name as the label column.", ex.Message);
+        Assert.DoesNotContain("--", ex.Message);
+        Assert.Equal(name, ex.Data[LabelCandidates.ExceptionDataKey]);
+    }
+
+    [Fact]
+    public void Fit_OneValueTooManyWithoutLabelLikeName_SaysSoWithoutNamingAColumn()
+    {
+        var ml = new MLContext(1);
+        var data = TestData.Vectors(ml, Rows(2, 785));
+
+        var ex = Assert.Throws<ArgumentException>(() => ml.Transforms.ScoreWithTeacher(TestPaths.FashionTeacher).Fit(data));
+
+        Assert.Contains("That is one value too many: if a label column was read as a feature, pass its name as the label column.", ex.Message);
+        Assert.False(ex.Data.Contains(LabelCandidates.ExceptionDataKey));
+    }
+
+    [Fact]
+    public void Fit_LabelColumnNamedLabel_IsNotReadAsAFeature()
+    {
+        string path = TestPaths.TempFile(".csv");
+        float[] labels = Tests.Data.FashionCsv.Write(path, 5, "Label");
+        var ml = new MLContext(1);
+        var data = CsvFeatureReader.Load(path);
+
+        using var teacher = ml.Transforms.ScoreWithTeacher(TestPaths.FashionTeacher).Fit(data);
+
+        Assert.Equal(784, ((VectorDataViewType)data.Schema["Features"].Type).Size);
+        Assert.Equal(labels, teacher.Transform(data).GetColumn<float>("Label"));
+    }
+
+    [Fact]
+    public void Fit_InputColumnMissingAmongManyColumns_ListsTenThenCountsTheRest()
+    {
+        var ml = new MLContext(1);
+        IDataView data = TestData.Vectors(ml, Rows(1, 784));
+        for (int i = 0; i < 12; i++)
+        {
+            data = ml.Transforms.CopyColumns($"Copy{i}", "Label").Fit(data).Transform(data);
+        }
+
+        var ex = Assert.Throws<ArgumentException>(() => ml.Transforms.ScoreWithTeacher(TestPaths.FashionTeacher, "Pixels").Fit(data));
+
+        Assert.Contains("Columns present: Features, Label, Id, Copy0, Copy1, Copy2, Copy3, Copy4, Copy5, Copy6, ... and 5 more.", ex.Message);
+    }
+
     [Fact]
     public void Transform_NaNFeature_ThrowsNamingRow()
     {

@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MLNetDistill.Data;
 using MLNetDistill.SoftLabels;
 using MLNetDistill.Teachers;
 
@@ -116,7 +117,7 @@ internal static class MlpDataReader
         }
 
         var teacherColumn = schema.GetColumnOrNull(options.TeacherScoreColumnName)
-            ?? throw new ArgumentException($"The teacher prediction column '{options.TeacherScoreColumnName}' is not in the data. Score the data with a regression teacher (mlContext.Transforms.ScoreWithTeacher adds 'TeacherScore'), or set TeacherScoreColumnName. Columns present: {string.Join(", ", schema.Where(c => !c.IsHidden).Select(c => c.Name))}.");
+            ?? throw new ArgumentException($"The teacher prediction column '{options.TeacherScoreColumnName}' is not in the data. Score the data with a regression teacher (mlContext.Transforms.ScoreWithTeacher adds 'TeacherScore'), or set TeacherScoreColumnName. Columns present: {ColumnNameList.Format(schema)}.");
         if (teacherColumn.Type != NumberDataViewType.Single)
         {
             throw new ArgumentException($"The teacher prediction column '{teacherColumn.Name}' holds {teacherColumn.Type}; a regression student needs a Single (one prediction per row).");
@@ -261,7 +262,7 @@ internal static class MlpDataReader
     private static VectorDataViewType VectorColumn(DataViewSchema schema, string name, string what)
     {
         var column = schema.GetColumnOrNull(name)
-            ?? throw new ArgumentException($"The {what} column '{name}' is not in the data. Columns present: {string.Join(", ", schema.Where(c => !c.IsHidden).Select(c => c.Name))}.");
+            ?? throw new ArgumentException($"The {what} column '{name}' is not in the data. Columns present: {ColumnNameList.Format(schema)}.");
         if (column.Type is not VectorDataViewType { ItemType: NumberDataViewType n, Size: > 0 } v || n != NumberDataViewType.Single)
         {
             throw new ArgumentException($"The {what} column '{name}' holds {column.Type}; it must be a vector of Single of known size.");
