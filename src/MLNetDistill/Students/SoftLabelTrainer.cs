@@ -17,6 +17,9 @@ namespace MLNetDistill.Students;
 /// soft labels' temperature). Targets mix the soft labels with the hard label when one is known:
 /// p = α·soft + (1 − α)·onehot(label). Pruning keeps the TopK most probable classes at or above MinProbability and
 /// renormalises: fewer expanded rows, so training costs less, at the price of dropping the smallest "dark knowledge".
+/// The expanded label carries the classes' values (the teacher's class names, or the label's values) as key values, so
+/// the model's <c>PredictedLabel</c> has them and <c>MapKeyToValue</c> works. A key-typed label must number the classes
+/// as the teacher does (<c>MapValueToKey(..., keyOrdinality: ByValue)</c>); otherwise <see cref="Fit"/> throws.
 /// </remarks>
 /// <typeparam name="TTransformer">The base trainer's model type.</typeparam>
 public sealed class SoftLabelTrainer<TTransformer> : IEstimator<TTransformer>

@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MLNetDistill.Data;
 using MLNetDistill.Onnx;
 using MLNetDistill.Teachers;
 
@@ -9,7 +10,7 @@ namespace MLNetDistill.Students.Mlp;
 /// Trains a small MLP student with the distillation loss (T²·KL to the teacher's softened outputs plus α·cross-entropy
 /// on hard labels, optionally logit matching, a FitNets hint and RKD), in managed SIMD code, then exports it to ONNX.
 /// Made by <c>mlContext.MulticlassClassification.Trainers.DistillMlp(...)</c> (columns <c>Score</c> vector,
-/// <c>PredictedLabel</c> key), <c>BinaryClassification.Trainers.DistillMlp(...)</c> (<c>Score</c>, <c>Probability</c>,
+/// <c>PredictedLabel</c> key over the classes' values), <c>BinaryClassification.Trainers.DistillMlp(...)</c> (<c>Score</c>, <c>Probability</c>,
 /// <c>PredictedLabel</c> bool) or <c>Regression.Trainers.DistillMlp(...)</c> (<c>Score</c>).
 /// </summary>
 public sealed class MlpStudentTrainer : IEstimator<MlpStudentTransformer>
@@ -34,6 +35,7 @@ public sealed class MlpStudentTrainer : IEstimator<MlpStudentTransformer>
         var history = new List<MlpEpochProgress>();
         var progress = new ListProgress(history, _options.Progress);
         MlpModel model;
+        ClassValues? classes = null;
         if (_task == TeacherTask.Regression)
         {
             // Trained on standardized targets; the scale goes back into the output layer, so the ONNX predicts in target units.
@@ -49,12 +51,20 @@ public sealed class MlpStudentTrainer : IEstimator<MlpStudentTransformer>
                 throw new ArgumentException($"A binary student needs a two-class teacher, but the teacher's outputs have {data.ClassCount} classes. Use MulticlassClassification.Trainers.DistillMlp for a multiclass teacher.");
             }
 
+            // Before training: a key label numbered otherwise than the teacher's classes is an error, not a silent mismatch.
+            classes = ClassValues.Resolve(input.Schema, _options.LabelColumnName, DataColumnNames.TeacherPredictedLabel, data.ClassCount);
             model = new MlpTrainer(_options.Network).Train(data, progress);
         }
 
         byte[] onnx = OnnxStudentWriter.ToBytes(model);
         var scorer = new TeacherScoringEstimator(_transforms, ScorerOptions(), onnx).Fit(input);
-        ITransformer? post = _task == TeacherTask.Binary ? StudentOutputMapping.Binary(_transforms, scorer.Transform(input)) : null;
+        var scored = scorer.GetOutputSchema(input.Schema);
+        ITransformer[] post = _task switch
+        {
+            TeacherTask.Binary => [StudentOutputMapping.Binary(_transforms, new EmptyDataView(scored))],
+            TeacherTask.Multiclass => StudentOutputMapping.Multiclass(_transforms, scored, classes!),
+            _ => [],
+        };
         return new MlpStudentTransformer(_transforms, _task, scorer, post, onnx, history);
     }
 

@@ -36,6 +36,7 @@ public sealed class MlpStudentTrainerTests
 
         string zip = TestPaths.TempFile(".zip");
         ml.Model.Save(student, test.Schema, zip);
+        ml.ComponentCatalog.RegisterAssembly(typeof(MlpStudentCatalog).Assembly); // the predicted-class step is a CustomMapping
         var loaded = ml.Model.Load(zip, out _);
         var before = predictions.GetColumn<float[]>("Score").Take(20).ToArray();
         var after = loaded.Transform(test).GetColumn<float[]>("Score").Take(20).ToArray();
