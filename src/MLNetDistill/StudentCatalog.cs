@@ -1,4 +1,5 @@
 using Microsoft.ML;
+using MLNetDistill.Data;
 using MLNetDistill.Students;
 using MLNetDistill.Teachers;
 
@@ -32,7 +33,7 @@ public static class StudentCatalog
     /// <typeparam name="TTransformer">The base trainer's model type.</typeparam>
     /// <param name="catalog">The multiclass trainers catalog.</param>
     /// <param name="baseTrainer">Any ML.NET multiclass trainer made with an example weight column.</param>
-    /// <param name="options">The options; validated here.</param>
+    /// <param name="options">The options; copied and validated here.</param>
     /// <returns>The trainer.</returns>
     public static SoftLabelTrainer<TTransformer> SoftLabel<TTransformer>(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
         IEstimator<TTransformer> baseTrainer, SoftLabelOptions options)
@@ -59,10 +60,37 @@ public static class StudentCatalog
     /// </example>
     public static SoftLabelTrainer<TTransformer> SoftLabel<TTransformer>(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog,
         IEstimator<TTransformer> baseTrainer, float alpha = 0.5f)
+        where TTransformer : class, ITransformer =>
+        SoftLabel(catalog, baseTrainer, new SoftLabelOptions { Alpha = alpha, TopK = 0, MinProbability = 0 });
+
+    /// <summary>
+    /// Trains a binary ML.NET trainer made with an example weight column on a binary teacher's soft labels, with every
+    /// option (columns, alpha, pruning).
+    /// </summary>
+    /// <remarks>
+    /// Pruning applies as for a multiclass student: with <see cref="SoftLabelOptions"/>' defaults a row whose target
+    /// for one class is below <see cref="SoftLabelOptions.MinProbability"/> (0.01) becomes a single row of the other
+    /// class. Set <see cref="SoftLabelOptions.MinProbability"/> to 0 to keep both weighted rows of every row, as the
+    /// simple overload does.
+    /// </remarks>
+    /// <typeparam name="TTransformer">The base trainer's model type.</typeparam>
+    /// <param name="catalog">The binary trainers catalog.</param>
+    /// <param name="baseTrainer">An ML.NET binary trainer made with an example weight column.</param>
+    /// <param name="options">The options; copied and validated here.</param>
+    /// <returns>The trainer; its model is the base trainer's own.</returns>
+    /// <example>
+    /// <code language="csharp">
+    /// var fastTree = mlContext.BinaryClassification.Trainers.FastTree(exampleWeightColumnName: "Weight");
+    /// var options = new SoftLabelOptions { Alpha = 0.8f, MinProbability = 0 };
+    /// var student = mlContext.BinaryClassification.Trainers.SoftLabel(fastTree, options).Fit(teacher.Transform(data));
+    /// </code>
+    /// </example>
+    public static SoftLabelTrainer<TTransformer> SoftLabel<TTransformer>(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog,
+        IEstimator<TTransformer> baseTrainer, SoftLabelOptions options)
         where TTransformer : class, ITransformer
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        return new SoftLabelTrainer<TTransformer>(CatalogEnvironment.Transforms(catalog), baseTrainer, new SoftLabelOptions { Alpha = alpha, TopK = 0, MinProbability = 0 }, binary: true);
+        return new SoftLabelTrainer<TTransformer>(CatalogEnvironment.Transforms(catalog), baseTrainer, options, binary: true);
     }
 
     /// <summary>
@@ -77,12 +105,37 @@ public static class StudentCatalog
     /// <param name="teacherColumnName">The teacher's prediction column.</param>
     /// <param name="alpha">The weight of the teacher's prediction, in [0, 1].</param>
     /// <returns>The trainer.</returns>
+    /// <example>
+    /// <code language="csharp">
+    /// var sdca = mlContext.Regression.Trainers.Sdca(labelColumnName: "Target");
+    /// var student = mlContext.Regression.Trainers.SoftTarget(sdca).Fit(teacher.Transform(data)); // teacher scored with Task = Regression
+    /// </code>
+    /// </example>
     public static SoftTargetTrainer<TTransformer> SoftTarget<TTransformer>(this RegressionCatalog.RegressionTrainers catalog, IEstimator<TTransformer> baseTrainer,
-        string labelColumnName = "Target", string sourceLabelColumnName = "Label", string teacherColumnName = "TeacherScore", float alpha = 0.5f)
+        string labelColumnName = DataColumnNames.Target, string sourceLabelColumnName = DataColumnNames.Label, string teacherColumnName = DataColumnNames.TeacherScore, float alpha = 0.5f)
+        where TTransformer : class, ITransformer =>
+        SoftTarget(catalog, baseTrainer, new SoftTargetOptions
+        {
+            LabelColumnName = labelColumnName,
+            SourceLabelColumnName = sourceLabelColumnName,
+            TeacherScoreColumnName = teacherColumnName,
+            Alpha = alpha,
+        });
+
+    /// <summary>
+    /// Trains an ML.NET regression trainer on alpha · teacher + (1 − alpha) · label, with every option.
+    /// </summary>
+    /// <typeparam name="TTransformer">The base trainer's model type.</typeparam>
+    /// <param name="catalog">The regression trainers catalog.</param>
+    /// <param name="baseTrainer">An ML.NET regression trainer whose label column is <see cref="SoftTargetOptions.LabelColumnName"/>.</param>
+    /// <param name="options">The options; copied and validated here.</param>
+    /// <returns>The trainer.</returns>
+    public static SoftTargetTrainer<TTransformer> SoftTarget<TTransformer>(this RegressionCatalog.RegressionTrainers catalog, IEstimator<TTransformer> baseTrainer,
+        SoftTargetOptions options)
         where TTransformer : class, ITransformer
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        return new SoftTargetTrainer<TTransformer>(baseTrainer, labelColumnName, sourceLabelColumnName, teacherColumnName, alpha);
+        return new SoftTargetTrainer<TTransformer>(baseTrainer, options);
     }
 
     /// <summary>
@@ -100,7 +153,7 @@ public static class StudentCatalog
     /// </code>
     /// </example>
     public static LogitMatchingTrainer LogitMatching(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
-        Func<string, IEstimator<ITransformer>> regressionTrainer, string logitsColumnName = "TeacherLogits")
+        Func<string, IEstimator<ITransformer>> regressionTrainer, string logitsColumnName = DataColumnNames.TeacherLogits)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         return new LogitMatchingTrainer(CatalogEnvironment.Transforms(catalog), regressionTrainer, logitsColumnName);

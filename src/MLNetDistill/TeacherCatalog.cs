@@ -1,4 +1,5 @@
 using Microsoft.ML;
+using MLNetDistill.Data;
 using MLNetDistill.Teachers;
 
 namespace MLNetDistill;
@@ -23,7 +24,7 @@ public static class TeacherCatalog
     /// </code>
     /// See samples/ScoreTeacher for the whole program.
     /// </example>
-    public static TeacherScoringEstimator ScoreWithTeacher(this TransformsCatalog catalog, string modelFile, string featureColumnName = "Features", float temperature = 1f) =>
+    public static TeacherScoringEstimator ScoreWithTeacher(this TransformsCatalog catalog, string modelFile, string featureColumnName = DataColumnNames.Features, float temperature = 1f) =>
         ScoreWithTeacher(catalog, new TeacherScoringOptions { ModelFile = modelFile, FeatureColumnName = featureColumnName, Temperature = temperature });
 
     /// <summary>
@@ -31,7 +32,7 @@ public static class TeacherCatalog
     /// intermediate tensors to expose, batch size, GPU and fallback, invalid-row handling.
     /// </summary>
     /// <param name="catalog">The transforms catalog.</param>
-    /// <param name="options">The options; validated here.</param>
+    /// <param name="options">The options; copied and validated here (the estimator keeps the copy).</param>
     /// <returns>The estimator.</returns>
     /// <example>
     /// <code language="csharp">

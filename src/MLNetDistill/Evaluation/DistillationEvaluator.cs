@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MLNetDistill.Data;
 using MLNetDistill.SoftLabels;
 using MLNetDistill.Teachers;
 
@@ -22,12 +23,12 @@ public static class DistillationEvaluator
     /// <example>
     /// <code language="csharp">
     /// // Teacher-scored test rows (TeacherLogits, SoftLabels at any T): the student against labels and the teacher at T = 1.
-    /// var metrics = DistillationEvaluator.Evaluate(student.Transform(scoredTest), teacherSoftLabelsColumnName: "TeacherLogits", teacherScoresAreLogits: true);
+    /// var metrics = DistillationEvaluator.Evaluate(student.Transform(scoredTest), teacherSoftLabelsColumnName: DataColumnNames.TeacherLogits, teacherScoresAreLogits: true);
     /// Console.WriteLine($"accuracy {metrics.Accuracy:P2}, agreement {metrics.Agreement:P2}");
     /// </code>
     /// </example>
-    public static DistillationMetrics Evaluate(IDataView predictions, string scoreColumnName = "Score", string? teacherSoftLabelsColumnName = "SoftLabels", string? labelColumnName = "Label",
-        bool scoresAreLogits = false, bool teacherScoresAreLogits = false)
+    public static DistillationMetrics Evaluate(IDataView predictions, string scoreColumnName = DataColumnNames.Score, string? teacherSoftLabelsColumnName = DataColumnNames.SoftLabels,
+        string? labelColumnName = DataColumnNames.Label, bool scoresAreLogits = false, bool teacherScoresAreLogits = false)
     {
         ArgumentNullException.ThrowIfNull(predictions);
         var schema = predictions.Schema;

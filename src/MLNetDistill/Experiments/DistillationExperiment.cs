@@ -401,7 +401,7 @@ public sealed class DistillationExperiment
         try
         {
             Report(progress, DistillationStage.Evaluating, $"evaluating {student} ({seconds:F1} s to train)", student);
-            var metrics = DistillationEvaluator.Evaluate(model.Transform(sets.TestRows), "Score", sets.TestHasTeacher ? DataColumnNames.TeacherLogits : null, DataColumnNames.Label,
+            var metrics = DistillationEvaluator.Evaluate(model.Transform(sets.TestRows), DataColumnNames.Score, sets.TestHasTeacher ? DataColumnNames.TeacherLogits : null, DataColumnNames.Label,
                 scoresAreLogits, teacherScoresAreLogits: true);
             return new DistillationTrainedModel(model, metrics, Math.Round(seconds, 3), DistillationResultWriter.ModelBytes(_mlContext, model, sets.InputSchema));
         }

@@ -92,9 +92,9 @@ public sealed class DistillationExperimentOptions
             SoftLabels.SoftLabelMath.CheckTemperature(t, nameof(Temperature));
         }
 
-        if (Alpha is float a && !(a >= 0f && a <= 1f))
+        if (Alpha is float a)
         {
-            throw new ArgumentOutOfRangeException(nameof(Alpha), a, $"Alpha must be in [0, 1] (the weight of the soft labels against the hard labels) but was {a}.");
+            SoftLabels.SoftLabelMath.CheckAlpha(a, nameof(Alpha));
         }
 
         if (!(TestFraction > 0f && TestFraction < 1f))

@@ -37,10 +37,7 @@ internal sealed class KdLoss : IDistillationLoss
     public KdLoss(float temperature, float alpha, int classes, bool teacherGivesLogits = false)
     {
         SoftLabelMath.CheckTemperature(temperature);
-        if (!(alpha >= 0f && alpha <= 1f))
-        {
-            throw new ArgumentOutOfRangeException(nameof(alpha), alpha, $"Alpha (the weight of the soft term) must be in [0, 1] but was {alpha}.");
-        }
+        SoftLabelMath.CheckAlpha(alpha);
 
         ArgumentOutOfRangeException.ThrowIfLessThan(classes, 1);
         Temperature = temperature;

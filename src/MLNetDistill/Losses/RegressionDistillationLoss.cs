@@ -20,10 +20,7 @@ internal sealed class RegressionDistillationLoss : IDistillationLoss
     /// <param name="alpha">The weight of the teacher term, in [0, 1].</param>
     public RegressionDistillationLoss(float alpha)
     {
-        if (!(alpha >= 0f && alpha <= 1f))
-        {
-            throw new ArgumentOutOfRangeException(nameof(alpha), alpha, $"Alpha must be in [0, 1] but was {alpha}.");
-        }
+        SoftLabels.SoftLabelMath.CheckAlpha(alpha);
 
         Alpha = alpha;
     }

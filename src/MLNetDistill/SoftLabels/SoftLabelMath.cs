@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Numerics.Tensors;
 
 namespace MLNetDistill.SoftLabels;
@@ -109,11 +110,7 @@ public static class SoftLabelMath
     /// <param name="alpha">The weight of the soft labels, in [0, 1].</param>
     public static void MixWithHardLabel(Span<float> soft, int label, float alpha)
     {
-        if (!(alpha >= 0f && alpha <= 1f))
-        {
-            throw new ArgumentOutOfRangeException(nameof(alpha), alpha, $"Alpha must be in [0, 1] but was {alpha}.");
-        }
-
+        CheckAlpha(alpha);
         if ((uint)label >= (uint)soft.Length)
         {
             throw new ArgumentOutOfRangeException(nameof(label), label, $"Label {label} is outside the class range [0, {soft.Length - 1}].");
@@ -137,6 +134,22 @@ public static class SoftLabelMath
         {
             throw new ArgumentOutOfRangeException(parameterName, temperature,
                 $"Temperature must be a positive finite number (typically 1 to 20) but was {temperature}.");
+        }
+    }
+
+    /// <summary>
+    /// Throws a clear error when alpha, the weight of the teacher's term against the hard label's, is not in [0, 1]
+    /// (NaN included). Every option and loss that takes an alpha checks it here, so the message is the same everywhere.
+    /// </summary>
+    /// <param name="alpha">The weight to check.</param>
+    /// <param name="parameterName">The name reported in the error (an option's property name, or a parameter's).</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="alpha"/> is not in [0, 1].</exception>
+    internal static void CheckAlpha(float alpha, string parameterName = "alpha")
+    {
+        if (!(alpha >= 0f && alpha <= 1f))
+        {
+            throw new ArgumentOutOfRangeException(parameterName, alpha,
+                $"{parameterName} must be in [0, 1] (the weight of the teacher's term; 1 - alpha weighs the hard label) but was {alpha.ToString(CultureInfo.InvariantCulture)}.");
         }
     }
 

@@ -16,7 +16,7 @@ internal sealed class FastTreeStudent : IStudentFamily
     ];
 
     public StudentTrainers Build(StudentSpec spec, StudentBuildContext context) => new(
-        context.MLContext.MulticlassClassification.Trainers.SoftLabel(OneVersusAll(spec, context, SoftLabelTrainerColumns.Weight), new SoftLabelOptions { Alpha = context.Alpha }),
+        context.MLContext.MulticlassClassification.Trainers.SoftLabel(OneVersusAll(spec, context, DataColumnNames.Weight), new SoftLabelOptions { Alpha = context.Alpha }),
         new HardLabelTrainer(context.MLContext, OneVersusAll(spec, context, weightColumn: null), context.Classes));
 
     /// <summary>One-versus-all over FastTree with the spec's <c>trees</c> and <c>leaves</c> (also the logit-matching student's hard-label twin).</summary>

@@ -12,7 +12,7 @@ internal sealed class LbfgsStudent : IStudentFamily
     public IReadOnlyList<StudentOption> Options { get; } = [new("iterations", 100, 1, 100_000)];
 
     public StudentTrainers Build(StudentSpec spec, StudentBuildContext context) => new(
-        context.MLContext.MulticlassClassification.Trainers.SoftLabel(Trainer(spec, context, SoftLabelTrainerColumns.Weight), new SoftLabelOptions { Alpha = context.Alpha }),
+        context.MLContext.MulticlassClassification.Trainers.SoftLabel(Trainer(spec, context, DataColumnNames.Weight), new SoftLabelOptions { Alpha = context.Alpha }),
         new HardLabelTrainer(context.MLContext, Trainer(spec, context, weightColumn: null), context.Classes));
 
     private static LbfgsMaximumEntropyMulticlassTrainer Trainer(StudentSpec spec, StudentBuildContext context, string? weightColumn) =>

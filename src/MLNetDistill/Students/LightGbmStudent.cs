@@ -17,7 +17,7 @@ internal sealed class LightGbmStudent : IStudentFamily
     ];
 
     public StudentTrainers Build(StudentSpec spec, StudentBuildContext context) => new(
-        context.MLContext.MulticlassClassification.Trainers.SoftLabel(Trainer(spec, context, SoftLabelTrainerColumns.Weight), new SoftLabelOptions { Alpha = context.Alpha }),
+        context.MLContext.MulticlassClassification.Trainers.SoftLabel(Trainer(spec, context, DataColumnNames.Weight), new SoftLabelOptions { Alpha = context.Alpha }),
         new HardLabelTrainer(context.MLContext, Trainer(spec, context, weightColumn: null), context.Classes));
 
     private static LightGbmMulticlassTrainer Trainer(StudentSpec spec, StudentBuildContext context, string? weightColumn) =>

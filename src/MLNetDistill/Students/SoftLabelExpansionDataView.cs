@@ -42,6 +42,10 @@ internal sealed class SoftLabelExpansionDataView : DataViewBase
             throw new ArgumentException($"A binary student needs two-class soft labels but '{options.SoftLabelsColumnName}' has {_classes} classes; use a multiclass student.");
         }
 
+        // Key k + 1 is the teacher's class k; its key values become the trained model's PredictedLabel key values
+        // (ML.NET's multiclass trainers carry the label's key values), so MapKeyToValue works. A key label numbered
+        // otherwise than the teacher's classes is an error here, at Fit.
+        Classes = ClassValues.Resolve(source.Schema, options.SourceLabelColumnName, DataColumnNames.TeacherPredictedLabel, _classes);
         var builder = new DataViewSchema.Builder();
         foreach (var column in source.Schema)
         {
@@ -51,14 +55,25 @@ internal sealed class SoftLabelExpansionDataView : DataViewBase
             }
         }
 
-        builder.AddColumn(labelName, booleanLabel ? BooleanDataViewType.Instance : new KeyDataViewType(typeof(uint), _classes));
+        if (booleanLabel)
+        {
+            builder.AddColumn(labelName, BooleanDataViewType.Instance);
+        }
+        else
+        {
+            builder.AddColumn(labelName, new KeyDataViewType(typeof(uint), _classes), Classes.KeyValueAnnotations());
+        }
+
         builder.AddColumn(weightName, NumberDataViewType.Single);
         Schema = builder.ToSchema();
     }
 
     public override DataViewSchema Schema { get; }
 
-    public int Classes => _classes;
+    public int ClassCount => _classes;
+
+    /// <summary>Gets the classes' values: the key values of the expanded label.</summary>
+    public ClassValues Classes { get; }
 
     public override long? GetRowCount() => null;
 

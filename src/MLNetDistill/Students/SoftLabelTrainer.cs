@@ -17,6 +17,9 @@ namespace MLNetDistill.Students;
 /// soft labels' temperature). Targets mix the soft labels with the hard label when one is known:
 /// p = α·soft + (1 − α)·onehot(label). Pruning keeps the TopK most probable classes at or above MinProbability and
 /// renormalises: fewer expanded rows, so training costs less, at the price of dropping the smallest "dark knowledge".
+/// The expanded label carries the classes' values (the teacher's class names, or the label's values) as key values, so
+/// the model's <c>PredictedLabel</c> has them and <c>MapKeyToValue</c> works. A key-typed label must number the classes
+/// as the teacher does (<c>MapValueToKey(..., keyOrdinality: ByValue)</c>); otherwise <see cref="Fit"/> throws.
 /// </remarks>
 /// <typeparam name="TTransformer">The base trainer's model type.</typeparam>
 public sealed class SoftLabelTrainer<TTransformer> : IEstimator<TTransformer>
@@ -35,10 +38,10 @@ public sealed class SoftLabelTrainer<TTransformer> : IEstimator<TTransformer>
         _binary = binary;
         ArgumentNullException.ThrowIfNull(baseTrainer);
         ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
+        _options = options.Clone();
+        _options.Validate();
         _transforms = transforms;
         _baseTrainer = baseTrainer;
-        _options = options;
         (_labelName, _weightName) = TrainerColumns(baseTrainer);
     }
 
@@ -54,6 +57,9 @@ public sealed class SoftLabelTrainer<TTransformer> : IEstimator<TTransformer>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
+        SchemaShapeChecks.RequireSingleVector(inputSchema, _options.SoftLabelsColumnName, "soft-label",
+            "Score the data with mlContext.Transforms.ScoreWithTeacher(...) or read a teacher cache (TeacherCache.Read) first.");
+        SchemaShapeChecks.CheckOptionalLabel(inputSchema, _options.SourceLabelColumnName);
         var columns = inputSchema.Where(c => c.Name != _labelName && c.Name != _weightName).ToList();
         columns.Add(_binary
             ? SchemaColumns.Create(_labelName, SchemaShape.Column.VectorKind.Scalar, BooleanDataViewType.Instance, false)

@@ -14,35 +14,41 @@ public sealed class SoftTargetTrainer<TTransformer> : IEstimator<TTransformer>
     where TTransformer : class, ITransformer
 {
     private readonly IEstimator<TTransformer> _baseTrainer;
-    private readonly string _target;
-    private readonly string _label;
-    private readonly string _teacher;
-    private readonly float _alpha;
+    private readonly SoftTargetOptions _options;
 
-    internal SoftTargetTrainer(IEstimator<TTransformer> baseTrainer, string targetColumn, string labelColumn, string teacherColumn, float alpha)
+    internal SoftTargetTrainer(IEstimator<TTransformer> baseTrainer, SoftTargetOptions options)
     {
         ArgumentNullException.ThrowIfNull(baseTrainer);
-        if (!(alpha >= 0f && alpha <= 1f))
-        {
-            throw new ArgumentOutOfRangeException(nameof(alpha), alpha, $"Alpha must be in [0, 1] (the weight of the teacher's prediction) but was {alpha}.");
-        }
-
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options.Clone();
+        _options.Validate();
         _baseTrainer = baseTrainer;
-        _target = targetColumn;
-        _label = labelColumn;
-        _teacher = teacherColumn;
-        _alpha = alpha;
     }
 
     /// <inheritdoc/>
-    public TTransformer Fit(IDataView input) => _baseTrainer.Fit(StudentTargets.Mix(input, _teacher, _label, _target, _alpha));
+    public TTransformer Fit(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        CheckInput(SchemaShapeChecks.Shape(input.Schema));
+        return _baseTrainer.Fit(StudentTargets.Mix(input, _options.TeacherScoreColumnName, _options.SourceLabelColumnName, _options.LabelColumnName, _options.Alpha));
+    }
 
     /// <inheritdoc/>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
-        var columns = inputSchema.Where(c => c.Name != _target).ToList();
-        columns.Add(SchemaColumns.Create(_target, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.Single, false));
+        CheckInput(inputSchema);
+        var columns = inputSchema.Where(c => c.Name != _options.LabelColumnName).ToList();
+        columns.Add(SchemaColumns.Create(_options.LabelColumnName, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.Single, false));
         return _baseTrainer.GetOutputSchema(new SchemaShape(columns));
+    }
+
+    private void CheckInput(SchemaShape inputSchema)
+    {
+        SchemaShapeChecks.RequireTeacherScore(inputSchema, _options.TeacherScoreColumnName);
+        if (_options.SourceLabelColumnName != _options.LabelColumnName)
+        {
+            SchemaShapeChecks.CheckOptionalRegressionLabel(inputSchema, _options.SourceLabelColumnName);
+        }
     }
 }

@@ -26,10 +26,7 @@ internal static class StudentTargets
     /// <summary>alpha * teacher + (1 - alpha) * label, the teacher alone where the label is missing (regression students).</summary>
     public static IDataView Mix(IDataView source, string teacherColumn, string labelColumn, string targetColumn, float alpha)
     {
-        if (!(alpha >= 0f && alpha <= 1f))
-        {
-            throw new ArgumentOutOfRangeException(nameof(alpha), alpha, $"Alpha must be in [0, 1] (the weight of the teacher's prediction) but was {alpha}.");
-        }
+        SoftLabels.SoftLabelMath.CheckAlpha(alpha);
 
         var teacher = source.Schema.GetColumnOrNull(teacherColumn)
             ?? throw new ArgumentException($"Teacher prediction column '{teacherColumn}' is not in the data. Score it with ScoreWithTeacher(... Task = TeacherTask.Regression).");

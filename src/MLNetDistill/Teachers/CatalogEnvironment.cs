@@ -17,7 +17,31 @@ internal static class CatalogEnvironment
     private static readonly MethodInfo? WarningMethod = typeof(IChannel).Assembly
         .GetType("Microsoft.ML.Runtime.HostExtensions")?.GetMethod("Warning", [typeof(IChannel), typeof(string)]);
 
+    // MLContext.GpuDeviceId and FallbackToCpuIfGpuFail live on its environment, behind ML.NET's internal
+    // IHostEnvironmentInternal; ML.NET's ApplyOnnxModel reads them there when its own options leave the device unset.
+    private static readonly Type? InternalEnvironment = typeof(IHostEnvironment).Assembly.GetType("Microsoft.ML.Runtime.IHostEnvironmentInternal");
+
+    private static readonly PropertyInfo? GpuDeviceIdProperty = InternalEnvironment?.GetProperty("GpuDeviceId");
+
+    private static readonly PropertyInfo? FallbackToCpuProperty = InternalEnvironment?.GetProperty("FallbackToCpu");
+
     public static IHostEnvironment? Get(object catalog) => EnvironmentProperty?.GetValue(catalog) as IHostEnvironment;
+
+    /// <summary>
+    /// The <see cref="MLContext.GpuDeviceId"/> and <see cref="MLContext.FallbackToCpu"/> of the MLContext behind
+    /// <paramref name="catalog"/>; (null, false) when the environment does not carry them (not an MLContext's, or a
+    /// future ML.NET that moved them).
+    /// </summary>
+    public static (int? GpuDeviceId, bool FallbackToCpu) GpuSettings(object catalog)
+    {
+        var env = Get(catalog);
+        if (env is null || InternalEnvironment is null || !InternalEnvironment.IsInstanceOfType(env))
+        {
+            return (null, false);
+        }
+
+        return (GpuDeviceIdProperty?.GetValue(env) as int?, FallbackToCpuProperty?.GetValue(env) is true);
+    }
 
     /// <summary>
     /// The transforms catalog over the same environment as <paramref name="catalog"/> (a trainers catalog, say), so that

@@ -28,11 +28,9 @@ internal abstract class TeacherInputBuffer
         var column = schema.GetColumnOrNull(input.ColumnName)
             ?? throw new ArgumentException($"Column '{input.ColumnName}' for teacher input '{input.TeacherName}' is not in the data. Columns present: {ColumnNameList.Format(schema)}.");
         var itemType = column.Type is VectorDataViewType v ? v.ItemType : column.Type;
-        var expected = ExpectedType(input.ElementType);
-        if (itemType.RawType != expected || itemType is KeyDataViewType)
+        if (itemType.RawType != ItemType(input.ElementType)?.RawType || itemType is KeyDataViewType)
         {
-            string fix = input.ElementType is "float" or "double" ? "mlContext.Transforms.Conversion.ConvertType(..., DataKind.Single)" : $"mlContext.Transforms.Conversion.ConvertType(..., DataKind.{(input.ElementType == "int64" ? "Int64" : "Int32")})";
-            throw new ArgumentException($"Column '{input.ColumnName}' holds {column.Type} but teacher input '{input.TeacherName}' takes {input.ElementType} values. Convert the column first, e.g. with {fix}.");
+            throw new ArgumentException(TypeMismatch(input.ColumnName, column.Type.ToString() ?? column.Type.RawType.Name, input.TeacherName, input.ElementType));
         }
 
         long perRow = input.ElementsPerRow;
@@ -72,16 +70,32 @@ internal abstract class TeacherInputBuffer
 
     public abstract OrtValue CreateValue(int rows);
 
-    private static Type ExpectedType(string elementType) => elementType switch
+    /// <summary>The ML.NET item type that feeds an ONNX element type, or null for one the scorer cannot feed.</summary>
+    internal static DataViewType? ItemType(string elementType) => elementType switch
     {
-        "float" => typeof(float),
-        "double" => typeof(double),
-        "int64" => typeof(long),
-        "int32" => typeof(int),
-        "bool" => typeof(bool),
-        "uint8" => typeof(byte),
-        _ => typeof(void),
+        "float" => NumberDataViewType.Single,
+        "double" => NumberDataViewType.Double,
+        "int64" => NumberDataViewType.Int64,
+        "int32" => NumberDataViewType.Int32,
+        "bool" => BooleanDataViewType.Instance,
+        "uint8" => NumberDataViewType.Byte,
+        _ => null,
     };
+
+    /// <summary>The error for a column whose item type cannot feed a teacher input, naming both and the conversion.</summary>
+    internal static string TypeMismatch(string column, string columnType, string teacherInput, string elementType)
+    {
+        string kind = elementType switch
+        {
+            "double" => "Double",
+            "int64" => "Int64",
+            "int32" => "Int32",
+            "bool" => "Boolean",
+            "uint8" => "Byte",
+            _ => "Single",
+        };
+        return $"Column '{column}' holds {columnType} but teacher input '{teacherInput}' takes {elementType} values. Convert the column first, e.g. with mlContext.Transforms.Conversion.ConvertType(\"{column}\", outputKind: DataKind.{kind}).";
+    }
 
     private sealed class Typed<T> : TeacherInputBuffer
         where T : unmanaged

@@ -32,18 +32,27 @@ public sealed class TeacherScoringEstimator : IEstimator<TeacherScoringTransform
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(options);
-        if (modelBytes is not null && string.IsNullOrWhiteSpace(options.ModelFile))
+
+        // A copy: the caller's object is neither changed here nor able to change the estimator later.
+        _options = options.Clone();
+        if (modelBytes is not null && string.IsNullOrWhiteSpace(_options.ModelFile))
         {
-            options.ModelFile = "(in memory)";
+            _options.ModelFile = "(in memory)";
         }
 
-        options.Validate();
+        if (_options.GpuDeviceId is null && CatalogEnvironment.GpuSettings(catalog) is { GpuDeviceId: int device } context)
+        {
+            // As ML.NET's ApplyOnnxModel: MLContext.GpuDeviceId and FallbackToCpuIfGpuFail apply when the options leave the device unset.
+            _options.GpuDeviceId = device;
+            _options.FallbackToCpu = context.FallbackToCpu;
+        }
+
+        _options.Validate();
         _catalog = catalog;
-        _options = options;
-        _model = modelBytes is null ? OnnxModelInfo.Load(options.ModelFile) : OnnxModelInfo.FromBytes(modelBytes, options.ModelFile);
+        _model = modelBytes is null ? OnnxModelInfo.Load(_options.ModelFile) : OnnxModelInfo.FromBytes(modelBytes, _options.ModelFile);
         if (!NeedsColumnLengths(_model))
         {
-            _graph = TeacherGraph.Build(_model, options, null);
+            _graph = TeacherGraph.Build(_model, _options, null);
         }
     }
 
@@ -76,11 +85,23 @@ public sealed class TeacherScoringEstimator : IEstimator<TeacherScoringTransform
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
         var columns = inputSchema.ToDictionary(c => c.Name);
-        foreach (var input in _graph?.Inputs.Select(i => i.ColumnName) ?? InputColumns())
+        foreach (var (column, teacherInput, elementType, perRow) in InputItems())
         {
-            if (!columns.ContainsKey(input))
+            if (!columns.TryGetValue(column, out var found))
             {
-                throw new ArgumentException($"Column '{input}' for the teacher's input is not in the data. Columns present: {ColumnNameList.Format(columns.Keys)}.");
+                throw new ArgumentException($"Column '{column}' for teacher input '{teacherInput}' is not in the data. Columns present: {SchemaShapeChecks.Names(inputSchema)}.");
+            }
+
+            var expected = TeacherInputBuffer.ItemType(elementType)
+                ?? throw new ArgumentException($"Teacher input '{teacherInput}' has element type {elementType}, which the scorer cannot feed; supported: float, double, int64, int32, bool, uint8.");
+            if (found.IsKey || found.ItemType != expected)
+            {
+                throw new ArgumentException(TeacherInputBuffer.TypeMismatch(column, SchemaShapeChecks.Describe(found), teacherInput, elementType));
+            }
+
+            if (found.Kind == SchemaShape.Column.VectorKind.Scalar && perRow is > 1)
+            {
+                throw new ArgumentException($"Column '{column}' holds one {found.ItemType} per row, but teacher input '{teacherInput}' takes {perRow} values per row. Pass a vector column of {perRow} values (a flat vector is reshaped), or the right teacher.");
             }
         }
 
@@ -106,6 +127,22 @@ public sealed class TeacherScoringEstimator : IEstimator<TeacherScoringTransform
 
     private static bool NeedsColumnLengths(OnnxModelInfo model) =>
         model.Inputs.Any(i => i.Dimensions is { Count: > 1 } d && d.Skip(1).Any(x => !long.TryParse(x, out long v) || v <= 0));
+
+    /// <summary>Each teacher input's column, name, element type and per-row element count (null while unknown).</summary>
+    private IEnumerable<(string Column, string TeacherInput, string ElementType, long? PerRow)> InputItems()
+    {
+        if (_graph is not null)
+        {
+            return _graph.Inputs.Select(i => (i.ColumnName, i.TeacherName, i.ElementType, (long?)i.ElementsPerRow));
+        }
+
+        // Symbolic row dimensions: the graph is built at Fit from the columns' lengths; the element types are known now.
+        return _model.Inputs.Select(i => (
+            _options.Inputs.FirstOrDefault(m => m.InputName == i.Name)?.ColumnName ?? _options.FeatureColumnName,
+            i.Name,
+            i.ElementType,
+            (long?)null));
+    }
 
     private IEnumerable<string> InputColumns() =>
         _options.Inputs.Count == 0 ? [_options.FeatureColumnName] : _options.Inputs.Select(i => i.ColumnName);

@@ -1,19 +1,25 @@
+using MLNetDistill.Data;
+
 namespace MLNetDistill.Teachers;
 
 /// <summary>Options of <see cref="TeacherScoringEstimator"/>, the batched ONNX teacher scorer.</summary>
+/// <remarks>The estimator keeps a copy made when it is built: changing the options afterwards does not change it, and building it does not change them.</remarks>
 public sealed class TeacherScoringOptions
 {
+    private List<TeacherInput> _inputs = [];
+    private List<TeacherHint> _hints = [];
+
     /// <summary>Gets or sets the path of the teacher's <c>.onnx</c> file.</summary>
     /// <value>Required.</value>
     public string ModelFile { get; set; } = "";
 
     /// <summary>Gets or sets the vector column fed to a teacher with a single input (used when <see cref="Inputs"/> is empty).</summary>
-    /// <value>Defaults to <c>Features</c>.</value>
-    public string FeatureColumnName { get; set; } = "Features";
+    /// <value>Defaults to <c>Features</c> (<see cref="DataColumnNames.Features"/>).</value>
+    public string FeatureColumnName { get; set; } = DataColumnNames.Features;
 
     /// <summary>Gets the mapping of teacher inputs to columns, for teachers with several named inputs (e.g. <c>input_ids</c> and <c>attention_mask</c>).</summary>
     /// <value>Defaults to empty: the single teacher input is fed from <see cref="FeatureColumnName"/>.</value>
-    public IList<TeacherInput> Inputs { get; } = new List<TeacherInput>();
+    public IList<TeacherInput> Inputs => _inputs;
 
     /// <summary>Gets or sets the teacher output holding the logits (or probabilities).</summary>
     /// <value>Defaults to <see langword="null"/>: the first floating-point output.</value>
@@ -36,35 +42,42 @@ public sealed class TeacherScoringOptions
     public int BatchSize { get; set; } = 256;
 
     /// <summary>Gets or sets the name of the logits column (vector of K floats).</summary>
-    /// <value>Defaults to <c>TeacherLogits</c>.</value>
-    public string LogitsColumnName { get; set; } = "TeacherLogits";
+    /// <value>Defaults to <c>TeacherLogits</c> (<see cref="DataColumnNames.TeacherLogits"/>).</value>
+    public string LogitsColumnName { get; set; } = DataColumnNames.TeacherLogits;
 
     /// <summary>Gets or sets the name of the soft-label column (vector of K probabilities at <see cref="Temperature"/>).</summary>
-    /// <value>Defaults to <c>SoftLabels</c>.</value>
-    public string SoftLabelsColumnName { get; set; } = "SoftLabels";
+    /// <value>Defaults to <c>SoftLabels</c> (<see cref="DataColumnNames.SoftLabels"/>).</value>
+    public string SoftLabelsColumnName { get; set; } = DataColumnNames.SoftLabels;
 
     /// <summary>Gets or sets the name of the teacher's predicted class column (a key of K values, 1-based as in ML.NET).</summary>
-    /// <value>Defaults to <c>TeacherPredictedLabel</c>.</value>
-    public string PredictedLabelColumnName { get; set; } = "TeacherPredictedLabel";
+    /// <value>Defaults to <c>TeacherPredictedLabel</c> (<see cref="DataColumnNames.TeacherPredictedLabel"/>).</value>
+    public string PredictedLabelColumnName { get; set; } = DataColumnNames.TeacherPredictedLabel;
 
     /// <summary>Gets or sets the name of the prediction column of a regression teacher (a float).</summary>
-    /// <value>Defaults to <c>TeacherScore</c>.</value>
-    public string ScoreColumnName { get; set; } = "TeacherScore";
+    /// <value>Defaults to <c>TeacherScore</c> (<see cref="DataColumnNames.TeacherScore"/>).</value>
+    public string ScoreColumnName { get; set; } = DataColumnNames.TeacherScore;
 
     /// <summary>Gets or sets the label column checked against the teacher's class range when it is present.</summary>
-    /// <value>Defaults to <c>Label</c>; <see langword="null"/> turns the check off.</value>
-    public string? LabelColumnName { get; set; } = "Label";
+    /// <value>Defaults to <c>Label</c> (<see cref="DataColumnNames.Label"/>); <see langword="null"/> turns the check off.</value>
+    public string? LabelColumnName { get; set; } = DataColumnNames.Label;
 
     /// <summary>Gets the intermediate teacher tensors to expose as extra columns.</summary>
     /// <value>Defaults to empty.</value>
-    public IList<TeacherHint> Hints { get; } = new List<TeacherHint>();
+    public IList<TeacherHint> Hints => _hints;
 
-    /// <summary>Gets or sets the CUDA device to run the teacher on, through ONNX Runtime's CUDA provider.</summary>
-    /// <value>Defaults to <see langword="null"/>: CPU. Needs the GPU build (<c>-p:OnnxRuntimeFlavor=Gpu</c>).</value>
+    /// <summary>Gets or sets the CUDA device to run the teacher on, through ONNX Runtime's CUDA provider. Must be 0 or more.</summary>
+    /// <value>
+    /// Defaults to <see langword="null"/>: the <see cref="Microsoft.ML.MLContext.GpuDeviceId"/> of the MLContext whose
+    /// catalog builds the estimator (with its <see cref="Microsoft.ML.MLContext.FallbackToCpu"/>), as ML.NET's
+    /// <c>ApplyOnnxModel</c> does; the CPU when that is not set either. Needs the GPU build (<c>-p:OnnxRuntimeFlavor=Gpu</c>).
+    /// </value>
     public int? GpuDeviceId { get; set; }
 
     /// <summary>Gets or sets whether to fall back to the CPU, with a warning in the MLContext log, when the GPU cannot be used.</summary>
-    /// <value>Defaults to <see langword="false"/>: a GPU that cannot be used is an error.</value>
+    /// <value>
+    /// Defaults to <see langword="false"/>: a GPU that cannot be used is an error. When <see cref="GpuDeviceId"/> is not set
+    /// and the device comes from <see cref="Microsoft.ML.MLContext.GpuDeviceId"/>, <see cref="Microsoft.ML.MLContext.FallbackToCpu"/> is used instead.
+    /// </value>
     public bool FallbackToCpu { get; set; }
 
     /// <summary>Gets or sets whether rows with NaN or infinite features are skipped (and counted) instead of being an error.</summary>
@@ -79,6 +92,15 @@ public sealed class TeacherScoringOptions
     /// teacher session asks for every logical processor unless told otherwise.
     /// </remarks>
     public int? IntraOpNumThreads { get; set; }
+
+    /// <summary>A deep copy (the input and hint lists too), so that an estimator keeps the options it was built with.</summary>
+    internal TeacherScoringOptions Clone()
+    {
+        var copy = (TeacherScoringOptions)MemberwiseClone();
+        copy._inputs = [.. _inputs];
+        copy._hints = [.. _hints];
+        return copy;
+    }
 
     internal void Validate()
     {
@@ -96,12 +118,37 @@ public sealed class TeacherScoringOptions
 
         if (IntraOpNumThreads is <= 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(IntraOpNumThreads), IntraOpNumThreads, $"IntraOpNumThreads must be positive but was {IntraOpNumThreads}.");
+            throw new ArgumentOutOfRangeException(nameof(IntraOpNumThreads), IntraOpNumThreads, $"IntraOpNumThreads must be positive (or null for one per logical processor) but was {IntraOpNumThreads}.");
         }
 
         if (Inputs.Count == 0)
         {
             ArgumentException.ThrowIfNullOrWhiteSpace(FeatureColumnName, nameof(FeatureColumnName));
+        }
+
+        foreach (var input in Inputs)
+        {
+            ArgumentNullException.ThrowIfNull(input, nameof(Inputs));
+            ArgumentException.ThrowIfNullOrWhiteSpace(input.InputName, nameof(Inputs));
+            ArgumentException.ThrowIfNullOrWhiteSpace(input.ColumnName, nameof(Inputs));
+        }
+
+        foreach (var hint in Hints)
+        {
+            ArgumentNullException.ThrowIfNull(hint, nameof(Hints));
+            ArgumentException.ThrowIfNullOrWhiteSpace(hint.TensorName, nameof(Hints));
+            ArgumentException.ThrowIfNullOrWhiteSpace(hint.ColumnName, nameof(Hints));
+        }
+
+        if (Task == TeacherTask.Regression)
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(ScoreColumnName, nameof(ScoreColumnName));
+        }
+        else
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(LogitsColumnName, nameof(LogitsColumnName));
+            ArgumentException.ThrowIfNullOrWhiteSpace(SoftLabelsColumnName, nameof(SoftLabelsColumnName));
+            ArgumentException.ThrowIfNullOrWhiteSpace(PredictedLabelColumnName, nameof(PredictedLabelColumnName));
         }
 
         var names = new HashSet<string>(StringComparer.Ordinal);

@@ -11,10 +11,14 @@ namespace MLNetDistill.Teachers;
 /// </summary>
 /// <remarks>
 /// <para>Scoring is lazy: each cursor reads a batch of rows, runs ONNX Runtime once on it, and serves the rows.</para>
+/// <para>The predicted-class key carries the classes' values as key values (ML.NET's <c>KeyValues</c>), so
+/// <c>MapKeyToValue</c> works: a key label's values (which must be in ascending order, as
+/// <c>MapValueToKey(..., keyOrdinality: ByValue)</c> makes them), else 0..K-1 in the label's type.</para>
 /// <para>Saving: ML.NET keeps the APIs for saving external transformers internal, so <c>mlContext.Model.Save</c>
 /// stores this transformer as ML.NET's own ONNX transformer (<c>ApplyOnnxModel</c>) over the very same rewritten
-/// graph. After <c>mlContext.Model.Load</c> the model computes the same logits, soft labels and intermediate columns
-/// (as vectors shaped [1, K]), one row per ONNX Runtime call; the predicted-class key column is not stored.</para>
+/// graph, each output flattened by ML.NET's <c>Expression</c> transform. After <c>mlContext.Model.Load</c> the model computes
+/// the same logits, soft labels and intermediate columns (vectors of the same sizes), one row per ONNX Runtime call;
+/// the predicted-class key column is not stored.</para>
 /// <para>Dispose the transformer to release the ONNX Runtime session.</para>
 /// </remarks>
 public sealed class TeacherScoringTransformer : ITransformer, IDisposable
@@ -31,6 +35,10 @@ public sealed class TeacherScoringTransformer : ITransformer, IDisposable
         Graph = graph;
         Session = session;
         _fitSchema = fitSchema;
+        if (graph.Task != TeacherTask.Regression)
+        {
+            Classes = ClassValues.Resolve(fitSchema, options.LabelColumnName, null, graph.Classes);
+        }
     }
 
     /// <summary>Gets where the teacher runs: <c>cpu</c> or <c>cuda:N</c>.</summary>
@@ -65,6 +73,9 @@ public sealed class TeacherScoringTransformer : ITransformer, IDisposable
 
     internal DataViewSchema FitSchema => _fitSchema;
 
+    /// <summary>Gets the classes' values (the key values of the predicted-class key); <see langword="null"/> for a regression teacher.</summary>
+    internal ClassValues? Classes { get; }
+
     /// <summary>Gets a copy of the rewritten teacher graph that computes the added columns (its outputs are named after them).</summary>
     /// <returns>The ONNX model bytes.</returns>
     public byte[] GetScoringGraph() => (byte[])Graph.Bytes.Clone();
@@ -88,7 +99,7 @@ public sealed class TeacherScoringTransformer : ITransformer, IDisposable
         {
             builder.AddColumn(Options.LogitsColumnName, new VectorDataViewType(NumberDataViewType.Single, Graph.Classes));
             builder.AddColumn(Options.SoftLabelsColumnName, new VectorDataViewType(NumberDataViewType.Single, Graph.Classes));
-            builder.AddColumn(Options.PredictedLabelColumnName, new KeyDataViewType(typeof(uint), Graph.Classes));
+            builder.AddColumn(Options.PredictedLabelColumnName, new KeyDataViewType(typeof(uint), Graph.Classes), Classes!.KeyValueAnnotations());
         }
 
         foreach (var output in Graph.Outputs)
@@ -114,15 +125,30 @@ public sealed class TeacherScoringTransformer : ITransformer, IDisposable
     }
 
     /// <summary>
-    /// Builds ML.NET's own ONNX transformer over the same rewritten graph: the saveable equivalent of this transformer.
+    /// Builds ML.NET's own ONNX transformer over the same rewritten graph: the saveable equivalent of this transformer
+    /// (without the predicted-class key column).
     /// </summary>
-    /// <returns>A fitted <c>ApplyOnnxModel</c> transformer that <c>mlContext.Model.Save</c> can store.</returns>
+    /// <returns>
+    /// A fitted chain that <c>mlContext.Model.Save</c> can store: <c>ApplyOnnxModel</c>, whose outputs are shaped
+    /// [1, K], then one <c>Expression</c> (the identity, <c>x => x</c>) per output that flattens it in place to a vector
+    /// of K, as this transformer makes it.
+    /// </returns>
     public ITransformer ToApplyOnnxModel()
     {
         string[] outputs = Graph.Outputs.Select(o => o.Name).ToArray();
         string[] inputs = Graph.Inputs.Select(i => i.Name).ToArray();
         var estimator = _catalog.ApplyOnnxModel(outputs, inputs, new MemoryStream(Graph.Bytes, writable: false));
-        return estimator.Fit(new EmptyDataView(_fitSchema));
+        var parts = new List<ITransformer> { estimator.Fit(new EmptyDataView(_fitSchema)) };
+        var schema = parts[0].GetOutputSchema(_fitSchema);
+        foreach (string output in outputs)
+        {
+            // The identity expression, element by element, is ML.NET's saveable way to make a [1, K] tensor a vector of K.
+            var flatten = _catalog.Expression(output, "x => x", output).Fit(new EmptyDataView(schema));
+            parts.Add(flatten);
+            schema = flatten.GetOutputSchema(schema);
+        }
+
+        return new TransformerChain<ITransformer>(parts.ToArray());
     }
 
     /// <summary>Saves the transformer as ML.NET's <c>ApplyOnnxModel</c> over the same graph (see remarks).</summary>
@@ -144,6 +170,13 @@ public sealed class TeacherScoringTransformer : ITransformer, IDisposable
         }
 
         var column = schema.GetColumnOrNull(name);
-        return column is { } c && LabelReader.CanRead(c.Type) ? c : null;
+        if (column is not { } c || !LabelReader.CanRead(c.Type))
+        {
+            return null;
+        }
+
+        // A key label must number the classes as the teacher does (the values it was fitted with, or ascending ones).
+        ClassValues.Resolve(schema, name, null, Graph.Classes, Classes);
+        return c;
     }
 }

@@ -128,7 +128,7 @@ public sealed class DistillationExperimentTests : IDisposable
         var ex = Assert.Throws<ArgumentOutOfRangeException>(() => new DistillationExperiment(_ml, options));
         Assert.Equal(nameof(DistillationExperimentOptions.Alpha), ex.ParamName);
         Assert.Contains("[0, 1]", ex.Message, StringComparison.Ordinal);
-        Assert.Contains(alpha.ToString(System.Globalization.CultureInfo.CurrentCulture), ex.Message, StringComparison.Ordinal);
+        Assert.Contains(alpha.ToString(System.Globalization.CultureInfo.InvariantCulture), ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

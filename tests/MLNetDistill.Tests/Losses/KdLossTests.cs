@@ -92,8 +92,32 @@ public sealed class KdLossTests
         Assert.Contains("teacher's probabilities", ex.Message);
         var bad = Assert.Throws<ArgumentOutOfRangeException>(() => loss.Forward(Batch(Student, [0, 3]), 1f, new LossGradients { Logits = new float[6] }));
         Assert.Contains("Label 3", bad.Message);
-        Assert.Throws<ArgumentOutOfRangeException>(() => new KdLoss(2f, 1.5f, 3));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new KdLoss(0f, 0.5f, 3));
+    }
+
+    [Fact]
+    public void Constructor_AlphaOutsideUnitInterval_ThrowsNamingAlphaAndRange()
+    {
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => new KdLoss(2f, 1.5f, 3));
+        Assert.Equal("alpha", ex.ParamName);
+        Assert.Contains("alpha must be in [0, 1]", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("but was 1.5", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Constructor_ZeroTemperature_ThrowsNamingTemperature()
+    {
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => new KdLoss(0f, 0.5f, 3));
+        Assert.Equal("temperature", ex.ParamName);
+        Assert.Contains("positive finite number", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("but was 0", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Constructor_NoClasses_ThrowsNamingClasses()
+    {
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => new KdLoss(1f, 0.5f, 0));
+        Assert.Equal("classes", ex.ParamName);
+        Assert.Contains("'0'", ex.Message, StringComparison.Ordinal);
     }
 
     private static LossBatch Batch(float[] student, int[] labels, float[]? teacher = null) => new()

@@ -58,6 +58,8 @@ public sealed class RegressionDistillationLossTests
     public void Constructor_AlphaOutsideUnitInterval_ThrowsQuotingIt(float alpha)
     {
         var ex = Assert.Throws<ArgumentOutOfRangeException>(() => new RegressionDistillationLoss(alpha));
-        Assert.Contains("[0, 1]", ex.Message);
+        Assert.Equal("alpha", ex.ParamName);
+        Assert.Contains("alpha must be in [0, 1]", ex.Message, StringComparison.Ordinal);
+        Assert.Contains($"but was {alpha.ToString(System.Globalization.CultureInfo.InvariantCulture)}", ex.Message, StringComparison.Ordinal);
     }
 }

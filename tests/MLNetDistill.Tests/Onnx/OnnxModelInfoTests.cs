@@ -51,6 +51,8 @@ public sealed class OnnxModelInfoTests
     {
         string path = TestPaths.TempFile(".onnx");
         File.WriteAllBytes(path, []);
-        Assert.Throws<InvalidDataException>(() => OnnxModelInfo.Load(path));
+        var ex = Assert.Throws<InvalidDataException>(() => OnnxModelInfo.Load(path));
+        Assert.Contains(path, ex.Message, StringComparison.Ordinal);
+        Assert.Contains("not an ONNX model", ex.Message, StringComparison.Ordinal);
     }
 }

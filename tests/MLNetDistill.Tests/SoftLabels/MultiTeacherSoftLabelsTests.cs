@@ -43,10 +43,24 @@ public sealed class MultiTeacherSoftLabelsTests
     }
 
     [Fact]
-    public void BadInputs_Throw()
+    public void Constructor_AllWeightsZero_ThrowsNamingWeights()
     {
-        Assert.Throws<ArgumentException>(() => new MultiTeacherSoftLabels(3, [0f, 0f]));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new MultiTeacherSoftLabels(3, [1f, -1f]));
+        var ex = Assert.Throws<ArgumentException>(() => new MultiTeacherSoftLabels(3, [0f, 0f]));
+        Assert.Equal("weights", ex.ParamName);
+        Assert.Contains("At least one teacher weight must be positive", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Constructor_NegativeWeight_ThrowsQuotingIt()
+    {
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => new MultiTeacherSoftLabels(3, [1f, -1f]));
+        Assert.Equal("weights", ex.ParamName);
+        Assert.Contains("finite and >= 0 but one was -1", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Combine_FewerTeachersThanWeights_ThrowsStatingCount()
+    {
         var ex = Assert.Throws<ArgumentException>(() => new MultiTeacherSoftLabels(3, [1f, 1f]).Combine([A], 2, new float[6]));
         Assert.Contains("2 teachers", ex.Message);
     }

@@ -1,4 +1,9 @@
+using System.Globalization;
+using Microsoft.ML;
+using MLNetDistill.Losses;
 using MLNetDistill.SoftLabels;
+using MLNetDistill.Students;
+using MLNetDistill.Students.Mlp;
 
 namespace MLNetDistill.Tests.SoftLabels;
 
@@ -56,7 +61,9 @@ public sealed class SoftLabelMathTests
     public void Softmax_BadTemperature_ThrowsNamingValue(float temperature)
     {
         var ex = Assert.Throws<ArgumentOutOfRangeException>(() => SoftLabelMath.Softmax([1f, 2f], temperature, new float[2]));
+        Assert.Equal("temperature", ex.ParamName);
         Assert.Contains("positive finite", ex.Message);
+        Assert.Contains($"but was {temperature.ToString(CultureInfo.CurrentCulture)}", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -80,6 +87,54 @@ public sealed class SoftLabelMathTests
     public void MixWithHardLabel_LabelOutOfRange_Throws()
     {
         var ex = Assert.Throws<ArgumentOutOfRangeException>(() => SoftLabelMath.MixWithHardLabel(new float[3], 3, 0.5f));
-        Assert.Contains("[0, 2]", ex.Message);
+        Assert.Equal("label", ex.ParamName);
+        Assert.Contains("Label 3 is outside the class range [0, 2]", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(0f)]
+    [InlineData(0.5f)]
+    [InlineData(1f)]
+    public void CheckAlpha_InUnitInterval_DoesNotThrow(float alpha) => SoftLabelMath.CheckAlpha(alpha);
+
+    [Theory]
+    [InlineData(-0.1f, "-0.1")]
+    [InlineData(1.5f, "1.5")]
+    [InlineData(float.NaN, "NaN")]
+    [InlineData(float.PositiveInfinity, "Infinity")]
+    public void CheckAlpha_OutsideUnitInterval_ThrowsQuotingValueAndRange(float alpha, string quoted)
+    {
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => SoftLabelMath.CheckAlpha(alpha, "Alpha"));
+        Assert.Equal("Alpha", ex.ParamName);
+        Assert.Equal(alpha, ex.ActualValue);
+        Assert.StartsWith($"Alpha must be in [0, 1] (the weight of the teacher's term; 1 - alpha weighs the hard label) but was {quoted}.", ex.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Every place that takes an alpha reports a bad one with the same sentence, naming its own parameter or option.</summary>
+    public static TheoryData<string, string, Action> AlphaTakers()
+    {
+        var ml = new MLContext(1);
+        const float bad = 1.5f;
+        return new TheoryData<string, string, Action>
+        {
+            { "MixWithHardLabel", "alpha", () => SoftLabelMath.MixWithHardLabel(new float[3], 0, bad) },
+            { "KdLoss", "alpha", () => _ = new KdLoss(1f, bad, 3) },
+            { "RegressionDistillationLoss", "alpha", () => _ = new RegressionDistillationLoss(bad) },
+            { "SoftLabel (multiclass)", "Alpha", () => ml.MulticlassClassification.Trainers.SoftLabel(ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy(exampleWeightColumnName: "Weight"), bad) },
+            { "SoftLabel (binary)", "Alpha", () => ml.BinaryClassification.Trainers.SoftLabel(ml.BinaryClassification.Trainers.LbfgsLogisticRegression(exampleWeightColumnName: "Weight"), bad) },
+            { "SoftTarget", "Alpha", () => ml.Regression.Trainers.SoftTarget(ml.Regression.Trainers.Sdca(labelColumnName: "Target"), alpha: bad) },
+            { "DistillMlp", "Alpha", () => ml.MulticlassClassification.Trainers.DistillMlp([4], alpha: bad) },
+            { "MlpTrainerOptions", "Alpha", () => new MlpTrainerOptions { Alpha = bad }.Validate() },
+            { "StudentTargets.Mix", "alpha", () => StudentTargets.Mix(ml.Data.LoadFromEnumerable(new[] { new { TeacherScore = 1f } }), "TeacherScore", "Label", "Target", bad) },
+        };
+    }
+
+    [Theory]
+    [MemberData(nameof(AlphaTakers))]
+    public void CheckAlpha_EveryAlphaTaker_SameMessage(string taker, string parameter, Action build)
+    {
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(build);
+        Assert.True(parameter == ex.ParamName, $"{taker} names '{ex.ParamName}', expected '{parameter}'");
+        Assert.StartsWith($"{parameter} must be in [0, 1] (the weight of the teacher's term; 1 - alpha weighs the hard label) but was 1.5.", ex.Message, StringComparison.Ordinal);
     }
 }

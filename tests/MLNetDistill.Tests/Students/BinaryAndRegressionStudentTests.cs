@@ -47,10 +47,12 @@ public sealed class BinaryAndRegressionStudentTests
     }
 
     [Fact]
-    public void RegressionSoftTarget_AlphaOutsideRange_Throws()
+    public void RegressionSoftTarget_AlphaOutsideRange_ThrowsNamingAlphaAndValue()
     {
         var ml = new MLContext(1);
-        Assert.Throws<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.SoftTarget(ml.Regression.Trainers.Sdca(), alpha: 2f));
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.SoftTarget(ml.Regression.Trainers.Sdca(), alpha: 2f));
+        Assert.Equal("Alpha", ex.ParamName);
+        Assert.Contains("Alpha must be in [0, 1] (the weight of the teacher's term; 1 - alpha weighs the hard label) but was 2.", ex.Message, StringComparison.Ordinal);
     }
 
     private sealed class LabelIn

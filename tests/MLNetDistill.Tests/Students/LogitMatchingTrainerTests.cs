@@ -23,6 +23,7 @@ public sealed class LogitMatchingTrainerTests
 
         string path = TestPaths.TempFile(".zip");
         ml.Model.Save(student, data.Schema, path);
+        ml.ComponentCatalog.RegisterAssembly(typeof(MlpStudentCatalog).Assembly); // the predicted-class step is a CustomMapping
         var loaded = ml.Model.Load(path, out _);
         Assert.Equal(predicted.GetColumn<float[]>("Score").First(), loaded.Transform(data).GetColumn<float[]>("Score").First());
     }

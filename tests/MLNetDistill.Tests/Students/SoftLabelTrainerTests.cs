@@ -103,12 +103,13 @@ public sealed class SoftLabelTrainerTests
     [InlineData(-0.1f)]
     [InlineData(1.5f)]
     [InlineData(float.NaN)]
-    public void Constructor_AlphaOutsideRange_Throws(float alpha)
+    public void Constructor_AlphaOutsideRange_ThrowsNamingAlphaAndValue(float alpha)
     {
         var ml = new MLContext(1);
         var trainer = ml.MulticlassClassification.Trainers.SdcaMaximumEntropy(exampleWeightColumnName: "Weight");
         var ex = Assert.Throws<ArgumentOutOfRangeException>(() => ml.MulticlassClassification.Trainers.SoftLabel(trainer, alpha));
-        Assert.Contains("[0, 1]", ex.Message);
+        Assert.Equal("Alpha", ex.ParamName);
+        Assert.Contains($"Alpha must be in [0, 1] (the weight of the teacher's term; 1 - alpha weighs the hard label) but was {alpha.ToString(System.Globalization.CultureInfo.InvariantCulture)}.", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

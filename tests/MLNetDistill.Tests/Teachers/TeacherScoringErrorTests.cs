@@ -34,17 +34,19 @@ public sealed class TeacherScoringErrorTests
     {
         var ml = new MLContext(1);
         var ex = Assert.Throws<ArgumentOutOfRangeException>(() => ml.Transforms.ScoreWithTeacher(TestPaths.FashionTeacher, temperature: temperature));
-        Assert.Contains(temperature.ToString(System.Globalization.CultureInfo.CurrentCulture), ex.Message);
+        Assert.Equal("Temperature", ex.ParamName);
+        Assert.Contains($"positive finite number (typically 1 to 20) but was {temperature.ToString(System.Globalization.CultureInfo.CurrentCulture)}", ex.Message, StringComparison.Ordinal);
     }
 
     [Theory]
     [InlineData(0)]
     [InlineData(-5)]
-    public void Constructor_BadBatchSize_Throws(int batchSize)
+    public void Constructor_BadBatchSize_ThrowsNamingOptionAndValue(int batchSize)
     {
         var ml = new MLContext(1);
         var ex = Assert.Throws<ArgumentOutOfRangeException>(() => ml.Transforms.ScoreWithTeacher(new TeacherScoringOptions { ModelFile = TestPaths.FashionTeacher, BatchSize = batchSize }));
-        Assert.Contains("BatchSize", ex.Message);
+        Assert.Equal("BatchSize", ex.ParamName);
+        Assert.Contains($"BatchSize must be a positive number of rows (for example 256) but was {batchSize}.", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -63,7 +65,58 @@ public sealed class TeacherScoringErrorTests
         var ml = new MLContext(1);
         var data = ml.Data.LoadFromEnumerable([new { Features = "text" }]);
         var ex = Assert.Throws<ArgumentException>(() => ml.Transforms.ScoreWithTeacher(TestPaths.FashionTeacher).Fit(data));
-        Assert.Contains("float", ex.Message);
+        Assert.Contains("Column 'Features' holds String but teacher input 'input' takes float values", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("ConvertType(\"Features\", outputKind: DataKind.Single)", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void GetOutputSchema_TextFeatures_ThrowsNamingColumnTypeAndConversion()
+    {
+        var ml = new MLContext(1);
+        var data = ml.Data.LoadFromEnumerable([new { Features = "text" }]);
+        var ex = Assert.Throws<ArgumentException>(() => ml.Transforms.ScoreWithTeacher(TestPaths.FashionTeacher).GetOutputSchema(SchemaShapeChecks.Shape(data.Schema)));
+        Assert.Contains("Column 'Features' holds String but teacher input 'input' takes float values", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("DataKind.Single", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void GetOutputSchema_DoubleVectorFeatures_ThrowsNamingVectorType()
+    {
+        var ml = new MLContext(1);
+        var data = ml.Data.LoadFromEnumerable([new DoubleRow()]);
+        var ex = Assert.Throws<ArgumentException>(() => ml.Transforms.ScoreWithTeacher(TestPaths.FashionTeacher).GetOutputSchema(SchemaShapeChecks.Shape(data.Schema)));
+        Assert.Contains("Column 'Features' holds Vector<Double> but teacher input 'input' takes float values", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void GetOutputSchema_ScalarFeatureForVectorInput_ThrowsStatingTheCount()
+    {
+        var ml = new MLContext(1);
+        var data = ml.Data.LoadFromEnumerable([new { Features = 1f }]);
+        var ex = Assert.Throws<ArgumentException>(() => ml.Transforms.ScoreWithTeacher(TestPaths.FashionTeacher).GetOutputSchema(SchemaShapeChecks.Shape(data.Schema)));
+        Assert.Contains("Column 'Features' holds one Single per row, but teacher input 'input' takes 784 values per row", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void GetOutputSchema_SingleColumnsForInt64Inputs_ThrowsNamingInt64()
+    {
+        var ml = new MLContext(1);
+        var data = ml.Data.LoadFromEnumerable([new TwoSingleVectors()]);
+        var options = new TeacherScoringOptions { ModelFile = TestPaths.Fixture("two_inputs.onnx") };
+        options.Inputs.Add(new TeacherInput("input_ids", nameof(TwoSingleVectors.Ids)));
+        options.Inputs.Add(new TeacherInput("attention_mask", nameof(TwoSingleVectors.Mask)));
+        var ex = Assert.Throws<ArgumentException>(() => ml.Transforms.ScoreWithTeacher(options).GetOutputSchema(SchemaShapeChecks.Shape(data.Schema)));
+        Assert.Contains("Column 'Ids' holds Vector<Single> but teacher input 'input_ids' takes int64 values", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("DataKind.Int64", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void GetOutputSchema_InputColumnMissing_ThrowsListingColumns()
+    {
+        var ml = new MLContext(1);
+        var data = TestData.Vectors(ml, Rows(1, 784));
+        var ex = Assert.Throws<ArgumentException>(() => ml.Transforms.ScoreWithTeacher(TestPaths.FashionTeacher, "Pixels").GetOutputSchema(SchemaShapeChecks.Shape(data.Schema)));
+        Assert.Contains("Column 'Pixels' for teacher input 'input' is not in the data. Columns present: Features, Label, Id.", ex.Message, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -241,6 +294,58 @@ public sealed class TeacherScoringErrorTests
     }
 
     [Fact]
+    public void Fit_MLContextGpuDeviceWithFallback_WarnsInMLContextLogAndRunsOnCpu()
+    {
+        // No GPU on this machine: MLContext.GpuDeviceId = 0 is tried, fails, and MLContext.FallbackToCpu takes the CPU.
+        var ml = new MLContext(1) { GpuDeviceId = 0, FallbackToCpu = true };
+        var messages = new List<string>();
+        ml.Log += (_, e) =>
+        {
+            lock (messages)
+            {
+                messages.Add(e.Message);
+            }
+        };
+        var data = TestData.Vectors(ml, Rows(2, 784));
+        using var teacher = ml.Transforms.ScoreWithTeacher(TestPaths.FashionTeacher).Fit(data);
+        Assert.Equal("cpu", teacher.Device);
+        Assert.Equal(2, teacher.Transform(data).GetColumn<float[]>("SoftLabels").Count());
+        Assert.Contains(messages, m => m.Contains("CUDA device 0 cannot be used", StringComparison.Ordinal) && m.Contains("Falling back to the CPU", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Fit_MLContextGpuDeviceWithoutFallback_ThrowsCudaError()
+    {
+        var ml = new MLContext(1) { GpuDeviceId = 0, FallbackToCpu = false };
+        var data = TestData.Vectors(ml, Rows(2, 784));
+        var ex = Assert.Throws<InvalidOperationException>(() => ml.Transforms.ScoreWithTeacher(TestPaths.FashionTeacher).Fit(data));
+        Assert.Contains("CUDA device 0 cannot be used", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("FallbackToCpu", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Fit_MLContextGpuDeviceOnTrainersCatalog_ReachesTheStudentScorer()
+    {
+        // An estimator built from another catalog of the same MLContext (the MLP student's scorer) reads the same settings.
+        var ml = new MLContext(1) { GpuDeviceId = 0, FallbackToCpu = false };
+        var transforms = CatalogEnvironment.Transforms(ml.MulticlassClassification.Trainers);
+        Assert.Equal(((int?)0, false), CatalogEnvironment.GpuSettings(transforms));
+        ml.FallbackToCpu = true;
+        Assert.Equal(((int?)0, true), CatalogEnvironment.GpuSettings(ml.Regression.Trainers));
+    }
+
+    [Fact]
+    public void Fit_OptionsDeviceSet_WinsOverMLContext()
+    {
+        // The options name device 1; MLContext says device 0 with fallback. The options' device (without fallback) is used.
+        var ml = new MLContext(1) { GpuDeviceId = 0, FallbackToCpu = true };
+        var data = TestData.Vectors(ml, Rows(2, 784));
+        var options = new TeacherScoringOptions { ModelFile = TestPaths.FashionTeacher, GpuDeviceId = 1 };
+        var ex = Assert.Throws<InvalidOperationException>(() => ml.Transforms.ScoreWithTeacher(options).Fit(data));
+        Assert.Contains("CUDA device 1 cannot be used", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Fit_GpuWithFallback_WarnsInMLContextLogAndRunsOnCpu()
     {
         var ml = new MLContext(1);
@@ -258,5 +363,20 @@ public sealed class TeacherScoringErrorTests
         Assert.Equal("cpu", teacher.Device);
         Assert.Equal(2, teacher.Transform(data).GetColumn<float[]>("SoftLabels").Count());
         Assert.Contains(messages, m => m.Contains("Falling back to the CPU", StringComparison.Ordinal));
+    }
+
+    private sealed class DoubleRow
+    {
+        [VectorType(784)]
+        public double[] Features { get; set; } = new double[784];
+    }
+
+    private sealed class TwoSingleVectors
+    {
+        [VectorType(16)]
+        public float[] Ids { get; set; } = new float[16];
+
+        [VectorType(16)]
+        public float[] Mask { get; set; } = new float[16];
     }
 }

@@ -1,30 +1,36 @@
+using System.Reflection;
+using MLNetDistill.Data;
+
 namespace MLNetDistill.Students.Mlp;
 
 /// <summary>Options of <see cref="MlpStudentTrainer"/>: which columns to read, and the network and its training.</summary>
+/// <remarks>The trainer keeps a copy made when it is built: changing the options afterwards does not change it.</remarks>
 public sealed class MlpStudentOptions
 {
+    private List<string> _teacherLogitsColumnNames = [];
+
     /// <summary>Gets or sets the feature vector column.</summary>
-    /// <value>Defaults to <c>Features</c>.</value>
-    public string FeatureColumnName { get; set; } = "Features";
+    /// <value>Defaults to <c>Features</c> (<see cref="DataColumnNames.Features"/>).</value>
+    public string FeatureColumnName { get; set; } = DataColumnNames.Features;
 
     /// <summary>Gets or sets the teacher's soft-label column (probabilities at temperature 1), used when <see cref="TeacherLogitsColumnName"/> is absent from the data.</summary>
-    /// <value>Defaults to <c>SoftLabels</c>.</value>
-    public string SoftLabelsColumnName { get; set; } = "SoftLabels";
+    /// <value>Defaults to <c>SoftLabels</c> (<see cref="DataColumnNames.SoftLabels"/>).</value>
+    public string SoftLabelsColumnName { get; set; } = DataColumnNames.SoftLabels;
 
     /// <summary>Gets or sets the teacher's logits column; when present, the soft targets are softmax(logits / T) at <see cref="MlpTrainerOptions.Temperature"/>.</summary>
-    /// <value>Defaults to <c>TeacherLogits</c>.</value>
-    public string TeacherLogitsColumnName { get; set; } = "TeacherLogits";
+    /// <value>Defaults to <c>TeacherLogits</c> (<see cref="DataColumnNames.TeacherLogits"/>).</value>
+    public string TeacherLogitsColumnName { get; set; } = DataColumnNames.TeacherLogits;
 
     /// <summary>Gets or sets the regression teacher's prediction column (a Single), read by the regression student.</summary>
-    /// <value>Defaults to <c>TeacherScore</c>, the column <c>ScoreWithTeacher</c> adds for a regression teacher.</value>
-    public string TeacherScoreColumnName { get; set; } = "TeacherScore";
+    /// <value>Defaults to <c>TeacherScore</c> (<see cref="DataColumnNames.TeacherScore"/>), the column <c>ScoreWithTeacher</c> adds for a regression teacher.</value>
+    public string TeacherScoreColumnName { get; set; } = DataColumnNames.TeacherScore;
 
     /// <summary>
     /// Gets or sets the hard-label column (a class index or key; a bool for a binary student; a Single target for a
     /// regression student); used when present, for the (1 - alpha) term.
     /// </summary>
-    /// <value>Defaults to <c>Label</c>.</value>
-    public string LabelColumnName { get; set; } = "Label";
+    /// <value>Defaults to <c>Label</c> (<see cref="DataColumnNames.Label"/>).</value>
+    public string LabelColumnName { get; set; } = DataColumnNames.Label;
 
     /// <summary>Gets or sets a teacher intermediate-tensor column for the FitNets hint loss (see <see cref="MlpTrainerOptions.HintWeight"/>).</summary>
     /// <value>Defaults to <see langword="null"/> (no hint).</value>
@@ -36,7 +42,7 @@ public sealed class MlpStudentOptions
     /// softmax(logits / T) averaged with <see cref="TeacherWeights"/>, or per row by each teacher's confidence.
     /// </summary>
     /// <value>Defaults to empty: one teacher, read from <see cref="TeacherLogitsColumnName"/> or <see cref="SoftLabelsColumnName"/>.</value>
-    public IList<string> TeacherLogitsColumnNames { get; } = new List<string>();
+    public IList<string> TeacherLogitsColumnNames => _teacherLogitsColumnNames;
 
     /// <summary>Gets or sets the weights of the teachers in <see cref="TeacherLogitsColumnNames"/> (normalised to sum to 1).</summary>
     /// <value>Defaults to <see langword="null"/>: equal weights.</value>
@@ -47,9 +53,59 @@ public sealed class MlpStudentOptions
     public bool WeightTeachersByConfidence { get; set; }
 
     /// <summary>Gets the network and training options (layers, epochs, learning rate, temperature, alpha, ...).</summary>
-    public MlpTrainerOptions Network { get; } = new();
+    public MlpTrainerOptions Network { get; private set; } = new();
 
     /// <summary>Gets or sets where per-epoch progress goes.</summary>
     /// <value>Defaults to <see langword="null"/>.</value>
     public IProgress<MlpEpochProgress>? Progress { get; set; }
+
+    /// <summary>
+    /// A deep copy (the network options, lists and arrays too), so that a trainer keeps the options it was built with.
+    /// The network options are copied property by property (every public read-write property), so that options added
+    /// to <see cref="MlpTrainerOptions"/> are copied without a change here.
+    /// </summary>
+    internal MlpStudentOptions Clone()
+    {
+        var copy = (MlpStudentOptions)MemberwiseClone();
+        copy._teacherLogitsColumnNames = [.. _teacherLogitsColumnNames];
+        copy.TeacherWeights = (float[]?)TeacherWeights?.Clone();
+        copy.Network = CopyNetwork(Network);
+        return copy;
+    }
+
+    /// <summary>Throws for the first option out of range: the column names, then <see cref="Network"/>'s options.</summary>
+    internal void Validate()
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(FeatureColumnName, nameof(FeatureColumnName));
+        ArgumentException.ThrowIfNullOrWhiteSpace(SoftLabelsColumnName, nameof(SoftLabelsColumnName));
+        ArgumentException.ThrowIfNullOrWhiteSpace(TeacherLogitsColumnName, nameof(TeacherLogitsColumnName));
+        ArgumentException.ThrowIfNullOrWhiteSpace(TeacherScoreColumnName, nameof(TeacherScoreColumnName));
+        ArgumentException.ThrowIfNullOrWhiteSpace(LabelColumnName, nameof(LabelColumnName));
+        if (HintColumnName is not null)
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(HintColumnName, nameof(HintColumnName));
+        }
+
+        foreach (string name in TeacherLogitsColumnNames)
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(name, nameof(TeacherLogitsColumnNames));
+        }
+
+        Network.Validate();
+    }
+
+    private static MlpTrainerOptions CopyNetwork(MlpTrainerOptions source)
+    {
+        var copy = new MlpTrainerOptions();
+        foreach (var property in typeof(MlpTrainerOptions).GetProperties(BindingFlags.Public | BindingFlags.Instance))
+        {
+            if (property.CanRead && property.CanWrite && property.GetIndexParameters().Length == 0)
+            {
+                object? value = property.GetValue(source);
+                property.SetValue(copy, value is Array array ? array.Clone() : value);
+            }
+        }
+
+        return copy;
+    }
 }

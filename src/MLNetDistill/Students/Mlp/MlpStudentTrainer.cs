@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MLNetDistill.Data;
 using MLNetDistill.Onnx;
 using MLNetDistill.Teachers;
 
@@ -9,7 +10,7 @@ namespace MLNetDistill.Students.Mlp;
 /// Trains a small MLP student with the distillation loss (T²·KL to the teacher's softened outputs plus α·cross-entropy
 /// on hard labels, optionally logit matching, a FitNets hint and RKD), in managed SIMD code, then exports it to ONNX.
 /// Made by <c>mlContext.MulticlassClassification.Trainers.DistillMlp(...)</c> (columns <c>Score</c> vector,
-/// <c>PredictedLabel</c> key), <c>BinaryClassification.Trainers.DistillMlp(...)</c> (<c>Score</c>, <c>Probability</c>,
+/// <c>PredictedLabel</c> key over the classes' values), <c>BinaryClassification.Trainers.DistillMlp(...)</c> (<c>Score</c>, <c>Probability</c>,
 /// <c>PredictedLabel</c> bool) or <c>Regression.Trainers.DistillMlp(...)</c> (<c>Score</c>).
 /// </summary>
 public sealed class MlpStudentTrainer : IEstimator<MlpStudentTransformer>
@@ -21,10 +22,9 @@ public sealed class MlpStudentTrainer : IEstimator<MlpStudentTransformer>
     internal MlpStudentTrainer(TransformsCatalog transforms, MlpStudentOptions options, TeacherTask task = TeacherTask.Multiclass)
     {
         ArgumentNullException.ThrowIfNull(options);
-        options.Network.Validate();
-        ArgumentException.ThrowIfNullOrWhiteSpace(options.FeatureColumnName);
+        _options = options.Clone();
+        _options.Validate();
         _transforms = transforms;
-        _options = options;
         _task = task;
     }
 
@@ -35,6 +35,7 @@ public sealed class MlpStudentTrainer : IEstimator<MlpStudentTransformer>
         var history = new List<MlpEpochProgress>();
         var progress = new ListProgress(history, _options.Progress);
         MlpModel model;
+        ClassValues? classes = null;
         if (_task == TeacherTask.Regression)
         {
             // Trained on standardized targets; the scale goes back into the output layer, so the ONNX predicts in target units.
@@ -50,12 +51,20 @@ public sealed class MlpStudentTrainer : IEstimator<MlpStudentTransformer>
                 throw new ArgumentException($"A binary student needs a two-class teacher, but the teacher's outputs have {data.ClassCount} classes. Use MulticlassClassification.Trainers.DistillMlp for a multiclass teacher.");
             }
 
+            // Before training: a key label numbered otherwise than the teacher's classes is an error, not a silent mismatch.
+            classes = ClassValues.Resolve(input.Schema, _options.LabelColumnName, DataColumnNames.TeacherPredictedLabel, data.ClassCount);
             model = new MlpTrainer(_options.Network).Train(data, progress);
         }
 
         byte[] onnx = OnnxStudentWriter.ToBytes(model);
         var scorer = new TeacherScoringEstimator(_transforms, ScorerOptions(), onnx).Fit(input);
-        ITransformer? post = _task == TeacherTask.Binary ? StudentOutputMapping.Binary(_transforms, scorer.Transform(input)) : null;
+        var scored = scorer.GetOutputSchema(input.Schema);
+        ITransformer[] post = _task switch
+        {
+            TeacherTask.Binary => [StudentOutputMapping.Binary(_transforms, new EmptyDataView(scored))],
+            TeacherTask.Multiclass => StudentOutputMapping.Multiclass(_transforms, scored, classes!),
+            _ => [],
+        };
         return new MlpStudentTransformer(_transforms, _task, scorer, post, onnx, history);
     }
 
@@ -63,11 +72,7 @@ public sealed class MlpStudentTrainer : IEstimator<MlpStudentTransformer>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
-        if (!inputSchema.Any(c => c.Name == _options.FeatureColumnName))
-        {
-            throw new ArgumentException($"Feature column '{_options.FeatureColumnName}' is not in the data.");
-        }
-
+        CheckInput(inputSchema);
         var columns = inputSchema.ToDictionary(c => c.Name);
         void Add(string name, SchemaShape.Column.VectorKind kind, DataViewType type, bool isKey = false) => columns[name] = SchemaColumns.Create(name, kind, type, isKey);
         var scorer = ScorerOptions();
@@ -91,6 +96,46 @@ public sealed class MlpStudentTrainer : IEstimator<MlpStudentTransformer>
         }
 
         return new SchemaShape(columns.Values);
+    }
+
+    /// <summary>Checks the columns <see cref="Fit"/> reads: their presence and item types (the sizes are checked by <see cref="Fit"/>).</summary>
+    private void CheckInput(SchemaShape inputSchema)
+    {
+        SchemaShapeChecks.RequireSingleVector(inputSchema, _options.FeatureColumnName, "feature", "Set FeatureColumnName to the data's feature vector column.");
+        const string score = "Score the data with mlContext.Transforms.ScoreWithTeacher(...) or read a teacher cache first.";
+        if (_options.HintColumnName is { } hint)
+        {
+            SchemaShapeChecks.RequireSingleVector(inputSchema, hint, "hint", "Expose the teacher tensor with TeacherScoringOptions.Hints.");
+        }
+
+        if (_task == TeacherTask.Regression)
+        {
+            SchemaShapeChecks.RequireTeacherScore(inputSchema, _options.TeacherScoreColumnName);
+            SchemaShapeChecks.CheckOptionalRegressionLabel(inputSchema, _options.LabelColumnName);
+            return;
+        }
+
+        if (_options.TeacherLogitsColumnNames.Count > 0)
+        {
+            foreach (string logits in _options.TeacherLogitsColumnNames)
+            {
+                SchemaShapeChecks.RequireSingleVector(inputSchema, logits, "teacher logits", score);
+            }
+        }
+        else if (SchemaShapeChecks.TryFind(inputSchema, _options.TeacherLogitsColumnName, out _))
+        {
+            SchemaShapeChecks.RequireSingleVector(inputSchema, _options.TeacherLogitsColumnName, "teacher logits", score);
+        }
+        else if (SchemaShapeChecks.TryFind(inputSchema, _options.SoftLabelsColumnName, out _))
+        {
+            SchemaShapeChecks.RequireSingleVector(inputSchema, _options.SoftLabelsColumnName, "soft-label", score);
+        }
+        else
+        {
+            throw new ArgumentException($"The data has neither the teacher logits column '{_options.TeacherLogitsColumnName}' nor the soft-label column '{_options.SoftLabelsColumnName}'. {score} Columns present: {SchemaShapeChecks.Names(inputSchema)}.");
+        }
+
+        SchemaShapeChecks.CheckOptionalLabel(inputSchema, _options.LabelColumnName);
     }
 
     /// <summary>How the student's ONNX graph is scored: which columns the batched scorer adds, by task.</summary>

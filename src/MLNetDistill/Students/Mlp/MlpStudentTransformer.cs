@@ -1,30 +1,36 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNetDistill.Teachers;
-using MLNetDistill.Data;
 
 namespace MLNetDistill.Students.Mlp;
 
 /// <summary>
 /// A trained MLP student, running its ONNX graph in batches through ONNX Runtime. A multiclass student adds
-/// <c>Score</c> (class probabilities), <c>PredictedLabel</c> (a key, 1-based) and <c>StudentLogits</c>; a binary
-/// student adds <c>Score</c> (the log-odds z1 - z0), <c>Probability</c> and <c>PredictedLabel</c> (bool) besides its
-/// two logits; a regression student adds <c>Score</c>. The columns are what ML.NET's evaluators read.
+/// <c>StudentLogits</c>, <c>Score</c> (class probabilities, a vector of K) and <c>PredictedLabel</c> (a key, 1-based,
+/// whose key values are the classes' values, so <c>MapKeyToValue</c> gives labels back); a binary student adds
+/// <c>Score</c> (the log-odds z1 - z0), <c>Probability</c> and <c>PredictedLabel</c> (bool) besides its two logits; a
+/// regression student adds <c>Score</c>. The columns are what ML.NET's evaluators read.
 /// </summary>
 /// <remarks>
-/// The ONNX file (<see cref="SaveOnnx"/>) is the deployable artifact. <c>mlContext.Model.Save</c> stores the student as
-/// ML.NET's <c>ApplyOnnxModel</c> over the same graph (its vector columns shaped [1, K]; a multiclass student's
-/// predicted-class key is not stored: it is the arg-max of <c>Score</c>), followed for binary and regression students
-/// by ML.NET's <c>CustomMapping</c> that makes the scalar columns; load those with
-/// <c>mlContext.ComponentCatalog.RegisterAssembly(typeof(MlpStudentCatalog).Assembly)</c> called first.
+/// <para>The ONNX file (<see cref="SaveOnnx"/>) is the deployable artifact. Inside ML.NET the student serves as a chain of
+/// ML.NET's own transforms over the same graph: <c>ApplyOnnxModel</c>, an identity <c>Expression</c> per output (vectors
+/// of K, not [1, K]), then a <c>CustomMapping</c> that makes the scalar columns (multiclass: the arg-max, which ML.NET's
+/// <c>MapValue</c> and <c>MapValueToKey</c> turn into the <c>PredictedLabel</c> key). <c>mlContext.Model.Save</c> stores
+/// that chain and <see cref="GetRowToRowMapper"/> (what a <c>PredictionEngine</c> uses) runs it, one row at a time;
+/// <see cref="Transform"/> runs the batched scorer then the same mapping steps, so the columns and values agree.
+/// Load a saved student with <c>mlContext.ComponentCatalog.RegisterAssembly(typeof(MlpStudentCatalog).Assembly)</c>
+/// called first, as any model with a custom mapping needs.</para>
+/// <para>Dispose the transformer to release its ONNX Runtime sessions.</para>
 /// </remarks>
 public sealed class MlpStudentTransformer : ITransformer, IDisposable
 {
     private readonly TransformsCatalog _transforms;
     private readonly TeacherScoringTransformer _scorer;
-    private readonly ITransformer? _post;
+    private readonly ITransformer[] _post;
+    private readonly Lock _servingLock = new();
+    private TransformerChain<ITransformer>? _serving;
 
-    internal MlpStudentTransformer(TransformsCatalog transforms, TeacherTask task, TeacherScoringTransformer scorer, ITransformer? post, byte[] onnx, IReadOnlyList<MlpEpochProgress> history)
+    internal MlpStudentTransformer(TransformsCatalog transforms, TeacherTask task, TeacherScoringTransformer scorer, ITransformer[] post, byte[] onnx, IReadOnlyList<MlpEpochProgress> history)
     {
         _transforms = transforms;
         Task = task;
@@ -46,8 +52,8 @@ public sealed class MlpStudentTransformer : ITransformer, IDisposable
     /// <summary>Gets what the student predicts: <see cref="TeacherTask.Multiclass"/>, <see cref="TeacherTask.Binary"/> or <see cref="TeacherTask.Regression"/>.</summary>
     public TeacherTask Task { get; }
 
-    /// <inheritdoc/>
-    public bool IsRowToRowMapper => false;
+    /// <summary>Gets <see langword="true"/>: one row at a time the student runs as ML.NET's <c>ApplyOnnxModel</c> chain (see remarks).</summary>
+    public bool IsRowToRowMapper => true;
 
     /// <summary>Writes the student's ONNX file (atomically).</summary>
     /// <param name="path">The <c>.onnx</c> path.</param>
@@ -56,35 +62,67 @@ public sealed class MlpStudentTransformer : ITransformer, IDisposable
     /// <inheritdoc/>
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
     {
-        var scored = _scorer.GetOutputSchema(inputSchema);
-        return _post?.GetOutputSchema(scored) ?? scored;
+        var schema = _scorer.GetOutputSchema(inputSchema);
+        foreach (var step in _post)
+        {
+            schema = step.GetOutputSchema(schema);
+        }
+
+        return schema;
     }
 
-    /// <inheritdoc/>
-    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => _scorer.GetRowToRowMapper(inputSchema);
+    /// <summary>Gets the row-to-row mapper of the saveable chain (see remarks): what <c>PredictionEngine</c> runs.</summary>
+    /// <param name="inputSchema">The input schema.</param>
+    /// <returns>The mapper.</returns>
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => ((ITransformer)Serving()).GetRowToRowMapper(inputSchema);
 
     /// <inheritdoc/>
     public IDataView Transform(IDataView input)
     {
-        var scored = _scorer.Transform(input);
-        return _post?.Transform(scored) ?? scored;
-    }
-
-    /// <summary>Saves the student as ML.NET's <c>ApplyOnnxModel</c> over its ONNX graph (then a <c>CustomMapping</c> for binary and regression students).</summary>
-    /// <param name="ctx">ML.NET's save context.</param>
-    void ICanSaveModel.Save(ModelSaveContext ctx)
-    {
-        if (Task == TeacherTask.Multiclass)
+        var data = _scorer.Transform(input);
+        foreach (var step in _post)
         {
-            ((ICanSaveModel)_scorer).Save(ctx);
-            return;
+            data = step.Transform(data);
         }
 
-        var onnx = _scorer.ToApplyOnnxModel();
-        var post = _post ?? StudentOutputMapping.Regression(_transforms, new EmptyDataView(onnx.GetOutputSchema(_scorer.FitSchema)));
-        ((ICanSaveModel)new TransformerChain<ITransformer>(onnx, post)).Save(ctx);
+        return data;
     }
 
-    /// <summary>Releases the ONNX Runtime session.</summary>
-    public void Dispose() => _scorer.Dispose();
+    /// <summary>Saves the student as the chain of ML.NET transforms described in the remarks.</summary>
+    /// <param name="ctx">ML.NET's save context.</param>
+    void ICanSaveModel.Save(ModelSaveContext ctx) => ((ICanSaveModel)Serving()).Save(ctx);
+
+    /// <summary>Releases the ONNX Runtime sessions.</summary>
+    public void Dispose()
+    {
+        _scorer.Dispose();
+        lock (_servingLock)
+        {
+            _serving?.Dispose();
+            _serving = null;
+        }
+    }
+
+    /// <summary>The saveable, row-to-row chain: ApplyOnnxModel (outputs flattened), then the task's mapping steps.</summary>
+    private TransformerChain<ITransformer> Serving()
+    {
+        lock (_servingLock)
+        {
+            if (_serving is null)
+            {
+                var onnx = _scorer.ToApplyOnnxModel();
+                var parts = StudentOutputMapping.Flatten(onnx).ToList();
+                if (Task == TeacherTask.Regression)
+                {
+                    // ApplyOnnxModel gives the prediction as a one-value vector; the batched scorer gives a scalar.
+                    parts.Add(StudentOutputMapping.Regression(_transforms, new Data.EmptyDataView(onnx.GetOutputSchema(_scorer.FitSchema))));
+                }
+
+                parts.AddRange(_post);
+                _serving = new TransformerChain<ITransformer>(parts.ToArray());
+            }
+
+            return _serving;
+        }
+    }
 }

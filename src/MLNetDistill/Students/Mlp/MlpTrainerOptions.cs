@@ -146,7 +146,7 @@ public sealed class MlpTrainerOptions
         Check(ValidationFraction >= 0f && ValidationFraction < 1f, nameof(ValidationFraction), ValidationFraction, "in [0, 1)");
         Check(EarlyStoppingPatience >= 0, nameof(EarlyStoppingPatience), EarlyStoppingPatience, "0 (never stop early) or more");
         SoftLabelMath.CheckTemperature(Temperature, nameof(Temperature));
-        Check(Alpha >= 0f && Alpha <= 1f, nameof(Alpha), Alpha, "in [0, 1]");
+        SoftLabelMath.CheckAlpha(Alpha, nameof(Alpha));
         Check(LogitMatchingWeight >= 0f && float.IsFinite(LogitMatchingWeight), nameof(LogitMatchingWeight), LogitMatchingWeight, "a finite number >= 0");
         Check(HintWeight >= 0f && float.IsFinite(HintWeight), nameof(HintWeight), HintWeight, "a finite number >= 0");
         Check(RelationalWeight >= 0f && float.IsFinite(RelationalWeight), nameof(RelationalWeight), RelationalWeight, "a finite number >= 0");

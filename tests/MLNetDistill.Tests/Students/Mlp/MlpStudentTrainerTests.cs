@@ -36,6 +36,7 @@ public sealed class MlpStudentTrainerTests
 
         string zip = TestPaths.TempFile(".zip");
         ml.Model.Save(student, test.Schema, zip);
+        ml.ComponentCatalog.RegisterAssembly(typeof(MlpStudentCatalog).Assembly); // the predicted-class step is a CustomMapping
         var loaded = ml.Model.Load(zip, out _);
         var before = predictions.GetColumn<float[]>("Score").Take(20).ToArray();
         var after = loaded.Transform(test).GetColumn<float[]>("Score").Take(20).ToArray();
@@ -56,17 +57,20 @@ public sealed class MlpStudentTrainerTests
     public void Constructor_BadHiddenSize_ThrowsQuotingValue(int size)
     {
         var ml = new MLContext(1);
-        var ex = Assert.ThrowsAny<ArgumentException>(() => ml.MulticlassClassification.Trainers.DistillMlp([size]));
-        Assert.Contains(size.ToString(System.Globalization.CultureInfo.InvariantCulture), ex.Message);
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => ml.MulticlassClassification.Trainers.DistillMlp([size]));
+        Assert.Equal(nameof(MlpTrainerOptions.HiddenLayerSizes), ex.ParamName);
+        Assert.Contains($"hidden layer 0 has size {size.ToString(System.Globalization.CultureInfo.InvariantCulture)}", ex.Message, StringComparison.Ordinal);
     }
 
     [Theory]
     [InlineData(0)]
     [InlineData(-1)]
-    public void Constructor_BadEpochs_Throws(int epochs)
+    public void Constructor_BadEpochs_ThrowsNamingEpochsAndValue(int epochs)
     {
         var ml = new MLContext(1);
-        Assert.ThrowsAny<ArgumentException>(() => ml.MulticlassClassification.Trainers.DistillMlp([8], epochs: epochs));
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => ml.MulticlassClassification.Trainers.DistillMlp([8], epochs: epochs));
+        Assert.Equal(nameof(MlpTrainerOptions.Epochs), ex.ParamName);
+        Assert.Contains($"Epochs must be at least 1 but was {epochs}.", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
