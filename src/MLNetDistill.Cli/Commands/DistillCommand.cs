@@ -32,7 +32,7 @@ internal static class DistillCommand
         var label = new Option<string?>("--label") { Description = "The label column of CSV or Parquet files (default: a column named Label)." };
         var student = new Option<string>("--student") { Description = "Student spec: " + StudentSpec.Describe(), Required = true };
         var temperature = new Option<float?>("--temperature") { Description = "Soft-label temperature (default 1)." };
-        var alpha = new Option<float?>("--alpha") { Description = "Weight of the soft labels against hard labels, in [0, 1] (default 0.5; 0.7 for mlp)." };
+        var alpha = new Option<float?>("--alpha") { Description = $"Weight of the soft labels against hard labels, in [0, 1] (default 0.5; {StudentSpec.Parse("mlp:1").DefaultAlpha.ToString(System.Globalization.CultureInfo.InvariantCulture)} for mlp)." };
         var transfer = new Option<string?>("--transfer") { Description = "Unlabeled rows for the teacher to label (same features as --train; a label column there may be absent, and is ignored)." };
         var softLabels = new Option<string?>("--soft-labels") { Description = "A teacher cache of --train (file, folder or glob of shards) used instead of running the teacher on it." };
         var baseline = new Option<bool>("--baseline") { Description = "Also train the same student on hard labels only." };

@@ -37,7 +37,7 @@ public sealed class DistillationExperimentOptions
     public float? Temperature { get; set; }
 
     /// <summary>Gets or sets alpha, the weight of the soft labels against the hard labels, in [0, 1].</summary>
-    /// <value>Defaults to <see langword="null"/>: each family's default (0.5 for ML.NET students, 0.7 for MLPs).</value>
+    /// <value>Defaults to <see langword="null"/>: each family's default (0.5 for ML.NET students; for MLPs the MLP trainer's, <c>MlpTrainerOptions.Alpha</c>).</value>
     public float? Alpha { get; set; }
 
     /// <summary>Gets or sets whether each student is also trained on the hard labels alone (its baseline).</summary>

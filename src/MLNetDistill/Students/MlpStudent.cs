@@ -18,16 +18,22 @@ internal sealed class MlpStudent : IStudentFamily
 
     public bool IsNeural => true;
 
-    public float DefaultAlpha => 0.7f;
+    /// <summary>The MLP trainer's own defaults: a spec leaves what it does not set to them.</summary>
+    private static readonly MlpTrainerOptions Library = new();
+
+    public float DefaultAlpha => Library.Alpha;
 
     public IReadOnlyList<StudentOption> Options { get; } =
     [
         new("epochs", 20, 1, 100_000),
-        new("lr", 1e-3, 1e-7, 10),
-        new("batch", 256, 1, 1_000_000),
+        new("lr", Decimal(Library.LearningRate), 1e-7, 10),
+        new("batch", Library.BatchSize, 1, 1_000_000),
     ];
 
     public IReadOnlyList<StudentChoice> Choices { get; } = [new(Loss, ["kd", "mse", "hint", "rkd"])];
+
+    /// <summary>A float as the double it reads as (0.001f as 0.001, not 0.0010000000474974513), for specs and reports.</summary>
+    private static double Decimal(float value) => double.Parse(value.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
 
     public int ParseArguments(string[] parts, string spec, List<int> hiddenLayers)
     {

@@ -30,7 +30,7 @@ public sealed record StudentSpec(string Family, IReadOnlyList<int> HiddenLayers,
     /// <summary>Gets the MLP loss named by <c>loss=kd|mse|hint|rkd</c> (default kd).</summary>
     public string Loss => Choices.TryGetValue("loss", out string? loss) ? loss : "kd";
 
-    /// <summary>Gets the weight of the soft labels this family uses when none is given: 0.5 for ML.NET students, 0.7 for MLPs.</summary>
+    /// <summary>Gets the weight of the soft labels this family uses when none is given: 0.5 for ML.NET students, the MLP trainer's default (<see cref="Mlp.MlpTrainerOptions.Alpha"/>) for MLPs.</summary>
     public float DefaultAlpha => StudentRegistry.Get(this).DefaultAlpha;
 
     /// <summary>Gets whether the student trains on the teacher's penultimate layer (an MLP with <c>loss=hint</c>).</summary>

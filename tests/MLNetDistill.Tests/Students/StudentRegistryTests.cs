@@ -34,7 +34,9 @@ public sealed class StudentRegistryTests
     public void Parse_Defaults_FamilyAlphaAndHint()
     {
         Assert.Equal(0.5f, StudentSpec.Parse("sdca").DefaultAlpha);
-        Assert.Equal(0.7f, StudentSpec.Parse("mlp:8").DefaultAlpha);
+        Assert.Equal(new MLNetDistill.Students.Mlp.MlpTrainerOptions().Alpha, StudentSpec.Parse("mlp:8").DefaultAlpha);
+        Assert.Equal(new MLNetDistill.Students.Mlp.MlpTrainerOptions().BatchSize, StudentSpec.Parse("mlp:8")["batch"]);
+        Assert.Equal("mlp:8:epochs=20,lr=0.001,batch=256,loss=kd", StudentSpec.Parse("mlp:8").ToString());
         Assert.True(StudentSpec.Parse("mlp:8:loss=hint").NeedsTeacherHint);
         Assert.False(StudentSpec.Parse("mlp:8").NeedsTeacherHint);
         Assert.Equal("kd", StudentSpec.Parse("lightgbm").Loss);
