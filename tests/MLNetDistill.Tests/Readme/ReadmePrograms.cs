@@ -32,7 +32,7 @@ internal static partial class ReadmePrograms
             }
 
             string code = block.ToString();
-            bool startsProgram = code.TrimStart().StartsWith("using ", StringComparison.Ordinal);
+            bool startsProgram = UsingDirective().IsMatch(code.TrimStart());
             if (startsProgram || programs.Count == 0)
             {
                 programs.Add((start + 1, new StringBuilder()));
@@ -43,6 +43,10 @@ internal static partial class ReadmePrograms
 
         return programs.Select(p => (p.Line, p.Source.ToString())).ToList();
     }
+
+    /// <summary>A using directive (<c>using A.B;</c>, <c>using static A.B;</c>, <c>using X = A.B;</c>), not a using statement or declaration.</summary>
+    [GeneratedRegex(@"^using\s+(static\s+)?(\w+\s*=\s*)?[\w.]+\s*;")]
+    private static partial Regex UsingDirective();
 
     [GeneratedRegex(@"^\s*```\s*(csharp|cs|c#)\s*$", RegexOptions.IgnoreCase)]
     private static partial Regex CSharpFence();

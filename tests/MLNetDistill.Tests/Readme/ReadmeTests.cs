@@ -29,16 +29,17 @@ public sealed class ReadmeTests
     [Fact]
     public void Read_ContinuationBlocks_JoinTheProgramAbove()
     {
-        const string markdown = "text\n```csharp\nusing System;\nvar a = 1;\n```\nmore\n```csharp\nConsole.WriteLine(a);\n```\n```bash\nls\n```\n```csharp\nusing System.IO;\nvar b = 2;\n```\n";
+        const string markdown = "text\n```csharp\nusing System;\nvar a = 1;\n```\nmore\n```csharp\nusing var c = new System.IO.MemoryStream();\nConsole.WriteLine(a);\n```\n```bash\nls\n```\n```csharp\nusing System.IO;\nvar b = 2;\n```\n";
 
         var programs = ReadmePrograms.Read(markdown);
 
         Assert.Equal(2, programs.Count);
         Assert.Equal(3, programs[0].Line);
         Assert.Contains("var a = 1;", programs[0].Source, StringComparison.Ordinal);
+        Assert.Contains("using var c", programs[0].Source, StringComparison.Ordinal); // a using declaration continues
         Assert.Contains("Console.WriteLine(a);", programs[0].Source, StringComparison.Ordinal);
         Assert.DoesNotContain("ls", programs[0].Source, StringComparison.Ordinal);
-        Assert.Equal(14, programs[1].Line);
+        Assert.Equal(15, programs[1].Line);
         Assert.Contains("var b = 2;", programs[1].Source, StringComparison.Ordinal);
     }
 
@@ -59,7 +60,9 @@ public sealed class ReadmeTests
         var assembly = Compile(source, line);
         string folder = Path.Combine(Path.GetTempPath(), "mlnetdistill-readme", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(folder);
+        // The programs read the repository's samples and committed fixtures by relative paths, as from a clone's root.
         Directory.CreateSymbolicLink(Path.Combine(folder, "samples"), Path.Combine(TestPaths.Repo, "samples"));
+        Directory.CreateSymbolicLink(Path.Combine(folder, "tests"), Path.Combine(TestPaths.Repo, "tests"));
         string previous = Directory.GetCurrentDirectory();
         var previousOut = Console.Out;
         using var output = new StringWriter();
