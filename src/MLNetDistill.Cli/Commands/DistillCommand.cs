@@ -28,7 +28,7 @@ internal static class DistillCommand
     {
         var teacher = new Option<string?>("--teacher") { Description = "The teacher's .onnx file." };
         var train = new Option<string>("--train") { Description = "Labeled training data (CSV/TSV, Parquet or IDX).", Required = true };
-        var test = new Option<string?>("--test") { Description = "Evaluation data (default: 20% of --train held out)." };
+        var test = new Option<string?>("--test") { Description = "Evaluation data (default: 20% of --train held out); without labels, only agreement and KL to the teacher are measured." };
         var label = new Option<string?>("--label") { Description = "The label column of CSV or Parquet files (default: a column named Label)." };
         var student = new Option<string>("--student") { Description = "Student spec: " + StudentSpec.Describe(), Required = true };
         var temperature = new Option<float?>("--temperature") { Description = "Soft-label temperature (default 1)." };
@@ -79,7 +79,13 @@ internal static class DistillCommand
 
             var experiment = new DistillationExperiment(mlContext, options);
             IDataView trainData = Labeled(DataSourceReader.Load(trainPath, labelName), trainPath);
-            IDataView? testData = parse.GetValue(test) is string testPath ? Labeled(DataSourceReader.Load(testPath, labelName), testPath) : null;
+            // Test rows nobody labeled are still measured against the teacher (agreement, KL); label metrics are then NaN.
+            IDataView? testData = parse.GetValue(test) is string testPath ? DataSourceReader.Load(testPath, labelName, labelOptional: true) : null;
+            if (testData is not null && testData.Schema.GetColumnOrNull(DataColumnNames.Label) is null)
+            {
+                Console.Error.WriteLine($"--test {parse.GetValue(test)} has no label column: accuracy, macro-F1 and log-loss are not measured (NaN in the report); agreement and KL to the teacher are.");
+            }
+
             IDataView? transferData = parse.GetValue(transfer) is string transferPath ? DataSourceReader.Load(transferPath, labelName, labelOptional: true) : null;
 
             using var result = Run(experiment, distilled, options.Baseline, trainData, testData, transferData, token);
@@ -128,7 +134,7 @@ internal static class DistillCommand
     private static IDataView Labeled(IDataView data, string path) =>
         data.Schema.GetColumnOrNull(DataColumnNames.Label) is not null
             ? data
-            : throw new ArgumentException($"'{path}' has no label column: pass --label NAME for CSV or Parquet files, or name the column Label (IDX files find their labels beside the images).");
+            : throw new ArgumentException($"'{path}' has no label column: pass --label NAME for CSV or Parquet files, or name the column Label (IDX files find their labels beside the images). Rows nobody labeled go in --transfer, next to a labeled --train.");
 
     /// <summary>Reports on the calling thread, in order (unlike <see cref="Progress{T}"/>, which posts to the thread pool).</summary>
     private sealed class LineProgress(Action<DistillationProgress> report) : IProgress<DistillationProgress>

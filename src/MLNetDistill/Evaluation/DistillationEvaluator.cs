@@ -97,7 +97,8 @@ public static class DistillationEvaluator
                 }
 
                 agree += predicted == SoftLabelMath.ArgMax(p) ? 1 : 0;
-                kl += SoftLabelMath.KlDivergence(p, q);
+                // KL is never negative; float rounding makes KL(p || p) about -1e-14, which is 0.
+                kl += Math.Max(0.0, SoftLabelMath.KlDivergence(p, q));
             }
 
             rows++;

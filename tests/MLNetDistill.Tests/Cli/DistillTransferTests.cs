@@ -81,6 +81,47 @@ public sealed class DistillTransferTests : IDisposable
         Assert.Equal(700, json.GetProperty("teacherRowsScored").GetInt64());
     }
 
+    [Fact]
+    public void Distill_TestCsvWithoutLabelColumn_ReportsAgreementAndKlOnly()
+    {
+        var (train, rows) = SplitBreastCancer();
+        string unlabeledTest = _temp.Write("test-unlabeled.csv", Csv(rows, withLabel: false));
+        string labeledTest = _temp.Write("test-labeled.csv", Csv(rows, withLabel: true));
+        string report = _temp.File("unlabeled-test.json");
+        string labeledReport = _temp.File("labeled-test.json");
+
+        var (code, _, error) = CliRunner.Run("distill", "--teacher", TestPaths.Fixture("binary_teacher.onnx"), "--train", train, "--test", unlabeledTest,
+            "--label", "label", "--student", "sdca", "--seed", "2", "--out", _temp.File("u.zip"), "--report", report);
+        var (labeledCode, _, labeledError) = CliRunner.Run("distill", "--teacher", TestPaths.Fixture("binary_teacher.onnx"), "--train", train, "--test", labeledTest,
+            "--label", "label", "--student", "sdca", "--seed", "2", "--out", _temp.File("l.zip"), "--report", labeledReport);
+
+        Assert.True(code == 0, error);
+        Assert.True(labeledCode == 0, labeledError);
+        Assert.Contains("has no label column: accuracy, macro-F1 and log-loss are not measured", error, StringComparison.Ordinal);
+        var student = JsonDocument.Parse(File.ReadAllText(report)).RootElement.GetProperty("student");
+        var labeledStudent = JsonDocument.Parse(File.ReadAllText(labeledReport)).RootElement.GetProperty("student");
+        Assert.Equal("NaN", student.GetProperty("accuracy").GetString());
+        Assert.Equal("NaN", student.GetProperty("logLoss").GetString());
+        // The same rows, labeled or not, give the same agreement and KL to the teacher.
+        Assert.Equal(labeledStudent.GetProperty("agreement").GetDouble(), student.GetProperty("agreement").GetDouble(), 12);
+        Assert.Equal(labeledStudent.GetProperty("klToTeacher").GetDouble(), student.GetProperty("klToTeacher").GetDouble(), 12);
+        Assert.InRange(student.GetProperty("agreement").GetDouble(), 0.9, 1.0);
+    }
+
+    [Fact]
+    public void Distill_TrainWithoutLabelColumn_FailsPointingToTransfer()
+    {
+        var (_, rows) = SplitBreastCancer();
+        string unlabeled = _temp.Write("train-unlabeled.csv", Csv(rows, withLabel: false));
+
+        var (code, _, error) = CliRunner.Run("distill", "--teacher", TestPaths.Fixture("binary_teacher.onnx"), "--train", unlabeled,
+            "--student", "sdca", "--out", _temp.File("t.zip"), "--report", _temp.File("t.json"));
+
+        Assert.NotEqual(0, code);
+        Assert.Contains("'" + unlabeled + "' has no label column", error, StringComparison.Ordinal);
+        Assert.Contains("Rows nobody labeled go in --transfer", error, StringComparison.Ordinal);
+    }
+
     private JsonElement Distill(string train, string transfer, string name)
     {
         string report = _temp.File(name + ".json");

@@ -50,6 +50,18 @@ public sealed class DistillationEvaluatorTests
     private const double Tolerance = 1e-6;
 
     [Fact]
+    public void Evaluate_ModelIsTheTeacher_KlIsExactlyZeroAndAgreementOne()
+    {
+        // KL(p || p) in float arithmetic rounds to about -1e-14 per row; a distance is never negative.
+        float[][] odd = [[0.3f, 0.3f, 0.4f], [0.1f, 0.2f, 0.7f], [1f / 3, 1f / 3, 1f / 3], [0.05f, 0.9f, 0.05f]];
+
+        var metrics = DistillationEvaluator.Evaluate(View(odd, odd, Labels));
+
+        Assert.Equal(0.0, metrics.KlToTeacher);
+        Assert.Equal(1.0, metrics.Agreement);
+    }
+
+    [Fact]
     public void Evaluate_HandMadeRows_MatchesHandComputedMetrics()
     {
         var metrics = DistillationEvaluator.Evaluate(View(Model, Teacher, Labels));
