@@ -17,7 +17,8 @@ public sealed record StudentSpec(string Family, IReadOnlyList<int> HiddenLayers,
         ["fasttree"] = [(100, 1, 100_000, "trees"), (20, 2, 131_072, "leaves")],
         ["sdca"] = [(20, 1, 10_000, "iterations")],
         ["lbfgs"] = [(100, 1, 100_000, "iterations")],
-        ["mlp"] = [(20, 1, 100_000, "epochs"), (1e-3, 1e-7, 10, "lr"), (256, 1, 1_000_000, "batch")],
+        // mlp: epochs 0 (the default, not a value to type) = automatic (MlpTrainerOptions.Epochs); an explicit count is 1 or more.
+        ["mlp"] = [(0, 1, 100_000, "epochs"), (1e-3, 1e-7, 10, "lr"), (128, 1, 1_000_000, "batch")],
         ["logits"] = [(100, 1, 100_000, "trees"), (20, 2, 131_072, "leaves")],
     };
 
@@ -54,7 +55,7 @@ public sealed record StudentSpec(string Family, IReadOnlyList<int> HiddenLayers,
         {
             if (parts.Length < 2 || parts[1].Contains('='))
             {
-                throw new ArgumentException($"An mlp student needs its hidden layer widths, e.g. mlp:256 or mlp:256,64[:epochs=20,lr=0.001,batch=256,loss=kd|mse|hint|rkd].");
+                throw new ArgumentException($"An mlp student needs its hidden layer widths, e.g. mlp:256 or mlp:256,64[:epochs=40,lr=0.001,batch=128,loss=kd|mse|hint|rkd] (no epochs: chosen automatically).");
             }
 
             foreach (string width in parts[1].Split(','))

@@ -38,6 +38,15 @@ internal sealed class MlpTrainer
     /// </summary>
     internal double[] PhaseSeconds { get; private set; } = new double[5];
 
+    /// <summary>The epoch whose weights the last <see cref="Train"/> returned (the best validation epoch, or the last).</summary>
+    public int BestEpoch { get; private set; }
+
+    /// <summary>How many epochs the last <see cref="Train"/> ran.</summary>
+    public int EpochsRun { get; private set; }
+
+    /// <summary>The most epochs the last <see cref="Train"/> could run (the explicit count, or the automatic cap).</summary>
+    public int MaxEpochs { get; private set; }
+
     /// <summary>Trains a new student.</summary>
     /// <param name="data">The rows and the teacher's outputs.</param>
     /// <param name="progress">Receives one report per epoch; may be null.</param>
@@ -52,19 +61,36 @@ internal sealed class MlpTrainer
         var o = Options;
         o.Validate();
         Model = null;
-        using var run = new Run(o, data);
+        var run = new Run(o, data, replay: null);
         try
         {
             run.Execute(progress, cancellationToken);
+            if (run.Replay is { } replay && o.RefitAllRows)
+            {
+                var first = run;
+                run = new Run(o, data, replay);
+                first.Dispose();
+                run.Execute(progress, cancellationToken);
+            }
         }
         finally
         {
             Model = run.Model;
             PhaseSeconds = run.PhaseSeconds;
+            BestEpoch = run.BestEpoch;
+            EpochsRun = run.EpochsRun;
+            MaxEpochs = run.MaxEpochs;
+            run.Dispose();
         }
 
         return run.Model;
     }
+
+    /// <summary>The learning-rate schedule of a finished automatic run, by epoch, to train again on every row.</summary>
+    private sealed record ScheduleReplay(int Epochs, int CosineEpochs, bool Cosine, int AnnealStartEpoch, int AnnealEpochs, float AnnealFrom);
+
+    /// <summary>What one pass over the validation rows measured.</summary>
+    private readonly record struct ValidationScores(double Loss, double Accuracy, double Agreement, double Divergence);
 
     /// <summary>One training run: its buffers, model, loss and optimizer.</summary>
     private sealed class Run : IDisposable
@@ -95,13 +121,29 @@ internal sealed class MlpTrainer
         private readonly LearningRateSchedule _schedule;
         private readonly Action<int, int> _gatherBody;
         private readonly long[] _phaseTicks = new long[5];
+        private readonly float[] _teacherRow;
+        private readonly float[] _studentRow;
+        private readonly int _stepsPerEpoch;
+        private readonly bool _auto;
+        private readonly int _maxEpochs;
+        private readonly bool _annealOnPlateau;
+        private readonly bool _teacherMetric;
+        private readonly int _patience;
+        private readonly ScheduleReplay? _replay;
+        private readonly int _cosineEpochs;
+        private readonly bool _cosine;
+        private int _annealStartEpoch = -1;
+        private int _annealStartStep = -1;
+        private int _annealSteps;
+        private float _annealFrom;
         private int[] _gatherIndices = [];
         private int _gatherStart;
 
-        public Run(MlpTrainerOptions o, MlpTrainingData data)
+        public Run(MlpTrainerOptions o, MlpTrainingData data, ScheduleReplay? replay)
         {
             _o = o;
             _data = data;
+            _replay = replay;
             int classes = data.ClassCount;
             if (o.LogitMatchingWeight > 0f && data.TeacherLogits.IsEmpty)
             {
@@ -120,7 +162,7 @@ internal sealed class MlpTrainer
                 order[i] = i;
             }
 
-            int validationRows = (int)Math.Round(data.Rows * (double)o.ValidationFraction);
+            int validationRows = replay is null ? (int)Math.Round(data.Rows * (double)o.ValidationFraction) : 0;
             validationRows = Math.Clamp(validationRows, 0, data.Rows - 1);
             if (validationRows > 0)
             {
@@ -175,9 +217,20 @@ internal sealed class MlpTrainer
             _optimizer = o.Optimizer == MlpOptimizer.AdamW
                 ? new AdamWOptimizer(_store, _pool, o.WeightDecay)
                 : new SgdOptimizer(_store, _pool, o.Momentum, o.Nesterov, o.WeightDecay);
-            int stepsPerEpoch = (_train.Length + _batch - 1) / _batch;
-            _schedule = new LearningRateSchedule(o.LearningRate, (int)Math.Round(o.WarmupEpochs * stepsPerEpoch),
-                stepsPerEpoch * o.Epochs, o.CosineDecay);
+            _stepsPerEpoch = (_train.Length + _batch - 1) / _batch;
+            _auto = o.Epochs == 0;
+            _maxEpochs = replay is { } r ? r.Epochs : _auto ? AutoEpochCap(o, _stepsPerEpoch) : o.Epochs;
+            _patience = o.EarlyStoppingPatience == 0 || !_auto ? o.EarlyStoppingPatience
+                : Math.Max(o.EarlyStoppingPatience, (int)Math.Ceiling((double)o.AutoPatienceSteps / _stepsPerEpoch));
+            _annealOnPlateau = _auto && _validation.Length > 0 && o.AutoSchedule == MlpTrainerOptions.AutoScheduleKind.PlateauAnneal && o.CosineDecay;
+            bool cosine = o.CosineDecay && !(_auto && _validation.Length > 0 && o.AutoSchedule != MlpTrainerOptions.AutoScheduleKind.Cosine);
+            _schedule = new LearningRateSchedule(o.LearningRate, (int)Math.Round(o.WarmupEpochs * _stepsPerEpoch),
+                _stepsPerEpoch * (replay?.CosineEpochs ?? _maxEpochs), replay?.Cosine ?? cosine);
+            _cosineEpochs = _maxEpochs;
+            _cosine = cosine;
+            _teacherMetric = data.IsRegression
+                ? o.StoppingMetric != MlpTrainerOptions.StoppingMetricKind.Loss
+                : o.StoppingMetric != MlpTrainerOptions.StoppingMetricKind.Loss && (o.Alpha > 0f || data.Labels.IsEmpty);
 
             _x = new float[checked(_batch * data.FeatureCount)];
             _soft = data.SoftLabels.IsEmpty ? [] : new float[_batch * classes];
@@ -186,6 +239,8 @@ internal sealed class MlpTrainer
             _labels = data.Labels.IsEmpty ? [] : new int[_batch];
             _targets = data.Targets.IsEmpty ? [] : new float[_batch];
             _validationGrad = new float[_batch * classes];
+            _teacherRow = new float[classes];
+            _studentRow = new float[classes];
             _validationHiddenGrad = _hint is null ? [] : new float[_batch * o.HiddenLayerSizes[_hintLayer]];
             _best = new float[_store.Length];
             _lastGood = new float[_store.Length];
@@ -196,19 +251,36 @@ internal sealed class MlpTrainer
 
         public double[] PhaseSeconds => Array.ConvertAll(_phaseTicks, t => (double)t / Stopwatch.Frequency);
 
+        public int BestEpoch { get; private set; }
+
+        public int EpochsRun { get; private set; }
+
+        public int MaxEpochs => _maxEpochs;
+
+        /// <summary>After an automatic run with a validation set, its schedule up to the best epoch, to train again on every row.</summary>
+        public ScheduleReplay? Replay { get; private set; }
+
         public void Execute(IProgress<MlpEpochProgress>? progress, CancellationToken cancellationToken)
         {
             Array.Copy(_store.Values, _lastGood, _store.Length);
             Array.Copy(_store.Values, _best, _store.Length);
             var shuffle = new DeterministicRandom(_o.Seed, ShuffleStream);
             bool validate = _validation.Length > 0;
-            double bestLoss = double.PositiveInfinity;
+            double bestScore = double.PositiveInfinity;
             int badEpochs = 0;
             int step = 0;
             int lastGoodEpoch = 0;
-            for (int epoch = 1; epoch <= _o.Epochs; epoch++)
+            int annealEndEpoch = int.MaxValue;
+            for (int epoch = 1; epoch <= _maxEpochs; epoch++)
             {
                 long start = Stopwatch.GetTimestamp();
+                if (_replay is { AnnealStartEpoch: >= 0 } replay && epoch == replay.AnnealStartEpoch + 1)
+                {
+                    _annealStartStep = step;
+                    _annealSteps = replay.AnnealEpochs * _stepsPerEpoch;
+                    _annealFrom = replay.AnnealFrom;
+                }
+
                 if (_o.Shuffle)
                 {
                     shuffle.Shuffle(_train);
@@ -223,7 +295,7 @@ internal sealed class MlpTrainer
                     long t0 = Stopwatch.GetTimestamp();
                     Gather(_train, first, rows);
                     long t1 = Stopwatch.GetTimestamp();
-                    lr = _schedule.At(step);
+                    lr = LearningRateAt(step);
                     _net.Forward(_x, rows, training: true, DeterministicRandom.Mix(((ulong)(uint)_o.Seed << 32) ^ (ulong)step));
                     Span<float> logitGrad = _net.LogitGradients(rows);
                     logitGrad.Clear();
@@ -261,24 +333,24 @@ internal sealed class MlpTrainer
                     Diverged(epoch, -1, float.NaN, lr, lastGoodEpoch, validate);
                 }
 
-                double? validationLoss = null;
-                double? validationAccuracy = null;
+                ValidationScores? scores = null;
                 bool isBest = true;
                 if (validate)
                 {
-                    var (vLoss, vAccuracy) = Evaluate();
-                    if (!double.IsFinite(vLoss))
+                    var v = Evaluate();
+                    if (!double.IsFinite(v.Loss) || !double.IsFinite(v.Divergence))
                     {
-                        Diverged(epoch, -1, (float)vLoss, lr, lastGoodEpoch, validate);
+                        Diverged(epoch, -1, (float)v.Loss, lr, lastGoodEpoch, validate);
                     }
 
-                    validationLoss = vLoss;
-                    validationAccuracy = _data.IsRegression ? null : vAccuracy;
-                    isBest = vLoss < bestLoss;
+                    scores = v;
+                    double score = Score(v);
+                    isBest = score < bestScore;
                     if (isBest)
                     {
-                        bestLoss = vLoss;
+                        bestScore = score;
                         badEpochs = 0;
+                        BestEpoch = epoch;
                         Array.Copy(_store.Values, _best, _store.Length);
                     }
                     else
@@ -286,12 +358,54 @@ internal sealed class MlpTrainer
                         badEpochs++;
                     }
                 }
+                else
+                {
+                    BestEpoch = epoch;
+                }
 
                 Array.Copy(_store.Values, _lastGood, _store.Length);
                 lastGoodEpoch = epoch;
-                progress?.Report(new MlpEpochProgress(epoch, _o.Epochs, trainLoss, validationLoss, validationAccuracy, lr,
-                    Stopwatch.GetElapsedTime(start).TotalSeconds, isBest));
-                if (validate && _o.EarlyStoppingPatience > 0 && badEpochs >= _o.EarlyStoppingPatience)
+                EpochsRun = epoch;
+                progress?.Report(new MlpEpochProgress(epoch, _maxEpochs, trainLoss, scores?.Loss, scores is null || _data.IsRegression ? null : scores.Value.Accuracy, lr,
+                    Stopwatch.GetElapsedTime(start).TotalSeconds, isBest)
+                {
+                    ValidationAgreement = scores is null || _data.IsRegression ? null : scores.Value.Agreement,
+                    ValidationDivergence = scores?.Divergence,
+                    Refit = _replay is not null,
+                });
+                if (epoch >= annealEndEpoch)
+                {
+                    break;
+                }
+
+                bool plateau = validate && _patience > 0 && badEpochs >= _patience;
+                if (_annealOnPlateau && _annealStartStep < 0)
+                {
+                    int anneal = Math.Max(_o.AnnealMinEpochs, (int)Math.Ceiling(_o.AnnealFraction * epoch));
+                    if (plateau || epoch + anneal >= _maxEpochs)
+                    {
+                        anneal = Math.Min(anneal, _maxEpochs - epoch);
+                        if (anneal <= 0)
+                        {
+                            break;
+                        }
+
+                        if (_o.AnnealFromBest)
+                        {
+                            Array.Copy(_best, _store.Values, _store.Length);
+                        }
+
+                        _annealStartStep = step;
+                        _annealStartEpoch = epoch;
+                        _annealSteps = anneal * _stepsPerEpoch;
+                        _annealFrom = lr;
+                        annealEndEpoch = epoch + anneal;
+                        badEpochs = 0;
+                        continue;
+                    }
+                }
+
+                if (plateau)
                 {
                     break;
                 }
@@ -301,6 +415,49 @@ internal sealed class MlpTrainer
             {
                 Array.Copy(_best, _store.Values, _store.Length);
             }
+            else
+            {
+                BestEpoch = EpochsRun;
+            }
+
+            if (validate && _auto && _replay is null)
+            {
+                int epochs = _o.ReplayWholeRun ? EpochsRun : BestEpoch;
+                int anneal = _annealStartEpoch >= 0 && epochs > _annealStartEpoch ? _annealStartEpoch : -1;
+                Replay = new ScheduleReplay(epochs, _cosineEpochs, _cosine, anneal, _annealSteps / _stepsPerEpoch, _annealFrom);
+            }
+        }
+
+        /// <summary>The most epochs of an automatic run: enough for the step budget, within the epoch bounds.</summary>
+        internal static int AutoEpochCap(MlpTrainerOptions o, int stepsPerEpoch) =>
+            Math.Clamp((int)Math.Ceiling((double)o.AutoMinSteps / stepsPerEpoch), o.AutoMinEpochs, o.AutoMaxEpochs);
+
+        private float LearningRateAt(int step)
+        {
+            if (_annealStartStep < 0)
+            {
+                return _schedule.At(step);
+            }
+
+            double progress = Math.Min(1.0, (double)(step - _annealStartStep) / _annealSteps);
+            return (float)(_annealFrom * 0.5 * (1 + Math.Cos(Math.PI * progress)));
+        }
+
+        /// <summary>The early-stopping score of an epoch (lower is better).</summary>
+        private double Score(in ValidationScores v)
+        {
+            if (!_teacherMetric)
+            {
+                return v.Loss;
+            }
+
+            if (_o.StoppingMetric == MlpTrainerOptions.StoppingMetricKind.TeacherAgreement && !_data.IsRegression)
+            {
+                // Agreement first; among equal agreement, the lower divergence.
+                return -v.Agreement + (Math.Min(v.Divergence, 1e3) * 1e-6);
+            }
+
+            return v.Divergence;
         }
 
         public void Dispose() => _pool.Dispose();
@@ -334,11 +491,14 @@ internal sealed class MlpTrainer
             };
         }
 
-        private (double Loss, double Accuracy) Evaluate()
+        private ValidationScores Evaluate()
         {
             double lossSum = 0;
+            double divergenceSum = 0;
             int correct = 0;
+            int agree = 0;
             int classes = _data.ClassCount;
+            float t = _o.Temperature;
             for (int first = 0; first < _validation.Length; first += _batch)
             {
                 int rows = Math.Min(_batch, _validation.Length - first);
@@ -351,20 +511,51 @@ internal sealed class MlpTrainer
                 };
                 lossSum += (double)_loss.Forward(BatchView(rows), 1f, grads) * rows;
                 ReadOnlySpan<float> logits = _net.Logits(rows);
-                for (int r = 0; r < rows && classes > 1; r++)
+                if (_data.IsRegression)
                 {
-                    int predicted = SoftLabelMath.ArgMax(logits.Slice(r * classes, classes));
-                    int target = _labels.Length > 0 ? _labels[r] : -1;
-                    if (target < 0)
+                    for (int r = 0; r < rows; r++)
                     {
-                        target = SoftLabelMath.ArgMax(_soft.Length > 0 ? _soft.AsSpan(r * classes, classes) : _logits.AsSpan(r * classes, classes));
+                        double d = logits[r] - _logits[r];
+                        divergenceSum += d * d;
                     }
 
-                    correct += predicted == target ? 1 : 0;
+                    continue;
+                }
+
+                for (int r = 0; r < rows; r++)
+                {
+                    ReadOnlySpan<float> z = logits.Slice(r * classes, classes);
+                    Span<float> p = _teacherRow;
+                    if (_soft.Length > 0)
+                    {
+                        _soft.AsSpan(r * classes, classes).CopyTo(p);
+                    }
+                    else
+                    {
+                        SoftLabelMath.Softmax(_logits.AsSpan(r * classes, classes), t, p);
+                    }
+
+                    SoftLabelMath.LogSoftmax(z, t, _studentRow);
+                    double kl = 0;
+                    for (int k = 0; k < classes; k++)
+                    {
+                        if (p[k] > 0f)
+                        {
+                            kl += p[k] * (Math.Log(p[k]) - _studentRow[k]);
+                        }
+                    }
+
+                    divergenceSum += kl;
+                    int predicted = SoftLabelMath.ArgMax(z);
+                    int teacher = SoftLabelMath.ArgMax(p);
+                    agree += predicted == teacher ? 1 : 0;
+                    int target = _labels.Length > 0 ? _labels[r] : -1;
+                    correct += predicted == (target < 0 ? teacher : target) ? 1 : 0;
                 }
             }
 
-            return (lossSum / _validation.Length, (double)correct / _validation.Length);
+            int n = _validation.Length;
+            return new ValidationScores(lossSum / n, (double)correct / n, (double)agree / n, divergenceSum / n);
         }
 
         /// <summary>Copies rows indices[first..first+rows) of every input into the batch buffers.</summary>

@@ -28,11 +28,11 @@ public sealed class MlpTrainerOptions
 
     /// <summary>The most passes over the training rows (early stopping may end sooner).</summary>
     /// <value>Defaults to 10.</value>
-    public int Epochs { get; set; } = 10;
+    public int Epochs { get; set; }
 
     /// <summary>Rows per optimisation step.</summary>
     /// <value>Defaults to 256.</value>
-    public int BatchSize { get; set; } = 256;
+    public int BatchSize { get; set; } = 128;
 
     /// <summary>The peak learning rate.</summary>
     /// <value>Defaults to 0.001 (suits AdamW; SGD usually wants about 0.05).</value>
@@ -95,7 +95,7 @@ public sealed class MlpTrainerOptions
 
     /// <summary>The weight alpha of the soft (teacher) term; 1 - alpha weighs cross-entropy with the hard labels. Without hard labels alpha is taken as 1.</summary>
     /// <value>Defaults to 0.7.</value>
-    public float Alpha { get; set; } = 0.7f;
+    public float Alpha { get; set; } = 0.9f;
 
     /// <summary>The weight of an extra mean-squared error between student and teacher logits (Ba and Caruana 2014); needs the teacher's logits.</summary>
     /// <value>Defaults to 0 (off).</value>
@@ -120,6 +120,43 @@ public sealed class MlpTrainerOptions
     /// <value>Defaults to null.</value>
     public int? NumberOfThreads { get; set; }
 
+    // Exploration knobs (internal while the automatic schedule is measured).
+    internal enum AutoScheduleKind
+    {
+        Cosine,
+        Constant,
+        PlateauAnneal,
+    }
+
+    internal enum StoppingMetricKind
+    {
+        Loss,
+        TeacherKl,
+        TeacherAgreement,
+    }
+
+    internal AutoScheduleKind AutoSchedule { get; set; } = AutoScheduleKind.PlateauAnneal;
+
+    internal StoppingMetricKind StoppingMetric { get; set; } = StoppingMetricKind.TeacherKl;
+
+    internal int AutoMinSteps { get; set; } = 5000;
+
+    internal int AutoMinEpochs { get; set; } = 60;
+
+    internal int AutoMaxEpochs { get; set; } = 1000;
+
+    internal int AutoPatienceSteps { get; set; } = 300;
+
+    internal double AnnealFraction { get; set; } = 0.25;
+
+    internal int AnnealMinEpochs { get; set; } = 3;
+
+    internal bool AnnealFromBest { get; set; }
+
+    internal bool RefitAllRows { get; set; } = true;
+
+    internal bool ReplayWholeRun { get; set; }
+
     /// <summary>Throws a clear <see cref="ArgumentOutOfRangeException"/> for the first option out of range.</summary>
     internal void Validate()
     {
@@ -136,7 +173,7 @@ public sealed class MlpTrainerOptions
             }
         }
 
-        Check(Epochs >= 1, nameof(Epochs), Epochs, "at least 1");
+        Check(Epochs >= 0, nameof(Epochs), Epochs, "0 (automatic) or a positive number of epochs");
         Check(BatchSize >= 1, nameof(BatchSize), BatchSize, "at least 1 (typically 32 to 1024)");
         Check(LearningRate > 0f && float.IsFinite(LearningRate), nameof(LearningRate), LearningRate, "a positive finite number (typically 1e-4 to 0.1)");
         Check(DropoutRate >= 0f && DropoutRate < 1f, nameof(DropoutRate), DropoutRate, "in [0, 1)");

@@ -61,8 +61,8 @@ public sealed class MlpStudentTrainerTests
     }
 
     [Theory]
-    [InlineData(0)]
     [InlineData(-1)]
+    [InlineData(-20)]
     public void Constructor_BadEpochs_Throws(int epochs)
     {
         var ml = new MLContext(1);

@@ -187,7 +187,7 @@ public sealed class MlpTrainerTests
 
     [Theory]
     [InlineData("HiddenLayerSizes", "0")]
-    [InlineData("Epochs", "0")]
+    [InlineData("Epochs", "-1")]
     [InlineData("LearningRate", "0")]
     [InlineData("LearningRate", "NaN")]
     [InlineData("LearningRate", "-0.1")]
