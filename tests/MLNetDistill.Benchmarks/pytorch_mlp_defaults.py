@@ -19,6 +19,7 @@ import gzip
 import os
 import statistics
 import subprocess
+import sys
 import time
 
 import numpy as np
@@ -50,7 +51,7 @@ def teacher_logits(images, name):
     if not os.path.exists(path):
         os.makedirs(CACHE, exist_ok=True)
         subprocess.run(["dotnet", "run", "-c", "Release", "--project", os.path.join(REPO, "src", "MLNetDistill.Cli"), "--",
-                        "score", "--teacher", TEACHER, "--data", images, "--out", path], check=True, cwd=REPO)
+                        "score", "--teacher", TEACHER, "--data", images, "--out", path], check=True, cwd=REPO, stdout=sys.stderr)
     with open(path, newline="") as f:
         reader = csv.reader(f)
         header = next(reader)

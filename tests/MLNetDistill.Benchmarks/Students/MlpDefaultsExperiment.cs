@@ -132,18 +132,7 @@ internal static class MlpDefaultsExperiment
                 case "validation": o.ValidationFraction = (float)number; break;
                 case "patience": o.EarlyStoppingPatience = (int)number; break;
                 case "cosine": o.CosineDecay = value == "1" || value == "true"; break;
-                case "schedule": o.AutoSchedule = Enum.Parse<MlpTrainerOptions.AutoScheduleKind>(value, ignoreCase: true); break;
-                case "metric": o.StoppingMetric = Enum.Parse<MlpTrainerOptions.StoppingMetricKind>(value, ignoreCase: true); break;
-                case "minsteps": o.AutoMinSteps = (int)number; break;
-                case "minepochs": o.AutoMinEpochs = (int)number; break;
-                case "maxepochs": o.AutoMaxEpochs = (int)number; break;
-                case "refit": o.RefitAllRows = value == "1" || value == "true"; break;
-                case "whole": o.ReplayWholeRun = value == "1" || value == "true"; break;
                 case "restore": o.RestoreBestWeights = value == "1" || value == "true"; break;
-                case "patiencesteps": o.AutoPatienceSteps = (int)number; break;
-                case "anneal": o.AnnealFraction = number; break;
-                case "annealmin": o.AnnealMinEpochs = (int)number; break;
-                case "frombest": o.AnnealFromBest = value == "1" || value == "true"; break;
                 default: throw new ArgumentException($"Unknown variant setting '{kv[0]}'.");
             }
         }

@@ -8,11 +8,30 @@ namespace MLNetDistill.Students.Mlp;
 /// <summary>
 /// Trains an <see cref="MlpModel"/> on an <see cref="MlpTrainingData"/> with the distillation loss the
 /// <see cref="MlpTrainerOptions"/> describe: mini-batches, AdamW or SGD, warm-up and cosine decay, a held-out
-/// validation split with early stopping, and the best weights kept. Everything a run needs is allocated before the
-/// first step; the same options and data give a bit-identical model.
+/// validation split scored against the teacher with early stopping, and the best weights kept; or, with
+/// <see cref="MlpTrainerOptions.Epochs"/> = 0, the automatic schedule (see there). Everything a run needs is allocated
+/// before the first step; the same options and data give a bit-identical model.
 /// </summary>
 internal sealed class MlpTrainer
 {
+    /// <summary>The automatic schedule's budget: at least this many optimizer steps...</summary>
+    internal const int AutoMinSteps = 5000;
+
+    /// <summary>... and at least this many epochs ...</summary>
+    internal const int AutoMinEpochs = 60;
+
+    /// <summary>... but never more epochs than this (tiny data sets).</summary>
+    internal const int AutoMaxEpochs = 1000;
+
+    /// <summary>The automatic schedule waits at least this many steps without a better validation score (in whole epochs).</summary>
+    internal const int AutoPatienceSteps = 300;
+
+    /// <summary>The automatic schedule's cool-down lasts this fraction of the epochs before it ...</summary>
+    internal const double CoolDownFraction = 0.25;
+
+    /// <summary>... and at least this many epochs.</summary>
+    internal const int CoolDownMinEpochs = 3;
+
     private const ulong ValidationStream = 2;
     private const ulong ShuffleStream = 3;
 
@@ -38,13 +57,16 @@ internal sealed class MlpTrainer
     /// </summary>
     internal double[] PhaseSeconds { get; private set; } = new double[5];
 
-    /// <summary>The epoch whose weights the last <see cref="Train"/> returned (the best validation epoch, or the last).</summary>
+    /// <summary>
+    /// The epoch whose weights the last <see cref="Train"/> returned: the best validation epoch, or the last; for the
+    /// automatic schedule, the epochs of its final pass over every row.
+    /// </summary>
     public int BestEpoch { get; private set; }
 
-    /// <summary>How many epochs the last <see cref="Train"/> ran.</summary>
+    /// <summary>How many epochs the last <see cref="Train"/> ran (for the automatic schedule, in its final pass).</summary>
     public int EpochsRun { get; private set; }
 
-    /// <summary>The most epochs the last <see cref="Train"/> could run (the explicit count, or the automatic cap).</summary>
+    /// <summary>The most epochs the last <see cref="Train"/> could run: the explicit count, or the automatic schedule's cap.</summary>
     public int MaxEpochs { get; private set; }
 
     /// <summary>Trains a new student.</summary>
@@ -61,15 +83,17 @@ internal sealed class MlpTrainer
         var o = Options;
         o.Validate();
         Model = null;
-        var run = new Run(o, data, replay: null);
+        var run = new Run(o, data, plan: null);
+        int cap = run.MaxEpochs;
         try
         {
             run.Execute(progress, cancellationToken);
-            if (run.Replay is { } replay && o.RefitAllRows)
+            if (run.ChosenSchedule is { } plan)
             {
-                var first = run;
-                run = new Run(o, data, replay);
-                first.Dispose();
+                // The automatic schedule was chosen on the validation slice: train again on every row with it.
+                var search = run;
+                run = new Run(o, data, plan);
+                search.Dispose();
                 run.Execute(progress, cancellationToken);
             }
         }
@@ -79,15 +103,25 @@ internal sealed class MlpTrainer
             PhaseSeconds = run.PhaseSeconds;
             BestEpoch = run.BestEpoch;
             EpochsRun = run.EpochsRun;
-            MaxEpochs = run.MaxEpochs;
+            MaxEpochs = cap;
             run.Dispose();
         }
 
         return run.Model;
     }
 
-    /// <summary>The learning-rate schedule of a finished automatic run, by epoch, to train again on every row.</summary>
-    private sealed record ScheduleReplay(int Epochs, int CosineEpochs, bool Cosine, int AnnealStartEpoch, int AnnealEpochs, float AnnealFrom);
+    /// <summary>The most epochs of an automatic run: at least <see cref="AutoMinSteps"/> steps and <see cref="AutoMinEpochs"/> epochs, at most <see cref="AutoMaxEpochs"/>.</summary>
+    /// <param name="stepsPerEpoch">Optimizer steps per epoch.</param>
+    /// <returns>The epoch cap.</returns>
+    internal static int AutoEpochCap(int stepsPerEpoch) =>
+        Math.Clamp((AutoMinSteps + stepsPerEpoch - 1) / stepsPerEpoch, AutoMinEpochs, AutoMaxEpochs);
+
+    /// <summary>
+    /// The schedule the automatic search chose, by epoch, to train again on every row: constant (after any warm-up),
+    /// then, after epoch <paramref name="CoolDownAfter"/> (-1 for none), a half cosine from <paramref name="CoolDownFrom"/>
+    /// to 0 over <paramref name="CoolDownEpochs"/> epochs; <paramref name="Epochs"/> in all.
+    /// </summary>
+    private sealed record SchedulePlan(int Epochs, int CoolDownAfter, int CoolDownEpochs, float CoolDownFrom);
 
     /// <summary>What one pass over the validation rows measured.</summary>
     private readonly record struct ValidationScores(double Loss, double Accuracy, double Agreement, double Divergence);
@@ -124,26 +158,23 @@ internal sealed class MlpTrainer
         private readonly float[] _teacherRow;
         private readonly float[] _studentRow;
         private readonly int _stepsPerEpoch;
-        private readonly bool _auto;
         private readonly int _maxEpochs;
-        private readonly bool _annealOnPlateau;
-        private readonly bool _teacherMetric;
         private readonly int _patience;
-        private readonly ScheduleReplay? _replay;
-        private readonly int _cosineEpochs;
-        private readonly bool _cosine;
-        private int _annealStartEpoch = -1;
-        private int _annealStartStep = -1;
-        private int _annealSteps;
-        private float _annealFrom;
+        private readonly bool _search;
+        private readonly bool _refit;
+        private readonly bool _scoreAgainstTeacher;
+        private int _coolDownAfter = -1;
+        private int _coolDownStartStep = -1;
+        private int _coolDownEpochs;
+        private float _coolDownFrom;
         private int[] _gatherIndices = [];
         private int _gatherStart;
 
-        public Run(MlpTrainerOptions o, MlpTrainingData data, ScheduleReplay? replay)
+        public Run(MlpTrainerOptions o, MlpTrainingData data, SchedulePlan? plan)
         {
             _o = o;
             _data = data;
-            _replay = replay;
+            _refit = plan is not null;
             int classes = data.ClassCount;
             if (o.LogitMatchingWeight > 0f && data.TeacherLogits.IsEmpty)
             {
@@ -162,7 +193,7 @@ internal sealed class MlpTrainer
                 order[i] = i;
             }
 
-            int validationRows = replay is null ? (int)Math.Round(data.Rows * (double)o.ValidationFraction) : 0;
+            int validationRows = plan is null ? (int)Math.Round(data.Rows * (double)o.ValidationFraction) : 0;
             validationRows = Math.Clamp(validationRows, 0, data.Rows - 1);
             if (validationRows > 0)
             {
@@ -217,20 +248,26 @@ internal sealed class MlpTrainer
             _optimizer = o.Optimizer == MlpOptimizer.AdamW
                 ? new AdamWOptimizer(_store, _pool, o.WeightDecay)
                 : new SgdOptimizer(_store, _pool, o.Momentum, o.Nesterov, o.WeightDecay);
+            // Epochs = N: N epochs at most, cosine over all of them. Epochs = 0 (automatic): a search on the
+            // validation slice at a constant rate until its score stops improving, then a cosine cool-down (see
+            // MlpTrainerOptions.Epochs); then the chosen plan again on every row. Without a validation slice the
+            // automatic run is a cosine over the budget's epochs.
             _stepsPerEpoch = (_train.Length + _batch - 1) / _batch;
-            _auto = o.Epochs == 0;
-            _maxEpochs = replay is { } r ? r.Epochs : _auto ? AutoEpochCap(o, _stepsPerEpoch) : o.Epochs;
-            _patience = o.EarlyStoppingPatience == 0 || !_auto ? o.EarlyStoppingPatience
-                : Math.Max(o.EarlyStoppingPatience, (int)Math.Ceiling((double)o.AutoPatienceSteps / _stepsPerEpoch));
-            _annealOnPlateau = _auto && _validation.Length > 0 && o.AutoSchedule == MlpTrainerOptions.AutoScheduleKind.PlateauAnneal && o.CosineDecay;
-            bool cosine = o.CosineDecay && !(_auto && _validation.Length > 0 && o.AutoSchedule != MlpTrainerOptions.AutoScheduleKind.Cosine);
+            bool auto = o.Epochs == 0;
+            _search = auto && plan is null && _validation.Length > 0;
+            _maxEpochs = plan?.Epochs ?? (auto ? AutoEpochCap(_stepsPerEpoch) : o.Epochs);
+            _patience = _search && o.EarlyStoppingPatience > 0
+                ? Math.Max(o.EarlyStoppingPatience, (AutoPatienceSteps + _stepsPerEpoch - 1) / _stepsPerEpoch)
+                : o.EarlyStoppingPatience;
             _schedule = new LearningRateSchedule(o.LearningRate, (int)Math.Round(o.WarmupEpochs * _stepsPerEpoch),
-                _stepsPerEpoch * (replay?.CosineEpochs ?? _maxEpochs), replay?.Cosine ?? cosine);
-            _cosineEpochs = _maxEpochs;
-            _cosine = cosine;
-            _teacherMetric = data.IsRegression
-                ? o.StoppingMetric != MlpTrainerOptions.StoppingMetricKind.Loss
-                : o.StoppingMetric != MlpTrainerOptions.StoppingMetricKind.Loss && (o.Alpha > 0f || data.Labels.IsEmpty);
+                _stepsPerEpoch * _maxEpochs, o.CosineDecay && !_search && plan is null);
+            if (plan is { CoolDownAfter: >= 0 })
+            {
+                StartCoolDown(plan.CoolDownAfter, plan.CoolDownAfter * _stepsPerEpoch, plan.CoolDownEpochs, plan.CoolDownFrom);
+            }
+
+            // Hard-label twins (alpha 0 with labels) stop on their own loss; every other student on the teacher.
+            _scoreAgainstTeacher = o.Alpha > 0f || (data.IsRegression ? data.Targets.IsEmpty : data.Labels.IsEmpty);
 
             _x = new float[checked(_batch * data.FeatureCount)];
             _soft = data.SoftLabels.IsEmpty ? [] : new float[_batch * classes];
@@ -257,8 +294,8 @@ internal sealed class MlpTrainer
 
         public int MaxEpochs => _maxEpochs;
 
-        /// <summary>After an automatic run with a validation set, its schedule up to the best epoch, to train again on every row.</summary>
-        public ScheduleReplay? Replay { get; private set; }
+        /// <summary>After the automatic schedule's search on the validation slice, the schedule it chose.</summary>
+        public SchedulePlan? ChosenSchedule { get; private set; }
 
         public void Execute(IProgress<MlpEpochProgress>? progress, CancellationToken cancellationToken)
         {
@@ -270,17 +307,10 @@ internal sealed class MlpTrainer
             int badEpochs = 0;
             int step = 0;
             int lastGoodEpoch = 0;
-            int annealEndEpoch = int.MaxValue;
-            for (int epoch = 1; epoch <= _maxEpochs; epoch++)
+            int lastEpoch = _maxEpochs;
+            for (int epoch = 1; epoch <= lastEpoch; epoch++)
             {
                 long start = Stopwatch.GetTimestamp();
-                if (_replay is { AnnealStartEpoch: >= 0 } replay && epoch == replay.AnnealStartEpoch + 1)
-                {
-                    _annealStartStep = step;
-                    _annealSteps = replay.AnnealEpochs * _stepsPerEpoch;
-                    _annealFrom = replay.AnnealFrom;
-                }
-
                 if (_o.Shuffle)
                 {
                     shuffle.Shuffle(_train);
@@ -366,42 +396,33 @@ internal sealed class MlpTrainer
                 Array.Copy(_store.Values, _lastGood, _store.Length);
                 lastGoodEpoch = epoch;
                 EpochsRun = epoch;
-                progress?.Report(new MlpEpochProgress(epoch, _maxEpochs, trainLoss, scores?.Loss, scores is null || _data.IsRegression ? null : scores.Value.Accuracy, lr,
+                progress?.Report(new MlpEpochProgress(epoch, lastEpoch, trainLoss, scores?.Loss, scores is null || _data.IsRegression ? null : scores.Value.Accuracy, lr,
                     Stopwatch.GetElapsedTime(start).TotalSeconds, isBest)
                 {
                     ValidationAgreement = scores is null || _data.IsRegression ? null : scores.Value.Agreement,
                     ValidationDivergence = scores?.Divergence,
-                    Refit = _replay is not null,
+                    Refit = _refit,
                 });
-                if (epoch >= annealEndEpoch)
+                if (_coolDownAfter >= 0)
                 {
-                    break;
+                    // The cool-down runs to its end (its last epochs are the point of it).
+                    continue;
                 }
 
                 bool plateau = validate && _patience > 0 && badEpochs >= _patience;
-                if (_annealOnPlateau && _annealStartStep < 0)
+                if (_search && _o.CosineDecay)
                 {
-                    int anneal = Math.Max(_o.AnnealMinEpochs, (int)Math.Ceiling(_o.AnnealFraction * epoch));
-                    if (plateau || epoch + anneal >= _maxEpochs)
+                    // Cool down on a plateau, or when only the cool-down's length is left of the budget.
+                    int coolDown = Math.Max(CoolDownMinEpochs, (int)Math.Ceiling(CoolDownFraction * epoch));
+                    if (plateau || epoch + coolDown >= lastEpoch)
                     {
-                        anneal = Math.Min(anneal, _maxEpochs - epoch);
-                        if (anneal <= 0)
+                        coolDown = Math.Min(coolDown, lastEpoch - epoch);
+                        if (coolDown > 0)
                         {
-                            break;
+                            StartCoolDown(epoch, step, coolDown, lr);
+                            lastEpoch = epoch + coolDown;
+                            continue;
                         }
-
-                        if (_o.AnnealFromBest)
-                        {
-                            Array.Copy(_best, _store.Values, _store.Length);
-                        }
-
-                        _annealStartStep = step;
-                        _annealStartEpoch = epoch;
-                        _annealSteps = anneal * _stepsPerEpoch;
-                        _annealFrom = lr;
-                        annealEndEpoch = epoch + anneal;
-                        badEpochs = 0;
-                        continue;
                     }
                 }
 
@@ -420,45 +441,36 @@ internal sealed class MlpTrainer
                 BestEpoch = EpochsRun;
             }
 
-            if (validate && _auto && _replay is null)
+            if (_search)
             {
-                int epochs = _o.ReplayWholeRun ? EpochsRun : BestEpoch;
-                int anneal = _annealStartEpoch >= 0 && epochs > _annealStartEpoch ? _annealStartEpoch : -1;
-                Replay = new ScheduleReplay(epochs, _cosineEpochs, _cosine, anneal, _annealSteps / _stepsPerEpoch, _annealFrom);
+                // The whole search's schedule (with its cool-down), or, without one, up to the best epoch.
+                ChosenSchedule = _coolDownAfter >= 0
+                    ? new SchedulePlan(EpochsRun, _coolDownAfter, _coolDownEpochs, _coolDownFrom)
+                    : new SchedulePlan(BestEpoch, -1, 0, 0f);
             }
         }
 
-        /// <summary>The most epochs of an automatic run: enough for the step budget, within the epoch bounds.</summary>
-        internal static int AutoEpochCap(MlpTrainerOptions o, int stepsPerEpoch) =>
-            Math.Clamp((int)Math.Ceiling((double)o.AutoMinSteps / stepsPerEpoch), o.AutoMinEpochs, o.AutoMaxEpochs);
+        private void StartCoolDown(int afterEpoch, int step, int epochs, float from)
+        {
+            _coolDownAfter = afterEpoch;
+            _coolDownStartStep = step;
+            _coolDownEpochs = epochs;
+            _coolDownFrom = from;
+        }
 
         private float LearningRateAt(int step)
         {
-            if (_annealStartStep < 0)
+            if (_coolDownStartStep < 0 || step < _coolDownStartStep)
             {
                 return _schedule.At(step);
             }
 
-            double progress = Math.Min(1.0, (double)(step - _annealStartStep) / _annealSteps);
-            return (float)(_annealFrom * 0.5 * (1 + Math.Cos(Math.PI * progress)));
+            double progress = Math.Min(1.0, (double)(step - _coolDownStartStep) / (_coolDownEpochs * _stepsPerEpoch));
+            return (float)(_coolDownFrom * 0.5 * (1 + Math.Cos(Math.PI * progress)));
         }
 
-        /// <summary>The early-stopping score of an epoch (lower is better).</summary>
-        private double Score(in ValidationScores v)
-        {
-            if (!_teacherMetric)
-            {
-                return v.Loss;
-            }
-
-            if (_o.StoppingMetric == MlpTrainerOptions.StoppingMetricKind.TeacherAgreement && !_data.IsRegression)
-            {
-                // Agreement first; among equal agreement, the lower divergence.
-                return -v.Agreement + (Math.Min(v.Divergence, 1e3) * 1e-6);
-            }
-
-            return v.Divergence;
-        }
+        /// <summary>The early-stopping score of an epoch, lower is better: the divergence from the teacher, or (hard-label twins) the loss.</summary>
+        private double Score(in ValidationScores v) => _scoreAgainstTeacher ? v.Divergence : v.Loss;
 
         public void Dispose() => _pool.Dispose();
 
@@ -525,14 +537,14 @@ internal sealed class MlpTrainer
                 for (int r = 0; r < rows; r++)
                 {
                     ReadOnlySpan<float> z = logits.Slice(r * classes, classes);
-                    Span<float> p = _teacherRow;
+                    ReadOnlySpan<float> p = _teacherRow;
                     if (_soft.Length > 0)
                     {
-                        _soft.AsSpan(r * classes, classes).CopyTo(p);
+                        p = _soft.AsSpan(r * classes, classes);
                     }
                     else
                     {
-                        SoftLabelMath.Softmax(_logits.AsSpan(r * classes, classes), t, p);
+                        SoftLabelMath.Softmax(_logits.AsSpan(r * classes, classes), t, _teacherRow);
                     }
 
                     SoftLabelMath.LogSoftmax(z, t, _studentRow);
