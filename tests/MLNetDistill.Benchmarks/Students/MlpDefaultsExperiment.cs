@@ -104,7 +104,8 @@ internal static class MlpDefaultsExperiment
                         runs.Add((Evaluate(logits, split.TestLogits, split.TestLabels), trainer.BestEpoch, trainer.EpochsRun, trainer.MaxEpochs, seconds));
                     }
 
-                    string epochs = string.Join(" ", runs.Select(r => r.BestEpoch == r.EpochsRun ? $"{r.EpochsRun}" : $"{r.BestEpoch}/{r.EpochsRun}").Distinct());
+                    // Per seed: the epochs of the model (automatic: its final pass over every row), or best/ran with early stopping.
+                    string epochs = string.Join(" ", runs.Select(r => r.BestEpoch == r.EpochsRun ? $"{r.EpochsRun}" : $"{r.BestEpoch}/{r.EpochsRun}"));
                     Console.WriteLine($"| {rows:N0} | 784-{width}-10 | {name} | {Stat(runs.Select(r => r.Metrics.Accuracy))} | {Stat(runs.Select(r => r.Metrics.Agreement))} | " +
                         $"{Stat(runs.Select(r => r.Metrics.LogLoss))} | {epochs} | {runs.Average(r => r.Seconds):F1} |");
                 }
