@@ -83,7 +83,7 @@ internal static class MlpDefaultsExperiment
             {
                 foreach (var (name, settings) in variants)
                 {
-                    var runs = new List<(Metrics Metrics, int BestEpoch, int EpochsRun, int MaxEpochs, double Seconds)>();
+                    var runs = new List<(StudentMetrics Metrics, int BestEpoch, int EpochsRun, int MaxEpochs, double Seconds)>();
                     for (int seed = 1; seed <= seeds; seed++)
                     {
                         var options = new MlpTrainerOptions { HiddenLayerSizes = [width], Seed = seed };
@@ -101,13 +101,13 @@ internal static class MlpDefaultsExperiment
                         double seconds = watch.Elapsed.TotalSeconds;
                         float[] logits = new float[split.TestRows * Classes];
                         model.Predict(split.TestX, split.TestRows, logits);
-                        runs.Add((Evaluate(logits, split.TestLogits, split.TestLabels), trainer.BestEpoch, trainer.EpochsRun, trainer.MaxEpochs, seconds));
+                        runs.Add((StudentBench.Evaluate(logits, split.TestLogits, split.TestLabels, Classes), trainer.BestEpoch, trainer.EpochsRun, trainer.MaxEpochs, seconds));
                     }
 
                     // Per seed: the epochs of the model (automatic: its final pass over every row), or best/ran with early stopping.
                     string epochs = string.Join(" ", runs.Select(r => r.BestEpoch == r.EpochsRun ? $"{r.EpochsRun}" : $"{r.BestEpoch}/{r.EpochsRun}"));
-                    Console.WriteLine($"| {rows:N0} | 784-{width}-10 | {name} | {Stat(runs.Select(r => r.Metrics.Accuracy))} | {Stat(runs.Select(r => r.Metrics.Agreement))} | " +
-                        $"{Stat(runs.Select(r => r.Metrics.LogLoss))} | {epochs} | {runs.Average(r => r.Seconds):F1} |");
+                    Console.WriteLine($"| {rows:N0} | 784-{width}-10 | {name} | {StudentBench.Stat(runs.Select(r => r.Metrics.Accuracy))} | {StudentBench.Stat(runs.Select(r => r.Metrics.Agreement))} | " +
+                        $"{StudentBench.Stat(runs.Select(r => r.Metrics.LogLoss))} | {epochs} | {runs.Average(r => r.Seconds):F1} |");
                 }
             }
         }
@@ -142,7 +142,7 @@ internal static class MlpDefaultsExperiment
     private static Split Load(MLContext ml, int rows)
     {
         var (testX, testRows, d, testY) = IdxReader.ReadAll(BenchPaths.FashionImages);
-        float[] testLogits = TeacherLogits(ml, testX, testRows, d);
+        float[] testLogits = StudentBench.TeacherLogits(ml, testX, testRows, d);
         int[] testLabels = Array.ConvertAll(testY!, v => (int)v);
         if (rows <= testRows - HeldOut)
         {
@@ -156,18 +156,9 @@ internal static class MlpDefaultsExperiment
         rows = Math.Min(rows, trainRows);
         float[] x = trainX.AsSpan(0, rows * d).ToArray();
         return new Split(
-            x, Array.ConvertAll(trainY!.AsSpan(0, rows).ToArray(), v => (int)v), TeacherLogits(ml, x, rows, d), rows,
+            x, Array.ConvertAll(trainY!.AsSpan(0, rows).ToArray(), v => (int)v), StudentBench.TeacherLogits(ml, x, rows, d), rows,
             testX, testLabels, testLogits, testRows, d,
             $"the first {rows} rows of the 60k training set; evaluated on the 10k test set");
-    }
-
-    private static float[] TeacherLogits(MLContext ml, float[] x, int rows, int d)
-    {
-        var schema = SchemaDefinition.Create(typeof(ImageRow));
-        schema[nameof(ImageRow.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, d);
-        var data = ml.Data.LoadFromEnumerable(Enumerable.Range(0, rows).Select(r => new ImageRow { Features = x.AsSpan(r * d, d).ToArray() }), schema);
-        using var teacher = ml.Transforms.ScoreWithTeacher(BenchPaths.CnnTeacher).Fit(data);
-        return teacher.Transform(data).GetColumn<float[]>("TeacherLogits").SelectMany(v => v).ToArray();
     }
 
     private static double Accuracy(float[] logits, int[] labels)
@@ -181,42 +172,8 @@ internal static class MlpDefaultsExperiment
         return (double)correct / labels.Length;
     }
 
-    private static Metrics Evaluate(float[] logits, float[] teacherLogits, int[] labels, int rows)
-    {
-        int correct = 0, agree = 0;
-        double logLoss = 0;
-        float[] logP = new float[Classes];
-        for (int r = 0; r < rows; r++)
-        {
-            var z = logits.AsSpan(r * Classes, Classes);
-            int predicted = SoftLabelMath.ArgMax(z);
-            correct += predicted == labels[r] ? 1 : 0;
-            agree += predicted == SoftLabelMath.ArgMax(teacherLogits.AsSpan(r * Classes, Classes)) ? 1 : 0;
-            SoftLabelMath.LogSoftmax(z, 1f, logP);
-            logLoss -= logP[labels[r]];
-        }
-
-        return new Metrics((double)correct / rows, (double)agree / rows, logLoss / rows);
-    }
-
-    private static Metrics Evaluate(float[] logits, float[] teacherLogits, int[] labels) => Evaluate(logits, teacherLogits, labels, labels.Length);
-
-    private static string Stat(IEnumerable<double> values)
-    {
-        double[] v = values.ToArray();
-        double mean = v.Average();
-        double sd = v.Length > 1 ? Math.Sqrt(v.Sum(x => (x - mean) * (x - mean)) / (v.Length - 1)) : 0;
-        return $"{mean:F4} ± {sd:F4}";
-    }
-
     private sealed record Split(
         float[] TrainX, int[] TrainLabels, float[] TrainLogits, int TrainRows,
         float[] TestX, int[] TestLabels, float[] TestLogits, int TestRows, int Features, string Where);
 
-    private sealed record Metrics(double Accuracy, double Agreement, double LogLoss);
-
-    private sealed class ImageRow
-    {
-        public float[] Features { get; set; } = [];
-    }
 }

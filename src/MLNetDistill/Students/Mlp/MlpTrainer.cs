@@ -547,17 +547,8 @@ internal sealed class MlpTrainer
                         SoftLabelMath.Softmax(_logits.AsSpan(r * classes, classes), t, _teacherRow);
                     }
 
-                    SoftLabelMath.LogSoftmax(z, t, _studentRow);
-                    double kl = 0;
-                    for (int k = 0; k < classes; k++)
-                    {
-                        if (p[k] > 0f)
-                        {
-                            kl += p[k] * (Math.Log(p[k]) - _studentRow[k]);
-                        }
-                    }
-
-                    divergenceSum += kl;
+                    SoftLabelMath.Softmax(z, t, _studentRow);
+                    divergenceSum += SoftLabelMath.KlDivergence(p, _studentRow);
                     int predicted = SoftLabelMath.ArgMax(z);
                     int teacher = SoftLabelMath.ArgMax(p);
                     agree += predicted == teacher ? 1 : 0;

@@ -14,7 +14,7 @@ public sealed class MlpAutoScheduleTests
         Assert.Equal(0, options.Epochs); // the default is automatic
         var reports = new List<MlpEpochProgress>();
         var trainer = new MlpTrainer(options);
-        trainer.Train(data, new SyncProgress(reports));
+        trainer.Train(data, new MlpTrainerTests.SyncProgress(reports));
 
         var search = reports.Where(r => !r.Refit).ToList();
         var refit = reports.Where(r => r.Refit).ToList();
@@ -72,7 +72,7 @@ public sealed class MlpAutoScheduleTests
         data = new MlpTrainingData(data.Features, data.FeatureCount, data.ClassCount, data.SoftLabels, labels);
         var reports = new List<MlpEpochProgress>();
         new MlpTrainer(new MlpTrainerOptions { HiddenLayerSizes = [32], BatchSize = 32, LearningRate = 3e-3f, Alpha = alpha, NumberOfThreads = 1 })
-            .Train(data, new SyncProgress(reports));
+            .Train(data, new MlpTrainerTests.SyncProgress(reports));
 
         // An epoch is the best so far exactly when its score (the distilled student's divergence from the teacher,
         // or the hard-label student's own validation loss) is the lowest so far.
@@ -114,7 +114,7 @@ public sealed class MlpAutoScheduleTests
         var data = MlpTrainerTests.Synthetic(640, 6, 3, seed: 14, withLogits: false, hintSize: 0);
         var reports = new List<MlpEpochProgress>();
         var trainer = new MlpTrainer(new MlpTrainerOptions { HiddenLayerSizes = [8], ValidationFraction = 0f, NumberOfThreads = 1 });
-        trainer.Train(data, new SyncProgress(reports));
+        trainer.Train(data, new MlpTrainerTests.SyncProgress(reports));
 
         int stepsPerEpoch = 640 / 128;
         int epochs = MlpTrainer.AutoEpochCap(stepsPerEpoch);
@@ -146,11 +146,5 @@ public sealed class MlpAutoScheduleTests
 
         // At least 20 more epochs of 58 steps (search and refit) and 7 validation batches: nothing per step or epoch.
         Assert.True(Math.Abs(longer.Bytes - shorter.Bytes) < 4 * 1024, $"{shorter.Epochs} epochs allocated {shorter.Bytes} bytes, {longer.Epochs} epochs {longer.Bytes}");
-    }
-
-    /// <summary>Collects reports synchronously (Progress&lt;T&gt; would post them to the thread pool).</summary>
-    private sealed class SyncProgress(List<MlpEpochProgress> reports) : IProgress<MlpEpochProgress>
-    {
-        public void Report(MlpEpochProgress value) => reports.Add(value);
     }
 }
