@@ -1,11 +1,9 @@
 using System.Diagnostics;
 using Microsoft.ML;
-using Microsoft.ML.Data;
 using Microsoft.ML.OnnxRuntime;
 using MLNetDistill.Data;
 using MLNetDistill.SoftLabels;
 using MLNetDistill.Students.Mlp;
-using MLNetDistill.Teachers;
 
 namespace MLNetDistill.Benchmarks.Students;
 

@@ -1,11 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.ML;
-using Microsoft.ML.Data;
 using MLNetDistill.Data;
 using MLNetDistill.SoftLabels;
 using MLNetDistill.Students.Mlp;
-using MLNetDistill.Teachers;
 
 namespace MLNetDistill.Benchmarks.Students;
 
