@@ -15,7 +15,7 @@ public static class MlpStudentCatalog
     /// </summary>
     /// <param name="catalog">The multiclass trainers catalog.</param>
     /// <param name="hiddenLayerSizes">The hidden layers' widths, e.g. [256] or [1200, 1200].</param>
-    /// <param name="epochs">The number of epochs; positive.</param>
+    /// <param name="epochs">The number of epochs: positive, or 0 (the default) to choose them by early stopping against the teacher (see <see cref="Students.Mlp.MlpTrainerOptions.Epochs"/>).</param>
     /// <param name="temperature">The distillation temperature T; positive.</param>
     /// <param name="alpha">The weight of the soft term, in [0, 1].</param>
     /// <returns>The trainer.</returns>
@@ -27,7 +27,7 @@ public static class MlpStudentCatalog
     /// </code>
     /// </example>
     public static MlpStudentTrainer DistillMlp(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
-        int[] hiddenLayerSizes, int epochs = 10, float temperature = 1f, float alpha = 0.7f) =>
+        int[] hiddenLayerSizes, int epochs = 0, float temperature = 1f, float alpha = 0.9f) =>
         DistillMlp(catalog, SimpleOptions(hiddenLayerSizes, epochs, temperature, alpha));
 
     /// <summary>Trains a small MLP student with every option (losses, optimizer, schedule, early stopping, hint column).</summary>
@@ -48,7 +48,7 @@ public static class MlpStudentCatalog
     /// </summary>
     /// <param name="catalog">The binary trainers catalog.</param>
     /// <param name="hiddenLayerSizes">The hidden layers' widths, e.g. [16].</param>
-    /// <param name="epochs">The number of epochs; positive.</param>
+    /// <param name="epochs">The number of epochs: positive, or 0 (the default) to choose them by early stopping against the teacher (see <see cref="Students.Mlp.MlpTrainerOptions.Epochs"/>).</param>
     /// <param name="temperature">The distillation temperature T; positive.</param>
     /// <param name="alpha">The weight of the soft term, in [0, 1].</param>
     /// <returns>The trainer.</returns>
@@ -60,7 +60,7 @@ public static class MlpStudentCatalog
     /// </code>
     /// </example>
     public static MlpStudentTrainer DistillMlp(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog,
-        int[] hiddenLayerSizes, int epochs = 10, float temperature = 1f, float alpha = 0.7f) =>
+        int[] hiddenLayerSizes, int epochs = 0, float temperature = 1f, float alpha = 0.9f) =>
         DistillMlp(catalog, SimpleOptions(hiddenLayerSizes, epochs, temperature, alpha));
 
     /// <summary>Trains a small binary MLP student with every option.</summary>
@@ -81,7 +81,7 @@ public static class MlpStudentCatalog
     /// </summary>
     /// <param name="catalog">The regression trainers catalog.</param>
     /// <param name="hiddenLayerSizes">The hidden layers' widths, e.g. [32].</param>
-    /// <param name="epochs">The number of epochs; positive.</param>
+    /// <param name="epochs">The number of epochs: positive, or 0 (the default) to choose them by early stopping against the teacher (see <see cref="Students.Mlp.MlpTrainerOptions.Epochs"/>).</param>
     /// <param name="alpha">The weight of the teacher term, in [0, 1].</param>
     /// <returns>The trainer.</returns>
     /// <example>
@@ -92,7 +92,7 @@ public static class MlpStudentCatalog
     /// </code>
     /// </example>
     public static MlpStudentTrainer DistillMlp(this RegressionCatalog.RegressionTrainers catalog,
-        int[] hiddenLayerSizes, int epochs = 10, float alpha = 0.7f) =>
+        int[] hiddenLayerSizes, int epochs = 0, float alpha = 0.9f) =>
         DistillMlp(catalog, SimpleOptions(hiddenLayerSizes, epochs, 1f, alpha));
 
     /// <summary>Trains a small regression MLP student with every option (the temperature does not apply).</summary>

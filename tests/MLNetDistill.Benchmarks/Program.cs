@@ -33,6 +33,11 @@ internal static class Program
             return Students.KdTableExperiment.Run(args[1..]);
         }
 
+        if (args.Length > 0 && args[0] == "mlp-defaults")
+        {
+            return Students.MlpDefaultsExperiment.Run(args[1..]);
+        }
+
         if (args.Length > 0 && args[0] == "epoch")
         {
             return QuickTiming.Epoch(args[1..]);

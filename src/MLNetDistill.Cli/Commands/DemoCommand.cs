@@ -8,7 +8,7 @@ namespace MLNetDistill.Cli.Commands;
 /// <summary><c>mlnet-distill demo</c>: the main job on the embedded Fashion-MNIST test set and CNN teacher.</summary>
 internal static class DemoCommand
 {
-    private static readonly string[] Students = ["sdca", "mlp:128:epochs=15"];
+    private static readonly string[] Students = ["sdca", "mlp:128"];
 
     public static Command Create()
     {

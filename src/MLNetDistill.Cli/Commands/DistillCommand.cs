@@ -111,21 +111,22 @@ internal static class DistillCommand
     private static DistillationExperimentResult Run(DistillationExperiment experiment, DistillationStudent student, bool baseline,
         IDataView train, IDataView? test, IDataView? transfer, CancellationToken token)
     {
-        if (student.Spec is { IsNeural: true } spec && Spectre.Console.AnsiConsole.Profile.Capabilities.Interactive && !Console.IsErrorRedirected)
+        if (student.Spec is { IsNeural: true } && Spectre.Console.AnsiConsole.Profile.Capabilities.Interactive && !Console.IsErrorRedirected)
         {
-            // A progress bar over the epochs of the student (and of its hard-label twin).
-            int epochs = (int)spec["epochs"] * (baseline ? 2 : 1);
-            return ProgressDisplay.Run("training", epochs, bar =>
+            // A progress bar over the epochs of the student (and of its hard-label twin): the automatic schedule's
+            // search, then its final pass over every row, each with the epoch count the trainer reports.
+            return ProgressDisplay.RunSteps(bar => experiment.Run(train, test, transfer, new LineProgress(p =>
             {
-                int done = 0;
-                return experiment.Run(train, test, transfer, new LineProgress(p =>
+                if (p.Epoch is { } e)
                 {
-                    if (p.Epoch is not null)
-                    {
-                        bar.Report(++done);
-                    }
-                }), token);
-            });
+                    string model = p.Stage == DistillationStage.TrainingBaseline ? "hard-label twin" : "student";
+                    bar.Report(($"{model}: {(e.Refit ? "final pass" : "epoch")} {e.Epoch}/{e.Epochs}", e.Epoch, e.Epochs));
+                }
+                else
+                {
+                    bar.Report((p.Message, 0, 1));
+                }
+            }), token));
         }
 
         return experiment.Run(train, test, transfer, new LineProgress(p => Console.Error.WriteLine(p.Message)), token);

@@ -35,7 +35,7 @@ namespace MLNetDistill.Experiments;
 /// IDataView data = DataSourceReader.Load("samples/data/fashion-mnist/t10k-images-idx3-ubyte.gz"); // Features, Label
 /// var options = new DistillationExperimentOptions { TeacherModelFile = "samples/teachers/fashion_cnn.onnx", Baseline = true };
 /// options.Students.Add(DistillationStudent.FromSpec("sdca"));
-/// options.Students.Add(DistillationStudent.FromSpec("mlp:128:epochs=15"));
+/// options.Students.Add(DistillationStudent.FromSpec("mlp:128"));
 /// using var result = new DistillationExperiment(mlContext, options).Run(data); // 20% of the rows held out to evaluate
 /// foreach (var student in result.Students)
 /// {
@@ -233,7 +233,8 @@ public sealed class DistillationExperiment
         IProgress<DistillationProgress>? progress, CancellationToken cancellationToken)
     {
         float alpha = student.Spec is { } spec ? _options.Alpha ?? spec.DefaultAlpha : _options.Alpha ?? float.NaN;
-        var trainers = Trainers(student, classes, temperature, alpha, hintColumn, progress);
+        var epochs = progress is null ? null : new EpochProgress(progress, student.Name);
+        var trainers = Trainers(student, classes, temperature, alpha, hintColumn, epochs);
         Report(progress, DistillationStage.Training,
             $"training {student.Name} on soft labels (T = {temperature.ToString(CultureInfo.InvariantCulture)}, alpha = {alpha.ToString(CultureInfo.InvariantCulture)}) from {data.TrainRows + data.TransferRows:N0} rows", student.Name);
         var distilled = TrainAndEvaluate(trainers.Distilled, data.StudentRows, data, trainers.ScoresAreLogits, student.Name, progress);
@@ -244,6 +245,11 @@ public sealed class DistillationExperiment
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 Report(progress, DistillationStage.TrainingBaseline, $"training {student.Name} on hard labels (baseline) from {data.TrainRows:N0} rows", student.Name);
+                if (epochs is not null)
+                {
+                    epochs.Stage = DistillationStage.TrainingBaseline; // the twin's epochs are reported as its own
+                }
+
                 baseline = TrainAndEvaluate(hard, data.LabeledRows, data, scoresAreLogits: false, student.Name, progress);
             }
 
@@ -358,14 +364,13 @@ public sealed class DistillationExperiment
         return e;
     }
 
-    private StudentTrainers Trainers(DistillationStudent student, int classes, float temperature, float alpha, string? hintColumn, IProgress<DistillationProgress>? progress)
+    private StudentTrainers Trainers(DistillationStudent student, int classes, float temperature, float alpha, string? hintColumn, EpochProgress? epochs)
     {
         if (student.Spec is not { } spec)
         {
             return new StudentTrainers(student.Estimator!, student.HardLabelEstimator, student.ScoresAreLogits);
         }
 
-        var epochs = progress is null ? null : new EpochProgress(progress, student.Name);
         var context = new StudentBuildContext(StudentContext(), classes, temperature, alpha, _options.Seed, hintColumn, epochs);
         return StudentRegistry.Get(spec).Build(spec, context);
     }
@@ -424,11 +429,15 @@ public sealed class DistillationExperiment
 
     private sealed class EpochProgress(IProgress<DistillationProgress> progress, string student) : IProgress<MlpEpochProgress>
     {
+        /// <summary>Gets or sets the stage the epochs belong to: the student's training, then its hard-label twin's.</summary>
+        public DistillationStage Stage { get; set; } = DistillationStage.Training;
+
         public void Report(MlpEpochProgress p) => progress.Report(new DistillationProgress(
-            DistillationStage.Training,
-            $"{student} epoch {p.Epoch}/{p.Epochs}: train loss {p.TrainLoss:F4}" +
+            Stage,
+            $"{student}{(Stage == DistillationStage.TrainingBaseline ? " (hard labels)" : "")} {(p.Refit ? "final pass epoch" : "epoch")} {p.Epoch}/{p.Epochs}: train loss {p.TrainLoss:F4}" +
             (p.ValidationLoss is double v ? $", validation loss {v:F4}" : "") +
             (p.ValidationAccuracy is double a ? $", validation accuracy {a:P1}" : "") +
+            (p.ValidationDivergence is double d ? $", KL to the teacher {d:F4}" : "") +
             $" ({p.Seconds:F2} s){(p.IsBest ? " *" : "")}",
             student,
             p));

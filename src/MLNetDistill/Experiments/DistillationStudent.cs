@@ -37,7 +37,7 @@ public sealed class DistillationStudent
 
     internal bool ScoresAreLogits { get; }
 
-    /// <summary>A student described by a spec such as <c>sdca</c>, <c>lightgbm:trees=100</c> or <c>mlp:128:epochs=15</c>.</summary>
+    /// <summary>A student described by a spec such as <c>sdca</c>, <c>lightgbm:trees=100</c> or <c>mlp:128</c>.</summary>
     /// <param name="spec">The spec; parsed now, so a bad one fails here (the message lists the families and their options).</param>
     /// <returns>The student.</returns>
     /// <exception cref="ArgumentException">The spec is not valid.</exception>

@@ -4,7 +4,7 @@ using MLNetDistill.Students.Mlp;
 namespace MLNetDistill.Students;
 
 /// <summary>
-/// <c>mlp:H1,H2[:epochs=N,lr=X,batch=N,loss=kd|mse|hint|rkd]</c>: a small MLP trained with the distillation loss
+/// <c>mlp:H1,H2[:epochs=auto|N,lr=X,batch=N,loss=kd|mse|hint|rkd]</c>: a small MLP trained with the distillation loss
 /// (<c>kd</c>; <c>mse</c> adds logit matching, <c>hint</c> a FitNets hint on the teacher's penultimate layer, <c>rkd</c>
 /// relational distances); its hard-label twin is the same network trained with alpha = 0 and no teacher terms.
 /// </summary>
@@ -25,7 +25,8 @@ internal sealed class MlpStudent : IStudentFamily
 
     public IReadOnlyList<StudentOption> Options { get; } =
     [
-        new("epochs", 20, 1, 100_000),
+        // No epochs: the library's automatic schedule (early stopping on the teacher's KL over a held-out slice).
+        new("epochs", Library.Epochs, 1, 100_000, Automatic: "auto"),
         new("lr", Decimal(Library.LearningRate), 1e-7, 10),
         new("batch", Library.BatchSize, 1, 1_000_000),
     ];
@@ -39,7 +40,7 @@ internal sealed class MlpStudent : IStudentFamily
     {
         if (parts.Length < 2 || parts[1].Contains('='))
         {
-            throw new ArgumentException($"An mlp student needs its hidden layer widths, e.g. mlp:256 or mlp:256,64[:epochs=20,lr=0.001,batch=256,loss=kd|mse|hint|rkd]; '{spec}' has none.", nameof(spec));
+            throw new ArgumentException($"An mlp student needs its hidden layer widths, e.g. mlp:256 or mlp:256,64[:epochs=auto|N,lr=0.001,batch=128,loss=kd|mse|hint|rkd]; '{spec}' has none.", nameof(spec));
         }
 
         foreach (string width in parts[1].Split(','))

@@ -7,9 +7,21 @@ namespace MLNetDistill.Students;
 /// <param name="Default">The value used when the spec does not set it.</param>
 /// <param name="Min">The smallest allowed value.</param>
 /// <param name="Max">The largest allowed value.</param>
-internal sealed record StudentOption(string Name, double Default, double Min, double Max)
+/// <param name="Automatic">
+/// When not null, the word for a default the library chooses by itself (<c>auto</c> for the MLP's epochs, chosen by
+/// early stopping): <see cref="Default"/> is then the library's sentinel (outside [Min, Max]), the spec text spells it
+/// with this word, and the word parses back to it.
+/// </param>
+internal sealed record StudentOption(string Name, double Default, double Min, double Max, string? Automatic = null)
 {
     /// <summary>Describes the option for help text and errors, e.g. <c>trees=N (1..100000, default 200)</c>.</summary>
     public override string ToString() =>
-        $"{Name}=N ({Min.ToString(CultureInfo.InvariantCulture)}..{Max.ToString(CultureInfo.InvariantCulture)}, default {Default.ToString(CultureInfo.InvariantCulture)})";
+        $"{Name}=N ({Min.ToString(CultureInfo.InvariantCulture)}..{Max.ToString(CultureInfo.InvariantCulture)}, default {Format(Default)})";
+
+    /// <summary>The value as a spec writes it: the number, or the automatic word for the automatic default.</summary>
+    public string Format(double value) =>
+        Automatic is not null && value == Default ? Automatic : value.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Whether <paramref name="text"/> is this option's automatic word.</summary>
+    public bool IsAutomatic(string text) => Automatic is not null && string.Equals(text.Trim(), Automatic, StringComparison.OrdinalIgnoreCase);
 }

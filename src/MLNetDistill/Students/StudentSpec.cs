@@ -83,10 +83,16 @@ public sealed record StudentSpec(string Family, IReadOnlyList<int> HiddenLayers,
                     throw new ArgumentException($"'{pair}' is not an option of {family.Name}. {family.Name} takes: {DescribeOptions(family)}.", nameof(spec));
                 }
 
+                if (option.IsAutomatic(kv[1]))
+                {
+                    options[key] = option.Default;
+                    continue;
+                }
+
                 if (!double.TryParse(kv[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double number) || number < option.Min || number > option.Max || double.IsNaN(number))
                 {
                     throw new ArgumentOutOfRangeException(nameof(spec), kv[1],
-                        $"{family.Name} option {key}={kv[1]} is out of range: it takes a number from {option.Min.ToString(CultureInfo.InvariantCulture)} to {option.Max.ToString(CultureInfo.InvariantCulture)} (default {option.Default.ToString(CultureInfo.InvariantCulture)}).");
+                        $"{family.Name} option {key}={kv[1]} is out of range: it takes a number from {option.Min.ToString(CultureInfo.InvariantCulture)} to {option.Max.ToString(CultureInfo.InvariantCulture)}{(option.Automatic is { } word ? $" or {word}" : "")} (default {option.Format(option.Default)}).");
                 }
 
                 options[key] = number;
@@ -102,8 +108,10 @@ public sealed record StudentSpec(string Family, IReadOnlyList<int> HiddenLayers,
 
     /// <inheritdoc/>
     public override string ToString() =>
-        Family + StudentRegistry.Get(this).FormatArguments(this) + ":" + string.Join(",", Options.Select(o => $"{o.Key}={o.Value.ToString(CultureInfo.InvariantCulture)}"))
+        Family + StudentRegistry.Get(this).FormatArguments(this) + ":" + string.Join(",", Options.Select(o => $"{o.Key}={Option(o.Key).Format(o.Value)}"))
         + string.Concat(Choices.Select(c => $",{c.Key}={c.Value}"));
+
+    private StudentOption Option(string name) => StudentRegistry.Get(this).Options.First(o => o.Name == name);
 
     /// <summary>Whether two specs name the same student (family, layers, every option).</summary>
     /// <param name="other">The other spec.</param>

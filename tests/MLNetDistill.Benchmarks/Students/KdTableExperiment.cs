@@ -1,11 +1,9 @@
 using System.Diagnostics;
 using Microsoft.ML;
-using Microsoft.ML.Data;
 using Microsoft.ML.OnnxRuntime;
 using MLNetDistill.Data;
 using MLNetDistill.SoftLabels;
 using MLNetDistill.Students.Mlp;
-using MLNetDistill.Teachers;
 
 namespace MLNetDistill.Benchmarks.Students;
 
@@ -29,10 +27,11 @@ internal static class KdTableExperiment
         Console.WriteLine($"transfer: first {transferRows:N0} rows of the 60k Fashion-MNIST training set; evaluation: the 10k test set; {epochs} epochs; {seeds} seeds");
 
         var ml = new MLContext(0);
-        float[] trainLogits = TeacherLogits(ml, trainX.AsSpan(0, transferRows * d).ToArray(), transferRows, d);
-        float[] testLogits = TeacherLogits(ml, testX, testRows, d);
+        float[] trainLogits = StudentBench.TeacherLogits(ml, trainX.AsSpan(0, transferRows * d).ToArray(), transferRows, d);
+        float[] testLogits = StudentBench.TeacherLogits(ml, testX, testRows, d);
         int k = 10;
-        var teacherEval = Evaluate(testLogits, testLogits, testY!, testRows, k);
+        int[] testLabels = Array.ConvertAll(testY!, v => (int)v);
+        var teacherEval = StudentBench.Evaluate(testLogits, testLogits, testLabels, k);
         Console.WriteLine($"teacher: accuracy {teacherEval.Accuracy:F4}, logLoss {teacherEval.LogLoss:F4}");
         Console.WriteLine();
         Console.WriteLine("| student | targets | T | accuracy | agreement | logLoss |");
@@ -42,11 +41,11 @@ internal static class KdTableExperiment
         foreach (int[] hidden in new[] { new[] { 256 }, new[] { 64 } })
         {
             string name = $"784-{string.Join("-", hidden)}-10";
-            Row(name, "hard labels", "-", Repeat(seeds, seed => TrainAndEvaluate(x, labels, trainLogits, transferRows, d, k, hidden, epochs, seed, temperature: 1, alpha: 0, testX, testY!, testLogits, testRows)));
+            Row(name, "hard labels", "-", Repeat(seeds, seed => TrainAndEvaluate(x, labels, trainLogits, transferRows, d, k, hidden, epochs, seed, temperature: 1, alpha: 0, testX, testLabels, testLogits, testRows)));
             foreach (float t in new[] { 1f, 2f, 4f, 8f })
             {
                 Row(name, "KD 0.7 soft + 0.3 hard", t.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    Repeat(seeds, seed => TrainAndEvaluate(x, labels, trainLogits, transferRows, d, k, hidden, epochs, seed, t, 0.7f, testX, testY!, testLogits, testRows)));
+                    Repeat(seeds, seed => TrainAndEvaluate(x, labels, trainLogits, transferRows, d, k, hidden, epochs, seed, t, 0.7f, testX, testLabels, testLogits, testRows)));
             }
         }
 
@@ -90,15 +89,6 @@ internal static class KdTableExperiment
         return rows / best;
     }
 
-    private static float[] TeacherLogits(MLContext ml, float[] x, int rows, int d)
-    {
-        var schema = SchemaDefinition.Create(typeof(ImageRow));
-        schema[nameof(ImageRow.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, d);
-        var data = ml.Data.LoadFromEnumerable(Enumerable.Range(0, rows).Select(r => new ImageRow { Features = x.AsSpan(r * d, d).ToArray() }), schema);
-        using var teacher = ml.Transforms.ScoreWithTeacher(BenchPaths.CnnTeacher).Fit(data);
-        return teacher.Transform(data).GetColumn<float[]>("TeacherLogits").SelectMany(v => v).ToArray();
-    }
-
     private static MlpModel Train(float[] x, int[] labels, float[] teacherLogits, int rows, int d, int k, int[] hidden, int epochs, int seed, float temperature, float alpha)
     {
         float[] soft = new float[teacherLogits.Length];
@@ -111,6 +101,7 @@ internal static class KdTableExperiment
         {
             HiddenLayerSizes = hidden,
             Epochs = epochs,
+            BatchSize = 256, // the batch its README figures were measured with
             Seed = seed,
             Temperature = temperature,
             Alpha = alpha,
@@ -120,52 +111,19 @@ internal static class KdTableExperiment
         return new MlpTrainer(options).Train(data);
     }
 
-    private static Metrics TrainAndEvaluate(float[] x, int[] labels, float[] trainLogits, int rows, int d, int k, int[] hidden, int epochs, int seed,
-        float temperature, float alpha, float[] testX, float[] testY, float[] testLogits, int testRows)
+    private static StudentMetrics TrainAndEvaluate(float[] x, int[] labels, float[] trainLogits, int rows, int d, int k, int[] hidden, int epochs, int seed,
+        float temperature, float alpha, float[] testX, int[] testLabels, float[] testLogits, int testRows)
     {
         var model = Train(x, labels, trainLogits, rows, d, k, hidden, epochs, seed, temperature, alpha);
         float[] logits = new float[testRows * k];
         model.Predict(testX, testRows, logits);
-        return Evaluate(logits, testLogits, testY, testRows, k);
+        return StudentBench.Evaluate(logits, testLogits, testLabels, k);
     }
 
-    private static Metrics Evaluate(float[] logits, float[] teacherLogits, float[] labels, int rows, int k)
+    private static StudentMetrics[] Repeat(int seeds, Func<int, StudentMetrics> run) => Enumerable.Range(1, seeds).Select(run).ToArray();
+
+    private static void Row(string student, string targets, string t, StudentMetrics[] runs)
     {
-        int correct = 0, agree = 0;
-        double logLoss = 0;
-        float[] p = new float[k];
-        for (int r = 0; r < rows; r++)
-        {
-            var z = logits.AsSpan(r * k, k);
-            int predicted = SoftLabelMath.ArgMax(z);
-            correct += predicted == (int)labels[r] ? 1 : 0;
-            agree += predicted == SoftLabelMath.ArgMax(teacherLogits.AsSpan(r * k, k)) ? 1 : 0;
-            SoftLabelMath.Softmax(z, 1f, p);
-            logLoss -= Math.Log(Math.Max(p[(int)labels[r]], 1e-15));
-        }
-
-        return new Metrics((double)correct / rows, (double)agree / rows, logLoss / rows);
-    }
-
-    private static Metrics[] Repeat(int seeds, Func<int, Metrics> run) => Enumerable.Range(1, seeds).Select(run).ToArray();
-
-    private static void Row(string student, string targets, string t, Metrics[] runs)
-    {
-        static string Stat(IEnumerable<double> values)
-        {
-            double[] v = values.ToArray();
-            double mean = v.Average();
-            double sd = v.Length > 1 ? Math.Sqrt(v.Sum(x => (x - mean) * (x - mean)) / (v.Length - 1)) : 0;
-            return $"{mean:F4} ± {sd:F4}";
-        }
-
-        Console.WriteLine($"| {student} | {targets} | {t} | {Stat(runs.Select(m => m.Accuracy))} | {Stat(runs.Select(m => m.Agreement))} | {Stat(runs.Select(m => m.LogLoss))} |");
-    }
-
-    private sealed record Metrics(double Accuracy, double Agreement, double LogLoss);
-
-    private sealed class ImageRow
-    {
-        public float[] Features { get; set; } = [];
+        Console.WriteLine($"| {student} | {targets} | {t} | {StudentBench.Stat(runs.Select(m => m.Accuracy))} | {StudentBench.Stat(runs.Select(m => m.Agreement))} | {StudentBench.Stat(runs.Select(m => m.LogLoss))} |");
     }
 }

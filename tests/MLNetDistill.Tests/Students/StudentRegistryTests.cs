@@ -36,10 +36,24 @@ public sealed class StudentRegistryTests
         Assert.Equal(0.5f, StudentSpec.Parse("sdca").DefaultAlpha);
         Assert.Equal(new MLNetDistill.Students.Mlp.MlpTrainerOptions().Alpha, StudentSpec.Parse("mlp:8").DefaultAlpha);
         Assert.Equal(new MLNetDistill.Students.Mlp.MlpTrainerOptions().BatchSize, StudentSpec.Parse("mlp:8")["batch"]);
-        Assert.Equal("mlp:8:epochs=20,lr=0.001,batch=256,loss=kd", StudentSpec.Parse("mlp:8").ToString());
+        Assert.Equal("mlp:8:epochs=auto,lr=0.001,batch=128,loss=kd", StudentSpec.Parse("mlp:8").ToString());
         Assert.True(StudentSpec.Parse("mlp:8:loss=hint").NeedsTeacherHint);
         Assert.False(StudentSpec.Parse("mlp:8").NeedsTeacherHint);
         Assert.Equal("kd", StudentSpec.Parse("lightgbm").Loss);
+    }
+
+    [Fact]
+    public void Parse_MlpEpochsAuto_IsTheLibraryScheduleAndRoundTrips()
+    {
+        var automatic = StudentSpec.Parse("mlp:8");
+        var spelled = StudentSpec.Parse("mlp:8:epochs=AUTO");
+
+        Assert.Equal(new MLNetDistill.Students.Mlp.MlpTrainerOptions().Epochs, automatic["epochs"]);
+        Assert.Equal(automatic, spelled);
+        Assert.Equal(automatic, StudentSpec.Parse(automatic.ToString()));
+        Assert.Equal(20, StudentSpec.Parse("mlp:8:epochs=20")["epochs"]);
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => StudentSpec.Parse("mlp:8:epochs=0"));
+        Assert.Contains("it takes a number from 1 to 100000 or auto (default auto)", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

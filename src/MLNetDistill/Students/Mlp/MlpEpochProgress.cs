@@ -20,4 +20,24 @@ public sealed record MlpEpochProgress(
     double? ValidationAccuracy,
     double LearningRate,
     double Seconds,
-    bool IsBest);
+    bool IsBest)
+{
+    /// <summary>
+    /// Gets the fraction of held-out rows whose top class matches the teacher's, or null without a validation set and
+    /// for a regression student.
+    /// </summary>
+    public double? ValidationAgreement { get; init; }
+
+    /// <summary>
+    /// Gets the mean KL divergence from the teacher's soft labels to the student's softmax at the temperature on the
+    /// held-out rows (for a regression student, the mean squared difference from the teacher's prediction, in
+    /// standardized units), or null without a validation set.
+    /// </summary>
+    public double? ValidationDivergence { get; init; }
+
+    /// <summary>
+    /// Gets whether the epoch belongs to the final pass of an automatic schedule, which trains again on every row
+    /// (validation rows included) for the epochs chosen on the validation set; such epochs have no validation scores.
+    /// </summary>
+    public bool Refit { get; init; }
+}

@@ -9,11 +9,30 @@ namespace MLNetDistill.Students.Mlp;
 /// <summary>
 /// Trains an <see cref="MlpModel"/> on an <see cref="MlpTrainingData"/> with the distillation loss the
 /// <see cref="MlpTrainerOptions"/> describe: mini-batches, AdamW or SGD, warm-up and cosine decay, a held-out
-/// validation split with early stopping, and the best weights kept. Everything a run needs is allocated before the
-/// first step; the same options and data give a bit-identical model.
+/// validation split scored against the teacher with early stopping, and the best weights kept; or, with
+/// <see cref="MlpTrainerOptions.Epochs"/> = 0, the automatic schedule (see there). Everything a run needs is allocated
+/// before the first step; the same options and data give a bit-identical model.
 /// </summary>
 internal sealed class MlpTrainer
 {
+    /// <summary>The automatic schedule's budget: at least this many optimizer steps...</summary>
+    internal const int AutoMinSteps = 5000;
+
+    /// <summary>... and at least this many epochs ...</summary>
+    internal const int AutoMinEpochs = 60;
+
+    /// <summary>... but never more epochs than this (tiny data sets).</summary>
+    internal const int AutoMaxEpochs = 1000;
+
+    /// <summary>The automatic schedule waits at least this many steps without a better validation score (in whole epochs).</summary>
+    internal const int AutoPatienceSteps = 300;
+
+    /// <summary>The automatic schedule's cool-down lasts this fraction of the epochs before it ...</summary>
+    internal const double CoolDownFraction = 0.25;
+
+    /// <summary>... and at least this many epochs.</summary>
+    internal const int CoolDownMinEpochs = 3;
+
     private const ulong ValidationStream = 2;
     private const ulong ShuffleStream = 3;
 
@@ -39,6 +58,18 @@ internal sealed class MlpTrainer
     /// </summary>
     internal double[] PhaseSeconds { get; private set; } = new double[5];
 
+    /// <summary>
+    /// The epoch whose weights the last <see cref="Train"/> returned: the best validation epoch, or the last; for the
+    /// automatic schedule, the epochs of its final pass over every row.
+    /// </summary>
+    public int BestEpoch { get; private set; }
+
+    /// <summary>How many epochs the last <see cref="Train"/> ran (for the automatic schedule, in its final pass).</summary>
+    public int EpochsRun { get; private set; }
+
+    /// <summary>The most epochs the last <see cref="Train"/> could run: the explicit count, or the automatic schedule's cap.</summary>
+    public int MaxEpochs { get; private set; }
+
     /// <summary>Trains a new student.</summary>
     /// <param name="data">The rows and the teacher's outputs.</param>
     /// <param name="progress">Receives one report per epoch; may be null.</param>
@@ -53,19 +84,48 @@ internal sealed class MlpTrainer
         var o = Options;
         o.Validate();
         Model = null;
-        using var run = new Run(o, data);
+        var run = new Run(o, data, plan: null);
+        int cap = run.MaxEpochs;
         try
         {
             run.Execute(progress, cancellationToken);
+            if (run.ChosenSchedule is { } plan)
+            {
+                // The automatic schedule was chosen on the validation slice: train again on every row with it.
+                var search = run;
+                run = new Run(o, data, plan);
+                search.Dispose();
+                run.Execute(progress, cancellationToken);
+            }
         }
         finally
         {
             Model = run.Model;
             PhaseSeconds = run.PhaseSeconds;
+            BestEpoch = run.BestEpoch;
+            EpochsRun = run.EpochsRun;
+            MaxEpochs = cap;
+            run.Dispose();
         }
 
         return run.Model;
     }
+
+    /// <summary>The most epochs of an automatic run: at least <see cref="AutoMinSteps"/> steps and <see cref="AutoMinEpochs"/> epochs, at most <see cref="AutoMaxEpochs"/>.</summary>
+    /// <param name="stepsPerEpoch">Optimizer steps per epoch.</param>
+    /// <returns>The epoch cap.</returns>
+    internal static int AutoEpochCap(int stepsPerEpoch) =>
+        Math.Clamp((AutoMinSteps + stepsPerEpoch - 1) / stepsPerEpoch, AutoMinEpochs, AutoMaxEpochs);
+
+    /// <summary>
+    /// The schedule the automatic search chose, by epoch, to train again on every row: constant (after any warm-up),
+    /// then, after epoch <paramref name="CoolDownAfter"/> (-1 for none), a half cosine from <paramref name="CoolDownFrom"/>
+    /// to 0 over <paramref name="CoolDownEpochs"/> epochs; <paramref name="Epochs"/> in all.
+    /// </summary>
+    private sealed record SchedulePlan(int Epochs, int CoolDownAfter, int CoolDownEpochs, float CoolDownFrom);
+
+    /// <summary>What one pass over the validation rows measured.</summary>
+    private readonly record struct ValidationScores(double Loss, double Accuracy, double Agreement, double Divergence);
 
     /// <summary>One training run: its buffers, model, loss and optimizer.</summary>
     private sealed class Run : IDisposable
@@ -96,13 +156,26 @@ internal sealed class MlpTrainer
         private readonly LearningRateSchedule _schedule;
         private readonly Action<int, int> _gatherBody;
         private readonly long[] _phaseTicks = new long[5];
+        private readonly float[] _teacherRow;
+        private readonly float[] _studentRow;
+        private readonly int _stepsPerEpoch;
+        private readonly int _maxEpochs;
+        private readonly int _patience;
+        private readonly bool _search;
+        private readonly bool _refit;
+        private readonly bool _scoreAgainstTeacher;
+        private int _coolDownAfter = -1;
+        private int _coolDownStartStep = -1;
+        private int _coolDownEpochs;
+        private float _coolDownFrom;
         private int[] _gatherIndices = [];
         private int _gatherStart;
 
-        public Run(MlpTrainerOptions o, MlpTrainingData data)
+        public Run(MlpTrainerOptions o, MlpTrainingData data, SchedulePlan? plan)
         {
             _o = o;
             _data = data;
+            _refit = plan is not null;
             int classes = data.ClassCount;
             if (o.LogitMatchingWeight > 0f && data.TeacherLogits.IsEmpty)
             {
@@ -121,7 +194,7 @@ internal sealed class MlpTrainer
                 order[i] = i;
             }
 
-            int validationRows = (int)Math.Round(data.Rows * (double)o.ValidationFraction);
+            int validationRows = plan is null ? (int)Math.Round(data.Rows * (double)o.ValidationFraction) : 0;
             validationRows = Math.Clamp(validationRows, 0, data.Rows - 1);
             if (validationRows > 0)
             {
@@ -176,9 +249,26 @@ internal sealed class MlpTrainer
             _optimizer = o.Optimizer == MlpOptimizer.AdamW
                 ? new AdamWOptimizer(_store, _pool, o.WeightDecay)
                 : new SgdOptimizer(_store, _pool, o.Momentum, o.Nesterov, o.WeightDecay);
-            int stepsPerEpoch = (_train.Length + _batch - 1) / _batch;
-            _schedule = new LearningRateSchedule(o.LearningRate, (int)Math.Round(o.WarmupEpochs * stepsPerEpoch),
-                stepsPerEpoch * o.Epochs, o.CosineDecay);
+            // Epochs = N: N epochs at most, cosine over all of them. Epochs = 0 (automatic): a search on the
+            // validation slice at a constant rate until its score stops improving, then a cosine cool-down (see
+            // MlpTrainerOptions.Epochs); then the chosen plan again on every row. Without a validation slice the
+            // automatic run is a cosine over the budget's epochs.
+            _stepsPerEpoch = (_train.Length + _batch - 1) / _batch;
+            bool auto = o.Epochs == 0;
+            _search = auto && plan is null && _validation.Length > 0;
+            _maxEpochs = plan?.Epochs ?? (auto ? AutoEpochCap(_stepsPerEpoch) : o.Epochs);
+            _patience = _search && o.EarlyStoppingPatience > 0
+                ? Math.Max(o.EarlyStoppingPatience, (AutoPatienceSteps + _stepsPerEpoch - 1) / _stepsPerEpoch)
+                : o.EarlyStoppingPatience;
+            _schedule = new LearningRateSchedule(o.LearningRate, (int)Math.Round(o.WarmupEpochs * _stepsPerEpoch),
+                _stepsPerEpoch * _maxEpochs, o.CosineDecay && !_search && plan is null);
+            if (plan is { CoolDownAfter: >= 0 })
+            {
+                StartCoolDown(plan.CoolDownAfter, plan.CoolDownAfter * _stepsPerEpoch, plan.CoolDownEpochs, plan.CoolDownFrom);
+            }
+
+            // Hard-label twins (alpha 0 with labels) stop on their own loss; every other student on the teacher.
+            _scoreAgainstTeacher = o.Alpha > 0f || (data.IsRegression ? data.Targets.IsEmpty : data.Labels.IsEmpty);
 
             _x = new float[checked(_batch * data.FeatureCount)];
             _soft = data.SoftLabels.IsEmpty ? [] : new float[_batch * classes];
@@ -187,6 +277,8 @@ internal sealed class MlpTrainer
             _labels = data.Labels.IsEmpty ? [] : new int[_batch];
             _targets = data.Targets.IsEmpty ? [] : new float[_batch];
             _validationGrad = new float[_batch * classes];
+            _teacherRow = new float[classes];
+            _studentRow = new float[classes];
             _validationHiddenGrad = _hint is null ? [] : new float[_batch * o.HiddenLayerSizes[_hintLayer]];
             _best = new float[_store.Length];
             _lastGood = new float[_store.Length];
@@ -197,17 +289,27 @@ internal sealed class MlpTrainer
 
         public double[] PhaseSeconds => Array.ConvertAll(_phaseTicks, t => (double)t / Stopwatch.Frequency);
 
+        public int BestEpoch { get; private set; }
+
+        public int EpochsRun { get; private set; }
+
+        public int MaxEpochs => _maxEpochs;
+
+        /// <summary>After the automatic schedule's search on the validation slice, the schedule it chose.</summary>
+        public SchedulePlan? ChosenSchedule { get; private set; }
+
         public void Execute(IProgress<MlpEpochProgress>? progress, CancellationToken cancellationToken)
         {
             Array.Copy(_store.Values, _lastGood, _store.Length);
             Array.Copy(_store.Values, _best, _store.Length);
             var shuffle = new DeterministicRandom(_o.Seed, ShuffleStream);
             bool validate = _validation.Length > 0;
-            double bestLoss = double.PositiveInfinity;
+            double bestScore = double.PositiveInfinity;
             int badEpochs = 0;
             int step = 0;
             int lastGoodEpoch = 0;
-            for (int epoch = 1; epoch <= _o.Epochs; epoch++)
+            int lastEpoch = _maxEpochs;
+            for (int epoch = 1; epoch <= lastEpoch; epoch++)
             {
                 long start = Stopwatch.GetTimestamp();
                 if (_o.Shuffle)
@@ -224,7 +326,7 @@ internal sealed class MlpTrainer
                     long t0 = Stopwatch.GetTimestamp();
                     Gather(_train, first, rows);
                     long t1 = Stopwatch.GetTimestamp();
-                    lr = _schedule.At(step);
+                    lr = LearningRateAt(step);
                     _net.Forward(_x, rows, training: true, DeterministicRandom.Mix(((ulong)(uint)_o.Seed << 32) ^ (ulong)step));
                     Span<float> logitGrad = _net.LogitGradients(rows);
                     logitGrad.Clear();
@@ -262,24 +364,24 @@ internal sealed class MlpTrainer
                     Diverged(epoch, -1, float.NaN, lr, lastGoodEpoch, validate);
                 }
 
-                double? validationLoss = null;
-                double? validationAccuracy = null;
+                ValidationScores? scores = null;
                 bool isBest = true;
                 if (validate)
                 {
-                    var (vLoss, vAccuracy) = Evaluate();
-                    if (!double.IsFinite(vLoss))
+                    var v = Evaluate();
+                    if (!double.IsFinite(v.Loss) || !double.IsFinite(v.Divergence))
                     {
-                        Diverged(epoch, -1, (float)vLoss, lr, lastGoodEpoch, validate);
+                        Diverged(epoch, -1, (float)v.Loss, lr, lastGoodEpoch, validate);
                     }
 
-                    validationLoss = vLoss;
-                    validationAccuracy = _data.IsRegression ? null : vAccuracy;
-                    isBest = vLoss < bestLoss;
+                    scores = v;
+                    double score = Score(v);
+                    isBest = score < bestScore;
                     if (isBest)
                     {
-                        bestLoss = vLoss;
+                        bestScore = score;
                         badEpochs = 0;
+                        BestEpoch = epoch;
                         Array.Copy(_store.Values, _best, _store.Length);
                     }
                     else
@@ -287,12 +389,45 @@ internal sealed class MlpTrainer
                         badEpochs++;
                     }
                 }
+                else
+                {
+                    BestEpoch = epoch;
+                }
 
                 Array.Copy(_store.Values, _lastGood, _store.Length);
                 lastGoodEpoch = epoch;
-                progress?.Report(new MlpEpochProgress(epoch, _o.Epochs, trainLoss, validationLoss, validationAccuracy, lr,
-                    Stopwatch.GetElapsedTime(start).TotalSeconds, isBest));
-                if (validate && _o.EarlyStoppingPatience > 0 && badEpochs >= _o.EarlyStoppingPatience)
+                EpochsRun = epoch;
+                progress?.Report(new MlpEpochProgress(epoch, lastEpoch, trainLoss, scores?.Loss, scores is null || _data.IsRegression ? null : scores.Value.Accuracy, lr,
+                    Stopwatch.GetElapsedTime(start).TotalSeconds, isBest)
+                {
+                    ValidationAgreement = scores is null || _data.IsRegression ? null : scores.Value.Agreement,
+                    ValidationDivergence = scores?.Divergence,
+                    Refit = _refit,
+                });
+                if (_coolDownAfter >= 0)
+                {
+                    // The cool-down runs to its end (its last epochs are the point of it).
+                    continue;
+                }
+
+                bool plateau = validate && _patience > 0 && badEpochs >= _patience;
+                if (_search && _o.CosineDecay)
+                {
+                    // Cool down on a plateau, or when only the cool-down's length is left of the budget.
+                    int coolDown = Math.Max(CoolDownMinEpochs, (int)Math.Ceiling(CoolDownFraction * epoch));
+                    if (plateau || epoch + coolDown >= lastEpoch)
+                    {
+                        coolDown = Math.Min(coolDown, lastEpoch - epoch);
+                        if (coolDown > 0)
+                        {
+                            StartCoolDown(epoch, step, coolDown, lr);
+                            lastEpoch = epoch + coolDown;
+                            continue;
+                        }
+                    }
+                }
+
+                if (plateau)
                 {
                     break;
                 }
@@ -302,7 +437,41 @@ internal sealed class MlpTrainer
             {
                 Array.Copy(_best, _store.Values, _store.Length);
             }
+            else
+            {
+                BestEpoch = EpochsRun;
+            }
+
+            if (_search)
+            {
+                // The whole search's schedule (with its cool-down), or, without one, up to the best epoch.
+                ChosenSchedule = _coolDownAfter >= 0
+                    ? new SchedulePlan(EpochsRun, _coolDownAfter, _coolDownEpochs, _coolDownFrom)
+                    : new SchedulePlan(BestEpoch, -1, 0, 0f);
+            }
         }
+
+        private void StartCoolDown(int afterEpoch, int step, int epochs, float from)
+        {
+            _coolDownAfter = afterEpoch;
+            _coolDownStartStep = step;
+            _coolDownEpochs = epochs;
+            _coolDownFrom = from;
+        }
+
+        private float LearningRateAt(int step)
+        {
+            if (_coolDownStartStep < 0 || step < _coolDownStartStep)
+            {
+                return _schedule.At(step);
+            }
+
+            double progress = Math.Min(1.0, (double)(step - _coolDownStartStep) / (_coolDownEpochs * _stepsPerEpoch));
+            return (float)(_coolDownFrom * 0.5 * (1 + Math.Cos(Math.PI * progress)));
+        }
+
+        /// <summary>The early-stopping score of an epoch, lower is better: the divergence from the teacher, or (hard-label twins) the loss.</summary>
+        private double Score(in ValidationScores v) => _scoreAgainstTeacher ? v.Divergence : v.Loss;
 
         public void Dispose() => _pool.Dispose();
 
@@ -335,11 +504,14 @@ internal sealed class MlpTrainer
             };
         }
 
-        private (double Loss, double Accuracy) Evaluate()
+        private ValidationScores Evaluate()
         {
             double lossSum = 0;
+            double divergenceSum = 0;
             int correct = 0;
+            int agree = 0;
             int classes = _data.ClassCount;
+            float t = _o.Temperature;
             for (int first = 0; first < _validation.Length; first += _batch)
             {
                 int rows = Math.Min(_batch, _validation.Length - first);
@@ -352,20 +524,42 @@ internal sealed class MlpTrainer
                 };
                 lossSum += (double)_loss.Forward(BatchView(rows), 1f, grads) * rows;
                 ReadOnlySpan<float> logits = _net.Logits(rows);
-                for (int r = 0; r < rows && classes > 1; r++)
+                if (_data.IsRegression)
                 {
-                    int predicted = SoftLabelMath.ArgMax(logits.Slice(r * classes, classes));
-                    int target = _labels.Length > 0 ? _labels[r] : -1;
-                    if (target < 0)
+                    for (int r = 0; r < rows; r++)
                     {
-                        target = SoftLabelMath.ArgMax(_soft.Length > 0 ? _soft.AsSpan(r * classes, classes) : _logits.AsSpan(r * classes, classes));
+                        double d = logits[r] - _logits[r];
+                        divergenceSum += d * d;
                     }
 
-                    correct += predicted == target ? 1 : 0;
+                    continue;
+                }
+
+                for (int r = 0; r < rows; r++)
+                {
+                    ReadOnlySpan<float> z = logits.Slice(r * classes, classes);
+                    ReadOnlySpan<float> p = _teacherRow;
+                    if (_soft.Length > 0)
+                    {
+                        p = _soft.AsSpan(r * classes, classes);
+                    }
+                    else
+                    {
+                        SoftLabelMath.Softmax(_logits.AsSpan(r * classes, classes), t, _teacherRow);
+                    }
+
+                    SoftLabelMath.Softmax(z, t, _studentRow);
+                    divergenceSum += SoftLabelMath.KlDivergence(p, _studentRow);
+                    int predicted = SoftLabelMath.ArgMax(z);
+                    int teacher = SoftLabelMath.ArgMax(p);
+                    agree += predicted == teacher ? 1 : 0;
+                    int target = _labels.Length > 0 ? _labels[r] : -1;
+                    correct += predicted == (target < 0 ? teacher : target) ? 1 : 0;
                 }
             }
 
-            return (lossSum / _validation.Length, (double)correct / _validation.Length);
+            int n = _validation.Length;
+            return new ValidationScores(lossSum / n, (double)correct / n, (double)agree / n, divergenceSum / n);
         }
 
         /// <summary>Copies rows indices[first..first+rows) of every input into the batch buffers.</summary>

@@ -26,13 +26,37 @@ public sealed class MlpTrainerOptions
     /// <value>Defaults to 0 (no dropout).</value>
     public float DropoutRate { get; set; }
 
-    /// <summary>The most passes over the training rows (early stopping may end sooner).</summary>
-    /// <value>Defaults to 10.</value>
-    public int Epochs { get; set; } = 10;
+    /// <summary>
+    /// The number of passes over the training rows: a positive N trains at most N epochs (early stopping on the
+    /// validation slice may end sooner; cosine decay spans all N); 0 chooses it automatically.
+    /// </summary>
+    /// <value>
+    /// Defaults to 0, automatic: with a validation slice (<see cref="ValidationFraction"/>), the student first trains
+    /// on the other rows at a constant learning rate (after any warm-up) and scores the slice against the teacher
+    /// after every epoch (KL divergence to the teacher's soft labels); when that score has not improved for
+    /// <see cref="EarlyStoppingPatience"/> epochs (at least 300 steps' worth), or the budget is nearly spent, the rate
+    /// cools down to 0 along a half cosine over a quarter of the epochs so far (at least 3) and the search ends. The
+    /// budget is at least 5,000 optimizer steps and 60 epochs, at most 1,000 epochs. Then the student is trained again,
+    /// from the same initialisation, on every row (the slice included) with the schedule the search chose, epoch for
+    /// epoch, and that final pass is the model (so automatic training costs about two runs). Without a validation
+    /// slice it is a cosine over the budget's epochs. Why: with a fixed 20 epochs at batch 256 (and alpha 0.7) a
+    /// 784-128-10 student of 5,000 Fashion-MNIST rows underfit (accuracy 0.834, agreement 0.858); the automatic
+    /// schedule reaches 0.870 / 0.897 there, above PyTorch's fixed 40-epoch recipe on the same rows (0.867 / 0.892), and
+    /// matched or beat it on accuracy, agreement and log-loss for 32, 128 and 512 hidden units on 5,000 and 60,000 rows
+    /// (README, "Neural students"; benchmark <c>mlp-defaults</c>). Measured worse on those rows: early stopping inside a
+    /// cosine over the whole budget (it stops while the rate is still high), a constant rate without a cool-down,
+    /// choosing by agreement (coarse on a few hundred rows), starting the cool-down from the best weights, and
+    /// retraining only up to the search's best epoch instead of through its cool-down; retraining on every row gained
+    /// most on small data (1,000 rows, 784-128-10: agreement 0.838 from the search's own model, 0.860 retrained).
+    /// </value>
+    public int Epochs { get; set; }
 
     /// <summary>Rows per optimisation step.</summary>
-    /// <value>Defaults to 256.</value>
-    public int BatchSize { get; set; } = 256;
+    /// <value>
+    /// Defaults to 128: on 5,000 Fashion-MNIST rows with the automatic schedule, 128 beat 256 for 784-32/128/512-10
+    /// students by 0.3 to 0.6 points of agreement (twice the steps per epoch for little more time per epoch).
+    /// </value>
+    public int BatchSize { get; set; } = 128;
 
     /// <summary>The peak learning rate.</summary>
     /// <value>Defaults to 0.001 (suits AdamW; SGD usually wants about 0.05).</value>
@@ -61,7 +85,11 @@ public sealed class MlpTrainerOptions
     /// <value>Defaults to 0 (no warm-up).</value>
     public double WarmupEpochs { get; set; }
 
-    /// <summary>Whether the learning rate decays along a half cosine to 0 at the last epoch after warm-up; otherwise it stays constant.</summary>
+    /// <summary>
+    /// Whether the learning rate decays along a half cosine to 0: over all epochs after warm-up with an explicit
+    /// <see cref="Epochs"/>, over the cool-down of the automatic schedule; otherwise it stays constant (and the automatic
+    /// schedule stops on its plateau, keeping its best epoch).
+    /// </summary>
     /// <value>Defaults to true.</value>
     public bool CosineDecay { get; set; } = true;
 
@@ -73,15 +101,31 @@ public sealed class MlpTrainerOptions
     /// <value>Defaults to true.</value>
     public bool Shuffle { get; set; } = true;
 
-    /// <summary>The fraction of rows held out (chosen by the seed) to measure validation loss and accuracy each epoch, in [0, 1).</summary>
-    /// <value>Defaults to 0.1; 0 trains on every row, without early stopping.</value>
+    /// <summary>
+    /// The fraction of rows held out (chosen by the seed) to score each epoch against the teacher, for early stopping
+    /// and the automatic schedule, in [0, 1). Every row has the teacher's outputs, so unlabeled transfer rows serve too.
+    /// </summary>
+    /// <value>
+    /// Defaults to 0.1; 0 trains on every row, without early stopping. With the automatic schedule the held-out rows
+    /// only choose the schedule: the final pass trains on them too.
+    /// </value>
     public float ValidationFraction { get; set; } = 0.1f;
 
-    /// <summary>Stop after this many epochs without a lower validation loss; 0 never stops early.</summary>
-    /// <value>Defaults to 5.</value>
+    /// <summary>
+    /// Stop (or, with the automatic schedule, start the cool-down) after this many epochs without a better validation
+    /// score: the KL divergence from the teacher's soft labels (from the teacher's prediction for regression: squared
+    /// error), or, for a hard-label student (<see cref="Alpha"/> 0 with labels), the validation loss. 0 never stops early.
+    /// </summary>
+    /// <value>
+    /// Defaults to 5; the automatic schedule waits at least 300 optimizer steps' worth of epochs, as the score of a few
+    /// hundred rows is noisy and small data sets have few steps per epoch (on 1,000 rows, 5 epochs are 40 steps).
+    /// </value>
     public int EarlyStoppingPatience { get; set; } = 5;
 
-    /// <summary>Whether, with a validation set, the model ends with the weights of its best validation epoch rather than its last.</summary>
+    /// <summary>
+    /// Whether, with a validation set and an explicit <see cref="Epochs"/>, the model ends with the weights of its best
+    /// validation epoch rather than its last. (The automatic schedule's model is its final pass over every row.)
+    /// </summary>
     /// <value>Defaults to true.</value>
     public bool RestoreBestWeights { get; set; } = true;
 
@@ -94,8 +138,11 @@ public sealed class MlpTrainerOptions
     public float Temperature { get; set; } = 1f;
 
     /// <summary>The weight alpha of the soft (teacher) term; 1 - alpha weighs cross-entropy with the hard labels. Without hard labels alpha is taken as 1.</summary>
-    /// <value>Defaults to 0.7.</value>
-    public float Alpha { get; set; } = 0.7f;
+    /// <value>
+    /// Defaults to 0.9: with the automatic schedule on 5,000 Fashion-MNIST rows, 0.9 beat 0.7 for a 784-128-10 student
+    /// (agreement 0.895 vs 0.890, accuracy 0.868 vs 0.865), as in the PyTorch reference (anchors: T = 1, alpha 0.9).
+    /// </value>
+    public float Alpha { get; set; } = 0.9f;
 
     /// <summary>The weight of an extra mean-squared error between student and teacher logits (Ba and Caruana 2014); needs the teacher's logits.</summary>
     /// <value>Defaults to 0 (off).</value>
@@ -136,7 +183,7 @@ public sealed class MlpTrainerOptions
             }
         }
 
-        Check(Epochs >= 1, nameof(Epochs), Epochs, "at least 1");
+        Check(Epochs >= 0, nameof(Epochs), Epochs, "0 (automatic) or a positive number of epochs");
         Check(BatchSize >= 1, nameof(BatchSize), BatchSize, "at least 1 (typically 32 to 1024)");
         Check(LearningRate > 0f && float.IsFinite(LearningRate), nameof(LearningRate), LearningRate, "a positive finite number (typically 1e-4 to 0.1)");
         Check(DropoutRate >= 0f && DropoutRate < 1f, nameof(DropoutRate), DropoutRate, "in [0, 1)");

@@ -63,14 +63,14 @@ public sealed class MlpStudentTrainerTests
     }
 
     [Theory]
-    [InlineData(0)]
     [InlineData(-1)]
+    [InlineData(-20)]
     public void Constructor_BadEpochs_ThrowsNamingEpochsAndValue(int epochs)
     {
         var ml = new MLContext(1);
         var ex = Assert.Throws<ArgumentOutOfRangeException>(() => ml.MulticlassClassification.Trainers.DistillMlp([8], epochs: epochs));
         Assert.Equal(nameof(MlpTrainerOptions.Epochs), ex.ParamName);
-        Assert.Contains($"Epochs must be at least 1 but was {epochs}.", ex.Message, StringComparison.Ordinal);
+        Assert.Contains($"Epochs must be 0 (automatic) or a positive number of epochs but was {epochs}.", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -187,7 +187,7 @@ public sealed class MlpTrainerTests
 
     [Theory]
     [InlineData("HiddenLayerSizes", "0")]
-    [InlineData("Epochs", "0")]
+    [InlineData("Epochs", "-1")]
     [InlineData("LearningRate", "0")]
     [InlineData("LearningRate", "NaN")]
     [InlineData("LearningRate", "-0.1")]
@@ -321,7 +321,7 @@ public sealed class MlpTrainerTests
     }
 
     /// <summary>Collects reports synchronously (Progress&lt;T&gt; would post them to the thread pool).</summary>
-    private sealed class SyncProgress(List<MlpEpochProgress> reports) : IProgress<MlpEpochProgress>
+    internal sealed class SyncProgress(List<MlpEpochProgress> reports) : IProgress<MlpEpochProgress>
     {
         public void Report(MlpEpochProgress value) => reports.Add(value);
     }
