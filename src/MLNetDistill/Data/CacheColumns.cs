@@ -6,7 +6,7 @@ namespace MLNetDistill.Data;
 internal static class CacheColumns
 {
     /// <summary>The optional label column.</summary>
-    public const string Label = "Label";
+    public const string Label = DataColumnNames.Label;
 
     /// <summary>The teacher's predicted class, 0-based Int32.</summary>
     public const string Predicted = "teacher_pred";

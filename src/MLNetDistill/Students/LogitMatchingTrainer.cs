@@ -51,7 +51,7 @@ public sealed class LogitMatchingTrainer : IEstimator<TransformerChain<ITransfor
             var model = _regressionTrainer(Target).Fit(StudentTargets.Slot(input, _logitsColumn, k, Target));
             slotNames[k] = $"StudentLogit{k}";
             parts.Add(model);
-            parts.Add(_transforms.CopyColumns(slotNames[k], "Score").Fit(model.Transform(input)));
+            parts.Add(_transforms.CopyColumns(slotNames[k], DataColumnNames.Score).Fit(model.Transform(input)));
         }
 
         var chainSoFar = new TransformerChain<ITransformer>(parts.ToArray());

@@ -73,7 +73,7 @@ public static class TeacherCacheWriter
         var cache = TeacherCache.Read(cachePath);
         using var cursor = cache.GetRowCursor(cache.Schema);
         var label = cursor.GetGetter<float>(cache.Schema[DataColumnNames.Label]);
-        var predicted = cursor.GetGetter<uint>(cache.Schema["TeacherPredictedLabel"]);
+        var predicted = cursor.GetGetter<uint>(cache.Schema[DataColumnNames.TeacherPredictedLabel]);
         long rows = 0, correct = 0;
         float l = 0;
         uint p = 0;

@@ -147,9 +147,9 @@ public sealed class MlpStudentTrainer : IEstimator<MlpStudentTransformer>
         OutputKind = TeacherOutputKind.Logits,
         Task = _task,
         LogitsColumnName = StudentOutputMapping.LogitsColumn,
-        SoftLabelsColumnName = _task == TeacherTask.Multiclass ? "Score" : "StudentProbabilities",
-        PredictedLabelColumnName = _task == TeacherTask.Multiclass ? "PredictedLabel" : "StudentPredictedClass",
-        ScoreColumnName = "Score",
+        SoftLabelsColumnName = _task == TeacherTask.Multiclass ? DataColumnNames.Score : "StudentProbabilities",
+        PredictedLabelColumnName = _task == TeacherTask.Multiclass ? DataColumnNames.PredictedLabel : "StudentPredictedClass",
+        ScoreColumnName = DataColumnNames.Score,
         LabelColumnName = null,
     };
 

@@ -24,10 +24,10 @@ internal static class StudentOutputMapping
     public const string ArgMaxContract = "MLNetDistill.StudentPredictedClass";
 
     /// <summary>The multiclass score column the arg-max mapping reads (a vector of K).</summary>
-    public const string ScoreColumn = "Score";
+    public const string ScoreColumn = DataColumnNames.Score;
 
     /// <summary>The predicted-label column the multiclass mapping writes (a key over the classes).</summary>
-    public const string PredictedLabelColumn = "PredictedLabel";
+    public const string PredictedLabelColumn = DataColumnNames.PredictedLabel;
 
     /// <summary>The student logits column the binary mapping reads.</summary>
     public const string LogitsColumn = "StudentLogits";
