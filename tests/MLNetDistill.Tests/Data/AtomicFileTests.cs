@@ -65,6 +65,8 @@ public sealed class AtomicFileTests : IDisposable
     [Fact]
     public void Write_PathIsFolder_ThrowsArgument()
     {
-        Assert.Throws<ArgumentException>(() => AtomicFile.Write(_temp.Path, _ => { }));
+        var ex = Assert.Throws<ArgumentException>(() => AtomicFile.Write(_temp.Path, _ => { }));
+        Assert.Equal("path", ex.ParamName);
+        Assert.Contains($"Cannot write '{_temp.Path}': it is a folder. Pass a file path.", ex.Message, StringComparison.Ordinal);
     }
 }

@@ -158,7 +158,10 @@ public sealed class CsvFeatureReaderTests : IDisposable
     [Fact]
     public void Load_MissingFile_ThrowsFileNotFound()
     {
-        Assert.Throws<FileNotFoundException>(() => CsvFeatureReader.Load(_temp.File("none.csv"), null));
+        string path = _temp.File("none.csv");
+        var ex = Assert.Throws<FileNotFoundException>(() => CsvFeatureReader.Load(path, null));
+        Assert.Equal(path, ex.FileName);
+        Assert.Contains($"CSV file '{path}' was not found: check the path", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

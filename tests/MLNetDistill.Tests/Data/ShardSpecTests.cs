@@ -56,7 +56,9 @@ public sealed class ShardSpecTests
     [Fact]
     public void Parse_Auto_KubernetesIndexBeyondShards_Throws()
     {
-        Assert.Throws<ArgumentException>(() => ShardSpec.Parse("auto", 2, Env(("JOB_COMPLETION_INDEX", "2"))));
+        var ex = Assert.Throws<ArgumentException>(() => ShardSpec.Parse("auto", 2, Env(("JOB_COMPLETION_INDEX", "2"))));
+        Assert.Equal("shardsOption", ex.ParamName);
+        Assert.Contains("JOB_COMPLETION_INDEX=2 is not below --shards 2", ex.Message, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -101,7 +103,9 @@ public sealed class ShardSpecTests
     [Fact]
     public void Parse_ExplicitWithDisagreeingShardsOption_Throws()
     {
-        Assert.Throws<ArgumentException>(() => ShardSpec.Parse("1/4", 3, Env()));
+        var ex = Assert.Throws<ArgumentException>(() => ShardSpec.Parse("1/4", 3, Env()));
+        Assert.Equal("shardsOption", ex.ParamName);
+        Assert.Contains("Shard '1/4' says 4 shards but --shards says 3", ex.Message, StringComparison.Ordinal);
         Assert.Equal(new ShardSpec(1, 4), ShardSpec.Parse("1/4", 4, Env(("JOB_COMPLETION_INDEX", "0"))));
     }
 
@@ -139,8 +143,13 @@ public sealed class ShardSpecTests
     [Fact]
     public void Constructor_IndexOutOfRange_Throws()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => new ShardSpec(2, 2));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new ShardSpec(0, 0));
+        var index = Assert.Throws<ArgumentOutOfRangeException>(() => new ShardSpec(2, 2));
+        Assert.Equal("index", index.ParamName);
+        Assert.Equal(2, index.ActualValue);
+        Assert.Contains("Shard index 2 is outside [0, 1] for 2 shards", index.Message, StringComparison.Ordinal);
+        var count = Assert.Throws<ArgumentOutOfRangeException>(() => new ShardSpec(0, 0));
+        Assert.Equal("count", count.ParamName);
+        Assert.Contains("The shard count must be at least 1 but was 0.", count.Message, StringComparison.Ordinal);
     }
 
     public sealed class Item

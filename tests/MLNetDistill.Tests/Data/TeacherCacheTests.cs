@@ -277,9 +277,13 @@ public sealed class TeacherCacheTests : IDisposable
     [Fact]
     public void Read_NothingThere_ThrowsFileNotFound()
     {
-        Assert.Throws<FileNotFoundException>(() => TeacherCache.Read(_temp.File("nothing.parquet")));
-        Assert.Throws<FileNotFoundException>(() => TeacherCache.Read(_temp.Path));
-        Assert.Throws<FileNotFoundException>(() => TeacherCache.Read(Path.Combine(_temp.Path, "part-*.parquet")));
+        string file = _temp.File("nothing.parquet");
+        var missing = Assert.Throws<FileNotFoundException>(() => TeacherCache.Read(file));
+        Assert.Contains($"Teacher cache '{file}' was not found", missing.Message, StringComparison.Ordinal);
+        var empty = Assert.Throws<FileNotFoundException>(() => TeacherCache.Read(_temp.Path));
+        Assert.Contains("holds no teacher-cache shards (*.parquet or *.csv)", empty.Message, StringComparison.Ordinal);
+        var glob = Assert.Throws<FileNotFoundException>(() => TeacherCache.Read(Path.Combine(_temp.Path, "part-*.parquet")));
+        Assert.Contains("matches 'part-*.parquet'", glob.Message, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -34,6 +34,7 @@ public sealed class LogitMatchingTrainerTests
         var spec = StudentSpec.Parse("logits:fasttree:trees=50");
         Assert.Equal("logits", spec.Family);
         Assert.Equal(50, spec["trees"]);
-        Assert.Throws<ArgumentException>(() => StudentSpec.Parse("logits:sdca"));
+        var ex = Assert.Throws<ArgumentException>(() => StudentSpec.Parse("logits:sdca"));
+        Assert.Contains("logits:fasttree[:trees=N,leaves=N]", ex.Message, StringComparison.Ordinal);
     }
 }

@@ -242,8 +242,12 @@ public sealed class MlpTrainerTests
         features[7] = float.NaN;
         var ex = Assert.Throws<ArgumentException>(() => new MlpTrainingData(features, 4, 2, new float[6]));
         Assert.Contains("row 1, column 3", ex.Message);
-        Assert.Throws<ArgumentException>(() => new MlpTrainingData(new float[12], 5, 2, new float[6]));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new MlpTrainingData(new float[12], 4, 2, new float[6], labels: new[] { 0, 2, 1 }));
+        var ragged = Assert.Throws<ArgumentException>(() => new MlpTrainingData(new float[12], 5, 2, new float[6]));
+        Assert.Equal("features", ragged.ParamName);
+        Assert.Contains("Features must be rows x 5 values, but 12 values is not a positive multiple of 5.", ragged.Message, StringComparison.Ordinal);
+        var label = Assert.Throws<ArgumentOutOfRangeException>(() => new MlpTrainingData(new float[12], 4, 2, new float[6], labels: new[] { 0, 2, 1 }));
+        Assert.Equal("labels", label.ParamName);
+        Assert.Contains("Hard label 2 is outside the class range [0, 1].", label.Message, StringComparison.Ordinal);
     }
 
     internal static MlpTrainingData Synthetic(int rows, int features, int classes, int seed, bool withLogits, int hintSize, bool learnable = true)
