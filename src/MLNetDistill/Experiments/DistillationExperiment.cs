@@ -68,6 +68,12 @@ public sealed class DistillationExperiment
         _options = options.Validated();
     }
 
+    /// <summary>Gets or sets a check made before each student trains; <see langword="false"/> stops the run there (the students trained so far are returned). Used by <see cref="StudentSizeExperiment"/>'s time budget.</summary>
+    internal Func<DistillationStudent, bool>? BeforeStudent { get; set; }
+
+    /// <summary>Gets or sets a callback made after each student is trained and measured (a trial report), with the number of classes.</summary>
+    internal Action<DistillationStudentResult, int>? AfterStudent { get; set; }
+
     /// <summary>Scores the data with the teacher (once per data set), trains every student, and measures them all on the test rows.</summary>
     /// <param name="train">Labeled training rows: <c>Features</c> and a <c>Label</c> class index.</param>
     /// <param name="test">Evaluation rows, or <see langword="null"/> to hold out <see cref="DistillationExperimentOptions.TestFraction"/> of the training rows (seeded).</param>
@@ -165,7 +171,14 @@ public sealed class DistillationExperiment
                 foreach (var student in options.Students)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    students.Add(TrainStudent(student, sets, classes, temperature, hintColumn, progress, cancellationToken));
+                    if (BeforeStudent?.Invoke(student) == false)
+                    {
+                        break; // the caller's budget is spent: the students trained so far are the result
+                    }
+
+                    var trained = TrainStudent(student, sets, classes, temperature, hintColumn, progress, cancellationToken);
+                    students.Add(trained);
+                    AfterStudent?.Invoke(trained, classes);
                 }
             }
             catch

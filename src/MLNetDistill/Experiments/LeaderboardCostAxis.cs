@@ -1,0 +1,19 @@
+namespace MLNetDistill.Experiments;
+
+/// <summary>What a <see cref="Leaderboard"/> counts as a student's cost: the axis of the Pareto front and of the pick.</summary>
+/// <example>
+/// <code language="csharp">
+/// var experiment = new StudentSizeExperiment(mlContext).SetTeacher("teacher.onnx").AddStudents("sdca", "mlp:32").SetCostAxis(LeaderboardCostAxis.Parameters);
+/// </code>
+/// </example>
+public enum LeaderboardCostAxis
+{
+    /// <summary>The size in bytes of the deployable file (the ONNX graph for MLP students, the ML.NET zip otherwise). The default.</summary>
+    Size,
+
+    /// <summary>The number of learned parameters, where it is known (linear and MLP students); trees have none counted and are left out of the front and the pick.</summary>
+    Parameters,
+
+    /// <summary>Single-row latency. Not measured yet: choosing it is refused with a <see cref="NotSupportedException"/>.</summary>
+    Latency,
+}

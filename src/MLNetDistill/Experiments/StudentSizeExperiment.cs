@@ -1,0 +1,291 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MLNetDistill.Data;
+using MLNetDistill.Onnx;
+using MLNetDistill.Teachers;
+
+namespace MLNetDistill.Experiments;
+
+/// <summary>
+/// Which student is small enough and good enough? Trains candidate students of any size and family on one teacher scoring
+/// of each data set, measures each on the same test rows, and ranks them on a <see cref="Leaderboard"/>: quality against
+/// cost, the Pareto front, and the pick, the lowest-cost student within a tolerance of the teacher's accuracy.
+/// </summary>
+/// <remarks>
+/// <para>Configured fluently in the manner of ML.NET AutoML's experiments; <see cref="Run"/> reports each step and each
+/// finished trial through <see cref="IProgress{T}"/>, stops on the <see cref="CancellationToken"/>, and keeps to the time
+/// budget: checked before each student (teacher scoring counts), a student started is finished, those left are skipped
+/// and listed on the leaderboard.</para>
+/// <para>The teacher runs once per data set (training, transfer, test) whatever the number of students: the trials share
+/// the scored rows of one <see cref="DistillationExperiment"/>. Trials run one after another: on two cores each trainer
+/// already uses both.</para>
+/// </remarks>
+/// <example>
+/// <code language="csharp">
+/// var mlContext = new MLContext(seed: 0);
+/// IDataView data = DataSourceReader.Load("samples/data/fashion-mnist/t10k-images-idx3-ubyte.gz");
+/// var split = mlContext.Data.TrainTestSplit(data, testFraction: 0.2, seed: 0);
+/// using var result = new StudentSizeExperiment(mlContext)
+///     .SetTeacher("samples/teachers/fashion_cnn.onnx")
+///     .AddStudents("sdca", "lightgbm:trees=20", "mlp:32")
+///     .SetCostAxis(LeaderboardCostAxis.Size)
+///     .SetAccuracyTolerance(0.02)
+///     .SetTimeBudget(TimeSpan.FromMinutes(10))
+///     .Run(split.TrainSet, split.TestSet);
+/// foreach (var entry in result.Leaderboard.Entries)
+/// {
+///     Console.WriteLine($"{entry.Name}: accuracy {entry.Accuracy:F4}, {entry.ModelBytes:N0} bytes{(entry.Pareto ? ", Pareto" : "")}{(entry.Chosen ? ", chosen" : "")}");
+/// }
+///
+/// Console.WriteLine(result.Leaderboard.Choice);
+/// </code>
+/// </example>
+public sealed class StudentSizeExperiment
+{
+    private readonly MLContext _mlContext;
+    private readonly StudentSizeExperimentOptions _options;
+
+    /// <summary>Makes an experiment; configure it with the <c>Set</c> and <c>Add</c> methods or through <paramref name="options"/>.</summary>
+    /// <param name="mlContext">The ML.NET context.</param>
+    /// <param name="options">The options to start from (kept, not copied: the fluent methods change them), or <see langword="null"/> for the defaults.</param>
+    public StudentSizeExperiment(MLContext mlContext, StudentSizeExperimentOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(mlContext);
+        _mlContext = mlContext;
+        _options = options ?? new StudentSizeExperimentOptions();
+    }
+
+    /// <summary>Gets the options the experiment runs with.</summary>
+    public StudentSizeExperimentOptions Options => _options;
+
+    /// <summary>Sets the teacher's ONNX file.</summary>
+    /// <param name="modelFile">The <c>.onnx</c> file.</param>
+    /// <returns>This experiment.</returns>
+    public StudentSizeExperiment SetTeacher(string modelFile)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(modelFile);
+        _options.TeacherModelFile = modelFile;
+        _options.Teacher = null;
+        return this;
+    }
+
+    /// <summary>Sets a fitted teacher (the caller keeps and disposes it).</summary>
+    /// <param name="teacher">The teacher.</param>
+    /// <returns>This experiment.</returns>
+    public StudentSizeExperiment SetTeacher(TeacherScoringTransformer teacher)
+    {
+        ArgumentNullException.ThrowIfNull(teacher);
+        _options.Teacher = teacher;
+        _options.TeacherModelFile = null;
+        return this;
+    }
+
+    /// <summary>Adds candidate students by spec (<c>sdca</c>, <c>lightgbm:trees=20</c>, <c>mlp:32</c>); each is parsed now.</summary>
+    /// <param name="specs">The specs.</param>
+    /// <returns>This experiment.</returns>
+    /// <exception cref="ArgumentException">A spec is not valid; the message lists the families and their options.</exception>
+    public StudentSizeExperiment AddStudents(params IEnumerable<string> specs)
+    {
+        ArgumentNullException.ThrowIfNull(specs);
+        foreach (string spec in specs)
+        {
+            _options.Students.Add(DistillationStudent.FromSpec(spec));
+        }
+
+        return this;
+    }
+
+    /// <summary>Adds a candidate student (a spec or an estimator of your own).</summary>
+    /// <param name="student">The student.</param>
+    /// <returns>This experiment.</returns>
+    public StudentSizeExperiment AddStudent(DistillationStudent student)
+    {
+        ArgumentNullException.ThrowIfNull(student);
+        _options.Students.Add(student);
+        return this;
+    }
+
+    /// <summary>Sets the cost axis (<see cref="StudentSizeExperimentOptions.CostAxis"/>).</summary>
+    /// <param name="axis">The axis.</param>
+    /// <returns>This experiment.</returns>
+    public StudentSizeExperiment SetCostAxis(LeaderboardCostAxis axis)
+    {
+        _options.CostAxis = axis;
+        return this;
+    }
+
+    /// <summary>Sets the share of the teacher's accuracy the pick may lose (<see cref="StudentSizeExperimentOptions.AccuracyTolerance"/>).</summary>
+    /// <param name="tolerance">In [0, 1): 0.02 for within 2 %.</param>
+    /// <returns>This experiment.</returns>
+    public StudentSizeExperiment SetAccuracyTolerance(double tolerance)
+    {
+        StudentSizeExperimentOptions.CheckTolerance(tolerance, nameof(tolerance));
+        _options.AccuracyTolerance = tolerance;
+        return this;
+    }
+
+    /// <summary>Sets the wall-clock budget (<see cref="StudentSizeExperimentOptions.TimeBudget"/>).</summary>
+    /// <param name="budget">The budget, or <see langword="null"/> for none.</param>
+    /// <returns>This experiment.</returns>
+    public StudentSizeExperiment SetTimeBudget(TimeSpan? budget)
+    {
+        _options.TimeBudget = budget;
+        return this;
+    }
+
+    /// <summary>Sets the seed.</summary>
+    /// <param name="seed">The seed.</param>
+    /// <returns>This experiment.</returns>
+    public StudentSizeExperiment SetSeed(int seed)
+    {
+        _options.Seed = seed;
+        return this;
+    }
+
+    /// <summary>Scores the data with the teacher (once per data set), trains each distinct candidate while the budget lasts, and ranks them.</summary>
+    /// <param name="train">Labeled training rows (<c>Features</c>, <c>Label</c>).</param>
+    /// <param name="test">Evaluation rows, or <see langword="null"/> to hold out a fifth of the training rows (seeded).</param>
+    /// <param name="transfer">Unlabeled rows for the teacher to label, or <see langword="null"/>.</param>
+    /// <param name="progress">Receives each step, each warning and each finished trial (<see cref="StudentSizeExperimentProgress.Trial"/>).</param>
+    /// <param name="cancellationToken">Stops the run between rows of scoring and between students.</param>
+    /// <returns>The leaderboard and the models; dispose it when done with the models.</returns>
+    /// <exception cref="ArgumentException">An option or the data is not valid; the message names it and the fix.</exception>
+    /// <exception cref="NotSupportedException">The cost axis is <see cref="LeaderboardCostAxis.Latency"/>, not measured yet.</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
+    public StudentSizeExperimentResult Run(IDataView train, IDataView? test = null, IDataView? transfer = null,
+        IProgress<StudentSizeExperimentProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        _options.Check();
+        var watch = Stopwatch.StartNew();
+        var axis = _options.CostAxis;
+        var distill = new DistillationExperimentOptions
+        {
+            TeacherModelFile = _options.TeacherModelFile,
+            Teacher = _options.Teacher,
+            Temperature = _options.Temperature,
+            Alpha = _options.Alpha,
+            Seed = _options.Seed,
+        };
+        var duplicates = new List<string>();
+        var seen = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var student in _options.Students)
+        {
+            ArgumentNullException.ThrowIfNull(student, nameof(_options.Students));
+            string key = student.Spec?.ToString() ?? "estimator:" + student.Name;
+            if (seen.TryGetValue(key, out string? first))
+            {
+                duplicates.Add(student.Name);
+                progress?.Report(new StudentSizeExperimentProgress(
+                    $"'{student.Name}' is the same student as '{first}' ({key}): it is trained once.", student.Name, IsWarning: true));
+                continue;
+            }
+
+            seen.Add(key, student.Name);
+            distill.Students.Add(student);
+        }
+
+        var experiment = new DistillationExperiment(_mlContext, distill);
+        var skipped = new List<string>();
+        int features = train.Schema.GetColumnOrNull(DataColumnNames.Features) is { Type: VectorDataViewType { Size: > 0 } v } ? v.Size : 0;
+        var entries = new List<LeaderboardEntry>();
+        experiment.BeforeStudent = student =>
+        {
+            if (_options.TimeBudget is { } budget && watch.Elapsed >= budget)
+            {
+                skipped.AddRange(distill.Students.SkipWhile(s => s != student).Select(s => s.Name));
+                progress?.Report(new StudentSizeExperimentProgress(
+                    string.Format(CultureInfo.InvariantCulture, "the time budget ({0}) ran out after {1:F1} s: {2} not trained ({3})",
+                        budget, watch.Elapsed.TotalSeconds, skipped.Count == 1 ? "1 student" : $"{skipped.Count} students", string.Join(", ", skipped)),
+                    IsWarning: true));
+                return false;
+            }
+
+            progress?.Report(new StudentSizeExperimentProgress($"trial {entries.Count + 1}/{distill.Students.Count}: {student.Name}", student.Name));
+            return true;
+        };
+        experiment.AfterStudent = (trained, classes) =>
+        {
+            var entry = Entry(trained, axis, features, classes);
+            entries.Add(entry);
+            progress?.Report(new StudentSizeExperimentProgress(
+                string.Format(CultureInfo.InvariantCulture, "{0}: accuracy {1:F4}, agreement {2:F4}, {3:N0} bytes, {4:F1} s", entry.Name, entry.Accuracy, entry.Agreement, entry.ModelBytes, entry.TrainSeconds),
+                entry.Name, entry));
+        };
+
+        var inner = progress is null ? null : new Forward(progress);
+        var result = experiment.Run(train, test, transfer, inner, cancellationToken);
+        try
+        {
+            double teacherAccuracy = result.Teacher?.Accuracy ?? double.NaN;
+            var board = Leaderboard.Create(entries, axis, teacherAccuracy, _options.AccuracyTolerance, TeacherCost(result, axis), skipped);
+            progress?.Report(new StudentSizeExperimentProgress(board.Choice, board.Chosen?.Name));
+            return new StudentSizeExperimentResult(board, result, duplicates, Math.Round(watch.Elapsed.TotalSeconds, 3));
+        }
+        catch
+        {
+            result.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>A trial's entry: metrics, size, parameters where counted, and its cost on the axis.</summary>
+    internal static LeaderboardEntry Entry(DistillationStudentResult trained, LeaderboardCostAxis axis, int features, int classes)
+    {
+        var m = trained.Distilled.Metrics;
+        long? parameters = ParameterCount(trained, features, classes);
+        double cost = axis switch
+        {
+            LeaderboardCostAxis.Parameters => parameters is long p ? p : double.NaN,
+            _ => trained.Distilled.ModelBytes,
+        };
+        return new LeaderboardEntry(trained.Name, trained.Description, m.Accuracy, m.MacroF1, m.LogLoss, m.Agreement, m.KlToTeacher,
+            trained.Distilled.TrainSeconds, trained.Distilled.ModelBytes, parameters, cost);
+    }
+
+    /// <summary>Learned parameters where they are simple to count: a linear model's (D + 1) × K, an MLP's weights and biases; else null.</summary>
+    internal static long? ParameterCount(DistillationStudentResult trained, int features, int classes)
+    {
+        if (trained.Spec is not { } spec || features <= 0 || classes <= 0)
+        {
+            return null;
+        }
+
+        switch (spec.Family)
+        {
+            case "sdca" or "lbfgs":
+                return (features + 1L) * classes;
+            case "mlp":
+                long total = 0;
+                long input = features;
+                foreach (int width in spec.HiddenLayers.Append(classes))
+                {
+                    total += (input + 1) * width;
+                    input = width;
+                }
+
+                return total;
+            default:
+                return null;
+        }
+    }
+
+    private double? TeacherCost(DistillationExperimentResult result, LeaderboardCostAxis axis)
+    {
+        if (axis == LeaderboardCostAxis.Size)
+        {
+            return result.TeacherModelBytes > 0 ? result.TeacherModelBytes : null;
+        }
+
+        string? file = _options.TeacherModelFile ?? _options.Teacher?.Options.ModelFile;
+        return file is not null && File.Exists(file) ? OnnxModelInfo.Load(file).ParameterCount : null;
+    }
+
+    /// <summary>Passes the distillation experiment's reports on, in order, on the calling thread.</summary>
+    private sealed class Forward(IProgress<StudentSizeExperimentProgress> progress) : IProgress<DistillationProgress>
+    {
+        public void Report(DistillationProgress value) => progress.Report(new StudentSizeExperimentProgress(value.Message, value.Student, Detail: value));
+    }
+}

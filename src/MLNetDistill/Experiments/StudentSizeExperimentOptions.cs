@@ -1,0 +1,90 @@
+using System.Globalization;
+using MLNetDistill.Teachers;
+
+namespace MLNetDistill.Experiments;
+
+/// <summary>Options of <see cref="StudentSizeExperiment"/>: the teacher, the candidate students, the cost axis, the tolerance of the pick and the time budget.</summary>
+/// <example>
+/// <code language="csharp">
+/// var options = new StudentSizeExperimentOptions { TeacherModelFile = "teacher.onnx", AccuracyTolerance = 0.01, TimeBudget = TimeSpan.FromMinutes(5) };
+/// options.Students.Add(DistillationStudent.FromSpec("sdca"));
+/// options.Students.Add(DistillationStudent.FromSpec("mlp:32"));
+/// var experiment = new StudentSizeExperiment(mlContext, options);
+/// </code>
+/// </example>
+public sealed class StudentSizeExperimentOptions
+{
+    /// <summary>The default tolerance of the pick: within 2 % of the teacher's accuracy.</summary>
+    public const double DefaultAccuracyTolerance = 0.02;
+
+    /// <summary>Gets or sets the teacher's <c>.onnx</c> file (one session, each data set scored once, shared by every student).</summary>
+    /// <value>Defaults to <see langword="null"/>. Set this or <see cref="Teacher"/>.</value>
+    public string? TeacherModelFile { get; set; }
+
+    /// <summary>Gets or sets a fitted teacher (<c>mlContext.Transforms.ScoreWithTeacher(...).Fit(data)</c>); the caller keeps and disposes it.</summary>
+    /// <value>Defaults to <see langword="null"/>. Not together with <see cref="TeacherModelFile"/>.</value>
+    public TeacherScoringTransformer? Teacher { get; set; }
+
+    /// <summary>Gets the candidate students, trained in this order; a spec given twice is trained once (a warning is reported).</summary>
+    /// <value>Defaults to empty; at least one is needed.</value>
+    public IList<DistillationStudent> Students { get; } = new List<DistillationStudent>();
+
+    /// <summary>Gets or sets what counts as cost on the leaderboard.</summary>
+    /// <value>Defaults to <see cref="LeaderboardCostAxis.Size"/>. <see cref="LeaderboardCostAxis.Latency"/> is not measured yet and is refused.</value>
+    public LeaderboardCostAxis CostAxis { get; set; } = LeaderboardCostAxis.Size;
+
+    /// <summary>Gets or sets the share of the teacher's accuracy the pick may lose, in [0, 1).</summary>
+    /// <value>Defaults to 0.02 (<see cref="DefaultAccuracyTolerance"/>): the pick's accuracy is at least 98 % of the teacher's.</value>
+    public double AccuracyTolerance { get; set; } = DefaultAccuracyTolerance;
+
+    /// <summary>Gets or sets the wall-clock budget, teacher scoring included; checked before each student: a student started is finished, the rest are skipped and listed.</summary>
+    /// <value>Defaults to <see langword="null"/>: no limit.</value>
+    public TimeSpan? TimeBudget { get; set; }
+
+    /// <summary>Gets or sets the soft labels' temperature.</summary>
+    /// <value>Defaults to <see langword="null"/>: as in <see cref="DistillationExperimentOptions.Temperature"/>.</value>
+    public float? Temperature { get; set; }
+
+    /// <summary>Gets or sets the weight of the soft labels against the hard labels.</summary>
+    /// <value>Defaults to <see langword="null"/>: each family's default, as in <see cref="DistillationExperimentOptions.Alpha"/>.</value>
+    public float? Alpha { get; set; }
+
+    /// <summary>Gets or sets the seed.</summary>
+    /// <value>Defaults to 0.</value>
+    public int Seed { get; set; }
+
+    /// <summary>Checks the options that are this experiment's own (the distillation experiment checks the rest).</summary>
+    internal void Check()
+    {
+        if (Students.Count == 0)
+        {
+            throw new ArgumentException(
+                "No candidate students: add at least one, e.g. AddStudents(\"sdca\", \"lightgbm:trees=20\", \"mlp:32\").", nameof(Students));
+        }
+
+        if (CostAxis == LeaderboardCostAxis.Latency)
+        {
+            throw new NotSupportedException("The Latency cost axis is not measured yet: choose LeaderboardCostAxis.Size (the default) or LeaderboardCostAxis.Parameters.");
+        }
+
+        if (!Enum.IsDefined(CostAxis))
+        {
+            throw new ArgumentOutOfRangeException(nameof(CostAxis), CostAxis, $"CostAxis {(int)CostAxis} is not a LeaderboardCostAxis: use Size or Parameters.");
+        }
+
+        CheckTolerance(AccuracyTolerance, nameof(AccuracyTolerance));
+        if (TimeBudget is { } budget && budget <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(TimeBudget), budget, $"TimeBudget must be positive but was {budget}: give e.g. TimeSpan.FromMinutes(10), or null for no limit.");
+        }
+    }
+
+    internal static void CheckTolerance(double tolerance, string name)
+    {
+        if (!(tolerance >= 0 && tolerance < 1))
+        {
+            throw new ArgumentOutOfRangeException(name, tolerance,
+                $"The accuracy tolerance must be in [0, 1) (0.02 for within 2 % of the teacher) but was {tolerance.ToString(CultureInfo.InvariantCulture)}.");
+        }
+    }
+}
