@@ -1,0 +1,78 @@
+using System.Text;
+using Microsoft.ML;
+using MLNetDistill.Experiments;
+
+namespace MLNetDistill.Reports;
+
+/// <summary>Writes everything a student-size comparison made into one folder: each student's model, <c>leaderboard.json</c>, <c>report.md</c> and <c>tradeoff.png</c>.</summary>
+/// <example>
+/// <code language="csharp">
+/// using var result = experiment.Run(train, test);
+/// IReadOnlyList&lt;string&gt; files = StudentSizeReport.WriteAll(mlContext, result, "compare-out");
+/// </code>
+/// </example>
+public static class StudentSizeReport
+{
+    /// <summary>The leaderboard's file name.</summary>
+    public const string LeaderboardFileName = "leaderboard.json";
+
+    /// <summary>The Markdown report's file name.</summary>
+    public const string ReportFileName = "report.md";
+
+    /// <summary>The chart's file name.</summary>
+    public const string ChartFileName = "tradeoff.png";
+
+    /// <summary>Writes the models and reports into <paramref name="folder"/> (made when missing; files of the same names are replaced).</summary>
+    /// <param name="mlContext">The ML.NET context, to save the models.</param>
+    /// <param name="result">The experiment's result.</param>
+    /// <param name="folder">The output folder.</param>
+    /// <returns>The files written, models first.</returns>
+    /// <exception cref="IOException">The folder is an existing file.</exception>
+    public static IReadOnlyList<string> WriteAll(MLContext mlContext, StudentSizeExperimentResult result, string folder)
+    {
+        ArgumentNullException.ThrowIfNull(mlContext);
+        ArgumentNullException.ThrowIfNull(result);
+        ArgumentException.ThrowIfNullOrWhiteSpace(folder);
+        if (File.Exists(folder))
+        {
+            throw new IOException($"The output folder '{folder}' is a file: give a folder (it is made when missing), or move the file.");
+        }
+
+        Directory.CreateDirectory(folder);
+        var written = new List<string>();
+        foreach (var entry in result.Leaderboard.Entries)
+        {
+            string path = Path.Combine(folder, ModelFileName(entry.Name));
+            DistillationResultWriter.SaveModel(mlContext, result.Model(entry), result.Experiment.InputSchema, path);
+            written.Add(path);
+            if (File.Exists(Path.ChangeExtension(path, ".onnx")) && result.Model(entry).Model is Students.Mlp.MlpStudentTransformer)
+            {
+                written.Add(Path.ChangeExtension(path, ".onnx"));
+            }
+        }
+
+        string json = Path.Combine(folder, LeaderboardFileName);
+        LeaderboardJson.Write(result, json);
+        string md = Path.Combine(folder, ReportFileName);
+        LeaderboardMarkdown.Write(result, md);
+        string png = Path.Combine(folder, ChartFileName);
+        TradeoffChart.Save(result.Leaderboard, png);
+        written.AddRange([json, md, png]);
+        return written;
+    }
+
+    /// <summary>A student's model file name: its name with characters unsafe in file names replaced by <c>_</c>, then <c>.zip</c> (<c>lightgbm_trees=5.zip</c>).</summary>
+    /// <param name="student">The student's name.</param>
+    /// <returns>The file name.</returns>
+    public static string ModelFileName(string student)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(student);
+        var name = new StringBuilder(student.Length + 4);
+        foreach (char ch in student)
+        {
+            name.Append(char.IsAsciiLetterOrDigit(ch) || ch is '.' or '-' or '=' or '_' or ',' ? ch : '_');
+        }
+
+        return name.Append(".zip").ToString();
+    }
+}

@@ -1,0 +1,82 @@
+using System.Text.Json;
+using Microsoft.ML;
+using MLNetDistill.Data;
+using MLNetDistill.Experiments;
+using MLNetDistill.Reports;
+using MLNetDistill.Tests.Data;
+
+namespace MLNetDistill.Tests.Reports;
+
+public sealed class StudentSizeReportTests : IDisposable
+{
+    private readonly TempFolder _temp = new();
+    private readonly MLContext _ml = new(seed: 0);
+
+    public void Dispose() => _temp.Dispose();
+
+    private IDataView Cancer => DataSourceReader.Load(TestPaths.Fixture("breast_cancer.csv"), "label");
+
+    private StudentSizeExperimentResult Run(params string[] students) => new StudentSizeExperiment(_ml)
+        .SetTeacher(TestPaths.Fixture("binary_teacher.onnx"))
+        .AddStudents(students)
+        .SetAccuracyTolerance(0.05)
+        .Run(_ml.Data.TakeRows(Cancer, 400), _ml.Data.SkipRows(Cancer, 400));
+
+    [Fact]
+    public void WriteAll_BreastCancerThreeStudents_WritesModelsJsonMarkdownAndChart()
+    {
+        using var result = Run("sdca", "lightgbm:trees=5", "mlp:8:epochs=5,batch=32");
+        string folder = Path.Combine(_temp.Path, "out");
+
+        var files = StudentSizeReport.WriteAll(_ml, result, folder);
+
+        Assert.Equal(["sdca.zip", "lightgbm_trees=5.zip", "mlp_8_epochs=5,batch=32.zip", "mlp_8_epochs=5,batch=32.onnx", "leaderboard.json", "report.md", "tradeoff.png"], files.Select(Path.GetFileName));
+        Assert.All(files, f => Assert.True(new FileInfo(f).Length > 0, f));
+        var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "leaderboard.json"))).RootElement;
+        Assert.Equal("size", json.GetProperty("costAxis").GetString());
+        Assert.Equal(0.05, json.GetProperty("accuracyTolerance").GetDouble());
+        Assert.Equal(569, json.GetProperty("teacherRowsScored").GetInt64());
+        var students = json.GetProperty("students").EnumerateArray().ToList();
+        Assert.Equal(3, students.Count);
+        foreach (var s in students)
+        {
+            foreach (string field in new[] { "name", "spec", "accuracy", "macroF1", "logLoss", "agreement", "klToTeacher", "retainedAccuracy", "trainSeconds", "modelBytes", "parameters", "cost", "pareto", "chosen", "modelFile" })
+            {
+                Assert.True(s.TryGetProperty(field, out _), $"{field} missing");
+            }
+
+            Assert.True(File.Exists(Path.Combine(folder, s.GetProperty("modelFile").GetString()!)));
+        }
+
+        Assert.Equal(result.Leaderboard.Chosen?.Name, json.GetProperty("chosen").GetString());
+        Assert.Equal(result.Leaderboard.Chosen is null ? 0 : 1, students.Count(s => s.GetProperty("chosen").GetBoolean()));
+        Assert.Contains(students, s => s.GetProperty("pareto").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, students[1].GetProperty("parameters").ValueKind);
+
+        string md = File.ReadAllText(Path.Combine(folder, "report.md"));
+        Assert.Contains("**Pick:** " + result.Leaderboard.Choice, md, StringComparison.Ordinal);
+        Assert.Contains("| teacher |", md, StringComparison.Ordinal);
+        Assert.Contains("| lightgbm:trees=5 |", md, StringComparison.Ordinal);
+        Assert.Contains("![quality vs cost](tradeoff.png)", md, StringComparison.Ordinal);
+        byte[] png = File.ReadAllBytes(Path.Combine(folder, "tradeoff.png"));
+        Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, png[..4]);
+    }
+
+    [Fact]
+    public void WriteAll_FolderIsAFile_ThrowsNamingIt()
+    {
+        using var result = Run("sdca");
+        string file = Path.Combine(_temp.Path, "taken");
+        File.WriteAllText(file, "");
+
+        var e = Assert.Throws<IOException>(() => StudentSizeReport.WriteAll(_ml, result, file));
+        Assert.Contains($"'{file}' is a file", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("sdca", "sdca.zip")]
+    [InlineData("mlp:32,16:epochs=2", "mlp_32,16_epochs=2.zip")]
+    [InlineData("my model/v2", "my_model_v2.zip")]
+    public void ModelFileName_Spec_ReplacesUnsafeCharacters(string name, string expected) =>
+        Assert.Equal(expected, StudentSizeReport.ModelFileName(name));
+}
