@@ -179,7 +179,9 @@ public sealed class StudentSizeExperiment
             {
                 duplicates.Add(student.Name);
                 progress?.Report(new StudentSizeExperimentProgress(
-                    $"'{student.Name}' is the same student as '{first}' ({key}): it is trained once.", student.Name, IsWarning: true));
+                    first == student.Name
+                        ? $"'{student.Name}' is given twice: it is trained once."
+                        : $"'{student.Name}' is the same student as '{first}' ({key}): it is trained once.", student.Name, IsWarning: true));
                 continue;
             }
 

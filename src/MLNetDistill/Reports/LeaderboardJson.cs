@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using MLNetDistill.Data;
 using MLNetDistill.Experiments;
@@ -16,10 +17,13 @@ namespace MLNetDistill.Reports;
 /// </example>
 public static class LeaderboardJson
 {
+    /// <summary>The report form (<see cref="DistillationResultWriter.ReportJson"/>) with text such as ≥ and apostrophes written as they are.</summary>
+    private static readonly JsonSerializerOptions Json = new(DistillationResultWriter.ReportJson) { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     /// <summary>The leaderboard file as text.</summary>
     /// <param name="result">The experiment's result.</param>
     /// <returns>The JSON text.</returns>
-    public static string Serialize(StudentSizeExperimentResult result) => JsonSerializer.Serialize(Document(result), DistillationResultWriter.ReportJson);
+    public static string Serialize(StudentSizeExperimentResult result) => JsonSerializer.Serialize(Document(result), Json);
 
     /// <summary>Writes the leaderboard file (atomically; an existing file is replaced).</summary>
     /// <param name="result">The experiment's result.</param>
@@ -29,7 +33,7 @@ public static class LeaderboardJson
         ArgumentNullException.ThrowIfNull(result);
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         var document = Document(result);
-        AtomicFile.Write(path, stream => JsonSerializer.Serialize(stream, document, DistillationResultWriter.ReportJson));
+        AtomicFile.Write(path, stream => JsonSerializer.Serialize(stream, document, Json));
     }
 
     private static LeaderboardDocument Document(StudentSizeExperimentResult result)

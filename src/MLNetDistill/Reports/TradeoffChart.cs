@@ -73,7 +73,7 @@ public static class TradeoffChart
             var teacher = plot.Add.Marker(Math.Log10(teacherCost), leaderboard.TeacherAccuracy, MarkerShape.FilledDiamond, 14);
             teacher.Color = Colors.DarkRed;
             teacher.LegendText = "teacher";
-            Label(plot, "teacher", Math.Log10(teacherCost), leaderboard.TeacherAccuracy, Colors.DarkRed);
+            Label(plot, "teacher", Math.Log10(teacherCost), leaderboard.TeacherAccuracy, Colors.DarkRed, leftOfPoint: true);
         }
 
         if (double.IsFinite(leaderboard.TeacherAccuracy) && !agreement)
@@ -105,7 +105,7 @@ public static class TradeoffChart
         plot.Axes.Bottom.TickGenerator = ticks;
         plot.Axes.Bottom.MinorTickStyle.Length = 4;
         plot.Axes.AutoScale();
-        plot.Axes.Margins(0.15, 0.15);
+        plot.Axes.Margins(0.12, 0.12);
         plot.ShowLegend(Alignment.LowerRight);
         return plot.GetImageBytes(width, height, ImageFormat.Png);
     }
@@ -135,14 +135,14 @@ public static class TradeoffChart
         };
     }
 
-    private static void Label(Plot plot, string text, double x, double y, Color color)
+    private static void Label(Plot plot, string text, double x, double y, Color color, bool leftOfPoint = false)
     {
         var label = plot.Add.Text(text, x, y);
         label.LabelFontName = FontName;
         label.LabelFontSize = 12;
         label.LabelFontColor = color;
-        label.LabelAlignment = Alignment.LowerLeft;
-        label.OffsetX = 7;
+        label.LabelAlignment = leftOfPoint ? Alignment.LowerRight : Alignment.LowerLeft;
+        label.OffsetX = leftOfPoint ? -9 : 7;
         label.OffsetY = -5;
     }
 

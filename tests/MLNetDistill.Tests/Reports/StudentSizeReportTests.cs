@@ -53,6 +53,8 @@ public sealed class StudentSizeReportTests : IDisposable
         Assert.Contains(students, s => s.GetProperty("pareto").GetBoolean());
         Assert.Equal(JsonValueKind.Null, students[1].GetProperty("parameters").ValueKind);
 
+        Assert.Contains("teacher's accuracy", json.GetProperty("choice").GetString()!, StringComparison.Ordinal);
+        Assert.DoesNotContain("\\u0027", File.ReadAllText(Path.Combine(folder, "leaderboard.json")), StringComparison.Ordinal); // text as written, not escaped
         string md = File.ReadAllText(Path.Combine(folder, "report.md"));
         Assert.Contains("**Pick:** " + result.Leaderboard.Choice, md, StringComparison.Ordinal);
         Assert.Contains("| teacher |", md, StringComparison.Ordinal);

@@ -1,0 +1,180 @@
+using System.CommandLine;
+using System.Globalization;
+using Microsoft.ML;
+using MLNetDistill.Data;
+using MLNetDistill.Experiments;
+using MLNetDistill.Reports;
+using MLNetDistill.Students;
+
+namespace MLNetDistill.Cli.Commands;
+
+/// <summary><c>mlnet-distill compare</c>: train several students on one teacher scoring, rank them, and pick the smallest one close enough to the teacher.</summary>
+internal static class CompareCommand
+{
+    /// <summary>The default candidates.</summary>
+    internal const string DefaultStudents = "sdca;lightgbm:trees=20;mlp:32";
+
+    /// <summary>The flag of each library parameter or option, so the library's errors name what the user typed.</summary>
+    private static readonly Dictionary<string, string> Flags = new(StringComparer.Ordinal)
+    {
+        [nameof(StudentSizeExperimentOptions.TeacherModelFile)] = "--teacher",
+        [nameof(StudentSizeExperimentOptions.Students)] = "--students",
+        [nameof(StudentSizeExperimentOptions.AccuracyTolerance)] = "--within",
+        [nameof(StudentSizeExperimentOptions.TimeBudget)] = "--time-budget",
+        [nameof(StudentSizeExperimentOptions.CostAxis)] = "--cost",
+        ["tolerance"] = "--within",
+        ["spec"] = "--students",
+        ["train"] = "--train",
+        ["test"] = "--test",
+        ["transfer"] = "--transfer",
+    };
+
+    public static Command Create()
+    {
+        var teacher = new Option<string>("--teacher") { Description = "The teacher's .onnx file.", Required = true };
+        var train = new Option<string>("--train") { Description = "Labeled training data (CSV/TSV, Parquet or IDX).", Required = true };
+        var transfer = new Option<string?>("--transfer") { Description = "Unlabeled rows for the teacher to label (same features as --train)." };
+        var test = new Option<string?>("--test") { Description = "Evaluation data (default: 20% of --train held out); without labels, students are ranked on agreement with the teacher and none is picked." };
+        var label = new Option<string?>("--label") { Description = "The label column of CSV or Parquet files (default: a column named Label)." };
+        var students = new Option<string>("--students")
+        {
+            Description = $"Candidate students separated by ';' (default \"{DefaultStudents}\"). Specs: " + StudentSpec.Describe(),
+            DefaultValueFactory = _ => DefaultStudents,
+        };
+        var cost = new Option<string>("--cost") { Description = "The cost axis: size (bytes of the deployable file, default), params (learned parameters; trees are not counted) or latency (not yet).", DefaultValueFactory = _ => "size" };
+        var within = new Option<string>("--within") { Description = "Pick the lowest-cost student whose accuracy is within this percentage of the teacher's (default 2%).", DefaultValueFactory = _ => "2%" };
+        var budget = new Option<string?>("--time-budget") { Description = "Wall-clock budget such as 90s, 10m or 1h (teacher scoring included); the students not started in time are skipped and listed." };
+        var seed = new Option<int>("--seed") { Description = "Seed (same inputs and seed give the same models).", DefaultValueFactory = _ => 0 };
+        var output = new Option<string>("--out") { Description = "Folder for leaderboard.json, report.md, tradeoff.png and each student's .zip (and .onnx for mlp).", Required = true };
+        var command = new Command("compare", "Train several students on one teacher scoring, rank them on quality vs cost (Pareto front), and pick the smallest within a tolerance of the teacher.")
+        {
+            teacher, train, transfer, test, label, students, cost, within, budget, seed, output,
+        };
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(token =>
+        {
+            string trainPath = parse.GetValue(train)!;
+            string? labelName = parse.GetValue(label);
+            string outFolder = parse.GetValue(output)!;
+            if (File.Exists(outFolder))
+            {
+                throw new IOException($"--out {outFolder} is a file: give a folder (it is made when missing).");
+            }
+
+            var mlContext = new MLContext(parse.GetValue(seed));
+            var experiment = new StudentSizeExperiment(mlContext)
+                .SetTeacher(parse.GetValue(teacher)!)
+                .SetCostAxis(ParseCost(parse.GetValue(cost)!))
+                .SetAccuracyTolerance(ParseWithin(parse.GetValue(within)!))
+                .SetTimeBudget(parse.GetValue(budget) is string b ? ParseBudget(b) : null)
+                .SetSeed(parse.GetValue(seed));
+            experiment.AddStudents(SplitStudents(parse.GetValue(students)!));
+
+            IDataView trainData = DataSourceReader.Load(trainPath, labelName);
+            if (trainData.Schema.GetColumnOrNull(DataColumnNames.Label) is null)
+            {
+                throw new ArgumentException($"--train {trainPath} has no label column: pass --label NAME for CSV or Parquet files, or name the column Label. Rows nobody labeled go in --transfer.");
+            }
+
+            IDataView? testData = parse.GetValue(test) is string testPath ? DataSourceReader.Load(testPath, labelName, labelOptional: true) : null;
+            if (testData is not null && testData.Schema.GetColumnOrNull(DataColumnNames.Label) is null)
+            {
+                Console.Error.WriteLine($"--test {parse.GetValue(test)} has no label column: students are ranked on agreement with the teacher, and none is picked.");
+            }
+
+            IDataView? transferData = parse.GetValue(transfer) is string transferPath ? DataSourceReader.Load(transferPath, labelName, labelOptional: true) : null;
+            using var result = experiment.Run(trainData, testData, transferData, new LineProgress(p =>
+            {
+                if (p.Detail?.Epoch is null)
+                {
+                    Console.Error.WriteLine(p.IsWarning ? "warning: " + p.Message : p.Message);
+                }
+            }), token);
+            StudentSizeReport.WriteAll(mlContext, result, outFolder);
+            Print(result, outFolder);
+            return Task.FromResult(0);
+        }, ct, Flags));
+        return command;
+    }
+
+    /// <summary>The specs of <c>--students</c>: separated by ';', blanks dropped.</summary>
+    internal static string[] SplitStudents(string students)
+    {
+        string[] specs = students.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return specs.Length > 0
+            ? specs
+            : throw new ArgumentException($"--students \"{students}\" names no student: give specs separated by ';', e.g. --students \"{DefaultStudents}\".");
+    }
+
+    internal static LeaderboardCostAxis ParseCost(string cost) => cost.Trim().ToLowerInvariant() switch
+    {
+        "size" => LeaderboardCostAxis.Size,
+        "params" or "parameters" => LeaderboardCostAxis.Parameters,
+        "latency" => throw new NotSupportedException("--cost latency is not available yet (latency is not measured yet): use --cost size or --cost params."),
+        _ => throw new ArgumentException($"--cost {cost} is not a cost axis: use size, params or latency (not yet)."),
+    };
+
+    /// <summary>A percentage such as <c>2%</c>, <c>2</c> or <c>0.5%</c>, as a share (0.02).</summary>
+    internal static double ParseWithin(string within)
+    {
+        string text = within.Trim().TrimEnd('%').Trim();
+        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double percent) && percent >= 0 && percent < 100
+            ? percent / 100
+            : throw new ArgumentException($"--within {within} is not a percentage in [0, 100): give e.g. --within 2% (the pick's accuracy is at least 98% of the teacher's).");
+    }
+
+    /// <summary>A duration such as <c>90s</c>, <c>10m</c>, <c>1.5h</c> or <c>00:10:00</c>.</summary>
+    internal static TimeSpan ParseBudget(string budget)
+    {
+        string text = budget.Trim().ToLowerInvariant();
+        if (text.Length > 1 && text[^1] is 's' or 'm' or 'h'
+            && double.TryParse(text[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out double amount) && amount > 0 && double.IsFinite(amount))
+        {
+            return text[^1] switch
+            {
+                's' => TimeSpan.FromSeconds(amount),
+                'm' => TimeSpan.FromMinutes(amount),
+                _ => TimeSpan.FromHours(amount),
+            };
+        }
+
+        return TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var span) && span > TimeSpan.Zero
+            ? span
+            : throw new ArgumentException($"--time-budget {budget} is not a positive duration: give e.g. 90s, 10m, 1h or 00:10:00.");
+    }
+
+    private static void Print(StudentSizeExperimentResult result, string folder)
+    {
+        var board = result.Leaderboard;
+        var c = CultureInfo.InvariantCulture;
+        string costHeader = board.CostAxis == LeaderboardCostAxis.Parameters ? "params" : "bytes";
+        int width = Math.Max(8, board.Entries.Select(e => e.Name.Length).DefaultIfEmpty(0).Max());
+        Console.WriteLine(string.Format(c, "{0}  {1,8}  {2,9}  {3,8}  {4,12}  {5,7}  {6}", "student".PadRight(width), "accuracy", "agreement", "retained", costHeader, "train s", "pareto/chosen"));
+        if (result.Experiment.Teacher is { } t)
+        {
+            string teacherCost = board.TeacherCost is double tc ? tc.ToString("N0", c) : "";
+            Console.WriteLine(string.Format(c, "{0}  {1,8:F4}  {2,9:F4}  {3,8}  {4,12}  {5,7}", "teacher".PadRight(width), t.Accuracy, t.Agreement, "100.0%", teacherCost, ""));
+        }
+
+        foreach (var e in board.Entries.OrderBy(e => double.IsNaN(e.Cost) ? double.MaxValue : e.Cost))
+        {
+            string cost = double.IsNaN(e.Cost) ? "n/a" : e.Cost.ToString("N0", c);
+            string flags = (e.Pareto ? "pareto" : "") + (e.Chosen ? (e.Pareto ? " " : "") + "<- chosen" : "");
+            Console.WriteLine(string.Format(c, "{0}  {1,8:F4}  {2,9:F4}  {3,8}  {4,12}  {5,7:F1}  {6}", e.Name.PadRight(width), e.Accuracy, e.Agreement,
+                double.IsNaN(e.RetainedAccuracy) ? "n/a" : e.RetainedAccuracy.ToString("P1", c), cost, e.TrainSeconds, flags));
+        }
+
+        if (board.Skipped.Count > 0)
+        {
+            Console.WriteLine($"skipped (time budget): {string.Join(", ", board.Skipped)}");
+        }
+
+        Console.WriteLine(board.Chosen is null ? board.Choice : $"pick: {board.Choice}");
+        Console.WriteLine($"written to {folder}: {StudentSizeReport.LeaderboardFileName}, {StudentSizeReport.ReportFileName}, {StudentSizeReport.ChartFileName} and each student's model");
+    }
+
+    /// <summary>Reports on the calling thread, in order.</summary>
+    private sealed class LineProgress(Action<StudentSizeExperimentProgress> report) : IProgress<StudentSizeExperimentProgress>
+    {
+        public void Report(StudentSizeExperimentProgress value) => report(value);
+    }
+}

@@ -1,0 +1,83 @@
+using System.Text.Json;
+using MLNetDistill.Cli.Commands;
+using MLNetDistill.Tests.Data;
+
+namespace MLNetDistill.Tests.Cli;
+
+[Collection("Console")]
+public sealed class CompareCommandTests : IDisposable
+{
+    private readonly TempFolder _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    private string[] Args(params string[] extra) =>
+    [
+        "compare", "--teacher", TestPaths.Fixture("binary_teacher.onnx"), "--train", TestPaths.Fixture("breast_cancer.csv"), "--label", "label", .. extra,
+    ];
+
+    [Fact]
+    public void Compare_BreastCancerThreeStudents_WritesReportsAndModelsAndPrintsThePick()
+    {
+        string folder = Path.Combine(_temp.Path, "out");
+
+        var (code, output, error) = CliRunner.Run(Args("--students", "sdca;lbfgs:iterations=20;mlp:8:epochs=5,batch=32;sdca", "--within", "5%", "--seed", "1", "--out", folder));
+
+        Assert.True(code == 0, error);
+        foreach (string file in new[] { "leaderboard.json", "report.md", "tradeoff.png", "sdca.zip", "lbfgs_iterations=20.zip", "mlp_8_epochs=5,batch=32.zip", "mlp_8_epochs=5,batch=32.onnx" })
+        {
+            Assert.True(File.Exists(Path.Combine(folder, file)), file);
+        }
+
+        Assert.Contains("warning: 'sdca' is given twice: it is trained once.", error, StringComparison.Ordinal);
+        var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "leaderboard.json"))).RootElement;
+        Assert.Equal(0.05, json.GetProperty("accuracyTolerance").GetDouble(), 12);
+        Assert.Equal(3, json.GetProperty("students").GetArrayLength());
+        Assert.Equal(["sdca"], json.GetProperty("duplicates").EnumerateArray().Select(d => d.GetString()));
+        string chosen = json.GetProperty("chosen").GetString()!; // all three reach 95 % of the teacher on this easy set
+        Assert.Contains("teacher ", output, StringComparison.Ordinal);
+        Assert.Contains($"pick: {chosen}: the lowest size", output, StringComparison.Ordinal);
+        Assert.Contains(output.Split('\n'), line => line.StartsWith(chosen + " ", StringComparison.Ordinal) && line.Contains("<- chosen", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("--cost", "latency", "--cost latency is not available yet")]
+    [InlineData("--cost", "speed", "--cost speed is not a cost axis")]
+    [InlineData("--within", "abc", "--within abc is not a percentage")]
+    [InlineData("--within", "100%", "--within 100% is not a percentage")]
+    [InlineData("--time-budget", "soon", "--time-budget soon is not a positive duration")]
+    [InlineData("--students", " ; ", "names no student")]
+    [InlineData("--students", "xgboost", "--students: Unknown student 'xgboost'")]
+    public void Compare_BadOption_ExitsNonZeroNamingIt(string option, string value, string expected)
+    {
+        var (code, _, error) = CliRunner.Run(Args(option, value, "--out", Path.Combine(_temp.Path, "o")));
+
+        Assert.Equal(2, code);
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(_temp.Path, "o")));
+    }
+
+    [Fact]
+    public void Compare_OutIsAFile_ExitsNonZeroNamingIt()
+    {
+        string file = _temp.Write("taken.txt", "x");
+
+        var (code, _, error) = CliRunner.Run(Args("--students", "sdca", "--out", file));
+
+        Assert.Equal(2, code);
+        Assert.Contains($"--out {file} is a file", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("90s", 90)]
+    [InlineData("10m", 600)]
+    [InlineData("1.5h", 5400)]
+    [InlineData("00:02:00", 120)]
+    public void ParseBudget_Text_GivesDuration(string text, double seconds) => Assert.Equal(seconds, CompareCommand.ParseBudget(text).TotalSeconds);
+
+    [Theory]
+    [InlineData("2%", 0.02)]
+    [InlineData("2", 0.02)]
+    [InlineData("0.5 %", 0.005)]
+    public void ParseWithin_Percentage_GivesShare(string text, double share) => Assert.Equal(share, CompareCommand.ParseWithin(text), 12);
+}
