@@ -40,6 +40,28 @@ public sealed class CompareCommandTests : IDisposable
         Assert.Contains(output.Split('\n'), line => line.StartsWith(chosen + " ", StringComparison.Ordinal) && line.Contains("<- chosen", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void Compare_UnlabeledTest_RanksOnAgreementAndPicksNone()
+    {
+        string train = _temp.File("train.csv");
+        string test = _temp.File("test.csv");
+        FashionCsv.Write(train, 300, "label");
+        FashionCsv.Write(test, 100, labelName: null);
+        string folder = Path.Combine(_temp.Path, "out");
+
+        var (code, output, error) = CliRunner.Run("compare", "--teacher", TestPaths.FashionTeacher, "--train", train, "--test", test, "--label", "label",
+            "--students", "sdca;lbfgs:iterations=10", "--out", folder);
+
+        Assert.True(code == 0, error);
+        Assert.Contains("has no label column: students are ranked on agreement", error, StringComparison.Ordinal);
+        var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "leaderboard.json"))).RootElement;
+        Assert.Equal("agreement", json.GetProperty("quality").GetString());
+        Assert.Equal(JsonValueKind.Null, json.GetProperty("chosen").ValueKind);
+        Assert.Contains(json.GetProperty("students").EnumerateArray(), s => s.GetProperty("pareto").GetBoolean());
+        Assert.Contains("No pick: the teacher's accuracy on the test rows is unknown", output, StringComparison.Ordinal);
+        Assert.Contains("front is drawn on agreement", File.ReadAllText(Path.Combine(folder, "report.md")), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("--cost", "latency", "--cost latency is not available yet")]
     [InlineData("--cost", "speed", "--cost speed is not a cost axis")]

@@ -104,6 +104,16 @@ public sealed class StudentSizeExperimentTests
         Assert.Equal(["sdca"], result.Leaderboard.Entries.Select(e => e.Name));
         Assert.Equal(["lbfgs:iterations=20", "lightgbm:trees=5"], result.Leaderboard.Skipped);
         Assert.Single(reports, r => r.IsWarning && r.Message.Contains("2 students not trained", StringComparison.Ordinal));
+        Assert.Contains("Not trained (time budget ran out): `lbfgs:iterations=20`, `lightgbm:trees=5`.", MLNetDistill.Reports.LeaderboardMarkdown.Render(result), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_Cancelled_Throws()
+    {
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+
+        Assert.ThrowsAny<OperationCanceledException>(() => new StudentSizeExperiment(_ml).SetTeacher(BinaryTeacher).AddStudents("sdca").Run(Cancer, cancellationToken: cancelled.Token));
     }
 
     [Fact]
