@@ -161,6 +161,7 @@ public sealed class StudentSizeExperiment
         _options.Check();
         var watch = Stopwatch.StartNew();
         var axis = _options.CostAxis;
+        var timeBudget = _options.TimeBudget;
         var distill = new DistillationExperimentOptions
         {
             TeacherModelFile = _options.TeacherModelFile,
@@ -185,6 +186,12 @@ public sealed class StudentSizeExperiment
                 continue;
             }
 
+            if (distill.Students.Any(s => s.Name == student.Name))
+            {
+                throw new ArgumentException(
+                    $"Two different students are named '{student.Name}': results and model files are keyed by name, so give the estimator student another name.", nameof(_options.Students));
+            }
+
             seen.Add(key, student.Name);
             distill.Students.Add(student);
         }
@@ -195,7 +202,7 @@ public sealed class StudentSizeExperiment
         var entries = new List<LeaderboardEntry>();
         experiment.BeforeStudent = student =>
         {
-            if (_options.TimeBudget is { } budget && watch.Elapsed >= budget)
+            if (timeBudget is { } budget && watch.Elapsed >= budget)
             {
                 skipped.AddRange(distill.Students.SkipWhile(s => s != student).Select(s => s.Name));
                 progress?.Report(new StudentSizeExperimentProgress(

@@ -127,6 +127,16 @@ public sealed class StudentSizeExperimentTests
     }
 
     [Fact]
+    public void Run_EstimatorNamedLikeASpec_ThrowsNamingIt()
+    {
+        var estimator = _ml.MulticlassClassification.Trainers.SoftLabel(_ml.MulticlassClassification.Trainers.SdcaMaximumEntropy(exampleWeightColumnName: "Weight"));
+        var experiment = new StudentSizeExperiment(_ml).SetTeacher(BinaryTeacher).AddStudents("sdca").AddStudent(DistillationStudent.FromEstimator("sdca", estimator));
+
+        var e = Assert.Throws<ArgumentException>(() => experiment.Run(Cancer));
+        Assert.Contains("Two different students are named 'sdca'", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Run_LatencyAxis_IsRefusedAsNotYetMeasured()
     {
         var e = Assert.Throws<NotSupportedException>(() => new StudentSizeExperiment(_ml).SetTeacher(BinaryTeacher).AddStudents("sdca").SetCostAxis(LeaderboardCostAxis.Latency).Run(Cancer));
