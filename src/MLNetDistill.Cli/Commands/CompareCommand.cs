@@ -12,7 +12,7 @@ namespace MLNetDistill.Cli.Commands;
 internal static class CompareCommand
 {
     /// <summary>The default candidates.</summary>
-    internal const string DefaultStudents = "sdca;lightgbm:trees=20;mlp:32";
+    internal static readonly string DefaultStudents = string.Join(';', StudentSizeExperiment.DefaultStudents);
 
     /// <summary>The flag of each library parameter or option, so the library's errors name what the user typed.</summary>
     private static readonly Dictionary<string, string> Flags = new(StringComparer.Ordinal)

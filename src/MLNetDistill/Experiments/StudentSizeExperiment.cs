@@ -57,6 +57,9 @@ public sealed class StudentSizeExperiment
         _options = options ?? new StudentSizeExperimentOptions();
     }
 
+    /// <summary>Gets the default candidates, one small size per family: a linear model, a small tree ensemble, a small MLP.</summary>
+    public static IReadOnlyList<string> DefaultStudents { get; } = ["sdca", "lightgbm:trees=20", "mlp:32"];
+
     /// <summary>Gets the options the experiment runs with.</summary>
     public StudentSizeExperimentOptions Options => _options;
 
@@ -96,6 +99,10 @@ public sealed class StudentSizeExperiment
 
         return this;
     }
+
+    /// <summary>Adds <see cref="DefaultStudents"/>.</summary>
+    /// <returns>This experiment.</returns>
+    public StudentSizeExperiment AddDefaultStudents() => AddStudents(DefaultStudents);
 
     /// <summary>Adds a candidate student (a spec or an estimator of your own).</summary>
     /// <param name="student">The student.</param>

@@ -137,6 +137,15 @@ public sealed class StudentSizeExperimentTests
     }
 
     [Fact]
+    public void AddDefaultStudents_Empty_AddsOneSizePerFamily()
+    {
+        var experiment = new StudentSizeExperiment(_ml).AddDefaultStudents();
+
+        Assert.Equal(["sdca", "lightgbm:trees=20", "mlp:32"], experiment.Options.Students.Select(s => s.Name));
+        Assert.Equal(["sdca", "lightgbm", "mlp"], experiment.Options.Students.Select(s => s.Spec!.Family));
+    }
+
+    [Fact]
     public void Run_LatencyAxis_IsRefusedAsNotYetMeasured()
     {
         var e = Assert.Throws<NotSupportedException>(() => new StudentSizeExperiment(_ml).SetTeacher(BinaryTeacher).AddStudents("sdca").SetCostAxis(LeaderboardCostAxis.Latency).Run(Cancer));
