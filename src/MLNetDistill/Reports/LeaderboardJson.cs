@@ -42,9 +42,10 @@ public static class LeaderboardJson
         var board = result.Leaderboard;
         var run = result.Experiment;
         var teacher = run.Teacher is { } t ? DistillationModelReport.From(t, 0, run.TeacherModelBytes) : DistillationModelReport.Unmeasured;
+        var files = StudentSizeReport.ModelFiles(board);
         var students = board.Entries.Select(e => new LeaderboardStudentRecord(
             e.Name, e.Spec, e.Accuracy, e.MacroF1, e.LogLoss, e.Agreement, e.KlToTeacher, e.RetainedAccuracy, e.TrainSeconds, e.ModelBytes, e.Parameters, e.Cost,
-            e.Pareto, e.Chosen, StudentSizeReport.ModelFileName(e.Name))).ToList();
+            e.Pareto, e.Chosen, files[e.Name])).ToList();
         return new LeaderboardDocument(
             board.CostAxis.ToString().ToLowerInvariant(), board.QualityMetric, board.AccuracyTolerance, teacher, board.TeacherCost, board.Chosen?.Name, board.Choice,
             students, board.Skipped, result.Duplicates, run.TrainRows, run.TransferRows, run.TestRows, run.TeacherScoring.TotalRows, run.Temperature, run.Seed, result.Seconds);

@@ -40,9 +40,10 @@ public static class StudentSizeReport
 
         Directory.CreateDirectory(folder);
         var written = new List<string>();
+        var files = ModelFiles(result.Leaderboard);
         foreach (var entry in result.Leaderboard.Entries)
         {
-            string path = Path.Combine(folder, ModelFileName(entry.Name));
+            string path = Path.Combine(folder, files[entry.Name]);
             DistillationResultWriter.SaveModel(mlContext, result.Model(entry), result.Experiment.InputSchema, path);
             written.Add(path);
             if (File.Exists(Path.ChangeExtension(path, ".onnx")) && result.Model(entry).Model is Students.Mlp.MlpStudentTransformer)
@@ -59,6 +60,25 @@ public static class StudentSizeReport
         TradeoffChart.Save(result.Leaderboard, png);
         written.AddRange([json, md, png]);
         return written;
+    }
+
+    /// <summary>Each entry's model file name (<see cref="ModelFileName"/>), made unique with <c>-2</c>, <c>-3</c>, ... where two names map to one file (<c>a/b</c> and <c>a_b</c>).</summary>
+    internal static IReadOnlyDictionary<string, string> ModelFiles(Leaderboard leaderboard)
+    {
+        var files = new Dictionary<string, string>(StringComparer.Ordinal);
+        var taken = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var entry in leaderboard.Entries)
+        {
+            string file = ModelFileName(entry.Name);
+            for (int n = 2; !taken.Add(file); n++)
+            {
+                file = $"{Path.GetFileNameWithoutExtension(ModelFileName(entry.Name))}-{n}.zip";
+            }
+
+            files[entry.Name] = file;
+        }
+
+        return files;
     }
 
     /// <summary>A student's model file name: its name with characters unsafe in file names replaced by <c>_</c>, then <c>.zip</c> (<c>lightgbm_trees=5.zip</c>).</summary>
