@@ -1,0 +1,125 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using Microsoft.ML.Trainers.LightGbm;
+using MLNetDistill.Onnx;
+using MLNetDistill.Tests.Students;
+using Xunit.Abstractions;
+
+namespace MLNetDistill.Tests.Onnx;
+
+/// <summary>
+/// Every soft-label student family trained on 300 real Fashion-MNIST rows scored by the CNN teacher exports to ONNX
+/// (or, for logit matching, says why not), and the exported file, run in ONNX Runtime on 200 other rows in one batch,
+/// reproduces the ML.NET model's <c>Score</c> and <c>PredictedLabel</c>.
+/// </summary>
+public sealed class StudentOnnxExporterTests(ServingData data, ITestOutputHelper output) : IClassFixture<ServingData>
+{
+    /// <summary>
+    /// Absolute difference allowed between ML.NET's and ONNX Runtime's scores: both compute in float, in a different
+    /// order (tree sums, softmax, dot products), so only float rounding may differ.
+    /// </summary>
+    private const double Tolerance = 1e-4;
+
+    public static TheoryData<string> ConvertingFamilies => ["sdca", "lbfgs", "lightgbm", "fasttree-ova"];
+
+    [Theory]
+    [MemberData(nameof(ConvertingFamilies))]
+    public void Export_SoftLabelStudent_OnnxRuntimeReproducesScoreAndPredictedLabel(string family)
+    {
+        var ml = new MLContext(1);
+        var split = data.Multiclass;
+        var model = Trainer(ml, family).Fit(split.Train);
+
+        var export = StudentOnnxExporter.Export(ml, model, split.Test.Schema);
+
+        Assert.True(export.Converted, export.Note);
+        Assert.Null(export.Note);
+        Assert.Equal("Features", export.InputName);
+        Assert.Equal("Score.output", export.ScoreOutputName);
+        Assert.Equal("PredictedLabel.output", export.PredictedLabelOutputName);
+        string file = TestPaths.TempFile(".onnx");
+        File.WriteAllBytes(file, export.Model!);
+        try
+        {
+            var predictions = model.Transform(split.Test);
+            var expectedScores = predictions.GetColumn<float[]>("Score").ToArray();
+            var expectedLabels = predictions.GetColumn<uint>("PredictedLabel").ToArray();
+            var (scores, labels) = RunOnnx(file, export, split.Test.GetColumn<float[]>("Features").ToArray(), split.Width);
+
+            double maxDifference = expectedScores.Zip(scores, (e, a) => e.Zip(a, (x, y) => Math.Abs(x - y)).Max()).Max();
+            output.WriteLine($"{family}: {new FileInfo(file).Length:N0} bytes of ONNX, max |score difference| {maxDifference:E2} over {scores.Length} rows x {scores[0].Length} classes");
+            Assert.Equal(expectedScores.Length, scores.Length);
+            Assert.All(scores, row => Assert.Equal(10, row.Length));
+            Assert.InRange(maxDifference, 0, Tolerance);
+            Assert.Equal(expectedLabels, labels);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public void Export_LogitMatchingChain_ReportsWhyItDoesNotConvert()
+    {
+        var ml = new MLContext(1);
+        var split = data.Multiclass;
+        var model = ml.MulticlassClassification.Trainers.LogitMatching(label => ml.Regression.Trainers.FastTree(labelColumnName: label, numberOfTrees: 3, numberOfLeaves: 4)).Fit(split.Train);
+
+        var export = StudentOnnxExporter.Export(ml, model, split.Test.Schema);
+
+        output.WriteLine(export.Converted ? "logit matching converted" : export.Note);
+        Assert.False(export.Converted);
+        Assert.Null(export.Model);
+        Assert.StartsWith("does not convert: ", export.Note, StringComparison.Ordinal);
+        Assert.Contains("CustomMapping", export.Note, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Export_SchemaWithoutFeatures_ThrowsNamingTheColumn()
+    {
+        var ml = new MLContext(1);
+        var split = data.Multiclass;
+        var model = Trainer(ml, "sdca").Fit(split.Train);
+        var schema = ml.Transforms.DropColumns("Features").Fit(split.Test).Transform(split.Test).Schema;
+
+        var error = Assert.Throws<ArgumentException>(() => StudentOnnxExporter.Export(ml, model, schema));
+
+        Assert.Equal("schema", error.ParamName);
+        Assert.Contains("no column 'Features'", error.Message, StringComparison.Ordinal);
+    }
+
+    private static IEstimator<ITransformer> Trainer(MLContext ml, string family)
+    {
+        var multiclass = ml.MulticlassClassification.Trainers;
+        return family switch
+        {
+            "sdca" => multiclass.SoftLabel(multiclass.SdcaMaximumEntropy(labelColumnName: "Label", exampleWeightColumnName: "Weight", maximumNumberOfIterations: 5)),
+            "lbfgs" => multiclass.SoftLabel(multiclass.LbfgsMaximumEntropy(labelColumnName: "Label", exampleWeightColumnName: "Weight", historySize: 5)),
+            "lightgbm" => multiclass.SoftLabel(multiclass.LightGbm(new LightGbmMulticlassTrainer.Options
+            {
+                LabelColumnName = "Label", ExampleWeightColumnName = "Weight", NumberOfIterations = 10, NumberOfLeaves = 8,
+                Seed = 1, Deterministic = true, NumberOfThreads = 1, ForceColumnWise = true,
+            })),
+            "fasttree-ova" => multiclass.SoftLabel(multiclass.OneVersusAll(
+                ml.BinaryClassification.Trainers.FastTree(exampleWeightColumnName: "Weight", numberOfTrees: 3, numberOfLeaves: 4), labelColumnName: "Label")),
+            _ => throw new ArgumentOutOfRangeException(nameof(family), family, "not a family of this test"),
+        };
+    }
+
+    /// <summary>Runs the exported file on all rows in one batch; returns each row's scores and its predicted label as ML.NET's 1-based key.</summary>
+    private (float[][] Scores, uint[] Labels) RunOnnx(string file, StudentOnnxExport export, float[][] features, int width)
+    {
+        using var session = new InferenceSession(file);
+        var input = new DenseTensor<float>(features.SelectMany(f => f).ToArray(), [features.Length, width]);
+        using var results = session.Run([NamedOnnxValue.CreateFromTensor(export.InputName!, input)]);
+        var score = results.Single(r => r.Name == export.ScoreOutputName).AsTensor<float>();
+        int classes = (int)(score.Length / features.Length);
+        var scores = Enumerable.Range(0, features.Length).Select(r => Enumerable.Range(0, classes).Select(k => score[r, k]).ToArray()).ToArray();
+        var label = results.Single(r => r.Name == export.PredictedLabelOutputName);
+        output.WriteLine($"PredictedLabel.output: {label.ElementType}, dimensions [{string.Join(", ", label.AsTensor<uint>()?.Dimensions.ToArray() ?? [])}]");
+        return (scores, label.AsEnumerable<uint>().ToArray());
+    }
+}
