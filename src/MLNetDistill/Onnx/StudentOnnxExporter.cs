@@ -9,8 +9,8 @@ namespace MLNetDistill.Onnx;
 /// Turns a trained student into an ONNX model, so tree and linear students ship as <c>.onnx</c> like MLP students.
 /// MLP students already hold their graph; ML.NET's own models (SDCA, L-BFGS, LightGbm, one-versus-all FastTree) go
 /// through <c>Microsoft.ML.OnnxConverter</c>'s <c>ConvertToOnnx</c>, given a data view that holds only the feature
-/// column, so the graph has a single input <c>Features</c> [N, D] and outputs <c>Score.output</c> and
-/// <c>PredictedLabel.output</c>. A student the converter cannot write (logit-matching chains, whose arg-max is a
+/// column, so the graph has a single input <c>Features</c> [N, D] and outputs <c>Score.output</c> and (for
+/// classifiers) <c>PredictedLabel.output</c>, ML.NET's 1-based key as uint32. A student the converter cannot write (logit-matching chains, whose arg-max is a
 /// <c>CustomMapping</c>) gives a result with a note saying why instead of an exception.
 /// </summary>
 public static class StudentOnnxExporter
@@ -67,13 +67,14 @@ public static class StudentOnnxExporter
         string predicted = DataColumnNames.PredictedLabel + OutputSuffix;
         var inputs = info.Inputs.Select(i => i.Name).ToArray();
         var outputs = info.Outputs.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
-        if (inputs.Length != 1 || inputs[0] != featureColumnName || !outputs.Contains(score) || !outputs.Contains(predicted))
+        if (inputs.Length != 1 || inputs[0] != featureColumnName || !outputs.Contains(score))
         {
             return new StudentOnnxExport(null,
-                $"does not convert: ML.NET's ONNX converter wrote {Describe(model)} as a graph with inputs [{string.Join(", ", inputs)}] and outputs [{string.Join(", ", outputs)}], not the single input {featureColumnName} and the outputs {score} and {predicted} a served student needs");
+                $"does not convert: ML.NET's ONNX converter wrote {Describe(model)} as a graph with inputs [{string.Join(", ", inputs)}] and outputs [{string.Join(", ", outputs)}], not the single input {featureColumnName} and the output {score} a served student needs");
         }
 
-        return new StudentOnnxExport(bytes, null, featureColumnName, score, predicted);
+        // Regression students have no PredictedLabel; classifiers have it as ML.NET's 1-based key (uint32).
+        return new StudentOnnxExport(bytes, null, featureColumnName, score, outputs.Contains(predicted) ? predicted : null);
     }
 
     private static int FeatureWidth(DataViewSchema schema, string featureColumnName)
