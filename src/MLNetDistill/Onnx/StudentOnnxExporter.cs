@@ -10,8 +10,9 @@ namespace MLNetDistill.Onnx;
 /// MLP students already hold their graph; ML.NET's own models (SDCA, L-BFGS, LightGbm, one-versus-all FastTree) go
 /// through <c>Microsoft.ML.OnnxConverter</c>'s <c>ConvertToOnnx</c>, given a data view that holds only the feature
 /// column, so the graph has a single input <c>Features</c> [N, D] and outputs <c>Score.output</c> and (for
-/// classifiers) <c>PredictedLabel.output</c>, ML.NET's 1-based key as uint32. A student the converter cannot write (logit-matching chains, whose arg-max is a
-/// <c>CustomMapping</c>) gives a result with a note saying why instead of an exception.
+/// classifiers) <c>PredictedLabel.output</c>, ML.NET's 1-based key as uint32. Logit-matching chains, whose arg-max is a
+/// <c>CustomMapping</c> the converter cannot write, get that arg-max as ONNX nodes (<see cref="LogitMatchingOnnx"/>).
+/// A student that still does not convert gives a result with a note saying why instead of an exception.
 /// </summary>
 public static class StudentOnnxExporter
 {
@@ -43,20 +44,57 @@ public static class StudentOnnxExporter
         }
 
         int width = FeatureWidth(inputSchema, featureColumnName);
-        byte[] bytes;
+        if (LogitMatchingOnnx.IsArgMaxChain(model, out var chain, out int argMax))
+        {
+            return ExportArgMaxChain(mlContext, chain, argMax, inputSchema, featureColumnName, width);
+        }
+
+        return Convert(mlContext, model, model, featureColumnName, width, out var bytes) ?? Check(bytes, model, featureColumnName);
+    }
+
+    /// <summary>A logit-matching chain: its steps before the arg-max through the converter, the arg-max as ONNX nodes (see <see cref="LogitMatchingOnnx"/>).</summary>
+    private static StudentOnnxExport ExportArgMaxChain(MLContext mlContext, TransformerChain<ITransformer> chain, int argMax, DataViewSchema inputSchema, string featureColumnName, int width)
+    {
+        var head = LogitMatchingOnnx.Head(chain, argMax);
+        if (head.GetOutputSchema(inputSchema).GetColumnOrNull(DataColumnNames.Score)?.Type is not VectorDataViewType { Size: >= 2 and var classes })
+        {
+            return new StudentOnnxExport(null, $"does not convert: {Describe(chain)} makes no fixed-size {DataColumnNames.Score} vector before its arg-max");
+        }
+
+        if (LogitMatchingOnnx.CheckTail(mlContext, chain, argMax, classes) is { } problem)
+        {
+            return new StudentOnnxExport(null, $"does not convert: the arg-max of {Describe(chain)} has no ONNX form here: {problem}");
+        }
+
+        if (Convert(mlContext, head, chain, featureColumnName, width, out var bytes) is { } failed)
+        {
+            return failed;
+        }
+
+        string score = DataColumnNames.Score + OutputSuffix;
+        string predicted = DataColumnNames.PredictedLabel + OutputSuffix;
+        var checkedHead = Check(bytes, head, featureColumnName);
+        return checkedHead.Converted
+            ? new StudentOnnxExport(LogitMatchingOnnx.AppendArgMax(bytes, score, predicted), null, featureColumnName, score, predicted)
+            : checkedHead;
+    }
+
+    /// <summary>Runs ML.NET's converter on <paramref name="transformer"/>; returns null and the bytes, or the result that says why it failed.</summary>
+    private static StudentOnnxExport? Convert(MLContext mlContext, ITransformer transformer, ITransformer model, string featureColumnName, int width, out byte[] bytes)
+    {
         try
         {
             using var stream = new MemoryStream();
-            mlContext.Model.ConvertToOnnx(model, FeaturesOnly(mlContext, featureColumnName, width), stream);
+            mlContext.Model.ConvertToOnnx(transformer, FeaturesOnly(mlContext, featureColumnName, width), stream);
             bytes = stream.ToArray();
+            return null;
         }
         catch (Exception e) when (e is InvalidOperationException or NotSupportedException or NotImplementedException or ArgumentException or FormatException)
         {
             // ML.NET's converter reports a transform it cannot write with one of these (usually InvalidOperationException).
+            bytes = [];
             return new StudentOnnxExport(null, $"does not convert: ML.NET's ONNX converter cannot write {Describe(model)} ({e.Message.Trim()})");
         }
-
-        return Check(bytes, model, featureColumnName);
     }
 
     /// <summary>Keeps a graph only when it has the one input and the two outputs a served student needs.</summary>
@@ -74,6 +112,8 @@ public static class StudentOnnxExporter
         }
 
         // Regression students have no PredictedLabel; classifiers have it as ML.NET's 1-based key (uint32).
+        // The converter also outputs pass-through columns (Features.output); they are left in, as ML.NET wrote the file
+        // (re-encoding it here made it 24% larger): a caller asks ONNX Runtime for Score.output and PredictedLabel.output only.
         return new StudentOnnxExport(bytes, null, featureColumnName, score, outputs.Contains(predicted) ? predicted : null);
     }
 
@@ -98,15 +138,15 @@ public static class StudentOnnxExporter
     /// <summary>Names the model's type, or a chain's distinct step types with their counts, and the steps that have no ONNX form.</summary>
     private static string Describe(ITransformer model)
     {
-        if (model is not TransformerChain<ITransformer> chain)
+        if (model is not IEnumerable<ITransformer>)
         {
             return ShortName(model.GetType());
         }
 
-        var steps = chain.Select(t => ShortName(t.GetType())).ToList();
+        var steps = StudentOutputMapping.Flatten(model).Select(t => ShortName(t.GetType())).ToList();
         var distinct = steps.Distinct().Select(name => steps.Count(s => s == name) is var n and > 1 ? $"{n} x {name}" : name);
         var custom = steps.Where(s => s.StartsWith("CustomMappingTransformer", StringComparison.Ordinal)).Distinct().ToList();
-        string culprit = custom.Count > 0 ? $"; {string.Join(", ", custom)} (a CustomMapping, here the arg-max) has no ONNX form" : "";
+        string culprit = custom.Count > 0 ? $"; {string.Join(", ", custom)} (a CustomMapping: C# code, which an ONNX graph cannot hold) has no ONNX form" : "";
         return $"a chain of {steps.Count} steps ({string.Join(", ", distinct)}){culprit}";
     }
 
