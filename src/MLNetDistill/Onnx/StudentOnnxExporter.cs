@@ -40,7 +40,15 @@ public static class StudentOnnxExporter
         ArgumentException.ThrowIfNullOrWhiteSpace(featureColumnName);
         if (model is MlpStudentTransformer mlp)
         {
-            return new StudentOnnxExport(mlp.OnnxModel.ToArray(), null, OnnxStudentWriter.InputName, OnnxStudentWriter.ProbabilitiesName);
+            // ML.NET's Score: the probabilities (multiclass), the prediction (regression: the one logit); a binary
+            // student's Score is logits[1] - logits[0], which no graph output holds.
+            string? score = mlp.Task switch
+            {
+                Teachers.TeacherTask.Multiclass => OnnxStudentWriter.ProbabilitiesName,
+                Teachers.TeacherTask.Regression => OnnxStudentWriter.LogitsName,
+                _ => null,
+            };
+            return new StudentOnnxExport(mlp.OnnxModel.ToArray(), null, OnnxStudentWriter.InputName, score);
         }
 
         int width = FeatureWidth(inputSchema, featureColumnName);

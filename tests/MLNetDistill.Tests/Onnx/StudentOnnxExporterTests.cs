@@ -63,6 +63,24 @@ public sealed class StudentOnnxExporterTests(ServingData data, ITestOutputHelper
     }
 
     [Fact]
+    public void Export_MlpRegressionStudent_LogitsOutputIsScore()
+    {
+        var ml = new MLContext(1);
+        var split = data.Regression;
+        using var model = ml.Regression.Trainers.DistillMlp(Mlp()).Fit(split.Train);
+
+        var export = StudentOnnxExporter.Export(ml, model, split.Test.Schema);
+
+        Assert.Equal("logits", export.ScoreOutputName);
+        var features = split.Test.GetColumn<float[]>("Features").ToArray();
+        using var session = new InferenceSession(export.Model!);
+        var input = new DenseTensor<float>(features.SelectMany(f => f).ToArray(), [features.Length, split.Width]);
+        using var results = session.Run([NamedOnnxValue.CreateFromTensor(export.InputName!, input)], [export.ScoreOutputName!]);
+        var expected = model.Transform(split.Test).GetColumn<float>("Score").ToArray();
+        Assert.Equal(expected, results[0].AsEnumerable<float>(), new FloatComparer(Tolerance));
+    }
+
+    [Fact]
     public void Export_StudentChainWithCustomMapping_ReportsWhyItDoesNotConvert()
     {
         var ml = new MLContext(1);
