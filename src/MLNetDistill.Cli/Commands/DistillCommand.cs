@@ -91,8 +91,8 @@ internal static class DistillCommand
             using var result = Run(experiment, distilled, options.Baseline, trainData, testData, transferData, token);
             var trained = result.Students[0];
             string reportPath = parse.GetValue(report)!;
-            DistillationResultWriter.SaveModel(mlContext, trained.Distilled, result.InputSchema, parse.GetValue(output)!);
-            var written = DistillationReport.From(result, trained);
+            var saved = DistillationResultWriter.Save(mlContext, trained.Distilled, result.InputSchema, parse.GetValue(output)!);
+            var written = DistillationReport.From(result, trained) with { Onnx = saved.OnnxFile is { } onnx ? Path.GetFileName(onnx) : null, OnnxNote = saved.OnnxNote };
             DistillationResultWriter.WriteReport(written, reportPath);
 
             Console.WriteLine($"teacher  accuracy {written.Teacher.Accuracy:F4}");
@@ -102,6 +102,7 @@ internal static class DistillCommand
                 Console.WriteLine($"baseline accuracy {b.Accuracy:F4}  agreement {b.Agreement:F4}  logLoss {b.LogLoss:F4}  ({b.ModelBytes:N0} bytes, {b.TrainSeconds:F1} s)");
             }
 
+            Console.WriteLine(saved.OnnxFile is { } onnxFile ? $"onnx     {onnxFile} ({saved.OnnxBytes:N0} bytes)" : $"onnx     none: {saved.OnnxNote}");
             Console.WriteLine($"retained accuracy {written.RetainedAccuracy:P1}; report: {reportPath}");
             return Task.FromResult(0);
         }, ct, Flags));

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.ML;
 using MLNetDistill.Data;
+using MLNetDistill.Onnx;
 using MLNetDistill.Students.Mlp;
 
 namespace MLNetDistill.Experiments;
@@ -17,7 +18,7 @@ public static class DistillationResultWriter
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
-    /// <summary>Saves a trained model as an ML.NET zip and, for MLP students, its ONNX graph beside it (same name, <c>.onnx</c>).</summary>
+    /// <summary>Saves a trained model as an ML.NET zip and, for every family that converts, its ONNX graph beside it (same name, <c>.onnx</c>); see <see cref="Save"/>.</summary>
     /// <param name="mlContext">The ML.NET context.</param>
     /// <param name="model">A model of <see cref="DistillationExperimentResult.Students"/>.</param>
     /// <param name="inputSchema">The schema to store with it: <see cref="DistillationExperimentResult.InputSchema"/>.</param>
@@ -28,21 +29,43 @@ public static class DistillationResultWriter
     /// long bytes = DistillationResultWriter.SaveModel(mlContext, result.Students[0].Distilled, result.InputSchema, "student.zip");
     /// </code>
     /// </example>
-    public static long SaveModel(MLContext mlContext, DistillationTrainedModel model, DataViewSchema inputSchema, string path)
+    public static long SaveModel(MLContext mlContext, DistillationTrainedModel model, DataViewSchema inputSchema, string path) =>
+        Save(mlContext, model, inputSchema, path).ModelBytes;
+
+    /// <summary>
+    /// Saves a trained model as an ML.NET zip and its ONNX graph beside it (same name, <c>.onnx</c>): MLP students' own
+    /// graph, ML.NET's converter for SDCA, L-BFGS, LightGbm and FastTree students (<see cref="StudentOnnxExporter"/>).
+    /// A model that does not convert (logit matching) gets no <c>.onnx</c> (a stale one of that name is deleted) and a note saying why.
+    /// </summary>
+    /// <param name="mlContext">The ML.NET context.</param>
+    /// <param name="model">A model of <see cref="DistillationExperimentResult.Students"/>.</param>
+    /// <param name="inputSchema">The schema to store with it: <see cref="DistillationExperimentResult.InputSchema"/>.</param>
+    /// <param name="path">The <c>.zip</c> to write; an existing file is replaced.</param>
+    /// <returns>The files written, their sizes, and why there is no ONNX file when there is none.</returns>
+    /// <example>
+    /// <code language="csharp">
+    /// var saved = DistillationResultWriter.Save(mlContext, result.Students[0].Distilled, result.InputSchema, "student.zip");
+    /// Console.WriteLine(saved.OnnxFile ?? saved.OnnxNote);
+    /// </code>
+    /// </example>
+    public static DistillationSavedModel Save(MLContext mlContext, DistillationTrainedModel model, DataViewSchema inputSchema, string path)
     {
         ArgumentNullException.ThrowIfNull(mlContext);
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(inputSchema);
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         AtomicFile.Write(path, stream => mlContext.Model.Save(model.Model, inputSchema, stream));
-        if (model.Model is MlpStudentTransformer mlp)
+        long zipBytes = new FileInfo(path).Length;
+        string onnx = Path.ChangeExtension(path, ".onnx");
+        var export = StudentOnnxExporter.Export(mlContext, model.Model, inputSchema);
+        if (export.Model is not { } graph)
         {
-            string onnx = Path.ChangeExtension(path, ".onnx");
-            mlp.SaveOnnx(onnx);
-            return new FileInfo(onnx).Length;
+            File.Delete(onnx);
+            return new DistillationSavedModel(path, null, export.Note, zipBytes, 0);
         }
 
-        return new FileInfo(path).Length;
+        AtomicFile.Write(onnx, stream => stream.Write(graph));
+        return new DistillationSavedModel(path, onnx, null, model.Model is MlpStudentTransformer ? graph.LongLength : zipBytes, graph.LongLength);
     }
 
     /// <summary>Writes a report as JSON (<see cref="ReportJson"/>).</summary>
