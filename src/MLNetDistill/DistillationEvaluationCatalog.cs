@@ -53,4 +53,39 @@ public static class DistillationEvaluationCatalog
 
         return DistillationEvaluator.EvaluateDetailed(data, options);
     }
+    /// <summary>
+    /// Measures what a model costs: its size in bytes, its parameter count where known, its single-row latency p50/p99 in µs
+    /// through its row-to-row mapper (what a <c>PredictionEngine</c> runs; after warm-up) and its batch throughput in rows/s.
+    /// Works for students and for the teacher (timed one row at a time through its saveable ApplyOnnxModel twin), so speed-up
+    /// and size ratios come from one call each.
+    /// </summary>
+    /// <param name="catalog">The model operations catalog (<c>mlContext.Model</c>).</param>
+    /// <param name="model">The fitted model: a student, a chain, or a teacher from <c>ScoreWithTeacher(...).Fit(...)</c>.</param>
+    /// <param name="data">The rows to run it on, cached (<c>mlContext.Data.Cache</c>) so that reading them costs little; re-read from the start when fewer than the timed rows.</param>
+    /// <returns>The cost.</returns>
+    /// <example>
+    /// <code language="csharp">
+    /// var cost = mlContext.Model.MeasureDistillationCost(student, mlContext.Data.Cache(testRows));
+    /// Console.WriteLine($"{cost.ModelBytes} bytes, p50 {cost.LatencyP50Microseconds:F0} µs, {cost.ThroughputRowsPerSecond:F0} rows/s");
+    /// </code>
+    /// </example>
+    public static DistillationCost MeasureDistillationCost(this ModelOperationsCatalog catalog, ITransformer model, IDataView data) =>
+        DistillationCostEvaluator.Measure(catalog, model, data, null);
+
+    /// <summary>Measures what a model costs, with every option: warm-up and timed rows, the columns read, known size or parameter count.</summary>
+    /// <param name="catalog">The model operations catalog (<c>mlContext.Model</c>).</param>
+    /// <param name="model">The fitted model.</param>
+    /// <param name="data">The rows to run it on, cached.</param>
+    /// <param name="options">The options; copied and checked here.</param>
+    /// <returns>The cost.</returns>
+    /// <example>
+    /// <code language="csharp">
+    /// var cost = mlContext.Model.MeasureDistillationCost(student, testRows, new DistillationCostOptions { WarmupRows = 100, LatencyRows = 5_000 });
+    /// </code>
+    /// </example>
+    public static DistillationCost MeasureDistillationCost(this ModelOperationsCatalog catalog, ITransformer model, IDataView data, DistillationCostOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return DistillationCostEvaluator.Measure(catalog, model, data, options);
+    }
 }

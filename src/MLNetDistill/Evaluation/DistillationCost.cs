@@ -1,0 +1,22 @@
+namespace MLNetDistill.Evaluation;
+
+/// <summary>
+/// What a model costs to ship and to run, measured on this machine: size, parameters, single-row latency as a service
+/// calls it (a <c>PredictionEngine</c>'s row-to-row mapper, after warm-up) and batch throughput.
+/// </summary>
+/// <param name="ModelBytes">The model's size: the bytes <c>mlContext.Model.Save</c> writes, or the scoring graph's bytes for an ONNX teacher, or the value given in the options.</param>
+/// <param name="ParameterCount">The number of learned parameters where known (linear models: weights and biases; ONNX teachers and MLP students: initializer elements), else <see langword="null"/>.</param>
+/// <param name="LatencyP50Microseconds">The median time of one row through the row-to-row mapper, in µs (NaN when the model has no row-to-row mapper).</param>
+/// <param name="LatencyP99Microseconds">The 99th percentile (nearest rank) of the same times, in µs.</param>
+/// <param name="LatencyRows">The rows timed one at a time (after the warm-up rows).</param>
+/// <param name="ThroughputRowsPerSecond">Rows per second of one pass of <c>Transform</c> over the data, reading every column the model adds.</param>
+/// <param name="ThroughputRows">The rows of that pass.</param>
+/// <example>
+/// <code language="csharp">
+/// DistillationCost student = mlContext.Model.MeasureDistillationCost(studentModel, testRows);
+/// DistillationCost teacher = mlContext.Model.MeasureDistillationCost(teacherTransformer, testRows);
+/// Console.WriteLine($"{teacher.LatencyP50Microseconds / student.LatencyP50Microseconds:F1}x faster, {(double)teacher.ModelBytes / student.ModelBytes:F0}x smaller");
+/// </code>
+/// </example>
+public sealed record DistillationCost(long ModelBytes, long? ParameterCount, double LatencyP50Microseconds, double LatencyP99Microseconds, int LatencyRows,
+    double ThroughputRowsPerSecond, long ThroughputRows);
