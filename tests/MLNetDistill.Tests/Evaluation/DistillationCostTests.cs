@@ -7,7 +7,7 @@ using MLNetDistill.Onnx;
 namespace MLNetDistill.Tests.Evaluation;
 
 /// <summary><c>mlContext.Model.MeasureDistillationCost</c> on the embedded teacher and an SDCA soft-label student over Fashion-MNIST rows.</summary>
-public sealed class DistillationCostTests
+public sealed class DistillationCostTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     [Fact]
     public void MeasureDistillationCost_SdcaStudent_CountsWeightsAndBiasesAndSavedBytes()
@@ -19,6 +19,7 @@ public sealed class DistillationCostTests
         var cost = ml.Model.MeasureDistillationCost(student, test, options);
 
         // 784 features x 10 classes + 10 biases = 7,850.
+        output.WriteLine(cost.ToString());
         Assert.Equal(7_850, cost.ParameterCount);
         string path = TestPaths.TempFile(".zip");
         ml.Model.Save(student, test.Schema, path);
@@ -39,6 +40,7 @@ public sealed class DistillationCostTests
         {
             var cost = ml.Model.MeasureDistillationCost(teacher, test, new DistillationCostOptions { WarmupRows = 5, LatencyRows = 50 });
 
+            output.WriteLine(cost.ToString());
             byte[] graph = teacher.GetScoringGraph();
             Assert.Equal(graph.LongLength, cost.ModelBytes);
             Assert.Equal(OnnxModelInfo.FromBytes(graph, "teacher").ParameterCount, cost.ParameterCount);

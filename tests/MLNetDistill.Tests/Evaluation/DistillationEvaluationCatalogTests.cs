@@ -9,7 +9,7 @@ namespace MLNetDistill.Tests.Evaluation;
 /// <c>mlContext.MulticlassClassification.EvaluateDistillation</c>: the catalog surface over <see cref="DistillationEvaluator.EvaluateDetailed"/>,
 /// on the tiny tables of <see cref="DistillationQualityTests"/> and on the embedded teacher with an SDCA soft-label student on Fashion-MNIST rows.
 /// </summary>
-public sealed class DistillationEvaluationCatalogTests
+public sealed class DistillationEvaluationCatalogTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private static readonly float[][] Model = [[0.7f, 0.2f, 0.1f], [0.1f, 0.6f, 0.3f], [0.2f, 0.5f, 0.3f], [0.25f, 0.25f, 0.5f]];
     private static readonly float[][] Teacher = [[0.8f, 0.1f, 0.1f], [0.2f, 0.5f, 0.3f], [0.1f, 0.2f, 0.7f], [0.3f, 0.3f, 0.4f]];
@@ -78,6 +78,7 @@ public sealed class DistillationEvaluationCatalogTests
 
         var quality = ml.MulticlassClassification.EvaluateDistillation(predictions);
 
+        output.WriteLine($"{quality with { PerClassAccuracy = [], PerClassAgreement = [] }}");
         // The summary is the existing evaluator's, value for value.
         Assert.Equal(DistillationEvaluator.Evaluate(predictions), quality.ToMetrics());
         Assert.Equal(300, quality.Rows);
