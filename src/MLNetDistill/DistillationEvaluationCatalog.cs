@@ -46,13 +46,81 @@ public static class DistillationEvaluationCatalog
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(options);
-        if (options.LabelColumnName is { } label && data.Schema.GetColumnOrNull(label) is null)
-        {
-            CatalogEnvironment.Warn(catalog, $"The evaluation data has no label column '{label}': only the teacher metrics (agreement, KL) are computed; accuracy, log-loss, ECE and the inheritance table are NaN or absent.");
-        }
-
+        WarnIfNoLabel(catalog, data, options.LabelColumnName);
         return DistillationEvaluator.EvaluateDetailed(data, options);
     }
+    /// <summary>Evaluates a binary student against the labels and its teacher: accuracy, AUC, log-loss, agreement, KL(teacher ‖ student), the teacher's accuracy and AUC, retained accuracy.</summary>
+    /// <param name="catalog">The binary classification catalog.</param>
+    /// <param name="data">Teacher-scored rows run through the student.</param>
+    /// <param name="labelColumnName">The label (bool, key or number above 0.5 for positive); when absent only the teacher metrics are computed and a warning goes to <see cref="MLContext.Log"/>.</param>
+    /// <param name="probabilityColumnName">The student's probability of the positive class.</param>
+    /// <param name="teacherColumnName">The teacher's probabilities (vector of 2, or one Single), or <see langword="null"/>.</param>
+    /// <returns>The metrics.</returns>
+    /// <example>
+    /// <code language="csharp">
+    /// var q = mlContext.BinaryClassification.EvaluateDistillation(student.Transform(scoredTest));
+    /// Console.WriteLine($"AUC {q.Auc:F3} (teacher {q.TeacherAuc:F3}), agreement {q.Agreement:P1}");
+    /// </code>
+    /// </example>
+    public static BinaryDistillationQuality EvaluateDistillation(this BinaryClassificationCatalog catalog, IDataView data, string labelColumnName = DataColumnNames.Label,
+        string probabilityColumnName = "Probability", string? teacherColumnName = DataColumnNames.SoftLabels) =>
+        EvaluateDistillation(catalog, data, new BinaryDistillationEvaluationOptions { LabelColumnName = labelColumnName, ProbabilityColumnName = probabilityColumnName, TeacherColumnName = teacherColumnName });
+
+    /// <summary>Evaluates a binary student against the labels and its teacher, with the columns in <paramref name="options"/>.</summary>
+    /// <param name="catalog">The binary classification catalog.</param>
+    /// <param name="data">Teacher-scored rows run through the student.</param>
+    /// <param name="options">The options; copied and checked here.</param>
+    /// <returns>The metrics.</returns>
+    /// <example>
+    /// <code language="csharp">
+    /// var q = mlContext.BinaryClassification.EvaluateDistillation(predictions, new BinaryDistillationEvaluationOptions { LabelColumnName = "IsSpam" });
+    /// </code>
+    /// </example>
+    public static BinaryDistillationQuality EvaluateDistillation(this BinaryClassificationCatalog catalog, IDataView data, BinaryDistillationEvaluationOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(options);
+        WarnIfNoLabel(catalog, data, options.LabelColumnName);
+        return DistillationEvaluator.EvaluateBinary(data, options);
+    }
+
+    /// <summary>Evaluates a regression student against the targets and its teacher: RMSE, MAE, R², the teacher's RMSE and R², RMSE to and correlation with the teacher.</summary>
+    /// <param name="catalog">The regression catalog.</param>
+    /// <param name="data">Teacher-scored rows run through the student.</param>
+    /// <param name="labelColumnName">The target; when absent only the teacher metrics are computed and a warning goes to <see cref="MLContext.Log"/>.</param>
+    /// <param name="scoreColumnName">The student's prediction.</param>
+    /// <param name="teacherColumnName">The teacher's prediction, or <see langword="null"/>.</param>
+    /// <returns>The metrics.</returns>
+    /// <example>
+    /// <code language="csharp">
+    /// var q = mlContext.Regression.EvaluateDistillation(student.Transform(scoredTest));
+    /// Console.WriteLine($"R² {q.RSquared:F3} (teacher {q.TeacherRSquared:F3}), correlation with the teacher {q.CorrelationWithTeacher:F3}");
+    /// </code>
+    /// </example>
+    public static RegressionDistillationQuality EvaluateDistillation(this RegressionCatalog catalog, IDataView data, string labelColumnName = DataColumnNames.Label,
+        string scoreColumnName = DataColumnNames.Score, string? teacherColumnName = DataColumnNames.TeacherScore) =>
+        EvaluateDistillation(catalog, data, new RegressionDistillationEvaluationOptions { LabelColumnName = labelColumnName, ScoreColumnName = scoreColumnName, TeacherColumnName = teacherColumnName });
+
+    /// <summary>Evaluates a regression student against the targets and its teacher, with the columns in <paramref name="options"/>.</summary>
+    /// <param name="catalog">The regression catalog.</param>
+    /// <param name="data">Teacher-scored rows run through the student.</param>
+    /// <param name="options">The options; copied and checked here.</param>
+    /// <returns>The metrics.</returns>
+    /// <example>
+    /// <code language="csharp">
+    /// var q = mlContext.Regression.EvaluateDistillation(predictions, new RegressionDistillationEvaluationOptions { LabelColumnName = "Price" });
+    /// </code>
+    /// </example>
+    public static RegressionDistillationQuality EvaluateDistillation(this RegressionCatalog catalog, IDataView data, RegressionDistillationEvaluationOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(options);
+        WarnIfNoLabel(catalog, data, options.LabelColumnName);
+        return DistillationEvaluator.EvaluateRegression(data, options);
+    }
+
     /// <summary>
     /// Measures what a model costs: its size in bytes, its parameter count where known, its single-row latency p50/p99 in µs
     /// through its row-to-row mapper (what a <c>PredictionEngine</c> runs; after warm-up) and its batch throughput in rows/s.
@@ -87,5 +155,12 @@ public static class DistillationEvaluationCatalog
     {
         ArgumentNullException.ThrowIfNull(options);
         return DistillationCostEvaluator.Measure(catalog, model, data, options);
+    }
+    private static void WarnIfNoLabel(object catalog, IDataView data, string? label)
+    {
+        if (label is not null && data.Schema.GetColumnOrNull(label) is null)
+        {
+            CatalogEnvironment.Warn(catalog, $"The evaluation data has no label column '{label}': only the teacher metrics (agreement, KL, fidelity) are computed; the label metrics are NaN or absent.");
+        }
     }
 }

@@ -148,5 +148,31 @@ public static class DistillationEvaluator
         return accumulator.Result();
     }
 
+    /// <summary>Evaluates a binary student against labels and its teacher: accuracy, AUC, log-loss, agreement, KL, and the teacher's accuracy and AUC.</summary>
+    /// <param name="predictions">Data with the student's <c>Probability</c>, the teacher's probabilities and (optionally) labels.</param>
+    /// <param name="options">The columns; <see langword="null"/> for <c>Probability</c>, <c>SoftLabels</c>, <c>Label</c>.</param>
+    /// <returns>The metrics.</returns>
+    /// <example>
+    /// <code language="csharp">
+    /// var q = DistillationEvaluator.EvaluateBinary(student.Transform(scoredTest));
+    /// Console.WriteLine($"AUC {q.Auc:F3}, agreement {q.Agreement:P1}");
+    /// </code>
+    /// </example>
+    public static BinaryDistillationQuality EvaluateBinary(IDataView predictions, BinaryDistillationEvaluationOptions? options = null) =>
+        ScalarDistillationEvaluator.EvaluateBinary(predictions, options);
+
+    /// <summary>Evaluates a regression student against targets and its teacher: RMSE, MAE, R², the teacher's RMSE and R², RMSE to and correlation with the teacher.</summary>
+    /// <param name="predictions">Data with the student's <c>Score</c>, the teacher's <c>TeacherScore</c> and (optionally) targets.</param>
+    /// <param name="options">The columns; <see langword="null"/> for <c>Score</c>, <c>TeacherScore</c>, <c>Label</c>.</param>
+    /// <returns>The metrics.</returns>
+    /// <example>
+    /// <code language="csharp">
+    /// var q = DistillationEvaluator.EvaluateRegression(student.Transform(scoredTest));
+    /// Console.WriteLine($"R² {q.RSquared:F3} (teacher {q.TeacherRSquared:F3}), correlation {q.CorrelationWithTeacher:F3}");
+    /// </code>
+    /// </example>
+    public static RegressionDistillationQuality EvaluateRegression(IDataView predictions, RegressionDistillationEvaluationOptions? options = null) =>
+        ScalarDistillationEvaluator.EvaluateRegression(predictions, options);
+
     private static int VectorSize(DataViewType type) => type is VectorDataViewType v ? v.Size : 0;
 }
