@@ -5,8 +5,8 @@ namespace MLNetDistill.Evaluation;
 /// calls it (a <c>PredictionEngine</c>'s row-to-row mapper, after warm-up) and batch throughput.
 /// </summary>
 /// <param name="ModelBytes">The model's size: the bytes <c>mlContext.Model.Save</c> writes, or the scoring graph's bytes for an ONNX teacher, or the value given in the options.</param>
-/// <param name="ParameterCount">The number of learned parameters where known (linear models: weights and biases; ONNX teachers and MLP students: initializer elements), else <see langword="null"/>.</param>
-/// <param name="LatencyP50Microseconds">The median time of one row through the row-to-row mapper, in µs (NaN when the model has no row-to-row mapper).</param>
+/// <param name="ParameterCount">The number of learned parameters where known (linear models: weights and biases; tree ensembles, one-versus-all included: split thresholds and leaf values; ONNX teachers and MLP students: initializer elements), else <see langword="null"/>.</param>
+/// <param name="LatencyP50Microseconds">The median time of one row through the row-to-row mapper, in µs: the model's output getters for that row, as a <c>PredictionEngine</c> calls them, not the reading of the input row (NaN when the model has no row-to-row mapper).</param>
 /// <param name="LatencyP99Microseconds">The 99th percentile (nearest rank) of the same times, in µs.</param>
 /// <param name="LatencyRows">The rows timed one at a time (after the warm-up rows).</param>
 /// <param name="ThroughputRowsPerSecond">Rows per second of one pass of <c>Transform</c> over the data, reading every column the model adds.</param>

@@ -3,6 +3,7 @@ using System.Reflection;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Trainers;
+using Microsoft.ML.Trainers.FastTree;
 using MLNetDistill.Onnx;
 using MLNetDistill.Students.Mlp;
 using MLNetDistill.Teachers;
@@ -100,9 +101,49 @@ internal static class DistillationCostEvaluator
                 return count;
             case LinearModelParameters linear:
                 return linear.Weights.Count + 1L;
+            case TreeEnsembleModelParametersBasedOnRegressionTree trees:
+                // Each split node holds a threshold, each leaf a value.
+                long nodes = 0;
+                foreach (var tree in trees.TrainedTreeEnsemble.Trees)
+                {
+                    nodes += tree.NumberOfNodes + (long)tree.NumberOfLeaves;
+                }
+
+                return nodes;
+            case OneVersusAllModelParameters ova:
+                // ML.NET does not make the per-class models public in 5.0 (SubModelParameters is not public): read them through reflection,
+                // and give no count (null) when a future ML.NET moves them.
+                long? sum = null;
+                if (typeof(OneVersusAllModelParameters).GetProperty("SubModelParameters", BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic)?.GetValue(ova) is System.Collections.IEnumerable subs)
+                {
+                    foreach (object sub in subs)
+                    {
+                        if (CountModelParameters(sub) is { } n)
+                        {
+                            sum = (sum ?? 0) + n;
+                        }
+                    }
+                }
+
+                return sum;
             default:
-                return null;
+                // A calibrated model (CalibratedModelParametersBase<TSubModel, TCalibrator>): count its sub-model; the calibrator's one or two numbers are left out.
+                return SubModel(model) is { } inner ? CountModelParameters(inner) : null;
         }
+    }
+
+    /// <summary>The <c>SubModel</c> of a calibrated model; the most derived one, as the generic base hides a weakly typed one.</summary>
+    private static object? SubModel(object model)
+    {
+        for (var type = model.GetType(); type is not null; type = type.BaseType)
+        {
+            if (type.GetProperty("SubModel", BindingFlags.Instance | BindingFlags.Public | BindingFlags.DeclaredOnly) is { } property)
+            {
+                return property.GetValue(model);
+            }
+        }
+
+        return null;
     }
 
     private static long[] TimeRows(ITransformer model, IDataView data, DistillationCostOptions options)

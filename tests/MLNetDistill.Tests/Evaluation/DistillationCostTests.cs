@@ -53,6 +53,39 @@ public sealed class DistillationCostTests(Xunit.Abstractions.ITestOutputHelper o
     }
 
     [Fact]
+    public void MeasureDistillationCost_LightGbmStumps_CountsThresholdsAndLeavesOfEveryClassTree()
+    {
+        // Multiclass LightGbm is one-versus-all underneath: 10 classes x 5 rounds of 2-leaf trees, each 1 threshold + 2 leaf values: 150.
+        var ml = new MLContext(1);
+        var all = IdxReader.Load(TestPaths.FashionImages);
+        var train = ml.Data.Cache(ml.Data.TakeRows(all, 300));
+        var keyed = ml.Transforms.Conversion.MapValueToKey("Label", keyOrdinality: Microsoft.ML.Transforms.ValueToKeyMappingEstimator.KeyOrdinality.ByValue).Fit(train).Transform(train);
+        var model = ml.MulticlassClassification.Trainers.LightGbm(new Microsoft.ML.Trainers.LightGbm.LightGbmMulticlassTrainer.Options
+        {
+            NumberOfIterations = 5, NumberOfLeaves = 2, MinimumExampleCountPerLeaf = 2, Seed = 1, Deterministic = true, NumberOfThreads = 1,
+        }).Fit(keyed);
+
+        var cost = ml.Model.MeasureDistillationCost(model, keyed, new DistillationCostOptions { WarmupRows = 5, LatencyRows = 20 });
+
+        Assert.Equal(150, cost.ParameterCount);
+    }
+
+    [Fact]
+    public void MeasureDistillationCost_CalibratedFastTreeStumps_CountsTheTreesNotTheCalibrator()
+    {
+        // 3 trees of 2 leaves: 3 x (1 threshold + 2 leaf values) = 9; the Platt calibrator's two numbers are left out.
+        var ml = new MLContext(1);
+        var data = ml.Data.Cache(CsvFeatureReader.Load(TestPaths.Fixture("breast_cancer.csv"), "label"));
+        var bools = ml.Transforms.CustomMapping<LabelIn, LabelOut>((i, o) => o.Truth = i.Label > 0.5f, null).Fit(data).Transform(data);
+        var model = ml.BinaryClassification.Trainers.FastTree(labelColumnName: "Truth", numberOfTrees: 3, numberOfLeaves: 2).Fit(bools);
+
+        var cost = ml.Model.MeasureDistillationCost(model, bools, new DistillationCostOptions { WarmupRows = 5, LatencyRows = 20, ModelBytes = 123 });
+
+        Assert.Equal(9, cost.ParameterCount);
+        Assert.Equal(123, cost.ModelBytes);
+    }
+
+    [Fact]
     public void Percentile_OneToHundredMicroseconds_NearestRank()
     {
         // Times 1, 2, ..., 100 µs: the nearest rank of p = 0.5 is the 50th (50 µs), of p = 0.99 the 99th (99 µs).
@@ -115,5 +148,15 @@ public sealed class DistillationCostTests(Xunit.Abstractions.ITestOutputHelper o
         var scoredTrain = ml.Data.Cache(teacher.Transform(train));
         var sdca = ml.MulticlassClassification.Trainers.SdcaMaximumEntropy(labelColumnName: "Label", exampleWeightColumnName: "Weight", maximumNumberOfIterations: 5);
         return (ml.MulticlassClassification.Trainers.SoftLabel(sdca).Fit(scoredTrain), test, teacher);
+    }
+
+    private sealed class LabelIn
+    {
+        public float Label { get; set; }
+    }
+
+    private sealed class LabelOut
+    {
+        public bool Truth { get; set; }
     }
 }
