@@ -15,8 +15,36 @@ namespace MLNetDistill.Evaluation;
 /// <code language="csharp">
 /// DistillationCost student = mlContext.Model.MeasureDistillationCost(studentModel, testRows);
 /// DistillationCost teacher = mlContext.Model.MeasureDistillationCost(teacherTransformer, testRows);
-/// Console.WriteLine($"{teacher.LatencyP50Microseconds / student.LatencyP50Microseconds:F1}x faster, {(double)teacher.ModelBytes / student.ModelBytes:F0}x smaller");
+/// Console.WriteLine($"{student.LatencySpeedUp(teacher):F1}x faster per row, {student.ThroughputSpeedUp(teacher):F1}x in batches, {student.SizeReduction(teacher):F0}x smaller");
 /// </code>
 /// </example>
 public sealed record DistillationCost(long ModelBytes, long? ParameterCount, double LatencyP50Microseconds, double LatencyP99Microseconds, int LatencyRows,
-    double ThroughputRowsPerSecond, long ThroughputRows);
+    double ThroughputRowsPerSecond, long ThroughputRows)
+{
+    /// <summary>How many times faster this model answers one row than <paramref name="baseline"/> (usually the teacher): the ratio of their median latencies.</summary>
+    /// <param name="baseline">The cost of the model compared with.</param>
+    /// <returns><c>baseline.LatencyP50Microseconds / LatencyP50Microseconds</c>; NaN when either was not measured.</returns>
+    public double LatencySpeedUp(DistillationCost baseline)
+    {
+        ArgumentNullException.ThrowIfNull(baseline);
+        return baseline.LatencyP50Microseconds / LatencyP50Microseconds;
+    }
+
+    /// <summary>How many times more rows per second this model scores in batches than <paramref name="baseline"/>.</summary>
+    /// <param name="baseline">The cost of the model compared with.</param>
+    /// <returns><c>ThroughputRowsPerSecond / baseline.ThroughputRowsPerSecond</c>.</returns>
+    public double ThroughputSpeedUp(DistillationCost baseline)
+    {
+        ArgumentNullException.ThrowIfNull(baseline);
+        return ThroughputRowsPerSecond / baseline.ThroughputRowsPerSecond;
+    }
+
+    /// <summary>How many times smaller this model is than <paramref name="baseline"/>, in bytes.</summary>
+    /// <param name="baseline">The cost of the model compared with.</param>
+    /// <returns><c>baseline.ModelBytes / ModelBytes</c> (infinity for a model of 0 bytes).</returns>
+    public double SizeReduction(DistillationCost baseline)
+    {
+        ArgumentNullException.ThrowIfNull(baseline);
+        return (double)baseline.ModelBytes / ModelBytes;
+    }
+}

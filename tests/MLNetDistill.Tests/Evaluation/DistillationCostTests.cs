@@ -97,6 +97,18 @@ public sealed class DistillationCostTests(Xunit.Abstractions.ITestOutputHelper o
     }
 
     [Fact]
+    public void Ratios_StudentAgainstTeacher_DivideTheRightWay()
+    {
+        // Teacher: 1,000,000 bytes, p50 400 µs, 2,000 rows/s; student: 10,000 bytes, p50 8 µs, 50,000 rows/s.
+        var teacher = new DistillationCost(1_000_000, 400_000, 400, 900, 100, 2_000, 100);
+        var student = new DistillationCost(10_000, 7_850, 8, 20, 100, 50_000, 100);
+
+        Assert.Equal(50.0, student.LatencySpeedUp(teacher));
+        Assert.Equal(25.0, student.ThroughputSpeedUp(teacher));
+        Assert.Equal(100.0, student.SizeReduction(teacher));
+    }
+
+    [Fact]
     public void MeasureDistillationCost_LatencyRowsZero_ThrowsNamingValueAndDefault()
     {
         var ml = new MLContext(1);
