@@ -53,6 +53,26 @@ public sealed class DistillationCostTests(Xunit.Abstractions.ITestOutputHelper o
     }
 
     [Fact]
+    public void MeasureDistillationCost_MlpStudent_CountsWeightsAndBiasesOfItsOnnxGraph()
+    {
+        // 784-32-10: 784 x 32 + 32 + 32 x 10 + 10 = 25,450 parameters.
+        var ml = new MLContext(1);
+        var (_, test, teacher) = Train(ml);
+        using (teacher)
+        {
+            var scored = ml.Data.Cache(teacher.Transform(test));
+            using var student = ml.MulticlassClassification.Trainers.DistillMlp([32], epochs: 1).Fit(scored);
+
+            var cost = ml.Model.MeasureDistillationCost(student, test, new DistillationCostOptions { WarmupRows = 5, LatencyRows = 50 });
+
+            output.WriteLine(cost.ToString());
+            Assert.Equal(25_450, cost.ParameterCount);
+            Assert.InRange(cost.LatencyP50Microseconds, double.Epsilon, cost.LatencyP99Microseconds);
+            Assert.True(cost.ModelBytes > 25_450 * 4 / 2, $"{cost.ModelBytes} bytes hold the weights (compressed at most 2x)");
+        }
+    }
+
+    [Fact]
     public void MeasureDistillationCost_LightGbmStumps_CountsThresholdsAndLeavesOfEveryClassTree()
     {
         // Multiclass LightGbm is one-versus-all underneath: 10 classes x 5 rounds of 2-leaf trees, each 1 threshold + 2 leaf values: 150.
