@@ -62,7 +62,7 @@ public sealed record DistillationQuality
     /// <summary>Gets the teacher's accuracy on the same labeled rows.</summary>
     public required double TeacherAccuracy { get; init; }
 
-    /// <summary>Gets <see cref="Accuracy"/> / <see cref="TeacherAccuracy"/>: 1 when the student is as accurate as its teacher.</summary>
+    /// <summary>Gets <see cref="Accuracy"/> / <see cref="TeacherAccuracy"/>: 1 when the student is as accurate as its teacher (NaN without labels or a teacher).</summary>
     public required double RetainedAccuracy { get; init; }
 
     /// <summary>Gets, for each class c, the share of labeled rows of label c that the student predicts right (recall; NaN when no row has label c).</summary>
@@ -70,6 +70,13 @@ public sealed record DistillationQuality
 
     /// <summary>Gets, for each class c, the share of rows the teacher puts in c that the student puts in c too (NaN when the teacher predicts c nowhere).</summary>
     public required IReadOnlyList<double> PerClassAgreement { get; init; }
+
+    /// <summary>
+    /// Gets the teacher-versus-student counts: element [t][s] is the number of rows the teacher puts in class t and the student in
+    /// class s (every row, labeled or not). Its diagonal over its row sums is <see cref="PerClassAgreement"/>; it is the
+    /// per-class agreement heat map. Empty without a teacher.
+    /// </summary>
+    public required IReadOnlyList<IReadOnlyList<long>> TeacherStudentCounts { get; init; }
 
     /// <summary>Gets the inheritance table of the teacher's mistakes, or <see langword="null"/> without both labels and a teacher.</summary>
     public required InheritanceTable? Inheritance { get; init; }

@@ -13,6 +13,7 @@ internal sealed class QualityAccumulator
     private readonly bool _hasTeacher;
     private readonly long[] _truePositive, _predictedCount, _labelCount;
     private readonly long[] _teacherCount, _teacherAgree;
+    private readonly long[][] _pairs;
     private readonly long[] _binCount, _binCorrect, _teacherBinCount, _teacherBinCorrect;
     private readonly double[] _binConfidence, _teacherBinConfidence;
     private long _rows, _labeled, _correct, _teacherCorrect, _agree, _topKAgree;
@@ -30,6 +31,12 @@ internal sealed class QualityAccumulator
         _labelCount = new long[classes];
         _teacherCount = new long[classes];
         _teacherAgree = new long[classes];
+        _pairs = new long[hasTeacher ? classes : 0][];
+        for (int c = 0; c < _pairs.Length; c++)
+        {
+            _pairs[c] = new long[classes];
+        }
+
         _binCount = new long[bins];
         _binCorrect = new long[bins];
         _binConfidence = new double[bins];
@@ -53,6 +60,7 @@ internal sealed class QualityAccumulator
         {
             teacher = SoftLabelMath.ArgMax(p);
             _teacherCount[teacher]++;
+            _pairs[teacher][predicted]++;
             if (predicted == teacher)
             {
                 _agree++;
@@ -133,6 +141,7 @@ internal sealed class QualityAccumulator
             RetainedAccuracy = accuracy / teacherAccuracy,
             PerClassAccuracy = perClassAccuracy,
             PerClassAgreement = perClassAgreement,
+            TeacherStudentCounts = _pairs,
             Inheritance = labeled && _hasTeacher ? new InheritanceTable(_labeled, _copied + _fixed + _other, _copied, _fixed, _other, _new) : null,
         };
     }

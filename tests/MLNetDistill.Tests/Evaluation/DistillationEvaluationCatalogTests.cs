@@ -78,7 +78,7 @@ public sealed class DistillationEvaluationCatalogTests(Xunit.Abstractions.ITestO
 
         var quality = ml.MulticlassClassification.EvaluateDistillation(predictions);
 
-        output.WriteLine($"{quality with { PerClassAccuracy = [], PerClassAgreement = [] }}");
+        output.WriteLine($"{quality with { PerClassAccuracy = [], PerClassAgreement = [], TeacherStudentCounts = [] }}");
         // The summary is the existing evaluator's, value for value.
         Assert.Equal(DistillationEvaluator.Evaluate(predictions), quality.ToMetrics());
         Assert.Equal(300, quality.Rows);
@@ -107,6 +107,8 @@ public sealed class DistillationEvaluationCatalogTests(Xunit.Abstractions.ITestO
         double agreement = Enumerable.Range(0, 10).Sum(c => teacherClasses.Count(t => t == c) * Zero(quality.PerClassAgreement[c])) / 300;
         Assert.Equal(quality.Accuracy, accuracy, 1e-9);
         Assert.Equal(quality.Agreement, agreement, 1e-9);
+        Assert.Equal(300, quality.TeacherStudentCounts.Sum(row => row.Sum()));
+        Assert.Equal(Math.Round(quality.Agreement * 300), Enumerable.Range(0, 10).Sum(c => quality.TeacherStudentCounts[c][c]));
 
         Assert.InRange(quality.TopKAgreement, quality.Agreement, 1.0);
         Assert.InRange(quality.ExpectedCalibrationError, 0.0, 1.0);
@@ -121,6 +123,7 @@ public sealed class DistillationEvaluationCatalogTests(Xunit.Abstractions.ITestO
         Assert.Equal(expected.Inheritance, actual.Inheritance);
         Assert.Equal(expected.PerClassAccuracy, actual.PerClassAccuracy);
         Assert.Equal(expected.PerClassAgreement, actual.PerClassAgreement);
-        Assert.Equal(expected with { PerClassAccuracy = actual.PerClassAccuracy, PerClassAgreement = actual.PerClassAgreement }, actual);
+        Assert.Equal(expected.TeacherStudentCounts, actual.TeacherStudentCounts);
+        Assert.Equal(expected with { PerClassAccuracy = actual.PerClassAccuracy, PerClassAgreement = actual.PerClassAgreement, TeacherStudentCounts = actual.TeacherStudentCounts }, actual);
     }
 }

@@ -159,6 +159,20 @@ public sealed class DistillationQualityTests
     }
 
     [Fact]
+    public void EvaluateDetailed_TableB_TeacherStudentCountsPerPair()
+    {
+        // (teacher, student) per row: (0, 0), (2, 2), (3, 1), (0, 3), (3, 0), (1, 1).
+        var quality = DistillationEvaluator.EvaluateDetailed(View(ModelB, TeacherB, LabelsB));
+
+        long[][] expected = [[1, 0, 0, 1], [0, 1, 0, 0], [0, 0, 1, 0], [1, 1, 0, 0]];
+        Assert.Equal(expected.Length, quality.TeacherStudentCounts.Count);
+        for (int t = 0; t < expected.Length; t++)
+        {
+            Assert.Equal(expected[t], quality.TeacherStudentCounts[t]);
+        }
+    }
+
+    [Fact]
     public void EvaluateDetailed_ClassNeverSeen_PerClassValuesAreNaN()
     {
         // Three classes, labels and teacher only ever class 0 or 1: class 2 has no rows either way.
@@ -184,6 +198,7 @@ public sealed class DistillationQualityTests
         Assert.True(double.IsNaN(quality.TeacherExpectedCalibrationError));
         Assert.True(double.IsNaN(quality.TopKAgreement));
         Assert.All(quality.PerClassAgreement, v => Assert.True(double.IsNaN(v)));
+        Assert.Empty(quality.TeacherStudentCounts);
         Assert.Null(quality.Inheritance);
     }
 
