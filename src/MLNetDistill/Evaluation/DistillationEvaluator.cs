@@ -30,7 +30,39 @@ public static class DistillationEvaluator
     public static DistillationMetrics Evaluate(IDataView predictions, string scoreColumnName = DataColumnNames.Score, string? teacherSoftLabelsColumnName = DataColumnNames.SoftLabels,
         string? labelColumnName = DataColumnNames.Label, bool scoresAreLogits = false, bool teacherScoresAreLogits = false)
     {
+        var options = new DistillationEvaluationOptions
+        {
+            ScoreColumnName = scoreColumnName,
+            TeacherColumnName = teacherSoftLabelsColumnName,
+            LabelColumnName = labelColumnName,
+            ScoresAreLogits = scoresAreLogits,
+            TeacherScoresAreLogits = teacherScoresAreLogits,
+        };
+        return EvaluateDetailed(predictions, options).ToMetrics();
+    }
+
+    /// <summary>
+    /// Computes every quality metric of a student against labels and its teacher in one pass: accuracy, macro-F1, log-loss,
+    /// top-1 and top-k agreement, KL(teacher ‖ student), the expected calibration error of student and teacher, retained
+    /// accuracy, per-class accuracy and agreement, and the inheritance table of the teacher's mistakes.
+    /// </summary>
+    /// <param name="predictions">Data with the student's class scores, the teacher's probabilities and (optionally) labels, e.g. <c>student.Transform(scoredTest)</c>.</param>
+    /// <param name="options">The columns and settings; <see langword="null"/> for the defaults (<c>Score</c>, <c>SoftLabels</c>, <c>Label</c>, 15 bins, top-3).</param>
+    /// <returns>The metrics.</returns>
+    /// <example>
+    /// <code language="csharp">
+    /// var quality = DistillationEvaluator.EvaluateDetailed(student.Transform(scoredTest));
+    /// var t = quality.Inheritance!;
+    /// Console.WriteLine($"agreement {quality.Agreement:P2}; of {t.TeacherMistakes} teacher mistakes {t.Copied} copied, {t.Fixed} fixed");
+    /// </code>
+    /// </example>
+    public static DistillationQuality EvaluateDetailed(IDataView predictions, DistillationEvaluationOptions? options = null)
+    {
         ArgumentNullException.ThrowIfNull(predictions);
+        options = (options ?? new DistillationEvaluationOptions()).Validated();
+        string scoreColumnName = options.ScoreColumnName;
+        string? teacherSoftLabelsColumnName = options.TeacherColumnName;
+        string? labelColumnName = options.LabelColumnName;
         var schema = predictions.Schema;
         var score = schema.GetColumnOrNull(scoreColumnName) ?? throw new ArgumentException($"Score column '{scoreColumnName}' is not in the data.");
         DataViewSchema.Column? teacherColumn = teacherSoftLabelsColumnName is null ? null
@@ -57,12 +89,11 @@ public static class DistillationEvaluator
         var scoreGetter = cursor.GetGetter<VBuffer<float>>(score);
         var teacherGetter = teacherColumn is { } tcol ? cursor.GetGetter<VBuffer<float>>(tcol) : null;
         var labelGetter = label is { } lb ? LabelReader.Create(cursor, lb) : null;
+        var accumulator = new QualityAccumulator(k, options.CalibrationBins, options.TopK, teacherGetter is not null);
         VBuffer<float> s = default, t = default;
         float[] q = new float[k], p = new float[k];
-        long rows = 0, labeled = 0, correct = 0, agree = 0;
-        double logLoss = 0, kl = 0;
-        long[] truePositive = new long[k], predictedCount = new long[k], actualCount = new long[k];
-        float y = 0;
+        float y = float.NaN;
+        bool scoresAreLogits = options.ScoresAreLogits, teacherScoresAreLogits = options.TeacherScoresAreLogits;
         while (cursor.MoveNext())
         {
             scoreGetter(ref s);
@@ -86,7 +117,6 @@ public static class DistillationEvaluator
                 }
             }
 
-            int predicted = SoftLabelMath.ArgMax(q);
             if (teacherGetter is not null)
             {
                 teacherGetter(ref t);
@@ -95,63 +125,54 @@ public static class DistillationEvaluator
                 {
                     SoftLabelMath.Softmax(p, 1f, p);
                 }
-
-                agree += predicted == SoftLabelMath.ArgMax(p) ? 1 : 0;
-                // KL is never negative; float rounding makes KL(p || p) about -1e-14, which is 0.
-                kl += Math.Max(0.0, SoftLabelMath.KlDivergence(p, q));
             }
 
-            rows++;
+            int actual = -1;
             if (labelGetter is not null)
             {
                 labelGetter(ref y);
                 if (!float.IsNaN(y) && y >= 0 && y < k)
                 {
-                    int actual = (int)y;
-                    labeled++;
-                    correct += predicted == actual ? 1 : 0;
-                    logLoss -= Math.Log(Math.Max(q[actual], 1e-15));
-                    predictedCount[predicted]++;
-                    actualCount[actual]++;
-                    truePositive[actual] += predicted == actual ? 1 : 0;
+                    actual = (int)y;
                 }
             }
+
+            accumulator.Add(q, teacherGetter is null ? ReadOnlySpan<float>.Empty : p, actual);
         }
 
-        if (rows == 0)
+        if (accumulator.Rows == 0)
         {
             throw new InvalidDataException("The evaluation data has no rows.");
         }
 
-        double macroF1 = double.NaN;
-        if (labeled > 0)
-        {
-            double f1Sum = 0;
-            int present = 0;
-            for (int c = 0; c < k; c++)
-            {
-                if (actualCount[c] == 0 && predictedCount[c] == 0)
-                {
-                    continue;
-                }
-
-                present++;
-                double precision = predictedCount[c] == 0 ? 0 : (double)truePositive[c] / predictedCount[c];
-                double recall = actualCount[c] == 0 ? 0 : (double)truePositive[c] / actualCount[c];
-                f1Sum += precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall);
-            }
-
-            macroF1 = f1Sum / present;
-        }
-
-        return new DistillationMetrics(
-            labeled > 0 ? (double)correct / labeled : double.NaN,
-            macroF1,
-            labeled > 0 ? logLoss / labeled : double.NaN,
-            teacherGetter is null ? double.NaN : (double)agree / rows,
-            teacherGetter is null ? double.NaN : kl / rows,
-            rows);
+        return accumulator.Result();
     }
+
+    /// <summary>Evaluates a binary student against labels and its teacher: accuracy, AUC, log-loss, agreement, KL, and the teacher's accuracy and AUC.</summary>
+    /// <param name="predictions">Data with the student's <c>Probability</c>, the teacher's probabilities and (optionally) labels.</param>
+    /// <param name="options">The columns; <see langword="null"/> for <c>Probability</c>, <c>SoftLabels</c>, <c>Label</c>.</param>
+    /// <returns>The metrics.</returns>
+    /// <example>
+    /// <code language="csharp">
+    /// var q = DistillationEvaluator.EvaluateBinary(student.Transform(scoredTest));
+    /// Console.WriteLine($"AUC {q.Auc:F3}, agreement {q.Agreement:P1}");
+    /// </code>
+    /// </example>
+    public static BinaryDistillationQuality EvaluateBinary(IDataView predictions, BinaryDistillationEvaluationOptions? options = null) =>
+        ScalarDistillationEvaluator.EvaluateBinary(predictions, options);
+
+    /// <summary>Evaluates a regression student against targets and its teacher: RMSE, MAE, R², the teacher's RMSE and R², RMSE to and correlation with the teacher.</summary>
+    /// <param name="predictions">Data with the student's <c>Score</c>, the teacher's <c>TeacherScore</c> and (optionally) targets.</param>
+    /// <param name="options">The columns; <see langword="null"/> for <c>Score</c>, <c>TeacherScore</c>, <c>Label</c>.</param>
+    /// <returns>The metrics.</returns>
+    /// <example>
+    /// <code language="csharp">
+    /// var q = DistillationEvaluator.EvaluateRegression(student.Transform(scoredTest));
+    /// Console.WriteLine($"R² {q.RSquared:F3} (teacher {q.TeacherRSquared:F3}), correlation {q.CorrelationWithTeacher:F3}");
+    /// </code>
+    /// </example>
+    public static RegressionDistillationQuality EvaluateRegression(IDataView predictions, RegressionDistillationEvaluationOptions? options = null) =>
+        ScalarDistillationEvaluator.EvaluateRegression(predictions, options);
 
     private static int VectorSize(DataViewType type) => type is VectorDataViewType v ? v.Size : 0;
 }
