@@ -41,7 +41,7 @@ internal static class CompareCommand
             Description = $"Candidate students separated by ';' (default \"{DefaultStudents}\"). Specs: " + StudentSpec.Describe(),
             DefaultValueFactory = _ => DefaultStudents,
         };
-        var cost = new Option<string>("--cost") { Description = "The cost axis: size (bytes of the deployable file, default), params (learned parameters; trees are not counted) or latency (not yet).", DefaultValueFactory = _ => "size" };
+        var cost = new Option<string>("--cost") { Description = "The cost axis: size (bytes of the deployable file, default), params (learned parameters: weights, tree thresholds and leaves) or latency (not yet).", DefaultValueFactory = _ => "size" };
         var within = new Option<string>("--within") { Description = "Pick the lowest-cost student whose accuracy is within this percentage of the teacher's (default 2%).", DefaultValueFactory = _ => "2%" };
         var budget = new Option<string?>("--time-budget") { Description = "Wall-clock budget such as 90s, 10m or 1h (teacher scoring included); the students not started in time are skipped and listed." };
         var seed = new Option<int>("--seed") { Description = "Seed (same inputs and seed give the same models).", DefaultValueFactory = _ => 0 };

@@ -59,7 +59,7 @@ internal static class DistillationCostEvaluator
         return stream.Length;
     }
 
-    private static long? CountParameters(ITransformer model)
+    internal static long? CountParameters(ITransformer model)
     {
         switch (model)
         {

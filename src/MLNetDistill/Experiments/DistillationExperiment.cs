@@ -71,8 +71,8 @@ public sealed class DistillationExperiment
     /// <summary>Gets or sets a check made before each student trains; <see langword="false"/> stops the run there (the students trained so far are returned). Used by <see cref="StudentSizeExperiment"/>'s time budget.</summary>
     internal Func<DistillationStudent, bool>? BeforeStudent { get; set; }
 
-    /// <summary>Gets or sets a callback made after each student is trained and measured (a trial report), with the number of classes.</summary>
-    internal Action<DistillationStudentResult, int>? AfterStudent { get; set; }
+    /// <summary>Gets or sets a callback made after each student is trained and measured (a trial report).</summary>
+    internal Action<DistillationStudentResult>? AfterStudent { get; set; }
 
     /// <summary>Scores the data with the teacher (once per data set), trains every student, and measures them all on the test rows.</summary>
     /// <param name="train">Labeled training rows: <c>Features</c> and a <c>Label</c> class index.</param>
@@ -178,7 +178,7 @@ public sealed class DistillationExperiment
 
                     var trained = TrainStudent(student, sets, classes, temperature, hintColumn, progress, cancellationToken);
                     students.Add(trained);
-                    AfterStudent?.Invoke(trained, classes);
+                    AfterStudent?.Invoke(trained);
                 }
             }
             catch

@@ -11,7 +11,7 @@ public enum LeaderboardCostAxis
     /// <summary>The size in bytes of the deployable file (the ONNX graph for MLP students, the ML.NET zip otherwise). The default.</summary>
     Size,
 
-    /// <summary>The number of learned parameters, where it is known (linear and MLP students); trees have none counted and are left out of the front and the pick.</summary>
+    /// <summary>The number of learned parameters, where it is counted (linear, tree and MLP students); a student without a count (an estimator of your own may have none) is left out of the front and the pick.</summary>
     Parameters,
 
     /// <summary>Single-row latency. Not measured yet: choosing it is refused with a <see cref="NotSupportedException"/>.</summary>

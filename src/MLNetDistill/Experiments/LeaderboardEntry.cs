@@ -10,7 +10,7 @@ namespace MLNetDistill.Experiments;
 /// <param name="KlToTeacher">Mean KL(teacher ‖ student) on the test rows, in nats.</param>
 /// <param name="TrainSeconds">Wall-clock training time.</param>
 /// <param name="ModelBytes">The size of the deployable file: the ONNX graph for MLP students, the ML.NET zip otherwise.</param>
-/// <param name="Parameters">Learned parameters where they are counted (linear: (D + 1) × K; MLP: every weight and bias), else <see langword="null"/>.</param>
+/// <param name="Parameters">Learned parameters where they are counted (linear: weights and biases; trees: split thresholds and leaf values; MLP: every weight and bias), else <see langword="null"/>.</param>
 /// <param name="Cost">The cost on the leaderboard's axis (<see cref="LeaderboardCostAxis"/>); NaN when unknown on that axis.</param>
 /// <example>
 /// <code language="csharp">

@@ -3,6 +3,7 @@ using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNetDistill.Data;
+using MLNetDistill.Evaluation;
 using MLNetDistill.Onnx;
 using MLNetDistill.Teachers;
 
@@ -205,7 +206,6 @@ public sealed class StudentSizeExperiment
 
         var experiment = new DistillationExperiment(_mlContext, distill);
         var skipped = new List<string>();
-        int features = train.Schema.GetColumnOrNull(DataColumnNames.Features) is { Type: VectorDataViewType { Size: > 0 } v } ? v.Size : 0;
         var entries = new List<LeaderboardEntry>();
         experiment.BeforeStudent = student =>
         {
@@ -222,9 +222,9 @@ public sealed class StudentSizeExperiment
             progress?.Report(new StudentSizeExperimentProgress($"trial {entries.Count + 1}/{distill.Students.Count}: {student.Name}", student.Name));
             return true;
         };
-        experiment.AfterStudent = (trained, classes) =>
+        experiment.AfterStudent = trained =>
         {
-            var entry = Entry(trained, axis, features, classes);
+            var entry = Entry(trained, axis);
             entries.Add(entry);
             progress?.Report(new StudentSizeExperimentProgress(
                 string.Format(CultureInfo.InvariantCulture, "{0}: accuracy {1:F4}, agreement {2:F4}, {3:N0} bytes, {4:F1} s", entry.Name, entry.Accuracy, entry.Agreement, entry.ModelBytes, entry.TrainSeconds),
@@ -248,10 +248,10 @@ public sealed class StudentSizeExperiment
     }
 
     /// <summary>A trial's entry: metrics, size, parameters where counted, and its cost on the axis.</summary>
-    internal static LeaderboardEntry Entry(DistillationStudentResult trained, LeaderboardCostAxis axis, int features, int classes)
+    internal static LeaderboardEntry Entry(DistillationStudentResult trained, LeaderboardCostAxis axis)
     {
         var m = trained.Distilled.Metrics;
-        long? parameters = ParameterCount(trained, features, classes);
+        long? parameters = ParameterCount(trained);
         double cost = axis switch
         {
             LeaderboardCostAxis.Parameters => parameters is long p ? p : double.NaN,
@@ -261,32 +261,8 @@ public sealed class StudentSizeExperiment
             trained.Distilled.TrainSeconds, trained.Distilled.ModelBytes, parameters, cost);
     }
 
-    /// <summary>Learned parameters where they are simple to count: a linear model's (D + 1) × K, an MLP's weights and biases; else null.</summary>
-    internal static long? ParameterCount(DistillationStudentResult trained, int features, int classes)
-    {
-        if (trained.Spec is not { } spec || features <= 0 || classes <= 0)
-        {
-            return null;
-        }
-
-        switch (spec.Family)
-        {
-            case "sdca" or "lbfgs":
-                return (features + 1L) * classes;
-            case "mlp":
-                long total = 0;
-                long input = features;
-                foreach (int width in spec.HiddenLayers.Append(classes))
-                {
-                    total += (input + 1) * width;
-                    input = width;
-                }
-
-                return total;
-            default:
-                return null;
-        }
-    }
+    /// <summary>Learned parameters, counted where the evaluator knows how (linear weights and biases, tree thresholds and leaf values, MLP initializers), else null.</summary>
+    internal static long? ParameterCount(DistillationStudentResult trained) => DistillationCostEvaluator.CountParameters(trained.Distilled.Model);
 
     private double? TeacherCost(DistillationExperimentResult result, LeaderboardCostAxis axis)
     {

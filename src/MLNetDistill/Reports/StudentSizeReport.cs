@@ -4,7 +4,7 @@ using MLNetDistill.Experiments;
 
 namespace MLNetDistill.Reports;
 
-/// <summary>Writes everything a student-size comparison made into one folder: each student's model, <c>leaderboard.json</c>, <c>report.md</c> and <c>tradeoff.png</c>.</summary>
+/// <summary>Writes everything a student-size comparison made into one folder: each student's model (<c>.zip</c>, and <c>.onnx</c> for every family that converts), <c>leaderboard.json</c>, <c>report.md</c> and <c>tradeoff.png</c>.</summary>
 /// <example>
 /// <code language="csharp">
 /// using var result = experiment.Run(train, test);
@@ -43,12 +43,11 @@ public static class StudentSizeReport
         var files = ModelFiles(result.Leaderboard);
         foreach (var entry in result.Leaderboard.Entries)
         {
-            string path = Path.Combine(folder, files[entry.Name]);
-            DistillationResultWriter.SaveModel(mlContext, result.Model(entry), result.Experiment.InputSchema, path);
-            written.Add(path);
-            if (File.Exists(Path.ChangeExtension(path, ".onnx")) && result.Model(entry).Model is Students.Mlp.MlpStudentTransformer)
+            var saved = DistillationResultWriter.Save(mlContext, result.Model(entry), result.Experiment.InputSchema, Path.Combine(folder, files[entry.Name]));
+            written.Add(saved.ModelFile);
+            if (saved.OnnxFile is { } onnx)
             {
-                written.Add(Path.ChangeExtension(path, ".onnx"));
+                written.Add(onnx);
             }
         }
 
