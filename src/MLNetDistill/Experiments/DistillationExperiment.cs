@@ -419,9 +419,18 @@ public sealed class DistillationExperiment
         try
         {
             Report(progress, DistillationStage.Evaluating, $"evaluating {student} ({seconds:F1} s to train)", student);
-            var metrics = DistillationEvaluator.Evaluate(model.Transform(sets.TestRows), DataColumnNames.Score, sets.TestHasTeacher ? DataColumnNames.TeacherLogits : null, DataColumnNames.Label,
-                scoresAreLogits, teacherScoresAreLogits: true);
-            return new DistillationTrainedModel(model, metrics, Math.Round(seconds, 3), DistillationResultWriter.ModelBytes(_mlContext, model, sets.InputSchema));
+            var quality = DistillationEvaluator.EvaluateDetailed(model.Transform(sets.TestRows), new DistillationEvaluationOptions
+            {
+                ScoreColumnName = DataColumnNames.Score,
+                TeacherColumnName = sets.TestHasTeacher ? DataColumnNames.TeacherLogits : null,
+                LabelColumnName = DataColumnNames.Label,
+                ScoresAreLogits = scoresAreLogits,
+                TeacherScoresAreLogits = true,
+            });
+            return new DistillationTrainedModel(model, quality.ToMetrics(), Math.Round(seconds, 3), DistillationResultWriter.ModelBytes(_mlContext, model, sets.InputSchema))
+            {
+                Quality = quality,
+            };
         }
         catch
         {

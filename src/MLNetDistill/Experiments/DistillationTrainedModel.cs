@@ -8,4 +8,9 @@ namespace MLNetDistill.Experiments;
 /// <param name="Metrics">Accuracy, macro-F1 and log-loss against the labels; agreement and KL against the teacher at T = 1.</param>
 /// <param name="TrainSeconds">Wall-clock training time.</param>
 /// <param name="ModelBytes">The size of the deployable file: the ONNX graph for MLP students, the ML.NET model zip otherwise.</param>
-public sealed record DistillationTrainedModel(ITransformer Model, DistillationMetrics Metrics, double TrainSeconds, long ModelBytes);
+public sealed record DistillationTrainedModel(ITransformer Model, DistillationMetrics Metrics, double TrainSeconds, long ModelBytes)
+{
+    /// <summary>Gets every quality metric of the model on the test rows (top-3 agreement, calibration, per-class accuracy and agreement, the inheritance table), of which <see cref="Metrics"/> is the summary.</summary>
+    /// <value><see langword="null"/> when the model was measured without the evaluator's detail.</value>
+    public DistillationQuality? Quality { get; init; }
+}

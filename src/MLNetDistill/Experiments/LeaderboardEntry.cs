@@ -1,3 +1,5 @@
+using MLNetDistill.Evaluation;
+
 namespace MLNetDistill.Experiments;
 
 /// <summary>One student's row of a <see cref="Leaderboard"/>: its quality on the test rows, its cost, and whether it is on the Pareto front or the pick (JSON fields in camelCase).</summary>
@@ -25,6 +27,10 @@ public sealed record LeaderboardEntry(string Name, string Spec, double Accuracy,
 
     /// <summary>Gets whether no other entry has quality at least as good at a cost at most as high, one of them strictly.</summary>
     public bool Pareto { get; init; }
+
+    /// <summary>Gets every quality metric of the student on the test rows: top-3 agreement, calibration (ECE) of student and teacher, per-class accuracy and agreement, and the inheritance table of the teacher's mistakes.</summary>
+    /// <value><see langword="null"/> for entries made without the evaluator's detail (<see cref="Leaderboard.Create"/> callers of their own).</value>
+    public DistillationQuality? Quality { get; init; }
 
     /// <summary>Gets whether this is the pick: the lowest-cost student within the tolerance of the teacher's accuracy.</summary>
     public bool Chosen { get; init; }

@@ -258,7 +258,10 @@ public sealed class StudentSizeExperiment
             _ => trained.Distilled.ModelBytes,
         };
         return new LeaderboardEntry(trained.Name, trained.Description, m.Accuracy, m.MacroF1, m.LogLoss, m.Agreement, m.KlToTeacher,
-            trained.Distilled.TrainSeconds, trained.Distilled.ModelBytes, parameters, cost);
+            trained.Distilled.TrainSeconds, trained.Distilled.ModelBytes, parameters, cost)
+        {
+            Quality = trained.Distilled.Quality,
+        };
     }
 
     /// <summary>Learned parameters, counted where the evaluator knows how (linear weights and biases, tree thresholds and leaf values, MLP initializers), else null.</summary>
