@@ -6,6 +6,7 @@ using Microsoft.ML.Data;
 using MLNetDistill.Data;
 using MLNetDistill.Evaluation;
 using MLNetDistill.Onnx;
+using MLNetDistill.SoftLabels;
 using MLNetDistill.Students;
 using MLNetDistill.Students.Mlp;
 using MLNetDistill.Teachers;
@@ -245,12 +246,16 @@ public sealed class DistillationExperiment
     private DistillationStudentResult TrainStudent(DistillationStudent student, ScoredSets data, int classes, float temperature, string? hintColumn,
         IProgress<DistillationProgress>? progress, CancellationToken cancellationToken)
     {
-        float alpha = student.Spec is { } spec ? _options.Alpha ?? spec.DefaultAlpha : _options.Alpha ?? float.NaN;
+        float alpha = student.Alpha ?? (student.Spec is { } spec ? _options.Alpha ?? spec.DefaultAlpha : _options.Alpha ?? float.NaN);
+
+        // A sweep's trial at another temperature: its soft labels are recomputed from the logits already scored (no second teacher run).
+        float trialTemperature = student.Temperature ?? temperature;
+        IDataView studentRows = trialTemperature == temperature ? data.StudentRows : new TemperatureSoftLabelsDataView(data.StudentRows, trialTemperature);
         var epochs = progress is null ? null : new EpochProgress(progress, student.Name);
-        var trainers = Trainers(student, classes, temperature, alpha, hintColumn, epochs);
+        var trainers = Trainers(student, classes, trialTemperature, alpha, hintColumn, epochs);
         Report(progress, DistillationStage.Training,
-            $"training {student.Name} on soft labels (T = {temperature.ToString(CultureInfo.InvariantCulture)}, alpha = {alpha.ToString(CultureInfo.InvariantCulture)}) from {data.TrainRows + data.TransferRows:N0} rows", student.Name);
-        var distilled = TrainAndEvaluate(trainers.Distilled, data.StudentRows, data, trainers.ScoresAreLogits, student.Name, progress);
+            $"training {student.Name} on soft labels (T = {trialTemperature.ToString(CultureInfo.InvariantCulture)}, alpha = {alpha.ToString(CultureInfo.InvariantCulture)}) from {data.TrainRows + data.TransferRows:N0} rows", student.Name);
+        var distilled = TrainAndEvaluate(trainers.Distilled, studentRows, data, trainers.ScoresAreLogits, student.Name, progress);
         try
         {
             DistillationTrainedModel? baseline = null;
@@ -266,7 +271,7 @@ public sealed class DistillationExperiment
                 baseline = TrainAndEvaluate(hard, data.LabeledRows, data, scoresAreLogits: false, student.Name, progress);
             }
 
-            return new DistillationStudentResult(student.Name, student.Spec, alpha, distilled, baseline);
+            return new DistillationStudentResult(student.Name, student.Spec, alpha, distilled, baseline) { Temperature = trialTemperature };
         }
         catch
         {
