@@ -24,7 +24,8 @@ namespace MLNetDistill.Experiments;
 /// (<c>Features</c>, <c>Label</c>, <c>TeacherLogits</c>, <c>SoftLabels</c>, <c>TeacherPredictedLabel</c>), so training from a
 /// cache and from the teacher is the same code and gives the same models.</para>
 /// <para>The evaluation's T = 1 probabilities are computed from the logits already scored, whatever the training temperature:
-/// no second teacher run.</para>
+/// no second teacher run. So are the soft labels of a student trained at another temperature than the teacher scored at
+/// (a <see cref="StudentSizeExperiment"/> sweep's trial): softmax(logits / T) over the cached rows.</para>
 /// <para>Each student from a spec is built in an <see cref="MLContext"/> of its own seeded with
 /// <see cref="DistillationExperimentOptions.Seed"/> (ML.NET seeds components in the order they are made), so its model
 /// depends on the seed, its spec and the rows alone: not on its place among the students, nor on whether the soft labels
