@@ -159,8 +159,7 @@ public sealed class StudentSizeExperiment
     /// <param name="progress">Receives each step, each warning and each finished trial (<see cref="StudentSizeExperimentProgress.Trial"/>).</param>
     /// <param name="cancellationToken">Stops the run between rows of scoring and between students.</param>
     /// <returns>The leaderboard and the models; dispose it when done with the models.</returns>
-    /// <exception cref="ArgumentException">An option or the data is not valid; the message names it and the fix.</exception>
-    /// <exception cref="NotSupportedException">The cost axis is <see cref="LeaderboardCostAxis.Latency"/>, not measured yet.</exception>
+    /// <exception cref="ArgumentException">An option or the data is not valid (the <see cref="LeaderboardCostAxis.Latency"/> axis with <see cref="StudentSizeExperimentOptions.MeasureLatency"/> false, too); the message names it and the fix.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
     public StudentSizeExperimentResult Run(IDataView train, IDataView? test = null, IDataView? transfer = null,
         IProgress<StudentSizeExperimentProgress>? progress = null, CancellationToken cancellationToken = default)
@@ -170,6 +169,7 @@ public sealed class StudentSizeExperiment
         var watch = Stopwatch.StartNew();
         var axis = _options.CostAxis;
         var timeBudget = _options.TimeBudget;
+        var latency = _options.MeasureLatency ? (_options.LatencyWarmupRows, _options.LatencyRows) : ((int Warmup, int Rows)?)null;
         var distill = new DistillationExperimentOptions
         {
             TeacherModelFile = _options.TeacherModelFile,
@@ -222,12 +222,17 @@ public sealed class StudentSizeExperiment
             progress?.Report(new StudentSizeExperimentProgress($"trial {entries.Count + 1}/{distill.Students.Count}: {student.Name}", student.Name));
             return true;
         };
+        ServingCostMeter? meter = null;
+        ServingCostMeter Meter() => meter ??= ServingCostMeter.FromRows(_mlContext, experiment.TestRows!, latency!.Value.Warmup, latency.Value.Rows);
         experiment.AfterStudent = trained =>
         {
-            var entry = Entry(trained, axis);
+            var cost = latency is null ? null : Meter().MeasureStudent(trained.Distilled.Model, train.Schema, trained.Distilled.ModelBytes, ParameterCount(trained));
+            var entry = Entry(trained, axis, cost);
             entries.Add(entry);
             progress?.Report(new StudentSizeExperimentProgress(
-                string.Format(CultureInfo.InvariantCulture, "{0}: accuracy {1:F4}, agreement {2:F4}, {3:N0} bytes, {4:F1} s", entry.Name, entry.Accuracy, entry.Agreement, entry.ModelBytes, entry.TrainSeconds),
+                string.Format(CultureInfo.InvariantCulture, "{0}: accuracy {1:F4}, agreement {2:F4}, {3:N0} bytes, {4:F1} s{5}", entry.Name, entry.Accuracy, entry.Agreement, entry.ModelBytes, entry.TrainSeconds,
+                    cost is null ? "" : string.Format(CultureInfo.InvariantCulture, "; p50 {0:F1} µs (ONNX Runtime {1}), timed in {2:F2} s", entry.LatencyP50Microseconds,
+                        entry.OnnxLatencyP50Microseconds is double onnx ? onnx.ToString("F1", CultureInfo.InvariantCulture) + " µs" : "n/a", entry.CostSeconds)),
                 entry.Name, entry));
         };
 
@@ -236,7 +241,8 @@ public sealed class StudentSizeExperiment
         try
         {
             double teacherAccuracy = result.Teacher?.Accuracy ?? double.NaN;
-            var board = Leaderboard.Create(entries, axis, teacherAccuracy, _options.AccuracyTolerance, TeacherCost(result, axis), skipped);
+            var teacherCost = latency is null || experiment.TestRows is null ? null : TeacherServingCost(result, Meter());
+            var board = Leaderboard.Create(entries, axis, teacherAccuracy, _options.AccuracyTolerance, TeacherCost(result, axis, teacherCost), skipped, teacherCost);
             progress?.Report(new StudentSizeExperimentProgress(board.Choice, board.Chosen?.Name));
             return new StudentSizeExperimentResult(board, result, duplicates, Math.Round(watch.Elapsed.TotalSeconds, 3));
         }
@@ -248,34 +254,89 @@ public sealed class StudentSizeExperiment
     }
 
     /// <summary>A trial's entry: metrics, size, parameters where counted, and its cost on the axis.</summary>
-    internal static LeaderboardEntry Entry(DistillationStudentResult trained, LeaderboardCostAxis axis)
+    /// <param name="trained">The trained student.</param>
+    /// <param name="axis">The cost axis.</param>
+    /// <param name="serving">Its latency in both forms, or null when not measured.</param>
+    internal static LeaderboardEntry Entry(DistillationStudentResult trained, LeaderboardCostAxis axis, ServingCost? serving = null)
     {
         var m = trained.Distilled.Metrics;
         long? parameters = ParameterCount(trained);
         double cost = axis switch
         {
             LeaderboardCostAxis.Parameters => parameters is long p ? p : double.NaN,
+            LeaderboardCostAxis.Latency => serving?.LatencyP50 ?? double.NaN,
             _ => trained.Distilled.ModelBytes,
         };
         return new LeaderboardEntry(trained.Name, trained.Description, m.Accuracy, m.MacroF1, m.LogLoss, m.Agreement, m.KlToTeacher,
             trained.Distilled.TrainSeconds, trained.Distilled.ModelBytes, parameters, cost)
         {
             Quality = trained.Distilled.Quality,
+            LatencyP50Microseconds = serving?.LatencyP50 ?? double.NaN,
+            LatencyP99Microseconds = serving?.MlNet?.LatencyP99Microseconds ?? double.NaN,
+            ThroughputRowsPerSecond = serving?.MlNet?.ThroughputRowsPerSecond ?? double.NaN,
+            OnnxLatencyP50Microseconds = serving?.Onnx?.LatencyP50Microseconds,
+            OnnxLatencyP99Microseconds = serving?.Onnx?.LatencyP99Microseconds,
+            OnnxThroughputRowsPerSecond = serving?.Onnx?.ThroughputRowsPerSecond,
+            OnnxNote = serving is null ? "not measured: MeasureLatency is false" : serving.OnnxNote,
+            CostSeconds = serving?.Seconds ?? 0,
         };
     }
 
     /// <summary>Learned parameters, counted where the evaluator knows how (linear weights and biases, tree thresholds and leaf values, MLP initializers), else null.</summary>
     internal static long? ParameterCount(DistillationStudentResult trained) => DistillationCostEvaluator.CountParameters(trained.Distilled.Model);
 
-    private double? TeacherCost(DistillationExperimentResult result, LeaderboardCostAxis axis)
+    private double? TeacherCost(DistillationExperimentResult result, LeaderboardCostAxis axis, LeaderboardTeacherCost? serving)
     {
         if (axis == LeaderboardCostAxis.Size)
         {
             return result.TeacherModelBytes > 0 ? result.TeacherModelBytes : null;
         }
 
+        if (axis == LeaderboardCostAxis.Latency)
+        {
+            return serving is { LatencyP50Microseconds: var p50 } && !double.IsNaN(p50) ? p50 : null;
+        }
+
+        return TeacherParameters();
+    }
+
+    private long? TeacherParameters()
+    {
         string? file = _options.TeacherModelFile ?? _options.Teacher?.Options.ModelFile;
         return file is not null && File.Exists(file) ? OnnxModelInfo.Load(file).ParameterCount : null;
+    }
+
+    /// <summary>The teacher timed in both forms on the students' test rows: the caller's fitted teacher, or the model file opened again (the run's own session is closed by now).</summary>
+    private LeaderboardTeacherCost? TeacherServingCost(DistillationExperimentResult result, ServingCostMeter meter)
+    {
+        TeacherScoringTransformer? owned = null;
+        try
+        {
+            var teacher = _options.Teacher;
+            if (teacher is null && _options.TeacherModelFile is { } file)
+            {
+                teacher = owned = _mlContext.Transforms.ScoreWithTeacher(file).Fit(new EmptyDataView(result.InputSchema));
+            }
+
+            if (teacher is null)
+            {
+                return null;
+            }
+
+            var cost = meter.MeasureTeacher(teacher, result.TeacherModelBytes);
+            return new LeaderboardTeacherCost(result.TeacherModelBytes, TeacherParameters(),
+                cost.LatencyP50, cost.MlNet?.LatencyP99Microseconds ?? double.NaN, cost.MlNet?.ThroughputRowsPerSecond ?? double.NaN,
+                cost.Onnx?.LatencyP50Microseconds, cost.Onnx?.LatencyP99Microseconds, cost.Onnx?.ThroughputRowsPerSecond)
+            {
+                Note = cost.MlNetNote,
+                OnnxNote = cost.OnnxNote,
+                CostSeconds = cost.Seconds,
+            };
+        }
+        finally
+        {
+            owned?.Dispose();
+        }
     }
 
     /// <summary>Passes the distillation experiment's reports on, in order, on the calling thread.</summary>

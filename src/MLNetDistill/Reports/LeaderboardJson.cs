@@ -1,6 +1,9 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using MLNetDistill.Data;
+using MLNetDistill.Evaluation;
 using MLNetDistill.Experiments;
 
 namespace MLNetDistill.Reports;
@@ -41,22 +44,62 @@ public static class LeaderboardJson
         ArgumentNullException.ThrowIfNull(result);
         var board = result.Leaderboard;
         var run = result.Experiment;
-        var teacher = run.Teacher is { } t ? DistillationModelReport.From(t, 0, run.TeacherModelBytes) : DistillationModelReport.Unmeasured;
+        var teacher = Teacher(run.Teacher is { } t ? DistillationModelReport.From(t, 0, run.TeacherModelBytes) : DistillationModelReport.Unmeasured, board.TeacherCostDetail);
         var files = StudentSizeReport.ModelFiles(board);
         var students = board.Entries.Select(e => new LeaderboardStudentRecord(
             e.Name, e.Spec, e.Accuracy, e.MacroF1, e.LogLoss, e.Agreement, e.KlToTeacher, e.RetainedAccuracy, e.TrainSeconds, e.ModelBytes, e.Parameters, e.Cost,
-            e.Pareto, e.Chosen, files[e.Name])).ToList();
+            e.Pareto, e.Chosen, files[e.Name],
+            e.Quality?.ExpectedCalibrationError ?? double.NaN, e.Quality?.TeacherExpectedCalibrationError ?? double.NaN, e.Quality?.PerClassAccuracy, e.Quality?.PerClassAgreement,
+            e.Quality?.Inheritance, e.LatencyP50Microseconds, e.LatencyP99Microseconds, e.ThroughputRowsPerSecond,
+            e.OnnxLatencyP50Microseconds, e.OnnxLatencyP99Microseconds, e.OnnxThroughputRowsPerSecond, e.OnnxNote, e.LatencySpeedUp, e.SizeReduction, Math.Round(e.CostSeconds, 3))
+        {
+            // Named from the evaluator's k, as the issue names it (top3Agreement for the default k = 3).
+            TopK = e.Quality is { } q ? new Dictionary<string, object> { [$"top{q.TopK}Agreement"] = q.TopKAgreement } : null,
+        }).ToList();
         return new LeaderboardDocument(
             board.CostAxis.ToString().ToLowerInvariant(), board.QualityMetric, board.AccuracyTolerance, teacher, board.TeacherCost, board.Chosen?.Name, board.Choice,
             students, board.Skipped, result.Duplicates, run.TrainRows, run.TransferRows, run.TestRows, run.TeacherScoring.TotalRows, run.Temperature, run.Seed, result.Seconds);
     }
 
+    /// <summary>The teacher's record: the distill report's fields, then its serving cost in both forms where measured.</summary>
+    private static JsonObject Teacher(DistillationModelReport metrics, LeaderboardTeacherCost? cost)
+    {
+        var node = JsonSerializer.SerializeToNode(metrics, Json)!.AsObject();
+        if (cost is not null)
+        {
+            node["parameters"] = cost.Parameters;
+            node["latencyP50Microseconds"] = Number(cost.LatencyP50Microseconds);
+            node["latencyP99Microseconds"] = Number(cost.LatencyP99Microseconds);
+            node["throughputRowsPerSecond"] = Number(cost.ThroughputRowsPerSecond);
+            node["onnxLatencyP50Microseconds"] = cost.OnnxLatencyP50Microseconds is double p50 ? Number(p50) : null;
+            node["onnxLatencyP99Microseconds"] = cost.OnnxLatencyP99Microseconds is double p99 ? Number(p99) : null;
+            node["onnxThroughputRowsPerSecond"] = cost.OnnxThroughputRowsPerSecond is double rows ? Number(rows) : null;
+            node["latencyNote"] = cost.Note;
+            node["onnxNote"] = cost.OnnxNote;
+            node["costSeconds"] = Math.Round(cost.CostSeconds, 3);
+        }
+
+        return node;
+    }
+
+    /// <summary>A number, or the string <c>"NaN"</c> as in the rest of the file.</summary>
+    private static JsonNode Number(double value) => double.IsFinite(value) ? JsonValue.Create(value) : JsonValue.Create(value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
     /// <summary>The file's top level.</summary>
-    private sealed record LeaderboardDocument(string CostAxis, string Quality, double AccuracyTolerance, DistillationModelReport Teacher, double? TeacherCost,
+    private sealed record LeaderboardDocument(string CostAxis, string Quality, double AccuracyTolerance, JsonObject Teacher, double? TeacherCost,
         string? Chosen, string Choice, IReadOnlyList<LeaderboardStudentRecord> Students, IReadOnlyList<string> Skipped, IReadOnlyList<string> Duplicates,
         long TrainRows, long TransferRows, long TestRows, long TeacherRowsScored, float Temperature, int Seed, double Seconds);
 
     /// <summary>One student's record.</summary>
     private sealed record LeaderboardStudentRecord(string Name, string Spec, double Accuracy, double MacroF1, double LogLoss, double Agreement, double KlToTeacher,
-        double RetainedAccuracy, double TrainSeconds, long ModelBytes, long? Parameters, double Cost, bool Pareto, bool Chosen, string ModelFile);
+        double RetainedAccuracy, double TrainSeconds, long ModelBytes, long? Parameters, double Cost, bool Pareto, bool Chosen, string ModelFile,
+        double ExpectedCalibrationError, double TeacherExpectedCalibrationError, IReadOnlyList<double>? PerClassAccuracy, IReadOnlyList<double>? PerClassAgreement,
+        InheritanceTable? Inheritance, double LatencyP50Microseconds, double LatencyP99Microseconds, double ThroughputRowsPerSecond,
+        double? OnnxLatencyP50Microseconds, double? OnnxLatencyP99Microseconds, double? OnnxThroughputRowsPerSecond, string? OnnxNote,
+        double LatencySpeedUp, double SizeReduction, double CostSeconds)
+    {
+        /// <summary>The top-k agreement, under a name that carries k (<c>top3Agreement</c>).</summary>
+        [JsonExtensionData]
+        public Dictionary<string, object>? TopK { get; init; }
+    }
 }
