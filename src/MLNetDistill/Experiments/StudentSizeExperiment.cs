@@ -306,14 +306,18 @@ public sealed class StudentSizeExperiment
         return file is not null && File.Exists(file) ? OnnxModelInfo.Load(file).ParameterCount : null;
     }
 
-    /// <summary>The teacher timed in both forms on the students' test rows: the caller's fitted teacher, or the model file opened again (the run's own session is closed by now).</summary>
+    /// <summary>
+    /// The teacher timed in both forms on the students' test rows, through a session of its own opened on the model file
+    /// (the run's session is closed by now, and a caller's fitted teacher keeps its row counts); a caller's teacher
+    /// whose file is gone is timed itself.
+    /// </summary>
     private LeaderboardTeacherCost? TeacherServingCost(DistillationExperimentResult result, ServingCostMeter meter)
     {
         TeacherScoringTransformer? owned = null;
         try
         {
             var teacher = _options.Teacher;
-            if (teacher is null && _options.TeacherModelFile is { } file)
+            if ((_options.TeacherModelFile ?? teacher?.Options.ModelFile) is { } file && File.Exists(file))
             {
                 teacher = owned = _mlContext.Transforms.ScoreWithTeacher(file).Fit(new EmptyDataView(result.InputSchema));
             }
