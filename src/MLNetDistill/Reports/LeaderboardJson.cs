@@ -9,9 +9,14 @@ using MLNetDistill.Experiments;
 namespace MLNetDistill.Reports;
 
 /// <summary>
-/// Writes <c>leaderboard.json</c>: the comparison's settings, the teacher on the test rows, one record per student (its
-/// metrics, size, parameters, cost, <c>pareto</c>, <c>chosen</c> and model file), the pick's reason and the skipped and
-/// duplicate students. camelCase; an undefined metric is the string <c>"NaN"</c>.
+/// Writes <c>leaderboard.json</c>: the comparison's settings, the teacher on the test rows (with its latency and throughput
+/// in both forms: <c>latencyP50Microseconds</c>, <c>onnxLatencyP50Microseconds</c>, ...), one record per student (its
+/// metrics, size, parameters, cost, <c>pareto</c>, <c>chosen</c> and model file; <c>top3Agreement</c> (named from the
+/// evaluator's k), <c>expectedCalibrationError</c>, <c>teacherExpectedCalibrationError</c>, <c>perClassAccuracy</c>,
+/// <c>perClassAgreement</c>, <c>inheritance</c>; latency p50/p99 and throughput through ML.NET and in ONNX Runtime,
+/// <c>onnxNote</c> where the ONNX form is missing, <c>latencySpeedUp</c> and <c>sizeReduction</c> against the teacher), the
+/// pick's reason and the skipped and duplicate students. camelCase; an undefined metric is the string <c>"NaN"</c>, a form
+/// not measured is <see langword="null"/>.
 /// </summary>
 /// <example>
 /// <code language="csharp">
