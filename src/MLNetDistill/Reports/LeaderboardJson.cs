@@ -69,21 +69,18 @@ public static class LeaderboardJson
     /// <summary>The teacher's record: the distill report's fields, then its serving cost in both forms where measured.</summary>
     private static JsonObject Teacher(DistillationModelReport metrics, LeaderboardTeacherCost? cost)
     {
+        // The same keys whether or not latency was measured (null when not), so readers need not test for them.
         var node = JsonSerializer.SerializeToNode(metrics, Json)!.AsObject();
-        if (cost is not null)
-        {
-            node["parameters"] = cost.Parameters;
-            node["latencyP50Microseconds"] = Number(cost.LatencyP50Microseconds);
-            node["latencyP99Microseconds"] = Number(cost.LatencyP99Microseconds);
-            node["throughputRowsPerSecond"] = Number(cost.ThroughputRowsPerSecond);
-            node["onnxLatencyP50Microseconds"] = cost.OnnxLatencyP50Microseconds is double p50 ? Number(p50) : null;
-            node["onnxLatencyP99Microseconds"] = cost.OnnxLatencyP99Microseconds is double p99 ? Number(p99) : null;
-            node["onnxThroughputRowsPerSecond"] = cost.OnnxThroughputRowsPerSecond is double rows ? Number(rows) : null;
-            node["latencyNote"] = cost.Note;
-            node["onnxNote"] = cost.OnnxNote;
-            node["costSeconds"] = Math.Round(cost.CostSeconds, 3);
-        }
-
+        node["parameters"] = cost?.Parameters;
+        node["latencyP50Microseconds"] = cost is null ? null : Number(cost.LatencyP50Microseconds);
+        node["latencyP99Microseconds"] = cost is null ? null : Number(cost.LatencyP99Microseconds);
+        node["throughputRowsPerSecond"] = cost is null ? null : Number(cost.ThroughputRowsPerSecond);
+        node["onnxLatencyP50Microseconds"] = cost?.OnnxLatencyP50Microseconds is double p50 ? Number(p50) : null;
+        node["onnxLatencyP99Microseconds"] = cost?.OnnxLatencyP99Microseconds is double p99 ? Number(p99) : null;
+        node["onnxThroughputRowsPerSecond"] = cost?.OnnxThroughputRowsPerSecond is double rows ? Number(rows) : null;
+        node["latencyNote"] = cost is null ? "not measured: MeasureLatency is false" : cost.Note;
+        node["onnxNote"] = cost is null ? "not measured: MeasureLatency is false" : cost.OnnxNote;
+        node["costSeconds"] = cost is null ? 0 : Math.Round(cost.CostSeconds, 3);
         return node;
     }
 

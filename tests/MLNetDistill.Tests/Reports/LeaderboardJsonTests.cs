@@ -1,4 +1,7 @@
 using System.Text.Json;
+using Microsoft.ML;
+using MLNetDistill.Data;
+using MLNetDistill.Experiments;
 using MLNetDistill.Reports;
 using MLNetDistill.Tests.Experiments;
 
@@ -67,6 +70,29 @@ public sealed class LeaderboardJsonTests(LatencyRun run)
         Assert.Equal(JsonValueKind.Null, custom.GetProperty("onnxLatencyP50Microseconds").ValueKind);
         Assert.Equal(JsonValueKind.Null, custom.GetProperty("onnxThroughputRowsPerSecond").ValueKind);
         Assert.StartsWith("does not convert: ", custom.GetProperty("onnxNote").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Serialize_MeasureLatencyFalse_LatencyFieldsNaNOrNullWithNote()
+    {
+        var ml = new MLContext(seed: 0);
+        var cancer = DataSourceReader.Load(TestPaths.Fixture("breast_cancer.csv"), "label");
+        var experiment = new StudentSizeExperiment(ml).SetTeacher(TestPaths.Fixture("binary_teacher.onnx")).AddStudents("sdca");
+        experiment.Options.MeasureLatency = false;
+        using var result = experiment.Run(ml.Data.TakeRows(cancer, 400), ml.Data.SkipRows(cancer, 400));
+
+        var root = JsonDocument.Parse(LeaderboardJson.Serialize(result)).RootElement;
+
+        var student = root.GetProperty("students")[0];
+        Assert.Equal("NaN", student.GetProperty("latencyP50Microseconds").GetString());
+        Assert.Equal("NaN", student.GetProperty("latencySpeedUp").GetString());
+        Assert.Equal(JsonValueKind.Null, student.GetProperty("onnxLatencyP50Microseconds").ValueKind);
+        Assert.Equal("not measured: MeasureLatency is false", student.GetProperty("onnxNote").GetString());
+        Assert.True(student.GetProperty("sizeReduction").GetDouble() > 0); // the teacher's bytes are known without timing
+        var teacher = root.GetProperty("teacher");
+        Assert.Equal(JsonValueKind.Null, teacher.GetProperty("latencyP50Microseconds").ValueKind);
+        Assert.Equal(JsonValueKind.Null, teacher.GetProperty("onnxLatencyP50Microseconds").ValueKind);
+        Assert.Equal("not measured: MeasureLatency is false", teacher.GetProperty("latencyNote").GetString());
     }
 
     [Fact]
