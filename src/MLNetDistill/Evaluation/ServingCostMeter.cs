@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Microsoft.ML.OnnxRuntime;
 using MLNetDistill.Data;
 using MLNetDistill.Onnx;
 using MLNetDistill.Teachers;
@@ -84,7 +85,7 @@ internal sealed class ServingCostMeter
     public ServingCost MeasureStudent(ITransformer model, DataViewSchema inputSchema, long modelBytes, long? parameters)
     {
         long start = Stopwatch.GetTimestamp();
-        var cost = DistillationCostEvaluator.Measure(_mlContext.Model, model, _view, Options(modelBytes, parameters));
+        var (cost, mlNetNote) = TimeMlNet(model, modelBytes, parameters);
         var export = StudentOnnxExporter.Export(_mlContext, model, inputSchema);
         OnnxRuntimeCost? onnx = null;
         string? note = export.Note;
@@ -94,7 +95,7 @@ internal sealed class ServingCostMeter
             (onnx, note) = TimeOnnx(export.Model!, "the student's ONNX export", outputs.Length > 0 ? outputs : null);
         }
 
-        return new ServingCost(cost, onnx, note, null, Stopwatch.GetElapsedTime(start).TotalSeconds);
+        return new ServingCost(cost, onnx, note, mlNetNote, Stopwatch.GetElapsedTime(start).TotalSeconds);
     }
 
     /// <summary>Times the teacher: its scoring transformer through ML.NET's <c>ApplyOnnxModel</c> twin, and its own <c>.onnx</c> file in ONNX Runtime.</summary>
@@ -103,21 +104,26 @@ internal sealed class ServingCostMeter
     public ServingCost MeasureTeacher(TeacherScoringTransformer teacher, long modelBytes)
     {
         long start = Stopwatch.GetTimestamp();
-        DistillationCost? cost = null;
-        string? note = null;
-        try
-        {
-            cost = DistillationCostEvaluator.Measure(_mlContext.Model, teacher, _view, Options(modelBytes, null));
-        }
-        catch (Exception e) when (e is InvalidOperationException or InvalidDataException or NotSupportedException or ArgumentException)
-        {
-            note = $"not measured through ML.NET: {e.Message.Trim()}";
-        }
+        var (cost, note) = TimeMlNet(teacher, modelBytes, null);
 
         string file = teacher.Options.ModelFile;
         byte[] bytes = File.Exists(file) ? File.ReadAllBytes(file) : teacher.GetScoringGraph();
         var (onnx, onnxNote) = TimeOnnx(bytes, "the teacher", null);
         return new ServingCost(cost, onnx, onnxNote, note, Stopwatch.GetElapsedTime(start).TotalSeconds);
+    }
+
+    /// <summary>The ML.NET form, or why it could not be timed (a model that reads more than the features, a mapper that fails).</summary>
+    private (DistillationCost? Cost, string? Note) TimeMlNet(ITransformer model, long modelBytes, long? parameters)
+    {
+        try
+        {
+            var cost = DistillationCostEvaluator.Measure(_mlContext.Model, model, _view, Options(modelBytes, parameters));
+            return (cost, double.IsNaN(cost.LatencyP50Microseconds) ? "single-row latency not measured through ML.NET: the model has no row-to-row mapper (a PredictionEngine cannot run it)" : null);
+        }
+        catch (Exception e) when (e is InvalidOperationException or InvalidDataException or NotSupportedException or ArgumentException)
+        {
+            return (null, $"not timed through ML.NET on the feature rows alone: {e.Message.Trim()}");
+        }
     }
 
     private DistillationCostOptions Options(long modelBytes, long? parameters) => new()
@@ -138,6 +144,10 @@ internal sealed class ServingCostMeter
         catch (InvalidDataException e)
         {
             return (null, "not timed in ONNX Runtime: " + e.Message);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            return (null, "not timed in ONNX Runtime: the graph failed on a row: " + e.Message.Trim());
         }
     }
 

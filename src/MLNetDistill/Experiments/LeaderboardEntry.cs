@@ -59,6 +59,10 @@ public sealed record LeaderboardEntry(string Name, string Spec, double Accuracy,
     /// <value>Defaults to <see langword="null"/>, as <see cref="OnnxLatencyP50Microseconds"/>.</value>
     public double? OnnxThroughputRowsPerSecond { get; init; }
 
+    /// <summary>Gets why the ML.NET form has no latency (a model that reads more than the features, or has no row-to-row mapper), or <see langword="null"/> when it was measured or latency was not asked for.</summary>
+    /// <value>Defaults to <see langword="null"/>.</value>
+    public string? LatencyNote { get; init; }
+
     /// <summary>Gets why the ONNX form has no latency (<c>does not convert: ...</c>, or not measured), or <see langword="null"/> when it was measured.</summary>
     /// <value>Defaults to <see langword="null"/>.</value>
     public string? OnnxNote { get; init; }

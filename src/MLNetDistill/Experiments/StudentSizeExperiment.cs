@@ -284,6 +284,7 @@ public sealed class StudentSizeExperiment
             OnnxLatencyP50Microseconds = serving?.Onnx?.LatencyP50Microseconds,
             OnnxLatencyP99Microseconds = serving?.Onnx?.LatencyP99Microseconds,
             OnnxThroughputRowsPerSecond = serving?.Onnx?.ThroughputRowsPerSecond,
+            LatencyNote = serving?.MlNetNote,
             OnnxNote = serving is null ? "not measured: MeasureLatency is false" : serving.OnnxNote,
             CostSeconds = serving?.Seconds ?? 0,
         };

@@ -56,7 +56,7 @@ public static class LeaderboardJson
             e.Pareto, e.Chosen, files[e.Name],
             e.Quality?.ExpectedCalibrationError ?? double.NaN, e.Quality?.TeacherExpectedCalibrationError ?? double.NaN, e.Quality?.PerClassAccuracy, e.Quality?.PerClassAgreement,
             e.Quality?.Inheritance, e.LatencyP50Microseconds, e.LatencyP99Microseconds, e.ThroughputRowsPerSecond,
-            e.OnnxLatencyP50Microseconds, e.OnnxLatencyP99Microseconds, e.OnnxThroughputRowsPerSecond, e.OnnxNote, e.LatencySpeedUp, e.SizeReduction, Math.Round(e.CostSeconds, 3))
+            e.OnnxLatencyP50Microseconds, e.OnnxLatencyP99Microseconds, e.OnnxThroughputRowsPerSecond, e.OnnxNote, e.LatencyNote, e.LatencySpeedUp, e.SizeReduction, Math.Round(e.CostSeconds, 3))
         {
             // Named from the evaluator's k, as the issue names it (top3Agreement for the default k = 3).
             TopK = e.Quality is { } q ? new Dictionary<string, object> { [$"top{q.TopK}Agreement"] = q.TopKAgreement } : null,
@@ -97,7 +97,7 @@ public static class LeaderboardJson
         double RetainedAccuracy, double TrainSeconds, long ModelBytes, long? Parameters, double Cost, bool Pareto, bool Chosen, string ModelFile,
         double ExpectedCalibrationError, double TeacherExpectedCalibrationError, IReadOnlyList<double>? PerClassAccuracy, IReadOnlyList<double>? PerClassAgreement,
         InheritanceTable? Inheritance, double LatencyP50Microseconds, double LatencyP99Microseconds, double ThroughputRowsPerSecond,
-        double? OnnxLatencyP50Microseconds, double? OnnxLatencyP99Microseconds, double? OnnxThroughputRowsPerSecond, string? OnnxNote,
+        double? OnnxLatencyP50Microseconds, double? OnnxLatencyP99Microseconds, double? OnnxThroughputRowsPerSecond, string? OnnxNote, string? LatencyNote,
         double LatencySpeedUp, double SizeReduction, double CostSeconds)
     {
         /// <summary>The top-k agreement, under a name that carries k (<c>top3Agreement</c>).</summary>

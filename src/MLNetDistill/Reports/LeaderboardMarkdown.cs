@@ -89,7 +89,7 @@ public static class LeaderboardMarkdown
 
         foreach (var e in board.Entries)
         {
-            md.Append(c, $"| {Cell(e.Name)} | {U(e.LatencyP50Microseconds)} | {U(e.LatencyP99Microseconds)} | {R(e.ThroughputRowsPerSecond)} | {U(e.OnnxLatencyP50Microseconds)} | {U(e.OnnxLatencyP99Microseconds)} | {R(e.OnnxThroughputRowsPerSecond)} | {X(e.LatencySpeedUp)} | {X(e.SizeReduction)} | {Cell(e.OnnxNote ?? "")} |\n");
+            md.Append(c, $"| {Cell(e.Name)} | {U(e.LatencyP50Microseconds)} | {U(e.LatencyP99Microseconds)} | {R(e.ThroughputRowsPerSecond)} | {U(e.OnnxLatencyP50Microseconds)} | {U(e.OnnxLatencyP99Microseconds)} | {R(e.OnnxThroughputRowsPerSecond)} | {X(e.LatencySpeedUp)} | {X(e.SizeReduction)} | {Cell(string.Join("; ", new[] { e.LatencyNote, e.OnnxNote }.OfType<string>()))} |\n");
         }
 
         md.Append('\n');
