@@ -7,13 +7,17 @@ namespace MLNetDistill.Tests.Experiments;
 
 /// <summary>
 /// One student-size comparison on the latency axis, shared by the experiment and report tests: the real Fashion-MNIST
-/// CNN teacher, 700 training and 300 test rows of the embedded t10k set, and four students: sdca, lightgbm:trees=5,
-/// mlp:16:epochs=2, and an estimator of our own (SDCA then a CustomMapping) that does not convert to ONNX.
+/// CNN teacher, 700 training and 300 test rows of the embedded t10k set, and five students: sdca, lightgbm:trees=5,
+/// mlp:16:epochs=2, a logit-matching chain (which converts: its arg-max is written as ONNX nodes), and an estimator of our
+/// own (SDCA then a CustomMapping) that does not convert to ONNX.
 /// </summary>
 public sealed class LatencyRun : IDisposable
 {
     /// <summary>The estimator student's name.</summary>
     public const string CustomStudent = "sdca+topscore";
+
+    /// <summary>The logit-matching student's spec.</summary>
+    public const string LogitMatching = "logits:fasttree:trees=3,leaves=4";
 
     public LatencyRun()
     {
@@ -24,7 +28,7 @@ public sealed class LatencyRun : IDisposable
             .Append(ml.Transforms.CustomMapping(new DistillationResultWriterOnnxTests.TopScoreFactory().GetMapping(), DistillationResultWriterOnnxTests.TopScoreFactory.Contract));
         Result = new StudentSizeExperiment(ml)
             .SetTeacher(TestPaths.FashionTeacher)
-            .AddStudents("sdca", "lightgbm:trees=5", "mlp:16:epochs=2")
+            .AddStudents("sdca", "lightgbm:trees=5", "mlp:16:epochs=2", LogitMatching)
             .AddStudent(DistillationStudent.FromEstimator(CustomStudent, custom))
             .SetCostAxis(LeaderboardCostAxis.Latency)
             .SetAccuracyTolerance(0.5)

@@ -43,6 +43,7 @@ public sealed class StudentSizeExperimentLatencyTests(LatencyRun run, ITestOutpu
     [InlineData("sdca")]
     [InlineData("mlp:16:epochs=2")]
     [InlineData("lightgbm:trees=5")]
+    [InlineData(LatencyRun.LogitMatching)]
     public void Run_ConvertingStudent_BothLatencyFormsPresentAndPositive(string name)
     {
         var e = run.Entry(name);
