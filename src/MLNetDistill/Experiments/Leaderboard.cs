@@ -50,7 +50,7 @@ public sealed class Leaderboard
     public double? TeacherCost { get; }
 
     /// <summary>Gets what the teacher costs to serve in both forms (ML.NET and its <c>.onnx</c> in ONNX Runtime: latency p50/p99, throughput), measured on the students' test rows; the base of <see cref="LeaderboardEntry.LatencySpeedUp"/>.</summary>
-    /// <value><see langword="null"/> when latency was not measured (<see cref="StudentSizeExperimentOptions.MeasureLatency"/> is false) or the board was made without it.</value>
+    /// <value><see langword="null"/> when latency was not measured (<see cref="StudentSizeExperimentOptions.MeasureLatency"/> is false, or no student was trained) or the board was made without it.</value>
     public LeaderboardTeacherCost? TeacherCostDetail { get; }
 
     /// <summary>Gets the share of the teacher's accuracy a student may lose and still be picked (0.02: within 2 %).</summary>

@@ -248,7 +248,8 @@ public sealed class StudentSizeExperiment
         try
         {
             double teacherAccuracy = result.Teacher?.Accuracy ?? double.NaN;
-            var teacherCost = latency is null || experiment.TestRows is null ? null : TeacherServingCost(result, Meter());
+            // No trial, no comparison: the teacher is not timed then (the budget may be spent already).
+            var teacherCost = latency is null || experiment.TestRows is null || entries.Count == 0 ? null : TeacherServingCost(result, Meter());
             var board = Leaderboard.Create(entries, axis, teacherAccuracy, _options.AccuracyTolerance, TeacherCost(result, axis, teacherCost), skipped, teacherCost);
             progress?.Report(new StudentSizeExperimentProgress(board.Choice, board.Chosen?.Name));
             return new StudentSizeExperimentResult(board, result, duplicates, Math.Round(watch.Elapsed.TotalSeconds, 3));
