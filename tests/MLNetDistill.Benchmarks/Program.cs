@@ -43,6 +43,11 @@ internal static class Program
             return Experiments.ParallelTrialsExperiment.Run(args[1..]);
         }
 
+        if (args.Length > 0 && args[0] == "fuzz-case")
+        {
+            return Fuzz.FuzzRun.RunOne(args[1..]);
+        }
+
         if (args.Length > 0 && args[0] == "fuzz")
         {
             return Fuzz.FuzzRun.Run(args[1..]);

@@ -23,7 +23,7 @@ internal sealed record CacheShard(string Path, CacheMetadata Metadata)
             Parquet.ParquetReader reader = ParquetColumns.Open(path);
             try
             {
-                return new CacheShard(path, CacheMetadata.FromKeyValues(reader.CustomMetadata, path));
+                return new CacheShard(path, CacheMetadata.FromKeyValues(ParquetColumns.Decode(path, "its key-value metadata", () => reader.CustomMetadata), path));
             }
             finally
             {

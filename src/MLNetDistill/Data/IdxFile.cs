@@ -34,7 +34,11 @@ internal sealed record IdxFile(string Path, int Count, int Rows, int Cols, bool 
         try
         {
             Span<byte> header = stackalloc byte[16];
-            stream.ReadExactly(header[..HeaderSize]);
+            if (ReadHeaderBytes(stream, header[..HeaderSize], Path, Gzip) < HeaderSize)
+            {
+                throw new InvalidDataException($"IDX file '{Path}' is truncated: it ends inside its {HeaderSize}-byte header.");
+            }
+
             return stream;
         }
         catch
@@ -66,7 +70,7 @@ internal sealed record IdxFile(string Path, int Count, int Rows, int Cols, bool 
         int headerSize = expectedMagic == ImageMagic ? 16 : 8;
         using (Stream stream = OpenRaw(path, gzip))
         {
-            int read = stream.ReadAtLeast(header[..headerSize], headerSize, throwOnEndOfStream: false);
+            int read = ReadHeaderBytes(stream, header[..headerSize], path, gzip);
             if (read < 4)
             {
                 throw new InvalidDataException($"'{path}' is not an IDX {Kind(expectedMagic)} file: it is only {read} bytes long, shorter than an IDX header.");
@@ -111,6 +115,21 @@ internal sealed record IdxFile(string Path, int Count, int Rows, int Cols, bool 
         }
 
         return file;
+    }
+
+    /// <summary>Reads up to <paramref name="header"/>'s length; a damaged gzip stream becomes an error naming the file.</summary>
+    private static int ReadHeaderBytes(Stream stream, Span<byte> header, string path, bool gzip)
+    {
+        try
+        {
+            return stream.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);
+        }
+        catch (InvalidDataException e) when (gzip)
+        {
+            throw new InvalidDataException(
+                $"IDX file '{path}' starts like gzip but its compressed data is damaged ({e.Message}): download the file again, or decompress it with gzip -d to see the fault.",
+                e);
+        }
     }
 
     private static string Kind(int magic) => magic == ImageMagic ? "image" : "label";

@@ -32,7 +32,7 @@ internal sealed class ParquetCacheShardReader : ICacheShardReader
         try
         {
             var fields = new Dictionary<string, DataField>(StringComparer.Ordinal);
-            foreach (DataField field in _reader.Schema.DataFields)
+            foreach (DataField field in ParquetColumns.Decode(shard.Path, "its schema", () => _reader.Schema.DataFields))
             {
                 fields[field.Name] = field;
             }
@@ -118,7 +118,14 @@ internal sealed class ParquetCacheShardReader : ICacheShardReader
 
     public void Dispose() => ParquetColumns.Close(_reader);
 
-    private void LoadGroup(int group)
+    private void LoadGroup(int group) =>
+        ParquetColumns.Decode(_shard.Path, $"row group {group}", () =>
+        {
+            LoadGroupCore(group);
+            return true;
+        });
+
+    private void LoadGroupCore(int group)
     {
         ParquetRowGroupReader rowGroup = _reader.OpenRowGroupReader(group);
         int rows = checked((int)rowGroup.RowCount);

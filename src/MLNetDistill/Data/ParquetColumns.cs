@@ -18,18 +18,69 @@ internal static class ParquetColumns
             TypeCode.Single or TypeCode.Double or TypeCode.SByte or TypeCode.Byte or TypeCode.Int16 or TypeCode.UInt16 or
             TypeCode.Int32 or TypeCode.UInt32 or TypeCode.Int64 or TypeCode.UInt64 or TypeCode.Decimal;
 
-    /// <summary>Opens a Parquet file, turning a non-Parquet file into a clear error.</summary>
+    /// <summary>
+    /// Opens a Parquet file, turning a non-Parquet or damaged file into a clear error: the frame and footer are checked first
+    /// (<see cref="ParquetFooter"/>), then each row group's declared row count against the file's size.
+    /// </summary>
     public static ParquetReader Open(string path)
+    {
+        ParquetFooter.Validate(path);
+        ParquetReader reader = Decode(path, "its footer", () => ParquetReader.CreateAsync(path).GetAwaiter().GetResult());
+        try
+        {
+            long bytes = new FileInfo(path).Length;
+            long total = 0;
+            for (int g = 0; g < reader.RowGroupCount; g++)
+            {
+                long rows = Decode(path, $"row group {g}", () => reader.RowGroups[g].RowCount);
+                if (rows < 0 || rows > Array.MaxLength)
+                {
+                    throw new InvalidDataException(
+                        $"'{path}' is not a readable Parquet file: row group {g} declares {rows} rows, expected 0 to {Array.MaxLength}. The file is damaged: write or download it again.");
+                }
+
+                total += rows;
+                if (total > MaxRowsPerByte * bytes)
+                {
+                    throw new InvalidDataException(
+                        $"'{path}' is not a readable Parquet file: its row groups declare {total} rows or more in {bytes} bytes, more than {MaxRowsPerByte} rows per byte even the most compressed data needs. " +
+                        "The file is damaged: write or download it again.");
+                }
+            }
+
+            return reader;
+        }
+        catch
+        {
+            Close(reader);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Runs one decoding step of Parquet.Net over <paramref name="path"/>; whatever a damaged file makes it throw (its own
+    /// exceptions, Thrift and Snappy errors, index and overflow errors from bad offsets) becomes an <see cref="InvalidDataException"/>
+    /// naming the file and <paramref name="what"/> was being read.
+    /// </summary>
+    public static T Decode<T>(string path, string what, Func<T> read)
     {
         try
         {
-            return ParquetReader.CreateAsync(path).GetAwaiter().GetResult();
+            return read();
         }
-        catch (Exception ex) when (ex is ParquetException or IOException and not FileNotFoundException)
+        catch (Exception ex) when (ex is not (OperationCanceledException or FileNotFoundException or UnauthorizedAccessException or OutOfMemoryException))
         {
-            throw new InvalidDataException($"'{path}' is not a readable Parquet file: {ex.Message}", ex);
+            string detail = ex is ParquetException or IOException || ex.GetType().Name.Contains("Thrift", StringComparison.Ordinal)
+                ? ex.Message.TrimEnd('.')
+                : $"the Parquet decoder failed with {ex.GetType().Name}";
+            throw new InvalidDataException(
+                $"'{path}' is not a readable Parquet file: {what} could not be decoded ({detail}). The file is damaged or not completely written: write or download it again.",
+                ex);
         }
     }
+
+    /// <summary>The most rows a file may declare per byte of its size (64: an eighth of a bit per row, beyond any real encoding of real data).</summary>
+    internal const long MaxRowsPerByte = 64;
 
     /// <summary>Disposes a reader from synchronous code.</summary>
     public static void Close(ParquetReader? reader) => reader?.DisposeAsync().AsTask().GetAwaiter().GetResult();

@@ -90,7 +90,14 @@ internal sealed class ParquetDataView : DataViewBase
 
         protected override void DisposeCore() => ParquetColumns.Close(_reader);
 
-        private void LoadGroup(int group)
+        private void LoadGroup(int group) =>
+            ParquetColumns.Decode(_parent._path, $"row group {group}", () =>
+            {
+                LoadGroupCore(group);
+                return true;
+            });
+
+        private void LoadGroupCore(int group)
         {
             ParquetRowGroupReader rowGroup = _reader.OpenRowGroupReader(group);
             int rows = checked((int)rowGroup.RowCount);

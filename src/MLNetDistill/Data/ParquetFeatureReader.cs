@@ -45,7 +45,7 @@ public static class ParquetFeatureReader
         ParquetReader reader = ParquetColumns.Open(path);
         try
         {
-            DataField[] fields = [.. reader.Schema.Fields.OfType<DataField>()];
+            DataField[] fields = ParquetColumns.Decode(path, "its schema", () => reader.Schema.Fields.OfType<DataField>().ToArray());
             string[] names = [.. fields.Select(f => f.Name)];
             int labelIndex = FeatureColumns.FindLabel(names, labelColumnName, labelOptional, path);
             if (labelIndex >= 0 && !ParquetColumns.IsNumeric(fields[labelIndex]))

@@ -54,7 +54,7 @@ internal static class OnnxShapeProbe
 
             return probed;
         }
-        catch (Exception e) when (e is OnnxRuntimeException or ArgumentException or FormatException or InvalidOperationException)
+        catch (Exception e) when (e is OnnxRuntimeException or ArgumentException or FormatException or InvalidOperationException or InvalidDataException or OverflowException)
         {
             return info.IntermediateOutputs;
         }

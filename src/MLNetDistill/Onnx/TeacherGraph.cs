@@ -10,10 +10,11 @@ internal sealed record TeacherGraphInput(string Name, string ColumnName, string 
     {
         get
         {
+            // Saturates instead of wrapping: a damaged shape gives long.MaxValue, which every buffer check refuses.
             long n = 1;
             foreach (long d in RowShape)
             {
-                n *= d;
+                n = d != 0 && Math.Abs(n) > long.MaxValue / Math.Abs(d) ? long.MaxValue : n * d;
             }
 
             return n;
@@ -58,6 +59,38 @@ internal sealed class TeacherGraph
 
     public bool OutputWasProbabilities { get; }
 
+    /// <summary>The most values one row of a teacher input may hold (2^28: a 1 GiB float row), so a damaged shape cannot ask for more.</summary>
+    internal const long MaxElementsPerRow = 1L << 28;
+
+    /// <summary>
+    /// Refuses an input whose declared row size, or whose batch buffer (fixed batch or <paramref name="batchSize"/> rows), is
+    /// larger than one buffer can hold: a damaged or mistaken shape becomes a clear error instead of an overflow or an
+    /// out-of-memory failure.
+    /// </summary>
+    private static void CheckBufferSize(OnnxTensorInfo input, long perRow, long? fixedBatch, int batchSize)
+    {
+        if (perRow > MaxElementsPerRow)
+        {
+            throw new InvalidDataException(
+                $"Teacher input '{input.Name}' {input.ShapeText} declares more than {MaxElementsPerRow:N0} values per row: the model's input shape is damaged or not per-row. Re-export the model with its real input shape ([batch, ...]).");
+        }
+
+        if (fixedBatch is long fixedRows && fixedRows > Array.MaxLength / perRow)
+        {
+            throw new InvalidDataException(
+                $"Teacher input '{input.Name}' {input.ShapeText} has a fixed batch of {fixedRows:N0} rows of {perRow:N0} values, more than one buffer holds ({Array.MaxLength:N0} values). Re-export the model with a dynamic batch dimension (dynamic_axes={{'{input.Name}': {{0: 'batch'}}}}).");
+        }
+
+        if (fixedBatch is null && batchSize > Array.MaxLength / perRow)
+        {
+            long most = Array.MaxLength / perRow;
+            throw new ArgumentOutOfRangeException(
+                nameof(TeacherScoringOptions.BatchSize),
+                batchSize,
+                $"BatchSize {batchSize:N0} rows of {perRow:N0} values (teacher input '{input.Name}') is more than one buffer holds ({Array.MaxLength:N0} values): use a BatchSize from 1 to {most:N0}, for example 256.");
+        }
+    }
+
     /// <summary>Builds the scoring graph for <paramref name="options"/>.</summary>
     /// <param name="info">The teacher model.</param>
     /// <param name="options">The scorer options.</param>
@@ -82,7 +115,7 @@ internal sealed class TeacherGraph
         }
 
         probe.SetFloatOutputs(probeOutputs.Select(n => (n, (long?)null)));
-        int[] sizes = TeacherSession.ProbeRowSizes(probe.ToBytes(), inputs.Select(i => i.Graph).ToArray(), probeOutputs);
+        int[] sizes = TeacherSession.ProbeRowSizes(probe.ToBytes(), inputs.Select(i => i.Graph).ToArray(), probeOutputs, info.Path);
         int rawSize = sizes[0];
 
         var task = options.Task;
@@ -252,7 +285,7 @@ internal sealed class TeacherGraph
                 if (long.TryParse(dims[i], out long d) && d > 0)
                 {
                     rowShape[i - 1] = d;
-                    known *= d;
+                    known = d > MaxElementsPerRow / known ? MaxElementsPerRow + 1 : known * d;
                 }
                 else if (unknown >= 0)
                 {
@@ -280,6 +313,7 @@ internal sealed class TeacherGraph
                 }
             }
 
+            CheckBufferSize(input, known, fixedBatch, options.BatchSize);
             result.Add((input.Name, new TeacherGraphInput(map.ColumnName, map.ColumnName, input.ElementType, rowShape, fixedBatch, input.Name)));
         }
 

@@ -42,6 +42,11 @@ internal sealed class TeacherScoringCursor : DataViewRowCursor
         var inputSchema = view.Source.Schema;
         _inputCount = inputSchema.Count;
         _batchSize = (int)(graph.Inputs[0].FixedBatch ?? _parent.Options.BatchSize);
+        if (graph.Inputs[0].FixedBatch is null && view.Source.GetRowCount() is long rows && rows < _batchSize)
+        {
+            // No batch needs more rows than the data has: 20 rows at BatchSize 1,000,000 allocate buffers for 20.
+            _batchSize = (int)Math.Max(rows, 1);
+        }
         _classes = graph.Classes;
 
         var needed = new List<DataViewSchema.Column>();

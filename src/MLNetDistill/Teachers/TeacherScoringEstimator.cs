@@ -76,7 +76,7 @@ public sealed class TeacherScoringEstimator : IEstimator<TeacherScoringTransform
                 $"The teacher has {graph.Classes} classes but label column '{label}' has {key.Count}. Use a teacher trained on the same classes, or the matching label column.");
         }
 
-        var session = TeacherSession.Create(graph.Bytes, _options.GpuDeviceId, _options.FallbackToCpu, _options.IntraOpNumThreads, Warn);
+        var session = TeacherSession.Create(graph.Bytes, _options.GpuDeviceId, _options.FallbackToCpu, _options.IntraOpNumThreads, Warn, _options.ModelFile);
         return new TeacherScoringTransformer(_catalog, _options, graph, session, input.Schema);
     }
 

@@ -16,10 +16,13 @@ internal sealed class TeacherSession : IDisposable
     private readonly RunOptions _runOptions = new();
     private bool _disposed;
 
-    private TeacherSession(InferenceSession session, string device)
+    private readonly string _modelName;
+
+    private TeacherSession(InferenceSession session, string device, string modelName)
     {
         _session = session;
         Device = device;
+        _modelName = modelName;
     }
 
     /// <summary>Gets where the session runs: <c>cpu</c> or <c>cuda:N</c>.</summary>
@@ -31,7 +34,8 @@ internal sealed class TeacherSession : IDisposable
     /// <param name="fallbackToCpu">Whether a GPU that cannot be used falls back to the CPU.</param>
     /// <param name="intraOpThreads">Threads per operator, or null for ONNX Runtime's default.</param>
     /// <param name="warn">Receives the fallback warning.</param>
-    public static TeacherSession Create(byte[] graph, int? gpuDeviceId, bool fallbackToCpu, int? intraOpThreads, Action<string>? warn)
+    /// <param name="modelName">The teacher's file, for error messages.</param>
+    public static TeacherSession Create(byte[] graph, int? gpuDeviceId, bool fallbackToCpu, int? intraOpThreads, Action<string>? warn, string modelName)
     {
         if (gpuDeviceId is int device)
         {
@@ -40,8 +44,8 @@ internal sealed class TeacherSession : IDisposable
             {
                 gpuOptions = NewOptions(intraOpThreads);
                 gpuOptions.AppendExecutionProvider_CUDA(device);
-                var session = CreateSession(graph, gpuOptions);
-                return new TeacherSession(session, $"cuda:{device}");
+                var session = CreateSession(graph, gpuOptions, modelName);
+                return new TeacherSession(session, $"cuda:{device}", modelName);
             }
             catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException or TypeInitializationException)
             {
@@ -60,14 +64,14 @@ internal sealed class TeacherSession : IDisposable
         }
 
         using var cpuOptions = NewOptions(intraOpThreads);
-        return new TeacherSession(CreateSession(graph, cpuOptions), "cpu");
+        return new TeacherSession(CreateSession(graph, cpuOptions, modelName), "cpu", modelName);
     }
 
     /// <summary>Runs one zero-filled row through a graph and returns the per-row element count of each output.</summary>
-    public static int[] ProbeRowSizes(byte[] graph, IReadOnlyList<TeacherGraphInput> inputs, IReadOnlyList<string> outputs)
+    public static int[] ProbeRowSizes(byte[] graph, IReadOnlyList<TeacherGraphInput> inputs, IReadOnlyList<string> outputs, string modelName)
     {
         using var options = NewOptions(1);
-        using var session = CreateSession(graph, options);
+        using var session = CreateSession(graph, options, modelName);
         var values = new List<OrtValue>();
         try
         {
@@ -100,7 +104,7 @@ internal sealed class TeacherSession : IDisposable
         }
         catch (OnnxRuntimeException e)
         {
-            throw new InvalidDataException($"The teacher could not run on a test row: {FirstLine(e.Message)}. Check that the inputs' shapes and element types match the columns (`mlnet-distill inspect` lists them).", e);
+            throw new InvalidDataException($"The teacher could not run on a test row: {OrtMessage(e.Message)}. Check that the inputs' shapes and element types match the columns (`mlnet-distill inspect` lists them).", e);
         }
         finally
         {
@@ -137,7 +141,7 @@ internal sealed class TeacherSession : IDisposable
         }
         catch (OnnxRuntimeException e)
         {
-            throw new InvalidDataException($"The teacher failed on a batch of {rows} rows: {FirstLine(e.Message)}", e);
+            throw new InvalidDataException($"Teacher '{_modelName}' failed on a batch of {rows} rows: {OrtMessage(e.Message)}", e);
         }
         finally
         {
@@ -175,7 +179,16 @@ internal sealed class TeacherSession : IDisposable
         };
     }
 
-    private static InferenceSession CreateSession(byte[] graph, SessionOptions options)
+    /// <summary>The first line of an ONNX Runtime message without its <c>[ErrorCode:...]</c> prefix: what went wrong, in words.</summary>
+    /// <remarks>Also drops the C++ source location and function signature some messages start with (<c>/onnxruntime_src/...model.cc:256 onnxruntime::Model::Model(...)</c>).</remarks>
+    internal static string OrtMessage(string message)
+    {
+        string text = Regex.Replace(FirstLine(message), @"^\[ErrorCode:[A-Za-z_]+\]\s*", string.Empty);
+        text = Regex.Replace(text, @"^\S+\.(?:cc|cpp|h):\d+\s+[^()]*\([^()]*\)\s*(?:const\s*)?", string.Empty);
+        return text.Trim().TrimEnd('.');
+    }
+
+    private static InferenceSession CreateSession(byte[] graph, SessionOptions options, string modelName)
     {
         try
         {
@@ -183,7 +196,9 @@ internal sealed class TeacherSession : IDisposable
         }
         catch (OnnxRuntimeException e)
         {
-            throw new InvalidDataException($"ONNX Runtime cannot load the teacher: {FirstLine(e.Message)}", e);
+            throw new InvalidDataException(
+                $"ONNX Runtime cannot load teacher '{modelName}': {OrtMessage(e.Message)}. The model is damaged, or uses operators or an opset this ONNX Runtime does not support: export it again (for example torch.onnx.export with opset 13 or later).",
+                e);
         }
     }
 
@@ -192,7 +207,14 @@ internal sealed class TeacherSession : IDisposable
     {
         long batch = input.FixedBatch ?? 1;
         long[] shape = [batch, .. input.RowShape];
-        int count = checked((int)(batch * input.ElementsPerRow));
+        long perRow = input.ElementsPerRow;
+        if (perRow < 0 || perRow > TeacherGraph.MaxElementsPerRow || batch > Array.MaxLength / Math.Max(perRow, 1))
+        {
+            throw new InvalidDataException(
+                $"Teacher input '{input.TeacherName}' of shape [{batch}, {string.Join(", ", input.RowShape)}] holds more values than one buffer can: the model's input shape is damaged. Re-export the model with its real input shape ([batch, ...]).");
+        }
+
+        int count = (int)(batch * perRow);
         return input.ElementType switch
         {
             "float" => OrtValue.CreateTensorValueFromMemory(new float[count], shape),

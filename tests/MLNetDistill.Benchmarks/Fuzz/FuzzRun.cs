@@ -11,11 +11,23 @@ namespace MLNetDistill.Benchmarks.Fuzz;
 /// </summary>
 internal static class FuzzRun
 {
+    /// <summary>`-- fuzz-case FORMAT SEED CASE`: runs one case again and prints its outcome in full (to reproduce a failure).</summary>
+    public static int RunOne(string[] args)
+    {
+        string folder = Path.Combine(Path.GetTempPath(), "mlnetdistill-fuzz", Guid.NewGuid().ToString("N"));
+        FuzzCorpus corpus = FuzzCorpus.Create(folder);
+        var harness = new FuzzHarness(corpus, TimeSpan.FromSeconds(args.Length > 3 ? double.Parse(args[3], CultureInfo.InvariantCulture) : 5));
+        FuzzCaseResult result = harness.RunCase(args[0], int.Parse(args[1], CultureInfo.InvariantCulture), int.Parse(args[2], CultureInfo.InvariantCulture));
+        Console.WriteLine(result);
+        return result.Kind == FuzzOutcomeKind.Failure ? 1 : 0;
+    }
+
     public static int Run(string[] args)
     {
         int cases = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1000;
         int seed = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20261201;
         string[] formats = args.Length > 2 ? args[2..] : [.. FuzzHarness.Formats];
+        bool verbose = Environment.GetEnvironmentVariable("MLNETDISTILL_FUZZ_VERBOSE") == "1";
         string folder = Path.Combine(Path.GetTempPath(), "mlnetdistill-fuzz", Guid.NewGuid().ToString("N"));
         try
         {
@@ -28,7 +40,11 @@ internal static class FuzzRun
                 var watch = Stopwatch.StartNew();
                 FuzzFormatSummary summary = harness.Run(format, cases, seed, r =>
                 {
-                    if (r.Kind == FuzzOutcomeKind.Failure)
+                    if (verbose)
+                    {
+                        Console.WriteLine(r);
+                    }
+                    else if (r.Kind == FuzzOutcomeKind.Failure)
                     {
                         Console.WriteLine($"FAIL seed {seed} {r}");
                     }

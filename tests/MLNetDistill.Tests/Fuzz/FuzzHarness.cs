@@ -185,12 +185,20 @@ internal sealed class FuzzHarness
             return (FuzzOutcomeKind.Failure, $"exit {exitCode} with nothing on stderr");
         }
 
-        bool commandError = first.StartsWith("error: ", StringComparison.Ordinal);
-        if (commandError && lines.Length > 1 && lines.Skip(1).Any(l => !l.StartsWith("warning:", StringComparison.Ordinal)))
+        // A command's error is one `error: ...` line (progress lines may come before it); a parse error of System.CommandLine
+        // (exit 1) is its own short message.
+        string[] errors = [.. lines.Where(l => l.StartsWith("error:", StringComparison.Ordinal))];
+        if (errors.Length > 1)
         {
-            return (FuzzOutcomeKind.Failure, $"exit {exitCode}, more than one error line: {Shorten(error)}");
+            return (FuzzOutcomeKind.Failure, $"exit {exitCode}, {errors.Length} error lines: {Shorten(error)}");
         }
 
+        if (errors.Length == 0 && exitCode != 1)
+        {
+            return (FuzzOutcomeKind.Failure, $"exit {exitCode} without an error line: {Shorten(error)}");
+        }
+
+        first = errors.Length == 1 ? errors[0] : first;
         string? raw = RawMessages.FirstOrDefault(r => error.Contains(r, StringComparison.Ordinal));
         if (raw is not null)
         {
@@ -389,12 +397,33 @@ internal sealed class FuzzHarness
         return new FuzzCase(mutation + (matching ? "; ReadMatching" : string.Empty), values.Sum(kv => kv.Key.Length + kv.Value.Length), [path, Path.GetFileName(path)], () =>
         {
             CacheMetadata metadata = CacheMetadata.FromKeyValues(values, path);
-            if (matching)
+            if (!matching)
             {
-                metadata.EnsureMatches(FileFingerprint.Sha256(_corpus.SoftmaxTeacher), FileFingerprint.Data(_corpus.IdxImagesPath, FuzzCorpus.Rows));
+                return (FuzzOutcomeKind.Success, "read");
             }
 
-            return (FuzzOutcomeKind.Success, "read");
+            // A cache that does not match is refused with a message naming both values (the cache's and the expected one).
+            string teacher = FileFingerprint.Sha256(_corpus.SoftmaxTeacher);
+            string data = FileFingerprint.Data(_corpus.IdxImagesPath, FuzzCorpus.Rows);
+            try
+            {
+                metadata.EnsureMatches(teacher, data);
+            }
+            catch (InvalidDataException e)
+            {
+                (string cached, string expected) = !string.Equals(metadata.TeacherSha256, teacher, StringComparison.OrdinalIgnoreCase)
+                    ? (metadata.TeacherSha256, teacher)
+                    : (metadata.DataFingerprint, data);
+                return e.Message.Contains(cached, StringComparison.Ordinal) && e.Message.Contains(expected, StringComparison.Ordinal)
+                    ? Classify(e, [])
+                    : (FuzzOutcomeKind.Failure, $"mismatch message does not name both '{cached}' and '{expected}': {e.Message}");
+            }
+
+            bool same = string.Equals(metadata.TeacherSha256, teacher, StringComparison.OrdinalIgnoreCase)
+                && (metadata.DataFingerprint.Length == 0 || string.Equals(metadata.DataFingerprint, data, StringComparison.OrdinalIgnoreCase));
+            return same
+                ? (FuzzOutcomeKind.Success, "matches")
+                : (FuzzOutcomeKind.Failure, $"a cache of teacher '{metadata.TeacherSha256}' and data '{metadata.DataFingerprint}' was accepted for '{teacher}' and '{data}'");
         });
     }
 
@@ -407,20 +436,40 @@ internal sealed class FuzzHarness
             2 => (_corpus.TwoInputsModel, string.Empty),
             _ => (_corpus.SoftmaxTeacher, _corpus.IdxImagesPath),
         };
-        byte[] bytes = m.MutateBytes(File.ReadAllBytes(seedPath), null, protobuf: true);
+        // Half the cases mutate bytes (mostly stopped by the protobuf parser), half mutate the model's structure and stay
+        // valid protobuf, so they reach graph editing and ONNX Runtime.
+        byte[] seed = File.ReadAllBytes(seedPath);
+        string mutation;
+        byte[] bytes;
+        if (m.Next(2) == 0)
+        {
+            bytes = m.MutateOnce(seed, null, protobuf: true, out mutation);
+        }
+        else
+        {
+            bytes = OnnxMutator.Mutate(seed, m, out mutation);
+            if (m.Next(3) == 0)
+            {
+                bytes = OnnxMutator.Mutate(bytes, m, out string more);
+                mutation += "; " + more;
+            }
+        }
+
         string path = Path.Combine(folder, "fuzz.onnx");
         File.WriteAllBytes(path, bytes);
-        return new FuzzCase($"{Path.GetFileName(seedPath)} mutated", bytes.Length, [Path.GetFileName(path)], () =>
+        // A model that loads but no longer fits the data is refused by the scorer, whose message names the teacher's input.
+        return new FuzzCase($"{Path.GetFileName(seedPath)}: {mutation}", bytes.Length, [Path.GetFileName(path), "teacher"], () =>
         {
             OnnxModelInfo info = OnnxModelInfo.Load(path);
-            _ = info.ParameterCount + info.Inputs.Count + info.Outputs.Count;
+            _ = info.ParameterCount + info.Inputs.Count + info.Outputs.Count + info.ProbeIntermediateOutputs().Count;
             if (data.Length == 0)
             {
                 return (FuzzOutcomeKind.Success, "inspected");
             }
 
             var ml = new MLContext(seed: 0);
-            IDataView view = DataSourceReader.Load(data, data.EndsWith(".csv", StringComparison.Ordinal) ? null : "Label", labelOptional: true);
+            string label = data == _corpus.DiabetesCsvPath ? "target" : data == _corpus.CsvPath ? "label" : "Label";
+            IDataView view = DataSourceReader.Load(data, label);
             ITransformer model = ml.Transforms.ScoreWithTeacher(path).Fit(view);
             try
             {
@@ -483,11 +532,18 @@ internal sealed class FuzzHarness
         ];
         var args = m.Pick(seeds).ToList();
         var done = new List<string>();
-        int rounds = 1 + m.Next(2);
-        for (int r = 0; r < rounds; r++)
+        int rounds = m.Next(4) == 0 ? 2 : 1;
+        for (int r = 0; r < rounds && args.Count > 0; r++)
         {
             int at = m.Next(args.Count);
-            switch (m.Next(9))
+            int draw = m.Next(20);
+            if (draw < 8 && ReplaceOptionValue(m, args, o, out string replaced))
+            {
+                done.Add(replaced);
+                continue;
+            }
+
+            switch (draw < 12 ? 5 : draw - 12)
             {
                 case 0:
                     done.Add($"dropped '{args[at]}'");
@@ -561,6 +617,34 @@ internal sealed class FuzzHarness
             (int code, string output, string error) = RunCli(final);
             return ClassifyCli(code, output, error);
         });
+    }
+
+    /// <summary>Replaces the value of one option of <paramref name="args"/> by an odd value for that option.</summary>
+    private static bool ReplaceOptionValue(Mutator m, List<string> args, Func<string, string> o, out string done)
+    {
+        int[] options = [.. Enumerable.Range(0, args.Count - 1).Where(i => args[i].StartsWith("--", StringComparison.Ordinal) && !args[i + 1].StartsWith("--", StringComparison.Ordinal))];
+        if (options.Length == 0)
+        {
+            done = string.Empty;
+            return false;
+        }
+
+        int at = m.Pick(options);
+        string value = args[at] switch
+        {
+            "--batch-size" => m.Pick(["0", "-1", "2147483647", "1000000000", "abc", "1e3"]),
+            "--temperature" => m.Pick(["0", "-1", "NaN", "Infinity", "-Infinity", "1e-45", "1e400", "abc"]),
+            "--shard" => m.Pick(["3/2", "0/0", "-1/2", "1/0", "auto", "1/3/5", "a/b", "0/2147483647", "2147483647/2147483647", "/", "1/"]),
+            "--label" => m.Pick(["", "missing", "mean_radius", "Label", "LABEL", "note", "label,label"]),
+            "--student" => m.MutateString(args[at + 1], ["sdca", "lightgbm", "mlp:4", "trees=", "leaves=", ",", ":", "=", "epochs=1", "0", "-1", "NaN"]),
+            "--device" => m.Pick(["cuda:99", "gpu", "auto", "cuda:-1", "cuda:", "CPU", ""]),
+            "--out" or "--report" => m.Pick([o("x.unknown"), o("sub/dir/out.csv"), o(string.Empty), o("out.json"), o("out.txt"), o("a.parquet.csv")]),
+            "--seed" => m.Pick(["-1", "2147483648", "abc"]),
+            _ => m.MutateString(args[at + 1], ["/", ".", "*", "?", "..", "~", " "]),
+        };
+        done = $"{args[at]} {Escape(value)}";
+        args[at + 1] = value;
+        return true;
     }
 
     /// <summary>Runs the CLI in-process, capturing its output (one at a time: the console is process-wide).</summary>

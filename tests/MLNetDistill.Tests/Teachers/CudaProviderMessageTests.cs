@@ -96,7 +96,7 @@ public sealed class CudaProviderMessageTests
         InvalidOperationException ex;
         try
         {
-            using var session = TeacherSession.Create(File.ReadAllBytes(TestPaths.FashionTeacher), 0, fallbackToCpu: false, intraOpThreads: 1, warn: null);
+            using var session = TeacherSession.Create(File.ReadAllBytes(TestPaths.FashionTeacher), 0, fallbackToCpu: false, intraOpThreads: 1, warn: null, modelName: TestPaths.FashionTeacher);
             Assert.True(gpuBuild, "the CPU build cannot have a CUDA session");
             return; // a machine with a working GPU
         }
