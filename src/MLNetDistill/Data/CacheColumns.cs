@@ -26,6 +26,9 @@ internal static class CacheColumns
     /// <summary>Name of soft-label column <paramref name="k"/>.</summary>
     public static string Soft(int k) => string.Create(CultureInfo.InvariantCulture, $"soft_{k}");
 
+    /// <summary>How many columns <see cref="All"/> names: K logits, K soft labels, the prediction and the optional label.</summary>
+    public static long Count(int classes, bool hasLabel) => (2L * classes) + 1 + (hasLabel ? 1 : 0);
+
     /// <summary>All column names of a cache with <paramref name="classes"/> classes, in file order.</summary>
     public static string[] All(int classes, bool hasLabel)
     {

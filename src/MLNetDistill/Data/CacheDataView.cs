@@ -63,6 +63,7 @@ internal sealed class CacheDataView : DataViewBase
         private readonly ValueGetter<uint> _predGetter;
         private ICacheShardReader? _current;
         private long _row = -1;
+        private bool _endChecked;
 
         public Cursor(CacheDataView parent, bool[] active)
             : base(parent.Schema, active)
@@ -116,6 +117,21 @@ internal sealed class CacheDataView : DataViewBase
         {
             if (_row + 1 >= _parent._rows)
             {
+                if (!_endChecked)
+                {
+                    // Each shard must end where its metadata says: a file with more rows than its metadata records is
+                    // refused (its reader throws) instead of being read short without a word.
+                    _endChecked = true;
+                    for (int i = 0; i < _readers.Length; i++)
+                    {
+                        if (_readers[i].MoveNext())
+                        {
+                            throw new InvalidDataException(
+                                $"Teacher cache '{_parent._shards[i].Path}' has more rows than the {_parent._shards[i].Metadata.Rows:N0} its metadata records: the file and its metadata do not belong together. Re-run `mlnet-distill score`.");
+                        }
+                    }
+                }
+
                 return false;
             }
 

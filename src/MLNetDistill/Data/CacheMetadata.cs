@@ -137,6 +137,11 @@ public sealed record CacheMetadata
     /// <summary>Reads the metadata from a JSON sidecar.</summary>
     internal static CacheMetadata FromJson(ReadOnlySpan<byte> utf8, string path)
     {
+        if (!System.Text.Unicode.Utf8.IsValid(utf8))
+        {
+            throw new InvalidDataException($"Cache metadata '{path}' is not UTF-8 text (it holds invalid byte sequences): the file is damaged. Re-run `mlnet-distill score` to write it again.");
+        }
+
         JsonDocument document;
         try
         {

@@ -20,15 +20,30 @@ internal sealed class CsvCacheShardReader : ICacheShardReader
         _shard = shard;
         _parts = parts;
         int classes = shard.Metadata.Classes;
-        _names = CacheColumns.All(classes, shard.Metadata.HasLabel);
-        _cells = new Range[_names.Length + 1];
-        _logits = parts.Logits ? new float[classes] : [];
-        _soft = parts.Soft ? new float[classes] : [];
         _offset = shard.Metadata.HasLabel ? 1 : 0;
         _lines = new CsvLineReader(shard.Path);
         try
         {
-            CheckHeader();
+            if (!_lines.TryReadLine(out ReadOnlySpan<char> header))
+            {
+                throw new InvalidDataException($"Teacher cache '{_shard.Path}' is empty: re-run `mlnet-distill score`.");
+            }
+
+            // The metadata's class count sizes every buffer: check it against the header before allocating for it.
+            long expected = CacheColumns.Count(classes, shard.Metadata.HasLabel);
+            int columns = header.Count(',') + 1;
+            if (columns != expected)
+            {
+                throw new InvalidDataException(
+                    $"Teacher cache '{_shard.Path}' has {columns} columns but its metadata ({classes:N0} classes, {(shard.Metadata.HasLabel ? "with" : "without")} label) " +
+                    $"calls for {expected:N0}: the file and its sidecar do not belong together. Re-run `mlnet-distill score`.");
+            }
+
+            _names = CacheColumns.All(classes, shard.Metadata.HasLabel);
+            _cells = new Range[_names.Length + 1];
+            _logits = parts.Logits ? new float[classes] : [];
+            _soft = parts.Soft ? new float[classes] : [];
+            CheckHeader(header);
         }
         catch
         {
@@ -120,13 +135,8 @@ internal sealed class CsvCacheShardReader : ICacheShardReader
         return false;
     }
 
-    private void CheckHeader()
+    private void CheckHeader(ReadOnlySpan<char> header)
     {
-        if (!_lines.TryReadLine(out ReadOnlySpan<char> header))
-        {
-            throw new InvalidDataException($"Teacher cache '{_shard.Path}' is empty: re-run `mlnet-distill score`.");
-        }
-
         int count = CsvCells.Split(header, ',', _cells);
         bool same = count == _names.Length;
         for (int i = 0; same && i < count; i++)

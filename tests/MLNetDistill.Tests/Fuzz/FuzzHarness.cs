@@ -383,7 +383,7 @@ internal sealed class FuzzHarness
         }
         else if (choice == 1)
         {
-            values[key] = m.Pick(["", "-1", "0", "NaN", "Infinity", "1e400", "2147483648", "99999999999999999999", "abc", "1/0", "3/2", "0/-1", "true", "\0", new string('f', 64), "sha256:x;rows=-5"]);
+            values[key] = m.Pick(["", "-1", "0", "NaN", "Infinity", "1e400", "2147483648", "99999999999999999999", "abc", "1/0", "3/2", "0/-1", "true", "\0", new string('f', 64), "sha256:x;rows=-5", "2147483647", "100000000", "11", "19"]);
             mutation = $"'{key}' = '{values[key]}'";
         }
         else
@@ -677,7 +677,7 @@ internal sealed class FuzzHarness
     {
         string[] keys = ["formatVersion", "teacherSha256", "teacherFile", "classes", "rows", "temperature", "dataFingerprint", "shard", "hasLabel", "createdUtc"];
         string key = m.Pick(keys);
-        string value = m.Pick(["null", "\"\"", "-1", "0", "1e400", "NaN", "\"NaN\"", "2147483648", "99999999999999999999999", "true", "[]", "{}", "\"abc\"", "\"5/2\"", "\"0/0\"", "1.5", "\"1\"", "1000000000000"]);
+        string value = m.Pick(["null", "\"\"", "-1", "0", "1e400", "NaN", "\"NaN\"", "2147483648", "99999999999999999999999", "true", "[]", "{}", "\"abc\"", "\"5/2\"", "\"0/0\"", "1.5", "\"1\"", "1000000000000", "2147483647", "100000000", "11", "9", "21", "19"]);
         var regex = new System.Text.RegularExpressions.Regex($"(\"{key}\"\\s*:\\s*)(\"[^\"]*\"|[^,}}\\n]+)");
         int choice = m.Next(4);
         if (choice == 0)
