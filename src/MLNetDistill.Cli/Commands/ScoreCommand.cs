@@ -9,6 +9,13 @@ namespace MLNetDistill.Cli.Commands;
 /// <summary><c>mlnet-distill score</c>: run a teacher over a data file into a reusable cache of logits and soft labels.</summary>
 internal static class ScoreCommand
 {
+    /// <summary>The flag of each option name the library's errors name, so they name what the user typed.</summary>
+    private static readonly Dictionary<string, string> Flags = new(StringComparer.Ordinal)
+    {
+        ["BatchSize"] = "--batch-size",
+        ["Temperature"] = "--temperature",
+    };
+
     public static Command Create()
     {
         var teacher = new Option<string>("--teacher") { Description = "The teacher's .onnx file.", Required = true };
@@ -46,7 +53,7 @@ internal static class ScoreCommand
             };
             var summary = Run(options, parse.GetValue(data)!, parse.GetValue(label), shardSpec, parse.GetValue(output)!, parse.GetValue(json), token);
             return Task.FromResult(summary is null ? 2 : 0);
-        }, ct));
+        }, ct, Flags));
         return command;
     }
 

@@ -23,7 +23,9 @@ internal sealed record CacheShard(string Path, CacheMetadata Metadata)
             Parquet.ParquetReader reader = ParquetColumns.Open(path);
             try
             {
-                return new CacheShard(path, CacheMetadata.FromKeyValues(ParquetColumns.Decode(path, "its key-value metadata", () => reader.CustomMetadata), path));
+                CacheMetadata metadata = CacheMetadata.FromKeyValues(ParquetColumns.Decode(path, "its key-value metadata", () => reader.CustomMetadata), path);
+                CheckColumnCount(path, metadata, ParquetColumns.Decode(path, "its schema", () => reader.Schema.DataFields.Length), exact: false);
+                return new CacheShard(path, metadata);
             }
             finally
             {
@@ -44,7 +46,36 @@ internal sealed record CacheShard(string Path, CacheMetadata Metadata)
                 "Re-run `mlnet-distill score` to write it again.");
         }
 
-        return new CacheShard(path, CacheMetadata.FromJson(File.ReadAllBytes(sidecar), sidecar));
+        CacheMetadata csvMetadata = CacheMetadata.FromJson(File.ReadAllBytes(sidecar), sidecar);
+        string? header;
+        using (var reader = new StreamReader(path, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true))
+        {
+            header = reader.ReadLine();
+        }
+
+        if (header is null)
+        {
+            throw new InvalidDataException($"Teacher cache '{path}' is empty: re-run `mlnet-distill score`.");
+        }
+
+        CheckColumnCount(path, csvMetadata, header.AsSpan().Count(',') + 1, exact: true);
+        return new CacheShard(path, csvMetadata);
+    }
+
+    /// <summary>
+    /// Refuses metadata whose class count does not fit the file's columns (K logits, K soft labels, the prediction and the
+    /// optional label), naming both: the class count sizes every buffer of the readers, so it is checked before they are made.
+    /// A Parquet cache may hold extra columns (<paramref name="exact"/> false); a CSV cache's header is exactly the cache's.
+    /// </summary>
+    private static void CheckColumnCount(string path, CacheMetadata metadata, long columns, bool exact)
+    {
+        long expected = CacheColumns.Count(metadata.Classes, metadata.HasLabel);
+        if (columns < expected || (exact && columns != expected))
+        {
+            throw new InvalidDataException(
+                $"Teacher cache '{path}' has {columns} columns but its metadata ({metadata.Classes:N0} classes, {(metadata.HasLabel ? "with" : "without")} label) " +
+                $"calls for {expected:N0}: the file and its metadata do not belong together. Re-run `mlnet-distill score`.");
+        }
     }
 
     /// <summary>

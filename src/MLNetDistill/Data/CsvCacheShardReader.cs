@@ -29,16 +29,6 @@ internal sealed class CsvCacheShardReader : ICacheShardReader
                 throw new InvalidDataException($"Teacher cache '{_shard.Path}' is empty: re-run `mlnet-distill score`.");
             }
 
-            // The metadata's class count sizes every buffer: check it against the header before allocating for it.
-            long expected = CacheColumns.Count(classes, shard.Metadata.HasLabel);
-            int columns = header.Count(',') + 1;
-            if (columns != expected)
-            {
-                throw new InvalidDataException(
-                    $"Teacher cache '{_shard.Path}' has {columns} columns but its metadata ({classes:N0} classes, {(shard.Metadata.HasLabel ? "with" : "without")} label) " +
-                    $"calls for {expected:N0}: the file and its sidecar do not belong together. Re-run `mlnet-distill score`.");
-            }
-
             _names = CacheColumns.All(classes, shard.Metadata.HasLabel);
             _cells = new Range[_names.Length + 1];
             _logits = parts.Logits ? new float[classes] : [];

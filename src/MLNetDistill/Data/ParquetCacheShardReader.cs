@@ -37,15 +37,6 @@ internal sealed class ParquetCacheShardReader : ICacheShardReader
                 fields[field.Name] = field;
             }
 
-            // The metadata's class count sizes every buffer: check it against the file's columns before allocating for it.
-            long expected = CacheColumns.Count(classes, shard.Metadata.HasLabel);
-            if (fields.Count < expected)
-            {
-                throw new InvalidDataException(
-                    $"Teacher cache '{shard.Path}' has only {fields.Count} columns but its metadata ({classes:N0} classes, {(shard.Metadata.HasLabel ? "with" : "without")} label) " +
-                    $"calls for {expected:N0}: the file is damaged or its metadata was edited. Re-run `mlnet-distill score`.");
-            }
-
             _labelField = shard.Metadata.HasLabel ? Field(fields, CacheColumns.Label, typeof(float)) : null;
             _logitFields = new DataField[classes];
             _softFields = new DataField[classes];

@@ -174,6 +174,9 @@ internal sealed class TeacherSession : IDisposable
     {
         return new SessionOptions
         {
+            // The library never prints: ONNX Runtime's own warnings and errors would go to stderr from native code; its
+            // errors reach the caller as exceptions anyway (with the file named), so only fatal ones are logged.
+            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL,
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
             IntraOpNumThreads = intraOpThreads ?? Environment.ProcessorCount,
         };

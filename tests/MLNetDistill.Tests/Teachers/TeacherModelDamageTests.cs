@@ -1,0 +1,108 @@
+using Google.Protobuf;
+using Microsoft.ML;
+using MLNetDistill.Data;
+using MLNetDistill.Onnx.Proto;
+using MLNetDistill.Tests.Data;
+using MLNetDistill.Tests.Fuzz;
+
+namespace MLNetDistill.Tests.Teachers;
+
+/// <summary>
+/// Regression tests for teacher models the fuzzer damaged: each is a real fixture with one field changed, scored on the
+/// real data it was trained for.
+/// </summary>
+public sealed class TeacherModelDamageTests(FuzzCorpusFixture fixture) : IClassFixture<FuzzCorpusFixture>, IDisposable
+{
+    private readonly TempFolder _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    [Fact]
+    public void ScoreWithTeacher_NodeInputThatDoesNotExist_ThrowsInvalidDataNamingFileWithoutErrorCode()
+    {
+        // Fuzz onnx case 3 (seed 20261201): an initializer name lost a letter. ONNX Runtime's "[ErrorCode:InvalidArgument]
+        // Invalid model..." reached the user as "ONNX Runtime cannot load the teacher: [ErrorCode:...]", naming no file.
+        string path = Mutated(fixture.Corpus.BinaryTeacher, m => m.Graph.Node[0].Input[1] = "fc1.weigh");
+
+        var ex = Assert.Throws<InvalidDataException>(() => new MLContext(0).Transforms.ScoreWithTeacher(path));
+
+        Assert.Contains(path, ex.Message);
+        Assert.Contains("'fc1.weigh' is not a graph input", ex.Message);
+        Assert.DoesNotContain("[ErrorCode", ex.Message);
+    }
+
+    [Fact]
+    public void ScoreWithTeacher_UnsupportedIrVersion_ThrowsWithoutTheCppSourceLocation()
+    {
+        // Fuzz onnx case 76: ONNX Runtime prefixes this message with "/onnxruntime_src/.../model.cc:256 onnxruntime::Model::Model(...)".
+        string path = Mutated(fixture.Corpus.RegressionTeacher, m => m.IrVersion = 99);
+
+        var ex = Assert.Throws<InvalidDataException>(() => new MLContext(0).Transforms.ScoreWithTeacher(path));
+
+        Assert.Contains(path, ex.Message);
+        Assert.Contains("Unsupported model IR version: 99", ex.Message);
+        Assert.DoesNotContain("onnxruntime_src", ex.Message);
+        Assert.DoesNotContain("::", ex.Message);
+    }
+
+    [Theory]
+    [InlineData(2147483647L)]
+    [InlineData(long.MaxValue)]
+    [InlineData(1L << 40)]
+    public void ScoreWithTeacher_InputDimensionHuge_ThrowsInvalidDataBeforeAllocating(long dimension)
+    {
+        // Fuzz onnx cases 233 and 256: a huge declared input dimension overflowed (OverflowException) in the shape probe.
+        string path = Mutated(fixture.Corpus.BinaryTeacher, m => m.Graph.Input[0].Type.TensorType.Shape.Dim[1].DimValue = dimension);
+
+        var ex = Assert.Throws<InvalidDataException>(() => new MLContext(0).Transforms.ScoreWithTeacher(path));
+
+        Assert.Contains("Teacher input 'input'", ex.Message);
+        Assert.Contains("values per row", ex.Message);
+    }
+
+    [Fact]
+    public void ScoreWithTeacher_BatchBufferLargerThanAnArray_ThrowsArgumentOutOfRangeNamingTheLargestBatch()
+    {
+        // Fuzz cli case 187: --batch-size 1000000000 for the 30-feature teacher overflowed (OverflowException) in the
+        // cursor's buffer; now the largest batch that fits is named.
+        var options = new MLNetDistill.Teachers.TeacherScoringOptions { ModelFile = fixture.Corpus.BinaryTeacher, BatchSize = 1_000_000_000 };
+
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => new MLContext(0).Transforms.ScoreWithTeacher(options));
+
+        Assert.Equal("BatchSize", ex.ParamName);
+        Assert.Contains($"from 1 to {Array.MaxLength / 30:N0}", ex.Message);
+    }
+
+    [Fact]
+    public void Transform_BatchSizeFarLargerThanAKnownRowCount_AllocatesForTheRowsOnly()
+    {
+        // 10 million rows x 30 floats would be 1.2 GB of input buffer for 20 rows of data: when the data knows its row count
+        // (Parquet, IDX, caches), the batch is capped at it.
+        // The corpus Parquet file has a nullable column (null in rows 2, 7, 12, 17), so those rows are skipped.
+        var ml = new MLContext(0);
+        IDataView data = DataSourceReader.Load(fixture.Corpus.ParquetPath, "label");
+        using var small = ml.Transforms.ScoreWithTeacher(Options(256)).Fit(data);
+        List<float[]> expected = ViewRows.Vectors(small.Transform(data), "TeacherLogits");
+        using var teacher = ml.Transforms.ScoreWithTeacher(Options(10_000_000)).Fit(data);
+        long before = GC.GetTotalAllocatedBytes(precise: true);
+
+        List<float[]> logits = ViewRows.Vectors(teacher.Transform(data), "TeacherLogits");
+
+        long allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+        Assert.Equal(FuzzCorpus.Rows - 4, logits.Count);
+        Assert.Equal(expected, logits);
+        Assert.True(allocated < 64L << 20, $"allocated {allocated:N0} bytes: for the batch size, not the rows");
+    }
+
+    private MLNetDistill.Teachers.TeacherScoringOptions Options(int batchSize) =>
+        new() { ModelFile = fixture.Corpus.BinaryTeacher, BatchSize = batchSize, SkipInvalidRows = true };
+
+    private string Mutated(string seed, Action<ModelProto> change)
+    {
+        ModelProto model = ModelProto.Parser.ParseFrom(File.ReadAllBytes(seed));
+        change(model);
+        string path = _temp.File(Path.GetFileNameWithoutExtension(seed) + "-damaged.onnx");
+        File.WriteAllBytes(path, model.ToByteArray());
+        return path;
+    }
+}
