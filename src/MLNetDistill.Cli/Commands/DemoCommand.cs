@@ -13,7 +13,8 @@ internal static class DemoCommand
     public static Command Create()
     {
         var output = new Option<string?>("--out") { Description = "Folder for the demo's outputs (default: a folder under the system temp folder)." };
-        var command = new Command("demo", "Score the embedded Fashion-MNIST 10k test set once with the embedded PyTorch CNN teacher, distill small students from it and compare them.") { output };
+        var seed = new Option<int>("--seed") { Description = "Seed (same seed gives the same models and reports, apart from timings).", DefaultValueFactory = _ => 0 };
+        var command = new Command("demo", "Score the embedded Fashion-MNIST 10k test set once with the embedded PyTorch CNN teacher, distill small students from it and compare them.") { output, seed };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(token =>
         {
             string folder = parse.GetValue(output) ?? Path.Combine(Path.GetTempPath(), "mlnet-distill-demo");
@@ -23,8 +24,9 @@ internal static class DemoCommand
             Console.WriteLine($"teacher: {teacher}");
             Console.WriteLine($"data:    {images} (Fashion-MNIST test set, 10,000 images)");
 
-            var mlContext = new MLContext(seed: 0);
-            var options = new DistillationExperimentOptions { TeacherModelFile = teacher, Baseline = true };
+            int seedValue = parse.GetValue(seed);
+            var mlContext = new MLContext(seedValue);
+            var options = new DistillationExperimentOptions { TeacherModelFile = teacher, Baseline = true, Seed = seedValue };
             foreach (string spec in Students)
             {
                 options.Students.Add(DistillationStudent.FromSpec(spec));
