@@ -31,7 +31,7 @@ internal static class IdvBlockOrder
         ArgumentNullException.ThrowIfNull(idv);
         try
         {
-            return TryCanonical(idv) ?? idv;
+            return Arrange(idv, reversed: false) ?? idv;
         }
         catch (Exception e) when (e is ArgumentException or EndOfStreamException or OverflowException or IndexOutOfRangeException or DecoderFallbackException)
         {
@@ -39,7 +39,11 @@ internal static class IdvBlockOrder
         }
     }
 
-    private static byte[]? TryCanonical(byte[] idv)
+    /// <summary>
+    /// The file with its blocks laid out in row-block then column order, or in the exact reverse of it (another order the
+    /// saver's threads could have written, for tests); <see langword="null"/> when the file is not one this can read.
+    /// </summary>
+    internal static byte[]? Arrange(byte[] idv, bool reversed)
     {
         if (idv.Length < HeaderSize || BinaryPrimitives.ReadUInt64LittleEndian(idv) != Signature)
         {
@@ -124,7 +128,13 @@ internal static class IdvBlockOrder
 
         byte[] result = (byte[])idv.Clone();
         long position = start;
-        foreach (var block in blocks.OrderBy(b => b.Index).ThenBy(b => b.Column))
+        var order = blocks.OrderBy(b => b.Index).ThenBy(b => b.Column).ToList();
+        if (reversed)
+        {
+            order.Reverse();
+        }
+
+        foreach (var block in order)
         {
             idv.AsSpan((int)block.Offset, block.Length).CopyTo(result.AsSpan((int)position));
             BinaryPrimitives.WriteInt64LittleEndian(result.AsSpan((int)(lookups[block.Column].Offset + (block.Index * LookupEntrySize))), position);
