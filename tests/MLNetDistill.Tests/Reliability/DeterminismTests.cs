@@ -20,6 +20,13 @@ public sealed class DeterminismTests : IDisposable
     /// <summary>The report fields that hold wall-clock times, the only ones allowed to differ between runs.</summary>
     private static readonly string[] TimingFields = ["trainSeconds"];
 
+    /// <summary>The fields of leaderboard.json that hold wall-clock times or rates (with the size cost axis nothing else depends on them).</summary>
+    private static readonly string[] LeaderboardTimingFields =
+    [
+        "trainSeconds", "seconds", "costSeconds", "latencyP50Microseconds", "latencyP99Microseconds", "throughputRowsPerSecond",
+        "onnxLatencyP50Microseconds", "onnxLatencyP99Microseconds", "onnxThroughputRowsPerSecond", "latencySpeedUp",
+    ];
+
     private readonly TempFolder _temp = new();
 
     public void Dispose() => _temp.Dispose();
@@ -109,6 +116,42 @@ public sealed class DeterminismTests : IDisposable
             ModelArchive.ToBytes(ml.Model, with.Students[0].Distilled.Model, with.InputSchema));
     }
 
+    [Fact]
+    public void Compare_SameSeedTwice_ByteIdenticalModelFilesAndLeaderboardApartFromTimings()
+    {
+        string[] folders = [_temp.File("c1"), _temp.File("c2")];
+        foreach (string folder in folders)
+        {
+            var (code, _, error) = CliRunner.Run("compare", "--teacher", TestPaths.Fixture("binary_teacher.onnx"), "--train", TestPaths.Fixture("breast_cancer.csv"),
+                "--label", "label", "--students", "sdca;lightgbm:trees=10;logits:fasttree:trees=5;mlp:8:epochs=3", "--seed", "7", "--out", folder);
+            Assert.True(code == 0, error);
+        }
+
+        string[] models = [.. Directory.GetFiles(folders[0]).Select(Path.GetFileName).Where(f => f!.EndsWith(".zip", StringComparison.Ordinal) || f.EndsWith(".onnx", StringComparison.Ordinal)).Order(StringComparer.Ordinal)!];
+        Assert.Equal(8, models.Length); // four students, each as .zip and .onnx
+        foreach (string model in models)
+        {
+            Assert.Equal(File.ReadAllBytes(Path.Combine(folders[0], model)), File.ReadAllBytes(Path.Combine(folders[1], model)));
+        }
+
+        Assert.Equal(File.ReadAllBytes(Path.Combine(folders[0], "tradeoff.png")), File.ReadAllBytes(Path.Combine(folders[1], "tradeoff.png")));
+        string first = WithoutTimings(Path.Combine(folders[0], "leaderboard.json"), LeaderboardTimingFields);
+        Assert.Equal(first, WithoutTimings(Path.Combine(folders[1], "leaderboard.json"), LeaderboardTimingFields));
+        Assert.DoesNotContain("latencyP50Microseconds", first, StringComparison.Ordinal); // the timing fields were there, and are gone
+    }
+
+    [Theory]
+    [InlineData("distill")]
+    [InlineData("compare")]
+    [InlineData("demo")]
+    public void Command_ThatTrains_TakesSeed(string command)
+    {
+        var (code, output, error) = CliRunner.Run(command, "--help");
+
+        Assert.True(code == 0, error);
+        Assert.Contains("--seed", output, StringComparison.Ordinal);
+    }
+
     private (string Zip, string Onnx, string Report) DistillInProcess(string name, string spec, int seed)
     {
         var (zip, onnx, report) = Outputs(name);
@@ -156,32 +199,32 @@ public sealed class DeterminismTests : IDisposable
     ];
 
     /// <summary>The report with every timing field removed, at any depth.</summary>
-    private static string WithoutTimings(string reportPath)
+    private static string WithoutTimings(string reportPath, string[]? fields = null)
     {
         var node = JsonNode.Parse(File.ReadAllText(reportPath))!;
-        Strip(node);
+        Strip(node, fields ?? TimingFields);
         return node.ToJsonString();
     }
 
-    private static void Strip(JsonNode? node)
+    private static void Strip(JsonNode? node, string[] fields)
     {
         if (node is JsonObject obj)
         {
-            foreach (string field in TimingFields)
+            foreach (string field in fields)
             {
                 obj.Remove(field);
             }
 
             foreach (var child in obj)
             {
-                Strip(child.Value);
+                Strip(child.Value, fields);
             }
         }
         else if (node is JsonArray array)
         {
             foreach (var child in array)
             {
-                Strip(child);
+                Strip(child, fields);
             }
         }
     }
