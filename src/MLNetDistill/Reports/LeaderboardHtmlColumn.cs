@@ -1,0 +1,33 @@
+using MLNetDistill.Experiments;
+using static MLNetDistill.Reports.HtmlReportWriter;
+
+namespace MLNetDistill.Reports;
+
+/// <summary>One column of the HTML leaderboard table: its header, a tooltip, the student's cell and the teacher's (empty when the teacher has none).</summary>
+/// <param name="Header">The header text.</param>
+/// <param name="Title">The header's tooltip: what the column is.</param>
+/// <param name="Student">The cell text of a student.</param>
+/// <param name="Teacher">The cell text of the teacher row, or <see langword="null"/> for an empty cell.</param>
+internal sealed record LeaderboardHtmlColumn(string Header, string Title, Func<LeaderboardEntry, string> Student, Func<LeaderboardHtmlTeacher, string>? Teacher = null)
+{
+    /// <summary>The table's columns after the name, left to right: a new <see cref="LeaderboardEntry"/> field is one line here.</summary>
+    public static IReadOnlyList<LeaderboardHtmlColumn> All { get; } =
+    [
+        new("spec", "the spec with its defaults filled in", e => e.Spec),
+        new("accuracy", "share of labeled test rows predicted right", e => F4(e.Accuracy), t => F4(t.Metrics?.Accuracy ?? double.NaN)),
+        new("retained", "student accuracy / teacher accuracy", e => Percent(e.RetainedAccuracy), t => t.Metrics is null ? NotAvailable : Percent(1)),
+        new("agreement", "share of test rows where student and teacher predict the same class", e => F4(e.Agreement), t => F4(t.Metrics?.Agreement ?? double.NaN)),
+        new("top-k agreement", "share of rows whose teacher class is among the student's k most probable classes", e => e.Quality is { } q ? $"{F4(q.TopKAgreement)} (k={q.TopK})" : NotAvailable),
+        new("KL to teacher", "mean KL(teacher ‖ student) in nats", e => F4(e.KlToTeacher), t => F4(t.Metrics?.KlToTeacher ?? double.NaN)),
+        new("log-loss", "mean −ln q(label) in nats", e => F4(e.LogLoss), t => F4(t.Metrics?.LogLoss ?? double.NaN)),
+        new("macro-F1", "F1 averaged over the classes", e => F4(e.MacroF1), t => F4(t.Metrics?.MacroF1 ?? double.NaN)),
+        new("ECE", "expected calibration error of the student (labeled rows)", e => F4(e.Quality?.ExpectedCalibrationError ?? double.NaN),
+            t => F4(t.ExpectedCalibrationError)),
+        new("bytes", "size of the deployable file (ONNX for MLP students, ML.NET zip otherwise)", e => Count(e.ModelBytes), t => t.ModelBytes > 0 ? Count(t.ModelBytes) : NotAvailable),
+        new("parameters", "learned parameters, where counted", e => e.Parameters is long n ? Count(n) : NotAvailable),
+        new("cost", "the cost on the leaderboard's axis", e => Number(e.Cost, "N0"), t => t.Cost is double c ? Number(c, "N0") : NotAvailable),
+        new("train s", "wall-clock training seconds", e => Number(e.TrainSeconds, "F2")),
+        new("Pareto", "on the Pareto front: no other student is at least as good for at most the cost", e => e.Pareto ? "yes" : ""),
+        new("chosen", "the pick: the lowest-cost student within the tolerance of the teacher's accuracy", e => e.Chosen ? "pick" : ""),
+    ];
+}
