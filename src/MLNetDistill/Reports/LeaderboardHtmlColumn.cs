@@ -3,7 +3,7 @@ using static MLNetDistill.Reports.HtmlReportWriter;
 
 namespace MLNetDistill.Reports;
 
-/// <summary>One column of the HTML leaderboard table: its header, a tooltip, the student's cell and the teacher's (empty when the teacher has none).</summary>
+/// <summary>One column of the HTML leaderboard table after the model column (the name, and the spec below it): its header, a tooltip, the student's cell and the teacher's (empty when the teacher has none).</summary>
 /// <param name="Header">The header text.</param>
 /// <param name="Title">The header's tooltip: what the column is.</param>
 /// <param name="Student">The cell text of a student.</param>
@@ -13,11 +13,10 @@ internal sealed record LeaderboardHtmlColumn(string Header, string Title, Func<L
     /// <summary>The table's columns after the name, left to right: a new <see cref="LeaderboardEntry"/> field is one line here.</summary>
     public static IReadOnlyList<LeaderboardHtmlColumn> All { get; } =
     [
-        new("spec", "the spec with its defaults filled in", e => e.Spec),
         new("accuracy", "share of labeled test rows predicted right", e => F4(e.Accuracy), t => F4(t.Metrics?.Accuracy ?? double.NaN)),
         new("retained", "student accuracy / teacher accuracy", e => Percent(e.RetainedAccuracy), t => t.Metrics is null ? NotAvailable : Percent(1)),
         new("agreement", "share of test rows where student and teacher predict the same class", e => F4(e.Agreement), t => F4(t.Metrics?.Agreement ?? double.NaN)),
-        new("top-k agreement", "share of rows whose teacher class is among the student's k most probable classes", e => e.Quality is { } q ? $"{F4(q.TopKAgreement)} (k={q.TopK})" : NotAvailable),
+        new("top-3 agreement", "share of rows whose teacher class is among the student's 3 most probable classes (another k is written in the cell)", e => e.Quality is { } q ? F4(q.TopKAgreement) + (q.TopK == 3 ? "" : $" (k={q.TopK})") : NotAvailable),
         new("KL to teacher", "mean KL(teacher ‖ student) in nats", e => F4(e.KlToTeacher), t => F4(t.Metrics?.KlToTeacher ?? double.NaN)),
         new("log-loss", "mean −ln q(label) in nats", e => F4(e.LogLoss), t => F4(t.Metrics?.LogLoss ?? double.NaN)),
         new("macro-F1", "F1 averaged over the classes", e => F4(e.MacroF1), t => F4(t.Metrics?.MacroF1 ?? double.NaN)),

@@ -143,7 +143,7 @@ public sealed class StudentSizeHtmlReport : IHtmlContent
             html.Raw("</p>");
         }
 
-        html.Raw(board.Chosen is null ? "<div class=\"nopick\"><b>No pick.</b> " : "<div class=\"pick\"><b>Pick:</b> ");
+        html.Raw(board.Chosen is null ? "<div class=\"nopick\">" : "<div class=\"pick\"><b>Pick:</b> ");
         html.Text(board.Choice);
         html.Raw("</div>");
         if (board.QualityMetric == "agreement")
@@ -171,7 +171,7 @@ public sealed class StudentSizeHtmlReport : IHtmlContent
     private void LeaderboardTable(HtmlReportWriter html)
     {
         var columns = LeaderboardHtmlColumn.All;
-        html.Raw("<h3>Leaderboard</h3><table class=\"leaderboard\"><thead><tr><th class=\"name\">model</th>");
+        html.Raw("<h3>Leaderboard</h3><div class=\"scroll\"><table class=\"leaderboard\"><thead><tr><th class=\"name\" title=\"the name, and below it the spec with its defaults filled in\">model</th>");
         foreach (var column in columns)
         {
             html.Raw("<th title=\"");
@@ -196,7 +196,16 @@ public sealed class StudentSizeHtmlReport : IHtmlContent
         foreach (var entry in Ordered())
         {
             html.Raw(entry.Chosen ? "<tr class=\"student chosen\">" : entry.Pareto ? "<tr class=\"student pareto\">" : "<tr class=\"student\">");
-            html.Cell(entry.Name, "name");
+            html.Raw("<td class=\"name\">");
+            html.Text(entry.Name);
+            if (entry.Spec != entry.Name)
+            {
+                html.Raw("<div class=\"spec\">");
+                html.Text(entry.Spec);
+                html.Raw("</div>");
+            }
+
+            html.Raw("</td>");
             foreach (var column in columns)
             {
                 html.Cell(column.Student(entry));
@@ -205,7 +214,7 @@ public sealed class StudentSizeHtmlReport : IHtmlContent
             html.Raw("</tr>");
         }
 
-        html.Raw("</tbody></table><p class=\"muted\">Rows by cost. <span style=\"background:#eaf1fb;padding:0 4px\">blue</span>: on the Pareto front; "
+        html.Raw("</tbody></table></div><p class=\"muted\">Rows by cost. <span style=\"background:#eaf1fb;padding:0 4px\">blue</span>: on the Pareto front; "
             + "<span style=\"background:#dcf1e0;padding:0 4px;font-weight:600\">green</span>: the pick; <span style=\"background:#fbeeee;padding:0 4px\">red</span>: the teacher. Hover a header for its meaning.</p>");
     }
 
@@ -241,7 +250,7 @@ public sealed class StudentSizeHtmlReport : IHtmlContent
     private static void HeatMap(HtmlReportWriter html, IReadOnlyList<LeaderboardEntry> entries, int classes, string what, Func<Evaluation.DistillationQuality, IReadOnlyList<double>> values)
     {
         double low = HeatLow(entries.Where(e => e.Quality is not null).SelectMany(e => values(e.Quality!)));
-        html.Raw($"<table class=\"heatmap {what}\"><thead><tr><th class=\"name\">student</th>");
+        html.Raw($"<div class=\"scroll\"><table class=\"heatmap {what}\"><thead><tr><th class=\"name\">student</th>");
         for (int k = 0; k < classes; k++)
         {
             html.Raw(string.Create(CultureInfo.InvariantCulture, $"<th>class {k}</th>"));
@@ -262,7 +271,7 @@ public sealed class StudentSizeHtmlReport : IHtmlContent
             html.Raw("</tr>");
         }
 
-        html.Raw("</tbody></table>");
+        html.Raw("</tbody></table></div>");
         html.HeatLegend(low, what);
     }
 }

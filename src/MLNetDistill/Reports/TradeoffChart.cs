@@ -44,7 +44,7 @@ public static class TradeoffChart
 
         var plot = new Plot();
         plot.Font.Set(FontName);
-        string axisName = leaderboard.CostAxis == LeaderboardCostAxis.Parameters ? "parameters" : "model size (bytes)";
+        string axisName = leaderboard.CostAxis == LeaderboardCostAxis.Parameters ? "parameters" : "model size";
         plot.Title(points.Count == 0 ? "Students: quality vs cost (no student has a known cost)" : $"Students: {leaderboard.QualityMetric} vs {axisName}");
         plot.XLabel($"{axisName}, log scale");
         plot.YLabel(agreement ? "agreement with the teacher (test rows)" : "accuracy (test rows)");
@@ -96,17 +96,50 @@ public static class TradeoffChart
             Label(plot, p.Entry.Name, Math.Log10(p.Cost), p.Quality, Colors.Black);
         }
 
-        var ticks = new ScottPlot.TickGenerators.NumericAutomatic
+        var costs = points.Select(p => p.Cost).ToList();
+        if (leaderboard.TeacherCost is double tc && tc > 0 && double.IsFinite(tc) && !agreement)
         {
-            MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
-            IntegerTicksOnly = true,
-            LabelFormatter = v => FormatCost(Math.Pow(10, v)),
-        };
-        plot.Axes.Bottom.TickGenerator = ticks;
+            costs.Add(tc);
+        }
+
+        var qualities = points.Select(p => p.Quality).ToList();
+        if (double.IsFinite(leaderboard.TeacherAccuracy) && !agreement)
+        {
+            qualities.Add(leaderboard.TeacherAccuracy);
+            qualities.Add(leaderboard.TeacherAccuracy * (1 - leaderboard.AccuracyTolerance));
+        }
+
+        Func<double, string> costLabel = leaderboard.CostAxis == LeaderboardCostAxis.Size ? FormatBytes : FormatCost;
+        var x = LogTicks(costs.Count == 0 ? 1e3 : costs.Min(), costs.Count == 0 ? 1e6 : costs.Max(), costLabel);
+        var xTicks = new ScottPlot.TickGenerators.NumericManual();
+        foreach (var (position, text) in x.Major)
+        {
+            xTicks.AddMajor(position, text);
+        }
+
+        foreach (double position in x.Minor)
+        {
+            xTicks.AddMinor(position);
+        }
+
+        plot.Axes.Bottom.TickGenerator = xTicks;
         plot.Axes.Bottom.MinorTickStyle.Length = 4;
-        plot.Axes.AutoScale();
-        plot.Axes.Margins(0.12, 0.12);
-        plot.ShowLegend(Alignment.LowerRight);
+        var y = LinearTicks(qualities.Count == 0 ? 0 : qualities.Min(), qualities.Count == 0 ? 1 : qualities.Max());
+        var yTicks = new ScottPlot.TickGenerators.NumericManual();
+        foreach (var (position, text) in y.Major)
+        {
+            yTicks.AddMajor(position, text);
+        }
+
+        plot.Axes.Left.TickGenerator = yTicks;
+        plot.Axes.SetLimits(x.Low, x.High, y.Low, y.High);
+        var marks = points.Select(p => (Math.Log10(p.Cost), p.Quality)).ToList();
+        if (leaderboard.TeacherCost is double tcost && tcost > 0 && double.IsFinite(leaderboard.TeacherAccuracy) && !agreement)
+        {
+            marks.Add((Math.Log10(tcost), leaderboard.TeacherAccuracy));
+        }
+
+        plot.ShowLegend(LegendCorner(marks, x.Low, x.High, y.Low, y.High));
         return plot.GetImageBytes(width, height, ImageFormat.Png);
     }
 
@@ -133,6 +166,117 @@ public static class TradeoffChart
             >= 1e3 => (value / 1e3).ToString("0.#", c) + "k",
             _ => value.ToString("0.##", c),
         };
+    }
+
+    /// <summary>A size in bytes in short decimal units: 950 B, 10 KB, 1.5 MB, 2 GB.</summary>
+    internal static string FormatBytes(double bytes)
+    {
+        var c = CultureInfo.InvariantCulture;
+        return bytes switch
+        {
+            >= 1e9 => (bytes / 1e9).ToString("0.#", c) + " GB",
+            >= 1e6 => (bytes / 1e6).ToString("0.#", c) + " MB",
+            >= 1e3 => (bytes / 1e3).ToString("0.#", c) + " KB",
+            _ => bytes.ToString("0", c) + " B",
+        };
+    }
+
+    /// <summary>
+    /// The log cost axis (in log10 units): its limits, a margin around [<paramref name="min"/>, <paramref name="max"/>], major
+    /// ticks at decades (and at 2 and 5 times a decade when the axis spans less than 1.5 decades) with a major tick at or
+    /// before the leftmost point (the left limit moves down to it), and minor ticks at 2..9 times each decade.
+    /// </summary>
+    internal static (double Low, double High, IReadOnlyList<(double Position, string Label)> Major, IReadOnlyList<double> Minor) LogTicks(double min, double max, Func<double, string> label)
+    {
+        double lo = Math.Log10(min), hi = Math.Log10(max);
+        double span = Math.Max(hi - lo, 0.3);
+        double low = lo - (0.08 * span) - 0.04, high = hi + (0.12 * span) + 0.04;
+        double[] steps = high - low < 1.5 ? [1, 2, 5] : [1];
+        double firstTick = double.NegativeInfinity;
+        for (int d = (int)Math.Floor(lo) - 1; d <= (int)Math.Floor(lo); d++)
+        {
+            foreach (double m in steps)
+            {
+                double t = Math.Log10(m) + d;
+                if (t <= lo + 1e-9)
+                {
+                    firstTick = Math.Max(firstTick, t);
+                }
+            }
+        }
+
+        low = Math.Min(low, firstTick - (0.03 * span));
+        var major = new List<(double, string)>();
+        var minor = new List<double>();
+        for (int d = (int)Math.Floor(low); d <= (int)Math.Ceiling(high); d++)
+        {
+            for (int m = 1; m <= 9; m++)
+            {
+                double t = Math.Log10(m) + d;
+                if (t < low || t > high)
+                {
+                    continue;
+                }
+
+                if (Array.IndexOf(steps, (double)m) >= 0)
+                {
+                    major.Add((t, label(m * Math.Pow(10, d))));
+                }
+                else
+                {
+                    minor.Add(t);
+                }
+            }
+        }
+
+        return (low, high, major, minor);
+    }
+
+    /// <summary>The quality axis: limits with room above the points for their labels, and 4 to 8 major ticks at a 1, 2 or 5 step, labeled with the decimals the step needs.</summary>
+    internal static (double Low, double High, IReadOnlyList<(double Position, string Label)> Major) LinearTicks(double min, double max)
+    {
+        double range = Math.Max(max - min, 0.02);
+        double low = min - (0.12 * range), high = max + (0.18 * range);
+        double raw = (high - low) / 6;
+        double magnitude = Math.Pow(10, Math.Floor(Math.Log10(raw)));
+        double step = magnitude * (raw / magnitude < 1.5 ? 1 : raw / magnitude < 3.5 ? 2 : raw / magnitude < 7.5 ? 5 : 10);
+        int decimals = Math.Max(0, -(int)Math.Floor(Math.Log10(step) + 1e-9));
+        string format = "F" + decimals.ToString(CultureInfo.InvariantCulture);
+        var major = new List<(double, string)>();
+        for (double t = Math.Ceiling(low / step) * step; t <= high + (step * 1e-9); t += step)
+        {
+            double v = Math.Round(t / step) * step;
+            major.Add((v, v.ToString(format, CultureInfo.InvariantCulture)));
+        }
+
+        return (low, high, major);
+    }
+
+    /// <summary>The corner of the data area whose legend box (about a third of the width, a quarter of the height) covers the fewest points and their labels (to their right); lower right on ties.</summary>
+    internal static Alignment LegendCorner(IReadOnlyList<(double X, double Y)> points, double xLow, double xHigh, double yLow, double yHigh)
+    {
+        Alignment[] corners = [Alignment.LowerRight, Alignment.UpperRight, Alignment.LowerLeft, Alignment.UpperLeft];
+        var best = corners[0];
+        int fewest = int.MaxValue;
+        foreach (var corner in corners)
+        {
+            bool right = corner is Alignment.LowerRight or Alignment.UpperRight, upper = corner is Alignment.UpperRight or Alignment.UpperLeft;
+            int covered = 0;
+            foreach (var (px, py) in points)
+            {
+                double u = (px - xLow) / (xHigh - xLow), v = (py - yLow) / (yHigh - yLow);
+                bool inX = right ? u + 0.22 > 0.62 : u < 0.38; // the label reaches about 0.22 to the right of its point
+                bool inY = upper ? v + 0.06 > 0.70 : v < 0.30;
+                covered += inX && inY ? 1 : 0;
+            }
+
+            if (covered < fewest)
+            {
+                (best, fewest) = (corner, covered);
+            }
+        }
+
+        return best;
     }
 
     private static void Label(Plot plot, string text, double x, double y, Color color, bool leftOfPoint = false)
