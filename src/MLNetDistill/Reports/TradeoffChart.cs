@@ -189,8 +189,9 @@ public static class TradeoffChart
     internal static (double Low, double High, IReadOnlyList<(double Position, string Label)> Major, IReadOnlyList<double> Minor) LogTicks(double min, double max, Func<double, string> label)
     {
         double lo = Math.Log10(min), hi = Math.Log10(max);
-        double span = Math.Max(hi - lo, 0.3);
-        double low = lo - (0.08 * span) - 0.04, high = hi + (0.12 * span) + 0.04;
+        double pad = Math.Max(0, (0.5 - (hi - lo)) / 2); // at least half a decade, so a 1-2-5 tick falls on each side
+        double span = Math.Max(hi - lo, 0.5);
+        double low = lo - pad - (0.08 * span) - 0.04, high = hi + pad + (0.12 * span) + 0.04;
         double[] steps = high - low < 1.5 ? [1, 2, 5] : [1];
         double firstTick = double.NegativeInfinity;
         for (int d = (int)Math.Floor(lo) - 1; d <= (int)Math.Floor(lo); d++)
