@@ -45,7 +45,7 @@ internal static class CompareCommand
         var within = new Option<string>("--within") { Description = "Pick the lowest-cost student whose accuracy is within this percentage of the teacher's (default 2%).", DefaultValueFactory = _ => "2%" };
         var budget = new Option<string?>("--time-budget") { Description = "Wall-clock budget such as 90s, 10m or 1h (teacher scoring included); the students not started in time are skipped and listed." };
         var seed = new Option<int>("--seed") { Description = "Seed (same inputs and seed give the same models).", DefaultValueFactory = _ => 0 };
-        var output = new Option<string>("--out") { Description = "Folder for leaderboard.json, report.md, tradeoff.png and each student's .zip (and .onnx for mlp).", Required = true };
+        var output = new Option<string>("--out") { Description = "Folder for leaderboard.json, report.md, tradeoff.png, report.html and each student's .zip (and .onnx for mlp).", Required = true };
         var command = new Command("compare", "Train several students on one teacher scoring, rank them on quality vs cost (Pareto front), and pick the smallest within a tolerance of the teacher.")
         {
             teacher, train, transfer, test, label, students, cost, within, budget, seed, output,
@@ -169,7 +169,7 @@ internal static class CompareCommand
         }
 
         Console.WriteLine(board.Chosen is null ? board.Choice : $"pick: {board.Choice}");
-        Console.WriteLine($"written to {folder}: {StudentSizeReport.LeaderboardFileName}, {StudentSizeReport.ReportFileName}, {StudentSizeReport.ChartFileName} and each student's model");
+        Console.WriteLine($"written to {folder}: {StudentSizeReport.LeaderboardFileName}, {StudentSizeReport.ReportFileName}, {StudentSizeReport.ChartFileName}, {StudentSizeReport.ReportHtmlFileName} and each student's model");
     }
 
     /// <summary>Reports on the calling thread, in order.</summary>

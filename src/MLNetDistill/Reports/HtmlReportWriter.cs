@@ -23,11 +23,12 @@ internal sealed class HtmlReportWriter(TextWriter writer, HtmlEncoder encoder)
         .mlnd .pick{background:#e6f4ea;border-left:4px solid #1e7d32;padding:0.5em 0.8em;margin:0.6em 0}
         .mlnd .nopick{background:#fff8e1;border-left:4px solid #b58100;padding:0.5em 0.8em;margin:0.6em 0}
         .mlnd .note{background:#eef3fb;border-left:4px solid #3b6fb6;padding:0.5em 0.8em;margin:0.6em 0}
-        .mlnd table{border-collapse:collapse;margin:0.4em 0;font-size:13px}
-        .mlnd th,.mlnd td{border:1px solid #d0d7de;padding:3px 6px;text-align:right;white-space:nowrap}
+        .mlnd table{border-collapse:collapse;margin:0.4em 0;font-size:12.5px}
+        .mlnd th,.mlnd td{border:1px solid #d0d7de;padding:3px 5px;text-align:right;white-space:nowrap}
         .mlnd th{background:#f3f5f7;font-weight:600;white-space:normal;vertical-align:bottom}
-        .mlnd th.name,.mlnd td.name{text-align:left;white-space:normal;min-width:11em;max-width:16em;overflow-wrap:break-word}
-        .mlnd td.name .spec{color:#57606a;font-size:11px;font-family:"DejaVu Sans Mono",monospace;overflow-wrap:anywhere}
+        .mlnd th.name,.mlnd td.name{text-align:left;white-space:normal;min-width:10em;max-width:16em;overflow-wrap:break-word}
+        .mlnd table.summary td.name{white-space:nowrap;max-width:none}
+        .mlnd td.name .spec{color:#57606a;font-size:11px;font-family:"DejaVu Sans Mono",monospace;overflow-wrap:break-word}
         .mlnd .scroll{overflow-x:auto;max-width:100%}
         .mlnd tr.teacher td{background:#fbeeee;font-style:italic}
         .mlnd tr.pareto td{background:#eaf1fb}

@@ -201,7 +201,13 @@ public sealed class StudentSizeHtmlReport : IHtmlContent
             if (entry.Spec != entry.Name)
             {
                 html.Raw("<div class=\"spec\">");
-                html.Text(entry.Spec);
+                string[] parts = entry.Spec.Split(',');
+                for (int i = 0; i < parts.Length; i++)
+                {
+                    html.Raw(i == 0 ? "" : ",<wbr>"); // the spec breaks after its commas, not inside a number
+                    html.Text(parts[i]);
+                }
+
                 html.Raw("</div>");
             }
 

@@ -33,6 +33,24 @@ public sealed class HeadlessChromiumTests : IClassFixture<FashionComparison>, ID
     }
 
     [Fact]
+    public void Render_DistillationQualityReportOfFashionStudent_IsNotBlankAndHasNoScriptErrors()
+    {
+        var report = _run.Result.Leaderboard.Entries[0].Quality!.ToHtmlReport(_run.Result.Leaderboard.Entries[0].Name);
+        string html = _temp.Write("quality.html", $"<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body>{report}</body></html>");
+
+        var page = HeadlessChromium.Render(html, _temp.File("quality.png"), 1000, 1400);
+        var ink = HeadlessChromium.Ink(page.Screenshot);
+        if (Environment.GetEnvironmentVariable("MLNETDISTILL_REPORT_OUT") is { Length: > 0 } keep)
+        {
+            File.Copy(page.Screenshot, Path.Combine(keep, "quality-screenshot.png"), overwrite: true);
+        }
+
+        Assert.False(ink.IsBlank, $"the screenshot looks blank: {ink}");
+        Assert.True(ink.DistinctColors >= 10, $"too few colours for the heat maps: {ink}");
+        Assert.Empty(page.ConsoleMessages);
+    }
+
+    [Fact]
     public void Render_PageThatThrows_ReportsTheScriptError()
     {
         string html = _temp.Write("throws.html", "<!DOCTYPE html><html><body><h1>A page</h1><p>with text</p><script>throw new Error('deliberate failure 42');</script></body></html>");
