@@ -240,7 +240,9 @@ public sealed class StudentSizeHtmlReport : IHtmlContent
         html.Raw("<h3>Per-class agreement with the teacher</h3>");
         if (classes == 0)
         {
-            html.Raw("<p class=\"muted\">No per-class detail: the entries were made without the evaluator's quality metrics.</p>");
+            html.Raw(entries.Count == 0
+                ? "<p class=\"muted\">No student was trained.</p>"
+                : "<p class=\"muted\">No per-class detail: the entries were made without the evaluator's quality metrics.</p>");
             return;
         }
 

@@ -218,6 +218,18 @@ public sealed class StudentSizeHtmlReportTests : IClassFixture<FashionComparison
         }
     }
 
+    [Fact]
+    public void WriteTo_NoStudentTrained_ListsTheSkippedAndSaysNoneWasTrained()
+    {
+        var board = Leaderboard.Create([], LeaderboardCostAxis.Size, 0.9, 0.02, skipped: ["sdca", "mlp:<64>"]);
+
+        string html = board.ToHtmlReport().ToString();
+
+        Assert.Contains("<p class=\"skipped\"><b>Not trained</b> (the time budget ran out): sdca, mlp:&lt;64&gt;</p>", html, StringComparison.Ordinal);
+        Assert.Contains("No student was trained.", html, StringComparison.Ordinal);
+        Assert.Empty(Regex.Matches(Table(html, "leaderboard"), "<tr class=\"student"));
+    }
+
     /// <summary>The table whose class attribute is <paramref name="cssClass"/>, from its start tag to its end tag.</summary>
     internal static string Table(string html, string cssClass)
     {
