@@ -41,6 +41,7 @@ internal sealed class HtmlReportWriter(TextWriter writer, HtmlEncoder encoder)
         .mlnd .legend .label{border:none;padding-right:8px}
         .mlnd img.chart{max-width:100%;height:auto;border:1px solid #d0d7de}
         .mlnd .muted{color:#57606a}
+        .mlnd td.muted{text-align:left;white-space:normal}
         """;
 
     private static readonly CultureInfo C = CultureInfo.InvariantCulture;

@@ -14,7 +14,7 @@ internal sealed record LeaderboardHtmlColumn(string Header, string Title, Func<L
     public static IReadOnlyList<LeaderboardHtmlColumn> All { get; } =
     [
         new("accuracy", "share of labeled test rows predicted right", e => F4(e.Accuracy), t => F4(t.Metrics?.Accuracy ?? double.NaN)),
-        new("retained", "student accuracy / teacher accuracy", e => Percent(e.RetainedAccuracy), t => t.Metrics is null ? NotAvailable : Percent(1)),
+        new("retained", "student accuracy / teacher accuracy", e => Percent(e.RetainedAccuracy), t => double.IsFinite(t.Metrics?.Accuracy ?? double.NaN) ? Percent(1) : NotAvailable),
         new("agreement", "share of test rows where student and teacher predict the same class", e => F4(e.Agreement), t => F4(t.Metrics?.Agreement ?? double.NaN)),
         new("top-3 agreement", "share of rows whose teacher class is among the student's 3 most probable classes (another k is written in the cell)", e => e.Quality is { } q ? F4(q.TopKAgreement) + (q.TopK == 3 ? "" : $" (k={q.TopK})") : NotAvailable),
         new("KL to teacher", "mean KL(teacher ‖ student) in nats", e => F4(e.KlToTeacher), t => F4(t.Metrics?.KlToTeacher ?? double.NaN)),

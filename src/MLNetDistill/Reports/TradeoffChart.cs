@@ -91,11 +91,6 @@ public static class TradeoffChart
             ring.LegendText = $"chosen: {chosen.Name}";
         }
 
-        foreach (var p in points)
-        {
-            Label(plot, p.Entry.Name, Math.Log10(p.Cost), p.Quality, Colors.Black);
-        }
-
         var costs = points.Select(p => p.Cost).ToList();
         if (leaderboard.TeacherCost is double tc && tc > 0 && double.IsFinite(tc) && !agreement)
         {
@@ -111,6 +106,13 @@ public static class TradeoffChart
 
         Func<double, string> costLabel = leaderboard.CostAxis == LeaderboardCostAxis.Size ? FormatBytes : FormatCost;
         var x = LogTicks(costs.Count == 0 ? 1e3 : costs.Min(), costs.Count == 0 ? 1e6 : costs.Max(), costLabel);
+        foreach (var p in points)
+        {
+            // Labels go right of their point, but left of a point in the right quarter, where they would run off the chart.
+            double u = (Math.Log10(p.Cost) - x.Low) / (x.High - x.Low);
+            Label(plot, p.Entry.Name, Math.Log10(p.Cost), p.Quality, Colors.Black, leftOfPoint: u > 0.75);
+        }
+
         var xTicks = new ScottPlot.TickGenerators.NumericManual();
         foreach (var (position, text) in x.Major)
         {
@@ -253,7 +255,7 @@ public static class TradeoffChart
         return (low, high, major);
     }
 
-    /// <summary>The corner of the data area whose legend box (about a third of the width, a quarter of the height) covers the fewest points and their labels (to their right); lower right on ties.</summary>
+    /// <summary>The corner of the data area whose legend box (about a third of the width, a quarter of the height) covers the fewest points and their labels; lower right on ties.</summary>
     internal static Alignment LegendCorner(IReadOnlyList<(double X, double Y)> points, double xLow, double xHigh, double yLow, double yHigh)
     {
         Alignment[] corners = [Alignment.LowerRight, Alignment.UpperRight, Alignment.LowerLeft, Alignment.UpperLeft];
@@ -266,7 +268,9 @@ public static class TradeoffChart
             foreach (var (px, py) in points)
             {
                 double u = (px - xLow) / (xHigh - xLow), v = (py - yLow) / (yHigh - yLow);
-                bool inX = right ? u + 0.22 > 0.62 : u < 0.38; // the label reaches about 0.22 to the right of its point
+                // The label reaches about 0.22 of the width to the right of its point, or to the left in the right quarter.
+                double from = u > 0.75 ? u - 0.22 : u, to = u > 0.75 ? u : u + 0.22;
+                bool inX = right ? to > 0.62 : from < 0.38;
                 bool inY = upper ? v + 0.06 > 0.70 : v < 0.30;
                 covered += inX && inY ? 1 : 0;
             }
