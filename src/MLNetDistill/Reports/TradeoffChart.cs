@@ -73,7 +73,6 @@ public static class TradeoffChart
             var teacher = plot.Add.Marker(Math.Log10(teacherCost), leaderboard.TeacherAccuracy, MarkerShape.FilledDiamond, 14);
             teacher.Color = Colors.DarkRed;
             teacher.LegendText = "teacher";
-            Label(plot, "teacher", Math.Log10(teacherCost), leaderboard.TeacherAccuracy, Colors.DarkRed, leftOfPoint: true);
         }
 
         if (double.IsFinite(leaderboard.TeacherAccuracy) && !agreement)
@@ -106,11 +105,18 @@ public static class TradeoffChart
 
         Func<double, string> costLabel = leaderboard.CostAxis == LeaderboardCostAxis.Size ? FormatBytes : FormatCost;
         var x = LogTicks(costs.Count == 0 ? 1e3 : costs.Min(), costs.Count == 0 ? 1e6 : costs.Max(), costLabel);
-        foreach (var p in points)
+        var y = LinearTicks(qualities.Count == 0 ? 0 : qualities.Min(), qualities.Count == 0 ? 1 : qualities.Max());
+        var labels = new List<(string Text, double X, double Y, Color Color)>();
+        if (leaderboard.TeacherCost is double tl && tl > 0 && double.IsFinite(leaderboard.TeacherAccuracy) && !agreement)
         {
-            // Labels go right of their point, but left of a point in the right quarter, where they would run off the chart.
-            double u = (Math.Log10(p.Cost) - x.Low) / (x.High - x.Low);
-            Label(plot, p.Entry.Name, Math.Log10(p.Cost), p.Quality, Colors.Black, leftOfPoint: u > 0.75);
+            labels.Add(("teacher", Math.Log10(tl), leaderboard.TeacherAccuracy, Colors.DarkRed));
+        }
+
+        labels.AddRange(points.OrderBy(p => p.Cost).Select(p => (p.Entry.Name, Math.Log10(p.Cost), p.Quality, Colors.Black)));
+        var placed = PlaceLabels([.. labels.Select(l => (l.Text, (l.X - x.Low) / (x.High - x.Low), (l.Y - y.Low) / (y.High - y.Low)))], width - 160, height - 120);
+        for (int i = 0; i < labels.Count; i++)
+        {
+            Label(plot, labels[i].Text, labels[i].X, labels[i].Y, labels[i].Color, placed[i]);
         }
 
         var xTicks = new ScottPlot.TickGenerators.NumericManual();
@@ -126,7 +132,6 @@ public static class TradeoffChart
 
         plot.Axes.Bottom.TickGenerator = xTicks;
         plot.Axes.Bottom.MinorTickStyle.Length = 4;
-        var y = LinearTicks(qualities.Count == 0 ? 0 : qualities.Min(), qualities.Count == 0 ? 1 : qualities.Max());
         var yTicks = new ScottPlot.TickGenerators.NumericManual();
         foreach (var (position, text) in y.Major)
         {
@@ -284,15 +289,88 @@ public static class TradeoffChart
         return best;
     }
 
-    private static void Label(Plot plot, string text, double x, double y, Color color, bool leftOfPoint = false)
+    /// <summary>
+    /// Where each point's label goes, greedily in order: above right of its point, else below right, above left, below left
+    /// (left first in the right quarter of the chart), the first spot that stays inside the data area and overlaps no label
+    /// placed before nor another point; when every spot is taken, above right, raised by a line at a time until free.
+    /// </summary>
+    /// <param name="labels">The texts and their points in data-area units ([0, 1] from left and from bottom).</param>
+    /// <param name="areaWidth">The data area's width in pixels (about).</param>
+    /// <param name="areaHeight">The data area's height in pixels (about).</param>
+    /// <returns>Per label, its alignment to the point and the offset in pixels (y down).</returns>
+    internal static IReadOnlyList<(Alignment Alignment, float OffsetX, float OffsetY)> PlaceLabels(IReadOnlyList<(string Text, double U, double V)> labels, double areaWidth, double areaHeight)
+    {
+        const double CharPixels = 7.4, LinePixels = 16, GapX = 7, GapY = 5, MarkerPixels = 7;
+        var taken = new List<(double L, double R, double B, double T)>();
+        var result = new List<(Alignment, float, float)>();
+        foreach (var (text, u, v) in labels)
+        {
+            double w = text.Length * CharPixels / areaWidth, h = LinePixels / areaHeight, gx = GapX / areaWidth, gy = GapY / areaHeight;
+            (Alignment Alignment, double L, double B, float Dx, float Dy)[] spots =
+            [
+                (Alignment.LowerLeft, u + gx, v + gy, (float)GapX, -(float)GapY),
+                (Alignment.UpperLeft, u + gx, v - gy - h, (float)GapX, (float)GapY),
+                (Alignment.LowerRight, u - gx - w, v + gy, -(float)GapX, -(float)GapY),
+                (Alignment.UpperRight, u - gx - w, v - gy - h, -(float)GapX, (float)GapY),
+            ];
+            if (u > 0.75)
+            {
+                spots = [spots[2], spots[3], spots[0], spots[1]];
+            }
+
+            bool Free(double l, double b)
+            {
+                if (l < 0 || l + w > 1 || b < 0 || b + h > 1)
+                {
+                    return false;
+                }
+
+                foreach (var (tl, tr, tb, tt) in taken)
+                {
+                    if (l < tr && l + w > tl && b < tt && b + h > tb)
+                    {
+                        return false;
+                    }
+                }
+
+                foreach (var (_, pu, pv) in labels)
+                {
+                    double mx = MarkerPixels / areaWidth, my = MarkerPixels / areaHeight;
+                    if ((pu != u || pv != v) && l < pu + mx && l + w > pu - mx && b < pv + my && b + h > pv - my)
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            }
+
+            int found = Array.FindIndex(spots, s => Free(s.L, s.B));
+            var spot = spots[Math.Max(found, 0)];
+            if (found < 0)
+            {
+                for (int lift = 1; lift <= 6 && !Free(spot.L, spot.B); lift++)
+                {
+                    spot = (spot.Alignment, spot.L, spots[0].B + (lift * h), spot.Dx, spots[0].Dy - (float)(lift * LinePixels));
+                }
+            }
+
+            taken.Add((spot.L, spot.L + w, spot.B, spot.B + h));
+            result.Add((spot.Alignment, spot.Dx, spot.Dy));
+        }
+
+        return result;
+    }
+
+    private static void Label(Plot plot, string text, double x, double y, Color color, (Alignment Alignment, float OffsetX, float OffsetY) place)
     {
         var label = plot.Add.Text(text, x, y);
         label.LabelFontName = FontName;
         label.LabelFontSize = 12;
         label.LabelFontColor = color;
-        label.LabelAlignment = leftOfPoint ? Alignment.LowerRight : Alignment.LowerLeft;
-        label.OffsetX = leftOfPoint ? -9 : 7;
-        label.OffsetY = -5;
+        label.LabelAlignment = place.Alignment;
+        label.OffsetX = place.OffsetX;
+        label.OffsetY = place.OffsetY;
     }
 
     private static void CheckSize(int pixels, string name)

@@ -113,4 +113,24 @@ public sealed class TradeoffChartTests
 
         Assert.Equal(ScottPlot.Alignment.LowerLeft, corner);
     }
+
+    [Fact]
+    public void PlaceLabels_TwoPointsAtTheSameSpot_GivesLabelsThatDoNotOverlap()
+    {
+        var placed = TradeoffChart.PlaceLabels([("lbfgs:iterations=20", 0.35, 0.8), ("sdca", 0.351, 0.8)], 740, 480);
+
+        Assert.NotEqual(placed[0].Alignment, placed[1].Alignment); // on different sides of the point
+        Assert.All(placed, p => Assert.Equal(5f, Math.Abs(p.OffsetY))); // found a free spot next to the point, not lifted
+        var alone = TradeoffChart.PlaceLabels([("lbfgs:iterations=20", 0.35, 0.8)], 740, 480);
+        Assert.Equal((ScottPlot.Alignment.LowerLeft, 7f, -5f), alone[0]); // above right when nothing is in the way
+    }
+
+    [Fact]
+    public void PlaceLabels_PointAtTheRightEdge_PutsItsLabelLeft()
+    {
+        var placed = TradeoffChart.PlaceLabels([("mlp:16:epochs=2", 0.95, 0.1)], 740, 480);
+
+        Assert.Equal(ScottPlot.Alignment.LowerRight, placed[0].Alignment);
+        Assert.True(placed[0].OffsetX < 0);
+    }
 }
