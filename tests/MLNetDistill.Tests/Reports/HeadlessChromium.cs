@@ -32,10 +32,12 @@ internal static class HeadlessChromium
     /// <summary>Renders <paramref name="htmlFile"/> and writes the screenshot to <paramref name="screenshot"/>.</summary>
     /// <exception cref="InvalidOperationException">Chromium is not installed, or wrote no screenshot.</exception>
     /// <exception cref="TimeoutException">Chromium did not finish in <paramref name="timeout"/> (its process tree is killed).</exception>
-    public static ChromiumRender Render(string htmlFile, string screenshot, int width = 1200, int height = 2000, TimeSpan? timeout = null)
+    /// <param name="browser">The browser to run (default: the first of <see cref="Candidates"/> that exists).</param>
+    public static ChromiumRender Render(string htmlFile, string screenshot, int width = 1200, int height = 2000, TimeSpan? timeout = null, string? browser = null)
     {
-        string browser = Executable ?? throw new InvalidOperationException(
-            $"Chromium is not installed (looked for {string.Join(", ", Candidates)}): run .ci/run or apt-get install chromium.");
+        string[] looked = browser is null ? Candidates : [browser];
+        browser = looked.FirstOrDefault(File.Exists) ?? throw new InvalidOperationException(
+            $"Chromium is not installed (looked for {string.Join(", ", looked)}): run .ci/run or apt-get install chromium.");
         string profile = Path.Combine(Path.GetTempPath(), "mlnetdistill-chromium-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(profile);
         File.Delete(screenshot);

@@ -73,6 +73,16 @@ public sealed class HeadlessChromiumTests : IClassFixture<FashionComparison>, ID
         Assert.Empty(page.ScriptErrors);
     }
 
+    [Fact]
+    public void Render_NoBrowserAtThePath_SaysHowToInstallIt()
+    {
+        string html = _temp.Write("page.html", "<p>x</p>");
+
+        var e = Assert.Throws<InvalidOperationException>(() => HeadlessChromium.Render(html, _temp.File("x.png"), browser: "/nonexistent/chromium"));
+
+        Assert.Contains("run .ci/run or apt-get install chromium", e.Message, StringComparison.Ordinal);
+    }
+
     /// <summary>Copies the report and its screenshot to MLNETDISTILL_REPORT_OUT when it is set, to look at them.</summary>
     private static void Keep(string folder, string screenshot)
     {
