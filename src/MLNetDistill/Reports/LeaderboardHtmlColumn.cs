@@ -25,8 +25,10 @@ internal sealed record LeaderboardHtmlColumn(string Header, string Title, Func<L
         new("bytes", "size of the deployable file (ONNX for MLP students, ML.NET zip otherwise)", e => Count(e.ModelBytes), t => t.ModelBytes > 0 ? Count(t.ModelBytes) : NotAvailable),
         new("parameters", "learned parameters, where counted", e => e.Parameters is long n ? Count(n) : NotAvailable),
         new("cost", "the cost on the leaderboard's axis", e => Number(e.Cost, "N0"), t => t.Cost is double c ? Number(c, "N0") : NotAvailable),
+        new("T", "temperature of the soft labels the student was trained on", e => e.Temperature is float t ? Number(t, "0.##") : ""),
+        new("alpha", "weight of the soft labels against the hard labels", e => e.Alpha is float a ? Number(a, "0.##") : ""),
         new("train s", "wall-clock training seconds", e => Number(e.TrainSeconds, "F2")),
-        new("Pareto", "on the Pareto front: no other student is at least as good for at most the cost", e => e.Pareto ? "yes" : ""),
-        new("chosen", "the pick: the lowest-cost student within the tolerance of the teacher's accuracy", e => e.Chosen ? "pick" : ""),
+        new("front / pick", "Pareto: no other student is at least as good for at most the cost; pick: the lowest-cost student within the tolerance of the teacher's accuracy",
+            e => e.Pareto && e.Chosen ? "Pareto, pick" : e.Chosen ? "pick" : e.Pareto ? "Pareto" : ""),
     ];
 }

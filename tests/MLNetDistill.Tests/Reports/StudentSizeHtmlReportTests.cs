@@ -230,6 +230,19 @@ public sealed class StudentSizeHtmlReportTests : IClassFixture<FashionComparison
         Assert.Empty(Regex.Matches(Table(html, "leaderboard"), "<tr class=\"student"));
     }
 
+    [Fact]
+    public void WriteTo_SweepEntry_ShowsTemperatureAlphaAndFrontInItsRow()
+    {
+        var board = Leaderboard.Create([Entry("sdca@T=4,alpha=0.9", 0.85, 1000) with { Temperature = 4, Alpha = 0.9f }, Entry("logit", 0.8, 2000)], LeaderboardCostAxis.Size, 0.86, 0.02);
+
+        string table = Table(board.ToHtmlReport().ToString(), "leaderboard");
+
+        Assert.Contains(">T</th>", table, StringComparison.Ordinal);
+        Assert.Contains(">alpha</th>", table, StringComparison.Ordinal);
+        Assert.Matches("<tr class=\"student chosen\"><td class=\"name\">sdca@T=4,alpha=0.9</td>.*<td>4</td><td>0.9</td><td>1.00</td><td>Pareto, pick</td></tr>", table);
+        Assert.Matches("<tr class=\"student\"><td class=\"name\">logit</td>.*<td></td><td></td><td>1.00</td><td></td></tr>", table);
+    }
+
     /// <summary>The table whose class attribute is <paramref name="cssClass"/>, from its start tag to its end tag.</summary>
     internal static string Table(string html, string cssClass)
     {
