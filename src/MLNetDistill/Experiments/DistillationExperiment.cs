@@ -76,6 +76,9 @@ public sealed class DistillationExperiment
     /// <summary>Gets or sets a callback made after each student is trained and measured (a trial report).</summary>
     internal Action<DistillationStudentResult>? AfterStudent { get; set; }
 
+    /// <summary>Gets the test rows of the current (or last) run, in memory with the teacher's columns: what <see cref="StudentSizeExperiment"/> times the students on.</summary>
+    internal IDataView? TestRows { get; private set; }
+
     /// <summary>Scores the data with the teacher (once per data set), trains every student, and measures them all on the test rows.</summary>
     /// <param name="train">Labeled training rows: <c>Features</c> and a <c>Label</c> class index.</param>
     /// <param name="test">Evaluation rows, or <see langword="null"/> to hold out <see cref="DistillationExperimentOptions.TestFraction"/> of the training rows (seeded).</param>
@@ -166,6 +169,7 @@ public sealed class DistillationExperiment
             var teacherOnTest = testHasTeacher ? EvaluateTeacher(scoredTest) : null;
             var teacherOnAll = testHasTeacher ? EvaluateTeacher(new AppendRowsDataView(scoredTrain, scoredTest)) : null;
 
+            TestRows = scoredTest;
             var sets = new ScoredSets(studentData, scoredTrain, scoredTest, train.Schema, testHasTeacher, trainRows, transferRows);
             var students = new List<DistillationStudentResult>(options.Students.Count);
             try

@@ -44,7 +44,12 @@ public static class TradeoffChart
 
         var plot = new Plot();
         plot.Font.Set(FontName);
-        string axisName = leaderboard.CostAxis == LeaderboardCostAxis.Parameters ? "parameters" : "model size";
+        string axisName = leaderboard.CostAxis switch
+        {
+            LeaderboardCostAxis.Parameters => "parameters",
+            LeaderboardCostAxis.Latency => "single-row latency p50 (µs, ML.NET)",
+            _ => "model size",
+        };
         plot.Title(points.Count == 0 ? "Students: quality vs cost (no student has a known cost)" : $"Students: {leaderboard.QualityMetric} vs {axisName}");
         plot.XLabel($"{axisName}, log scale");
         plot.YLabel(agreement ? "agreement with the teacher (test rows)" : "accuracy (test rows)");
@@ -103,7 +108,12 @@ public static class TradeoffChart
             qualities.Add(leaderboard.TeacherAccuracy * (1 - leaderboard.AccuracyTolerance));
         }
 
-        Func<double, string> costLabel = leaderboard.CostAxis == LeaderboardCostAxis.Size ? FormatBytes : FormatCost;
+        Func<double, string> costLabel = leaderboard.CostAxis switch
+        {
+            LeaderboardCostAxis.Size => FormatBytes,
+            LeaderboardCostAxis.Latency => FormatMicroseconds,
+            _ => FormatCost,
+        };
         var x = LogTicks(costs.Count == 0 ? 1e3 : costs.Min(), costs.Count == 0 ? 1e6 : costs.Max(), costLabel);
         var y = LinearTicks(qualities.Count == 0 ? 0 : qualities.Min(), qualities.Count == 0 ? 1 : qualities.Max());
         var labels = new List<(string Text, double X, double Y, Color Color)>();
@@ -185,6 +195,18 @@ public static class TradeoffChart
             >= 1e6 => (bytes / 1e6).ToString("0.#", c) + " MB",
             >= 1e3 => (bytes / 1e3).ToString("0.#", c) + " KB",
             _ => bytes.ToString("0", c) + " B",
+        };
+    }
+
+    /// <summary>A duration in microseconds in short units: 950 µs, 10 ms, 1.5 s.</summary>
+    internal static string FormatMicroseconds(double microseconds)
+    {
+        var c = CultureInfo.InvariantCulture;
+        return microseconds switch
+        {
+            >= 1e6 => (microseconds / 1e6).ToString("0.#", c) + " s",
+            >= 1e3 => (microseconds / 1e3).ToString("0.#", c) + " ms",
+            _ => microseconds.ToString("0.#", c) + " µs",
         };
     }
 
