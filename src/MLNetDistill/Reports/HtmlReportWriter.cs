@@ -42,6 +42,7 @@ internal sealed class HtmlReportWriter(TextWriter writer, HtmlEncoder encoder)
         .mlnd img.chart{max-width:100%;height:auto;border:1px solid #d0d7de}
         .mlnd .muted{color:#57606a}
         .mlnd td.muted{text-align:left;white-space:normal}
+        .mlnd td.why{text-align:left;white-space:normal;min-width:8em;font-size:12px;color:#57606a}
         """;
 
     private static readonly CultureInfo C = CultureInfo.InvariantCulture;

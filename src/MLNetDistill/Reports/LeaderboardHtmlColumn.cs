@@ -8,7 +8,8 @@ namespace MLNetDistill.Reports;
 /// <param name="Title">The header's tooltip: what the column is.</param>
 /// <param name="Student">The cell text of a student.</param>
 /// <param name="Teacher">The cell text of the teacher row, or <see langword="null"/> for an empty cell.</param>
-internal sealed record LeaderboardHtmlColumn(string Header, string Title, Func<LeaderboardEntry, string> Student, Func<LeaderboardHtmlTeacher, string>? Teacher = null)
+/// <param name="CssClass">The cells' class (<c>why</c>: left-aligned text that wraps), or <see langword="null"/>.</param>
+internal sealed record LeaderboardHtmlColumn(string Header, string Title, Func<LeaderboardEntry, string> Student, Func<LeaderboardHtmlTeacher, string>? Teacher = null, string? CssClass = null)
 {
     /// <summary>The table's columns after the name, left to right: a new <see cref="LeaderboardEntry"/> field is one line here.</summary>
     public static IReadOnlyList<LeaderboardHtmlColumn> All { get; } =
@@ -31,4 +32,26 @@ internal sealed record LeaderboardHtmlColumn(string Header, string Title, Func<L
         new("front / pick", "Pareto: no other student is at least as good for at most the cost; pick: the lowest-cost student within the tolerance of the teacher's accuracy",
             e => e.Pareto && e.Chosen ? "Pareto, pick" : e.Chosen ? "pick" : e.Pareto ? "Pareto" : ""),
     ];
+
+    /// <summary>The serving-cost table's columns after the name: latency and throughput through ML.NET and in ONNX Runtime, speed-up, size reduction, why a form was not measured.</summary>
+    public static IReadOnlyList<LeaderboardHtmlColumn> ServingCost { get; } =
+    [
+        new("p50 µs", "median single-row latency through ML.NET (a PredictionEngine's mapper), after warm-up", e => Micro(e.LatencyP50Microseconds), t => Micro(t.Serving?.LatencyP50Microseconds)),
+        new("p99 µs", "99th percentile of the same single-row times", e => Micro(e.LatencyP99Microseconds), t => Micro(t.Serving?.LatencyP99Microseconds)),
+        new("rows/s", "ML.NET batch throughput: rows per second of one Transform pass", e => Rate(e.ThroughputRowsPerSecond), t => Rate(t.Serving?.ThroughputRowsPerSecond)),
+        new("ONNX p50 µs", "median single-row latency of the ONNX graph in ONNX Runtime, one row per Run", e => Micro(e.OnnxLatencyP50Microseconds), t => Micro(t.Serving?.OnnxLatencyP50Microseconds)),
+        new("ONNX p99 µs", "99th percentile of the ONNX single-row times", e => Micro(e.OnnxLatencyP99Microseconds), t => Micro(t.Serving?.OnnxLatencyP99Microseconds)),
+        new("ONNX rows/s", "ONNX Runtime throughput in batches of 256 rows", e => Rate(e.OnnxThroughputRowsPerSecond), t => Rate(t.Serving?.OnnxThroughputRowsPerSecond)),
+        new("speed-up", "teacher's ML.NET p50 over the student's", e => Times(e.LatencySpeedUp), t => t.Serving is null ? NotAvailable : Times(1)),
+        new("smaller by", "teacher's bytes over the student's", e => Times(e.SizeReduction), t => t.ModelBytes > 0 ? Times(1) : NotAvailable),
+        new("measuring s", "wall time spent measuring the latency in both forms", e => Number(e.CostSeconds, "F2"), t => Number(t.Serving?.CostSeconds ?? double.NaN, "F2")),
+        new("note", "why a form has no latency", e => string.Join("; ", new[] { e.LatencyNote, e.OnnxNote }.OfType<string>()),
+            t => string.Join("; ", new[] { t.Serving?.Note, t.Serving?.OnnxNote }.OfType<string>()), "why"),
+    ];
+
+    private static string Micro(double? value) => Number(value ?? double.NaN, "F1");
+
+    private static string Rate(double? value) => Number(value ?? double.NaN, "N0");
+
+    private static string Times(double value) => double.IsFinite(value) ? Number(value, "0.0") + "x" : NotAvailable;
 }

@@ -1,4 +1,5 @@
 using MLNetDistill.Evaluation;
+using MLNetDistill.Experiments;
 
 namespace MLNetDistill.Reports;
 
@@ -7,4 +8,5 @@ namespace MLNetDistill.Reports;
 /// <param name="ModelBytes">Its ONNX file's bytes (0 when unknown).</param>
 /// <param name="Cost">Its cost on the leaderboard's axis, or <see langword="null"/>.</param>
 /// <param name="ExpectedCalibrationError">Its ECE on the labeled test rows (NaN when unknown).</param>
-internal sealed record LeaderboardHtmlTeacher(DistillationMetrics? Metrics, long ModelBytes, double? Cost, double ExpectedCalibrationError);
+/// <param name="Serving">What it costs to serve (latency in both forms), or <see langword="null"/> when not measured.</param>
+internal sealed record LeaderboardHtmlTeacher(DistillationMetrics? Metrics, long ModelBytes, double? Cost, double ExpectedCalibrationError, LeaderboardTeacherCost? Serving);

@@ -10,7 +10,8 @@ namespace MLNetDistill.Reports;
 
 /// <summary>
 /// The HTML report of a student-size comparison, one self-contained page: the pick and why, the leaderboard table (the
-/// teacher first, then every student by cost, Pareto and chosen rows highlighted), the trade-off chart
+/// teacher first, then every student by cost, Pareto and chosen rows highlighted), the serving-cost table (latency and
+/// throughput through ML.NET and in ONNX Runtime, speed-up, size reduction), the trade-off chart
 /// (<see cref="TradeoffChart"/>, embedded as a PNG data URI), the per-class agreement and accuracy heat maps (rows are
 /// students, columns classes) and the inheritance table of the teacher's mistakes.
 /// </summary>
@@ -83,6 +84,7 @@ public sealed class StudentSizeHtmlReport : IHtmlContent
         html.Raw("</style>");
         Header(html);
         LeaderboardTable(html);
+        ServingCostTable(html);
         Chart(html);
         HeatMaps(html);
         html.Raw("<h3>Inheritance of the teacher's mistakes</h3>");
@@ -168,10 +170,38 @@ public sealed class StudentSizeHtmlReport : IHtmlContent
         }
     }
 
+    private LeaderboardHtmlTeacher Teacher()
+    {
+        double teacherEce = Leaderboard.Entries.Select(e => e.Quality?.TeacherExpectedCalibrationError ?? double.NaN).FirstOrDefault(double.IsFinite, double.NaN);
+        var metrics = _run?.Teacher ?? (double.IsFinite(Leaderboard.TeacherAccuracy) ? new(Leaderboard.TeacherAccuracy, double.NaN, double.NaN, double.NaN, double.NaN, 0) : null);
+        long bytes = _run?.TeacherModelBytes ?? Leaderboard.TeacherCostDetail?.ModelBytes ?? 0;
+        return new LeaderboardHtmlTeacher(metrics, bytes, Leaderboard.TeacherCost, teacherEce, Leaderboard.TeacherCostDetail);
+    }
+
+    private void ServingCostTable(HtmlReportWriter html)
+    {
+        html.Raw("<h3>Serving cost</h3>");
+        if (Leaderboard.TeacherCostDetail is null && Leaderboard.Entries.All(e => double.IsNaN(e.LatencyP50Microseconds) && e.OnnxLatencyP50Microseconds is null))
+        {
+            html.Raw("<p class=\"muted latency-not-measured\">Latency was not measured (MeasureLatency is false).</p>");
+            return;
+        }
+
+        html.Raw("<p class=\"muted\">Single-row latency after warm-up, in µs: ML.NET through the row-to-row mapper a PredictionEngine uses, and the ONNX graph (the student's export, the teacher's own file) one row per Run in ONNX Runtime; throughput in rows/s of a batch pass (ONNX Runtime: batches of 256).</p>");
+        Table(html, "serving", LeaderboardHtmlColumn.ServingCost, Teacher(), spec: false);
+    }
+
     private void LeaderboardTable(HtmlReportWriter html)
     {
-        var columns = LeaderboardHtmlColumn.All;
-        html.Raw("<h3>Leaderboard</h3><div class=\"scroll\"><table class=\"leaderboard\"><thead><tr><th class=\"name\" title=\"the name, and below it the spec with its defaults filled in\">model</th>");
+        html.Raw("<h3>Leaderboard</h3>");
+        Table(html, "leaderboard", LeaderboardHtmlColumn.All, Teacher(), spec: true);
+        html.Raw("<p class=\"muted\">Rows by cost. <span style=\"background:#eaf1fb;padding:0 4px\">blue</span>: on the Pareto front; "
+            + "<span style=\"background:#dcf1e0;padding:0 4px;font-weight:600\">green</span>: the pick; <span style=\"background:#fbeeee;padding:0 4px\">red</span>: the teacher. Hover a header for its meaning.</p>");
+    }
+
+    private void Table(HtmlReportWriter html, string cssClass, IReadOnlyList<LeaderboardHtmlColumn> columns, LeaderboardHtmlTeacher teacher, bool spec)
+    {
+        html.Raw($"<div class=\"scroll\"><table class=\"{cssClass}\"><thead><tr><th class=\"name\" title=\"the name, and below it the spec with its defaults filled in\">model</th>");
         foreach (var column in columns)
         {
             html.Raw("<th title=\"");
@@ -182,14 +212,11 @@ public sealed class StudentSizeHtmlReport : IHtmlContent
         }
 
         html.Raw("</tr></thead><tbody>");
-        double teacherEce = Leaderboard.Entries.Select(e => e.Quality?.TeacherExpectedCalibrationError ?? double.NaN).FirstOrDefault(double.IsFinite, double.NaN);
-        var metrics = _run?.Teacher ?? (double.IsFinite(Leaderboard.TeacherAccuracy) ? new(Leaderboard.TeacherAccuracy, double.NaN, double.NaN, double.NaN, double.NaN, 0) : null);
-        var teacher = new LeaderboardHtmlTeacher(metrics, _run?.TeacherModelBytes ?? 0, Leaderboard.TeacherCost, teacherEce);
         html.Raw("<tr class=\"teacher\">");
         html.Cell("teacher", "name");
         foreach (var column in columns)
         {
-            html.Cell(column.Teacher?.Invoke(teacher) ?? "");
+            html.Cell(column.Teacher?.Invoke(teacher) ?? "", column.CssClass);
         }
 
         html.Raw("</tr>");
@@ -198,7 +225,7 @@ public sealed class StudentSizeHtmlReport : IHtmlContent
             html.Raw(entry.Chosen ? "<tr class=\"student chosen\">" : entry.Pareto ? "<tr class=\"student pareto\">" : "<tr class=\"student\">");
             html.Raw("<td class=\"name\">");
             html.Text(entry.Name);
-            if (entry.Spec != entry.Name)
+            if (spec && entry.Spec != entry.Name)
             {
                 html.Raw("<div class=\"spec\">");
                 string[] parts = entry.Spec.Split(',');
@@ -214,14 +241,13 @@ public sealed class StudentSizeHtmlReport : IHtmlContent
             html.Raw("</td>");
             foreach (var column in columns)
             {
-                html.Cell(column.Student(entry));
+                html.Cell(column.Student(entry), column.CssClass);
             }
 
             html.Raw("</tr>");
         }
 
-        html.Raw("</tbody></table></div><p class=\"muted\">Rows by cost. <span style=\"background:#eaf1fb;padding:0 4px\">blue</span>: on the Pareto front; "
-            + "<span style=\"background:#dcf1e0;padding:0 4px;font-weight:600\">green</span>: the pick; <span style=\"background:#fbeeee;padding:0 4px\">red</span>: the teacher. Hover a header for its meaning.</p>");
+        html.Raw("</tbody></table></div>");
     }
 
     private void Chart(HtmlReportWriter html)

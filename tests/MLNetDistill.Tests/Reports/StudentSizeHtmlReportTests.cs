@@ -243,6 +243,31 @@ public sealed class StudentSizeHtmlReportTests : IClassFixture<FashionComparison
         Assert.Matches("<tr class=\"student\"><td class=\"name\">logit</td>.*<td></td><td></td><td>1.00</td><td></td></tr>", table);
     }
 
+    [Fact]
+    public void WriteTo_FashionRun_ServingCostTableHasEachModelsLatency()
+    {
+        string table = Table(_run.Result.ToHtmlReport().ToString(), "serving");
+        var c = CultureInfo.InvariantCulture;
+
+        Assert.Single(Regex.Matches(table, "<tr class=\"teacher\">"));
+        Assert.Contains($"<td>{_run.Result.Leaderboard.TeacherCostDetail!.LatencyP50Microseconds.ToString("F1", c)}</td>", table, StringComparison.Ordinal);
+        foreach (var e in _run.Result.Leaderboard.Entries)
+        {
+            Assert.True(double.IsFinite(e.LatencyP50Microseconds), e.Name);
+            Assert.Matches($"<td class=\"name\">{Regex.Escape(HtmlEncoder.Default.Encode(e.Name))}</td><td>{Regex.Escape(e.LatencyP50Microseconds.ToString("F1", c))}</td><td>{Regex.Escape(e.LatencyP99Microseconds.ToString("F1", c))}</td>", table);
+            Assert.Contains($"<td>{e.SizeReduction.ToString("0.0", c)}x</td>", table, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void WriteTo_LeaderboardWithoutLatency_SaysItWasNotMeasured()
+    {
+        string html = Leaderboard.Create([Entry("sdca", 0.8, 1000)], LeaderboardCostAxis.Size, 0.9, 0.1).ToHtmlReport().ToString();
+
+        Assert.Contains("<p class=\"muted latency-not-measured\">Latency was not measured (MeasureLatency is false).</p>", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("<table class=\"serving\">", html, StringComparison.Ordinal);
+    }
+
     /// <summary>The table whose class attribute is <paramref name="cssClass"/>, from its start tag to its end tag.</summary>
     internal static string Table(string html, string cssClass)
     {
