@@ -258,8 +258,12 @@ public sealed class DistillationExperiment
         IDataView studentRows = trialTemperature == temperature ? data.StudentRows : new TemperatureSoftLabelsDataView(data.StudentRows, trialTemperature);
         var epochs = progress is null ? null : new EpochProgress(progress, student.Name);
         var trainers = Trainers(student, classes, trialTemperature, alpha, hintColumn, epochs);
-        Report(progress, DistillationStage.Training,
-            $"training {student.Name} on soft labels (T = {trialTemperature.ToString(CultureInfo.InvariantCulture)}, alpha = {alpha.ToString(CultureInfo.InvariantCulture)}) from {data.TrainRows + data.TransferRows:N0} rows", student.Name);
+        string targets = student.Spec is { UsesTemperature: false, UsesAlpha: false }
+            ? "the teacher's logits"
+            : float.IsNaN(alpha)
+                ? $"soft labels (T = {trialTemperature.ToString(CultureInfo.InvariantCulture)})"
+                : $"soft labels (T = {trialTemperature.ToString(CultureInfo.InvariantCulture)}, alpha = {alpha.ToString(CultureInfo.InvariantCulture)})";
+        Report(progress, DistillationStage.Training, $"training {student.Name} on {targets} from {data.TrainRows + data.TransferRows:N0} rows", student.Name);
         var distilled = TrainAndEvaluate(trainers.Distilled, studentRows, data, trainers.ScoresAreLogits, student.Name, progress);
         try
         {

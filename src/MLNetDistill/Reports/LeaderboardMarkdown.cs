@@ -23,21 +23,24 @@ public static class LeaderboardMarkdown
         var c = CultureInfo.InvariantCulture;
         var board = result.Leaderboard;
         var run = result.Experiment;
+        // A temperature or alpha sweep: the trials differ in T or alpha, so each row says its own.
+        bool swept = board.Entries.Select(e => e.Temperature).Distinct().Count() > 1 || board.Entries.Select(e => e.Alpha).Distinct().Count() > 1;
         var md = new StringBuilder();
         md.Append("# Student-size comparison\n\n");
         md.Append(c, $"**Pick:** {board.Choice}\n\n");
         md.Append(c, $"Cost axis: {Leaderboard.AxisName(board.CostAxis)}; quality: {board.QualityMetric}; tolerance {(board.AccuracyTolerance * 100).ToString("0.##", c)} % of the teacher's accuracy. ");
-        md.Append(c, $"{run.TrainRows:N0} training, {run.TransferRows:N0} transfer and {run.TestRows:N0} test rows{(run.TestHeldOut ? " (held out of the training data)" : "")}; the teacher scored {run.TeacherScoring.TotalRows:N0} rows once in {run.TeacherScoring.Seconds:F2} s; T = {run.Temperature.ToString(c)}, seed {run.Seed}; {result.Seconds:F1} s in all.\n\n");
-        md.Append("| model | accuracy | retained | agreement | KL to teacher | log-loss | macro-F1 | bytes | parameters | train s | Pareto | chosen |\n");
-        md.Append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|:-:|:-:|\n");
+        md.Append(c, $"{run.TrainRows:N0} training, {run.TransferRows:N0} transfer and {run.TestRows:N0} test rows{(run.TestHeldOut ? " (held out of the training data)" : "")}; the teacher scored {run.TeacherScoring.TotalRows:N0} rows once in {run.TeacherScoring.Seconds:F2} s; {(swept ? "soft labels at each trial's T and alpha (columns T and alpha)" : $"T = {run.Temperature.ToString(c)}")}, seed {run.Seed}; {result.Seconds:F1} s in all.\n\n");
+        md.Append(swept
+            ? "| model | T | alpha | accuracy | retained | agreement | KL to teacher | log-loss | macro-F1 | bytes | parameters | train s | Pareto | chosen |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:-:|:-:|\n"
+            : "| model | accuracy | retained | agreement | KL to teacher | log-loss | macro-F1 | bytes | parameters | train s | Pareto | chosen |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|:-:|:-:|\n");
         if (run.Teacher is { } t)
         {
-            md.Append(c, $"| teacher | {F(t.Accuracy)} | 100.0 % | {F(t.Agreement)} | {F(t.KlToTeacher)} | {F(t.LogLoss)} | {F(t.MacroF1)} | {run.TeacherModelBytes:N0} | {(board.CostAxis == LeaderboardCostAxis.Parameters && board.TeacherCost is double p ? p.ToString("N0", c) : "")} | | | |\n");
+            md.Append(c, $"| teacher | {(swept ? "1 | | " : "")}{F(t.Accuracy)} | 100.0 % | {F(t.Agreement)} | {F(t.KlToTeacher)} | {F(t.LogLoss)} | {F(t.MacroF1)} | {run.TeacherModelBytes:N0} | {(board.CostAxis == LeaderboardCostAxis.Parameters && board.TeacherCost is double p ? p.ToString("N0", c) : "")} | | | |\n");
         }
 
         foreach (var e in board.Entries.OrderBy(e => double.IsNaN(e.Cost) ? double.MaxValue : e.Cost))
         {
-            md.Append(c, $"| {Cell(e.Name)} | {F(e.Accuracy)} | {(double.IsNaN(e.RetainedAccuracy) ? "" : e.RetainedAccuracy.ToString("P1", c))} | {F(e.Agreement)} | {F(e.KlToTeacher)} | {F(e.LogLoss)} | {F(e.MacroF1)} | {e.ModelBytes:N0} | {(e.Parameters is long n ? n.ToString("N0", c) : "n/a")} | {e.TrainSeconds:F1} | {(e.Pareto ? "yes" : "")} | {(e.Chosen ? "**yes**" : "")} |\n");
+            md.Append(c, $"| {Cell(e.Name)} | {(swept ? $"{e.Temperature?.ToString(c) ?? "n/a"} | {e.Alpha?.ToString(c) ?? "n/a"} | " : "")}{F(e.Accuracy)} | {(double.IsNaN(e.RetainedAccuracy) ? "" : e.RetainedAccuracy.ToString("P1", c))} | {F(e.Agreement)} | {F(e.KlToTeacher)} | {F(e.LogLoss)} | {F(e.MacroF1)} | {e.ModelBytes:N0} | {(e.Parameters is long n ? n.ToString("N0", c) : "n/a")} | {e.TrainSeconds:F1} | {(e.Pareto ? "yes" : "")} | {(e.Chosen ? "**yes**" : "")} |\n");
         }
 
         md.Append('\n');

@@ -87,6 +87,12 @@ public sealed class CompareCommandTests : IDisposable
 
         // The teacher scored every row once (569 breast-cancer rows: training and held-out test), not once per trial.
         Assert.Equal(569, json.GetProperty("teacherRowsScored").GetInt64());
+
+        // report.md gives each trial's own T and alpha, not one T for the run.
+        string md = File.ReadAllText(Path.Combine(folder, "report.md"));
+        Assert.Contains("| model | T | alpha | accuracy |", md, StringComparison.Ordinal);
+        Assert.Contains("| sdca@T=4,alpha=0.9 | 4 | 0.9 | ", md, StringComparison.Ordinal);
+        Assert.Contains("| logits:fasttree:trees=5 | n/a | n/a | ", md, StringComparison.Ordinal);
     }
 
     [Fact]
