@@ -133,4 +133,11 @@ public sealed class TradeoffChartTests
         Assert.Equal(ScottPlot.Alignment.LowerRight, placed[0].Alignment);
         Assert.True(placed[0].OffsetX < 0);
     }
+
+    [Theory]
+    [InlineData(950, "950 µs")]
+    [InlineData(12.5, "12.5 µs")]
+    [InlineData(10_000, "10 ms")]
+    [InlineData(1_500_000, "1.5 s")]
+    public void FormatMicroseconds_Value_IsShortTimeUnits(double value, string expected) => Assert.Equal(expected, TradeoffChart.FormatMicroseconds(value));
 }
