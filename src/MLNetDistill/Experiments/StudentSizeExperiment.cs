@@ -58,8 +58,13 @@ public sealed class StudentSizeExperiment
         _options = options ?? new StudentSizeExperimentOptions();
     }
 
-    /// <summary>Gets the default candidates, one small size per family: a linear model, a small tree ensemble, a small MLP.</summary>
-    public static IReadOnlyList<string> DefaultStudents { get; } = ["sdca", "lightgbm:trees=20", "mlp:32"];
+    /// <summary>
+    /// Gets the default candidates, a few sizes per family: a linear model (<c>sdca</c>), a small and a larger tree
+    /// ensemble (<c>lightgbm:trees=20</c>, <c>lightgbm:trees=50</c>) and a narrow and a wider MLP (<c>mlp:32</c>,
+    /// <c>mlp:128</c>, epochs chosen automatically); on the 8,000 training rows of the embedded Fashion-MNIST images
+    /// they train in about a minute on two cores.
+    /// </summary>
+    public static IReadOnlyList<string> DefaultStudents { get; } = ["sdca", "lightgbm:trees=20", "lightgbm:trees=50", "mlp:32", "mlp:128"];
 
     /// <summary>Gets the options the experiment runs with.</summary>
     public StudentSizeExperimentOptions Options => _options;
