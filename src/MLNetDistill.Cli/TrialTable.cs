@@ -96,7 +96,7 @@ internal sealed class TrialTable
         }
     }
 
-    /// <summary>Gets the last line: the pick, once the leaderboard is made.</summary>
+    /// <summary>Gets the experiment's last report: the leaderboard's pick, or why there is none (not drawn: the command prints it under the leaderboard).</summary>
     public string? Footer
     {
         get
@@ -206,7 +206,7 @@ internal sealed class TrialTable
         }
     }
 
-    /// <summary>Renders the header, one row per candidate and the notes.</summary>
+    /// <summary>Renders the header, one row per candidate, and the notes and warnings.</summary>
     /// <returns>The renderable.</returns>
     public IRenderable Render()
     {
@@ -238,11 +238,6 @@ internal sealed class TrialTable
             foreach (string note in _notes)
             {
                 parts.Add(new Text(note, new Style(note.StartsWith("warning: ", StringComparison.Ordinal) ? Color.Yellow : Color.Grey)));
-            }
-
-            if (_footer is not null)
-            {
-                parts.Add(new Text(_footer, new Style(Color.Green)));
             }
 
             return new Rows(parts);
