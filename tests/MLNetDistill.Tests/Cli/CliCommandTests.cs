@@ -228,7 +228,7 @@ public sealed class CliCommandTests
         Assert.Single(lines, l => l.Contains("<- chosen", StringComparison.Ordinal));
         Assert.Contains("pick: ", output, StringComparison.Ordinal);
         Assert.Contains(Path.Combine(demo, "tradeoff.png"), output, StringComparison.Ordinal);
-        foreach (string file in new[] { "leaderboard.json", "report.md", "tradeoff.png", "sdca.zip", "lightgbm_trees=50.zip", "mlp_128.zip", "mlp_128.onnx" })
+        foreach (string file in new[] { "leaderboard.json", "report.md", "tradeoff.png", "sdca.zip", "lightgbm_trees=30.zip", "mlp_128.zip", "mlp_128.onnx" })
         {
             Assert.True(File.Exists(Path.Combine(demo, file)), file);
         }

@@ -141,7 +141,7 @@ public sealed class StudentSizeExperimentTests
     {
         var experiment = new StudentSizeExperiment(_ml).AddDefaultStudents();
 
-        Assert.Equal(["sdca", "lightgbm:trees=20", "lightgbm:trees=50", "mlp:32", "mlp:128"], experiment.Options.Students.Select(s => s.Name));
+        Assert.Equal(["sdca", "lightgbm:trees=10", "lightgbm:trees=30", "mlp:32", "mlp:128"], experiment.Options.Students.Select(s => s.Name));
         Assert.Equal(["sdca", "lightgbm", "lightgbm", "mlp", "mlp"], experiment.Options.Students.Select(s => s.Spec!.Family));
     }
 
