@@ -7,7 +7,7 @@ internal static class Program
 {
     private static int Main(string[] args)
     {
-        // Plain timing commands (no BenchmarkDotNet overhead): `-- epoch [shape...]` and `-- gemm`.
+        // Plain timing commands (no BenchmarkDotNet overhead): `-- epoch [shape...]`, `-- gemm`, `-- parallel-trials [repeats]`.
         if (args.Length > 0 && args[0] == "gemm")
         {
             return QuickTiming.Gemm(args[1..]);
@@ -36,6 +36,11 @@ internal static class Program
         if (args.Length > 0 && args[0] == "mlp-defaults")
         {
             return Students.MlpDefaultsExperiment.Run(args[1..]);
+        }
+
+        if (args.Length > 0 && args[0] == "parallel-trials")
+        {
+            return Experiments.ParallelTrialsExperiment.Run(args[1..]);
         }
 
         if (args.Length > 0 && args[0] == "epoch")

@@ -22,6 +22,10 @@ internal static class CompareCommand
         [nameof(StudentSizeExperimentOptions.AccuracyTolerance)] = "--within",
         [nameof(StudentSizeExperimentOptions.TimeBudget)] = "--time-budget",
         [nameof(StudentSizeExperimentOptions.CostAxis)] = "--cost",
+        [nameof(StudentSizeExperimentOptions.Temperatures)] = "--temperatures",
+        [nameof(StudentSizeExperimentOptions.Alphas)] = "--alphas",
+        ["temperatures"] = "--temperatures",
+        ["alphas"] = "--alphas",
         ["tolerance"] = "--within",
         ["spec"] = "--students",
         ["train"] = "--train",
@@ -44,11 +48,13 @@ internal static class CompareCommand
         var cost = new Option<string>("--cost") { Description = "The cost axis: size (bytes of the deployable file, default), params (learned parameters: weights, tree thresholds and leaves) or latency (not yet).", DefaultValueFactory = _ => "size" };
         var within = new Option<string>("--within") { Description = "Pick the lowest-cost student whose accuracy is within this percentage of the teacher's (default 2%).", DefaultValueFactory = _ => "2%" };
         var budget = new Option<string?>("--time-budget") { Description = "Wall-clock budget such as 90s, 10m or 1h (teacher scoring included); the students not started in time are skipped and listed." };
+        var temperatures = new Option<string?>("--temperatures") { Description = "Sweep the soft labels' temperature: comma-separated values such as 1,2,4; each student is trained at each (one teacher run, soft labels recomputed from its logits)." };
+        var alphas = new Option<string?>("--alphas") { Description = "Sweep alpha, the weight of the soft labels against the hard labels: comma-separated values in [0, 1] such as 0.5,0.9; each student is trained with each." };
         var seed = new Option<int>("--seed") { Description = "Seed (same inputs and seed give the same models).", DefaultValueFactory = _ => 0 };
         var output = new Option<string>("--out") { Description = "Folder for leaderboard.json, report.md, tradeoff.png and each student's .zip (and .onnx for mlp).", Required = true };
         var command = new Command("compare", "Train several students on one teacher scoring, rank them on quality vs cost (Pareto front), and pick the smallest within a tolerance of the teacher.")
         {
-            teacher, train, transfer, test, label, students, cost, within, budget, seed, output,
+            teacher, train, transfer, test, label, students, cost, within, budget, temperatures, alphas, seed, output,
         };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(token =>
         {
@@ -68,6 +74,15 @@ internal static class CompareCommand
                 .SetTimeBudget(parse.GetValue(budget) is string b ? ParseBudget(b) : null)
                 .SetSeed(parse.GetValue(seed));
             experiment.AddStudents(SplitStudents(parse.GetValue(students)!));
+            if (parse.GetValue(temperatures) is string t)
+            {
+                experiment.SetTemperatures(ParseFloats("--temperatures", t));
+            }
+
+            if (parse.GetValue(alphas) is string a)
+            {
+                experiment.SetAlphas(ParseFloats("--alphas", a));
+            }
 
             IDataView trainData = DataSourceReader.Load(trainPath, labelName);
             if (trainData.Schema.GetColumnOrNull(DataColumnNames.Label) is null)
@@ -98,6 +113,23 @@ internal static class CompareCommand
         return specs.Length > 0
             ? specs
             : throw new ArgumentException($"--students \"{students}\" names no student: give specs separated by ';', e.g. --students \"{DefaultStudents}\".");
+    }
+
+    /// <summary>Comma-separated numbers such as <c>1,2,4</c> or <c>0.5, 0.9</c> (invariant culture: '.' is the decimal point).</summary>
+    internal static float[] ParseFloats(string flag, string text)
+    {
+        string[] parts = text.Split(',', StringSplitOptions.TrimEntries);
+        var values = new float[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+        {
+            if (!float.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out values[i]) || !float.IsFinite(values[i]))
+            {
+                throw new ArgumentException(
+                    $"{flag} {text}: '{parts[i]}' is not a number: give numbers separated by ',' with '.' as the decimal point, e.g. {(flag == "--alphas" ? "--alphas 0.5,0.9" : "--temperatures 1,2,4")}.");
+            }
+        }
+
+        return values;
     }
 
     internal static LeaderboardCostAxis ParseCost(string cost) => cost.Trim().ToLowerInvariant() switch

@@ -6,6 +6,7 @@ using Microsoft.ML.Data;
 using MLNetDistill.Data;
 using MLNetDistill.Evaluation;
 using MLNetDistill.Onnx;
+using MLNetDistill.SoftLabels;
 using MLNetDistill.Students;
 using MLNetDistill.Students.Mlp;
 using MLNetDistill.Teachers;
@@ -23,7 +24,8 @@ namespace MLNetDistill.Experiments;
 /// (<c>Features</c>, <c>Label</c>, <c>TeacherLogits</c>, <c>SoftLabels</c>, <c>TeacherPredictedLabel</c>), so training from a
 /// cache and from the teacher is the same code and gives the same models.</para>
 /// <para>The evaluation's T = 1 probabilities are computed from the logits already scored, whatever the training temperature:
-/// no second teacher run.</para>
+/// no second teacher run. So are the soft labels of a student trained at another temperature than the teacher scored at
+/// (a <see cref="StudentSizeExperiment"/> sweep's trial): softmax(logits / T) over the cached rows.</para>
 /// <para>Each student from a spec is built in an <see cref="MLContext"/> of its own seeded with
 /// <see cref="DistillationExperimentOptions.Seed"/> (ML.NET seeds components in the order they are made), so its model
 /// depends on the seed, its spec and the rows alone: not on its place among the students, nor on whether the soft labels
@@ -245,12 +247,16 @@ public sealed class DistillationExperiment
     private DistillationStudentResult TrainStudent(DistillationStudent student, ScoredSets data, int classes, float temperature, string? hintColumn,
         IProgress<DistillationProgress>? progress, CancellationToken cancellationToken)
     {
-        float alpha = student.Spec is { } spec ? _options.Alpha ?? spec.DefaultAlpha : _options.Alpha ?? float.NaN;
+        float alpha = student.Alpha ?? (student.Spec is { } spec ? _options.Alpha ?? spec.DefaultAlpha : _options.Alpha ?? float.NaN);
+
+        // A sweep's trial at another temperature: its soft labels are recomputed from the logits already scored (no second teacher run).
+        float trialTemperature = student.Temperature ?? temperature;
+        IDataView studentRows = trialTemperature == temperature ? data.StudentRows : new TemperatureSoftLabelsDataView(data.StudentRows, trialTemperature);
         var epochs = progress is null ? null : new EpochProgress(progress, student.Name);
-        var trainers = Trainers(student, classes, temperature, alpha, hintColumn, epochs);
+        var trainers = Trainers(student, classes, trialTemperature, alpha, hintColumn, epochs);
         Report(progress, DistillationStage.Training,
-            $"training {student.Name} on soft labels (T = {temperature.ToString(CultureInfo.InvariantCulture)}, alpha = {alpha.ToString(CultureInfo.InvariantCulture)}) from {data.TrainRows + data.TransferRows:N0} rows", student.Name);
-        var distilled = TrainAndEvaluate(trainers.Distilled, data.StudentRows, data, trainers.ScoresAreLogits, student.Name, progress);
+            $"training {student.Name} on soft labels (T = {trialTemperature.ToString(CultureInfo.InvariantCulture)}, alpha = {alpha.ToString(CultureInfo.InvariantCulture)}) from {data.TrainRows + data.TransferRows:N0} rows", student.Name);
+        var distilled = TrainAndEvaluate(trainers.Distilled, studentRows, data, trainers.ScoresAreLogits, student.Name, progress);
         try
         {
             DistillationTrainedModel? baseline = null;
@@ -266,7 +272,7 @@ public sealed class DistillationExperiment
                 baseline = TrainAndEvaluate(hard, data.LabeledRows, data, scoresAreLogits: false, student.Name, progress);
             }
 
-            return new DistillationStudentResult(student.Name, student.Spec, alpha, distilled, baseline);
+            return new DistillationStudentResult(student.Name, student.Spec, alpha, distilled, baseline) { Temperature = trialTemperature };
         }
         catch
         {

@@ -45,7 +45,7 @@ public sealed class DistillationExperimentResult : IDisposable
     /// <summary>Gets the schema of the training data as given, to save the models with (<c>mlContext.Model.Save(model, InputSchema, path)</c>).</summary>
     public DataViewSchema InputSchema { get; }
 
-    /// <summary>Gets the soft labels' temperature.</summary>
+    /// <summary>Gets the temperature the teacher's soft labels were scored at; a sweep's trials at other temperatures record theirs in <see cref="DistillationStudentResult.Temperature"/>.</summary>
     public float Temperature { get; }
 
     /// <summary>Gets the seed.</summary>

@@ -37,6 +37,12 @@ public sealed class DistillationStudent
 
     internal bool ScoresAreLogits { get; }
 
+    /// <summary>Gets the temperature this trial's soft labels are made at, or <see langword="null"/> for the experiment's (a sweep's trial sets it).</summary>
+    internal float? Temperature { get; private init; }
+
+    /// <summary>Gets the weight of the soft labels this trial uses, or <see langword="null"/> for the experiment's (a sweep's trial sets it).</summary>
+    internal float? Alpha { get; private init; }
+
     /// <summary>A student described by a spec such as <c>sdca</c>, <c>lightgbm:trees=100</c> or <c>mlp:128</c>.</summary>
     /// <param name="spec">The spec; parsed now, so a bad one fails here (the message lists the families and their options).</param>
     /// <returns>The student.</returns>
@@ -55,6 +61,10 @@ public sealed class DistillationStudent
         ArgumentNullException.ThrowIfNull(estimator);
         return new(name, null, estimator, hardLabelEstimator, scoresAreLogits);
     }
+
+    /// <summary>The same student as one trial of a sweep: another name, its own temperature and alpha (null keeps the experiment's).</summary>
+    internal DistillationStudent ForTrial(string name, float? temperature, float? alpha) =>
+        new(name, Spec, Estimator, HardLabelEstimator, ScoresAreLogits) { Temperature = temperature, Alpha = alpha };
 
     /// <inheritdoc/>
     public override string ToString() => Name;

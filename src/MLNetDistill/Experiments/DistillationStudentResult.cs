@@ -12,4 +12,8 @@ public sealed record DistillationStudentResult(string Name, StudentSpec? Spec, f
 {
     /// <summary>Gets the spec with its defaults filled in (<c>sdca:iterations=20</c>), or the name of an estimator student.</summary>
     public string Description => Spec?.ToString() ?? Name;
+
+    /// <summary>Gets the temperature of the soft labels the student was trained on (the experiment's, or its sweep trial's).</summary>
+    /// <value>NaN when the result was made without it.</value>
+    public float Temperature { get; init; } = float.NaN;
 }

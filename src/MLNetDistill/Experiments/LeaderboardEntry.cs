@@ -34,4 +34,12 @@ public sealed record LeaderboardEntry(string Name, string Spec, double Accuracy,
 
     /// <summary>Gets whether this is the pick: the lowest-cost student within the tolerance of the teacher's accuracy.</summary>
     public bool Chosen { get; init; }
+
+    /// <summary>Gets the temperature of the soft labels the student was trained on (a sweep's trial's, or the experiment's).</summary>
+    /// <value><see langword="null"/> when the student does not use it (logit matching fits the raw logits) or for entries made without it.</value>
+    public float? Temperature { get; init; }
+
+    /// <summary>Gets alpha, the weight of the soft labels against the hard labels, the student was trained with.</summary>
+    /// <value><see langword="null"/> when the student does not use it (logit matching) or its own options decide (an estimator student), or for entries made without it.</value>
+    public float? Alpha { get; init; }
 }

@@ -3,12 +3,14 @@ using MLNetDistill.Teachers;
 
 namespace MLNetDistill.Experiments;
 
-/// <summary>Options of <see cref="StudentSizeExperiment"/>: the teacher, the candidate students, the cost axis, the tolerance of the pick and the time budget.</summary>
+/// <summary>Options of <see cref="StudentSizeExperiment"/>: the teacher, the candidate students, the temperatures and alphas to sweep, the cost axis, the tolerance of the pick and the time budget.</summary>
 /// <example>
 /// <code language="csharp">
 /// var options = new StudentSizeExperimentOptions { TeacherModelFile = "teacher.onnx", AccuracyTolerance = 0.01, TimeBudget = TimeSpan.FromMinutes(5) };
 /// options.Students.Add(DistillationStudent.FromSpec("sdca"));
 /// options.Students.Add(DistillationStudent.FromSpec("mlp:32"));
+/// options.Temperatures.Add(1f); // sweep: each student at T = 1 and T = 4 (one teacher run)
+/// options.Temperatures.Add(4f);
 /// var experiment = new StudentSizeExperiment(mlContext, options);
 /// </code>
 /// </example>
@@ -49,6 +51,21 @@ public sealed class StudentSizeExperimentOptions
     /// <value>Defaults to <see langword="null"/>: each family's default, as in <see cref="DistillationExperimentOptions.Alpha"/>.</value>
     public float? Alpha { get; set; }
 
+    /// <summary>
+    /// Gets the temperatures to sweep: each candidate is trained once per temperature (times each of <see cref="Alphas"/>),
+    /// every trial on the same teacher run, its soft labels recomputed from the cached logits, softmax(logits / T).
+    /// Each positive and finite; a value given twice is trained once. Families that ignore T (logit matching) are trained once.
+    /// </summary>
+    /// <value>Defaults to empty: no sweep, every candidate at <see cref="Temperature"/>. Not together with <see cref="Temperature"/>.</value>
+    public IList<float> Temperatures { get; } = new List<float>();
+
+    /// <summary>
+    /// Gets the alphas to sweep: each candidate is trained once per alpha (times each of <see cref="Temperatures"/>).
+    /// Each in [0, 1]; a value given twice is trained once. Students that ignore alpha (logit matching, estimators of your own) are trained once.
+    /// </summary>
+    /// <value>Defaults to empty: no sweep, every candidate at <see cref="Alpha"/>. Not together with <see cref="Alpha"/>.</value>
+    public IList<float> Alphas { get; } = new List<float>();
+
     /// <summary>Gets or sets the seed.</summary>
     /// <value>Defaults to 0.</value>
     public int Seed { get; set; }
@@ -73,11 +90,58 @@ public sealed class StudentSizeExperimentOptions
         }
 
         CheckTolerance(AccuracyTolerance, nameof(AccuracyTolerance));
+        CheckTemperatures(Temperatures, nameof(Temperatures));
+        CheckAlphas(Alphas, nameof(Alphas));
+        if (Temperature is float t && Temperatures.Count > 0)
+        {
+            throw new ArgumentException(
+                $"Both Temperature ({t.ToString(CultureInfo.InvariantCulture)}) and Temperatures ({Format(Temperatures)}) are set: give one temperature, or the list to sweep (add {t.ToString(CultureInfo.InvariantCulture)} to it).", nameof(Temperatures));
+        }
+
+        if (Alpha is float a && Alphas.Count > 0)
+        {
+            throw new ArgumentException(
+                $"Both Alpha ({a.ToString(CultureInfo.InvariantCulture)}) and Alphas ({Format(Alphas)}) are set: give one alpha, or the list to sweep (add {a.ToString(CultureInfo.InvariantCulture)} to it).", nameof(Alphas));
+        }
+
         if (TimeBudget is { } budget && budget <= TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(TimeBudget), budget, $"TimeBudget must be positive but was {budget}: give e.g. TimeSpan.FromMinutes(10), or null for no limit.");
         }
     }
+
+    internal static void CheckTemperatures(IEnumerable<float> temperatures, string name)
+    {
+        int i = 0;
+        foreach (float t in temperatures)
+        {
+            if (!(t > 0f) || float.IsInfinity(t))
+            {
+                throw new ArgumentOutOfRangeException(name, t,
+                    $"{name}[{i}] is {t.ToString(CultureInfo.InvariantCulture)}, but a temperature must be positive and finite (soft labels are softmax(logits / T), typically T from 1 to 20): remove it or give e.g. 2.");
+            }
+
+            i++;
+        }
+    }
+
+    internal static void CheckAlphas(IEnumerable<float> alphas, string name)
+    {
+        int i = 0;
+        foreach (float a in alphas)
+        {
+            if (!(a >= 0f && a <= 1f))
+            {
+                throw new ArgumentOutOfRangeException(name, a,
+                    $"{name}[{i}] is {a.ToString(CultureInfo.InvariantCulture)}, but alpha must be in [0, 1] (the weight of the soft labels; 1 - alpha weighs the hard label): remove it or give e.g. 0.5.");
+            }
+
+            i++;
+        }
+    }
+
+    /// <summary>Values as written in messages and trial names: <c>1, 2.5, 4</c>.</summary>
+    internal static string Format(IEnumerable<float> values) => string.Join(", ", values.Select(v => v.ToString(CultureInfo.InvariantCulture)));
 
     internal static void CheckTolerance(double tolerance, string name)
     {

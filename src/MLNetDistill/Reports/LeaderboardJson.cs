@@ -7,7 +7,8 @@ namespace MLNetDistill.Reports;
 
 /// <summary>
 /// Writes <c>leaderboard.json</c>: the comparison's settings, the teacher on the test rows, one record per student (its
-/// metrics, size, parameters, cost, <c>pareto</c>, <c>chosen</c> and model file), the pick's reason and the skipped and
+/// metrics, size, parameters, cost, <c>pareto</c>, <c>chosen</c>, model file, and the <c>temperature</c> and <c>alpha</c> it
+/// was trained with, null where it uses none), the pick's reason and the skipped and
 /// duplicate students. camelCase; an undefined metric is the string <c>"NaN"</c>.
 /// </summary>
 /// <example>
@@ -45,7 +46,7 @@ public static class LeaderboardJson
         var files = StudentSizeReport.ModelFiles(board);
         var students = board.Entries.Select(e => new LeaderboardStudentRecord(
             e.Name, e.Spec, e.Accuracy, e.MacroF1, e.LogLoss, e.Agreement, e.KlToTeacher, e.RetainedAccuracy, e.TrainSeconds, e.ModelBytes, e.Parameters, e.Cost,
-            e.Pareto, e.Chosen, files[e.Name])).ToList();
+            e.Pareto, e.Chosen, files[e.Name], e.Temperature, e.Alpha)).ToList();
         return new LeaderboardDocument(
             board.CostAxis.ToString().ToLowerInvariant(), board.QualityMetric, board.AccuracyTolerance, teacher, board.TeacherCost, board.Chosen?.Name, board.Choice,
             students, board.Skipped, result.Duplicates, run.TrainRows, run.TransferRows, run.TestRows, run.TeacherScoring.TotalRows, run.Temperature, run.Seed, result.Seconds);
@@ -58,5 +59,6 @@ public static class LeaderboardJson
 
     /// <summary>One student's record.</summary>
     private sealed record LeaderboardStudentRecord(string Name, string Spec, double Accuracy, double MacroF1, double LogLoss, double Agreement, double KlToTeacher,
-        double RetainedAccuracy, double TrainSeconds, long ModelBytes, long? Parameters, double Cost, bool Pareto, bool Chosen, string ModelFile);
+        double RetainedAccuracy, double TrainSeconds, long ModelBytes, long? Parameters, double Cost, bool Pareto, bool Chosen, string ModelFile,
+        float? Temperature, float? Alpha);
 }

@@ -25,6 +25,12 @@ internal interface IStudentFamily
     /// <summary>Gets the weight of the soft labels used when none is given.</summary>
     float DefaultAlpha => 0.5f;
 
+    /// <summary>Gets whether the soft labels' temperature changes what this family learns (a sweep trains it once per temperature only then).</summary>
+    bool UsesTemperature => true;
+
+    /// <summary>Gets whether alpha, the weight of the soft labels against the hard labels, changes what this family learns (a sweep trains it once per alpha only then).</summary>
+    bool UsesAlpha => true;
+
     /// <summary>Reads the spec parts after the name that are not options (an MLP's widths); returns the index of the first option part.</summary>
     /// <param name="parts">The spec split at ':' (the name first).</param>
     /// <param name="spec">The whole spec, for messages.</param>

@@ -15,6 +15,12 @@ internal sealed class LogitMatchingStudent : IStudentFamily
 
     public string Usage => $"{Name}:{Regressor}";
 
+    /// <summary>Gets false: the regressions fit the raw logits, so no temperature reaches them.</summary>
+    public bool UsesTemperature => false;
+
+    /// <summary>Gets false: the regressions fit the teacher's logits alone, with no hard-label term to weigh them against.</summary>
+    public bool UsesAlpha => false;
+
     public IReadOnlyList<StudentOption> Options { get; } =
     [
         new("trees", 100, 1, 100_000),

@@ -33,6 +33,12 @@ public sealed record StudentSpec(string Family, IReadOnlyList<int> HiddenLayers,
     /// <summary>Gets the weight of the soft labels this family uses when none is given: 0.5 for ML.NET students, the MLP trainer's default (<see cref="Mlp.MlpTrainerOptions.Alpha"/>) for MLPs.</summary>
     public float DefaultAlpha => StudentRegistry.Get(this).DefaultAlpha;
 
+    /// <summary>Gets whether the soft labels' temperature changes what this student learns (not for logit matching, which fits the raw logits).</summary>
+    internal bool UsesTemperature => StudentRegistry.Get(this).UsesTemperature;
+
+    /// <summary>Gets whether alpha changes what this student learns (not for logit matching, which has no hard-label term).</summary>
+    internal bool UsesAlpha => StudentRegistry.Get(this).UsesAlpha;
+
     /// <summary>Gets whether the student trains on the teacher's penultimate layer (an MLP with <c>loss=hint</c>).</summary>
     public bool NeedsTeacherHint => StudentRegistry.Get(this).NeedsTeacherHint(this);
 

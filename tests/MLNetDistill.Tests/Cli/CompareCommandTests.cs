@@ -62,7 +62,37 @@ public sealed class CompareCommandTests : IDisposable
         Assert.Contains("front is drawn on agreement", File.ReadAllText(Path.Combine(folder, "report.md")), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Compare_SweepTemperaturesAndAlphas_WritesOneRecordPerStudentTemperatureAndAlpha()
+    {
+        string folder = Path.Combine(_temp.Path, "out");
+
+        var (code, _, error) = CliRunner.Run(Args("--students", "sdca;logits:fasttree:trees=5", "--temperatures", "1, 4", "--alphas", "0.5,0.9", "--out", folder));
+
+        Assert.True(code == 0, error);
+        Assert.Contains("warning: 'logits:fasttree:trees=5' fits the teacher's raw logits", error, StringComparison.Ordinal);
+        var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "leaderboard.json"))).RootElement;
+        var records = json.GetProperty("students").EnumerateArray().ToList();
+        var sdca = records.Where(r => r.GetProperty("name").GetString()!.StartsWith("sdca@", StringComparison.Ordinal)).ToList();
+        Assert.Equal(5, records.Count);
+        Assert.Equal([(1.0, 0.5), (1.0, 0.9), (4.0, 0.5), (4.0, 0.9)],
+            sdca.Select(r => (r.GetProperty("temperature").GetDouble(), Math.Round(r.GetProperty("alpha").GetDouble(), 6))));
+        Assert.Equal("sdca@T=4,alpha=0.9", sdca[3].GetProperty("name").GetString());
+        Assert.Equal("sdca_T=4,alpha=0.9.zip", sdca[3].GetProperty("modelFile").GetString());
+        Assert.All(sdca, r => Assert.True(File.Exists(Path.Combine(folder, r.GetProperty("modelFile").GetString()!)), r.GetProperty("modelFile").GetString()));
+        var logits = Assert.Single(records, r => r.GetProperty("name").GetString() == "logits:fasttree:trees=5");
+        Assert.Equal(JsonValueKind.Null, logits.GetProperty("temperature").ValueKind);
+        Assert.Equal(JsonValueKind.Null, logits.GetProperty("alpha").ValueKind);
+
+        // The teacher scored every row once (569 breast-cancer rows: training and held-out test), not once per trial.
+        Assert.Equal(569, json.GetProperty("teacherRowsScored").GetInt64());
+    }
+
     [Theory]
+    [InlineData("--temperatures", "1,x", "--temperatures 1,x: 'x' is not a number")]
+    [InlineData("--temperatures", "1,0", "--temperatures: temperatures[1] is 0, but a temperature must be positive and finite")]
+    [InlineData("--alphas", "0,5", "--alphas: alphas[1] is 5, but alpha must be in [0, 1]")]
+    [InlineData("--alphas", "0.5;0.9", "--alphas 0.5;0.9: '0.5;0.9' is not a number")]
     [InlineData("--cost", "latency", "--cost latency is not available yet")]
     [InlineData("--cost", "speed", "--cost speed is not a cost axis")]
     [InlineData("--within", "abc", "--within abc is not a percentage")]

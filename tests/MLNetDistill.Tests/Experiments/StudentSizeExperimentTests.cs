@@ -1,4 +1,5 @@
 using Microsoft.ML;
+using Microsoft.ML.Data;
 using MLNetDistill.Data;
 using MLNetDistill.Experiments;
 
@@ -171,6 +172,147 @@ public sealed class StudentSizeExperimentTests
         Assert.Equal(board.Entries.MinBy(e => e.Cost)!.Name, board.Chosen!.Name);
         Assert.NotNull(board.TeacherCost);
         Assert.Contains("parameter count", board.Choice, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_SweepTwoTemperaturesTwoAlphas_ScoresTeacherAsManyRowsAsOneTrial()
+    {
+        var data = Fashion;
+        var train = _ml.Data.TakeRows(data, 480);
+        var test = _ml.Data.SkipRows(data, 480);
+        using var singleTeacher = _ml.Transforms.ScoreWithTeacher(TestPaths.FashionTeacher).Fit(train);
+        using var sweepTeacher = _ml.Transforms.ScoreWithTeacher(TestPaths.FashionTeacher).Fit(train);
+
+        using var single = new StudentSizeExperiment(_ml).SetTeacher(singleTeacher).AddStudents("sdca:iterations=5").Run(train, test);
+        using var sweep = new StudentSizeExperiment(_ml).SetTeacher(sweepTeacher).AddStudents("sdca:iterations=5", "mlp:8:epochs=2")
+            .SetTemperatures(1, 4).SetAlphas(0.5f, 0.9f).Run(train, test);
+
+        // One teacher pass per data set for the whole sweep: the same rows as one trial.
+        Assert.Equal(600, singleTeacher.RowsScored);
+        Assert.Equal(singleTeacher.RowsScored, sweepTeacher.RowsScored);
+        Assert.Equal(single.Experiment.TeacherScoring.TotalRows, sweep.Experiment.TeacherScoring.TotalRows);
+        var entries = sweep.Leaderboard.Entries;
+        Assert.Equal(["sdca:iterations=5@T=1,alpha=0.5", "sdca:iterations=5@T=1,alpha=0.9", "sdca:iterations=5@T=4,alpha=0.5", "sdca:iterations=5@T=4,alpha=0.9",
+            "mlp:8:epochs=2@T=1,alpha=0.5", "mlp:8:epochs=2@T=1,alpha=0.9", "mlp:8:epochs=2@T=4,alpha=0.5", "mlp:8:epochs=2@T=4,alpha=0.9"], entries.Select(e => e.Name));
+        Assert.Equal([1f, 1f, 4f, 4f, 1f, 1f, 4f, 4f], entries.Select(e => e.Temperature!.Value));
+        Assert.Equal([0.5f, 0.9f, 0.5f, 0.9f, 0.5f, 0.9f, 0.5f, 0.9f], entries.Select(e => e.Alpha!.Value));
+        Assert.Equal([1f, 1f, 4f, 4f, 1f, 1f, 4f, 4f], sweep.Experiment.Students.Select(s => s.Temperature));
+        Assert.Equal(1f, single.Leaderboard.Entries[0].Temperature);
+        Assert.Equal(0.5f, single.Leaderboard.Entries[0].Alpha);
+
+        // The trial at T = 1, alpha = 0.5 is the single run's student; at T = 4 the soft labels, so the model, differ.
+        var atOne = Scores(sweep.Experiment.Students[0].Distilled.Model, test);
+        Assert.Equal(Scores(single.Experiment.Students[0].Distilled.Model, test), atOne, new FloatComparer(1e-6));
+        var atFour = Scores(sweep.Experiment.Students[2].Distilled.Model, test);
+        Assert.True(MaxDifference(atOne, atFour) > 1e-3, $"the T = 4 student scores like the T = 1 one (max difference {MaxDifference(atOne, atFour):G3})");
+        Assert.True(MaxDifference(atOne, Scores(sweep.Experiment.Students[1].Distilled.Model, test)) > 1e-3, "alpha 0.9 trains like alpha 0.5");
+        Assert.All(entries.Take(4), e => Assert.InRange(e.Accuracy, 0.5, 1.0));
+
+        // The MLP applies the trial's temperature itself, to the cached logits.
+        Assert.True(MaxDifference(Scores(sweep.Experiment.Students[4].Distilled.Model, test), Scores(sweep.Experiment.Students[6].Distilled.Model, test)) > 1e-4,
+            "the mlp at T = 4 scores like the one at T = 1");
+    }
+
+    [Fact]
+    public void Run_SweepWithLogitMatchingAndRepeatedValue_TrainsWhatChangesOnceEachAndWarns()
+    {
+        var reports = new List<StudentSizeExperimentProgress>();
+        using var result = new StudentSizeExperiment(_ml)
+            .SetTeacher(BinaryTeacher)
+            .AddStudents("logits:fasttree:trees=5", "lbfgs:iterations=10")
+            .SetTemperatures(1, 4, 4)
+            .SetAlphas(0.5f, 0.9f)
+            .Run(_ml.Data.TakeRows(Cancer, 400), _ml.Data.SkipRows(Cancer, 400), progress: new ListProgress(reports));
+
+        var entries = result.Leaderboard.Entries;
+        Assert.Equal(["logits:fasttree:trees=5", "lbfgs:iterations=10@T=1,alpha=0.5", "lbfgs:iterations=10@T=1,alpha=0.9", "lbfgs:iterations=10@T=4,alpha=0.5", "lbfgs:iterations=10@T=4,alpha=0.9"],
+            entries.Select(e => e.Name));
+        Assert.Null(entries[0].Temperature);
+        Assert.Null(entries[0].Alpha);
+        Assert.Contains(reports, r => r.IsWarning && r.Message == "'logits:fasttree:trees=5' fits the teacher's raw logits, which no temperature or alpha changes: it is trained once, not once per T = 1, 4 and alpha = 0.5, 0.9.");
+        Assert.Contains(reports, r => r.IsWarning && r.Message.StartsWith("the temperature 4 is given twice", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Run_SweepOverEstimatorStudent_SweepsTemperatureOnlyAndWarns()
+    {
+        var reports = new List<StudentSizeExperimentProgress>();
+        var estimator = _ml.MulticlassClassification.Trainers.SoftLabel(_ml.MulticlassClassification.Trainers.SdcaMaximumEntropy(exampleWeightColumnName: "Weight", maximumNumberOfIterations: 5));
+        using var result = new StudentSizeExperiment(_ml)
+            .SetTeacher(BinaryTeacher)
+            .AddStudent(DistillationStudent.FromEstimator("mine", estimator))
+            .SetTemperatures(1, 4)
+            .SetAlphas(0.5f, 0.9f)
+            .Run(_ml.Data.TakeRows(Cancer, 400), _ml.Data.SkipRows(Cancer, 400), progress: new ListProgress(reports));
+
+        Assert.Equal(["mine@T=1", "mine@T=4"], result.Leaderboard.Entries.Select(e => e.Name));
+        Assert.All(result.Leaderboard.Entries, e => Assert.Null(e.Alpha));
+        Assert.Contains(reports, r => r.IsWarning && r.Message.Contains("'mine' is an estimator of your own, whose options decide alpha: it is trained once, not once per alpha = 0.5, 0.9", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(0f, "temperatures[1] is 0")]
+    [InlineData(-2f, "temperatures[1] is -2")]
+    [InlineData(float.PositiveInfinity, "temperatures[1] is Infinity")]
+    [InlineData(float.NaN, "temperatures[1] is NaN")]
+    public void SetTemperatures_NotPositiveFinite_ThrowsQuotingTheValue(float bad, string expected)
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new StudentSizeExperiment(_ml).SetTemperatures(1, bad));
+
+        Assert.Equal("temperatures", e.ParamName);
+        Assert.Contains(expected, e.Message, StringComparison.Ordinal);
+        Assert.Contains("positive and finite", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(-0.1f, "alphas[0] is -0.1")]
+    [InlineData(1.5f, "alphas[0] is 1.5")]
+    [InlineData(float.NaN, "alphas[0] is NaN")]
+    public void SetAlphas_OutsideZeroToOne_ThrowsQuotingTheValue(float bad, string expected)
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new StudentSizeExperiment(_ml).SetAlphas(bad));
+
+        Assert.Contains(expected, e.Message, StringComparison.Ordinal);
+        Assert.Contains("in [0, 1]", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_TemperatureAndTemperaturesBothSet_ThrowsNamingBoth()
+    {
+        var options = new StudentSizeExperimentOptions { TeacherModelFile = BinaryTeacher, Temperature = 2f };
+        options.Temperatures.Add(4f);
+        var experiment = new StudentSizeExperiment(_ml, options).AddStudents("sdca");
+
+        var e = Assert.Throws<ArgumentException>(() => experiment.Run(Cancer));
+        Assert.Equal("Temperatures", e.ParamName);
+        Assert.Contains("Both Temperature (2) and Temperatures (4) are set", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_BadAlphaInOptions_ThrowsQuotingIt()
+    {
+        var options = new StudentSizeExperimentOptions { TeacherModelFile = BinaryTeacher };
+        options.Alphas.Add(0.5f);
+        options.Alphas.Add(2f);
+
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new StudentSizeExperiment(_ml, options).AddStudents("sdca").Run(Cancer));
+        Assert.Equal("Alphas", e.ParamName);
+        Assert.Contains("Alphas[1] is 2", e.Message, StringComparison.Ordinal);
+    }
+
+    private static float[] Scores(ITransformer model, IDataView test) =>
+        model.Transform(test).GetColumn<float[]>(DataColumnNames.Score).SelectMany(v => v).ToArray();
+
+    private static double MaxDifference(float[] a, float[] b)
+    {
+        Assert.Equal(a.Length, b.Length);
+        double max = 0;
+        for (int i = 0; i < a.Length; i++)
+        {
+            max = Math.Max(max, Math.Abs(a[i] - b[i]));
+        }
+
+        return max;
     }
 
     private sealed class ListProgress(List<StudentSizeExperimentProgress> reports) : IProgress<StudentSizeExperimentProgress>
