@@ -28,15 +28,16 @@ internal enum TrialStatus
 /// <summary>
 /// The live table of a student-size comparison (<c>compare</c>, <c>demo</c>): one row per candidate from the start, each
 /// moving from waiting to training, evaluating and done (or skipped), under a header line that says how the teacher's
-/// scoring went. <see cref="Apply"/> maps each <see cref="StudentSizeExperimentProgress"/> onto the rows (unit-tested);
-/// <see cref="Run{T}"/> shows the table on an interactive terminal and the plain lines when the output is redirected.
+/// scoring went. With a temperature or alpha sweep, a candidate's trials (<c>mlp:32@T=4</c>) take its place, one row
+/// each, as they start. <see cref="Apply"/> maps each <see cref="StudentSizeExperimentProgress"/> onto the rows (unit-tested);
+/// <see cref="Run"/> shows the table on an interactive terminal and the plain lines when the output is redirected.
 /// </summary>
 internal sealed class TrialTable
 {
     private readonly object _gate = new();
     private readonly List<Row> _rows = [];
     private readonly Dictionary<string, Row> _byName = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, int> _given = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Row> _lastTrial = new(StringComparer.Ordinal);
     private readonly List<string> _teacher = [];
     private readonly List<string> _notes = [];
     private readonly Func<TimeSpan> _clock;
@@ -62,7 +63,6 @@ internal sealed class TrialTable
         _clock = clock;
         foreach (string name in candidates)
         {
-            _given[name] = _given.GetValueOrDefault(name) + 1;
             if (!_byName.ContainsKey(name))
             {
                 var row = new Row(name);
@@ -127,10 +127,10 @@ internal sealed class TrialTable
         ArgumentNullException.ThrowIfNull(report);
         lock (_gate)
         {
-            Row? row = report.Student is { } name ? _byName.GetValueOrDefault(name) : null;
+            Row? row = report.Student is { } name ? RowFor(name) : null;
             if (report.Trial is { } trial)
             {
-                row ??= _byName.GetValueOrDefault(trial.Name);
+                row ??= RowFor(trial.Name);
                 if (row is not null)
                 {
                     row.Status = TrialStatus.Done;
@@ -143,23 +143,8 @@ internal sealed class TrialTable
 
             if (report.IsWarning)
             {
+                // Which rows a warning leaves untrained (duplicates, the time budget) the result says: see Finish.
                 _notes.Add("warning: " + report.Message);
-                if (row is not null && row.Status == TrialStatus.Waiting && _given.GetValueOrDefault(row.Name) == 1)
-                {
-                    // A candidate that is the same student as another under a different name: trained once, as the other.
-                    row.Status = TrialStatus.Skipped;
-                    row.Note = "duplicate";
-                }
-                else if (row is null)
-                {
-                    // The time budget ran out: no candidate still waiting will be trained.
-                    foreach (var waiting in _rows.Where(r => r.Status == TrialStatus.Waiting))
-                    {
-                        waiting.Status = TrialStatus.Skipped;
-                        waiting.Note = "time budget";
-                    }
-                }
-
                 return;
             }
 
@@ -202,6 +187,25 @@ internal sealed class TrialTable
             else if (row is null || row.Status == TrialStatus.Done)
             {
                 _footer = report.Message; // the leaderboard's pick (or why there is none)
+            }
+        }
+    }
+
+    /// <summary>Marks the rows no trial ran for: the duplicates of another candidate, and those the time budget left out.</summary>
+    /// <param name="result">The experiment's result.</param>
+    public void Finish(StudentSizeExperimentResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        lock (_gate)
+        {
+            _teacherDone = true;
+            _footer ??= result.Leaderboard.Choice;
+            foreach (var row in _rows.Where(r => r.Status is TrialStatus.Waiting or TrialStatus.Training or TrialStatus.Evaluating))
+            {
+                row.Status = TrialStatus.Skipped;
+                row.Note = result.Duplicates.Contains(row.Name) ? "duplicate"
+                    : result.Leaderboard.Skipped.Contains(row.Name) || result.Leaderboard.Skipped.Any(s => s.StartsWith(row.Name + "@", StringComparison.Ordinal)) ? "time budget"
+                    : null;
             }
         }
     }
@@ -252,7 +256,7 @@ internal sealed class TrialTable
     /// <param name="candidates">The candidates' names.</param>
     /// <param name="work">The experiment, given the progress sink to report to (on the calling thread).</param>
     /// <returns>What <paramref name="work"/> returned.</returns>
-    public static T Run<T>(IEnumerable<string> candidates, Func<IProgress<StudentSizeExperimentProgress>, T> work)
+    public static StudentSizeExperimentResult Run(IEnumerable<string> candidates, Func<IProgress<StudentSizeExperimentProgress>, StudentSizeExperimentResult> work)
     {
         if (!AnsiConsole.Profile.Capabilities.Interactive || Console.IsOutputRedirected || Console.IsErrorRedirected)
         {
@@ -266,7 +270,7 @@ internal sealed class TrialTable
         }
 
         var trials = new TrialTable(candidates);
-        T result = default!;
+        StudentSizeExperimentResult? result = null;
         AnsiConsole.Live(trials.Render()).AutoClear(false).Overflow(VerticalOverflow.Ellipsis).Start(ctx =>
         {
             using var stop = new CancellationTokenSource();
@@ -298,10 +302,15 @@ internal sealed class TrialTable
                     // the ticker stops with the work
                 }
 
+                if (result is not null)
+                {
+                    trials.Finish(result);
+                }
+
                 ctx.UpdateTarget(trials.Render());
             }
         });
-        return result;
+        return result!;
     }
 
     private string HeaderText()
@@ -311,6 +320,39 @@ internal sealed class TrialTable
         return _teacherDone
             ? teacher + (done.Length > 0 ? done : "no rows to score")
             : teacher + (done.Length > 0 ? done + "; " : "") + "scoring...";
+    }
+
+    /// <summary>
+    /// The row of a student or trial. A sweep's trial (<c>mlp:32@T=4</c>) takes over its candidate's waiting row when it
+    /// is the candidate's first, and gets a row of its own after the candidate's last otherwise.
+    /// </summary>
+    private Row? RowFor(string name)
+    {
+        if (_byName.TryGetValue(name, out var row))
+        {
+            return row;
+        }
+
+        int at = name.LastIndexOf('@');
+        if (at <= 0 || !_byName.TryGetValue(name[..at], out var candidate))
+        {
+            return null;
+        }
+
+        string key = name[..at];
+        if (!_lastTrial.TryGetValue(key, out var last))
+        {
+            _lastTrial[key] = candidate;
+            candidate.Name = name;
+            _byName[name] = candidate;
+            return candidate;
+        }
+
+        row = new Row(name);
+        _rows.Insert(_rows.IndexOf(last) + 1, row);
+        _byName[name] = row;
+        _lastTrial[key] = row;
+        return row;
     }
 
     private void Start(Row row)
@@ -338,7 +380,7 @@ internal sealed class TrialTable
 
     private sealed class Row(string name)
     {
-        public string Name { get; } = name;
+        public string Name { get; set; } = name;
 
         public TrialStatus Status { get; set; }
 

@@ -116,6 +116,7 @@ public sealed class TrialTableTests
 
         using var result = new StudentSizeExperiment(_ml).SetTeacher(TestPaths.FashionTeacher).AddStudents(students).SetTimeBudget(TimeSpan.FromTicks(1))
             .Run(_ml.Data.TakeRows(Fashion, 200), progress: new Recorder(table.Apply));
+        table.Finish(result);
 
         Assert.Empty(result.Leaderboard.Entries);
         Assert.All(table.Rows, r => Assert.Equal((TrialStatus.Skipped, "time budget"), (r.Status, r.Note)));
@@ -132,11 +133,29 @@ public sealed class TrialTableTests
 
         using var result = new StudentSizeExperiment(_ml).SetTeacher(TestPaths.FashionTeacher).AddStudents(students)
             .Run(_ml.Data.TakeRows(Fashion, 300), _ml.Data.SkipRows(Fashion, 300), progress: new Recorder(table.Apply));
+        table.Finish(result);
 
         Assert.Equal(["sdca", "SDCA:iterations=20"], table.Rows.Select(r => r.Name)); // a name given twice has one row
         Assert.Equal(TrialStatus.Done, table.Rows[0].Status);
         Assert.Equal((TrialStatus.Skipped, "duplicate"), (table.Rows[1].Status, table.Rows[1].Note));
         Assert.Equal(2, table.Notes.Count(n => n.StartsWith("warning: ", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void Apply_TemperatureSweep_EachTrialGetsItsRowInItsCandidatesPlaceAndIgnoringStudentsStayOne()
+    {
+        string[] students = ["sdca", "logits:fasttree:trees=5", "lbfgs:iterations=10"];
+        var table = new TrialTable(students, () => TimeSpan.Zero);
+
+        using var result = new StudentSizeExperiment(_ml).SetTeacher(TestPaths.FashionTeacher).AddStudents(students).SetTemperatures(1, 4)
+            .Run(_ml.Data.TakeRows(Fashion, 300), _ml.Data.SkipRows(Fashion, 300), progress: new Recorder(table.Apply));
+        table.Finish(result);
+
+        Assert.Equal(["sdca@T=1", "sdca@T=4", "logits:fasttree:trees=5", "lbfgs:iterations=10@T=1", "lbfgs:iterations=10@T=4"], table.Rows.Select(r => r.Name));
+        Assert.Equal(result.Leaderboard.Entries.Select(e => e.Name).Order(), table.Rows.Select(r => r.Name).Order());
+        Assert.All(table.Rows, r => Assert.Equal(TrialStatus.Done, r.Status));
+        Assert.All(table.Rows, r => Assert.Equal(result.Leaderboard.Entries.Single(e => e.Name == r.Name).Accuracy, r.Trial!.Accuracy, 12));
+        Assert.Contains(table.Notes, n => n.StartsWith("warning: 'logits:fasttree:trees=5'", StringComparison.Ordinal));
     }
 
     private static string RenderText(IRenderable renderable)
