@@ -45,7 +45,7 @@ internal static class CompareCommand
             Description = $"Candidate students separated by ';' (default \"{DefaultStudents}\"). Specs: " + StudentSpec.Describe(),
             DefaultValueFactory = _ => DefaultStudents,
         };
-        var cost = new Option<string>("--cost") { Description = "The cost axis: size (bytes of the deployable file, default), params (learned parameters: weights, tree thresholds and leaves) or latency (not yet).", DefaultValueFactory = _ => "size" };
+        var cost = new Option<string>("--cost") { Description = "The cost axis: size (bytes of the deployable file, default), params (learned parameters: weights, tree thresholds and leaves) or latency (single-row p50 in µs through ML.NET's PredictionEngine path, after warm-up; the report also times each student's ONNX export and the teacher).", DefaultValueFactory = _ => "size" };
         var within = new Option<string>("--within") { Description = "Pick the lowest-cost student whose accuracy is within this percentage of the teacher's (default 2%).", DefaultValueFactory = _ => "2%" };
         var budget = new Option<string?>("--time-budget") { Description = "Wall-clock budget such as 90s, 10m or 1h (teacher scoring included); the students not started in time are skipped and listed." };
         var temperatures = new Option<string?>("--temperatures") { Description = "Sweep the soft labels' temperature: comma-separated values such as 1,2,4; each student is trained at each (one teacher run, soft labels recomputed from its logits)." };
@@ -136,8 +136,8 @@ internal static class CompareCommand
     {
         "size" => LeaderboardCostAxis.Size,
         "params" or "parameters" => LeaderboardCostAxis.Parameters,
-        "latency" => throw new NotSupportedException("--cost latency is not available yet (latency is not measured yet): use --cost size or --cost params."),
-        _ => throw new ArgumentException($"--cost {cost} is not a cost axis: use size, params or latency (not yet)."),
+        "latency" => LeaderboardCostAxis.Latency,
+        _ => throw new ArgumentException($"--cost {cost} is not a cost axis: use size, params or latency."),
     };
 
     /// <summary>A percentage such as <c>2%</c>, <c>2</c> or <c>0.5%</c>, as a share (0.02).</summary>
@@ -174,22 +174,26 @@ internal static class CompareCommand
     {
         var board = result.Leaderboard;
         var c = CultureInfo.InvariantCulture;
-        string costHeader = board.CostAxis == LeaderboardCostAxis.Parameters ? "params" : "bytes";
+        string costHeader = board.CostAxis switch { LeaderboardCostAxis.Parameters => "params", LeaderboardCostAxis.Latency => "cost p50 µs", _ => "bytes" };
+        string costFormat = board.CostAxis == LeaderboardCostAxis.Latency ? "N1" : "N0";
         int width = Math.Max(8, board.Entries.Select(e => e.Name.Length).DefaultIfEmpty(0).Max());
-        Console.WriteLine(string.Format(c, "{0}  {1,8}  {2,9}  {3,8}  {4,12}  {5,7}  {6}", "student".PadRight(width), "accuracy", "agreement", "retained", costHeader, "train s", "pareto/chosen"));
+        Console.WriteLine(string.Format(c, "{0}  {1,8}  {2,9}  {3,8}  {4,12}  {5,9}  {6,7}  {7}", "student".PadRight(width), "accuracy", "agreement", "retained", costHeader, "p50 µs", "train s", "pareto/chosen"));
         if (result.Experiment.Teacher is { } t)
         {
-            string teacherCost = board.TeacherCost is double tc ? tc.ToString("N0", c) : "";
-            Console.WriteLine(string.Format(c, "{0}  {1,8:F4}  {2,9:F4}  {3,8}  {4,12}  {5,7}", "teacher".PadRight(width), t.Accuracy, t.Agreement, "100.0%", teacherCost, ""));
+            string teacherCost = board.TeacherCost is double tc ? tc.ToString(costFormat, c) : "";
+            Console.WriteLine(string.Format(c, "{0}  {1,8:F4}  {2,9:F4}  {3,8}  {4,12}  {5,9}  {6,7}", "teacher".PadRight(width), t.Accuracy, t.Agreement, "100.0%", teacherCost,
+                Micros(board.TeacherCostDetail?.LatencyP50Microseconds ?? double.NaN), ""));
         }
 
         foreach (var e in board.Entries.OrderBy(e => double.IsNaN(e.Cost) ? double.MaxValue : e.Cost))
         {
-            string cost = double.IsNaN(e.Cost) ? "n/a" : e.Cost.ToString("N0", c);
+            string cost = double.IsNaN(e.Cost) ? "n/a" : e.Cost.ToString(costFormat, c);
             string flags = (e.Pareto ? "pareto" : "") + (e.Chosen ? (e.Pareto ? " " : "") + "<- chosen" : "");
-            Console.WriteLine(string.Format(c, "{0}  {1,8:F4}  {2,9:F4}  {3,8}  {4,12}  {5,7:F1}  {6}", e.Name.PadRight(width), e.Accuracy, e.Agreement,
-                double.IsNaN(e.RetainedAccuracy) ? "n/a" : e.RetainedAccuracy.ToString("P1", c), cost, e.TrainSeconds, flags));
+            Console.WriteLine(string.Format(c, "{0}  {1,8:F4}  {2,9:F4}  {3,8}  {4,12}  {5,9}  {6,7:F1}  {7}", e.Name.PadRight(width), e.Accuracy, e.Agreement,
+                double.IsNaN(e.RetainedAccuracy) ? "n/a" : e.RetainedAccuracy.ToString("P1", c), cost, Micros(e.LatencyP50Microseconds), e.TrainSeconds, flags));
         }
+
+        string Micros(double value) => double.IsNaN(value) ? "n/a" : value.ToString("N1", c);
 
         if (board.Skipped.Count > 0)
         {

@@ -76,6 +76,9 @@ public sealed class DistillationExperiment
     /// <summary>Gets or sets a callback made after each student is trained and measured (a trial report).</summary>
     internal Action<DistillationStudentResult>? AfterStudent { get; set; }
 
+    /// <summary>Gets the test rows of the current (or last) run, in memory with the teacher's columns: what <see cref="StudentSizeExperiment"/> times the students on.</summary>
+    internal IDataView? TestRows { get; private set; }
+
     /// <summary>Scores the data with the teacher (once per data set), trains every student, and measures them all on the test rows.</summary>
     /// <param name="train">Labeled training rows: <c>Features</c> and a <c>Label</c> class index.</param>
     /// <param name="test">Evaluation rows, or <see langword="null"/> to hold out <see cref="DistillationExperimentOptions.TestFraction"/> of the training rows (seeded).</param>
@@ -166,6 +169,7 @@ public sealed class DistillationExperiment
             var teacherOnTest = testHasTeacher ? EvaluateTeacher(scoredTest) : null;
             var teacherOnAll = testHasTeacher ? EvaluateTeacher(new AppendRowsDataView(scoredTrain, scoredTest)) : null;
 
+            TestRows = scoredTest;
             var sets = new ScoredSets(studentData, scoredTrain, scoredTest, train.Schema, testHasTeacher, trainRows, transferRows);
             var students = new List<DistillationStudentResult>(options.Students.Count);
             try
@@ -254,8 +258,12 @@ public sealed class DistillationExperiment
         IDataView studentRows = trialTemperature == temperature ? data.StudentRows : new TemperatureSoftLabelsDataView(data.StudentRows, trialTemperature);
         var epochs = progress is null ? null : new EpochProgress(progress, student.Name);
         var trainers = Trainers(student, classes, trialTemperature, alpha, hintColumn, epochs);
-        Report(progress, DistillationStage.Training,
-            $"training {student.Name} on soft labels (T = {trialTemperature.ToString(CultureInfo.InvariantCulture)}, alpha = {alpha.ToString(CultureInfo.InvariantCulture)}) from {data.TrainRows + data.TransferRows:N0} rows", student.Name);
+        string targets = student.Spec is { UsesTemperature: false, UsesAlpha: false }
+            ? "the teacher's logits"
+            : float.IsNaN(alpha)
+                ? $"soft labels (T = {trialTemperature.ToString(CultureInfo.InvariantCulture)})"
+                : $"soft labels (T = {trialTemperature.ToString(CultureInfo.InvariantCulture)}, alpha = {alpha.ToString(CultureInfo.InvariantCulture)})";
+        Report(progress, DistillationStage.Training, $"training {student.Name} on {targets} from {data.TrainRows + data.TransferRows:N0} rows", student.Name);
         var distilled = TrainAndEvaluate(trainers.Distilled, studentRows, data, trainers.ScoresAreLogits, student.Name, progress);
         try
         {

@@ -20,8 +20,9 @@ namespace MLNetDistill.Experiments;
 public sealed class Leaderboard
 {
     private Leaderboard(IReadOnlyList<LeaderboardEntry> entries, LeaderboardCostAxis costAxis, string qualityMetric, double teacherAccuracy, double? teacherCost,
-        double accuracyTolerance, LeaderboardEntry? chosen, string choice, IReadOnlyList<string> skipped)
+        double accuracyTolerance, LeaderboardEntry? chosen, string choice, IReadOnlyList<string> skipped, LeaderboardTeacherCost? teacherCostDetail)
     {
+        TeacherCostDetail = teacherCostDetail;
         Entries = entries;
         CostAxis = costAxis;
         QualityMetric = qualityMetric;
@@ -45,8 +46,12 @@ public sealed class Leaderboard
     /// <summary>Gets the teacher's accuracy on the same test rows (NaN when unknown).</summary>
     public double TeacherAccuracy { get; }
 
-    /// <summary>Gets the teacher's cost on the same axis (its ONNX file's bytes, or its parameter count), or <see langword="null"/> when unknown.</summary>
+    /// <summary>Gets the teacher's cost on the same axis (its ONNX file's bytes, its parameter count, or its single-row p50 latency in µs through ML.NET), or <see langword="null"/> when unknown.</summary>
     public double? TeacherCost { get; }
+
+    /// <summary>Gets what the teacher costs to serve in both forms (ML.NET and its <c>.onnx</c> in ONNX Runtime: latency p50/p99, throughput), measured on the students' test rows; the base of <see cref="LeaderboardEntry.LatencySpeedUp"/>.</summary>
+    /// <value><see langword="null"/> when latency was not measured (<see cref="StudentSizeExperimentOptions.MeasureLatency"/> is false, or no student was trained) or the board was made without it.</value>
+    public LeaderboardTeacherCost? TeacherCostDetail { get; }
 
     /// <summary>Gets the share of the teacher's accuracy a student may lose and still be picked (0.02: within 2 %).</summary>
     public double AccuracyTolerance { get; }
@@ -67,10 +72,11 @@ public sealed class Leaderboard
     /// <param name="accuracyTolerance">The share of the teacher's accuracy a pick may lose, in [0, 1): 0.02 for "within 2 %".</param>
     /// <param name="teacherCost">The teacher's cost on the axis, for reports, or <see langword="null"/>.</param>
     /// <param name="skipped">Students left untrained by the time budget, or <see langword="null"/>.</param>
+    /// <param name="teacherCostDetail">The teacher's serving cost, the base of each entry's <see cref="LeaderboardEntry.LatencySpeedUp"/> and <see cref="LeaderboardEntry.SizeReduction"/>, or <see langword="null"/>.</param>
     /// <returns>The leaderboard.</returns>
     /// <exception cref="ArgumentOutOfRangeException">The tolerance is outside [0, 1).</exception>
     public static Leaderboard Create(IEnumerable<LeaderboardEntry> entries, LeaderboardCostAxis costAxis, double teacherAccuracy, double accuracyTolerance,
-        double? teacherCost = null, IEnumerable<string>? skipped = null)
+        double? teacherCost = null, IEnumerable<string>? skipped = null, LeaderboardTeacherCost? teacherCostDetail = null)
     {
         ArgumentNullException.ThrowIfNull(entries);
         StudentSizeExperimentOptions.CheckTolerance(accuracyTolerance, nameof(accuracyTolerance));
@@ -81,15 +87,20 @@ public sealed class Leaderboard
         double[] cost = [.. list.Select(e => e.Cost)];
         bool[] front = ParetoFront(quality, cost);
         int pick = Pick(list, teacherAccuracy, accuracyTolerance);
+        double teacherP50 = teacherCostDetail?.LatencyP50Microseconds ?? double.NaN;
+        double teacherBytes = teacherCostDetail is { ModelBytes: > 0 } detail ? detail.ModelBytes
+            : costAxis == LeaderboardCostAxis.Size && teacherCost is double bytes ? bytes : double.NaN;
         var ranked = list.Select((e, i) => e with
         {
             Pareto = front[i],
             Chosen = i == pick,
             RetainedAccuracy = e.Accuracy / teacherAccuracy,
+            LatencySpeedUp = teacherP50 / e.LatencyP50Microseconds,
+            SizeReduction = e.ModelBytes > 0 ? teacherBytes / e.ModelBytes : double.NaN,
         }).ToList();
         var chosen = pick >= 0 ? ranked[pick] : null;
         return new Leaderboard(ranked, costAxis, metric, teacherAccuracy, teacherCost, accuracyTolerance, chosen,
-            Explain(ranked, chosen, costAxis, teacherAccuracy, accuracyTolerance), [.. skipped ?? []]);
+            Explain(ranked, chosen, costAxis, teacherAccuracy, accuracyTolerance), [.. skipped ?? []], teacherCostDetail);
     }
 
     /// <summary>Which points are on the Pareto front: no other point has quality ≥ and cost ≤ with one strict. NaN points are on none.</summary>

@@ -14,6 +14,10 @@ public enum LeaderboardCostAxis
     /// <summary>The number of learned parameters, where it is counted (linear, tree and MLP students); a student without a count (an estimator of your own may have none) is left out of the front and the pick.</summary>
     Parameters,
 
-    /// <summary>Single-row latency. Not measured yet: choosing it is refused with a <see cref="NotSupportedException"/>.</summary>
+    /// <summary>
+    /// Single-row latency: the median (p50) time in µs of one test row through the ML.NET model's row-to-row mapper, as a
+    /// <c>PredictionEngine</c> calls it, after warm-up (<see cref="LeaderboardEntry.LatencyP50Microseconds"/>). Timings are of
+    /// this machine and run; needs <see cref="StudentSizeExperimentOptions.MeasureLatency"/> (the default).
+    /// </summary>
     Latency,
 }

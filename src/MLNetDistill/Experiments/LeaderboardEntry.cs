@@ -42,4 +42,48 @@ public sealed record LeaderboardEntry(string Name, string Spec, double Accuracy,
     /// <summary>Gets alpha, the weight of the soft labels against the hard labels, the student was trained with.</summary>
     /// <value><see langword="null"/> when the student does not use it (logit matching) or its own options decide (an estimator student), or for entries made without it.</value>
     public float? Alpha { get; init; }
+
+    /// <summary>Gets the median single-row latency of the ML.NET model, in µs: one row through the row-to-row mapper a <c>PredictionEngine</c> uses, after warm-up, on the test rows. The cost on <see cref="LeaderboardCostAxis.Latency"/>.</summary>
+    /// <value>Defaults to NaN: not measured (<see cref="StudentSizeExperimentOptions.MeasureLatency"/> is false, or the model has no row-to-row mapper).</value>
+    public double LatencyP50Microseconds { get; init; } = double.NaN;
+
+    /// <summary>Gets the 99th percentile (nearest rank) of the same single-row times, in µs.</summary>
+    /// <value>Defaults to NaN: not measured.</value>
+    public double LatencyP99Microseconds { get; init; } = double.NaN;
+
+    /// <summary>Gets the ML.NET model's batch throughput: rows per second of one <c>Transform</c> pass over the timed test rows.</summary>
+    /// <value>Defaults to NaN: not measured.</value>
+    public double ThroughputRowsPerSecond { get; init; } = double.NaN;
+
+    /// <summary>Gets the median single-row latency of the student's ONNX export in ONNX Runtime, in µs, after warm-up.</summary>
+    /// <value>Defaults to <see langword="null"/>: the student does not convert to ONNX, or latency was not measured (<see cref="OnnxNote"/> says which).</value>
+    public double? OnnxLatencyP50Microseconds { get; init; }
+
+    /// <summary>Gets the 99th percentile of the ONNX export's single-row times, in µs.</summary>
+    /// <value>Defaults to <see langword="null"/>, as <see cref="OnnxLatencyP50Microseconds"/>.</value>
+    public double? OnnxLatencyP99Microseconds { get; init; }
+
+    /// <summary>Gets the ONNX export's batch throughput in ONNX Runtime (batches of 256 rows), rows per second.</summary>
+    /// <value>Defaults to <see langword="null"/>, as <see cref="OnnxLatencyP50Microseconds"/>.</value>
+    public double? OnnxThroughputRowsPerSecond { get; init; }
+
+    /// <summary>Gets why the ML.NET form has no latency (a model that reads more than the features, or has no row-to-row mapper), or <see langword="null"/> when it was measured or latency was not asked for.</summary>
+    /// <value>Defaults to <see langword="null"/>.</value>
+    public string? LatencyNote { get; init; }
+
+    /// <summary>Gets why the ONNX form has no latency (<c>does not convert: ...</c>, or not measured), or <see langword="null"/> when it was measured.</summary>
+    /// <value>Defaults to <see langword="null"/>.</value>
+    public string? OnnxNote { get; init; }
+
+    /// <summary>Gets how many times faster the student answers one row than the teacher, both through ML.NET: teacher p50 / student p50.</summary>
+    /// <value>Defaults to NaN; <see cref="Leaderboard.Create"/> sets it from <see cref="Leaderboard.TeacherCostDetail"/> when both were measured.</value>
+    public double LatencySpeedUp { get; init; } = double.NaN;
+
+    /// <summary>Gets how many times smaller the student's deployable file is than the teacher's <c>.onnx</c>: teacher bytes / <see cref="ModelBytes"/>.</summary>
+    /// <value>Defaults to NaN; <see cref="Leaderboard.Create"/> sets it when the teacher's size is known.</value>
+    public double SizeReduction { get; init; } = double.NaN;
+
+    /// <summary>Gets the wall time spent measuring the student's latency in both forms (the ONNX export included), in seconds: what the cost side adds to a trial.</summary>
+    /// <value>Defaults to 0: not measured.</value>
+    public double CostSeconds { get; init; }
 }

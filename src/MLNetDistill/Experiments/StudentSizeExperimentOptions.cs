@@ -32,7 +32,7 @@ public sealed class StudentSizeExperimentOptions
     public IList<DistillationStudent> Students { get; } = new List<DistillationStudent>();
 
     /// <summary>Gets or sets what counts as cost on the leaderboard.</summary>
-    /// <value>Defaults to <see cref="LeaderboardCostAxis.Size"/>. <see cref="LeaderboardCostAxis.Latency"/> is not measured yet and is refused.</value>
+    /// <value>Defaults to <see cref="LeaderboardCostAxis.Size"/>. <see cref="LeaderboardCostAxis.Latency"/> needs <see cref="MeasureLatency"/>.</value>
     public LeaderboardCostAxis CostAxis { get; set; } = LeaderboardCostAxis.Size;
 
     /// <summary>Gets or sets the share of the teacher's accuracy the pick may lose, in [0, 1).</summary>
@@ -70,6 +70,18 @@ public sealed class StudentSizeExperimentOptions
     /// <value>Defaults to 0.</value>
     public int Seed { get; set; }
 
+    /// <summary>Gets or sets whether each student and the teacher are timed in both served forms: the ML.NET model one row at a time through a <c>PredictionEngine</c>'s mapper and in a batch pass, and the ONNX graph (the student's export, the teacher's own file) in ONNX Runtime one row at a time and in batches.</summary>
+    /// <value>Defaults to <see langword="true"/>. <see langword="false"/> skips it: the latency fields are NaN or <see langword="null"/>, and <see cref="LeaderboardCostAxis.Latency"/> is refused.</value>
+    public bool MeasureLatency { get; set; } = true;
+
+    /// <summary>Gets or sets the test rows timed one at a time in each form (the first ones; fewer test rows are cycled through); the batch throughput is measured on the same rows.</summary>
+    /// <value>Defaults to 500, at least 1: the 99th percentile is then the 495th time.</value>
+    public int LatencyRows { get; set; } = 500;
+
+    /// <summary>Gets or sets the rows run one at a time, untimed, before the timing of each form (JIT, caches, ONNX Runtime's first runs), at least 0.</summary>
+    /// <value>Defaults to 50.</value>
+    public int LatencyWarmupRows { get; set; } = 50;
+
     /// <summary>Checks the options that are this experiment's own (the distillation experiment checks the rest).</summary>
     internal void Check()
     {
@@ -79,14 +91,28 @@ public sealed class StudentSizeExperimentOptions
                 "No candidate students: add at least one, e.g. AddStudents(\"sdca\", \"lightgbm:trees=20\", \"mlp:32\").", nameof(Students));
         }
 
-        if (CostAxis == LeaderboardCostAxis.Latency)
-        {
-            throw new NotSupportedException("The Latency cost axis is not measured yet: choose LeaderboardCostAxis.Size (the default) or LeaderboardCostAxis.Parameters.");
-        }
-
         if (!Enum.IsDefined(CostAxis))
         {
-            throw new ArgumentOutOfRangeException(nameof(CostAxis), CostAxis, $"CostAxis {(int)CostAxis} is not a LeaderboardCostAxis: use Size or Parameters.");
+            throw new ArgumentOutOfRangeException(nameof(CostAxis), CostAxis, $"CostAxis {(int)CostAxis} is not a LeaderboardCostAxis: use Size, Parameters or Latency.");
+        }
+
+        if (CostAxis == LeaderboardCostAxis.Latency && !MeasureLatency)
+        {
+            throw new ArgumentException(
+                "CostAxis is Latency but MeasureLatency is false, so there is no latency to rank on: set MeasureLatency to true (the default), or choose LeaderboardCostAxis.Size or LeaderboardCostAxis.Parameters.",
+                nameof(MeasureLatency));
+        }
+
+        if (LatencyRows < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(LatencyRows), LatencyRows,
+                $"LatencyRows must be at least 1 but was {LatencyRows.ToString(CultureInfo.InvariantCulture)}; the default is 500 (or set MeasureLatency to false to skip timing).");
+        }
+
+        if (LatencyWarmupRows < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(LatencyWarmupRows), LatencyWarmupRows,
+                $"LatencyWarmupRows must be at least 0 but was {LatencyWarmupRows.ToString(CultureInfo.InvariantCulture)}; the default is 50 (0 times from the first row).");
         }
 
         CheckTolerance(AccuracyTolerance, nameof(AccuracyTolerance));

@@ -5,7 +5,7 @@ using MLNetDistill.Experiments;
 
 namespace MLNetDistill.Reports;
 
-/// <summary>Writes <c>report.md</c>: the pick and why, the leaderboard table (teacher first, then students by cost), the rows used, skipped and duplicate students, and the trade-off chart.</summary>
+/// <summary>Writes <c>report.md</c>: the pick and why, the leaderboard table (teacher first, then students by cost), the serving cost (latency in both forms, speed-up, size reduction), the quality detail (top-k agreement, ECE, inheritance of the teacher's mistakes), the rows used, skipped and duplicate students, and the trade-off chart.</summary>
 /// <example>
 /// <code language="csharp">
 /// File.WriteAllText("report.md", LeaderboardMarkdown.Render(result));
@@ -23,24 +23,29 @@ public static class LeaderboardMarkdown
         var c = CultureInfo.InvariantCulture;
         var board = result.Leaderboard;
         var run = result.Experiment;
+        // A temperature or alpha sweep: the trials differ in T or alpha, so each row says its own.
+        bool swept = board.Entries.Select(e => e.Temperature).Distinct().Count() > 1 || board.Entries.Select(e => e.Alpha).Distinct().Count() > 1;
         var md = new StringBuilder();
         md.Append("# Student-size comparison\n\n");
         md.Append(c, $"**Pick:** {board.Choice}\n\n");
         md.Append(c, $"Cost axis: {Leaderboard.AxisName(board.CostAxis)}; quality: {board.QualityMetric}; tolerance {(board.AccuracyTolerance * 100).ToString("0.##", c)} % of the teacher's accuracy. ");
-        md.Append(c, $"{run.TrainRows:N0} training, {run.TransferRows:N0} transfer and {run.TestRows:N0} test rows{(run.TestHeldOut ? " (held out of the training data)" : "")}; the teacher scored {run.TeacherScoring.TotalRows:N0} rows once in {run.TeacherScoring.Seconds:F2} s; T = {run.Temperature.ToString(c)}, seed {run.Seed}; {result.Seconds:F1} s in all.\n\n");
-        md.Append("| model | accuracy | retained | agreement | KL to teacher | log-loss | macro-F1 | bytes | parameters | train s | Pareto | chosen |\n");
-        md.Append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|:-:|:-:|\n");
+        md.Append(c, $"{run.TrainRows:N0} training, {run.TransferRows:N0} transfer and {run.TestRows:N0} test rows{(run.TestHeldOut ? " (held out of the training data)" : "")}; the teacher scored {run.TeacherScoring.TotalRows:N0} rows once in {run.TeacherScoring.Seconds:F2} s; {(swept ? "soft labels at each trial's T and alpha (columns T and alpha)" : $"T = {run.Temperature.ToString(c)}")}, seed {run.Seed}; {result.Seconds:F1} s in all.\n\n");
+        md.Append(swept
+            ? "| model | T | alpha | accuracy | retained | agreement | KL to teacher | log-loss | macro-F1 | bytes | parameters | train s | Pareto | chosen |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:-:|:-:|\n"
+            : "| model | accuracy | retained | agreement | KL to teacher | log-loss | macro-F1 | bytes | parameters | train s | Pareto | chosen |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|:-:|:-:|\n");
         if (run.Teacher is { } t)
         {
-            md.Append(c, $"| teacher | {F(t.Accuracy)} | 100.0 % | {F(t.Agreement)} | {F(t.KlToTeacher)} | {F(t.LogLoss)} | {F(t.MacroF1)} | {run.TeacherModelBytes:N0} | {(board.CostAxis == LeaderboardCostAxis.Parameters && board.TeacherCost is double p ? p.ToString("N0", c) : "")} | | | |\n");
+            md.Append(c, $"| teacher | {(swept ? "1 | | " : "")}{F(t.Accuracy)} | 100.0 % | {F(t.Agreement)} | {F(t.KlToTeacher)} | {F(t.LogLoss)} | {F(t.MacroF1)} | {run.TeacherModelBytes:N0} | {(board.CostAxis == LeaderboardCostAxis.Parameters && board.TeacherCost is double p ? p.ToString("N0", c) : "")} | | | |\n");
         }
 
         foreach (var e in board.Entries.OrderBy(e => double.IsNaN(e.Cost) ? double.MaxValue : e.Cost))
         {
-            md.Append(c, $"| {Cell(e.Name)} | {F(e.Accuracy)} | {(double.IsNaN(e.RetainedAccuracy) ? "" : e.RetainedAccuracy.ToString("P1", c))} | {F(e.Agreement)} | {F(e.KlToTeacher)} | {F(e.LogLoss)} | {F(e.MacroF1)} | {e.ModelBytes:N0} | {(e.Parameters is long n ? n.ToString("N0", c) : "n/a")} | {e.TrainSeconds:F1} | {(e.Pareto ? "yes" : "")} | {(e.Chosen ? "**yes**" : "")} |\n");
+            md.Append(c, $"| {Cell(e.Name)} | {(swept ? $"{e.Temperature?.ToString(c) ?? "n/a"} | {e.Alpha?.ToString(c) ?? "n/a"} | " : "")}{F(e.Accuracy)} | {(double.IsNaN(e.RetainedAccuracy) ? "" : e.RetainedAccuracy.ToString("P1", c))} | {F(e.Agreement)} | {F(e.KlToTeacher)} | {F(e.LogLoss)} | {F(e.MacroF1)} | {e.ModelBytes:N0} | {(e.Parameters is long n ? n.ToString("N0", c) : "n/a")} | {e.TrainSeconds:F1} | {(e.Pareto ? "yes" : "")} | {(e.Chosen ? "**yes**" : "")} |\n");
         }
 
         md.Append('\n');
+        AppendServingCost(md, board);
+        AppendQuality(md, board);
         if (board.Skipped.Count > 0)
         {
             md.Append(c, $"Not trained (time budget ran out): {string.Join(", ", board.Skipped.Select(s => $"`{s}`"))}.\n\n");
@@ -64,6 +69,72 @@ public static class LeaderboardMarkdown
         return md.ToString();
 
         string F(double v) => double.IsNaN(v) ? "n/a" : v.ToString("F4", c);
+    }
+
+    /// <summary>The latency table: the teacher and each student through ML.NET (a PredictionEngine's mapper) and in ONNX Runtime, with speed-up and size reduction.</summary>
+    private static void AppendServingCost(StringBuilder md, Leaderboard board)
+    {
+        var c = CultureInfo.InvariantCulture;
+        if (board.TeacherCostDetail is null && board.Entries.All(e => double.IsNaN(e.LatencyP50Microseconds) && e.OnnxLatencyP50Microseconds is null))
+        {
+            md.Append("Latency was not measured (MeasureLatency is false).\n\n");
+            return;
+        }
+
+        md.Append("## Serving cost\n\n");
+        md.Append("Single-row latency after warm-up, in µs: ML.NET through the row-to-row mapper a PredictionEngine uses, and the ONNX graph (the student's export, the teacher's own file) one row per `Run` in ONNX Runtime; throughput in rows/s of a batch pass (ONNX Runtime: batches of 256). Speed-up is the teacher's ML.NET p50 over the student's; size reduction is the teacher's bytes over the student's.\n\n");
+        md.Append("| model | p50 µs | p99 µs | rows/s | ONNX p50 µs | ONNX p99 µs | ONNX rows/s | speed-up | smaller by | note |\n");
+        md.Append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
+        if (board.TeacherCostDetail is { } t)
+        {
+            md.Append(c, $"| teacher | {U(t.LatencyP50Microseconds)} | {U(t.LatencyP99Microseconds)} | {R(t.ThroughputRowsPerSecond)} | {U(t.OnnxLatencyP50Microseconds)} | {U(t.OnnxLatencyP99Microseconds)} | {R(t.OnnxThroughputRowsPerSecond)} | 1.0x | 1.0x | {Cell(string.Join("; ", new[] { t.Note, t.OnnxNote }.OfType<string>()))} |\n");
+        }
+
+        foreach (var e in board.Entries)
+        {
+            md.Append(c, $"| {Cell(e.Name)} | {U(e.LatencyP50Microseconds)} | {U(e.LatencyP99Microseconds)} | {R(e.ThroughputRowsPerSecond)} | {U(e.OnnxLatencyP50Microseconds)} | {U(e.OnnxLatencyP99Microseconds)} | {R(e.OnnxThroughputRowsPerSecond)} | {X(e.LatencySpeedUp)} | {X(e.SizeReduction)} | {Cell(string.Join("; ", new[] { e.LatencyNote, e.OnnxNote }.OfType<string>()))} |\n");
+        }
+
+        md.Append('\n');
+
+        string U(double? v) => v is double d && double.IsFinite(d) ? d.ToString("F1", c) : "n/a";
+        string R(double? v) => v is double d && double.IsFinite(d) ? d.ToString("N0", c) : "n/a";
+        string X(double v) => double.IsFinite(v) ? v.ToString("0.0", c) + "x" : "n/a";
+    }
+
+    /// <summary>Top-k agreement, calibration and how each student inherits the teacher's mistakes.</summary>
+    private static void AppendQuality(StringBuilder md, Leaderboard board)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var measured = board.Entries.Where(e => e.Quality is not null).ToList();
+        if (measured.Count == 0)
+        {
+            return;
+        }
+
+        md.Append("## Quality detail\n\n");
+        md.Append("| student | top-k agreement | ECE | teacher ECE | teacher mistakes | copied | fixed | other mistakes | new mistakes |\n");
+        md.Append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        foreach (var e in measured)
+        {
+            var q = e.Quality!;
+            var t = q.Inheritance;
+            md.Append(c, $"| {Cell(e.Name)} | top-{q.TopK} {F(q.TopKAgreement)} | {F(q.ExpectedCalibrationError)} | {F(q.TeacherExpectedCalibrationError)} | {N(t?.TeacherMistakes)} | {N(t?.Copied)} | {N(t?.Fixed)} | {N(t?.OtherMistakes)} | {N(t?.NewMistakes)} |\n");
+        }
+
+        md.Append('\n');
+        foreach (var e in measured)
+        {
+            if (e.Quality!.Inheritance is { TeacherMistakes: > 0 } t)
+            {
+                md.Append(c, $"- `{e.Name}`: of the teacher's {t.TeacherMistakes:N0} mistakes it copies {t.Copied:N0} ({t.CopiedShare:P0}), fixes {t.Fixed:N0} and makes another wrong guess on {t.OtherMistakes:N0}; it adds {t.NewMistakes:N0} mistakes where the teacher is right.\n");
+            }
+        }
+
+        md.Append('\n');
+
+        string F(double v) => double.IsNaN(v) ? "n/a" : v.ToString("F4", c);
+        string N(long? v) => v is long n ? n.ToString("N0", c) : "n/a";
     }
 
     /// <summary>Writes the report (atomically; an existing file is replaced).</summary>

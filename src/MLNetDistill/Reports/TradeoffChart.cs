@@ -44,7 +44,12 @@ public static class TradeoffChart
 
         var plot = new Plot();
         plot.Font.Set(FontName);
-        string axisName = leaderboard.CostAxis == LeaderboardCostAxis.Parameters ? "parameters" : "model size (bytes)";
+        string axisName = leaderboard.CostAxis switch
+        {
+            LeaderboardCostAxis.Parameters => "parameters",
+            LeaderboardCostAxis.Latency => "single-row latency p50 (µs, ML.NET)",
+            _ => "model size (bytes)",
+        };
         plot.Title(points.Count == 0 ? "Students: quality vs cost (no student has a known cost)" : $"Students: {leaderboard.QualityMetric} vs {axisName}");
         plot.XLabel($"{axisName}, log scale");
         plot.YLabel(agreement ? "agreement with the teacher (test rows)" : "accuracy (test rows)");

@@ -86,6 +86,41 @@ public sealed class CompareCommandTests : IDisposable
 
         // The teacher scored every row once (569 breast-cancer rows: training and held-out test), not once per trial.
         Assert.Equal(569, json.GetProperty("teacherRowsScored").GetInt64());
+
+        // report.md gives each trial's own T and alpha, not one T for the run.
+        string md = File.ReadAllText(Path.Combine(folder, "report.md"));
+        Assert.Contains("| model | T | alpha | accuracy |", md, StringComparison.Ordinal);
+        Assert.Contains("| sdca@T=4,alpha=0.9 | 4 | 0.9 | ", md, StringComparison.Ordinal);
+        Assert.Contains("| logits:fasttree:trees=5 | n/a | n/a | ", md, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Compare_CostLatency_RanksOnP50AndWritesLatencyOfEveryModel()
+    {
+        string folder = Path.Combine(_temp.Path, "out");
+
+        var (code, output, error) = CliRunner.Run(Args("--students", "sdca;lbfgs:iterations=20", "--cost", "latency", "--within", "5%", "--out", folder));
+
+        Assert.True(code == 0, error);
+        var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "leaderboard.json"))).RootElement;
+        Assert.Equal("latency", json.GetProperty("costAxis").GetString());
+        var students = json.GetProperty("students").EnumerateArray().ToList();
+        Assert.Equal(2, students.Count);
+        Assert.All(students, s =>
+        {
+            Assert.Equal(s.GetProperty("latencyP50Microseconds").GetDouble(), s.GetProperty("cost").GetDouble());
+            Assert.True(s.GetProperty("latencyP50Microseconds").GetDouble() > 0);
+            Assert.True(s.GetProperty("onnxLatencyP50Microseconds").GetDouble() > 0);
+        });
+        var teacher = json.GetProperty("teacher");
+        Assert.True(teacher.GetProperty("latencyP50Microseconds").GetDouble() > 0);
+        Assert.Equal(teacher.GetProperty("latencyP50Microseconds").GetDouble(), json.GetProperty("teacherCost").GetDouble());
+        string chosen = json.GetProperty("chosen").GetString()!;
+        double fastest = students.Min(s => s.GetProperty("cost").GetDouble());
+        Assert.Equal(fastest, students.Single(s => s.GetProperty("name").GetString() == chosen).GetProperty("cost").GetDouble());
+        Assert.Contains($"pick: {chosen}: the lowest latency", output, StringComparison.Ordinal);
+        Assert.Contains("p50 µs", output.Split('\n')[0], StringComparison.Ordinal);
+        Assert.Contains("## Serving cost", File.ReadAllText(Path.Combine(folder, "report.md")), StringComparison.Ordinal);
     }
 
     [Theory]
@@ -93,7 +128,6 @@ public sealed class CompareCommandTests : IDisposable
     [InlineData("--temperatures", "1,0", "--temperatures: temperatures[1] is 0, but a temperature must be positive and finite")]
     [InlineData("--alphas", "0,5", "--alphas: alphas[1] is 5, but alpha must be in [0, 1]")]
     [InlineData("--alphas", "0.5;0.9", "--alphas 0.5;0.9: '0.5;0.9' is not a number")]
-    [InlineData("--cost", "latency", "--cost latency is not available yet")]
     [InlineData("--cost", "speed", "--cost speed is not a cost axis")]
     [InlineData("--within", "abc", "--within abc is not a percentage")]
     [InlineData("--within", "100%", "--within 100% is not a percentage")]

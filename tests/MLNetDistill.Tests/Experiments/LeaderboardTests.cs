@@ -20,6 +20,26 @@ public sealed class LeaderboardTests
     }
 
     [Fact]
+    public void Create_LatencyAxis_PicksTheFastestQualifyingStudentNotTheSmallest()
+    {
+        // Sizes and latencies disagree: the small student is slow, the big one fast; the cost is the ML.NET p50.
+        LeaderboardEntry Timed(string name, double accuracy, long bytes, double p50) =>
+            new(name, name, accuracy, accuracy, 0.5, 0.9, 0.1, 1.0, bytes, null, p50) { LatencyP50Microseconds = p50 };
+        var teacher = new LeaderboardTeacherCost(1_000_000, 250_000, 400, 900, 2_000, 300, 700, 5_000);
+
+        var board = Leaderboard.Create([Timed("small-slow", 0.89, 100, 50), Timed("big-fast", 0.895, 10_000, 5), Timed("weak-fastest", 0.70, 50, 1)],
+            LeaderboardCostAxis.Latency, teacherAccuracy: 0.90, accuracyTolerance: 0.02, teacherCost: 400, teacherCostDetail: teacher);
+
+        Assert.Equal("big-fast", board.Chosen!.Name);
+        Assert.StartsWith("big-fast: the lowest latency", board.Choice, StringComparison.Ordinal);
+        // weak-fastest is fastest but least accurate, big-fast is faster and more accurate than small-slow.
+        Assert.Equal(["big-fast", "weak-fastest"], board.Entries.Where(e => e.Pareto).Select(e => e.Name));
+        Assert.Same(teacher, board.TeacherCostDetail);
+        Assert.Equal([400 / 50.0, 400 / 5.0, 400 / 1.0], board.Entries.Select(e => e.LatencySpeedUp));
+        Assert.Equal([1_000_000 / 100.0, 1_000_000 / 10_000.0, 1_000_000 / 50.0], board.Entries.Select(e => e.SizeReduction));
+    }
+
+    [Fact]
     public void Create_SeveralWithinTolerance_PicksTheLowestCost()
     {
         var board = Leaderboard.Create([Entry("big", 0.90, 10_000), Entry("medium", 0.885, 1_000), Entry("small", 0.80, 100)],

@@ -147,12 +147,48 @@ public sealed class StudentSizeExperimentTests
     }
 
     [Fact]
-    public void Run_LatencyAxis_IsRefusedAsNotYetMeasured()
+    public void Run_LatencyAxisWithoutMeasureLatency_ThrowsNamingTheFix()
     {
-        var e = Assert.Throws<NotSupportedException>(() => new StudentSizeExperiment(_ml).SetTeacher(BinaryTeacher).AddStudents("sdca").SetCostAxis(LeaderboardCostAxis.Latency).Run(Cancer));
+        var experiment = new StudentSizeExperiment(_ml).SetTeacher(BinaryTeacher).AddStudents("sdca").SetCostAxis(LeaderboardCostAxis.Latency);
+        experiment.Options.MeasureLatency = false;
 
-        Assert.Contains("not measured yet", e.Message, StringComparison.Ordinal);
-        Assert.Contains("LeaderboardCostAxis.Size", e.Message, StringComparison.Ordinal);
+        var e = Assert.Throws<ArgumentException>(() => experiment.Run(Cancer));
+
+        Assert.Equal(nameof(StudentSizeExperimentOptions.MeasureLatency), e.ParamName);
+        Assert.Contains("CostAxis is Latency but MeasureLatency is false", e.Message, StringComparison.Ordinal);
+        Assert.Contains("set MeasureLatency to true", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(0, 50, "LatencyRows must be at least 1 but was 0")]
+    [InlineData(500, -1, "LatencyWarmupRows must be at least 0 but was -1")]
+    public void Run_LatencyRowsOutOfRange_ThrowsQuotingTheValue(int rows, int warmup, string expected)
+    {
+        var experiment = new StudentSizeExperiment(_ml).SetTeacher(BinaryTeacher).AddStudents("sdca");
+        experiment.Options.LatencyRows = rows;
+        experiment.Options.LatencyWarmupRows = warmup;
+
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => experiment.Run(Cancer));
+
+        Assert.Contains(expected, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_MeasureLatencyFalse_LatencyIsNaNOrNullAndNoted()
+    {
+        var experiment = new StudentSizeExperiment(_ml).SetTeacher(BinaryTeacher).AddStudents("sdca");
+        experiment.Options.MeasureLatency = false;
+
+        using var result = experiment.Run(_ml.Data.TakeRows(Cancer, 400), _ml.Data.SkipRows(Cancer, 400));
+
+        var e = Assert.Single(result.Leaderboard.Entries);
+        Assert.True(double.IsNaN(e.LatencyP50Microseconds) && double.IsNaN(e.LatencyP99Microseconds) && double.IsNaN(e.ThroughputRowsPerSecond));
+        Assert.Null(e.OnnxLatencyP50Microseconds);
+        Assert.Equal("not measured: MeasureLatency is false", e.OnnxNote);
+        Assert.True(double.IsNaN(e.LatencySpeedUp));
+        Assert.Null(result.Leaderboard.TeacherCostDetail);
+        Assert.Equal(0, e.CostSeconds);
+        Assert.Equal(e.ModelBytes, e.Cost); // the size axis is unaffected
     }
 
     [Fact]
