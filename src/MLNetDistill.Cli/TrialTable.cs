@@ -27,7 +27,8 @@ internal enum TrialStatus
 
 /// <summary>
 /// The live table of a student-size comparison (<c>compare</c>, <c>demo</c>): one row per candidate from the start, each
-/// moving from waiting to training, evaluating and done (or skipped), under a header line that says how the teacher's
+/// moving from waiting to training, evaluating (and timing) and done (or skipped), with its accuracy, agreement, size,
+/// training seconds and single-row p50 latency once done, under a header line that says how the teacher's
 /// scoring went. With a temperature or alpha sweep, a candidate's trials (<c>mlp:32@T=4</c>) take its place, one row
 /// each, as they start. <see cref="Apply"/> maps each <see cref="StudentSizeExperimentProgress"/> onto the rows (unit-tested);
 /// <see cref="Run"/> shows the table on an interactive terminal and the plain lines when the output is redirected.
@@ -225,6 +226,7 @@ internal sealed class TrialTable
             table.AddColumn(new TableColumn("agreement").RightAligned());
             table.AddColumn(new TableColumn("size").RightAligned());
             table.AddColumn(new TableColumn("train s").RightAligned());
+            table.AddColumn(new TableColumn("p50 µs").RightAligned());
             foreach (var row in _rows)
             {
                 var e = row.Trial;
@@ -235,7 +237,8 @@ internal sealed class TrialTable
                     new Text(e is null ? "" : e.Accuracy.ToString("F4", c)),
                     new Text(e is null ? "" : e.Agreement.ToString("F4", c)),
                     new Text(e is null ? "" : e.ModelBytes.ToString("N0", c) + " B"),
-                    new Text(seconds is double v ? v.ToString("F1", c) : ""));
+                    new Text(seconds is double v ? v.ToString("F1", c) : ""),
+                    new Text(e is null || double.IsNaN(e.LatencyP50Microseconds) ? "" : e.LatencyP50Microseconds.ToString("N1", c)));
             }
 
             var parts = new List<IRenderable> { new Text(HeaderText(), new Style(_teacherDone ? Color.Default : Color.Yellow)), table };

@@ -69,7 +69,7 @@ public sealed class TrialTableTests
 
         string[] lines = text.Split('\n');
         Assert.StartsWith("teacher 'fashion_cnn.onnx' (T = 1): 300 training rows scored in", lines[0], StringComparison.Ordinal);
-        foreach (string header in new[] { "student", "status", "accuracy", "agreement", "size", "train s" })
+        foreach (string header in new[] { "student", "status", "accuracy", "agreement", "size", "train s", "p50 µs" })
         {
             Assert.Contains(header, text, StringComparison.Ordinal);
         }
@@ -82,6 +82,7 @@ public sealed class TrialTableTests
             Assert.Contains(entry.Agreement.ToString("F4", System.Globalization.CultureInfo.InvariantCulture), line, StringComparison.Ordinal);
             Assert.Contains(entry.ModelBytes.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) + " B", line, StringComparison.Ordinal);
             Assert.Contains(entry.TrainSeconds.ToString("F1", System.Globalization.CultureInfo.InvariantCulture), line, StringComparison.Ordinal);
+            Assert.Contains(" " + entry.LatencyP50Microseconds.ToString("N1", System.Globalization.CultureInfo.InvariantCulture) + " │", line, StringComparison.Ordinal);
         }
         Assert.DoesNotContain(result.Leaderboard.Choice[..30], text, StringComparison.Ordinal); // the command prints the pick under the leaderboard
     }
