@@ -84,6 +84,8 @@ internal static class CompareCommand
                 experiment.SetAlphas(ParseFloats("--alphas", a));
             }
 
+            // Before scoring and training (and after the options are checked): the results must be writable where they are asked for.
+            OutputFolder.Prepare(outFolder);
             IDataView trainData = DataSourceReader.Load(trainPath, labelName);
             if (trainData.Schema.GetColumnOrNull(DataColumnNames.Label) is null)
             {

@@ -20,13 +20,13 @@ internal static class DemoCommand
     internal const string DefaultWithin = "10%";
 
     /// <summary>The report files a reader opens first, in the order to open them (those written are listed).</summary>
-    private static readonly string[] LookAt = ["report.html", StudentSizeReport.ChartFileName, StudentSizeReport.LeaderboardFileName, StudentSizeReport.ReportFileName];
+    private static readonly string[] LookAt = [StudentSizeReport.ReportHtmlFileName, StudentSizeReport.ChartFileName, StudentSizeReport.LeaderboardFileName, StudentSizeReport.ReportFileName];
 
     public static Command Create()
     {
         var output = new Option<string?>("--out")
         {
-            Description = $"Folder for the comparison: report.html, {StudentSizeReport.ChartFileName}, {StudentSizeReport.LeaderboardFileName}, {StudentSizeReport.ReportFileName} and each student's model (default: ./{DefaultFolder} in the current folder; made when missing, files of the same names replaced).",
+            Description = $"Folder for the comparison: {StudentSizeReport.ReportHtmlFileName}, {StudentSizeReport.ChartFileName}, {StudentSizeReport.LeaderboardFileName}, {StudentSizeReport.ReportFileName} and each student's model (default: ./{DefaultFolder} in the current folder; made when missing, files of the same names replaced).",
         };
         var within = new Option<string>("--within")
         {
@@ -46,6 +46,9 @@ internal static class DemoCommand
             {
                 throw new IOException($"--out {folder} is a file: give a folder (it is made when missing).");
             }
+
+            // Before scoring and training: the results must be writable where they are asked for.
+            OutputFolder.Prepare(folder);
 
             string teacher = DefaultFile("fashion_cnn.onnx");
             string images = DefaultFile("t10k-images-idx3-ubyte.gz");
