@@ -1,10 +1,11 @@
 using System.Text;
 using Microsoft.ML;
+using MLNetDistill.Data;
 using MLNetDistill.Experiments;
 
 namespace MLNetDistill.Reports;
 
-/// <summary>Writes everything a student-size comparison made into one folder: each student's model (<c>.zip</c>, and <c>.onnx</c> for every family that converts), <c>leaderboard.json</c>, <c>report.md</c> and <c>tradeoff.png</c>.</summary>
+/// <summary>Writes everything a student-size comparison made into one folder: each student's model (<c>.zip</c>, and <c>.onnx</c> for every family that converts), <c>leaderboard.json</c>, <c>report.md</c>, <c>tradeoff.png</c> and <c>report.html</c> (<see cref="StudentSizeHtmlReport"/>).</summary>
 /// <example>
 /// <code language="csharp">
 /// using var result = experiment.Run(train, test);
@@ -21,6 +22,9 @@ public static class StudentSizeReport
 
     /// <summary>The chart's file name.</summary>
     public const string ChartFileName = "tradeoff.png";
+
+    /// <summary>The HTML report's file name: one self-contained page (<see cref="StudentSizeHtmlReport"/>).</summary>
+    public const string ReportHtmlFileName = "report.html";
 
     /// <summary>Writes the models and reports into <paramref name="folder"/> (made when missing; files of the same names are replaced).</summary>
     /// <param name="mlContext">The ML.NET context, to save the models.</param>
@@ -56,8 +60,11 @@ public static class StudentSizeReport
         string md = Path.Combine(folder, ReportFileName);
         LeaderboardMarkdown.Write(result, md);
         string png = Path.Combine(folder, ChartFileName);
-        TradeoffChart.Save(result.Leaderboard, png);
-        written.AddRange([json, md, png]);
+        byte[] chart = TradeoffChart.Render(result.Leaderboard);
+        AtomicFile.Write(png, stream => stream.Write(chart));
+        string html = Path.Combine(folder, ReportHtmlFileName);
+        new StudentSizeHtmlReport(result, chart).Save(html);
+        written.AddRange([json, md, png, html]);
         return written;
     }
 

@@ -48,7 +48,7 @@ public static class TradeoffChart
         {
             LeaderboardCostAxis.Parameters => "parameters",
             LeaderboardCostAxis.Latency => "single-row latency p50 (µs, ML.NET)",
-            _ => "model size (bytes)",
+            _ => "model size",
         };
         plot.Title(points.Count == 0 ? "Students: quality vs cost (no student has a known cost)" : $"Students: {leaderboard.QualityMetric} vs {axisName}");
         plot.XLabel($"{axisName}, log scale");
@@ -78,7 +78,6 @@ public static class TradeoffChart
             var teacher = plot.Add.Marker(Math.Log10(teacherCost), leaderboard.TeacherAccuracy, MarkerShape.FilledDiamond, 14);
             teacher.Color = Colors.DarkRed;
             teacher.LegendText = "teacher";
-            Label(plot, "teacher", Math.Log10(teacherCost), leaderboard.TeacherAccuracy, Colors.DarkRed, leftOfPoint: true);
         }
 
         if (double.IsFinite(leaderboard.TeacherAccuracy) && !agreement)
@@ -96,22 +95,68 @@ public static class TradeoffChart
             ring.LegendText = $"chosen: {chosen.Name}";
         }
 
-        foreach (var p in points)
+        var costs = points.Select(p => p.Cost).ToList();
+        if (leaderboard.TeacherCost is double tc && tc > 0 && double.IsFinite(tc) && !agreement)
         {
-            Label(plot, p.Entry.Name, Math.Log10(p.Cost), p.Quality, Colors.Black);
+            costs.Add(tc);
         }
 
-        var ticks = new ScottPlot.TickGenerators.NumericAutomatic
+        var qualities = points.Select(p => p.Quality).ToList();
+        if (double.IsFinite(leaderboard.TeacherAccuracy) && !agreement)
         {
-            MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
-            IntegerTicksOnly = true,
-            LabelFormatter = v => FormatCost(Math.Pow(10, v)),
+            qualities.Add(leaderboard.TeacherAccuracy);
+            qualities.Add(leaderboard.TeacherAccuracy * (1 - leaderboard.AccuracyTolerance));
+        }
+
+        Func<double, string> costLabel = leaderboard.CostAxis switch
+        {
+            LeaderboardCostAxis.Size => FormatBytes,
+            LeaderboardCostAxis.Latency => FormatMicroseconds,
+            _ => FormatCost,
         };
-        plot.Axes.Bottom.TickGenerator = ticks;
+        var x = LogTicks(costs.Count == 0 ? 1e3 : costs.Min(), costs.Count == 0 ? 1e6 : costs.Max(), costLabel);
+        var y = LinearTicks(qualities.Count == 0 ? 0 : qualities.Min(), qualities.Count == 0 ? 1 : qualities.Max());
+        var labels = new List<(string Text, double X, double Y, Color Color)>();
+        if (leaderboard.TeacherCost is double tl && tl > 0 && double.IsFinite(leaderboard.TeacherAccuracy) && !agreement)
+        {
+            labels.Add(("teacher", Math.Log10(tl), leaderboard.TeacherAccuracy, Colors.DarkRed));
+        }
+
+        labels.AddRange(points.OrderBy(p => p.Cost).Select(p => (p.Entry.Name, Math.Log10(p.Cost), p.Quality, Colors.Black)));
+        var placed = PlaceLabels([.. labels.Select(l => (l.Text, (l.X - x.Low) / (x.High - x.Low), (l.Y - y.Low) / (y.High - y.Low)))], width - 160, height - 120);
+        for (int i = 0; i < labels.Count; i++)
+        {
+            Label(plot, labels[i].Text, labels[i].X, labels[i].Y, labels[i].Color, placed[i]);
+        }
+
+        var xTicks = new ScottPlot.TickGenerators.NumericManual();
+        foreach (var (position, text) in x.Major)
+        {
+            xTicks.AddMajor(position, text);
+        }
+
+        foreach (double position in x.Minor)
+        {
+            xTicks.AddMinor(position);
+        }
+
+        plot.Axes.Bottom.TickGenerator = xTicks;
         plot.Axes.Bottom.MinorTickStyle.Length = 4;
-        plot.Axes.AutoScale();
-        plot.Axes.Margins(0.12, 0.12);
-        plot.ShowLegend(Alignment.LowerRight);
+        var yTicks = new ScottPlot.TickGenerators.NumericManual();
+        foreach (var (position, text) in y.Major)
+        {
+            yTicks.AddMajor(position, text);
+        }
+
+        plot.Axes.Left.TickGenerator = yTicks;
+        plot.Axes.SetLimits(x.Low, x.High, y.Low, y.High);
+        var marks = points.Select(p => (Math.Log10(p.Cost), p.Quality)).ToList();
+        if (leaderboard.TeacherCost is double tcost && tcost > 0 && double.IsFinite(leaderboard.TeacherAccuracy) && !agreement)
+        {
+            marks.Add((Math.Log10(tcost), leaderboard.TeacherAccuracy));
+        }
+
+        plot.ShowLegend(LegendCorner(marks, x.Low, x.High, y.Low, y.High));
         return plot.GetImageBytes(width, height, ImageFormat.Png);
     }
 
@@ -140,15 +185,214 @@ public static class TradeoffChart
         };
     }
 
-    private static void Label(Plot plot, string text, double x, double y, Color color, bool leftOfPoint = false)
+    /// <summary>A size in bytes in short decimal units: 950 B, 10 KB, 1.5 MB, 2 GB.</summary>
+    internal static string FormatBytes(double bytes)
+    {
+        var c = CultureInfo.InvariantCulture;
+        return bytes switch
+        {
+            >= 1e9 => (bytes / 1e9).ToString("0.#", c) + " GB",
+            >= 1e6 => (bytes / 1e6).ToString("0.#", c) + " MB",
+            >= 1e3 => (bytes / 1e3).ToString("0.#", c) + " KB",
+            _ => bytes.ToString("0", c) + " B",
+        };
+    }
+
+    /// <summary>A duration in microseconds in short units: 950 µs, 10 ms, 1.5 s.</summary>
+    internal static string FormatMicroseconds(double microseconds)
+    {
+        var c = CultureInfo.InvariantCulture;
+        return microseconds switch
+        {
+            >= 1e6 => (microseconds / 1e6).ToString("0.#", c) + " s",
+            >= 1e3 => (microseconds / 1e3).ToString("0.#", c) + " ms",
+            _ => microseconds.ToString("0.#", c) + " µs",
+        };
+    }
+
+    /// <summary>
+    /// The log cost axis (in log10 units): its limits, a margin around [<paramref name="min"/>, <paramref name="max"/>], major
+    /// ticks at decades (and at 2 and 5 times a decade when the axis spans less than 1.5 decades) with a major tick at or
+    /// before the leftmost point (the left limit moves down to it), and minor ticks at 2..9 times each decade.
+    /// </summary>
+    internal static (double Low, double High, IReadOnlyList<(double Position, string Label)> Major, IReadOnlyList<double> Minor) LogTicks(double min, double max, Func<double, string> label)
+    {
+        double lo = Math.Log10(min), hi = Math.Log10(max);
+        double pad = Math.Max(0, (0.5 - (hi - lo)) / 2); // at least half a decade, so a 1-2-5 tick falls on each side
+        double span = Math.Max(hi - lo, 0.5);
+        double low = lo - pad - (0.08 * span) - 0.04, high = hi + pad + (0.12 * span) + 0.04;
+        double[] steps = high - low < 1.5 ? [1, 2, 5] : [1];
+        double firstTick = double.NegativeInfinity;
+        for (int d = (int)Math.Floor(lo) - 1; d <= (int)Math.Floor(lo); d++)
+        {
+            foreach (double m in steps)
+            {
+                double t = Math.Log10(m) + d;
+                if (t <= lo + 1e-9)
+                {
+                    firstTick = Math.Max(firstTick, t);
+                }
+            }
+        }
+
+        low = Math.Min(low, firstTick - (0.03 * span));
+        var major = new List<(double, string)>();
+        var minor = new List<double>();
+        for (int d = (int)Math.Floor(low); d <= (int)Math.Ceiling(high); d++)
+        {
+            for (int m = 1; m <= 9; m++)
+            {
+                double t = Math.Log10(m) + d;
+                if (t < low || t > high)
+                {
+                    continue;
+                }
+
+                if (Array.IndexOf(steps, (double)m) >= 0)
+                {
+                    major.Add((t, label(m * Math.Pow(10, d))));
+                }
+                else
+                {
+                    minor.Add(t);
+                }
+            }
+        }
+
+        return (low, high, major, minor);
+    }
+
+    /// <summary>The quality axis: limits with room above the points for their labels, and 4 to 8 major ticks at a 1, 2 or 5 step, labeled with the decimals the step needs.</summary>
+    internal static (double Low, double High, IReadOnlyList<(double Position, string Label)> Major) LinearTicks(double min, double max)
+    {
+        double range = Math.Max(max - min, 0.02);
+        double low = min - (0.12 * range), high = max + (0.18 * range);
+        double raw = (high - low) / 6;
+        double magnitude = Math.Pow(10, Math.Floor(Math.Log10(raw)));
+        double step = magnitude * (raw / magnitude < 1.5 ? 1 : raw / magnitude < 3.5 ? 2 : raw / magnitude < 7.5 ? 5 : 10);
+        int decimals = Math.Max(0, -(int)Math.Floor(Math.Log10(step) + 1e-9));
+        string format = "F" + decimals.ToString(CultureInfo.InvariantCulture);
+        var major = new List<(double, string)>();
+        for (double t = Math.Ceiling(low / step) * step; t <= high + (step * 1e-9); t += step)
+        {
+            double v = Math.Round(t / step) * step;
+            major.Add((v, v.ToString(format, CultureInfo.InvariantCulture)));
+        }
+
+        return (low, high, major);
+    }
+
+    /// <summary>The corner of the data area whose legend box (about a third of the width, a quarter of the height) covers the fewest points and their labels; lower right on ties.</summary>
+    internal static Alignment LegendCorner(IReadOnlyList<(double X, double Y)> points, double xLow, double xHigh, double yLow, double yHigh)
+    {
+        Alignment[] corners = [Alignment.LowerRight, Alignment.UpperRight, Alignment.LowerLeft, Alignment.UpperLeft];
+        var best = corners[0];
+        int fewest = int.MaxValue;
+        foreach (var corner in corners)
+        {
+            bool right = corner is Alignment.LowerRight or Alignment.UpperRight, upper = corner is Alignment.UpperRight or Alignment.UpperLeft;
+            int covered = 0;
+            foreach (var (px, py) in points)
+            {
+                double u = (px - xLow) / (xHigh - xLow), v = (py - yLow) / (yHigh - yLow);
+                // The label reaches about 0.22 of the width to the right of its point, or to the left in the right quarter.
+                double from = u > 0.75 ? u - 0.22 : u, to = u > 0.75 ? u : u + 0.22;
+                bool inX = right ? to > 0.62 : from < 0.38;
+                bool inY = upper ? v + 0.06 > 0.70 : v < 0.30;
+                covered += inX && inY ? 1 : 0;
+            }
+
+            if (covered < fewest)
+            {
+                (best, fewest) = (corner, covered);
+            }
+        }
+
+        return best;
+    }
+
+    /// <summary>
+    /// Where each point's label goes, greedily in order: above right of its point, else below right, above left, below left
+    /// (left first in the right quarter of the chart), the first spot that stays inside the data area and overlaps no label
+    /// placed before nor another point; when every spot is taken, above right, raised by a line at a time until free.
+    /// </summary>
+    /// <param name="labels">The texts and their points in data-area units ([0, 1] from left and from bottom).</param>
+    /// <param name="areaWidth">The data area's width in pixels (about).</param>
+    /// <param name="areaHeight">The data area's height in pixels (about).</param>
+    /// <returns>Per label, its alignment to the point and the offset in pixels (y down).</returns>
+    internal static IReadOnlyList<(Alignment Alignment, float OffsetX, float OffsetY)> PlaceLabels(IReadOnlyList<(string Text, double U, double V)> labels, double areaWidth, double areaHeight)
+    {
+        const double CharPixels = 7.4, LinePixels = 16, GapX = 7, GapY = 5, MarkerPixels = 7;
+        var taken = new List<(double L, double R, double B, double T)>();
+        var result = new List<(Alignment, float, float)>();
+        foreach (var (text, u, v) in labels)
+        {
+            double w = text.Length * CharPixels / areaWidth, h = LinePixels / areaHeight, gx = GapX / areaWidth, gy = GapY / areaHeight;
+            (Alignment Alignment, double L, double B, float Dx, float Dy)[] spots =
+            [
+                (Alignment.LowerLeft, u + gx, v + gy, (float)GapX, -(float)GapY),
+                (Alignment.UpperLeft, u + gx, v - gy - h, (float)GapX, (float)GapY),
+                (Alignment.LowerRight, u - gx - w, v + gy, -(float)GapX, -(float)GapY),
+                (Alignment.UpperRight, u - gx - w, v - gy - h, -(float)GapX, (float)GapY),
+            ];
+            if (u > 0.75)
+            {
+                spots = [spots[2], spots[3], spots[0], spots[1]];
+            }
+
+            bool Free(double l, double b)
+            {
+                if (l < 0 || l + w > 1 || b < 0 || b + h > 1)
+                {
+                    return false;
+                }
+
+                foreach (var (tl, tr, tb, tt) in taken)
+                {
+                    if (l < tr && l + w > tl && b < tt && b + h > tb)
+                    {
+                        return false;
+                    }
+                }
+
+                foreach (var (_, pu, pv) in labels)
+                {
+                    double mx = MarkerPixels / areaWidth, my = MarkerPixels / areaHeight;
+                    if ((pu != u || pv != v) && l < pu + mx && l + w > pu - mx && b < pv + my && b + h > pv - my)
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            }
+
+            int found = Array.FindIndex(spots, s => Free(s.L, s.B));
+            var spot = spots[Math.Max(found, 0)];
+            if (found < 0)
+            {
+                for (int lift = 1; lift <= 6 && !Free(spot.L, spot.B); lift++)
+                {
+                    spot = (spot.Alignment, spot.L, spots[0].B + (lift * h), spot.Dx, spots[0].Dy - (float)(lift * LinePixels));
+                }
+            }
+
+            taken.Add((spot.L, spot.L + w, spot.B, spot.B + h));
+            result.Add((spot.Alignment, spot.Dx, spot.Dy));
+        }
+
+        return result;
+    }
+
+    private static void Label(Plot plot, string text, double x, double y, Color color, (Alignment Alignment, float OffsetX, float OffsetY) place)
     {
         var label = plot.Add.Text(text, x, y);
         label.LabelFontName = FontName;
         label.LabelFontSize = 12;
         label.LabelFontColor = color;
-        label.LabelAlignment = leftOfPoint ? Alignment.LowerRight : Alignment.LowerLeft;
-        label.OffsetX = leftOfPoint ? -9 : 7;
-        label.OffsetY = -5;
+        label.LabelAlignment = place.Alignment;
+        label.OffsetX = place.OffsetX;
+        label.OffsetY = place.OffsetY;
     }
 
     private static void CheckSize(int pixels, string name)

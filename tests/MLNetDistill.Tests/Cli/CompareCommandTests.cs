@@ -24,7 +24,7 @@ public sealed class CompareCommandTests : IDisposable
         var (code, output, error) = CliRunner.Run(Args("--students", "sdca;lbfgs:iterations=20;mlp:8:epochs=5,batch=32;sdca", "--within", "5%", "--seed", "1", "--out", folder));
 
         Assert.True(code == 0, error);
-        foreach (string file in new[] { "leaderboard.json", "report.md", "tradeoff.png", "sdca.zip", "lbfgs_iterations=20.zip", "mlp_8_epochs=5,batch=32.zip", "mlp_8_epochs=5,batch=32.onnx" })
+        foreach (string file in new[] { "leaderboard.json", "report.md", "tradeoff.png", "report.html", "sdca.zip", "lbfgs_iterations=20.zip", "mlp_8_epochs=5,batch=32.zip", "mlp_8_epochs=5,batch=32.onnx" })
         {
             Assert.True(File.Exists(Path.Combine(folder, file)), file);
         }
@@ -60,6 +60,7 @@ public sealed class CompareCommandTests : IDisposable
         Assert.Contains(json.GetProperty("students").EnumerateArray(), s => s.GetProperty("pareto").GetBoolean());
         Assert.Contains("No pick: the teacher's accuracy on the test rows is unknown", output, StringComparison.Ordinal);
         Assert.Contains("front is drawn on agreement", File.ReadAllText(Path.Combine(folder, "report.md")), StringComparison.Ordinal);
+        Assert.Contains("<b>The test rows have no labels.</b>", File.ReadAllText(Path.Combine(folder, "report.html")), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -152,6 +153,16 @@ public sealed class CompareCommandTests : IDisposable
 
         Assert.Equal(2, code);
         Assert.Contains($"--out {file} is a file", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Compare_OutCannotBeWritten_FailsBeforeScoringNamingTheFolder()
+    {
+        var (code, output, error) = CliRunner.Run(Args("--students", "sdca", "--out", "/proc/mlnetdistill-no-such-folder"));
+
+        Assert.Equal(2, code);
+        Assert.Contains("error: The output folder '/proc/mlnetdistill-no-such-folder' cannot be written to", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("trial 1", error + output, StringComparison.Ordinal);
     }
 
     [Theory]

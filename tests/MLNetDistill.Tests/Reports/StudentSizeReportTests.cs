@@ -23,14 +23,14 @@ public sealed class StudentSizeReportTests : IDisposable
         .Run(_ml.Data.TakeRows(Cancer, 400), _ml.Data.SkipRows(Cancer, 400));
 
     [Fact]
-    public void WriteAll_BreastCancerThreeStudents_WritesModelsJsonMarkdownAndChart()
+    public void WriteAll_BreastCancerThreeStudents_WritesModelsJsonMarkdownChartAndHtml()
     {
         using var result = Run("sdca", "lightgbm:trees=5", "mlp:8:epochs=5,batch=32");
         string folder = Path.Combine(_temp.Path, "out");
 
         var files = StudentSizeReport.WriteAll(_ml, result, folder);
 
-        Assert.Equal(["sdca.zip", "sdca.onnx", "lightgbm_trees=5.zip", "lightgbm_trees=5.onnx", "mlp_8_epochs=5,batch=32.zip", "mlp_8_epochs=5,batch=32.onnx", "leaderboard.json", "report.md", "tradeoff.png"],
+        Assert.Equal(["sdca.zip", "sdca.onnx", "lightgbm_trees=5.zip", "lightgbm_trees=5.onnx", "mlp_8_epochs=5,batch=32.zip", "mlp_8_epochs=5,batch=32.onnx", "leaderboard.json", "report.md", "tradeoff.png", "report.html"],
             files.Select(Path.GetFileName));
         Assert.All(files, f => Assert.True(new FileInfo(f).Length > 0, f));
         var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "leaderboard.json"))).RootElement;

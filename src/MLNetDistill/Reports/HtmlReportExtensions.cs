@@ -1,0 +1,35 @@
+using MLNetDistill.Evaluation;
+using MLNetDistill.Experiments;
+
+namespace MLNetDistill.Reports;
+
+/// <summary>
+/// <c>ToHtmlReport()</c> on results and evaluations: the HTML reports (<see cref="Microsoft.AspNetCore.Html.IHtmlContent"/>),
+/// which .NET Interactive displays as HTML when a cell ends with one.
+/// </summary>
+/// <example>
+/// <code language="csharp">
+/// using MLNetDistill.Reports;
+/// var result = experiment.Run(train, test);
+/// result.ToHtmlReport()                       // the leaderboard, chart, heat maps and inheritance table
+/// quality.ToHtmlReport("mlp:64")              // one evaluation
+/// </code>
+/// </example>
+public static class HtmlReportExtensions
+{
+    /// <summary>The HTML report of a student-size comparison.</summary>
+    /// <param name="result">The experiment's result.</param>
+    /// <returns>The report.</returns>
+    public static StudentSizeHtmlReport ToHtmlReport(this StudentSizeExperimentResult result) => new(result);
+
+    /// <summary>The HTML report of a leaderboard alone (no run details).</summary>
+    /// <param name="leaderboard">The leaderboard.</param>
+    /// <returns>The report.</returns>
+    public static StudentSizeHtmlReport ToHtmlReport(this Leaderboard leaderboard) => new(leaderboard);
+
+    /// <summary>The HTML report of one evaluation.</summary>
+    /// <param name="quality">The evaluation.</param>
+    /// <param name="title">The heading (default: <c>Distillation quality</c>).</param>
+    /// <returns>The report.</returns>
+    public static DistillationQualityReport ToHtmlReport(this DistillationQuality quality, string? title = null) => new(quality, title);
+}
