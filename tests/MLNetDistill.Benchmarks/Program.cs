@@ -8,6 +8,8 @@ internal static class Program
     private static int Main(string[] args)
     {
         // Plain timing commands (no BenchmarkDotNet overhead): `-- epoch [shape...]`, `-- gemm`, `-- parallel-trials [repeats]`.
+        // Reliability: `-- fuzz [casesPerFormat=1000] [seed=20261201] [format...]` (the table of outcomes per format) and
+        // `-- fuzz-case FORMAT SEED CASE` (one case again, in full).
         if (args.Length > 0 && args[0] == "gemm")
         {
             return QuickTiming.Gemm(args[1..]);

@@ -22,6 +22,8 @@ internal static class DistillCommand
         ["train"] = "--train",
         ["test"] = "--test",
         ["transfer"] = "--transfer",
+        ["output"] = "--out",
+        ["report"] = "--report",
     };
 
     public static Command Create()
@@ -60,8 +62,8 @@ internal static class DistillCommand
             string? labelName = parse.GetValue(label);
 
             // Before minutes of scoring and training: the model and the report must be writable where they are asked for.
-            OutputFolder.Prepare(Path.GetDirectoryName(Path.GetFullPath(parse.GetValue(output)!))!);
-            OutputFolder.Prepare(Path.GetDirectoryName(Path.GetFullPath(parse.GetValue(report)!))!);
+            OutputFolder.PrepareForFile(parse.GetValue(output)!, "output");
+            OutputFolder.PrepareForFile(parse.GetValue(report)!, "report");
             float? temperatureValue = parse.GetValue(temperature);
             var mlContext = new MLContext(parse.GetValue(seed));
             var options = new DistillationExperimentOptions

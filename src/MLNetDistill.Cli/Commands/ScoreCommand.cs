@@ -14,6 +14,7 @@ internal static class ScoreCommand
     {
         ["BatchSize"] = "--batch-size",
         ["Temperature"] = "--temperature",
+        ["output"] = "--out",
     };
 
     public static Command Create()
@@ -51,7 +52,7 @@ internal static class ScoreCommand
                 "auto" => ShardSpec.Parse("auto", parse.GetValue(shards), Environment.GetEnvironmentVariable),
                 string text => ShardSpec.Parse(text),
             };
-            OutputFolder.Prepare(Path.GetDirectoryName(Path.GetFullPath(parse.GetValue(output)!))!);
+            OutputFolder.PrepareForFile(parse.GetValue(output)!, "output");
             var summary = Run(options, parse.GetValue(data)!, parse.GetValue(label), shardSpec, parse.GetValue(output)!, parse.GetValue(json), token);
             return Task.FromResult(summary is null ? 2 : 0);
         }, ct, Flags));

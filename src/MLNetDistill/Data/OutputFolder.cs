@@ -6,6 +6,26 @@ namespace MLNetDistill.Data;
 /// </summary>
 internal static class OutputFolder
 {
+    /// <summary>Checks that <paramref name="file"/> names a file (not a folder or a root) and prepares the folder it goes in.</summary>
+    /// <param name="file">An output file, such as a model or a report.</param>
+    /// <param name="parameterName">The caller's name for it, carried by the <see cref="ArgumentException"/>.</param>
+    /// <returns>The file's full path.</returns>
+    /// <exception cref="ArgumentException">The path is an existing folder, or a root with no file name.</exception>
+    /// <exception cref="IOException">The folder cannot be made or written to (see <see cref="Prepare"/>).</exception>
+    public static string PrepareForFile(string file, string parameterName)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(file, parameterName);
+        string full = Path.GetFullPath(file);
+        string? folder = Path.GetDirectoryName(full);
+        if (folder is null || Directory.Exists(full) || Path.GetFileName(full).Length == 0)
+        {
+            throw new ArgumentException($"'{file}' is a folder, not a file: give a file name in it (for example '{Path.Combine(file, "out.json")}').", parameterName);
+        }
+
+        Prepare(folder);
+        return full;
+    }
+
     /// <summary>Makes <paramref name="folder"/> when missing and checks that a file can be written in it (a probe file is written and deleted).</summary>
     /// <param name="folder">The output folder.</param>
     /// <returns>The folder's full path.</returns>

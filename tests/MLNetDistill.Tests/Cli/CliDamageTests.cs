@@ -35,4 +35,22 @@ public sealed class CliDamageTests(FuzzCorpusFixture fixture) : IClassFixture<Fu
         Assert.True(code == 0, error);
         Assert.Equal(FuzzCorpus.Rows - 4, MLNetDistill.Data.TeacherCache.ReadMetadata(output).Rows); // rows 2, 7, 12, 17 hold a null
     }
+
+    [Theory]
+    [InlineData("--report")]
+    [InlineData("--out")]
+    public void Distill_OutputPathIsTheRoot_PrintsOneErrorLineNamingTheFlag(string flag)
+    {
+        // Fuzz cli case 882 (seed 20261201, after the output-folder check came in): `--report /` printed
+        // "error: Value cannot be null." (Path.GetDirectoryName("/") is null).
+        string[] args = ["distill", "--teacher", fixture.Corpus.BinaryTeacher, "--train", fixture.Corpus.ParquetPath, "--student", "sdca",
+            "--out", Path.Combine(fixture.Corpus.Folder, "root-test", "s.zip"), "--report", Path.Combine(fixture.Corpus.Folder, "root-test", "r.json")];
+        args[Array.IndexOf(args, flag) + 1] = "/";
+
+        var (code, _, error) = CliRunner.Run(args);
+
+        Assert.Equal(2, code);
+        string line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.StartsWith("error:", StringComparison.Ordinal));
+        Assert.StartsWith($"error: {flag}: '/' is a folder, not a file", line);
+    }
 }

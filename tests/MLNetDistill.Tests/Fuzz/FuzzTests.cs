@@ -18,8 +18,9 @@ public sealed class FuzzCorpusFixture : IDisposable
 }
 
 /// <summary>
-/// The reduced CI run of the fuzzer: a fixed seed and a hundred cases per format (fewer for the CLI, whose cases train
-/// students), each within 5 s. The full run is `dotnet run -c Release --project tests/MLNetDistill.Benchmarks -- fuzz 1000`.
+/// The reduced CI run of the fuzzer: a fixed seed and a hundred cases per format, each within 5 s (about 10 s in all here).
+/// A failure lists the seed, case number, mutation and outcome of each bad case; `-- fuzz-case FORMAT SEED CASE` of the
+/// benchmarks runs one again. The full run is `dotnet run -c Release --project tests/MLNetDistill.Benchmarks -- fuzz 1000`.
 /// </summary>
 [Collection("Console")]
 public sealed class FuzzTests(FuzzCorpusFixture fixture) : IClassFixture<FuzzCorpusFixture>
@@ -55,7 +56,7 @@ public sealed class FuzzTests(FuzzCorpusFixture fixture) : IClassFixture<FuzzCor
     public void Spec_MutatedStrings_SucceedOrThrowClearErrors() => AssertNoFailures("spec", 100);
 
     [Fact]
-    public void Cli_MutatedArguments_SucceedOrPrintOneErrorLine() => AssertNoFailures("cli", 40);
+    public void Cli_MutatedArguments_SucceedOrPrintOneErrorLine() => AssertNoFailures("cli", 100);
 
     [Fact]
     public void Classify_CrashTypesAndRawMessages_AreFailures()
