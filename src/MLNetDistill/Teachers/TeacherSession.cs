@@ -183,11 +183,15 @@ internal sealed class TeacherSession : IDisposable
     }
 
     /// <summary>The first line of an ONNX Runtime message without its <c>[ErrorCode:...]</c> prefix: what went wrong, in words.</summary>
-    /// <remarks>Also drops the C++ source location and function signature some messages start with (<c>/onnxruntime_src/...model.cc:256 onnxruntime::Model::Model(...)</c>).</remarks>
+    /// <remarks>
+    /// Also drops the C++ source locations and function signatures ONNX Runtime puts in its messages
+    /// (<c>/onnxruntime_src/...model.cc:256 onnxruntime::Model::Model(...)</c>) and its <c>[ONNXRuntimeError] : 1 : FAIL :</c> prefixes.
+    /// </remarks>
     internal static string OrtMessage(string message)
     {
-        string text = Regex.Replace(FirstLine(message), @"^\[ErrorCode:[A-Za-z_]+\]\s*", string.Empty);
-        text = Regex.Replace(text, @"^\S+\.(?:cc|cpp|h):\d+\s+[^()]*\([^()]*\)\s*(?:const\s*)?", string.Empty);
+        string text = Regex.Replace(FirstLine(message), @"\[ErrorCode:[A-Za-z_]+\]\s*", string.Empty);
+        text = Regex.Replace(text, @"\[ONNXRuntimeError\]\s*:\s*\d+\s*:\s*\w+\s*:\s*", string.Empty);
+        text = Regex.Replace(text, @"\S+\.(?:cc|cpp|h):\d+\s+(?:[\w:<>,~*&\s]+?\([^()]*\)\s*(?:const\s+)?)?", string.Empty);
         return text.Trim().TrimEnd('.');
     }
 

@@ -56,6 +56,9 @@ internal sealed class FuzzCorpus
 
     public Dictionary<string, string> CacheKeyValues { get; private set; } = [];
 
+    /// <summary>The same cache as three shards (0/3 Parquet, 1/3 and 2/3 CSV with sidecars), for folder reads.</summary>
+    public string ShardFolder => Path.Combine(Folder, "shards");
+
     public string SoftmaxTeacher => Path.Combine(Fixtures, "softmax_teacher.onnx");
 
     public string BinaryTeacher => Path.Combine(Fixtures, "binary_teacher.onnx");
@@ -181,6 +184,15 @@ internal sealed class FuzzCorpus
         CacheMetadata written = TeacherCache.Write(scored, CacheParquetPath, metadata);
         TeacherCache.Write(scored, CacheCsvPath, metadata);
         CacheKeyValues = written.ToKeyValues();
+        Directory.CreateDirectory(ShardFolder);
+        for (int i = 0; i < 3; i++)
+        {
+            var shard = new ShardSpec(i, 3);
+            IDataView shardData = shard.Apply(data);
+            ITransformer shardTeacher = ml.Transforms.ScoreWithTeacher(SoftmaxTeacher).Fit(shardData);
+            TeacherCache.Write(shardTeacher.Transform(shardData), Path.Combine(ShardFolder, $"part-{i}{(i == 0 ? ".parquet" : ".csv")}"), metadata with { Shard = shard });
+            (shardTeacher as IDisposable)?.Dispose();
+        }
         (teacher as IDisposable)?.Dispose();
     }
 

@@ -63,6 +63,7 @@ internal sealed class FuzzHarness
         "Index was outside the bounds", "Specified argument was out of the range", "Arithmetic operation resulted in an overflow",
         "was not in a correct format", "Sequence contains no", "Value cannot be null", "Unable to cast", "Event we were waiting on",
         "Exception of type", "The given key", "Nullable object must have a value", "Destination is too short",
+        "onnxruntime::", "onnxruntime_src", "ONNXRuntimeError",
     ];
 
     private readonly FuzzCorpus _corpus;
@@ -312,6 +313,11 @@ internal sealed class FuzzHarness
 
     private FuzzCase CacheCase(Mutator m, string folder)
     {
+        if (m.Next(5) == 0)
+        {
+            return ShardFolderCase(m, folder);
+        }
+
         string mutation;
         string target;
         long size;
@@ -364,6 +370,69 @@ internal sealed class FuzzHarness
         return new FuzzCase(mutation + (temperature ? "; read at T=2" : string.Empty), size, [Path.GetFileName(target)], () =>
         {
             ReadAll(TeacherCache.Read(target, temperature ? 2f : null));
+            return (FuzzOutcomeKind.Success, "read");
+        });
+    }
+
+    /// <summary>A folder of three cache shards with one file mutated, removed, duplicated or given another shard's metadata.</summary>
+    private FuzzCase ShardFolderCase(Mutator m, string folder)
+    {
+        string shards = Path.Combine(folder, "shards");
+        Directory.CreateDirectory(shards);
+        foreach (string file in Directory.GetFiles(_corpus.ShardFolder))
+        {
+            File.Copy(file, Path.Combine(shards, Path.GetFileName(file)));
+        }
+
+        string[] files = [.. Directory.GetFiles(shards).Order(StringComparer.Ordinal)];
+        string target = m.Pick(files);
+        string mutation;
+        switch (m.Next(5))
+        {
+            case 0:
+                File.Delete(target);
+                mutation = $"{Path.GetFileName(target)} removed";
+                break;
+            case 1:
+            {
+                string copy = Path.Combine(shards, "copy-" + Path.GetFileName(target));
+                File.Copy(target, copy);
+                if (File.Exists(target + ".json"))
+                {
+                    File.Copy(target + ".json", copy + ".json");
+                }
+
+                mutation = $"{Path.GetFileName(target)} duplicated";
+                break;
+            }
+
+            case 2:
+                if (target.EndsWith(".json", StringComparison.Ordinal))
+                {
+                    File.WriteAllText(target, MutateJsonValue(m, File.ReadAllText(target), out mutation));
+                    break;
+                }
+
+                goto default;
+            case 3:
+            {
+                string json = Path.Combine(shards, "part-1.csv.json");
+                File.WriteAllText(json, File.ReadAllText(json).Replace("\"1/3\"", m.Pick(["\"2/3\"", "\"1/2\"", "\"0/1\"", "\"1/4\""]), StringComparison.Ordinal));
+                mutation = "part-1's shard changed";
+                break;
+            }
+
+            default:
+                File.WriteAllBytes(target, m.MutateOnce(File.ReadAllBytes(target), target.EndsWith(".parquet", StringComparison.Ordinal) ? [0, -8] : null, false, out string kind));
+                mutation = $"{Path.GetFileName(target)}: {kind}";
+                break;
+        }
+
+        bool glob = m.Next(3) == 0;
+        string path = glob ? Path.Combine(shards, "part-*") : shards;
+        return new FuzzCase("shard folder: " + mutation + (glob ? " (glob)" : string.Empty), new DirectoryInfo(shards).GetFiles().Sum(f => f.Length), ["shard", "part-", "cache"], () =>
+        {
+            ReadAll(TeacherCache.Read(path));
             return (FuzzOutcomeKind.Success, "read");
         });
     }

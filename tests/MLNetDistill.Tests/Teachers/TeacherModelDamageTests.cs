@@ -46,6 +46,34 @@ public sealed class TeacherModelDamageTests(FuzzCorpusFixture fixture) : IClassF
     }
 
     [Theory]
+    [InlineData(
+        "[ErrorCode:Fail] Exception during initialization: /onnxruntime_src/onnxruntime/core/common/safeint.h:17 static void SafeIntExceptionHandler<onnxruntime::OnnxRuntimeException>::SafeIntOnOverflow() Integer overflow",
+        "Exception during initialization: Integer overflow")]
+    [InlineData(
+        "[ErrorCode:Fail] Exception during initialization: /onnxruntime_src/onnxruntime/core/optimizer/initializer.cc:51 onnxruntime::Initializer::Initializer(const onnx::TensorProto&, const std::filesystem::__cxx11::path&) [ONNXRuntimeError] : 1 : FAIL : tensorprotoutils.cc:1609 ValidateEmbeddedTensorProtoDataSizeAndShape Initializer 'fc2.weight': data field count (0) does not match expected count from shape (8)",
+        "Exception during initialization: ValidateEmbeddedTensorProtoDataSizeAndShape Initializer 'fc2.weight': data field count (0) does not match expected count from shape (8)")]
+    [InlineData(
+        "[ErrorCode:InvalidArgument] Invalid model. Node input 'fc1.weigh' is not a graph input, initializer, or output of a previous node.",
+        "Invalid model. Node input 'fc1.weigh' is not a graph input, initializer, or output of a previous node")]
+    public void OrtMessage_SourceLocationsAndErrorCodes_AreRemovedAndTheWordsKept(string raw, string expected)
+    {
+        // Fuzz onnx case 188 (seed 42): an initializer dim of 2^63 - 1 gave a message with a C++ location in its middle.
+        Assert.Equal(expected, MLNetDistill.Teachers.TeacherSession.OrtMessage(raw));
+    }
+
+    [Fact]
+    public void ScoreWithTeacher_InitializerDimensionHuge_ThrowsInvalidDataWithoutCppNames()
+    {
+        string path = Mutated(fixture.Corpus.SoftmaxTeacher, m => m.Graph.Initializer.First(t => t.Name == "fc2.weight").Dims[0] = long.MaxValue);
+
+        var ex = Assert.Throws<InvalidDataException>(() => new MLContext(0).Transforms.ScoreWithTeacher(path));
+
+        Assert.Contains(path, ex.Message);
+        Assert.DoesNotContain("onnxruntime", ex.Message);
+        Assert.DoesNotContain("::", ex.Message);
+    }
+
+    [Theory]
     [InlineData(2147483647L)]
     [InlineData(long.MaxValue)]
     [InlineData(1L << 40)]
