@@ -73,18 +73,26 @@ internal static class Contention
 
     /// <summary>
     /// A pool of prediction engines over one model, as ASP.NET Core serving keeps them (ML.NET's rule: an engine is not
-    /// thread-safe, so each request rents one). Disposing the pool disposes the engines it holds.
+    /// thread-safe, so each request rents one). Disposing the pool disposes the engines it holds; the engines do not own
+    /// the model (ML.NET's default, <c>OwnsTransformer = true</c>, would make the first engine the pool disposes, for
+    /// example one returned to a full pool, dispose the shared model under every other engine).
     /// </summary>
     public static ObjectPool<PredictionEngine<TIn, TOut>> EnginePool<TIn, TOut>(MLContext ml, ITransformer model, SchemaDefinition? input, int retained)
         where TIn : class
         where TOut : class, new() =>
         new DefaultObjectPoolProvider { MaximumRetained = retained }.Create(new EnginePolicy<TIn, TOut>(ml, model, input));
 
+    /// <summary>A prediction engine that does not dispose the model when it is disposed.</summary>
+    public static PredictionEngine<TIn, TOut> Engine<TIn, TOut>(MLContext ml, ITransformer model, SchemaDefinition? input)
+        where TIn : class
+        where TOut : class, new() =>
+        ml.Model.CreatePredictionEngine<TIn, TOut>(model, new PredictionEngineOptions { OwnsTransformer = false, InputSchemaDefinition = input });
+
     private sealed class EnginePolicy<TIn, TOut>(MLContext ml, ITransformer model, SchemaDefinition? input) : IPooledObjectPolicy<PredictionEngine<TIn, TOut>>
         where TIn : class
         where TOut : class, new()
     {
-        public PredictionEngine<TIn, TOut> Create() => ml.Model.CreatePredictionEngine<TIn, TOut>(model, inputSchemaDefinition: input);
+        public PredictionEngine<TIn, TOut> Create() => Engine<TIn, TOut>(ml, model, input);
 
         public bool Return(PredictionEngine<TIn, TOut> obj) => true;
     }

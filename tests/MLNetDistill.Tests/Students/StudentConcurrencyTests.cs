@@ -35,14 +35,14 @@ public sealed class StudentConcurrencyTests(ServingData data, ITestOutputHelper 
             float[][] images = Images.Value;
             var definition = Definition(images[0].Length);
             Prediction[] reference;
-            using (var engine = ml.Model.CreatePredictionEngine<FeaturesRow, Prediction>(model, inputSchemaDefinition: definition))
+            using (var engine = Contention.Engine<FeaturesRow, Prediction>(ml, model, definition))
             {
                 reference = images.Select(f => Copy(engine.Predict(new FeaturesRow { Features = f }))).ToArray();
             }
 
             Assert.True(reference.Select(r => r.PredictedLabel).Distinct().Count() >= 5, "the reference answers should span several classes");
-            using var pool = (IDisposable)Contention.EnginePool<FeaturesRow, Prediction>(ml, model, definition, Threads);
-            var engines = (Microsoft.Extensions.ObjectPool.ObjectPool<PredictionEngine<FeaturesRow, Prediction>>)pool;
+            var engines = Contention.EnginePool<FeaturesRow, Prediction>(ml, model, definition, Threads);
+            using var disposeEngines = (IDisposable)engines;
             var seen = new ConcurrentDictionary<PredictionEngine<FeaturesRow, Prediction>, byte>();
             var wrong = new int[Threads];
             var answered = new int[Threads];
