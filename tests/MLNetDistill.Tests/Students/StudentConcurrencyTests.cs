@@ -122,6 +122,56 @@ public sealed class StudentConcurrencyTests(ServingData data, ITestOutputHelper 
         }
     }
 
+    [Fact]
+    public void PredictionEngines_PoolSmallerThanThreads_EnginesDisposedOnReturnLeaveModelServing()
+    {
+        // A pool that retains 2 engines for 8 threads disposes most engines when they come back: as the engines do not
+        // own the model, the MLP student (ONNX Runtime sessions behind both its paths) keeps serving the others.
+        var ml = new MLContext(1);
+        using var model = (IDisposable)Fit(ml, "mlp");
+        var student = (ITransformer)model;
+        float[][] images = Images.Value[..2_000];
+        var definition = Definition(images[0].Length);
+        var requests = ml.Data.LoadFromEnumerable(images.Select(f => new FeaturesRow { Features = f }), definition);
+        var batched = Read(student.Transform(requests));
+        Prediction[] reference;
+        using (var engine = Contention.Engine<FeaturesRow, Prediction>(ml, student, definition))
+        {
+            reference = images.Select(f => Copy(engine.Predict(new FeaturesRow { Features = f }))).ToArray();
+        }
+
+        var engines = Contention.EnginePool<FeaturesRow, Prediction>(ml, student, definition, retained: 2);
+        var wrong = new int[Threads];
+        using (var disposeEngines = (IDisposable)engines)
+        {
+            Contention.Run(Threads, t =>
+            {
+                for (int i = 0; i < images.Length; i++)
+                {
+                    int row = (t * 251 + i) % images.Length;
+                    var engine = engines.Get();
+                    try
+                    {
+                        var answer = engine.Predict(new FeaturesRow { Features = images[row] });
+                        wrong[t] += answer.PredictedLabel == reference[row].PredictedLabel && Contention.BitEqual(answer.Score, reference[row].Score) ? 0 : 1;
+                    }
+                    finally
+                    {
+                        engines.Return(engine);
+                    }
+                }
+            });
+        }
+
+        Assert.Equal(0, wrong.Sum());
+
+        // After the pool and all its engines are gone, the student still serves both ways.
+        var after = Read(student.Transform(requests));
+        Assert.All(Enumerable.Range(0, batched.Length), r => Assert.True(after[r].PredictedLabel == batched[r].PredictedLabel && Contention.BitEqual(after[r].Score, batched[r].Score)));
+        using var last = Contention.Engine<FeaturesRow, Prediction>(ml, student, definition);
+        Assert.True(Contention.BitEqual(last.Predict(new FeaturesRow { Features = images[7] }).Score, reference[7].Score));
+    }
+
     private ITransformer Fit(MLContext ml, string family)
     {
         var (_, trainer) = StudentServingTests.Make(ml, family);
