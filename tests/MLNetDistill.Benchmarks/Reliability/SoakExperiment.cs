@@ -15,6 +15,13 @@ namespace MLNetDistill.Benchmarks.Reliability;
 /// is compared bit for bit with the single-threaded answer computed first; requests, wrong answers, requests/s,
 /// p50/p99 latency and memory (working set, GC heap) are printed at the start, every 30 s and at the end.
 /// </summary>
+/// <remarks>
+/// Measured 2026-12-01 on the shared 2-core machine (<c>soak 3 8</c>, Release): 18,459,036 requests in 180 s
+/// (102,542/s; 30-s intervals 69k-121k/s as other jobs came and went), 0 wrong answers, 0 failures; service latency
+/// p50 6 µs, p99 12 µs (max 85 ms, a scheduler stall); 8 MLP and 7 SDCA engines created in all; working set 337.7 MB at
+/// the start, 304.1 MB at 30 s, 299.3 MB at the end (298.6 MB after a full GC); GC heap 92.6 MB at the start (training
+/// garbage), 31-43 MB during the run, 30.1 MB after a full GC.
+/// </remarks>
 internal static class SoakExperiment
 {
     private const int TrainRows = 2_000;
