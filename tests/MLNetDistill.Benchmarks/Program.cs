@@ -7,7 +7,7 @@ internal static class Program
 {
     private static int Main(string[] args)
     {
-        // Plain timing commands (no BenchmarkDotNet overhead): `-- epoch [shape...]`, `-- gemm`, `-- parallel-trials [repeats]`.
+        // Plain timing commands (no BenchmarkDotNet overhead): `-- epoch [shape...]`, `-- gemm`, `-- parallel-trials [repeats]`, `-- soak [minutes=3] [threads=8]`.
         // Reliability: `-- fuzz [casesPerFormat=1000] [seed=20261201] [format...]` (the table of outcomes per format) and
         // `-- fuzz-case FORMAT SEED CASE` (one case again, in full).
         if (args.Length > 0 && args[0] == "gemm")
@@ -53,6 +53,11 @@ internal static class Program
         if (args.Length > 0 && args[0] == "fuzz")
         {
             return Fuzz.FuzzRun.Run(args[1..]);
+        }
+
+        if (args.Length > 0 && args[0] == "soak")
+        {
+            return Reliability.SoakExperiment.Run(args[1..]);
         }
 
         if (args.Length > 0 && args[0] == "epoch")

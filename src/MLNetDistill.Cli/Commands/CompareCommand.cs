@@ -176,25 +176,39 @@ internal static class CompareCommand
     {
         var board = result.Leaderboard;
         var c = CultureInfo.InvariantCulture;
-        string costHeader = board.CostAxis switch { LeaderboardCostAxis.Parameters => "params", LeaderboardCostAxis.Latency => "cost p50 µs", _ => "bytes" };
-        string costFormat = board.CostAxis == LeaderboardCostAxis.Latency ? "N1" : "N0";
+
+        // The size column shows parameters on that axis, bytes otherwise; on the latency axis the p50 column is the cost.
+        bool parameters = board.CostAxis == LeaderboardCostAxis.Parameters;
+        string p50Header = board.CostAxis == LeaderboardCostAxis.Latency ? "p50 µs*" : "p50 µs";
         int width = Math.Max(8, board.Entries.Select(e => e.Name.Length).DefaultIfEmpty(0).Max());
-        Console.WriteLine(string.Format(c, "{0}  {1,8}  {2,9}  {3,8}  {4,12}  {5,9}  {6,7}  {7}", "student".PadRight(width), "accuracy", "agreement", "retained", costHeader, "p50 µs", "train s", "pareto/chosen"));
+        Console.WriteLine(string.Format(c, "{0}  {1,8}  {2,9}  {3,8}  {4,12}  {5,9}  {6,7}  {7}", "student".PadRight(width), "accuracy", "agreement", "retained",
+            parameters ? "params" : "bytes", p50Header, "train s", "pareto/chosen"));
         if (result.Experiment.Teacher is { } t)
         {
-            string teacherCost = board.TeacherCost is double tc ? tc.ToString(costFormat, c) : "";
-            Console.WriteLine(string.Format(c, "{0}  {1,8:F4}  {2,9:F4}  {3,8}  {4,12}  {5,9}  {6,7}", "teacher".PadRight(width), t.Accuracy, t.Agreement, "100.0%", teacherCost,
-                Micros(board.TeacherCostDetail?.LatencyP50Microseconds ?? double.NaN), ""));
+            string size = parameters ? (board.TeacherCost is double tc ? tc.ToString("N0", c) : "n/a") : result.Experiment.TeacherModelBytes.ToString("N0", c);
+            Console.WriteLine(string.Format(c, "{0}  {1,8}  {2,9}  {3,8}  {4,12}  {5,9}  {6,7}", "teacher".PadRight(width), F4(t.Accuracy), F4(t.Agreement),
+                double.IsNaN(t.Accuracy) ? "n/a" : "100.0%", size, Micros(board.TeacherCostDetail?.LatencyP50Microseconds ?? double.NaN), ""));
         }
 
         foreach (var e in board.Entries.OrderBy(e => double.IsNaN(e.Cost) ? double.MaxValue : e.Cost))
         {
-            string cost = double.IsNaN(e.Cost) ? "n/a" : e.Cost.ToString(costFormat, c);
+            string size = parameters ? (e.Parameters is long n ? n.ToString("N0", c) : "n/a") : e.ModelBytes.ToString("N0", c);
             string flags = (e.Pareto ? "pareto" : "") + (e.Chosen ? (e.Pareto ? " " : "") + "<- chosen" : "");
-            Console.WriteLine(string.Format(c, "{0}  {1,8:F4}  {2,9:F4}  {3,8}  {4,12}  {5,9}  {6,7:F1}  {7}", e.Name.PadRight(width), e.Accuracy, e.Agreement,
-                double.IsNaN(e.RetainedAccuracy) ? "n/a" : e.RetainedAccuracy.ToString("P1", c), cost, Micros(e.LatencyP50Microseconds), e.TrainSeconds, flags));
+            Console.WriteLine(string.Format(c, "{0}  {1,8}  {2,9}  {3,8}  {4,12}  {5,9}  {6,7:F1}  {7}", e.Name.PadRight(width), F4(e.Accuracy), F4(e.Agreement),
+                double.IsNaN(e.RetainedAccuracy) ? "n/a" : e.RetainedAccuracy.ToString("P1", c), size, Micros(e.LatencyP50Microseconds), e.TrainSeconds, flags));
         }
 
+        if (board.CostAxis == LeaderboardCostAxis.Latency)
+        {
+            Console.WriteLine("* the cost axis: single-row latency through ML.NET, after warm-up");
+        }
+
+        if (board.QualityMetric == "agreement")
+        {
+            Console.WriteLine("the test rows have no labels: accuracy is not measured (n/a), the students are ranked on agreement with the teacher");
+        }
+
+        string F4(double value) => double.IsNaN(value) ? "n/a" : value.ToString("F4", c);
         string Micros(double value) => double.IsNaN(value) ? "n/a" : value.ToString("N1", c);
 
         if (board.Skipped.Count > 0)

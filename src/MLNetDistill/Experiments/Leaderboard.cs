@@ -99,8 +99,9 @@ public sealed class Leaderboard
             SizeReduction = e.ModelBytes > 0 ? teacherBytes / e.ModelBytes : double.NaN,
         }).ToList();
         var chosen = pick >= 0 ? ranked[pick] : null;
+        string[] skippedList = [.. skipped ?? []];
         return new Leaderboard(ranked, costAxis, metric, teacherAccuracy, teacherCost, accuracyTolerance, chosen,
-            Explain(ranked, chosen, costAxis, teacherAccuracy, accuracyTolerance), [.. skipped ?? []], teacherCostDetail);
+            Explain(ranked, chosen, costAxis, teacherAccuracy, accuracyTolerance, skippedList), skippedList, teacherCostDetail);
     }
 
     /// <summary>Which points are on the Pareto front: no other point has quality ≥ and cost ≤ with one strict. NaN points are on none.</summary>
@@ -157,13 +158,16 @@ public sealed class Leaderboard
         return best;
     }
 
-    private static string Explain(IReadOnlyList<LeaderboardEntry> entries, LeaderboardEntry? chosen, LeaderboardCostAxis axis, double teacherAccuracy, double tolerance)
+    private static string Explain(IReadOnlyList<LeaderboardEntry> entries, LeaderboardEntry? chosen, LeaderboardCostAxis axis, double teacherAccuracy, double tolerance,
+        IReadOnlyList<string> skipped)
     {
         var c = CultureInfo.InvariantCulture;
         string within = (tolerance * 100).ToString("0.##", c) + " %";
         if (entries.Count == 0)
         {
-            return "No student was trained, so none is picked.";
+            return skipped.Count > 0
+                ? $"No student was trained, so none is picked: the time budget ran out before the first one ({string.Join(", ", skipped)} skipped). Give a larger time budget: teacher scoring counts, and one trial needs a few seconds or more."
+                : "No student was trained, so none is picked.";
         }
 
         if (double.IsNaN(teacherAccuracy))

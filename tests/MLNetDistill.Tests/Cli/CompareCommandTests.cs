@@ -59,6 +59,10 @@ public sealed class CompareCommandTests : IDisposable
         Assert.Equal(JsonValueKind.Null, json.GetProperty("chosen").ValueKind);
         Assert.Contains(json.GetProperty("students").EnumerateArray(), s => s.GetProperty("pareto").GetBoolean());
         Assert.Contains("No pick: the teacher's accuracy on the test rows is unknown", output, StringComparison.Ordinal);
+        Assert.Contains("accuracy is not measured (n/a), the students are ranked on agreement", output, StringComparison.Ordinal);
+        string sdcaLine = output.Split('\n').Single(l => l.StartsWith("sdca ", StringComparison.Ordinal));
+        Assert.StartsWith("n/a", sdcaLine["sdca".Length..].TrimStart(), StringComparison.Ordinal);
+        Assert.DoesNotContain("NaN", output, StringComparison.Ordinal);
         Assert.Contains("front is drawn on agreement", File.ReadAllText(Path.Combine(folder, "report.md")), StringComparison.Ordinal);
         Assert.Contains("<b>The test rows have no labels.</b>", File.ReadAllText(Path.Combine(folder, "report.html")), StringComparison.Ordinal);
     }
@@ -120,7 +124,9 @@ public sealed class CompareCommandTests : IDisposable
         double fastest = students.Min(s => s.GetProperty("cost").GetDouble());
         Assert.Equal(fastest, students.Single(s => s.GetProperty("name").GetString() == chosen).GetProperty("cost").GetDouble());
         Assert.Contains($"pick: {chosen}: the lowest latency", output, StringComparison.Ordinal);
-        Assert.Contains("p50 µs", output.Split('\n')[0], StringComparison.Ordinal);
+        Assert.Contains("p50 µs*", output.Split('\n')[0], StringComparison.Ordinal);
+        Assert.Single(output.Split('\n')[0].Split("p50 µs")[1..]);
+        Assert.Contains("* the cost axis: single-row latency through ML.NET", output, StringComparison.Ordinal);
         Assert.Contains("## Serving cost", File.ReadAllText(Path.Combine(folder, "report.md")), StringComparison.Ordinal);
     }
 

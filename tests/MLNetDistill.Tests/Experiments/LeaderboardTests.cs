@@ -117,12 +117,20 @@ public sealed class LeaderboardTests
     }
 
     [Fact]
-    public void Create_NoEntries_SaysNoneTrained()
+    public void Create_NoEntriesAllSkipped_SaysTheBudgetRanOutAndTheFix()
     {
-        var board = Leaderboard.Create([], LeaderboardCostAxis.Size, 0.9, 0.02, skipped: ["sdca"]);
+        var board = Leaderboard.Create([], LeaderboardCostAxis.Size, 0.9, 0.02, skipped: ["sdca", "mlp:32"]);
 
         Assert.Null(board.Chosen);
-        Assert.Equal(["sdca"], board.Skipped);
-        Assert.Contains("No student was trained", board.Choice, StringComparison.Ordinal);
+        Assert.Equal(["sdca", "mlp:32"], board.Skipped);
+        Assert.Contains("No student was trained, so none is picked: the time budget ran out before the first one (sdca, mlp:32 skipped). Give a larger time budget", board.Choice, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Create_NoEntriesNoneSkipped_SaysNoneTrained()
+    {
+        var board = Leaderboard.Create([], LeaderboardCostAxis.Size, 0.9, 0.02);
+
+        Assert.Equal("No student was trained, so none is picked.", board.Choice);
     }
 }
