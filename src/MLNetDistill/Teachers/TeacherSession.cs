@@ -113,7 +113,7 @@ internal sealed class TeacherSession : IDisposable
         }
         catch (OnnxRuntimeException e)
         {
-            throw new InvalidDataException($"The teacher could not run on a test row: {OrtMessage(e.Message)}. Check that the inputs' shapes and element types match the columns (`mlnet-distill inspect` lists them).", e);
+            throw new InvalidDataException($"Teacher '{modelName}' could not run on a test row: {OrtMessage(e.Message)}. Check that the inputs' shapes and element types match the columns (`mlnet-distill inspect` lists them).", e);
         }
         finally
         {

@@ -45,6 +45,20 @@ public sealed class TeacherModelDamageTests(FuzzCorpusFixture fixture) : IClassF
         Assert.DoesNotContain("::", ex.Message);
     }
 
+    [Fact]
+    public void ScoreWithTeacher_ModelThatFailsOnItsFirstRow_ThrowsInvalidDataNamingFileAndNode()
+    {
+        // Fuzz onnx case 397 (seed 20261201): the second Gemm's bias replaced by the graph input loads, but fails on the
+        // probe row; the message named "the teacher", not the file.
+        string path = Mutated(fixture.Corpus.BinaryTeacher, m => m.Graph.Node.First(n => n.Name == "/fc2/Gemm").Input[2] = "input");
+
+        var ex = Assert.Throws<InvalidDataException>(() => new MLContext(0).Transforms.ScoreWithTeacher(path));
+
+        Assert.Contains($"Teacher '{path}' could not run on a test row", ex.Message);
+        Assert.Contains("/fc2/Gemm", ex.Message);
+        Assert.DoesNotContain("[ErrorCode", ex.Message);
+    }
+
     [Theory]
     [InlineData(
         "[ErrorCode:Fail] Exception during initialization: /onnxruntime_src/onnxruntime/core/common/safeint.h:17 static void SafeIntExceptionHandler<onnxruntime::OnnxRuntimeException>::SafeIntOnOverflow() Integer overflow",
