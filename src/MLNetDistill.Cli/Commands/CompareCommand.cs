@@ -104,7 +104,7 @@ internal static class CompareCommand
                     Console.Error.WriteLine(p.IsWarning ? "warning: " + p.Message : p.Message);
                 }
             }), token);
-            StudentSizeReport.WriteAll(mlContext, result, outFolder);
+            StudentSizeReport.WriteAll(mlContext, result, outFolder, token);
             Print(result, outFolder);
             return Task.FromResult(0);
         }, ct, Flags));

@@ -42,6 +42,7 @@ internal static class DemoCommand
             foreach (var student in result.Students)
             {
                 string name = student.Spec!.Family;
+                token.ThrowIfCancellationRequested();
                 DistillationResultWriter.SaveModel(mlContext, student.Distilled, result.InputSchema, Path.Combine(folder, $"student-{name}.zip"));
                 DistillationResultWriter.WriteReport(DistillationReport.From(result, student), Path.Combine(folder, $"report-{name}.json"));
                 Row(student.Name + " distilled", DistillationModelReport.From(student.Distilled));

@@ -257,14 +257,17 @@ public sealed class DistillationExperiment
         float trialTemperature = student.Temperature ?? temperature;
         IDataView studentRows = trialTemperature == temperature ? data.StudentRows : new TemperatureSoftLabelsDataView(data.StudentRows, trialTemperature);
         var epochs = progress is null ? null : new EpochProgress(progress, student.Name);
-        var trainers = Trainers(student, classes, trialTemperature, alpha, hintColumn, epochs);
+        // ML.NET's trainers cannot see a token: the student's own context is cancelled with it, which stops them at their next check.
+        MLContext context = StudentContext();
+        using var stop = cancellationToken.Register(() => CatalogEnvironment.TryCancel(context));
+        var trainers = Trainers(context, student, classes, trialTemperature, alpha, hintColumn, epochs, _options.Seed, cancellationToken);
         string targets = student.Spec is { UsesTemperature: false, UsesAlpha: false }
             ? "the teacher's logits"
             : float.IsNaN(alpha)
                 ? $"soft labels (T = {trialTemperature.ToString(CultureInfo.InvariantCulture)})"
                 : $"soft labels (T = {trialTemperature.ToString(CultureInfo.InvariantCulture)}, alpha = {alpha.ToString(CultureInfo.InvariantCulture)})";
         Report(progress, DistillationStage.Training, $"training {student.Name} on {targets} from {data.TrainRows + data.TransferRows:N0} rows", student.Name);
-        var distilled = TrainAndEvaluate(trainers.Distilled, studentRows, data, trainers.ScoresAreLogits, student.Name, progress);
+        var distilled = TrainAndEvaluate(trainers.Distilled, studentRows, data, trainers.ScoresAreLogits, student.Name, progress, cancellationToken);
         try
         {
             DistillationTrainedModel? baseline = null;
@@ -277,7 +280,7 @@ public sealed class DistillationExperiment
                     epochs.Stage = DistillationStage.TrainingBaseline; // the twin's epochs are reported as its own
                 }
 
-                baseline = TrainAndEvaluate(hard, data.LabeledRows, data, scoresAreLogits: false, student.Name, progress);
+                baseline = TrainAndEvaluate(hard, data.LabeledRows, data, scoresAreLogits: false, student.Name, progress, cancellationToken);
             }
 
             return new DistillationStudentResult(student.Name, student.Spec, alpha, distilled, baseline) { Temperature = trialTemperature };
@@ -391,14 +394,15 @@ public sealed class DistillationExperiment
         return e;
     }
 
-    private StudentTrainers Trainers(DistillationStudent student, int classes, float temperature, float alpha, string? hintColumn, EpochProgress? epochs)
+    private static StudentTrainers Trainers(MLContext studentContext, DistillationStudent student, int classes, float temperature, float alpha, string? hintColumn,
+        EpochProgress? epochs, int seed, CancellationToken cancellationToken)
     {
         if (student.Spec is not { } spec)
         {
             return new StudentTrainers(student.Estimator!, student.HardLabelEstimator, student.ScoresAreLogits);
         }
 
-        var context = new StudentBuildContext(StudentContext(), classes, temperature, alpha, _options.Seed, hintColumn, epochs);
+        var context = new StudentBuildContext(studentContext, classes, temperature, alpha, seed, hintColumn, epochs, cancellationToken);
         return StudentRegistry.Get(spec).Build(spec, context);
     }
 
@@ -425,10 +429,27 @@ public sealed class DistillationExperiment
     }
 
     private DistillationTrainedModel TrainAndEvaluate(IEstimator<ITransformer> trainer, IDataView data, ScoredSets sets, bool scoresAreLogits,
-        string student, IProgress<DistillationProgress>? progress)
+        string student, IProgress<DistillationProgress>? progress, CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         var watch = Stopwatch.StartNew();
-        var model = trainer.Fit(data);
+        ITransformer model;
+        try
+        {
+            model = trainer.Fit(data);
+        }
+        catch (Exception e) when (cancellationToken.IsCancellationRequested && e is not OperationCanceledException)
+        {
+            // A trainer stopped by its context's cancellation fails with whatever its cursor threw; the cause is the token.
+            throw new OperationCanceledException($"Training {student} was cancelled.", e, cancellationToken);
+        }
+
+        if (cancellationToken.IsCancellationRequested)
+        {
+            (model as IDisposable)?.Dispose();
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+
         double seconds = watch.Elapsed.TotalSeconds;
         try
         {
