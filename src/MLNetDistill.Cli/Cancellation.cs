@@ -114,7 +114,12 @@ internal sealed class Cancellation : IDisposable
     {
         // The step in progress did not reach a check in time (a native call, an ML.NET trainer between its checks): its
         // temporary file goes, final names are left as they are, and the process ends with the signal's code.
-        AtomicFile.DeletePending();
+        int deleted = AtomicFile.DeletePending();
+        if (Environment.GetEnvironmentVariable("MLNETDISTILL_DEBUG") == "1")
+        {
+            Console.Error.WriteLine($"debug: the command did not stop within {Grace.TotalSeconds} s of the signal; {deleted} temporary file(s) deleted, exiting");
+        }
+
         Report(CommandRunner.FilesBefore);
         Environment.Exit(ExitCode);
     }

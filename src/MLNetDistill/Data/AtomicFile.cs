@@ -38,7 +38,11 @@ internal static class AtomicFile
     /// <summary>Writes <paramref name="path"/> through <paramref name="write"/>; the folder is created if needed.</summary>
     /// <param name="path">The final file; replaced if it exists.</param>
     /// <param name="write">Writes the whole content to the stream it is given (a new, empty, seekable file).</param>
-    public static void Write(string path, Action<Stream> write)
+    /// <param name="beforeRename">
+    /// Runs once the content is complete on disk, just before the rename: for a file that comes with a companion (a CSV
+    /// cache's sidecar), the place to retire the old companion, so that a failure during the long write leaves the old pair whole.
+    /// </param>
+    public static void Write(string path, Action<Stream> write, Action? beforeRename = null)
     {
         ArgumentNullException.ThrowIfNull(write);
         string target = Prepare(path, out string temp);
@@ -51,6 +55,7 @@ internal static class AtomicFile
                 stream.Flush(flushToDisk: true);
             }
 
+            beforeRename?.Invoke();
             File.Move(temp, target, overwrite: true);
             Completed.Enqueue(target);
         }

@@ -169,15 +169,17 @@ public static class TeacherCache
             return written!;
         }
 
-        // A stale sidecar must not describe the new rows: remove it first, write the rows, then the new sidecar.
+        // The sidecar marks the cache complete, so it is written last. The rows go to a temporary file first (a failure or a
+        // stop there leaves any previous cache, rows and sidecar, as it was); once they are on disk the old sidecar is removed,
+        // so it never describes the new rows, the rows are renamed into place and the new sidecar follows. A process killed
+        // between those two renames leaves a CSV without a sidecar, which readers refuse as incomplete.
         string sidecar = path + CacheColumns.SidecarSuffix;
-        if (File.Exists(sidecar))
-        {
-            File.Delete(sidecar);
-        }
-
         long count = 0;
-        AtomicFile.Write(path, stream => count = WriteCsv(rows, stream, progress, cancellationToken));
+        AtomicFile.Write(path, stream => count = WriteCsv(rows, stream, progress, cancellationToken), beforeRename: () =>
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            File.Delete(sidecar);
+        });
         CacheMetadata result = Final(count);
         AtomicFile.Write(sidecar, stream => stream.Write(result.ToJson()));
         return result;
