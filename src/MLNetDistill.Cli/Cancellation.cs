@@ -24,8 +24,8 @@ internal sealed class Cancellation : IDisposable
     private readonly PosixSignalRegistration[] _registrations;
     private readonly object _gate = new();
     private int _exitCode;
+    private readonly ManualResetEventSlim _finished = new();
     private bool _reported;
-    private Timer? _watchdog;
 
     private Cancellation()
     {
@@ -87,7 +87,7 @@ internal sealed class Cancellation : IDisposable
             registration.Dispose();
         }
 
-        _watchdog?.Dispose();
+        _finished.Set(); // the command returned: the watchdog has nothing to do
         _source.Dispose();
         if (ReferenceEquals(Current, this))
         {
@@ -104,10 +104,25 @@ internal sealed class Cancellation : IDisposable
 
         context.Cancel = true;
         _exitCode = context.Signal == PosixSignal.SIGTERM ? TerminateExitCode : InterruptExitCode;
-        _watchdog = new Timer(_ => GiveUp(), null, Grace, Timeout.InfiniteTimeSpan);
 
-        // Off the signal thread: cancellation callbacks (ML.NET's context cancellation) run synchronously.
-        ThreadPool.UnsafeQueueUserWorkItem(_ => _source.Cancel(), null);
+        // .NET runs SIGINT/SIGTERM handlers on a thread of their own, not the thread pool (which a scoring run keeps busy:
+        // work queued there waited up to 0.7 s for a thread here). The watchdog gets a dedicated thread for the same reason.
+        new Thread(() =>
+        {
+            if (!_finished.Wait(Grace))
+            {
+                GiveUp();
+            }
+        })
+        { IsBackground = true, Name = "mlnet-distill cancellation watchdog" }.Start();
+        try
+        {
+            _source.Cancel(); // callbacks (ML.NET's context cancellation) run here, synchronously
+        }
+        catch (ObjectDisposedException)
+        {
+            // The command had already returned.
+        }
     }
 
     private void GiveUp()

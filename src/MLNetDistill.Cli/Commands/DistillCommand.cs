@@ -73,8 +73,8 @@ internal static class DistillCommand
             if (parse.GetValue(softLabels) is string cache)
             {
                 options.TrainingSoftLabels = temperatureValue is float t
-                    ? TeacherCache.ReadMatching(cache, trainPath, teacherPath, t)
-                    : TeacherCache.ReadMatching(cache, trainPath, teacherPath);
+                    ? TeacherCache.ReadMatching(cache, trainPath, teacherPath, t, token)
+                    : TeacherCache.ReadMatching(cache, trainPath, teacherPath, cancellationToken: token);
             }
 
             var experiment = new DistillationExperiment(mlContext, options);
