@@ -84,6 +84,8 @@ internal static class CompareCommand
                 experiment.SetAlphas(ParseFloats("--alphas", a));
             }
 
+            // Before scoring and training (and after the options are checked): the results must be writable where they are asked for.
+            OutputFolder.Prepare(outFolder);
             IDataView trainData = DataSourceReader.Load(trainPath, labelName);
             if (trainData.Schema.GetColumnOrNull(DataColumnNames.Label) is null)
             {
@@ -97,13 +99,8 @@ internal static class CompareCommand
             }
 
             IDataView? transferData = parse.GetValue(transfer) is string transferPath ? DataSourceReader.Load(transferPath, labelName, labelOptional: true) : null;
-            using var result = experiment.Run(trainData, testData, transferData, new LineProgress(p =>
-            {
-                if (p.Detail?.Epoch is null)
-                {
-                    Console.Error.WriteLine(p.IsWarning ? "warning: " + p.Message : p.Message);
-                }
-            }), token);
+            // A live table of the trials on a terminal; the plain lines when redirected.
+            using var result = TrialTable.Run(experiment.Options.Students.Select(s => s.Name), progress => experiment.Run(trainData, testData, transferData, progress, token));
             StudentSizeReport.WriteAll(mlContext, result, outFolder, token);
             Print(result, outFolder);
             return Task.FromResult(0);
@@ -174,7 +171,8 @@ internal static class CompareCommand
             : throw new ArgumentException($"--time-budget {budget} is not a positive duration: give e.g. 90s, 10m, 1h or 00:10:00.");
     }
 
-    private static void Print(StudentSizeExperimentResult result, string folder)
+    /// <summary>Prints the leaderboard (teacher first, then the students by cost, with the Pareto and pick flags) and the pick; <c>demo</c> prints the same.</summary>
+    internal static void Print(StudentSizeExperimentResult result, string folder)
     {
         var board = result.Leaderboard;
         var c = CultureInfo.InvariantCulture;
@@ -206,11 +204,5 @@ internal static class CompareCommand
 
         Console.WriteLine(board.Chosen is null ? board.Choice : $"pick: {board.Choice}");
         Console.WriteLine($"written to {folder}: {StudentSizeReport.LeaderboardFileName}, {StudentSizeReport.ReportFileName}, {StudentSizeReport.ChartFileName}, {StudentSizeReport.ReportHtmlFileName} and each student's model");
-    }
-
-    /// <summary>Reports on the calling thread, in order.</summary>
-    private sealed class LineProgress(Action<StudentSizeExperimentProgress> report) : IProgress<StudentSizeExperimentProgress>
-    {
-        public void Report(StudentSizeExperimentProgress value) => report(value);
     }
 }

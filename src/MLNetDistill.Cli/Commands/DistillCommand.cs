@@ -58,6 +58,10 @@ internal static class DistillCommand
             }
 
             string? labelName = parse.GetValue(label);
+
+            // Before minutes of scoring and training: the model and the report must be writable where they are asked for.
+            OutputFolder.Prepare(Path.GetDirectoryName(Path.GetFullPath(parse.GetValue(output)!))!);
+            OutputFolder.Prepare(Path.GetDirectoryName(Path.GetFullPath(parse.GetValue(report)!))!);
             float? temperatureValue = parse.GetValue(temperature);
             var mlContext = new MLContext(parse.GetValue(seed));
             var options = new DistillationExperimentOptions

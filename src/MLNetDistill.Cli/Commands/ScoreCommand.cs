@@ -44,6 +44,7 @@ internal static class ScoreCommand
                 "auto" => ShardSpec.Parse("auto", parse.GetValue(shards), Environment.GetEnvironmentVariable),
                 string text => ShardSpec.Parse(text),
             };
+            OutputFolder.Prepare(Path.GetDirectoryName(Path.GetFullPath(parse.GetValue(output)!))!);
             var summary = Run(options, parse.GetValue(data)!, parse.GetValue(label), shardSpec, parse.GetValue(output)!, parse.GetValue(json), token);
             return Task.FromResult(summary is null ? 2 : 0);
         }, ct));

@@ -4,6 +4,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Trainers;
 using Microsoft.ML.Trainers.FastTree;
+using MLNetDistill.Data;
 using MLNetDistill.Onnx;
 using MLNetDistill.Students.Mlp;
 using MLNetDistill.Teachers;
@@ -54,9 +55,7 @@ internal static class DistillationCostEvaluator
             return teacher.GetScoringGraph().LongLength;
         }
 
-        using var stream = new MemoryStream();
-        catalog.Save(model, schema, stream);
-        return stream.Length;
+        return ModelArchive.ToBytes(catalog, model, schema).LongLength;
     }
 
     internal static long? CountParameters(ITransformer model)

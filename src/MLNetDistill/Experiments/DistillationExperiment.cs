@@ -271,7 +271,10 @@ public sealed class DistillationExperiment
         try
         {
             DistillationTrainedModel? baseline = null;
-            if (_options.Baseline && trainers.HardLabel is { } hard)
+            // The twin is built afresh, in a context of its own seeded like the student's: ML.NET draws component seeds from a
+            // context as they are made, so a twin from the student's context would depend on what the distilled fit made
+            // (which depends on the transfer rows). Built apart, it depends on the seed, the spec and the labeled rows alone.
+            if (_options.Baseline && (student.Spec is null ? trainers.HardLabel : Trainers(student, classes, trialTemperature, alpha, hintColumn, epochs).HardLabel) is { } hard)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 Report(progress, DistillationStage.TrainingBaseline, $"training {student.Name} on hard labels (baseline) from {data.TrainRows:N0} rows", student.Name);

@@ -1,6 +1,7 @@
 namespace MLNetDistill.Experiments;
 
 /// <summary>What <c>mlnet-distill distill</c> writes to REPORT.json: one student of an experiment, its baseline and the teacher on the same test rows.</summary>
+/// <remarks>The same inputs and seed give the same report apart from its one timing field, <c>trainSeconds</c> (of the student and the baseline; the teacher's is 0).</remarks>
 /// <param name="Teacher">The teacher on the test set.</param>
 /// <param name="Student">The distilled student.</param>
 /// <param name="Baseline">The same student spec trained on hard labels only, when asked for.</param>

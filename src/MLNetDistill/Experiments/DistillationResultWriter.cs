@@ -35,7 +35,10 @@ public static class DistillationResultWriter
     /// <summary>
     /// Saves a trained model as an ML.NET zip and its ONNX graph beside it (same name, <c>.onnx</c>): MLP students' own
     /// graph, ML.NET's converter for SDCA, L-BFGS, LightGbm and FastTree students (<see cref="StudentOnnxExporter"/>).
-    /// A model that does not convert (logit matching) gets no <c>.onnx</c> (a stale one of that name is deleted) and a note saying why.
+    /// A model that does not convert gets no <c>.onnx</c> (a stale one of that name is deleted) and a note saying why.
+    /// Both files are reproducible: the same model gives the same bytes in any process. The zip is ML.NET's archive re-packed
+    /// with every entry stamped 1980-01-01 00:00 in ordinal name order (ML.NET stamps the time of the save) and the column blocks
+    /// of stored binary data in one order; <c>mlContext.Model.Load</c> reads it as it reads any saved model.
     /// </summary>
     /// <param name="mlContext">The ML.NET context.</param>
     /// <param name="model">A model of <see cref="DistillationExperimentResult.Students"/>.</param>
@@ -57,7 +60,7 @@ public static class DistillationResultWriter
         // The ONNX export (the slow part) is made in memory first, so the .zip and the .onnx are renamed into place one right
         // after the other: a run stopped while exporting leaves neither, and never a .zip beside a stale .onnx.
         var export = StudentOnnxExporter.Export(mlContext, model.Model, inputSchema);
-        AtomicFile.Write(path, stream => mlContext.Model.Save(model.Model, inputSchema, stream));
+        AtomicFile.Write(path, stream => ModelArchive.Save(mlContext.Model, model.Model, inputSchema, stream));
         long zipBytes = new FileInfo(path).Length;
         string onnx = Path.ChangeExtension(path, ".onnx");
         if (export.Model is not { } graph)
@@ -88,8 +91,6 @@ public static class DistillationResultWriter
             return mlp.OnnxModel.Length;
         }
 
-        using var buffer = new MemoryStream();
-        mlContext.Model.Save(model, inputSchema, buffer);
-        return buffer.Length;
+        return ModelArchive.ToBytes(mlContext.Model, model, inputSchema).LongLength;
     }
 }

@@ -66,7 +66,14 @@ public sealed class StudentSizeExperimentOptions
     /// <value>Defaults to empty: no sweep, every candidate at <see cref="Alpha"/>. Not together with <see cref="Alpha"/>.</value>
     public IList<float> Alphas { get; } = new List<float>();
 
-    /// <summary>Gets or sets the seed.</summary>
+    /// <summary>Gets or sets the seed (of the held-out split and every trial's student, as <see cref="DistillationExperimentOptions.Seed"/>).</summary>
+    /// <remarks>
+    /// The same inputs and seed give byte-identical model files, chart and leaderboard apart from its timing fields
+    /// (<c>trainSeconds</c>, <c>seconds</c>, <c>costSeconds</c>, the <c>latency*</c>, <c>onnxLatency*</c>, <c>*ThroughputRowsPerSecond</c>
+    /// and <c>latencySpeedUp</c> fields), with two exceptions that depend on the clock by design: on the
+    /// <see cref="LeaderboardCostAxis.Latency"/> axis the costs, the Pareto front, the pick and the chart follow the measured
+    /// times, and a <see cref="TimeBudget"/> decides which trials run.
+    /// </remarks>
     /// <value>Defaults to 0.</value>
     public int Seed { get; set; }
 

@@ -191,28 +191,55 @@ public sealed class CliCommandTests
     }
 
     [Fact]
-    public void Demo_EmbeddedTeacherAndData_PrintsAccuracy()
+    public void Demo_EmbeddedTeacherAndData_ComparesTheDefaultGridAndWritesTheReportToDistillDemo()
     {
+        // No --out: the report goes to ./distill-demo under the current folder.
         string folder = Path.Combine(Path.GetTempPath(), "mlnetdistill-tests", Guid.NewGuid().ToString("N"));
-        var (code, output, error) = CliRunner.Run("demo", "--out", folder);
+        Directory.CreateDirectory(folder);
+        string previous = Directory.GetCurrentDirectory();
+        (int code, string output, string error) run;
+        Directory.SetCurrentDirectory(folder);
+        try
+        {
+            run = CliRunner.Run("demo");
+        }
+        finally
+        {
+            Directory.SetCurrentDirectory(previous);
+        }
+
+        var (code, output, error) = run;
         Assert.True(code == 0, error);
+        string demo = Path.Combine(folder, "distill-demo");
         Assert.Contains("scored 10,000 rows once", output, StringComparison.Ordinal);
         Assert.Contains("teacher accuracy: 91", output, StringComparison.Ordinal);
         Assert.Contains("on all 10,000 rows", output, StringComparison.Ordinal);
         Assert.Contains("held-out rows", output, StringComparison.Ordinal);
-        Assert.Contains("sdca distilled", output, StringComparison.Ordinal);
-        Assert.Contains("mlp:128 hard labels", output, StringComparison.Ordinal);
-        Assert.True(File.Exists(Path.Combine(folder, "student-mlp.onnx")));
-        Assert.False(File.Exists(Path.Combine(folder, "teacher-cache.parquet")));
-
-        // One teacher pass over the 10,000 images, shared by both students and their twins.
-        foreach (string report in new[] { "report-sdca.json", "report-mlp.json" })
+        // Redirected, the trials are plain lines on stderr, and the leaderboard has every default student and the pick.
+        Assert.Contains("trial 1/5: sdca", error, StringComparison.Ordinal);
+        Assert.Contains("1,964 test rows scored by the teacher", error, StringComparison.Ordinal);
+        string[] lines = output.Split('\n');
+        Assert.Contains(lines, l => l.StartsWith("student ", StringComparison.Ordinal) && l.Contains("pareto/chosen", StringComparison.Ordinal));
+        foreach (string student in MLNetDistill.Experiments.StudentSizeExperiment.DefaultStudents)
         {
-            var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, report))).RootElement;
-            Assert.Equal(10_000, json.GetProperty("teacherRowsScored").GetInt64());
-            Assert.Equal(10_000, json.GetProperty("trainRows").GetInt64() + json.GetProperty("testRows").GetInt64());
-            Assert.True(json.GetProperty("testHeldOut").GetBoolean());
+            Assert.Single(lines, l => l.StartsWith(student + " ", StringComparison.Ordinal));
         }
+
+        Assert.Single(lines, l => l.Contains("<- chosen", StringComparison.Ordinal));
+        Assert.Contains("pick: ", output, StringComparison.Ordinal);
+        Assert.Contains(Path.Combine(demo, "tradeoff.png"), output, StringComparison.Ordinal);
+        foreach (string file in new[] { "leaderboard.json", "report.md", "tradeoff.png", "sdca.zip", "lightgbm_trees=30.zip", "mlp_128.zip", "mlp_128.onnx" })
+        {
+            Assert.True(File.Exists(Path.Combine(demo, file)), file);
+        }
+
+        // One teacher pass over the 10,000 images, shared by every student; the pick is within the demo's 10 %.
+        var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(demo, "leaderboard.json"))).RootElement;
+        Assert.Equal(5, json.GetProperty("students").GetArrayLength());
+        Assert.Equal(0.10, json.GetProperty("accuracyTolerance").GetDouble(), 12);
+        string chosen = json.GetProperty("chosen").GetString()!;
+        Assert.Contains(lines, l => l.StartsWith(chosen + " ", StringComparison.Ordinal) && l.Contains("<- chosen", StringComparison.Ordinal));
+        Directory.Delete(folder, recursive: true);
     }
 
     [Fact]

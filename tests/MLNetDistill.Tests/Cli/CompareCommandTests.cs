@@ -155,6 +155,16 @@ public sealed class CompareCommandTests : IDisposable
         Assert.Contains($"--out {file} is a file", error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Compare_OutCannotBeWritten_FailsBeforeScoringNamingTheFolder()
+    {
+        var (code, output, error) = CliRunner.Run(Args("--students", "sdca", "--out", "/proc/mlnetdistill-no-such-folder"));
+
+        Assert.Equal(2, code);
+        Assert.Contains("error: The output folder '/proc/mlnetdistill-no-such-folder' cannot be written to", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("trial 1", error + output, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("90s", 90)]
     [InlineData("10m", 600)]

@@ -8,6 +8,20 @@ namespace MLNetDistill.Tests.Cli;
 [Collection("Console")]
 public sealed class DistillCommandTests
 {
+    [Fact]
+    public void Distill_OutInFolderThatCannotBeWritten_FailsBeforeScoringNamingTheFolder()
+    {
+        string report = Path.Combine(Path.GetTempPath(), "mlnetdistill-tests", Guid.NewGuid().ToString("N"), "report.json");
+
+        var (code, output, error) = CliRunner.Run("distill", "--teacher", TestPaths.Fixture("binary_teacher.onnx"), "--train", TestPaths.Fixture("breast_cancer.csv"),
+            "--label", "label", "--student", "sdca", "--out", "/proc/mlnetdistill-no-such-folder/student.zip", "--report", report);
+
+        Assert.NotEqual(0, code);
+        Assert.Contains("error: The output folder '/proc/mlnetdistill-no-such-folder' cannot be written to", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("scoring", error + output, StringComparison.OrdinalIgnoreCase);
+        Assert.False(File.Exists(report));
+    }
+
     [Theory]
     [InlineData("lbfgs:iterations=30")]
     [InlineData("mlp:32:epochs=20,batch=32")]

@@ -138,12 +138,12 @@ public sealed class StudentSizeExperimentTests
     }
 
     [Fact]
-    public void AddDefaultStudents_Empty_AddsOneSizePerFamily()
+    public void AddDefaultStudents_Empty_AddsAFewSizesPerFamily()
     {
         var experiment = new StudentSizeExperiment(_ml).AddDefaultStudents();
 
-        Assert.Equal(["sdca", "lightgbm:trees=20", "mlp:32"], experiment.Options.Students.Select(s => s.Name));
-        Assert.Equal(["sdca", "lightgbm", "mlp"], experiment.Options.Students.Select(s => s.Spec!.Family));
+        Assert.Equal(["sdca", "lightgbm:trees=10", "lightgbm:trees=30", "mlp:32", "mlp:128"], experiment.Options.Students.Select(s => s.Name));
+        Assert.Equal(["sdca", "lightgbm", "lightgbm", "mlp", "mlp"], experiment.Options.Students.Select(s => s.Spec!.Family));
     }
 
     [Fact]
