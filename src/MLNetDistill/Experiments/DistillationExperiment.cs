@@ -268,13 +268,21 @@ public sealed class DistillationExperiment
                 : $"soft labels (T = {trialTemperature.ToString(CultureInfo.InvariantCulture)}, alpha = {alpha.ToString(CultureInfo.InvariantCulture)})";
         Report(progress, DistillationStage.Training, $"training {student.Name} on {targets} from {data.TrainRows + data.TransferRows:N0} rows", student.Name);
         var distilled = TrainAndEvaluate(trainers.Distilled, studentRows, data, trainers.ScoresAreLogits, student.Name, progress, cancellationToken);
+        CancellationTokenRegistration stopTwin = default;
+        StudentTrainers Twin()
+        {
+            MLContext twinContext = StudentContext();
+            stopTwin = cancellationToken.Register(() => CatalogEnvironment.TryCancel(twinContext));
+            return Trainers(twinContext, student, classes, trialTemperature, alpha, hintColumn, epochs, _options.Seed, cancellationToken);
+        }
+
         try
         {
             DistillationTrainedModel? baseline = null;
             // The twin is built afresh, in a context of its own seeded like the student's: ML.NET draws component seeds from a
             // context as they are made, so a twin from the student's context would depend on what the distilled fit made
             // (which depends on the transfer rows). Built apart, it depends on the seed, the spec and the labeled rows alone.
-            if (_options.Baseline && (student.Spec is null ? trainers.HardLabel : Trainers(student, classes, trialTemperature, alpha, hintColumn, epochs).HardLabel) is { } hard)
+            if (_options.Baseline && (student.Spec is null ? trainers.HardLabel : Twin().HardLabel) is { } hard)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 Report(progress, DistillationStage.TrainingBaseline, $"training {student.Name} on hard labels (baseline) from {data.TrainRows:N0} rows", student.Name);
@@ -292,6 +300,10 @@ public sealed class DistillationExperiment
         {
             (distilled.Model as IDisposable)?.Dispose();
             throw;
+        }
+        finally
+        {
+            stopTwin.Dispose();
         }
     }
 

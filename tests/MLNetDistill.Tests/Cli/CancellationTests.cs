@@ -62,6 +62,26 @@ public sealed class CancellationTests : IClassFixture<CancellationTests.FashionC
         AssertOnlySentinels(output, sentinels, extension);
     }
 
+    [Fact]
+    public void Score_SigTermWhileWritingCache_Exits143AndLeavesNoPartialCache()
+    {
+        string output = _temp.File("cache.parquet");
+
+        using var child = ChildCli.Start(ScoreArgs(output));
+        Assert.True(child.WaitUntil(() => TempFiles().Length > 0, Long), "the cache's temporary file never appeared: " + child.Error);
+        Thread.Sleep(300);
+        var sent = child.Elapsed;
+        child.Signal(ChildCli.SigTerm);
+        int? code = child.WaitForExit(Long);
+        var stopped = child.Elapsed - sent;
+        _log.WriteLine($"score .parquet: SIGTERM 300 ms after the temporary file appeared; exit {code} after {stopped.TotalMilliseconds:F0} ms");
+
+        Assert.Equal(143, code);
+        Assert.True(stopped < StopWithin, $"stopped {stopped.TotalMilliseconds:F0} ms after SIGTERM");
+        Assert.Contains(NothingWritten, child.Error);
+        Assert.Empty(_temp.Entries());
+    }
+
     [Theory]
     [InlineData(".csv", new[] { 0, 1000 })]
     [InlineData(".parquet", new[] { 500 })]
