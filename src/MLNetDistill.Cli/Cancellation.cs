@@ -136,6 +136,12 @@ internal sealed class Cancellation : IDisposable
         }
 
         Report(CommandRunner.FilesBefore);
+        if (!Console.IsOutputRedirected)
+        {
+            Console.Out.Write("\u001b[?25h"); // a live progress display hides the cursor; it gets no chance to show it again
+            Console.Out.Flush();
+        }
+
         Environment.Exit(ExitCode);
     }
 }
