@@ -84,7 +84,11 @@ public sealed class DistillationExperiment
     /// <param name="test">Evaluation rows, or <see langword="null"/> to hold out <see cref="DistillationExperimentOptions.TestFraction"/> of the training rows (seeded).</param>
     /// <param name="transfer">Unlabeled rows for the teacher to label and the students to learn from, or <see langword="null"/>; a label column there is ignored.</param>
     /// <param name="progress">Receives what is being done: each data set scored, each student trained and evaluated, each MLP epoch.</param>
-    /// <param name="cancellationToken">Stops the experiment between rows of scoring and between models.</param>
+    /// <param name="cancellationToken">
+    /// Stops the experiment between rows of scoring, between models, and inside a student's training: MLP students between
+    /// mini-batches; ML.NET trainers through their own context's cancellation (FastTree, SDCA and L-BFGS stop at their next
+    /// check; LightGbm's native training loop does not check, so it runs on to its end).
+    /// </param>
     /// <returns>The teacher's and the students' metrics and models; dispose it when done with the models.</returns>
     /// <exception cref="ArgumentException">The data do not fit the teacher or each other; the message names the column or data set.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
