@@ -199,6 +199,41 @@ public sealed class CancellationTests : IClassFixture<CancellationTests.FashionC
         Assert.Equal("{\"previous\": true}", File.ReadAllText(previous));
     }
 
+    [Fact]
+    public void Compare_SigKillDuringTraining_KeepsPreviousLeaderboardAndRerunSucceeds()
+    {
+        string folder = Path.Combine(_temp.Path, "out");
+        Directory.CreateDirectory(folder);
+        string leaderboard = Path.Combine(folder, "leaderboard.json");
+        File.WriteAllText(leaderboard, "{\"previous\": true}");
+        string[] args = ["compare", "--teacher", TestPaths.FashionTeacher, "--train", TestPaths.FashionImages, "--students", "sdca", "--out", folder];
+
+        using (var child = ChildCli.Start(args))
+        {
+            Assert.True(child.WaitForErrorLine("training sdca", Long), "sdca never started: " + child.Error);
+            Thread.Sleep(300);
+            child.Signal(ChildCli.SigKill);
+            Assert.Equal(137, child.WaitForExit(Long));
+        }
+
+        Assert.Equal(["leaderboard.json"], Directory.GetFileSystemEntries(folder).Select(Path.GetFileName));
+        Assert.Equal("{\"previous\": true}", File.ReadAllText(leaderboard));
+
+        var (code, _, error) = ChildCli.Run(Long, args);
+
+        Assert.True(code == 0, error);
+        using var json = JsonDocument.Parse(File.ReadAllBytes(leaderboard));
+        var entry = Assert.Single(json.RootElement.GetProperty("students").EnumerateArray());
+        Assert.Equal("sdca", entry.GetProperty("name").GetString());
+        Assert.InRange(entry.GetProperty("accuracy").GetDouble(), 0.5, 1.0);
+        foreach (string file in new[] { "report.md", "report.html", "tradeoff.png", "sdca.zip" })
+        {
+            Assert.True(new FileInfo(Path.Combine(folder, file)).Length > 100, file);
+        }
+
+        Assert.Empty(Directory.GetFiles(folder, ".*.tmp"));
+    }
+
     private static string[] ScoreArgs(string output) =>
         ["score", "--teacher", TestPaths.FashionTeacher, "--data", TestPaths.FashionImages, "--out", output];
 
