@@ -7,7 +7,7 @@ internal static class Program
 {
     private static int Main(string[] args)
     {
-        // Plain timing commands (no BenchmarkDotNet overhead): `-- epoch [shape...]`, `-- gemm`, `-- parallel-trials [repeats]`.
+        // Plain timing commands (no BenchmarkDotNet overhead): `-- epoch [shape...]`, `-- gemm`, `-- parallel-trials [repeats]`, `-- soak [minutes=3] [threads=8]`.
         if (args.Length > 0 && args[0] == "gemm")
         {
             return QuickTiming.Gemm(args[1..]);
@@ -41,6 +41,11 @@ internal static class Program
         if (args.Length > 0 && args[0] == "parallel-trials")
         {
             return Experiments.ParallelTrialsExperiment.Run(args[1..]);
+        }
+
+        if (args.Length > 0 && args[0] == "soak")
+        {
+            return Reliability.SoakExperiment.Run(args[1..]);
         }
 
         if (args.Length > 0 && args[0] == "epoch")

@@ -194,7 +194,11 @@ public sealed class StudentSizeHtmlReport : IHtmlContent
     private void LeaderboardTable(HtmlReportWriter html)
     {
         html.Raw("<h3>Leaderboard</h3>");
-        Table(html, "leaderboard", LeaderboardHtmlColumn.All, Teacher(), spec: true);
+        // On the size and parameter axes the cost is the bytes or parameters column again: shown once, so the table fits a page.
+        var columns = Leaderboard.CostAxis == LeaderboardCostAxis.Latency
+            ? LeaderboardHtmlColumn.All
+            : [.. LeaderboardHtmlColumn.All.Where(c => c.Header != "cost")];
+        Table(html, "leaderboard", columns, Teacher(), spec: true);
         html.Raw("<p class=\"muted\">Rows by cost. <span style=\"background:#eaf1fb;padding:0 4px\">blue</span>: on the Pareto front; "
             + "<span style=\"background:#dcf1e0;padding:0 4px;font-weight:600\">green</span>: the pick; <span style=\"background:#fbeeee;padding:0 4px\">red</span>: the teacher. Hover a header for its meaning.</p>");
     }

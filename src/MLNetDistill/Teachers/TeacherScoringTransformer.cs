@@ -20,7 +20,21 @@ namespace MLNetDistill.Teachers;
 /// the same logits, soft labels and intermediate columns (vectors of the same sizes), one row per ONNX Runtime call;
 /// the predicted-class key column is not stored.</para>
 /// <para>Dispose the transformer to release the ONNX Runtime session.</para>
+/// <para>Thread safety: one transformer serves any number of threads at once. Each <see cref="Transform"/> view and
+/// each cursor has its own buffers, and ONNX Runtime runs batches of several threads on the one session concurrently,
+/// with the same numbers, bit for bit, as on one thread. <see cref="Dispose"/> waits for the batches already running;
+/// cursors that go on afterwards throw <see cref="ObjectDisposedException"/>. The saveable form
+/// (<see cref="ToApplyOnnxModel"/>) serves from several threads through one <c>PredictionEngine</c> per thread, as
+/// any ML.NET model does; create those with <c>new PredictionEngineOptions { OwnsTransformer = false }</c> when they
+/// share the model, or disposing one engine disposes the model under the others.</para>
 /// </remarks>
+/// <example>
+/// <code language="csharp">
+/// using var teacher = mlContext.Transforms.ScoreWithTeacher("samples/teachers/fashion_cnn.onnx").Fit(data);
+/// // Several threads may score through the same transformer at once.
+/// Parallel.For(0, 4, _ => teacher.Transform(data).GetColumn&lt;float[]&gt;("SoftLabels").Count());
+/// </code>
+/// </example>
 public sealed class TeacherScoringTransformer : ITransformer, IDisposable
 {
     private readonly TransformsCatalog _catalog;

@@ -10,10 +10,19 @@ namespace MLNetDistill.Teachers;
 /// Owns the ONNX Runtime session of a prepared teacher graph and runs it on batches whose input and output
 /// tensors are <see cref="OrtValue"/>s over the caller's pinned buffers, so no tensor is copied or allocated per row.
 /// </summary>
+/// <remarks>
+/// Thread safety: ONNX Runtime allows concurrent <c>Run</c> calls on one session, and every cursor brings its own
+/// buffers, so any number of threads run batches at once without a lock between them. Only <see cref="Dispose"/> is
+/// exclusive: it waits for the batches already running, and later runs throw <see cref="ObjectDisposedException"/>
+/// (releasing the native session under a running batch would crash the process).
+/// </remarks>
 internal sealed class TeacherSession : IDisposable
 {
     private readonly InferenceSession _session;
     private readonly RunOptions _runOptions = new();
+
+    /// <summary>Runs share it (read lock); Dispose takes it alone (write lock), so it never frees a session in use.</summary>
+    private readonly ReaderWriterLockSlim _gate = new(LockRecursionPolicy.NoRecursion);
     private bool _disposed;
 
     private TeacherSession(InferenceSession session, string device)
@@ -114,11 +123,48 @@ internal sealed class TeacherSession : IDisposable
     /// <summary>Runs <paramref name="rows"/> rows. Buffers hold at least rows x per-row elements; outputs are written in place.</summary>
     public void Run(int rows, IReadOnlyList<string> inputNames, IReadOnlyList<TeacherInputBuffer> inputs, IReadOnlyList<string> outputNames, float[][] outputs, int[] outputSizes)
     {
-        if (_disposed)
+        _gate.EnterReadLock();
+        try
         {
-            throw new ObjectDisposedException(nameof(TeacherSession),
-                "The teacher scorer was disposed, but data it scores is lazy and was read afterwards (for example through mlContext.Data.Cache, which fills columns when first read). Keep the transformer alive while its output is used.");
+            if (_disposed)
+            {
+                throw new ObjectDisposedException(nameof(TeacherSession),
+                    "The teacher scorer was disposed, but data it scores is lazy and was read afterwards (for example through mlContext.Data.Cache, which fills columns when first read, or on another thread). Keep the transformer alive while its output is used.");
+            }
+
+            RunCore(rows, inputNames, inputs, outputNames, outputs, outputSizes);
         }
+        finally
+        {
+            _gate.ExitReadLock();
+        }
+    }
+
+    /// <summary>Waits for the batches running on other threads, then releases the session; later runs throw.</summary>
+    public void Dispose()
+    {
+        _gate.EnterWriteLock();
+        try
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            _runOptions.Dispose();
+            _session.Dispose();
+        }
+        finally
+        {
+            _gate.ExitWriteLock();
+        }
+
+        // The gate itself is not disposed: a thread may still be about to enter it, and it then sees _disposed.
+    }
+
+    private void RunCore(int rows, IReadOnlyList<string> inputNames, IReadOnlyList<TeacherInputBuffer> inputs, IReadOnlyList<string> outputNames, float[][] outputs, int[] outputSizes)
+    {
         var inputValues = new OrtValue[inputs.Count];
         var outputValues = new OrtValue[outputs.Length];
         try
@@ -151,13 +197,6 @@ internal sealed class TeacherSession : IDisposable
                 v?.Dispose();
             }
         }
-    }
-
-    public void Dispose()
-    {
-        _disposed = true;
-        _runOptions.Dispose();
-        _session.Dispose();
     }
 
     internal static string FirstLine(string message)

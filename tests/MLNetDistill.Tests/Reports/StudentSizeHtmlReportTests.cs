@@ -259,6 +259,18 @@ public sealed class StudentSizeHtmlReportTests : IClassFixture<FashionComparison
         }
     }
 
+    [Theory]
+    [InlineData(LeaderboardCostAxis.Size, false)]
+    [InlineData(LeaderboardCostAxis.Parameters, false)]
+    [InlineData(LeaderboardCostAxis.Latency, true)]
+    public void WriteTo_CostAxis_CostColumnOnlyWhereItIsNotAnotherColumnAgain(LeaderboardCostAxis axis, bool hasCostColumn)
+    {
+        string html = Leaderboard.Create([Entry("sdca", 0.8, 1000)], axis, 0.9, 0.1).ToHtmlReport().ToString();
+
+        Assert.Equal(hasCostColumn, html.Contains(">cost</th>", StringComparison.Ordinal));
+        Assert.Contains(">bytes</th>", html, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void WriteTo_LeaderboardWithoutLatency_SaysItWasNotMeasured()
     {

@@ -94,7 +94,8 @@ public sealed class StudentServingTests(ServingData data, ITestOutputHelper outp
         CrossValidate(ml, task, trainer, split.Train);
     }
 
-    private static (TeacherTask Task, IEstimator<ITransformer> Trainer) Make(MLContext ml, string family)
+    /// <summary>The trainer of a family of this test, small enough to fit in a second on <see cref="ServingData"/>.</summary>
+    internal static (TeacherTask Task, IEstimator<ITransformer> Trainer) Make(MLContext ml, string family)
     {
         var multiclass = ml.MulticlassClassification.Trainers;
         return family switch

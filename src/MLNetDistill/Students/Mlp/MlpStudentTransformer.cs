@@ -21,7 +21,24 @@ namespace MLNetDistill.Students.Mlp;
 /// Load a saved student with <c>mlContext.ComponentCatalog.RegisterAssembly(typeof(MlpStudentCatalog).Assembly)</c>
 /// called first, as any model with a custom mapping needs.</para>
 /// <para>Dispose the transformer to release its ONNX Runtime sessions.</para>
+/// <para>Thread safety: <see cref="Transform"/> may be called and its cursors read from any number of threads at once,
+/// and one <c>PredictionEngine</c> per thread (or per request, from a pool) serves concurrently; both give exactly the
+/// single-threaded answers. A <c>PredictionEngine</c> is not itself thread-safe, and by ML.NET's default it disposes the
+/// model when it is disposed: create engines that share the student with
+/// <c>new PredictionEngineOptions { OwnsTransformer = false }</c> (a pool that drops engines would otherwise dispose
+/// the student under the engines still serving), and dispose the student once, when no engine uses it.</para>
 /// </remarks>
+/// <example>
+/// <code language="csharp">
+/// using var student = mlContext.MulticlassClassification.Trainers.DistillMlp([64], epochs: 5).Fit(scored);
+/// var options = new PredictionEngineOptions { OwnsTransformer = false }; // the engines share the student
+/// Parallel.For(0, 4, t =>
+/// {
+///     using var engine = mlContext.Model.CreatePredictionEngine&lt;ImageRow, Prediction&gt;(student, options); // one per thread
+///     Prediction answer = engine.Predict(new ImageRow { Features = images[t] });
+/// });
+/// </code>
+/// </example>
 public sealed class MlpStudentTransformer : ITransformer, IDisposable
 {
     private readonly TransformsCatalog _transforms;
