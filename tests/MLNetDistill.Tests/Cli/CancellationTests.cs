@@ -36,23 +36,28 @@ public sealed class CancellationTests : IClassFixture<CancellationTests.FashionC
 
     public void Dispose() => _temp.Dispose();
 
+    /// <summary>
+    /// Kill points: a CSV cache's temporary file grows as rows are written (about 2.4 MB for the 10k rows), so its size marks
+    /// how far the write got whatever the machine's speed; a Parquet cache's rows are buffered into one row group and land at
+    /// the end, so its points are times after the temporary file appeared (the teacher is then scoring).
+    /// </summary>
     [Theory]
-    [InlineData(".parquet", 0, false)]
-    [InlineData(".csv", 700, true)]
-    [InlineData(".parquet", 1500, true)]
-    public void Score_SigIntWhileWritingCache_Exits130WithinASecondAndLeavesNoPartialCache(string extension, int delayMs, bool previous)
+    [InlineData(".parquet", 0, 0, false)]
+    [InlineData(".csv", 0, 300_000, true)]
+    [InlineData(".csv", 0, 1_500_000, false)]
+    [InlineData(".parquet", 400, 0, true)]
+    public void Score_SigIntWhileWritingCache_Exits130WithinASecondAndLeavesNoPartialCache(string extension, int delayMs, long tempBytes, bool previous)
     {
         string output = _temp.File("cache" + extension);
         var sentinels = previous ? Sentinels(output, extension == ".csv" ? [output, output + ".json"] : [output]) : [];
 
         using var child = ChildCli.Start(ScoreArgs(output));
-        Assert.True(child.WaitUntil(() => TempFiles().Length > 0, Long), "the cache's temporary file never appeared: " + child.Error);
-        Thread.Sleep(delayMs);
+        string point = WaitForKillPoint(child, [], delayMs, tempBytes);
         var sent = child.Elapsed;
         child.Signal(ChildCli.SigInt);
         int? code = child.WaitForExit(Long);
         var stopped = child.Elapsed - sent;
-        _log.WriteLine($"score {extension}: SIGINT {delayMs} ms after the temporary file appeared ({sent.TotalSeconds:F2} s into the run); exit {code} after {stopped.TotalMilliseconds:F0} ms");
+        _log.WriteLine($"score {extension}: SIGINT {point} ({sent.TotalSeconds:F2} s into the run); exit {code} after {stopped.TotalMilliseconds:F0} ms");
 
         Assert.Equal(130, code);
         Assert.True(stopped < StopWithin, $"stopped {stopped.TotalMilliseconds:F0} ms after SIGINT");
@@ -68,8 +73,7 @@ public sealed class CancellationTests : IClassFixture<CancellationTests.FashionC
         string output = _temp.File("cache.parquet");
 
         using var child = ChildCli.Start(ScoreArgs(output));
-        Assert.True(child.WaitUntil(() => TempFiles().Length > 0, Long), "the cache's temporary file never appeared: " + child.Error);
-        Thread.Sleep(300);
+        WaitForKillPoint(child, [], 300, 0);
         var sent = child.Elapsed;
         child.Signal(ChildCli.SigTerm);
         int? code = child.WaitForExit(Long);
@@ -83,21 +87,20 @@ public sealed class CancellationTests : IClassFixture<CancellationTests.FashionC
     }
 
     [Theory]
-    [InlineData(".csv", new[] { 0, 1000 })]
-    [InlineData(".parquet", new[] { 500 })]
-    public void Score_SigKillWhileWritingCache_LeavesNoPartialCacheAndRerunSucceeds(string extension, int[] delaysMs)
+    [InlineData(".csv", new long[] { 0, 1_000_000, 2_000_000 })]
+    [InlineData(".parquet", new long[] { -300 })]
+    public void Score_SigKillWhileWritingCache_LeavesNoPartialCacheAndRerunSucceeds(string extension, long[] points)
     {
         string output = _temp.File("cache" + extension);
         var sentinels = Sentinels(output, extension == ".csv" ? [output, output + ".json"] : [output]);
-        foreach (int delay in delaysMs)
+        foreach (long at in points)
         {
             using var child = ChildCli.Start(ScoreArgs(output));
-            int before = TempFiles().Length;
-            Assert.True(child.WaitUntil(() => TempFiles().Length > before, Long), "the cache's temporary file never appeared: " + child.Error);
-            Thread.Sleep(delay);
+            // A point >= 0 is a size of the temporary file; a negative one, milliseconds after it appeared.
+            string point = WaitForKillPoint(child, TempFiles(), at < 0 ? (int)-at : 0, Math.Max(at, 0));
             child.Signal(ChildCli.SigKill);
             int? code = child.WaitForExit(Long);
-            _log.WriteLine($"score {extension}: SIGKILL {delay} ms after the temporary file appeared; exit {code}; temporary files left: {TempFiles().Length}");
+            _log.WriteLine($"score {extension}: SIGKILL {point}; exit {code}; temporary files left: {TempFiles().Length}");
 
             Assert.Equal(137, code);
             AssertOnlySentinels(output, sentinels, extension); // the killed run's rows never reach the final name
@@ -232,6 +235,20 @@ public sealed class CancellationTests : IClassFixture<CancellationTests.FashionC
         }
 
         Assert.Empty(Directory.GetFiles(folder, ".*.tmp"));
+    }
+
+    /// <summary>
+    /// Waits until the run has a temporary file of its own (not one of <paramref name="tempsBefore"/>, left by a killed run)
+    /// of at least <paramref name="tempBytes"/> bytes, then <paramref name="delayMs"/> more; fails when the run ended first.
+    /// </summary>
+    private string WaitForKillPoint(ChildCli child, string[] tempsBefore, int delayMs, long tempBytes)
+    {
+        long Size() => TempFiles().Except(tempsBefore).Select(f => new FileInfo(f)).Where(f => f.Exists).Select(f => f.Length).DefaultIfEmpty(-1).Max();
+        Assert.True(child.WaitUntil(() => Size() >= tempBytes, Long), $"the run ended before its temporary file reached {tempBytes:N0} bytes: " + child.Error);
+        long size = Size();
+        Thread.Sleep(delayMs);
+        Assert.True(child.WaitForExit(TimeSpan.Zero) is null, "the run finished before the kill point: the data are too small for this machine's speed");
+        return delayMs > 0 ? $"{delayMs} ms after the temporary file appeared" : $"with the temporary file at {size:N0} bytes";
     }
 
     private static string[] ScoreArgs(string output) =>
