@@ -4,9 +4,12 @@ using MLNetDistill.Data;
 
 namespace MLNetDistill.Cli;
 
-/// <summary>Runs a command body: one line `error: ...` and a non-zero exit code for any failure, 130 for Ctrl+C.</summary>
+/// <summary>Runs a command body: one line `error: ...` and exit code 2 for any failure; one line `cancelled: ...` and 130 for Ctrl+C (143 for SIGTERM).</summary>
 internal static class CommandRunner
 {
+    /// <summary>How many files this process had completed when the running command started (the rest are the command's).</summary>
+    internal static int FilesBefore { get; private set; }
+
     public static readonly JsonSerializerOptions Json = new()
     {
         WriteIndented = true,
@@ -21,14 +24,16 @@ internal static class CommandRunner
     /// <param name="flags">The command's flag for each library parameter or option name (<c>Alpha</c> → <c>--alpha</c>), so errors name what the user typed.</param>
     public static async Task<int> RunAsync(Func<CancellationToken, Task<int>> body, CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? flags = null)
     {
+        FilesBefore = AtomicFile.CompletedFiles.Count;
         try
         {
             return await body(cancellationToken).ConfigureAwait(false);
         }
-        catch (OperationCanceledException)
+        catch (Exception e) when (e is OperationCanceledException || cancellationToken.IsCancellationRequested)
         {
-            Console.Error.WriteLine("error: cancelled; no output file was left behind.");
-            return 130;
+            // Cancelled: whatever a step threw on its way out (ML.NET wraps its cancellation) is the signal's doing.
+            Cancellation.Report(FilesBefore);
+            return Cancellation.ExitCode;
         }
         catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException or InvalidOperationException or NotSupportedException or UnauthorizedAccessException or FormatException)
         {

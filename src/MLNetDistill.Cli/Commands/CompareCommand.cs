@@ -101,7 +101,7 @@ internal static class CompareCommand
             IDataView? transferData = parse.GetValue(transfer) is string transferPath ? DataSourceReader.Load(transferPath, labelName, labelOptional: true) : null;
             // A live table of the trials on a terminal; the plain lines when redirected.
             using var result = TrialTable.Run(experiment.Options.Students.Select(s => s.Name), progress => experiment.Run(trainData, testData, transferData, progress, token));
-            StudentSizeReport.WriteAll(mlContext, result, outFolder);
+            StudentSizeReport.WriteAll(mlContext, result, outFolder, token);
             Print(result, outFolder);
             return Task.FromResult(0);
         }, ct, Flags));

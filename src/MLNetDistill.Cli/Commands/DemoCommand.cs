@@ -67,7 +67,7 @@ internal static class DemoCommand
                 .SetSeed(seedValue);
             IDataView data = DataSourceReader.Load(images);
             using var result = TrialTable.Run(experiment.Options.Students.Select(s => s.Name), progress => experiment.Run(data, progress: progress, cancellationToken: token));
-            StudentSizeReport.WriteAll(mlContext, result, folder);
+            StudentSizeReport.WriteAll(mlContext, result, folder, token);
 
             var run = result.Experiment;
             var scoring = run.TeacherScoring;

@@ -79,8 +79,8 @@ internal static class DistillCommand
             if (parse.GetValue(softLabels) is string cache)
             {
                 options.TrainingSoftLabels = temperatureValue is float t
-                    ? TeacherCache.ReadMatching(cache, trainPath, teacherPath, t)
-                    : TeacherCache.ReadMatching(cache, trainPath, teacherPath);
+                    ? TeacherCache.ReadMatching(cache, trainPath, teacherPath, t, token)
+                    : TeacherCache.ReadMatching(cache, trainPath, teacherPath, cancellationToken: token);
             }
 
             var experiment = new DistillationExperiment(mlContext, options);
@@ -97,6 +97,7 @@ internal static class DistillCommand
             using var result = Run(experiment, distilled, options.Baseline, trainData, testData, transferData, token);
             var trained = result.Students[0];
             string reportPath = parse.GetValue(report)!;
+            token.ThrowIfCancellationRequested(); // past this point the model, its ONNX and the report are written together
             var saved = DistillationResultWriter.Save(mlContext, trained.Distilled, result.InputSchema, parse.GetValue(output)!);
             var written = DistillationReport.From(result, trained) with { Onnx = saved.OnnxFile is { } onnx ? Path.GetFileName(onnx) : null, OnnxNote = saved.OnnxNote };
             DistillationResultWriter.WriteReport(written, reportPath);

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 
 namespace MLNetDistill.Data;
@@ -9,13 +10,43 @@ namespace MLNetDistill.Data;
 /// </summary>
 internal static class AtomicFile
 {
+    // The temporary files being written right now, so that a process stopping in a hurry (the CLI after Ctrl+C) can remove them.
+    private static readonly ConcurrentDictionary<string, byte> Pending = new(StringComparer.Ordinal);
+
+    // The final files completed in this process, in order, so the CLI can say what a cancelled run kept.
+    private static readonly ConcurrentQueue<string> Completed = new();
+
+    /// <summary>The final paths renamed into place by this process so far, oldest first.</summary>
+    internal static IReadOnlyCollection<string> CompletedFiles => Completed;
+
+    /// <summary>Deletes the temporary files still being written (best effort); their final names are untouched.</summary>
+    /// <returns>How many were deleted.</returns>
+    internal static int DeletePending()
+    {
+        int deleted = 0;
+        foreach (string temp in Pending.Keys)
+        {
+            if (TryDelete(temp))
+            {
+                deleted++;
+            }
+        }
+
+        return deleted;
+    }
+
     /// <summary>Writes <paramref name="path"/> through <paramref name="write"/>; the folder is created if needed.</summary>
     /// <param name="path">The final file; replaced if it exists.</param>
     /// <param name="write">Writes the whole content to the stream it is given (a new, empty, seekable file).</param>
-    public static void Write(string path, Action<Stream> write)
+    /// <param name="beforeRename">
+    /// Runs once the content is complete on disk, just before the rename: for a file that comes with a companion (a CSV
+    /// cache's sidecar), the place to retire the old companion, so that a failure during the long write leaves the old pair whole.
+    /// </param>
+    public static void Write(string path, Action<Stream> write, Action? beforeRename = null)
     {
         ArgumentNullException.ThrowIfNull(write);
         string target = Prepare(path, out string temp);
+        Pending[temp] = 0;
         try
         {
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16))
@@ -24,12 +55,18 @@ internal static class AtomicFile
                 stream.Flush(flushToDisk: true);
             }
 
+            beforeRename?.Invoke();
             File.Move(temp, target, overwrite: true);
+            Completed.Enqueue(target);
         }
         catch
         {
             TryDelete(temp);
             throw;
+        }
+        finally
+        {
+            Pending.TryRemove(temp, out _);
         }
     }
 
@@ -41,6 +78,7 @@ internal static class AtomicFile
     {
         ArgumentNullException.ThrowIfNull(write);
         string target = Prepare(path, out string temp);
+        Pending[temp] = 0;
         try
         {
             var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, useAsync: true);
@@ -53,11 +91,16 @@ internal static class AtomicFile
             }
 
             File.Move(temp, target, overwrite: true);
+            Completed.Enqueue(target);
         }
         catch
         {
             TryDelete(temp);
             throw;
+        }
+        finally
+        {
+            Pending.TryRemove(temp, out _);
         }
     }
 
@@ -80,18 +123,22 @@ internal static class AtomicFile
         return target;
     }
 
-    private static void TryDelete(string temp)
+    private static bool TryDelete(string temp)
     {
         try
         {
+            bool existed = File.Exists(temp);
             File.Delete(temp);
+            return existed;
         }
         catch (IOException)
         {
             // Best effort: the original error matters more than a leftover temporary file.
+            return false;
         }
         catch (UnauthorizedAccessException)
         {
+            return false;
         }
     }
 }

@@ -104,14 +104,16 @@ public static class TeacherCache
     /// <param name="dataPath">The data file the cache must have been scored from.</param>
     /// <param name="teacherModelFile">The teacher's <c>.onnx</c> the cache must come from, or <see langword="null"/> for soft labels made without one.</param>
     /// <param name="temperature">The temperature the soft labels must be at: the stored ones when they were made at it, else recomputed from the stored logits.</param>
+    /// <param name="cancellationToken">Stops the hashing of the data and teacher files.</param>
     /// <returns>The cache's rows, as <see cref="Read"/> gives them.</returns>
     /// <exception cref="InvalidDataException">The cache was made by another teacher or from other data; the message names both hashes.</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
     /// <example>
     /// <code language="csharp">
     /// options.TrainingSoftLabels = TeacherCache.ReadMatching("train-cache.parquet", "train.csv", "teacher.onnx");
     /// </code>
     /// </example>
-    public static IDataView ReadMatching(string pathOrFolderOrGlob, string dataPath, string? teacherModelFile = null, float temperature = 1f)
+    public static IDataView ReadMatching(string pathOrFolderOrGlob, string dataPath, string? teacherModelFile = null, float temperature = 1f, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(pathOrFolderOrGlob);
         ArgumentException.ThrowIfNullOrWhiteSpace(dataPath);
@@ -121,8 +123,8 @@ public static class TeacherCache
         // The fingerprint's row count is the whole data set's, which the merged cache holds; the rows themselves are matched
         // one by one when the cache is joined to the data.
         metadata.EnsureMatches(
-            teacherModelFile is null ? metadata.TeacherSha256 : FileFingerprint.Sha256(teacherModelFile),
-            FileFingerprint.Data(dataPath, metadata.Rows));
+            teacherModelFile is null ? metadata.TeacherSha256 : FileFingerprint.Sha256(teacherModelFile, cancellationToken),
+            FileFingerprint.Data(dataPath, metadata.Rows, cancellationToken));
         return Read(pathOrFolderOrGlob, metadata.Temperature == temperature ? null : temperature);
     }
 
@@ -169,15 +171,17 @@ public static class TeacherCache
             return written!;
         }
 
-        // A stale sidecar must not describe the new rows: remove it first, write the rows, then the new sidecar.
+        // The sidecar marks the cache complete, so it is written last. The rows go to a temporary file first (a failure or a
+        // stop there leaves any previous cache, rows and sidecar, as it was); once they are on disk the old sidecar is removed,
+        // so it never describes the new rows, the rows are renamed into place and the new sidecar follows. A process killed
+        // between those two renames leaves a CSV without a sidecar, which readers refuse as incomplete.
         string sidecar = path + CacheColumns.SidecarSuffix;
-        if (File.Exists(sidecar))
-        {
-            File.Delete(sidecar);
-        }
-
         long count = 0;
-        AtomicFile.Write(path, stream => count = WriteCsv(rows, stream, progress, cancellationToken));
+        AtomicFile.Write(path, stream => count = WriteCsv(rows, stream, progress, cancellationToken), beforeRename: () =>
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            File.Delete(sidecar);
+        });
         CacheMetadata result = Final(count);
         AtomicFile.Write(sidecar, stream => stream.Write(result.ToJson()));
         return result;

@@ -84,7 +84,11 @@ public sealed class DistillationExperiment
     /// <param name="test">Evaluation rows, or <see langword="null"/> to hold out <see cref="DistillationExperimentOptions.TestFraction"/> of the training rows (seeded).</param>
     /// <param name="transfer">Unlabeled rows for the teacher to label and the students to learn from, or <see langword="null"/>; a label column there is ignored.</param>
     /// <param name="progress">Receives what is being done: each data set scored, each student trained and evaluated, each MLP epoch.</param>
-    /// <param name="cancellationToken">Stops the experiment between rows of scoring and between models.</param>
+    /// <param name="cancellationToken">
+    /// Stops the experiment between rows of scoring, between models, and inside a student's training: MLP students between
+    /// mini-batches; ML.NET trainers through their own context's cancellation (FastTree, SDCA and L-BFGS stop at their next
+    /// check; LightGbm's native training loop does not check, so it runs on to its end).
+    /// </param>
     /// <returns>The teacher's and the students' metrics and models; dispose it when done with the models.</returns>
     /// <exception cref="ArgumentException">The data do not fit the teacher or each other; the message names the column or data set.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
@@ -257,21 +261,32 @@ public sealed class DistillationExperiment
         float trialTemperature = student.Temperature ?? temperature;
         IDataView studentRows = trialTemperature == temperature ? data.StudentRows : new TemperatureSoftLabelsDataView(data.StudentRows, trialTemperature);
         var epochs = progress is null ? null : new EpochProgress(progress, student.Name);
-        var trainers = Trainers(student, classes, trialTemperature, alpha, hintColumn, epochs);
+        // ML.NET's trainers cannot see a token: the student's own context is cancelled with it, which stops them at their next check.
+        MLContext context = StudentContext();
+        using var stop = cancellationToken.Register(() => CatalogEnvironment.TryCancel(context));
+        var trainers = Trainers(context, student, classes, trialTemperature, alpha, hintColumn, epochs, _options.Seed, cancellationToken);
         string targets = student.Spec is { UsesTemperature: false, UsesAlpha: false }
             ? "the teacher's logits"
             : float.IsNaN(alpha)
                 ? $"soft labels (T = {trialTemperature.ToString(CultureInfo.InvariantCulture)})"
                 : $"soft labels (T = {trialTemperature.ToString(CultureInfo.InvariantCulture)}, alpha = {alpha.ToString(CultureInfo.InvariantCulture)})";
         Report(progress, DistillationStage.Training, $"training {student.Name} on {targets} from {data.TrainRows + data.TransferRows:N0} rows", student.Name);
-        var distilled = TrainAndEvaluate(trainers.Distilled, studentRows, data, trainers.ScoresAreLogits, student.Name, progress);
+        var distilled = TrainAndEvaluate(trainers.Distilled, studentRows, data, trainers.ScoresAreLogits, student.Name, progress, cancellationToken);
+        CancellationTokenRegistration stopTwin = default;
+        StudentTrainers Twin()
+        {
+            MLContext twinContext = StudentContext();
+            stopTwin = cancellationToken.Register(() => CatalogEnvironment.TryCancel(twinContext));
+            return Trainers(twinContext, student, classes, trialTemperature, alpha, hintColumn, epochs, _options.Seed, cancellationToken);
+        }
+
         try
         {
             DistillationTrainedModel? baseline = null;
             // The twin is built afresh, in a context of its own seeded like the student's: ML.NET draws component seeds from a
             // context as they are made, so a twin from the student's context would depend on what the distilled fit made
             // (which depends on the transfer rows). Built apart, it depends on the seed, the spec and the labeled rows alone.
-            if (_options.Baseline && (student.Spec is null ? trainers.HardLabel : Trainers(student, classes, trialTemperature, alpha, hintColumn, epochs).HardLabel) is { } hard)
+            if (_options.Baseline && (student.Spec is null ? trainers.HardLabel : Twin().HardLabel) is { } hard)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 Report(progress, DistillationStage.TrainingBaseline, $"training {student.Name} on hard labels (baseline) from {data.TrainRows:N0} rows", student.Name);
@@ -280,7 +295,7 @@ public sealed class DistillationExperiment
                     epochs.Stage = DistillationStage.TrainingBaseline; // the twin's epochs are reported as its own
                 }
 
-                baseline = TrainAndEvaluate(hard, data.LabeledRows, data, scoresAreLogits: false, student.Name, progress);
+                baseline = TrainAndEvaluate(hard, data.LabeledRows, data, scoresAreLogits: false, student.Name, progress, cancellationToken);
             }
 
             return new DistillationStudentResult(student.Name, student.Spec, alpha, distilled, baseline) { Temperature = trialTemperature };
@@ -289,6 +304,10 @@ public sealed class DistillationExperiment
         {
             (distilled.Model as IDisposable)?.Dispose();
             throw;
+        }
+        finally
+        {
+            stopTwin.Dispose();
         }
     }
 
@@ -394,14 +413,15 @@ public sealed class DistillationExperiment
         return e;
     }
 
-    private StudentTrainers Trainers(DistillationStudent student, int classes, float temperature, float alpha, string? hintColumn, EpochProgress? epochs)
+    private static StudentTrainers Trainers(MLContext studentContext, DistillationStudent student, int classes, float temperature, float alpha, string? hintColumn,
+        EpochProgress? epochs, int seed, CancellationToken cancellationToken)
     {
         if (student.Spec is not { } spec)
         {
             return new StudentTrainers(student.Estimator!, student.HardLabelEstimator, student.ScoresAreLogits);
         }
 
-        var context = new StudentBuildContext(StudentContext(), classes, temperature, alpha, _options.Seed, hintColumn, epochs);
+        var context = new StudentBuildContext(studentContext, classes, temperature, alpha, seed, hintColumn, epochs, cancellationToken);
         return StudentRegistry.Get(spec).Build(spec, context);
     }
 
@@ -428,10 +448,27 @@ public sealed class DistillationExperiment
     }
 
     private DistillationTrainedModel TrainAndEvaluate(IEstimator<ITransformer> trainer, IDataView data, ScoredSets sets, bool scoresAreLogits,
-        string student, IProgress<DistillationProgress>? progress)
+        string student, IProgress<DistillationProgress>? progress, CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         var watch = Stopwatch.StartNew();
-        var model = trainer.Fit(data);
+        ITransformer model;
+        try
+        {
+            model = trainer.Fit(data);
+        }
+        catch (Exception e) when (cancellationToken.IsCancellationRequested && e is not OperationCanceledException)
+        {
+            // A trainer stopped by its context's cancellation fails with whatever its cursor threw; the cause is the token.
+            throw new OperationCanceledException($"Training {student} was cancelled.", e, cancellationToken);
+        }
+
+        if (cancellationToken.IsCancellationRequested)
+        {
+            (model as IDisposable)?.Dispose();
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+
         double seconds = watch.Elapsed.TotalSeconds;
         try
         {

@@ -57,10 +57,12 @@ public static class DistillationResultWriter
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(inputSchema);
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        // The ONNX export (the slow part) is made in memory first, so the .zip and the .onnx are renamed into place one right
+        // after the other: a run stopped while exporting leaves neither, and never a .zip beside a stale .onnx.
+        var export = StudentOnnxExporter.Export(mlContext, model.Model, inputSchema);
         AtomicFile.Write(path, stream => ModelArchive.Save(mlContext.Model, model.Model, inputSchema, stream));
         long zipBytes = new FileInfo(path).Length;
         string onnx = Path.ChangeExtension(path, ".onnx");
-        var export = StudentOnnxExporter.Export(mlContext, model.Model, inputSchema);
         if (export.Model is not { } graph)
         {
             File.Delete(onnx);

@@ -217,7 +217,7 @@ public sealed class StudentSizeExperiment
     /// <param name="test">Evaluation rows, or <see langword="null"/> to hold out a fifth of the training rows (seeded).</param>
     /// <param name="transfer">Unlabeled rows for the teacher to label, or <see langword="null"/>.</param>
     /// <param name="progress">Receives each step, each warning and each finished trial (<see cref="StudentSizeExperimentProgress.Trial"/>).</param>
-    /// <param name="cancellationToken">Stops the run between rows of scoring and between students.</param>
+    /// <param name="cancellationToken">Stops the run between rows of scoring, inside a student's training (between MLP mini-batches; at ML.NET's own checks for its trainers, which LightGbm's native training loop does not reach) and between students and their timing.</param>
     /// <returns>The leaderboard and the models; dispose it when done with the models.</returns>
     /// <exception cref="ArgumentException">An option or the data is not valid (the <see cref="LeaderboardCostAxis.Latency"/> axis with <see cref="StudentSizeExperimentOptions.MeasureLatency"/> false, too); the message names it and the fix.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
@@ -289,6 +289,7 @@ public sealed class StudentSizeExperiment
         ServingCostMeter Meter() => meter ??= ServingCostMeter.FromRows(_mlContext, experiment.TestRows!, latency!.Value.Warmup, latency.Value.Rows);
         experiment.AfterStudent = trained =>
         {
+            cancellationToken.ThrowIfCancellationRequested(); // timing a student takes thousands of single-row predictions
             var cost = latency is null ? null : Meter().MeasureStudent(trained.Distilled.Model, train.Schema, trained.Distilled.ModelBytes, ParameterCount(trained));
             var entry = Entry(trained, axis, cost);
             entries.Add(entry);
@@ -303,6 +304,7 @@ public sealed class StudentSizeExperiment
         var result = experiment.Run(train, test, transfer, inner, cancellationToken);
         try
         {
+            cancellationToken.ThrowIfCancellationRequested();
             double teacherAccuracy = result.Teacher?.Accuracy ?? double.NaN;
             // No trial, no comparison: the teacher is not timed then (the budget may be spent already).
             var teacherCost = latency is null || experiment.TestRows is null || entries.Count == 0 ? null : TeacherServingCost(result, Meter());

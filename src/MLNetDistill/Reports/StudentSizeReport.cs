@@ -30,9 +30,14 @@ public static class StudentSizeReport
     /// <param name="mlContext">The ML.NET context, to save the models.</param>
     /// <param name="result">The experiment's result.</param>
     /// <param name="folder">The output folder.</param>
+    /// <param name="cancellationToken">
+    /// Stops between files. Each file is written under a temporary name and renamed when complete, so a stop leaves the files
+    /// finished before it (whole) and none of the others; the reports, which describe every model, come after all the models.
+    /// </param>
     /// <returns>The files written, models first.</returns>
     /// <exception cref="IOException">The folder is an existing file.</exception>
-    public static IReadOnlyList<string> WriteAll(MLContext mlContext, StudentSizeExperimentResult result, string folder)
+    /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
+    public static IReadOnlyList<string> WriteAll(MLContext mlContext, StudentSizeExperimentResult result, string folder, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(mlContext);
         ArgumentNullException.ThrowIfNull(result);
@@ -47,6 +52,7 @@ public static class StudentSizeReport
         var files = ModelFiles(result.Leaderboard);
         foreach (var entry in result.Leaderboard.Entries)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var saved = DistillationResultWriter.Save(mlContext, result.Model(entry), result.Experiment.InputSchema, Path.Combine(folder, files[entry.Name]));
             written.Add(saved.ModelFile);
             if (saved.OnnxFile is { } onnx)
@@ -55,12 +61,14 @@ public static class StudentSizeReport
             }
         }
 
+        cancellationToken.ThrowIfCancellationRequested();
+        byte[] chart = TradeoffChart.Render(result.Leaderboard);
+        cancellationToken.ThrowIfCancellationRequested();
         string json = Path.Combine(folder, LeaderboardFileName);
         LeaderboardJson.Write(result, json);
         string md = Path.Combine(folder, ReportFileName);
         LeaderboardMarkdown.Write(result, md);
         string png = Path.Combine(folder, ChartFileName);
-        byte[] chart = TradeoffChart.Render(result.Leaderboard);
         AtomicFile.Write(png, stream => stream.Write(chart));
         string html = Path.Combine(folder, ReportHtmlFileName);
         new StudentSizeHtmlReport(result, chart).Save(html);

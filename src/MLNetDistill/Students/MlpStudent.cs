@@ -68,7 +68,7 @@ internal sealed class MlpStudent : IStudentFamily
 
     private static MlpStudentOptions TrainerOptions(StudentSpec spec, StudentBuildContext context, bool hardLabels)
     {
-        var options = new MlpStudentOptions { Progress = context.EpochProgress };
+        var options = new MlpStudentOptions { Progress = context.EpochProgress, CancellationToken = context.CancellationToken };
         var network = options.Network;
         network.HiddenLayerSizes = [.. spec.HiddenLayers];
         network.Epochs = (int)spec["epochs"];

@@ -11,4 +11,6 @@ namespace MLNetDistill.Students;
 /// <param name="Seed">The seed of every random choice.</param>
 /// <param name="HintColumnName">The teacher's hint column (its penultimate layer), when the spec asked for one.</param>
 /// <param name="EpochProgress">Receives the epochs of neural students.</param>
-internal sealed record StudentBuildContext(MLContext MLContext, int Classes, float Temperature, float Alpha, int Seed, string? HintColumnName = null, IProgress<MlpEpochProgress>? EpochProgress = null);
+/// <param name="CancellationToken">Stops training: neural students check it between mini-batches; ML.NET trainers stop through <see cref="MLContext"/>'s cancellation, which the experiment ties to the same token.</param>
+internal sealed record StudentBuildContext(MLContext MLContext, int Classes, float Temperature, float Alpha, int Seed, string? HintColumnName = null,
+    IProgress<MlpEpochProgress>? EpochProgress = null, CancellationToken CancellationToken = default);

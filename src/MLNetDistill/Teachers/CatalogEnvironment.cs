@@ -25,6 +25,33 @@ internal static class CatalogEnvironment
 
     private static readonly PropertyInfo? FallbackToCpuProperty = InternalEnvironment?.GetProperty("FallbackToCpu");
 
+    // MLContext's cancellation (ML.NET 5 has no public CancelExecution: it is ICancelable's, an internal interface that both
+    // MLContext and its environment implement). Cancelling makes every channel's next check throw OperationCanceledException.
+    private static readonly MethodInfo? CancelMethod = typeof(IHostEnvironment).Assembly.GetType("Microsoft.ML.Runtime.ICancelable")?.GetMethod("CancelExecution", Type.EmptyTypes);
+
+    /// <summary>
+    /// Cancels <paramref name="mlContext"/> as ML.NET's own <c>ICancelable.CancelExecution</c> does: trainers and cursors
+    /// running on it stop at their next check with <see cref="OperationCanceledException"/>, and the context cannot be used again.
+    /// </summary>
+    /// <returns><see langword="false"/> when this ML.NET has no such cancellation (the caller then relies on its own checks).</returns>
+    public static bool TryCancel(MLContext mlContext)
+    {
+        ArgumentNullException.ThrowIfNull(mlContext);
+        if (CancelMethod?.DeclaringType is not { } cancelable)
+        {
+            return false;
+        }
+
+        object? target = cancelable.IsInstanceOfType(mlContext) ? mlContext : Get(mlContext.Transforms) is { } env && cancelable.IsInstanceOfType(env) ? env : null;
+        if (target is null)
+        {
+            return false;
+        }
+
+        CancelMethod.Invoke(target, null);
+        return true;
+    }
+
     public static IHostEnvironment? Get(object catalog) => EnvironmentProperty?.GetValue(catalog) as IHostEnvironment;
 
     /// <summary>

@@ -29,18 +29,20 @@ public static class TeacherCacheWriter
         var watch = Stopwatch.StartNew();
         var estimator = mlContext.Transforms.ScoreWithTeacher(options);
         IDataView data = DataSourceReader.Load(dataPath, labelColumn);
-        string fingerprint = FileFingerprint.Data(dataPath, data.GetRowCount() ?? CountRows(data));
+        string fingerprint = FileFingerprint.Data(dataPath, data.GetRowCount() ?? CountRows(data, cancellationToken), cancellationToken);
         if (shard is not null)
         {
             data = shard.Apply(data);
         }
 
+        cancellationToken.ThrowIfCancellationRequested();
         using var teacher = estimator.Fit(data);
+        cancellationToken.ThrowIfCancellationRequested();
         var scored = teacher.Transform(data);
         bool hasLabel = teacher.Task != TeacherTask.Regression && scored.Schema.GetColumnOrNull(DataColumnNames.Label) is not null;
         var metadata = new CacheMetadata
         {
-            TeacherSha256 = FileFingerprint.Sha256(options.ModelFile),
+            TeacherSha256 = FileFingerprint.Sha256(options.ModelFile, cancellationToken),
             TeacherFile = Path.GetFileName(options.ModelFile),
             Classes = teacher.ClassCount,
             Temperature = options.Temperature,
@@ -49,26 +51,29 @@ public static class TeacherCacheWriter
             HasLabel = hasLabel,
         };
         var written = TeacherCache.Write(scored, outputPath, metadata, hasLabel ? DataColumnNames.Label : null, progress, cancellationToken);
-        double? accuracy = hasLabel ? Accuracy(outputPath) : null;
+        double? accuracy = hasLabel ? Accuracy(outputPath, cancellationToken) : null;
         watch.Stop();
         double seconds = watch.Elapsed.TotalSeconds;
         return new TeacherScoringSummary(written.Rows, seconds, written.Rows / Math.Max(seconds, 1e-9), teacher.Device, teacher.ClassCount,
             options.Temperature, accuracy, teacher.SkippedRows, outputPath);
     }
 
-    private static long CountRows(IDataView data)
+    private static long CountRows(IDataView data, CancellationToken cancellationToken)
     {
         using var cursor = data.GetRowCursor([]);
         long rows = 0;
         while (cursor.MoveNext())
         {
-            rows++;
+            if ((++rows & 4095) == 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+            }
         }
 
         return rows;
     }
 
-    private static double? Accuracy(string cachePath)
+    private static double? Accuracy(string cachePath, CancellationToken cancellationToken)
     {
         var cache = TeacherCache.Read(cachePath);
         using var cursor = cache.GetRowCursor(cache.Schema);
@@ -79,6 +84,11 @@ public static class TeacherCacheWriter
         uint p = 0;
         while (cursor.MoveNext())
         {
+            if ((cursor.Position & 4095) == 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
             label(ref l);
             if (float.IsNaN(l))
             {

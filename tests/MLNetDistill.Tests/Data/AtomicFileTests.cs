@@ -69,4 +69,63 @@ public sealed class AtomicFileTests : IDisposable
         Assert.Equal("path", ex.ParamName);
         Assert.Contains($"Cannot write '{_temp.Path}': it is a folder. Pass a file path.", ex.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Write_Success_IsListedInCompletedFiles()
+    {
+        string path = _temp.File("done.txt");
+
+        AtomicFile.Write(path, stream => stream.Write("x"u8));
+
+        Assert.Contains(Path.GetFullPath(path), AtomicFile.CompletedFiles);
+    }
+
+    [Fact]
+    public void Write_BeforeRename_RunsOnceContentIsCompleteAndItsFailureKeepsOldFile()
+    {
+        string path = _temp.Write("pair.csv", "old rows");
+        long tempLength = -1;
+
+        Assert.Throws<OperationCanceledException>(() => AtomicFile.Write(path, stream => stream.Write("new rows!"u8), beforeRename: () =>
+        {
+            string temp = Directory.GetFiles(_temp.Path, ".pair.csv.*.tmp").Single();
+            tempLength = new FileInfo(temp).Length;
+            throw new OperationCanceledException();
+        }));
+
+        Assert.Equal(9, tempLength); // flushed before the hook ran
+        Assert.Equal("old rows", File.ReadAllText(path));
+        Assert.Equal(["pair.csv"], _temp.Entries());
+        Assert.DoesNotContain(Path.GetFullPath(path), AtomicFile.CompletedFiles);
+    }
+}
+
+/// <summary><see cref="AtomicFile.DeletePending"/> reaches every write in the process: not run beside other tests that write files.</summary>
+[Collection("ProcessWideState")]
+public sealed class AtomicFilePendingTests : IDisposable
+{
+    private readonly TempFolder _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    [Fact]
+    public void DeletePending_DuringWrite_RemovesTempAndNothingReachesFinalName()
+    {
+        string path = _temp.File("stopped.bin");
+        int deleted = -1;
+
+        Assert.ThrowsAny<IOException>(() => AtomicFile.Write(path, stream =>
+        {
+            stream.Write([1, 2, 3]);
+            deleted = AtomicFile.DeletePending(); // what the CLI's watchdog does when a step does not stop in time
+        }));
+
+        Assert.True(deleted >= 1);
+        Assert.Empty(_temp.Entries());
+    }
+}
+
+[CollectionDefinition("ProcessWideState", DisableParallelization = true)]
+public sealed class ProcessWideStateCollection
+{
 }

@@ -159,6 +159,46 @@ public sealed class TeacherCacheTests : IDisposable
         Assert.Contains("no metadata sidecar", ex.Message);
     }
 
+    [Theory]
+    [InlineData(".csv")]
+    [InlineData(".parquet")]
+    public void Write_CancelledOverExistingCache_KeepsPreviousCacheReadable(string extension)
+    {
+        string path = _temp.File("previous" + extension);
+        TeacherCache.Write(ScoredViews.Create(5, 3).View, path, Meta());
+        var before = _temp.Entries().ToDictionary(e => e, e => File.ReadAllBytes(_temp.File(e)));
+        using var cancel = new CancellationTokenSource();
+        var progress = new ActionProgress(rows => cancel.Cancel()); // stops after the first block of rows
+
+        Assert.ThrowsAny<OperationCanceledException>(() =>
+            TeacherCache.WriteCore(ScoredViews.Create(10_000, 3).View, path, Meta(), DataColumnNames.Label, progress, 1024, cancel.Token));
+
+        Assert.Equal(before.Keys.Order(), _temp.Entries());
+        foreach (var (name, bytes) in before)
+        {
+            Assert.Equal(bytes, File.ReadAllBytes(_temp.File(name)));
+        }
+
+        Assert.Equal(5, TeacherCache.Read(path).GetRowCount() ?? TeacherCache.ReadMetadata(path).Rows);
+        Assert.Equal(5, TeacherCache.ReadMetadata(path).Rows);
+    }
+
+    [Fact]
+    public void Read_FolderWithStaleTempShard_IgnoresTempFile()
+    {
+        string path = _temp.File("part-0.parquet");
+        TeacherCache.Write(ScoredViews.Create(6, 2).View, path, Meta());
+        File.WriteAllBytes(AtomicFile.TempPathFor(path), [1, 2, 3]); // what a killed writer leaves
+
+        Assert.Equal(6, TeacherCache.ReadMetadata(_temp.Path).Rows);
+        Assert.Equal(6, ViewRows.Vectors(TeacherCache.Read(_temp.Path), "SoftLabels").Count);
+    }
+
+    private sealed class ActionProgress(Action<long> report) : IProgress<long>
+    {
+        public void Report(long value) => report(value);
+    }
+
     [Fact]
     public void Write_OverExistingCsvCache_ReplacesRowsAndSidecar()
     {

@@ -59,6 +59,10 @@ public sealed class MlpStudentOptions
     /// <value>Defaults to <see langword="null"/>.</value>
     public IProgress<MlpEpochProgress>? Progress { get; set; }
 
+    /// <summary>Gets or sets the token that stops training; it is checked between mini-batches, so a cancelled <c>Fit</c> throws within one batch.</summary>
+    /// <value>Defaults to <see cref="CancellationToken.None"/>.</value>
+    public CancellationToken CancellationToken { get; set; }
+
     /// <summary>
     /// A deep copy (the network options, lists and arrays too), so that a trainer keeps the options it was built with.
     /// The network options are copied property by property (every public read-write property), so that options added

@@ -51,6 +51,35 @@ public sealed class MlpStudentTrainerTests
         Assert.Equal(["logits", "probabilities"], session.OutputMetadata.Keys);
     }
 
+    [Fact]
+    public void Fit_TokenCancelledAfterFirstEpoch_ThrowsBeforeTheNextEpochEnds()
+    {
+        var ml = new MLContext(1);
+        var train = ml.Data.Cache(ml.Data.TakeRows(IdxReader.Load(TestPaths.FashionImages), 1000));
+        using var teacher = ml.Transforms.ScoreWithTeacher(TestPaths.FashionTeacher).Fit(train);
+        var scored = ml.Data.Cache(teacher.Transform(train));
+        using var cancel = new CancellationTokenSource();
+        var epochs = new List<int>();
+        var options = new MlpStudentOptions { CancellationToken = cancel.Token };
+        options.Network.HiddenLayerSizes = [32];
+        options.Network.Epochs = 50;
+        options.Network.BatchSize = 32;
+        options.Progress = new SyncProgress<MlpEpochProgress>(p =>
+        {
+            epochs.Add(p.Epoch);
+            cancel.Cancel();
+        });
+
+        Assert.ThrowsAny<OperationCanceledException>(() => ml.MulticlassClassification.Trainers.DistillMlp(options).Fit(scored));
+
+        Assert.Equal([1], epochs); // stopped inside epoch 2, between its mini-batches
+    }
+
+    private sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(-3)]
