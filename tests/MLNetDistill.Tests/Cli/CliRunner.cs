@@ -28,8 +28,3 @@ internal static class CliRunner
         }
     }
 }
-
-[CollectionDefinition("Console", DisableParallelization = true)]
-public sealed class ConsoleCollection
-{
-}

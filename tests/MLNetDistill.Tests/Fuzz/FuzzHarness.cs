@@ -716,31 +716,8 @@ internal sealed class FuzzHarness
         return true;
     }
 
-    /// <summary>Runs the CLI in-process, capturing its output (one at a time: the console is process-wide).</summary>
-    public static (int ExitCode, string Out, string Error) RunCli(string[] args)
-    {
-        lock (CliGate)
-        {
-            TextWriter oldOut = Console.Out;
-            TextWriter oldError = Console.Error;
-            var output = new StringWriter();
-            var error = new StringWriter();
-            Console.SetOut(output);
-            Console.SetError(error);
-            try
-            {
-                int code = MLNetDistill.Cli.Program.Main(args);
-                return (code, output.ToString(), error.ToString());
-            }
-            finally
-            {
-                Console.SetOut(oldOut);
-                Console.SetError(oldError);
-            }
-        }
-    }
-
-    private static readonly object CliGate = new();
+    /// <summary>Runs the CLI in-process, capturing its output (one at a time, under the same lock as every CLI test: the console is process-wide).</summary>
+    public static (int ExitCode, string Out, string Error) RunCli(string[] args) => MLNetDistill.Tests.Cli.CliRunner.Run(args);
 
     private static string MutateJsonValue(Mutator m, string json, out string mutation)
     {
