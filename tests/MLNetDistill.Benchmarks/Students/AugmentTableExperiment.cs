@@ -1,0 +1,121 @@
+using System.Globalization;
+using Microsoft.ML;
+using MLNetDistill.Data;
+using MLNetDistill.Experiments;
+
+namespace MLNetDistill.Benchmarks.Students;
+
+/// <summary>
+/// The proof table of teacher-labeled augmentation on tabular data: UCI digits (10 classes) and breast cancer (binary),
+/// each with its teacher trained on the training CSV only (samples/teachers/make_tabular_teachers.py), a LightGbm
+/// (100 trees) and an SDCA student distilled on the training rows alone, then with each augmentation (factor 5, defaults
+/// otherwise), plus the hard-label twin; all evaluated on the held-out CSV.
+/// Run: dotnet run -c Release --project tests/MLNetDistill.Benchmarks -- augment-table [seeds=1]
+/// (with seeds=N each figure is the mean over experiment seeds 0..N-1, accuracy with its standard deviation).
+/// </summary>
+internal static class AugmentTableExperiment
+{
+    private static readonly string[] Students = ["lightgbm:trees=100", "sdca"];
+
+    /// <summary>
+    /// The augmentation rows: a name, how it sets the experiment's options (null: none), and what it reports.
+    /// Each augmentation is one line here once the experiment has its option.
+    /// </summary>
+    private static readonly (string Name, Action<DistillationExperimentOptions>? Configure)[] Augmentations =
+    [
+        ("none", null),
+    ];
+
+    public static int Run(string[] args)
+    {
+        int seeds = 1;
+        foreach (string arg in args)
+        {
+            if (arg.StartsWith("seeds=", StringComparison.Ordinal) && int.TryParse(arg.AsSpan(6), NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n > 0)
+            {
+                seeds = n;
+            }
+            else
+            {
+                Console.Error.WriteLine($"augment-table: unknown argument '{arg}'; usage: augment-table [seeds=1]");
+                return 2;
+            }
+        }
+
+        string fixtures = Path.Combine(BenchPaths.Repo, "tests", "MLNetDistill.Tests", "Fixtures");
+        Console.WriteLine("| dataset | student | augment | accuracy | agreement | logLoss | train s | synthetic rows | teacher share |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
+        var teachers = new List<string>();
+        foreach (var (dataset, prefix) in new[] { ("digits", "digits"), ("breast cancer", "breast_cancer") })
+        {
+            var train = CsvFeatureReader.Load(Path.Combine(fixtures, prefix + "_train.csv"), "label");
+            var test = CsvFeatureReader.Load(Path.Combine(fixtures, prefix + "_test.csv"), "label");
+            string teacher = Path.Combine(fixtures, prefix + "_teacher.onnx");
+            foreach (string student in Students)
+            {
+                var twin = new List<Row>();
+                foreach (var (name, configure) in Augmentations)
+                {
+                    var rows = new List<Row>();
+                    for (int seed = 0; seed < seeds; seed++)
+                    {
+                        var options = new DistillationExperimentOptions { TeacherModelFile = teacher, Seed = seed, Baseline = configure is null };
+                        options.Students.Add(DistillationStudent.FromSpec(student));
+                        configure?.Invoke(options);
+                        using var result = new DistillationExperiment(new MLContext(seed), options).Run(train, test);
+                        var s = result.Students[0];
+                        if (teachers.Count == 0 || !teachers[^1].StartsWith(dataset, StringComparison.Ordinal))
+                        {
+                            teachers.Add($"{dataset}: teacher accuracy {result.Teacher!.Accuracy:F4} on {result.TestRows} held-out rows ({result.TrainRows} training rows)");
+                        }
+
+                        long real = result.TrainRows;
+                        long synthetic = SyntheticRows(result);
+                        rows.Add(Row.Of(s.Distilled, synthetic, TeacherShare(s.Alpha, real, synthetic)));
+                        if (s.Baseline is { } b)
+                        {
+                            twin.Add(Row.Of(b, 0, 0));
+                        }
+                    }
+
+                    Print(dataset, student, name, rows);
+                }
+
+                if (twin.Count > 0)
+                {
+                    Print(dataset, student, "hard-label twin", twin);
+                }
+            }
+        }
+
+        Console.WriteLine();
+        foreach (string line in teachers)
+        {
+            Console.WriteLine(line);
+        }
+
+        Console.WriteLine("teacher share: the share of the students' training targets that is the teacher's, (alpha x real rows + synthetic rows) / all rows (synthetic rows carry the teacher's soft labels only).");
+        return 0;
+    }
+
+    /// <summary>The synthetic rows the augmentation added to the training rows (none until the experiment reports them).</summary>
+    private static long SyntheticRows(DistillationExperimentResult result) => 0;
+
+    private static double TeacherShare(float alpha, long real, long synthetic) => (alpha * real + synthetic) / (double)(real + synthetic);
+
+    private static void Print(string dataset, string student, string augment, List<Row> rows)
+    {
+        double mean = rows.Average(r => r.Accuracy);
+        string accuracy = rows.Count > 1
+            ? $"{mean:F4} ± {Math.Sqrt(rows.Sum(r => (r.Accuracy - mean) * (r.Accuracy - mean)) / (rows.Count - 1)):F4}"
+            : $"{mean:F4}";
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| {dataset} | {student} | {augment} | {accuracy} | {rows.Average(r => r.Agreement):F4} | {rows.Average(r => r.LogLoss):F4} | {rows.Average(r => r.Seconds):F2} | {rows.Average(r => r.Synthetic):N0} | {rows.Average(r => r.TeacherShare):F3} |"));
+    }
+
+    private sealed record Row(double Accuracy, double Agreement, double LogLoss, double Seconds, double Synthetic, double TeacherShare)
+    {
+        public static Row Of(DistillationTrainedModel model, long synthetic, double teacherShare) =>
+            new(model.Metrics.Accuracy, model.Metrics.Agreement, model.Metrics.LogLoss, model.TrainSeconds, synthetic, teacherShare);
+    }
+}
