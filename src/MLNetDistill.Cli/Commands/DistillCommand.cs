@@ -155,7 +155,8 @@ internal static class DistillCommand
         return experiment.Run(train, test, transfer, new LineProgress(p => Console.Error.WriteLine(p.Message)), token);
     }
 
-    private static AugmentationOptions ParseAugmentation(string spec)
+    /// <summary>Parses <c>--augment</c>; the library's error, with its parameter name dropped, under the flag's name.</summary>
+    internal static AugmentationOptions ParseAugmentation(string spec)
     {
         try
         {
