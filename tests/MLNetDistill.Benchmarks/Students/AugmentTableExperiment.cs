@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.ML;
+using MLNetDistill.Augmentation;
 using MLNetDistill.Data;
 using MLNetDistill.Experiments;
 
@@ -17,13 +18,13 @@ internal static class AugmentTableExperiment
 {
     private static readonly string[] Students = ["lightgbm:trees=100", "sdca"];
 
-    /// <summary>
-    /// The augmentation rows: a name, how it sets the experiment's options (null: none), and what it reports.
-    /// Each augmentation is one line here once the experiment has its option.
-    /// </summary>
+    /// <summary>The augmentation rows: a name and how it sets the experiment's options (null: none; that row also trains the hard-label twin).</summary>
     private static readonly (string Name, Action<DistillationExperimentOptions>? Configure)[] Augmentations =
     [
         ("none", null),
+        ("spunge", o => o.Augmentation = AugmentationOptions.Parse("spunge")),
+        ("munge", o => o.Augmentation = AugmentationOptions.Parse("munge")),
+        ("mixup", o => o.Augmentation = AugmentationOptions.Parse("mixup")),
     ];
 
     public static int Run(string[] args)
@@ -69,9 +70,7 @@ internal static class AugmentTableExperiment
                             teachers.Add($"{dataset}: teacher accuracy {result.Teacher!.Accuracy:F4} on {result.TestRows} held-out rows ({result.TrainRows} training rows)");
                         }
 
-                        long real = result.TrainRows;
-                        long synthetic = SyntheticRows(result);
-                        rows.Add(Row.Of(s.Distilled, synthetic, TeacherShare(s.Alpha, real, synthetic)));
+                        rows.Add(Row.Of(s.Distilled, result.Augmentation?.SyntheticRows ?? 0, result.Augmentation?.TeacherShare ?? 0));
                         if (s.Baseline is { } b)
                         {
                             twin.Add(Row.Of(b, 0, 0));
@@ -94,14 +93,9 @@ internal static class AugmentTableExperiment
             Console.WriteLine(line);
         }
 
-        Console.WriteLine("teacher share: the share of the students' training targets that is the teacher's, (alpha x real rows + synthetic rows) / all rows (synthetic rows carry the teacher's soft labels only).");
+        Console.WriteLine("augment: the method's spec with its defaults (factor 5); synthetic rows: made from the training rows and labeled by the teacher; teacher share: the share of the teacher's scoring time spent on them.");
         return 0;
     }
-
-    /// <summary>The synthetic rows the augmentation added to the training rows (none until the experiment reports them).</summary>
-    private static long SyntheticRows(DistillationExperimentResult result) => 0;
-
-    private static double TeacherShare(float alpha, long real, long synthetic) => (alpha * real + synthetic) / (double)(real + synthetic);
 
     private static void Print(string dataset, string student, string augment, List<Row> rows)
     {
