@@ -144,6 +144,34 @@ internal sealed class TeacherSession : IDisposable
         }
     }
 
+    /// <summary>
+    /// Runs one batch on tensors the caller prepared once and reuses (an <see cref="TeacherBatchScorer"/>'s pinned
+    /// buffers), so a training loop that scores every step allocates no tensors; concurrent calls share the session as
+    /// <see cref="Run"/> does.
+    /// </summary>
+    internal void RunPrepared(int rows, string[] inputNames, OrtValue[] inputs, string[] outputNames, OrtValue[] outputs)
+    {
+        _gate.EnterReadLock();
+        try
+        {
+            if (_disposed)
+            {
+                throw new ObjectDisposedException(nameof(TeacherSession),
+                    "The teacher scorer was disposed while a student was still scoring batches through it on the fly. Keep the teacher alive until training ends.");
+            }
+
+            _session.Run(_runOptions, (IReadOnlyCollection<string>)inputNames, inputs, (IReadOnlyCollection<string>)outputNames, outputs);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new InvalidDataException($"Teacher '{_modelName}' failed on a batch of {rows} rows: {OrtMessage(e.Message)}", e);
+        }
+        finally
+        {
+            _gate.ExitReadLock();
+        }
+    }
+
     /// <summary>Waits for the batches running on other threads, then releases the session; later runs throw.</summary>
     public void Dispose()
     {
