@@ -10,7 +10,8 @@ namespace MLNetDistill.Teachers;
 /// <para>It runs the transformer's own session and rewritten graph (so the logits are the ones
 /// <see cref="TeacherScoringTransformer.Transform"/> gives for the same rows), through input and output buffers allocated
 /// once for the largest batch and ONNX Runtime tensors over them made once per distinct row count (the
-/// full batch and a last, shorter one): scoring step after step allocates no buffers or tensors.</para>
+/// full batch and a last, shorter one), bound to the session once (ONNX Runtime's I/O binding): scoring step after step
+/// allocates nothing.</para>
 /// <para>Thread safety: one scorer's buffers serve one call at a time (a lock); several scorers run on the one session
 /// at once, as cursors do. Disposing the scorer releases its tensors, not the teacher's session.</para>
 /// </remarks>
@@ -96,7 +97,7 @@ internal sealed class TeacherBatchScorer : IDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             rows[..n].CopyTo(_input);
             var slot = Values(count);
-            _teacher.Session.RunPrepared(count, _inputNames, slot.Inputs, _outputNames, slot.Outputs);
+            _teacher.Session.RunBound(count, slot.Binding!);
             _output.AsSpan(0, k).CopyTo(logits);
         }
 
@@ -129,6 +130,7 @@ internal sealed class TeacherBatchScorer : IDisposable
             long[] shape = [count, .. _rowShape];
             slot.Inputs[0] = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _input.AsMemory(0, count * FeatureCount), shape);
             slot.Outputs[0] = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _output.AsMemory(0, count * ClassCount), [count, ClassCount]);
+            slot.Binding = _teacher.Session.Bind(_inputNames, slot.Inputs, _outputNames, slot.Outputs);
             slot.Rows = count;
         }
 
@@ -142,10 +144,14 @@ internal sealed class TeacherBatchScorer : IDisposable
 
         public OrtValue[] Outputs { get; } = new OrtValue[1];
 
+        public OrtIoBinding? Binding { get; set; }
+
         public int Rows { get; set; }
 
         public void Release()
         {
+            Binding?.Dispose();
+            Binding = null;
             Inputs[0]?.Dispose();
             Outputs[0]?.Dispose();
             Inputs[0] = null!;
