@@ -24,6 +24,7 @@ internal static class CommandRunner
     /// <param name="flags">The command's flag for each library parameter or option name (<c>Alpha</c> → <c>--alpha</c>), so errors name what the user typed.</param>
     public static async Task<int> RunAsync(Func<CancellationToken, Task<int>> body, CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? flags = null)
     {
+        AtomicFile.RecordCompleted = true;
         FilesBefore = AtomicFile.CompletedFiles.Count;
         try
         {

@@ -13,10 +13,15 @@ internal static class AtomicFile
     // The temporary files being written right now, so that a process stopping in a hurry (the CLI after Ctrl+C) can remove them.
     private static readonly ConcurrentDictionary<string, byte> Pending = new(StringComparer.Ordinal);
 
-    // The final files completed in this process, in order, so the CLI can say what a cancelled run kept.
+    // The final files completed in this process, in order, so the CLI can say what a cancelled run kept. Recorded only when
+    // asked for (the CLI asks): a service saving a model per request must not keep a list that only grows.
     private static readonly ConcurrentQueue<string> Completed = new();
 
-    /// <summary>The final paths renamed into place by this process so far, oldest first.</summary>
+    /// <summary>Gets or sets whether completed files are recorded in <see cref="CompletedFiles"/>.</summary>
+    /// <value>Defaults to <see langword="false"/>; the CLI turns it on.</value>
+    internal static bool RecordCompleted { get; set; }
+
+    /// <summary>The final paths renamed into place by this process since <see cref="RecordCompleted"/> was turned on, oldest first.</summary>
     internal static IReadOnlyCollection<string> CompletedFiles => Completed;
 
     /// <summary>Deletes the temporary files still being written (best effort); their final names are untouched.</summary>
@@ -57,7 +62,10 @@ internal static class AtomicFile
 
             beforeRename?.Invoke();
             File.Move(temp, target, overwrite: true);
-            Completed.Enqueue(target);
+            if (RecordCompleted)
+            {
+                Completed.Enqueue(target);
+            }
         }
         catch
         {
@@ -91,7 +99,10 @@ internal static class AtomicFile
             }
 
             File.Move(temp, target, overwrite: true);
-            Completed.Enqueue(target);
+            if (RecordCompleted)
+            {
+                Completed.Enqueue(target);
+            }
         }
         catch
         {

@@ -22,6 +22,7 @@ public sealed class CancellationMessageTests : IDisposable
     [Fact]
     public void Message_FileCompletedBeforeSignal_NamesTheKeptFile()
     {
+        AtomicFile.RecordCompleted = true; // as CommandRunner does
         int before = AtomicFile.CompletedFiles.Count;
         AtomicFile.Write(_temp.File("student.zip"), stream => stream.Write("zip"u8));
 
