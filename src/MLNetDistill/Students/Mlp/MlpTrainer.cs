@@ -242,6 +242,34 @@ internal sealed class MlpTrainer
             Array.Sort(_train);
 
             _batch = Math.Min(o.BatchSize, Math.Max(_train.Length, _validation.Length));
+            // Before any thread or buffer exists, so a bad teacher leaks nothing.
+            if (o.Augmentation == MlpAugmentation.Mixup)
+            {
+                if (data.IsRegression)
+                {
+                    throw new ArgumentException("Augmentation Mixup teaches a classifier on the teacher's logits; a regression student cannot use it. Set Augmentation to None.");
+                }
+
+                if (teacher is null)
+                {
+                    throw new ArgumentException("Augmentation Mixup has the teacher score each mixed batch, but no teacher was given: soft labels already computed (a cache) cannot label new inputs. Give the fitted teacher (MlpStudentOptions.Teacher).");
+                }
+
+                _scorer = new TeacherBatchScorer(teacher, _batch);
+                if (_scorer.FeatureCount != data.FeatureCount || _scorer.ClassCount != classes)
+                {
+                    int f = _scorer.FeatureCount;
+                    int k = _scorer.ClassCount;
+                    _scorer.Dispose();
+                    throw new ArgumentException($"The teacher takes {f} features and gives {k} classes, but the student's data has {data.FeatureCount} features and {classes} classes: give the teacher that scored this data.");
+                }
+
+                _mixer = new MixupBatchMixer(o.MixupAlpha, _batch, o.Seed, MixupStream);
+                _mixLoss = new KdLoss(o.Temperature, 1f, classes, teacherGivesLogits: true);
+                _xMixed = new float[checked(_batch * data.FeatureCount)];
+                _mixLogits = new float[_batch * classes];
+            }
+
             _pool = new ComputePool(o.NumberOfThreads ?? Math.Min(Environment.ProcessorCount, 8));
             _gemm = new GemmContext(_pool);
             var builder = new ParameterStore.Builder();
@@ -318,32 +346,6 @@ internal sealed class MlpTrainer
             _best = new float[_store.Length];
             _lastGood = new float[_store.Length];
             _gatherBody = GatherRows;
-            if (o.Augmentation == MlpAugmentation.Mixup)
-            {
-                if (data.IsRegression)
-                {
-                    throw new ArgumentException("Augmentation Mixup teaches a classifier on the teacher's logits; a regression student cannot use it. Set Augmentation to None.");
-                }
-
-                if (teacher is null)
-                {
-                    throw new ArgumentException("Augmentation Mixup has the teacher score each mixed batch, but no teacher was given: soft labels already computed (a cache) cannot label new inputs. Give the fitted teacher (MlpStudentOptions.Teacher).");
-                }
-
-                _scorer = new TeacherBatchScorer(teacher, _batch);
-                if (_scorer.FeatureCount != data.FeatureCount || _scorer.ClassCount != classes)
-                {
-                    int f = _scorer.FeatureCount;
-                    int k = _scorer.ClassCount;
-                    _scorer.Dispose();
-                    throw new ArgumentException($"The teacher takes {f} features and gives {k} classes, but the student's data has {data.FeatureCount} features and {classes} classes: give the teacher that scored this data.");
-                }
-
-                _mixer = new MixupBatchMixer(o.MixupAlpha, _batch, o.Seed, MixupStream);
-                _mixLoss = new KdLoss(o.Temperature, 1f, classes, teacherGivesLogits: true);
-                _xMixed = new float[_x.Length];
-                _mixLogits = new float[_batch * classes];
-            }
         }
 
         public double TeacherSeconds => (double)_teacherTicks / Stopwatch.Frequency;
