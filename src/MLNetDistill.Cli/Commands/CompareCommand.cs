@@ -24,6 +24,7 @@ internal static class CompareCommand
         [nameof(StudentSizeExperimentOptions.CostAxis)] = "--cost",
         [nameof(StudentSizeExperimentOptions.Temperatures)] = "--temperatures",
         [nameof(StudentSizeExperimentOptions.Alphas)] = "--alphas",
+        [nameof(StudentSizeExperimentOptions.Augmentation)] = "--augment",
         ["temperatures"] = "--temperatures",
         ["alphas"] = "--alphas",
         ["tolerance"] = "--within",
@@ -50,11 +51,12 @@ internal static class CompareCommand
         var budget = new Option<string?>("--time-budget") { Description = "Wall-clock budget such as 90s, 10m or 1h (teacher scoring included); the students not started in time are skipped and listed." };
         var temperatures = new Option<string?>("--temperatures") { Description = "Sweep the soft labels' temperature: comma-separated values such as 1,2,4; each student is trained at each (one teacher run, soft labels recomputed from its logits)." };
         var alphas = new Option<string?>("--alphas") { Description = "Sweep alpha, the weight of the soft labels against the hard labels: comma-separated values in [0, 1] such as 0.5,0.9; each student is trained with each." };
+        var augment = new Option<string?>("--augment") { Description = "Offline augmentation, as for distill: synthetic rows the teacher labels once for every candidate: " + MLNetDistill.Augmentation.AugmentationOptions.Describe() };
         var seed = new Option<int>("--seed") { Description = "Seed (same inputs and seed give the same models).", DefaultValueFactory = _ => 0 };
         var output = new Option<string>("--out") { Description = "Folder for leaderboard.json, report.md, tradeoff.png, report.html and each student's .zip (and .onnx for mlp).", Required = true };
         var command = new Command("compare", "Train several students on one teacher scoring, rank them on quality vs cost (Pareto front), and pick the smallest within a tolerance of the teacher.")
         {
-            teacher, train, transfer, test, label, students, cost, within, budget, temperatures, alphas, seed, output,
+            teacher, train, transfer, test, label, students, cost, within, budget, temperatures, alphas, augment, seed, output,
         };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(token =>
         {
@@ -72,7 +74,8 @@ internal static class CompareCommand
                 .SetCostAxis(ParseCost(parse.GetValue(cost)!))
                 .SetAccuracyTolerance(ParseWithin(parse.GetValue(within)!))
                 .SetTimeBudget(parse.GetValue(budget) is string b ? ParseBudget(b) : null)
-                .SetSeed(parse.GetValue(seed));
+                .SetSeed(parse.GetValue(seed))
+                .SetAugmentation(parse.GetValue(augment) is string augmentSpec ? DistillCommand.ParseAugmentation(augmentSpec) : null);
             experiment.AddStudents(SplitStudents(parse.GetValue(students)!));
             if (parse.GetValue(temperatures) is string t)
             {

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Microsoft.ML;
+using MLNetDistill.Augmentation;
 using MLNetDistill.Data;
 using MLNetDistill.Experiments;
 using MLNetDistill.Students;
@@ -24,6 +25,7 @@ internal static class DistillCommand
         ["transfer"] = "--transfer",
         ["output"] = "--out",
         ["report"] = "--report",
+        [nameof(DistillationExperimentOptions.Augmentation)] = "--augment",
     };
 
     public static Command Create()
@@ -37,13 +39,14 @@ internal static class DistillCommand
         var alpha = new Option<float?>("--alpha") { Description = $"Weight of the soft labels against hard labels, in [0, 1] (default 0.5; {StudentSpec.Parse("mlp:1").DefaultAlpha.ToString(System.Globalization.CultureInfo.InvariantCulture)} for mlp)." };
         var transfer = new Option<string?>("--transfer") { Description = "Unlabeled rows for the teacher to label (same features as --train; a label column there may be absent, and is ignored)." };
         var softLabels = new Option<string?>("--soft-labels") { Description = "A teacher cache of --train (file, folder or glob of shards) used instead of running the teacher on it." };
+        var augment = new Option<string?>("--augment") { Description = "Offline augmentation: synthetic rows the teacher labels for the student (not its hard-label twin): " + AugmentationOptions.Describe() };
         var baseline = new Option<bool>("--baseline") { Description = "Also train the same student on hard labels only." };
         var seed = new Option<int>("--seed") { Description = "Seed (same inputs and seed give the same model).", DefaultValueFactory = _ => 0 };
         var output = new Option<string>("--out") { Description = "The student model: STUDENT.zip (and STUDENT.onnx for mlp students).", Required = true };
         var report = new Option<string>("--report") { Description = "The report: REPORT.json.", Required = true };
         var command = new Command("distill", "Train a student on a teacher's soft labels and compare it with the teacher (and its hard-label twin).")
         {
-            teacher, train, test, label, student, temperature, alpha, transfer, softLabels, baseline, seed, output, report,
+            teacher, train, test, label, student, temperature, alpha, transfer, softLabels, augment, baseline, seed, output, report,
         };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(token =>
         {
@@ -59,6 +62,12 @@ internal static class DistillCommand
                 throw new ArgumentException("--transfer needs --teacher: the teacher labels the transfer rows (a cache of --train covers the training rows only).");
             }
 
+            if (teacherPath is null && parse.GetValue(augment) is not null)
+            {
+                throw new ArgumentException("--augment needs --teacher: soft labels from a cache (--soft-labels) cannot label new rows; the teacher labels the synthetic rows.");
+            }
+
+            AugmentationOptions? augmentation = parse.GetValue(augment) is string augmentSpec ? ParseAugmentation(augmentSpec) : null;
             string? labelName = parse.GetValue(label);
 
             // Before minutes of scoring and training: the model and the report must be writable where they are asked for.
@@ -73,6 +82,7 @@ internal static class DistillCommand
                 Alpha = parse.GetValue(alpha),
                 Baseline = parse.GetValue(baseline),
                 Seed = parse.GetValue(seed),
+                Augmentation = augmentation,
             };
             var distilled = DistillationStudent.FromSpec(parse.GetValue(student)!);
             options.Students.Add(distilled);
@@ -110,6 +120,11 @@ internal static class DistillCommand
             }
 
             Console.WriteLine(saved.OnnxFile is { } onnxFile ? $"onnx     {onnxFile} ({saved.OnnxBytes:N0} bytes)" : $"onnx     none: {saved.OnnxNote}");
+            if (written.Augmentation is { } a)
+            {
+                Console.WriteLine($"augment  {a.Method}: {a.SyntheticRows:N0} synthetic rows labeled by the teacher in {a.TeacherSeconds:F1} s ({a.TeacherShare:P0} of its time)");
+            }
+
             Console.WriteLine($"retained accuracy {written.RetainedAccuracy:P1}; report: {reportPath}");
             return Task.FromResult(0);
         }, ct, Flags));
@@ -138,6 +153,26 @@ internal static class DistillCommand
         }
 
         return experiment.Run(train, test, transfer, new LineProgress(p => Console.Error.WriteLine(p.Message)), token);
+    }
+
+    /// <summary>Parses <c>--augment</c>; the library's error, with its parameter name dropped, under the flag's name.</summary>
+    internal static AugmentationOptions ParseAugmentation(string spec)
+    {
+        try
+        {
+            return AugmentationOptions.Parse(spec);
+        }
+        catch (ArgumentException e)
+        {
+            // The library names its own parameters; the user typed one flag.
+            string message = e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal);
+            if (e is ArgumentOutOfRangeException { ActualValue: { } actual })
+            {
+                message = message.Replace($"Actual value was {actual}.", "", StringComparison.Ordinal);
+            }
+
+            throw new ArgumentException($"'{spec}': {message.Trim()}", nameof(DistillationExperimentOptions.Augmentation), e);
+        }
     }
 
     private static IDataView Labeled(IDataView data, string path) =>

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Runtime.ExceptionServices;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MLNetDistill.Augmentation;
 using MLNetDistill.Data;
 using MLNetDistill.Evaluation;
 using MLNetDistill.Onnx;
@@ -164,10 +165,36 @@ public sealed class DistillationExperiment
             {
                 IDataView scoredTransfer;
                 (scoredTransfer, transferRows, transferScored) = Score(DropLabel(transfer), teacher, "transfer", progress, cancellationToken);
-                studentData = Materialize(new AppendRowsDataView(scoredTrain, scoredTransfer), cancellationToken).View;
+                studentData = new AppendRowsDataView(scoredTrain, scoredTransfer);
             }
 
-            var teacherScoring = new DistillationTeacherScoring(trainScored, transferScored, testScored, scoringWatch.Elapsed.TotalSeconds);
+            long syntheticRows = 0;
+            double syntheticSeconds = 0;
+            if (options.Augmentation is { } augmentation)
+            {
+                // Made from the training rows alone (the test rows are held out first), scored by the same teacher session once.
+                var syntheticWatch = Stopwatch.StartNew();
+                string method = augmentation.Method.ToString().ToLowerInvariant();
+                var synthetic = SyntheticRowsDataView.Create(trainPart, augmentation, augmentation.Seed ?? options.Seed, cancellationToken);
+                Report(progress, DistillationStage.ScoringTeacher,
+                    $"generating {synthetic.GetRowCount():N0} synthetic rows by {method} (factor {augmentation.Factor.ToString(CultureInfo.InvariantCulture)}, at most {augmentation.MaxRows:N0}) from {synthetic.TrainingRows:N0} training rows ({synthetic.CategoricalFeatures} categorical features) for the teacher to label");
+                IDataView scoredSynthetic;
+                (scoredSynthetic, _, syntheticRows) = Score(synthetic, teacher, $"synthetic ({method})", progress, cancellationToken);
+                studentData = new AppendRowsDataView(studentData, scoredSynthetic);
+                syntheticSeconds = syntheticWatch.Elapsed.TotalSeconds;
+            }
+
+            if (!ReferenceEquals(studentData, scoredTrain))
+            {
+                studentData = Materialize(studentData, cancellationToken).View;
+            }
+
+            double scoringSeconds = scoringWatch.Elapsed.TotalSeconds;
+            var teacherScoring = new DistillationTeacherScoring(trainScored, transferScored, testScored, scoringSeconds, syntheticRows);
+            var augmented = options.Augmentation is { } a
+                ? new DistillationAugmentation(a.Method.ToString().ToLowerInvariant(), a.Settings(a.Seed ?? options.Seed), syntheticRows, Math.Round(syntheticSeconds, 3),
+                    scoringSeconds > 0 ? Math.Round(syntheticSeconds / scoringSeconds, 4) : 0)
+                : null;
             int classes = Classes(scoredTrain.Schema);
             bool testHasTeacher = scoredTest.Schema.GetColumnOrNull(DataColumnNames.TeacherLogits) is not null;
             if (!testHasTeacher)
@@ -180,7 +207,7 @@ public sealed class DistillationExperiment
             var teacherOnAll = testHasTeacher ? EvaluateTeacher(new AppendRowsDataView(scoredTrain, scoredTest)) : null;
 
             TestRows = scoredTest;
-            var sets = new ScoredSets(studentData, scoredTrain, scoredTest, train.Schema, testHasTeacher, trainRows, transferRows, teacher);
+            var sets = new ScoredSets(studentData, scoredTrain, scoredTest, train.Schema, testHasTeacher, trainRows, transferRows, syntheticRows, teacher);
             var students = new List<DistillationStudentResult>(options.Students.Count);
             try
             {
@@ -210,7 +237,7 @@ public sealed class DistillationExperiment
 
             long teacherBytes = teacher is null ? 0 : File.Exists(teacher.Options.ModelFile) ? new FileInfo(teacher.Options.ModelFile).Length : teacher.Graph.Bytes.Length;
             return new DistillationExperimentResult(teacherOnTest, teacherOnTrain, teacherOnAll, teacherBytes, students, train.Schema, temperature, options.Seed,
-                trainRows, transferRows, testRows, heldOut, teacherScoring);
+                trainRows, transferRows, testRows, heldOut, teacherScoring, augmented);
         }
         finally
         {
@@ -276,7 +303,7 @@ public sealed class DistillationExperiment
             : float.IsNaN(alpha)
                 ? $"soft labels (T = {trialTemperature.ToString(CultureInfo.InvariantCulture)})"
                 : $"soft labels (T = {trialTemperature.ToString(CultureInfo.InvariantCulture)}, alpha = {alpha.ToString(CultureInfo.InvariantCulture)})";
-        Report(progress, DistillationStage.Training, $"training {student.Name} on {targets} from {data.TrainRows + data.TransferRows:N0} rows", student.Name);
+        Report(progress, DistillationStage.Training, $"training {student.Name} on {targets} from {data.TrainRows + data.TransferRows + data.SyntheticRows:N0} rows{(data.SyntheticRows > 0 ? $" ({data.SyntheticRows:N0} synthetic)" : "")}", student.Name);
         var distilled = TrainAndEvaluate(trainers.Distilled, studentRows, data, trainers.ScoresAreLogits, student.Name, progress, cancellationToken);
         CancellationTokenRegistration stopTwin = default;
         StudentTrainers Twin()
@@ -500,15 +527,16 @@ public sealed class DistillationExperiment
     }
 
     /// <summary>The scored rows every student shares.</summary>
-    /// <param name="StudentRows">Training plus transfer rows, for the distilled students.</param>
+    /// <param name="StudentRows">Training plus transfer and synthetic rows, for the distilled students.</param>
     /// <param name="LabeledRows">Training rows alone, for the hard-label twins.</param>
     /// <param name="TestRows">The rows every model is measured on.</param>
     /// <param name="InputSchema">The training data's own schema, stored with saved models.</param>
     /// <param name="TestHasTeacher">Whether the test rows carry the teacher's logits.</param>
     /// <param name="TrainRows">The number of training rows.</param>
     /// <param name="TransferRows">The number of transfer rows.</param>
+    /// <param name="SyntheticRows">The number of synthetic rows of the augmentation.</param>
     /// <param name="Teacher">The fitted teacher, for students taught on the fly; null with soft labels from a cache only.</param>
-    private sealed record ScoredSets(IDataView StudentRows, IDataView LabeledRows, IDataView TestRows, DataViewSchema InputSchema, bool TestHasTeacher, long TrainRows, long TransferRows,
+    private sealed record ScoredSets(IDataView StudentRows, IDataView LabeledRows, IDataView TestRows, DataViewSchema InputSchema, bool TestHasTeacher, long TrainRows, long TransferRows, long SyntheticRows,
         TeacherScoringTransformer? Teacher = null);
 
     private sealed class EpochProgress(IProgress<DistillationProgress> progress, string student) : IProgress<MlpEpochProgress>

@@ -1,4 +1,5 @@
 using Microsoft.ML;
+using MLNetDistill.Augmentation;
 using MLNetDistill.Teachers;
 
 namespace MLNetDistill.Experiments;
@@ -62,6 +63,15 @@ public sealed class DistillationExperimentOptions
     /// <value>Defaults to 0.2.</value>
     public float TestFraction { get; set; } = DefaultTestFraction;
 
+    /// <summary>
+    /// Gets or sets offline augmentation: synthetic rows made from the training rows (after the test rows are held out), labeled
+    /// by the teacher (same session, once, in batches) and added to the distilled students' rows like transfer rows; the
+    /// hard-label twins never see them. Needs a teacher (<see cref="TeacherModelFile"/> or <see cref="Teacher"/>): soft labels
+    /// from a cache cannot label new rows.
+    /// </summary>
+    /// <value>Defaults to <see langword="null"/>: no augmentation.</value>
+    public AugmentationOptions? Augmentation { get; set; }
+
     /// <summary>A checked copy: the experiment keeps its own options, so changing these later does not change it.</summary>
     internal DistillationExperimentOptions Validated()
     {
@@ -112,8 +122,16 @@ public sealed class DistillationExperimentOptions
             throw new ArgumentOutOfRangeException(nameof(TestFraction), TestFraction, $"TestFraction must be in (0, 1) (for example 0.2, a fifth of the training rows held out) but was {TestFraction}.");
         }
 
+        if (Augmentation is not null && TeacherModelFile is null && Teacher is null)
+        {
+            throw new ArgumentException(
+                "Augmentation makes new rows, and soft labels from a cache cannot label new rows: give TeacherModelFile (or a fitted Teacher) as well as, or instead of, TrainingSoftLabels.",
+                nameof(Augmentation));
+        }
+
         var copy = new DistillationExperimentOptions
         {
+            Augmentation = Augmentation?.Validated(),
             TeacherModelFile = TeacherModelFile,
             Teacher = Teacher,
             TrainingSoftLabels = TrainingSoftLabels,

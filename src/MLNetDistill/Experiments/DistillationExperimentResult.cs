@@ -10,8 +10,9 @@ public sealed class DistillationExperimentResult : IDisposable
     internal DistillationExperimentResult(
         DistillationMetrics? teacher, DistillationMetrics teacherOnTrainingRows, DistillationMetrics? teacherOnAllRows, long teacherModelBytes,
         IReadOnlyList<DistillationStudentResult> students, DataViewSchema inputSchema, float temperature, int seed,
-        long trainRows, long transferRows, long testRows, bool testHeldOut, DistillationTeacherScoring teacherScoring)
+        long trainRows, long transferRows, long testRows, bool testHeldOut, DistillationTeacherScoring teacherScoring, DistillationAugmentation? augmentation = null)
     {
+        Augmentation = augmentation;
         Teacher = teacher;
         TeacherOnTrainingRows = teacherOnTrainingRows;
         TeacherOnAllRows = teacherOnAllRows;
@@ -65,6 +66,9 @@ public sealed class DistillationExperimentResult : IDisposable
 
     /// <summary>Gets how many rows of each data set the teacher scored (each once) and how long it took.</summary>
     public DistillationTeacherScoring TeacherScoring { get; }
+
+    /// <summary>Gets what the offline augmentation made (synthetic rows, settings, the teacher's time on them), or <see langword="null"/> without <see cref="DistillationExperimentOptions.Augmentation"/>.</summary>
+    public DistillationAugmentation? Augmentation { get; }
 
     /// <summary>Gets the student accuracy retained from the teacher, student accuracy / teacher accuracy (NaN without a teacher on the test rows).</summary>
     /// <param name="student">One of <see cref="Students"/>.</param>

@@ -16,10 +16,11 @@ namespace MLNetDistill.Experiments;
 /// <param name="TeacherRowsScored">Rows the teacher ran on: each data set once (0 for rows whose soft labels came from a cache).</param>
 /// <param name="TestHeldOut">Whether the test rows were held out of the training data.</param>
 /// <param name="Onnx">The student's ONNX file name (beside its zip), or <see langword="null"/> when none was written; set from <see cref="DistillationSavedModel.OnnxFile"/>.</param>
+/// <param name="Augmentation">The offline augmentation (method, settings, synthetic rows, the teacher's seconds on them and their share), or <see langword="null"/> without one.</param>
 /// <param name="OnnxNote">Why the student has no ONNX file (<c>does not convert: ...</c>), or <see langword="null"/>; set from <see cref="DistillationSavedModel.OnnxNote"/>.</param>
 public sealed record DistillationReport(DistillationModelReport Teacher, DistillationModelReport Student, DistillationModelReport? Baseline, double RetainedAccuracy,
     string StudentSpec, float Temperature, float Alpha, long TrainRows, long TransferRows, long TestRows, int Seed, long TeacherRowsScored = 0, bool TestHeldOut = false,
-    string? Onnx = null, string? OnnxNote = null)
+    string? Onnx = null, string? OnnxNote = null, DistillationAugmentation? Augmentation = null)
 {
     /// <summary>The report of one student of an experiment.</summary>
     /// <param name="result">The experiment's result.</param>
@@ -49,6 +50,9 @@ public sealed record DistillationReport(DistillationModelReport Teacher, Distill
             result.TestRows,
             result.Seed,
             result.TeacherScoring.TotalRows,
-            result.TestHeldOut);
+            result.TestHeldOut)
+        {
+            Augmentation = result.Augmentation,
+        };
     }
 }

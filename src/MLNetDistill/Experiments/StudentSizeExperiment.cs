@@ -203,6 +203,15 @@ public sealed class StudentSizeExperiment
         return this;
     }
 
+    /// <summary>Sets the offline augmentation (<see cref="StudentSizeExperimentOptions.Augmentation"/>).</summary>
+    /// <param name="augmentation">The augmentation, e.g. <c>AugmentationOptions.Parse("spunge")</c>, or <see langword="null"/> for none.</param>
+    /// <returns>This experiment.</returns>
+    public StudentSizeExperiment SetAugmentation(MLNetDistill.Augmentation.AugmentationOptions? augmentation)
+    {
+        _options.Augmentation = augmentation;
+        return this;
+    }
+
     /// <summary>Sets the seed.</summary>
     /// <param name="seed">The seed.</param>
     /// <returns>This experiment.</returns>
@@ -237,6 +246,7 @@ public sealed class StudentSizeExperiment
             Temperature = _options.Temperature,
             Alpha = _options.Alpha,
             Seed = _options.Seed,
+            Augmentation = _options.Augmentation,
         };
         var duplicates = new List<string>();
         var seen = new Dictionary<string, string>(StringComparer.Ordinal);

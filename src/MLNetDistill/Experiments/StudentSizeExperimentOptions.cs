@@ -1,4 +1,5 @@
 using System.Globalization;
+using MLNetDistill.Augmentation;
 using MLNetDistill.Teachers;
 
 namespace MLNetDistill.Experiments;
@@ -26,6 +27,10 @@ public sealed class StudentSizeExperimentOptions
     /// <summary>Gets or sets a fitted teacher (<c>mlContext.Transforms.ScoreWithTeacher(...).Fit(data)</c>); the caller keeps and disposes it.</summary>
     /// <value>Defaults to <see langword="null"/>. Not together with <see cref="TeacherModelFile"/>.</value>
     public TeacherScoringTransformer? Teacher { get; set; }
+
+    /// <summary>Gets or sets offline augmentation (<see cref="DistillationExperimentOptions.Augmentation"/>): synthetic rows the teacher labels once, shared by every candidate; their scoring time counts towards <see cref="TimeBudget"/>.</summary>
+    /// <value>Defaults to <see langword="null"/>: no augmentation.</value>
+    public AugmentationOptions? Augmentation { get; set; }
 
     /// <summary>Gets the candidate students, trained in this order; a spec given twice is trained once (a warning is reported).</summary>
     /// <value>Defaults to empty; at least one is needed.</value>
