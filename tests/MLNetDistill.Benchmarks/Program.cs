@@ -40,6 +40,11 @@ internal static class Program
             return Students.KdTableExperiment.Run(args[1..]);
         }
 
+        if (args.Length > 0 && args[0] == "consistent-table")
+        {
+            return Students.ConsistentTableExperiment.Run(args[1..]);
+        }
+
         if (args.Length > 0 && args[0] == "mlp-defaults")
         {
             return Students.MlpDefaultsExperiment.Run(args[1..]);

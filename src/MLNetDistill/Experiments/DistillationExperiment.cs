@@ -127,6 +127,12 @@ public sealed class DistillationExperiment
             float temperature = options.Temperature ?? options.Teacher?.Options.Temperature ?? DistillationExperimentOptions.DefaultTemperature;
             var teacher = options.Teacher ?? (owned = OpenTeacher(train, temperature, needsHint, progress));
             CheckTeacher(teacher, temperature);
+            if (teacher is null && options.Students.FirstOrDefault(s => s.Spec?.NeedsLiveTeacher == true) is { } live)
+            {
+                throw new ArgumentException(
+                    $"Student '{live.Spec}' is taught on the fly (augment=mixup): the teacher scores every mixed batch, and soft labels from a cache cannot label new inputs. Give the teacher model (TeacherModelFile or Teacher) as well as, or instead of, TrainingSoftLabels.",
+                    nameof(DistillationExperimentOptions.TeacherModelFile));
+            }
             string? hintColumn = needsHint ? HintColumn(teacher!) : null;
 
             // One view of the training rows with the teacher's columns, live or from the cache; then the test rows split off.
@@ -201,7 +207,7 @@ public sealed class DistillationExperiment
             var teacherOnAll = testHasTeacher ? EvaluateTeacher(new AppendRowsDataView(scoredTrain, scoredTest)) : null;
 
             TestRows = scoredTest;
-            var sets = new ScoredSets(studentData, scoredTrain, scoredTest, train.Schema, testHasTeacher, trainRows, transferRows, syntheticRows);
+            var sets = new ScoredSets(studentData, scoredTrain, scoredTest, train.Schema, testHasTeacher, trainRows, transferRows, syntheticRows, teacher);
             var students = new List<DistillationStudentResult>(options.Students.Count);
             try
             {
@@ -291,7 +297,7 @@ public sealed class DistillationExperiment
         // ML.NET's trainers cannot see a token: the student's own context is cancelled with it, which stops them at their next check.
         MLContext context = StudentContext();
         using var stop = cancellationToken.Register(() => CatalogEnvironment.TryCancel(context));
-        var trainers = Trainers(context, student, classes, trialTemperature, alpha, hintColumn, epochs, _options.Seed, cancellationToken);
+        var trainers = Trainers(context, student, classes, trialTemperature, alpha, hintColumn, epochs, _options.Seed, data.Teacher, cancellationToken);
         string targets = student.Spec is { UsesTemperature: false, UsesAlpha: false }
             ? "the teacher's logits"
             : float.IsNaN(alpha)
@@ -304,7 +310,7 @@ public sealed class DistillationExperiment
         {
             MLContext twinContext = StudentContext();
             stopTwin = cancellationToken.Register(() => CatalogEnvironment.TryCancel(twinContext));
-            return Trainers(twinContext, student, classes, trialTemperature, alpha, hintColumn, epochs, _options.Seed, cancellationToken);
+            return Trainers(twinContext, student, classes, trialTemperature, alpha, hintColumn, epochs, _options.Seed, data.Teacher, cancellationToken);
         }
 
         try
@@ -441,14 +447,14 @@ public sealed class DistillationExperiment
     }
 
     private static StudentTrainers Trainers(MLContext studentContext, DistillationStudent student, int classes, float temperature, float alpha, string? hintColumn,
-        EpochProgress? epochs, int seed, CancellationToken cancellationToken)
+        EpochProgress? epochs, int seed, TeacherScoringTransformer? teacher, CancellationToken cancellationToken)
     {
         if (student.Spec is not { } spec)
         {
             return new StudentTrainers(student.Estimator!, student.HardLabelEstimator, student.ScoresAreLogits);
         }
 
-        var context = new StudentBuildContext(studentContext, classes, temperature, alpha, seed, hintColumn, epochs, cancellationToken);
+        var context = new StudentBuildContext(studentContext, classes, temperature, alpha, seed, hintColumn, epochs, cancellationToken) { Teacher = teacher };
         return StudentRegistry.Get(spec).Build(spec, context);
     }
 
@@ -529,7 +535,9 @@ public sealed class DistillationExperiment
     /// <param name="TrainRows">The number of training rows.</param>
     /// <param name="TransferRows">The number of transfer rows.</param>
     /// <param name="SyntheticRows">The number of synthetic rows of the augmentation.</param>
-    private sealed record ScoredSets(IDataView StudentRows, IDataView LabeledRows, IDataView TestRows, DataViewSchema InputSchema, bool TestHasTeacher, long TrainRows, long TransferRows, long SyntheticRows);
+    /// <param name="Teacher">The fitted teacher, for students taught on the fly; null with soft labels from a cache only.</param>
+    private sealed record ScoredSets(IDataView StudentRows, IDataView LabeledRows, IDataView TestRows, DataViewSchema InputSchema, bool TestHasTeacher, long TrainRows, long TransferRows, long SyntheticRows,
+        TeacherScoringTransformer? Teacher = null);
 
     private sealed class EpochProgress(IProgress<DistillationProgress> progress, string student) : IProgress<MlpEpochProgress>
     {
@@ -542,7 +550,7 @@ public sealed class DistillationExperiment
             (p.ValidationLoss is double v ? $", validation loss {v:F4}" : "") +
             (p.ValidationAccuracy is double a ? $", validation accuracy {a:P1}" : "") +
             (p.ValidationDivergence is double d ? $", KL to the teacher {d:F4}" : "") +
-            $" ({p.Seconds:F2} s){(p.IsBest ? " *" : "")}",
+            $" ({p.Seconds:F2} s{(p.TeacherSeconds > 0 ? $", teacher {p.TeacherShare:P0}" : "")}){(p.IsBest ? " *" : "")}",
             student,
             p));
     }

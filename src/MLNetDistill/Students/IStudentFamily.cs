@@ -48,6 +48,11 @@ internal interface IStudentFamily
     /// <returns>Whether a hint column is needed.</returns>
     bool NeedsTeacherHint(StudentSpec spec) => false;
 
+    /// <summary>Whether the spec's student needs the live teacher while it trains (on-the-fly teaching).</summary>
+    /// <param name="spec">The parsed spec.</param>
+    /// <returns>Whether the teacher must be given.</returns>
+    bool NeedsLiveTeacher(StudentSpec spec) => false;
+
     /// <summary>Builds the distilled trainer and its hard-label twin.</summary>
     /// <param name="spec">The parsed spec (options checked, defaults filled in).</param>
     /// <param name="context">The context, temperature, alpha, seed and columns.</param>

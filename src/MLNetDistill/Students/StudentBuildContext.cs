@@ -13,4 +13,8 @@ namespace MLNetDistill.Students;
 /// <param name="EpochProgress">Receives the epochs of neural students.</param>
 /// <param name="CancellationToken">Stops training: neural students check it between mini-batches; ML.NET trainers stop through <see cref="MLContext"/>'s cancellation, which the experiment ties to the same token.</param>
 internal sealed record StudentBuildContext(MLContext MLContext, int Classes, float Temperature, float Alpha, int Seed, string? HintColumnName = null,
-    IProgress<MlpEpochProgress>? EpochProgress = null, CancellationToken CancellationToken = default);
+    IProgress<MlpEpochProgress>? EpochProgress = null, CancellationToken CancellationToken = default)
+{
+    /// <summary>Gets the fitted teacher, for students taught on the fly (null when the soft labels come from a cache only).</summary>
+    public MLNetDistill.Teachers.TeacherScoringTransformer? Teacher { get; init; }
+}

@@ -8,6 +8,9 @@ internal sealed record StudentChoice(string Name, IReadOnlyList<string> Values)
     /// <summary>Gets the value used when the spec does not set it.</summary>
     public string Default => Values[0];
 
+    /// <summary>Gets whether the spec's canonical text leaves the choice out at its default (choices added later, so older specs print as before).</summary>
+    public bool OmitWhenDefault { get; init; }
+
     /// <summary>Describes the option for help text and errors, e.g. <c>loss=kd|mse|hint|rkd</c>.</summary>
     public override string ToString() => $"{Name}={string.Join('|', Values)}";
 

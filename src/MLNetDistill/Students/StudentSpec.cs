@@ -42,6 +42,9 @@ public sealed record StudentSpec(string Family, IReadOnlyList<int> HiddenLayers,
     /// <summary>Gets whether the student trains on the teacher's penultimate layer (an MLP with <c>loss=hint</c>).</summary>
     public bool NeedsTeacherHint => StudentRegistry.Get(this).NeedsTeacherHint(this);
 
+    /// <summary>Gets whether the student needs the live teacher during training (an MLP with <c>augment=mixup</c> is taught on the fly).</summary>
+    internal bool NeedsLiveTeacher => StudentRegistry.Get(this).NeedsLiveTeacher(this);
+
     /// <summary>Gets an option's value.</summary>
     /// <param name="name">The option name.</param>
     /// <returns>The value (the default when the spec did not set it).</returns>
@@ -95,10 +98,10 @@ public sealed record StudentSpec(string Family, IReadOnlyList<int> HiddenLayers,
                     continue;
                 }
 
-                if (!double.TryParse(kv[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double number) || number < option.Min || number > option.Max || double.IsNaN(number))
+                if (!double.TryParse(kv[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double number) || !option.InRange(number))
                 {
                     throw new ArgumentOutOfRangeException(nameof(spec), kv[1],
-                        $"{family.Name} option {key}={kv[1]} is out of range: it takes a number from {option.Min.ToString(CultureInfo.InvariantCulture)} to {option.Max.ToString(CultureInfo.InvariantCulture)}{(option.Automatic is { } word ? $" or {word}" : "")} (default {option.Format(option.Default)}).");
+                        $"{family.Name} option {key}={kv[1]} is out of range: it takes a number {option.RangeText()}{(option.Automatic is { } word ? $" or {word}" : "")} (default {option.Format(option.Default)}).");
                 }
 
                 options[key] = number;
@@ -114,8 +117,12 @@ public sealed record StudentSpec(string Family, IReadOnlyList<int> HiddenLayers,
 
     /// <inheritdoc/>
     public override string ToString() =>
-        Family + StudentRegistry.Get(this).FormatArguments(this) + ":" + string.Join(",", Options.Select(o => $"{o.Key}={Option(o.Key).Format(o.Value)}"))
-        + string.Concat(Choices.Select(c => $",{c.Key}={c.Value}"));
+        Family + StudentRegistry.Get(this).FormatArguments(this) + ":" + string.Join(",", Options
+            .Where(o => !(Option(o.Key).OmitWhenDefault && o.Value == Option(o.Key).Default))
+            .Select(o => $"{o.Key}={Option(o.Key).Format(o.Value)}"))
+        + string.Concat(Choices
+            .Where(c => !(StudentRegistry.Get(this).Choices.First(x => x.Name == c.Key) is { OmitWhenDefault: true } choice && c.Value == choice.Default))
+            .Select(c => $",{c.Key}={c.Value}"));
 
     private StudentOption Option(string name) => StudentRegistry.Get(this).Options.First(o => o.Name == name);
 

@@ -144,6 +144,62 @@ internal sealed class TeacherSession : IDisposable
         }
     }
 
+    /// <summary>
+    /// Binds tensors the caller prepared once and reuses (a <see cref="TeacherBatchScorer"/>'s pinned buffers) to the
+    /// session's inputs and outputs; <see cref="RunBound"/> then runs them with no managed allocation per call.
+    /// </summary>
+    internal OrtIoBinding Bind(string[] inputNames, OrtValue[] inputs, string[] outputNames, OrtValue[] outputs)
+    {
+        _gate.EnterReadLock();
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var binding = _session.CreateIoBinding();
+            for (int i = 0; i < inputs.Length; i++)
+            {
+                binding.BindInput(inputNames[i], inputs[i]);
+            }
+
+            for (int o = 0; o < outputs.Length; o++)
+            {
+                binding.BindOutput(outputNames[o], outputs[o]);
+            }
+
+            return binding;
+        }
+        finally
+        {
+            _gate.ExitReadLock();
+        }
+    }
+
+    /// <summary>
+    /// Runs one batch through a binding made by <see cref="Bind"/>: the outputs land in the bound buffers. Concurrent calls
+    /// (on different bindings) share the session as <see cref="Run"/> does.
+    /// </summary>
+    internal void RunBound(int rows, OrtIoBinding binding)
+    {
+        _gate.EnterReadLock();
+        try
+        {
+            if (_disposed)
+            {
+                throw new ObjectDisposedException(nameof(TeacherSession),
+                    "The teacher scorer was disposed while a student was still scoring batches through it on the fly. Keep the teacher alive until training ends.");
+            }
+
+            _session.RunWithBinding(_runOptions, binding);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new InvalidDataException($"Teacher '{_modelName}' failed on a batch of {rows} rows: {OrtMessage(e.Message)}", e);
+        }
+        finally
+        {
+            _gate.ExitReadLock();
+        }
+    }
+
     /// <summary>Waits for the batches running on other threads, then releases the session; later runs throw.</summary>
     public void Dispose()
     {

@@ -154,6 +154,37 @@ public sealed class DistillationExperimentTests : IDisposable
     }
 
     [Fact]
+    public void Run_MixupFromCacheWithoutTeacher_ThrowsAskingForTeacherModel()
+    {
+        string cache = _temp.File("cache.parquet");
+        TeacherCacheWriter.Score(_ml, new TeacherScoringOptions { ModelFile = Teacher }, TestPaths.Fixture("breast_cancer.csv"), "label", null, cache);
+        var options = new DistillationExperimentOptions { TrainingSoftLabels = TeacherCache.Read(cache) };
+        options.Students.Add(DistillationStudent.FromSpec("mlp:8:augment=mixup,epochs=1"));
+        var ex = Assert.Throws<ArgumentException>(() => new DistillationExperiment(_ml, options).Run(Data));
+        Assert.Contains("augment=mixup", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("cannot label new inputs", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("TeacherModelFile", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_MixupWithTeacher_TrainsOnTheFlyAndReportsTeacherShare()
+    {
+        var lines = new List<string>();
+        var options = new DistillationExperimentOptions { TeacherModelFile = Teacher, Seed = 3 };
+        options.Students.Add(DistillationStudent.FromSpec("mlp:8:augment=mixup,epochs=3"));
+        using var result = new DistillationExperiment(new MLContext(seed: 3), options).Run(Data, test: Data, progress: new SyncLines(lines));
+        var model = Assert.IsType<MLNetDistill.Students.Mlp.MlpStudentTransformer>(result.Students[0].Distilled.Model);
+        Assert.InRange(model.TeacherShare, 1e-4, 1.0);
+        Assert.Contains(lines, l => l.Contains("epoch 3/3", StringComparison.Ordinal) && l.Contains("teacher ", StringComparison.Ordinal) && l.Contains('%'));
+        Assert.InRange(result.Students[0].Distilled.Metrics.Accuracy, 0.6, 1.0);
+    }
+
+    private sealed class SyncLines(List<string> lines) : IProgress<DistillationProgress>
+    {
+        public void Report(DistillationProgress value) => lines.Add(value.Message);
+    }
+
+    [Fact]
     public void Run_Cancelled_ThrowsAndKeepsNoTeacherOpen()
     {
         var options = new DistillationExperimentOptions { TeacherModelFile = Teacher };

@@ -41,4 +41,47 @@ public sealed class StudentSpecTests
         var ex = Assert.ThrowsAny<ArgumentException>(() => StudentSpec.Parse(text));
         Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("mlp:128:augment=mixup,a=0.5", "mlp:128:epochs=auto,lr=0.001,batch=128,a=0.5,loss=kd,augment=mixup")]
+    [InlineData("mlp:128:augment=mixup,epochs=300", "mlp:128:epochs=300,lr=0.001,batch=128,loss=kd,augment=mixup")]
+    [InlineData("mlp:64:augment=none", "mlp:64:epochs=auto,lr=0.001,batch=128,loss=kd")]
+    public void Parse_MlpAugment_RoundTripsThroughCanonicalText(string text, string canonical)
+    {
+        var spec = StudentSpec.Parse(text);
+        Assert.Equal(canonical, spec.ToString());
+        Assert.Equal(spec, StudentSpec.Parse(spec.ToString()));
+        Assert.Equal(text.Contains("mixup", StringComparison.Ordinal), spec.NeedsLiveTeacher);
+    }
+
+    [Fact]
+    public void Parse_MlpMixupDefaultA_IsPointTwo()
+    {
+        Assert.Equal(0.2, StudentSpec.Parse("mlp:128:augment=mixup")["a"], 1e-12);
+    }
+
+    [Theory]
+    [InlineData("mlp:128:augment=mixup,a=0", "a=0")]
+    [InlineData("mlp:128:augment=mixup,a=-1", "a=-1")]
+    public void Parse_MixupANotPositive_ThrowsQuotingValueAndRange(string text, string quoted)
+    {
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => StudentSpec.Parse(text));
+        Assert.Contains(quoted, ex.Message, StringComparison.Ordinal);
+        Assert.Contains("greater than 0 and at most 100", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_UnknownMlpOption_ListsAugmentAndA()
+    {
+        var ex = Assert.ThrowsAny<ArgumentException>(() => StudentSpec.Parse("mlp:128:mix=1"));
+        Assert.Contains("augment=none|mixup", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("a=N (>0..100, default 0.2)", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_UnknownAugment_ListsMixup()
+    {
+        var ex = Assert.ThrowsAny<ArgumentException>(() => StudentSpec.Parse("mlp:128:augment=cutmix"));
+        Assert.Contains("none or mixup", ex.Message, StringComparison.Ordinal);
+    }
 }

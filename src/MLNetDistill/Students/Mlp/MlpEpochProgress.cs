@@ -40,4 +40,13 @@ public sealed record MlpEpochProgress(
     /// (validation rows included) for the epochs chosen on the validation set; such epochs have no validation scores.
     /// </summary>
     public bool Refit { get; init; }
+
+    /// <summary>
+    /// Gets the seconds of the epoch spent in the teacher scoring mixed batches on the fly (consistent teaching,
+    /// <see cref="MlpTrainerOptions.Augmentation"/>); 0 when the student learns fixed soft labels.
+    /// </summary>
+    public double TeacherSeconds { get; init; }
+
+    /// <summary>Gets the teacher's share of the epoch's time: <see cref="TeacherSeconds"/> / <see cref="Seconds"/>.</summary>
+    public double TeacherShare => Seconds > 0 ? TeacherSeconds / Seconds : 0;
 }

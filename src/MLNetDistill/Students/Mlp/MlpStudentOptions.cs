@@ -1,5 +1,6 @@
 using System.Reflection;
 using MLNetDistill.Data;
+using MLNetDistill.Teachers;
 
 namespace MLNetDistill.Students.Mlp;
 
@@ -52,6 +53,14 @@ public sealed class MlpStudentOptions
     /// <value>Defaults to <see langword="false"/>.</value>
     public bool WeightTeachersByConfidence { get; set; }
 
+    /// <summary>
+    /// Gets or sets the fitted teacher that scores mixed batches on the fly when <see cref="MlpTrainerOptions.Augmentation"/>
+    /// is <see cref="MlpAugmentation.Mixup"/> (it must take the feature column as its one float input). The trainer does
+    /// not own it: keep it alive (undisposed) until <c>Fit</c> returns.
+    /// </summary>
+    /// <value>Defaults to <see langword="null"/> (no on-the-fly teaching; required with mixup).</value>
+    public TeacherScoringTransformer? Teacher { get; set; }
+
     /// <summary>Gets the network and training options (layers, epochs, learning rate, temperature, alpha, ...).</summary>
     public MlpTrainerOptions Network { get; private set; } = new();
 
@@ -96,6 +105,12 @@ public sealed class MlpStudentOptions
         }
 
         Network.Validate();
+        if (Network.Augmentation == MlpAugmentation.Mixup && Teacher is null)
+        {
+            throw new ArgumentException(
+                "Augmentation Mixup has the teacher score each mixed batch, but no Teacher is set: soft labels already computed (a cache) cannot label new inputs. Set Teacher to the fitted teacher (ScoreWithTeacher(...).Fit(data)).",
+                nameof(Teacher));
+        }
     }
 
     private static MlpTrainerOptions CopyNetwork(MlpTrainerOptions source)

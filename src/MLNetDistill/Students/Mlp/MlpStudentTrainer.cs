@@ -40,7 +40,7 @@ public sealed class MlpStudentTrainer : IEstimator<MlpStudentTransformer>
         {
             // Trained on standardized targets; the scale goes back into the output layer, so the ONNX predicts in target units.
             var (data, mean, deviation) = MlpDataReader.ReadRegression(input, _options);
-            model = new MlpTrainer(_options.Network).Train(data, progress, _options.CancellationToken);
+            model = new MlpTrainer(_options.Network) { Teacher = _options.Teacher }.Train(data, progress, _options.CancellationToken);
             model.FoldOutputScale(deviation, mean);
         }
         else
@@ -53,7 +53,7 @@ public sealed class MlpStudentTrainer : IEstimator<MlpStudentTransformer>
 
             // Before training: a key label numbered otherwise than the teacher's classes is an error, not a silent mismatch.
             classes = ClassValues.Resolve(input.Schema, _options.LabelColumnName, DataColumnNames.TeacherPredictedLabel, data.ClassCount);
-            model = new MlpTrainer(_options.Network).Train(data, progress, _options.CancellationToken);
+            model = new MlpTrainer(_options.Network) { Teacher = _options.Teacher }.Train(data, progress, _options.CancellationToken);
         }
 
         byte[] onnx = OnnxStudentWriter.ToBytes(model);

@@ -63,6 +63,19 @@ public sealed class MlpStudentTransformer : ITransformer, IDisposable
     /// <summary>Gets the per-epoch training history.</summary>
     public IReadOnlyList<MlpEpochProgress> History { get; }
 
+    /// <summary>
+    /// Gets the teacher's share of the training time: seconds the teacher spent scoring mixed batches on the fly over all
+    /// epochs, divided by the epochs' seconds (0 without augmentation).
+    /// </summary>
+    public double TeacherShare
+    {
+        get
+        {
+            double total = History.Sum(e => e.Seconds);
+            return total > 0 ? History.Sum(e => e.TeacherSeconds) / total : 0;
+        }
+    }
+
     /// <summary>Gets the number of classes (2 for a binary student, 1 for a regression student).</summary>
     public int ClassCount => _scorer.ClassCount;
 

@@ -3,6 +3,7 @@ using System.Numerics.Tensors;
 using MLNetDistill.Losses;
 using MLNetDistill.SoftLabels;
 using MLNetDistill.Numerics;
+using MLNetDistill.Teachers;
 
 namespace MLNetDistill.Students.Mlp;
 
@@ -35,6 +36,7 @@ internal sealed class MlpTrainer
 
     private const ulong ValidationStream = 2;
     private const ulong ShuffleStream = 3;
+    private const ulong MixupStream = 4;
 
     /// <summary>Creates a trainer.</summary>
     /// <param name="options">The options; checked when <see cref="Train"/> starts.</param>
@@ -45,6 +47,18 @@ internal sealed class MlpTrainer
 
     /// <summary>The options.</summary>
     public MlpTrainerOptions Options { get; }
+
+    /// <summary>The fitted teacher that scores mixed batches on the fly (<see cref="MlpTrainerOptions.Augmentation"/> = Mixup); not owned.</summary>
+    public TeacherScoringTransformer? Teacher { get; init; }
+
+    /// <summary>Seconds the last <see cref="Train"/> spent in teacher runs on the fly (0 without augmentation), over every pass.</summary>
+    public double TeacherSeconds { get; private set; }
+
+    /// <summary>Wall-clock seconds of the last <see cref="Train"/>'s epochs (training steps and validation), over every pass.</summary>
+    public double TrainSeconds { get; private set; }
+
+    /// <summary>The teacher's share of the last <see cref="Train"/>'s training time: <see cref="TeacherSeconds"/> / <see cref="TrainSeconds"/>.</summary>
+    public double TeacherShare => TrainSeconds > 0 ? TeacherSeconds / TrainSeconds : 0;
 
     /// <summary>
     /// The model of the last <see cref="Train"/> call: the trained one, or, when training stopped on a non-finite loss
@@ -84,7 +98,9 @@ internal sealed class MlpTrainer
         var o = Options;
         o.Validate();
         Model = null;
-        var run = new Run(o, data, plan: null);
+        TeacherSeconds = 0;
+        TrainSeconds = 0;
+        var run = new Run(o, data, plan: null, Teacher);
         int cap = run.MaxEpochs;
         try
         {
@@ -93,7 +109,9 @@ internal sealed class MlpTrainer
             {
                 // The automatic schedule was chosen on the validation slice: train again on every row with it.
                 var search = run;
-                run = new Run(o, data, plan);
+                TeacherSeconds += search.TeacherSeconds;
+                TrainSeconds += search.TrainSeconds;
+                run = new Run(o, data, plan, Teacher);
                 search.Dispose();
                 run.Execute(progress, cancellationToken);
             }
@@ -105,6 +123,9 @@ internal sealed class MlpTrainer
             BestEpoch = run.BestEpoch;
             EpochsRun = run.EpochsRun;
             MaxEpochs = cap;
+            TeacherSeconds += run.TeacherSeconds;
+            TrainSeconds += run.TrainSeconds;
+            LastMixedBatch = run.LastMix;
             run.Dispose();
         }
 
@@ -123,6 +144,12 @@ internal sealed class MlpTrainer
     /// to 0 over <paramref name="CoolDownEpochs"/> epochs; <paramref name="Epochs"/> in all.
     /// </summary>
     private sealed record SchedulePlan(int Epochs, int CoolDownAfter, int CoolDownEpochs, float CoolDownFrom);
+
+    /// <summary>For tests: the last mixed batch of the last <see cref="Train"/> (rows x features), the teacher's logits on it (rows x K) and its λ.</summary>
+    internal MixedBatch? LastMixedBatch { get; private set; }
+
+    /// <summary>A mixed batch and the teacher's logits on it.</summary>
+    internal sealed record MixedBatch(float[] Mixed, float[] TeacherLogits, int Rows, float Lambda);
 
     /// <summary>What one pass over the validation rows measured.</summary>
     private readonly record struct ValidationScores(double Loss, double Accuracy, double Agreement, double Divergence);
@@ -168,10 +195,18 @@ internal sealed class MlpTrainer
         private int _coolDownStartStep = -1;
         private int _coolDownEpochs;
         private float _coolDownFrom;
+        private readonly TeacherBatchScorer? _scorer;
+        private readonly MixupBatchMixer? _mixer;
+        private readonly KdLoss? _mixLoss;
+        private readonly float[] _xMixed = [];
+        private readonly float[] _mixLogits = [];
+        private long _teacherTicks;
+        private int _lastMixRows;
+        private long _trainTicks;
         private int[] _gatherIndices = [];
         private int _gatherStart;
 
-        public Run(MlpTrainerOptions o, MlpTrainingData data, SchedulePlan? plan)
+        public Run(MlpTrainerOptions o, MlpTrainingData data, SchedulePlan? plan, TeacherScoringTransformer? teacher)
         {
             _o = o;
             _data = data;
@@ -207,6 +242,34 @@ internal sealed class MlpTrainer
             Array.Sort(_train);
 
             _batch = Math.Min(o.BatchSize, Math.Max(_train.Length, _validation.Length));
+            // Before any thread or buffer exists, so a bad teacher leaks nothing.
+            if (o.Augmentation == MlpAugmentation.Mixup)
+            {
+                if (data.IsRegression)
+                {
+                    throw new ArgumentException("Augmentation Mixup teaches a classifier on the teacher's logits; a regression student cannot use it. Set Augmentation to None.");
+                }
+
+                if (teacher is null)
+                {
+                    throw new ArgumentException("Augmentation Mixup has the teacher score each mixed batch, but no teacher was given: soft labels already computed (a cache) cannot label new inputs. Give the fitted teacher (MlpStudentOptions.Teacher).");
+                }
+
+                _scorer = new TeacherBatchScorer(teacher, _batch);
+                if (_scorer.FeatureCount != data.FeatureCount || _scorer.ClassCount != classes)
+                {
+                    int f = _scorer.FeatureCount;
+                    int k = _scorer.ClassCount;
+                    _scorer.Dispose();
+                    throw new ArgumentException($"The teacher takes {f} features and gives {k} classes, but the student's data has {data.FeatureCount} features and {classes} classes: give the teacher that scored this data.");
+                }
+
+                _mixer = new MixupBatchMixer(o.MixupAlpha, _batch, o.Seed, MixupStream);
+                _mixLoss = new KdLoss(o.Temperature, 1f, classes, teacherGivesLogits: true);
+                _xMixed = new float[checked(_batch * data.FeatureCount)];
+                _mixLogits = new float[_batch * classes];
+            }
+
             _pool = new ComputePool(o.NumberOfThreads ?? Math.Min(Environment.ProcessorCount, 8));
             _gemm = new GemmContext(_pool);
             var builder = new ParameterStore.Builder();
@@ -231,8 +294,8 @@ internal sealed class MlpTrainer
 
             if (o.RelationalWeight > 0f)
             {
-                var teacher = data.TeacherLogits.IsEmpty ? TeacherEmbedding.Probabilities : TeacherEmbedding.Logits;
-                terms.Add((new RkdDistanceLoss(StudentEmbedding.Logits, teacher, _batch, classes, _gemm, classes), o.RelationalWeight));
+                var embedding = data.TeacherLogits.IsEmpty ? TeacherEmbedding.Probabilities : TeacherEmbedding.Logits;
+                terms.Add((new RkdDistanceLoss(StudentEmbedding.Logits, embedding, _batch, classes, _gemm, classes), o.RelationalWeight));
             }
 
             _loss = terms.Count == 1 ? terms[0].Item1 : new WeightedLossSum([.. terms]);
@@ -285,6 +348,10 @@ internal sealed class MlpTrainer
             _gatherBody = GatherRows;
         }
 
+        public double TeacherSeconds => (double)_teacherTicks / Stopwatch.Frequency;
+
+        public double TrainSeconds => (double)_trainTicks / Stopwatch.Frequency;
+
         public MlpModel Model { get; }
 
         public double[] PhaseSeconds => Array.ConvertAll(_phaseTicks, t => (double)t / Stopwatch.Frequency);
@@ -318,6 +385,7 @@ internal sealed class MlpTrainer
                 }
 
                 double lossSum = 0;
+                long teacherAtStart = _teacherTicks;
                 float lr = _o.LearningRate;
                 for (int first = 0; first < _train.Length; first += _batch)
                 {
@@ -325,9 +393,22 @@ internal sealed class MlpTrainer
                     int rows = Math.Min(_batch, _train.Length - first);
                     long t0 = Stopwatch.GetTimestamp();
                     Gather(_train, first, rows);
+                    float[] input = _x;
+                    if (_mixer is not null)
+                    {
+                        // Consistent teaching: the teacher scores exactly the mixed rows the student sees.
+                        int d = _data.FeatureCount;
+                        _mixer.Mix(_x, rows, d, _xMixed);
+                        long teacherStart = Stopwatch.GetTimestamp();
+                        _scorer!.Score(_xMixed.AsSpan(0, rows * d), rows, _mixLogits);
+                        _teacherTicks += Stopwatch.GetTimestamp() - teacherStart;
+                        input = _xMixed;
+                        _lastMixRows = rows;
+                    }
+
                     long t1 = Stopwatch.GetTimestamp();
                     lr = LearningRateAt(step);
-                    _net.Forward(_x, rows, training: true, DeterministicRandom.Mix(((ulong)(uint)_o.Seed << 32) ^ (ulong)step));
+                    _net.Forward(input, rows, training: true, DeterministicRandom.Mix(((ulong)(uint)_o.Seed << 32) ^ (ulong)step));
                     Span<float> logitGrad = _net.LogitGradients(rows);
                     logitGrad.Clear();
                     Span<float> hiddenGrad = default;
@@ -338,14 +419,16 @@ internal sealed class MlpTrainer
                     }
 
                     long t2 = Stopwatch.GetTimestamp();
-                    float value = _loss.Forward(BatchView(rows), 1f, new LossGradients { Logits = logitGrad, Hidden = hiddenGrad });
+                    float value = _mixLoss is null
+                        ? _loss.Forward(BatchView(rows), 1f, new LossGradients { Logits = logitGrad, Hidden = hiddenGrad })
+                        : _mixLoss.Forward(MixedBatchView(rows), 1f, new LossGradients { Logits = logitGrad });
                     long t3 = Stopwatch.GetTimestamp();
                     if (!float.IsFinite(value))
                     {
                         Diverged(epoch, first / _batch, value, lr, lastGoodEpoch, validate);
                     }
 
-                    _net.Backward(_x, rows);
+                    _net.Backward(input, rows);
                     long t4 = Stopwatch.GetTimestamp();
                     _optimizer.Step(lr);
                     long t5 = Stopwatch.GetTimestamp();
@@ -397,12 +480,15 @@ internal sealed class MlpTrainer
                 Array.Copy(_store.Values, _lastGood, _store.Length);
                 lastGoodEpoch = epoch;
                 EpochsRun = epoch;
+                long epochTicks = Stopwatch.GetTimestamp() - start;
+                _trainTicks += epochTicks;
                 progress?.Report(new MlpEpochProgress(epoch, lastEpoch, trainLoss, scores?.Loss, scores is null || _data.IsRegression ? null : scores.Value.Accuracy, lr,
                     Stopwatch.GetElapsedTime(start).TotalSeconds, isBest)
                 {
                     ValidationAgreement = scores is null || _data.IsRegression ? null : scores.Value.Agreement,
                     ValidationDivergence = scores?.Divergence,
                     Refit = _refit,
+                    TeacherSeconds = (double)(_teacherTicks - teacherAtStart) / Stopwatch.Frequency,
                 });
                 if (_coolDownAfter >= 0)
                 {
@@ -473,7 +559,11 @@ internal sealed class MlpTrainer
         /// <summary>The early-stopping score of an epoch, lower is better: the divergence from the teacher, or (hard-label twins) the loss.</summary>
         private double Score(in ValidationScores v) => _scoreAgainstTeacher ? v.Divergence : v.Loss;
 
-        public void Dispose() => _pool.Dispose();
+        public void Dispose()
+        {
+            _scorer?.Dispose();
+            _pool.Dispose();
+        }
 
         private void Diverged(int epoch, int batch, float value, float lr, int lastGoodEpoch, bool validate)
         {
@@ -503,6 +593,22 @@ internal sealed class MlpTrainer
                 HintSize = _data.HintSize,
             };
         }
+
+        /// <summary>The mixed batch: the student's logits on x̃ against the teacher's logits on the same x̃, no labels.</summary>
+        private LossBatch MixedBatchView(int rows)
+        {
+            int classes = _data.ClassCount;
+            return new LossBatch
+            {
+                Rows = rows,
+                Classes = classes,
+                StudentLogits = _net.Logits(rows),
+                TeacherLogits = _mixLogits.AsSpan(0, rows * classes),
+            };
+        }
+
+        /// <summary>For tests: the last mixed batch the teacher scored, its logits, λ and permutation.</summary>
+        internal MixedBatch? LastMix => _mixer is null ? null : new MixedBatch(_xMixed, _mixLogits, _lastMixRows, _mixer.Lambda);
 
         private ValidationScores Evaluate()
         {

@@ -161,6 +161,23 @@ public sealed class MlpTrainerOptions
     public float RelationalWeight { get; set; }
 
     /// <summary>
+    /// How each training batch is changed before the teacher and the student see it. With <see cref="MlpAugmentation.Mixup"/>
+    /// (consistent teaching, Beyer et al. 2022, "Knowledge distillation: A good teacher is patient and consistent", CVPR),
+    /// every batch is mixed with one λ ~ Beta(<see cref="MixupAlpha"/>, <see cref="MixupAlpha"/>) and a permutation of its
+    /// rows, x̃_i = λ x_i + (1 − λ) x_π(i); the teacher (<see cref="MlpStudentOptions.Teacher"/>) scores x̃ on the fly and the
+    /// loss is T² KL(softmax(teacher(x̃) / T) || softmax(student(x̃) / T)): function matching, teacher only, so
+    /// <see cref="Alpha"/> is taken as 1 and hard labels are not used for training steps (a mixed row has no label).
+    /// Validation (early stopping, the automatic schedule) still scores the un-mixed held-out rows against the teacher's
+    /// soft labels. Only the KD term is supported with mixup (no logit-matching, hint or relational terms).
+    /// </summary>
+    /// <value>Defaults to <see cref="MlpAugmentation.None"/>.</value>
+    public MlpAugmentation Augmentation { get; set; }
+
+    /// <summary>a of the mixup's Beta(a, a): small values mix little most of the time (λ near 0 or 1), 1 mixes uniformly.</summary>
+    /// <value>Defaults to 0.2 (Zhang et al. 2018's ImageNet value); must be positive and finite, at most 100.</value>
+    public float MixupAlpha { get; set; } = 0.2f;
+
+    /// <summary>
     /// Threads for training; null uses one per processor core, at most 8 (with batches of a few hundred rows, more
     /// threads mostly repeat each other's packing of the batch). Results do not depend on the thread count.
     /// </summary>
@@ -202,6 +219,13 @@ public sealed class MlpTrainerOptions
         if (HintWeight > 0f && HiddenLayerSizes.Length == 0)
         {
             throw Range(nameof(HintWeight), HintWeight, "A hint term needs a hidden layer to guide, but HiddenLayerSizes is empty; set HintWeight to 0 or add a hidden layer.");
+        }
+
+        Check(Enum.IsDefined(Augmentation), nameof(Augmentation), Augmentation, "None or Mixup");
+        Check(MixupAlpha > 0f && MixupAlpha <= 100f, nameof(MixupAlpha), MixupAlpha, "in (0, 100] (typically 0.1 to 1)");
+        if (Augmentation == MlpAugmentation.Mixup && (LogitMatchingWeight > 0f || HintWeight > 0f || RelationalWeight > 0f))
+        {
+            throw Range(nameof(Augmentation), Augmentation, "Mixup teaches with the KD term only, but LogitMatchingWeight, HintWeight or RelationalWeight is set; set them to 0 or Augmentation to None.");
         }
 
         if (NumberOfThreads is int threads)

@@ -1,0 +1,148 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MLNetDistill.Data;
+using MLNetDistill.SoftLabels;
+using MLNetDistill.Students.Mlp;
+using MLNetDistill.Teachers;
+
+namespace MLNetDistill.Benchmarks.Students;
+
+/// <summary>
+/// Consistent teaching (Beyer et al. 2022, function matching with mixup, the teacher scoring every mixed batch on the
+/// fly) against plain KD on the fixed soft labels and hard labels: 784-H-10 students (H = 128) on rows [2000, 2000 + N)
+/// of the embedded 10k Fashion-MNIST set, evaluated on its first 2,000 rows, with the embedded CNN teacher.
+/// Run: dotnet run -c Release --project tests/MLNetDistill.Benchmarks -- consistent-table [rows=5000] [seeds=3]
+///      [--epochs 200] [--a 0.2] [--width 128] [--fixed-epochs]
+/// Rows: hard labels and plain KD with the library defaults (automatic schedule), consistent mixup with an explicit
+/// epoch budget (cosine over it, no early stopping, best validation epoch kept), and, with --fixed-epochs, plain KD on
+/// the fixed soft labels for the same explicit budget (the cost and the quality of a long schedule without on-the-fly
+/// teaching). epochs/s counts every epoch the trainer ran (both passes of the automatic schedule) over its wall time.
+/// </summary>
+internal static class ConsistentTableExperiment
+{
+    private const int HeldOut = 2000;
+    private const int Classes = 10;
+
+    public static int Run(string[] args)
+    {
+        var positional = new List<int>();
+        int epochs = 200;
+        float a = 0.2f;
+        int width = 128;
+        bool fixedEpochs = false;
+        for (int i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--epochs": epochs = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--a": a = float.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--width": width = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--fixed-epochs": fixedEpochs = true; break;
+                default: positional.Add(int.Parse(args[i], CultureInfo.InvariantCulture)); break;
+            }
+        }
+
+        int rows = positional.Count > 0 ? positional[0] : 5000;
+        int seeds = positional.Count > 1 ? positional[1] : 3;
+        var ml = new MLContext(0);
+        var (allX, allRows, d, allY) = IdxReader.ReadAll(BenchPaths.FashionImages);
+        rows = Math.Min(rows, allRows - HeldOut);
+        int[] labels = Array.ConvertAll(allY!, v => (int)v);
+        float[] trainX = allX.AsSpan(HeldOut * d, rows * d).ToArray();
+        int[] trainY = labels.AsSpan(HeldOut, rows).ToArray();
+        float[] testX = allX.AsSpan(0, HeldOut * d).ToArray();
+        int[] testY = labels.AsSpan(0, HeldOut).ToArray();
+
+        var defaults = new MlpTrainerOptions();
+        using var teacher = Teacher(ml, trainX, rows, d, defaults.Temperature);
+        float[] trainLogits = Logits(teacher, ml, trainX, rows, d);
+        float[] testLogits = Logits(teacher, ml, testX, HeldOut, d);
+        double teacherAccuracy = StudentBench.Evaluate(testLogits, testLogits, testY, Classes).Accuracy;
+        float[] soft = new float[trainLogits.Length];
+        for (int r = 0; r < rows; r++)
+        {
+            SoftLabelMath.Softmax(trainLogits.AsSpan(r * Classes, Classes), defaults.Temperature, soft.AsSpan(r * Classes, Classes));
+        }
+
+        var data = new MlpTrainingData(trainX, d, Classes, soft, trainY, trainLogits);
+        Console.WriteLine($"Consistent teaching, 784-{width}-10 on rows [{HeldOut}, {HeldOut + rows}) of the embedded 10k Fashion-MNIST set, evaluated on rows [0, {HeldOut}) " +
+            $"(teacher accuracy {teacherAccuracy:F4}); seeds 1..{seeds}; {Environment.ProcessorCount} cores; T {defaults.Temperature:G3}, batch {defaults.BatchSize}, AdamW lr {defaults.LearningRate:G3}");
+        Console.WriteLine();
+        Console.WriteLine("| student | trainer | accuracy | agreement | logLoss | epochs | train s | epochs/s | teacher share |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
+        var variants = new List<(string Name, Action<MlpTrainerOptions> Configure, bool OnTheFly)>
+        {
+            ("hard labels (defaults, alpha 0)", o => o.Alpha = 0f, false),
+            ("plain KD, fixed soft labels (defaults)", _ => { }, false),
+        };
+        if (fixedEpochs)
+        {
+            variants.Add(($"plain KD, fixed soft labels, {epochs} epochs", o => LongSchedule(o, epochs), false));
+        }
+
+        variants.Add(($"consistent mixup a={a.ToString(CultureInfo.InvariantCulture)}, {epochs} epochs", o =>
+        {
+            LongSchedule(o, epochs);
+            o.Augmentation = MlpAugmentation.Mixup;
+            o.MixupAlpha = a;
+        }, true));
+
+        foreach (var (name, configure, onTheFly) in variants)
+        {
+            var runs = new List<(StudentMetrics Metrics, string Epochs, double Seconds, double EpochsPerSecond, double TeacherShare)>();
+            for (int seed = 1; seed <= seeds; seed++)
+            {
+                var options = new MlpTrainerOptions { HiddenLayerSizes = [width], Seed = seed };
+                configure(options);
+                int ran = 0;
+                var trainer = new MlpTrainer(options) { Teacher = onTheFly ? teacher : null };
+                var watch = Stopwatch.StartNew();
+                var model = trainer.Train(data, new Counter(() => ran++));
+                double seconds = watch.Elapsed.TotalSeconds;
+                float[] logits = new float[HeldOut * Classes];
+                model.Predict(testX, HeldOut, logits);
+                string epochText = trainer.BestEpoch == trainer.EpochsRun ? $"{trainer.EpochsRun}" : $"{trainer.BestEpoch}/{trainer.EpochsRun}";
+                runs.Add((StudentBench.Evaluate(logits, testLogits, testY, Classes), epochText, seconds, ran / trainer.TrainSeconds, trainer.TeacherShare));
+                Console.Error.WriteLine($"  {name}, seed {seed}: {runs[^1].Metrics}, {seconds:F1} s, {ran} epochs, teacher share {trainer.TeacherShare:P1}");
+            }
+
+            Console.WriteLine($"| 784-{width}-10 | {name} | {StudentBench.Stat(runs.Select(r => r.Metrics.Accuracy))} | {StudentBench.Stat(runs.Select(r => r.Metrics.Agreement))} | " +
+                $"{StudentBench.Stat(runs.Select(r => r.Metrics.LogLoss))} | {string.Join(" ", runs.Select(r => r.Epochs))} | {runs.Average(r => r.Seconds):F1} | " +
+                $"{runs.Average(r => r.EpochsPerSecond):F2} | {(onTheFly ? runs.Average(r => r.TeacherShare).ToString("P1", CultureInfo.InvariantCulture) : "-")} |");
+        }
+
+        return 0;
+    }
+
+    /// <summary>An explicit long schedule: cosine over N epochs, no early stopping, the best validation epoch kept.</summary>
+    private static void LongSchedule(MlpTrainerOptions o, int epochs)
+    {
+        o.Epochs = epochs;
+        o.EarlyStoppingPatience = 0;
+    }
+
+    private static TeacherScoringTransformer Teacher(MLContext ml, float[] x, int rows, int d, float temperature) =>
+        ml.Transforms.ScoreWithTeacher(new TeacherScoringOptions { ModelFile = BenchPaths.CnnTeacher, Temperature = temperature }).Fit(View(ml, x, rows, d));
+
+    private static float[] Logits(TeacherScoringTransformer teacher, MLContext ml, float[] x, int rows, int d) =>
+        teacher.Transform(View(ml, x, rows, d)).GetColumn<float[]>(DataColumnNames.TeacherLogits).SelectMany(v => v).ToArray();
+
+    private static IDataView View(MLContext ml, float[] x, int rows, int d)
+    {
+        var schema = SchemaDefinition.Create(typeof(ImageRow));
+        schema[nameof(ImageRow.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, d);
+        return ml.Data.LoadFromEnumerable(Enumerable.Range(0, rows).Select(r => new ImageRow { Features = x.AsSpan(r * d, d).ToArray() }), schema);
+    }
+
+    private sealed class Counter(Action onEpoch) : IProgress<MlpEpochProgress>
+    {
+        public void Report(MlpEpochProgress value) => onEpoch();
+    }
+
+    private sealed class ImageRow
+    {
+        public float[] Features { get; set; } = [];
+    }
+}
