@@ -680,6 +680,16 @@ internal sealed class FuzzHarness
             }
         }
 
+        // A relative output path (a mutation may put "NaN" after --out) is taken inside the case's folder, as if the CLI ran
+        // there: the case still writes where it is told, but never into the folder the tests run from.
+        for (int i = 1; i < args.Count; i++)
+        {
+            if (args[i - 1] is "--out" or "--report" && args[i].Length > 0 && !args[i].StartsWith("--", StringComparison.Ordinal) && !Path.IsPathRooted(args[i]))
+            {
+                args[i] = Path.Combine(folder, args[i]);
+            }
+        }
+
         string[] final = [.. args];
         return new FuzzCase(string.Join("; ", done) + " => " + Escape(string.Join(' ', final.Select(a => a.Replace(folder, "$CASE", StringComparison.Ordinal).Replace(_corpus.Folder, "$CORPUS", StringComparison.Ordinal)))), final.Sum(a => a.Length), [], () =>
         {
