@@ -174,6 +174,36 @@ internal sealed class TeacherSession : IDisposable
     }
 
     /// <summary>
+    /// Binds input tensors the caller prepared, and the outputs to a device's memory (<paramref name="outputMemory"/>: CUDA
+    /// pinned host memory on a GPU, the CPU's otherwise), where ONNX Runtime allocates them at each run; read them with
+    /// <see cref="OrtIoBinding.GetOutputValues"/> after <see cref="RunBound"/>.
+    /// </summary>
+    internal OrtIoBinding BindToDevice(string[] inputNames, OrtValue[] inputs, string[] outputNames, OrtMemoryInfo outputMemory)
+    {
+        _gate.EnterReadLock();
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var binding = _session.CreateIoBinding();
+            for (int i = 0; i < inputs.Length; i++)
+            {
+                binding.BindInput(inputNames[i], inputs[i]);
+            }
+
+            for (int o = 0; o < outputNames.Length; o++)
+            {
+                binding.BindOutputToDevice(outputNames[o], outputMemory);
+            }
+
+            return binding;
+        }
+        finally
+        {
+            _gate.ExitReadLock();
+        }
+    }
+
+    /// <summary>
     /// Runs one batch through a binding made by <see cref="Bind"/>: the outputs land in the bound buffers. Concurrent calls
     /// (on different bindings) share the session as <see cref="Run"/> does.
     /// </summary>
