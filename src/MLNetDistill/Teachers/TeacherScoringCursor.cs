@@ -16,7 +16,7 @@ namespace MLNetDistill.Teachers;
 /// <see cref="TeacherScoringPipeline"/> instead: decoded in blocks straight into the ONNX Runtime input buffer, read and
 /// scored on their own threads ahead of the rows being served. The values and their order are the same.
 /// </remarks>
-internal sealed class TeacherScoringCursor : DataViewRowCursor
+internal sealed class TeacherScoringCursor : DataViewRowCursor, IScoredBlockCursor
 {
     private readonly TeacherScoredDataView _view;
     private readonly TeacherScoringTransformer _parent;
@@ -204,8 +204,46 @@ internal sealed class TeacherScoringCursor : DataViewRowCursor
         return (ValueGetter<TValue>)(Delegate)vector;
     }
 
-    /// <summary>The current batch's logits (rows x K) and row count, for writers that take a batch at a time.</summary>
-    internal ReadOnlySpan<float> BatchOutput(int output) => _outputs[output].AsSpan(0, _count * _outputSizes[output]);
+    public int BlockRows => _count;
+
+    public bool CanReadBlock(DataViewSchema.Column column)
+    {
+        if (!_active[column.Index])
+        {
+            return false;
+        }
+
+        if (column.Index < _inputCount)
+        {
+            return _pipeline is not null && column.Name == DataColumnNames.Label;
+        }
+
+        return Array.IndexOf(_outputNames, column.Name) >= 0;
+    }
+
+    public bool MoveNextBlock()
+    {
+        if (_sourceDone || !FillBatch())
+        {
+            _count = 0;
+            return false;
+        }
+
+        _index = _count - 1;
+        _position += _count;
+        return true;
+    }
+
+    public ReadOnlySpan<float> BlockColumn(DataViewSchema.Column column)
+    {
+        if (column.Index < _inputCount)
+        {
+            return _slot!.Labels.AsSpan(0, _count);
+        }
+
+        int o = Array.IndexOf(_outputNames, column.Name);
+        return _outputs[o].AsSpan(0, _count * _outputSizes[o]);
+    }
 
     protected override void Dispose(bool disposing)
     {

@@ -239,6 +239,19 @@ internal sealed class TeacherScoringPipeline : IDisposable
     /// <summary>Reads up to a batch of valid rows into <paramref name="slot"/>; false when the source had none left.</summary>
     private bool Fill(Slot slot)
     {
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            return FillCore(slot);
+        }
+        finally
+        {
+            Interlocked.Add(ref _parent.ReadTicks, System.Diagnostics.Stopwatch.GetTimestamp() - started);
+        }
+    }
+
+    private bool FillCore(Slot slot)
+    {
         int n = 0;
         Span<float> input = slot.Input;
         Span<float> labels = slot.Labels;
@@ -295,6 +308,19 @@ internal sealed class TeacherScoringPipeline : IDisposable
     }
 
     private void Score(Slot slot)
+    {
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            ScoreCore(slot);
+        }
+        finally
+        {
+            Interlocked.Add(ref _parent.ScoreTicks, System.Diagnostics.Stopwatch.GetTimestamp() - started);
+        }
+    }
+
+    private void ScoreCore(Slot slot)
     {
         int n = slot.Count;
         int run = n;

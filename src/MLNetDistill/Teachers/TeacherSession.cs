@@ -297,7 +297,7 @@ internal sealed class TeacherSession : IDisposable
 
     private static SessionOptions NewOptions(int? intraOpThreads)
     {
-        return new SessionOptions
+        var options = new SessionOptions
         {
             // The library never prints: ONNX Runtime's own warnings and errors would go to stderr from native code; its
             // errors reach the caller as exceptions anyway (with the file named), so only fatal ones are logged.
@@ -305,6 +305,12 @@ internal sealed class TeacherSession : IDisposable
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
             IntraOpNumThreads = intraOpThreads ?? Environment.ProcessorCount,
         };
+        if (Environment.GetEnvironmentVariable("MLNETDISTILL_ORT_SPIN") == "0")
+        {
+            options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        }
+
+        return options;
     }
 
     /// <summary>The first line of an ONNX Runtime message without its <c>[ErrorCode:...]</c> prefix: what went wrong, in words.</summary>

@@ -23,7 +23,8 @@ namespace MLNetDistill.Benchmarks.Teachers;
 /// (<c>score</c>, <c>score --shard</c>, reading a folder of shards back); and training students from a generated cache.
 /// </summary>
 /// <remarks>
-/// <c>dotnet run -c Release --project tests/MLNetDistill.Benchmarks -- scale [--dir /tmp/mlnetdistill-scale] [--no-rss] [--no-train] [--big 1000000]</c>.
+/// <c>dotnet run -c Release --project tests/MLNetDistill.Benchmarks -- scale [--dir /tmp/mlnetdistill-scale] [--big 1000000]
+/// [--only throughput,profile,ways,rss,train | --no-PART]</c>.
 /// Inputs are made once in the folder (the full Fashion-MNIST train set comes from Debian's <c>dataset-fashion-mnist</c>;
 /// the 1M-row file repeats its 60k images in order). Every figure is one timed run after a warm-up: on a shared machine
 /// the side-by-side ratios are what to read.
@@ -38,9 +39,8 @@ internal static class ScaleBenchmark
     {
         string dir = Arg(args, "--dir") ?? "/tmp/mlnetdistill-scale";
         int big = int.Parse(Arg(args, "--big") ?? "1000000", CultureInfo.InvariantCulture);
-        bool rss = !args.Contains("--no-rss");
-        bool train = !args.Contains("--no-train");
-        bool throughput = !args.Contains("--no-throughput");
+        string? only = Arg(args, "--only");
+        bool Part(string name) => only is null ? !args.Contains("--no-" + name) : only.Split(',').Contains(name);
         Directory.CreateDirectory(dir);
         var inputs = Inputs.Prepare(dir, big);
         string mlp = BenchPaths.MlpTeacher;
@@ -48,18 +48,27 @@ internal static class ScaleBenchmark
         Console.WriteLine($"scale benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, load average {LoadAverage()}");
         Console.WriteLine($"inputs in {dir}; MLP teacher {Path.GetFileName(mlp)}, trivial teacher {Path.GetFileName(trivial)}");
 
-        if (throughput)
+        if (Part("throughput"))
         {
             Throughput(inputs, mlp, trivial, dir);
+        }
+
+        if (Part("profile"))
+        {
             Profile(inputs, mlp, trivial, dir);
         }
 
-        if (rss)
+        if (Part("ways"))
+        {
+            Ways(inputs, mlp, trivial, dir);
+        }
+
+        if (Part("rss"))
         {
             PeakRss(inputs, trivial, dir);
         }
 
-        if (train)
+        if (Part("train"))
         {
             Training(inputs, trivial, dir);
         }
@@ -114,12 +123,15 @@ internal static class ScaleBenchmark
         var (pixels, rows, cols, _) = IdxReader.ReadAll(inputs.TrainRaw);
         Console.WriteLine("| stage | 60k train rows | note |");
         Console.WriteLine("|---|---:|---|");
-        void Line(string stage, double seconds, long n, string note) =>
-            Console.WriteLine($"| {stage} | {seconds * 1e6 / n:F3} | {note} |");
+        void Line(string stage, Func<double> run, long n, string note)
+        {
+            run(); // warm-up: JIT, page faults of fresh buffers
+            Console.WriteLine($"| {stage} | {run() * 1e6 / n:F3} | {note} |");
+        }
 
         var bytes = new byte[1 << 20];
-        Line("read IDX bytes (uncompressed, page cache)", Time(() => ReadAllBytes(File.OpenRead(inputs.TrainRaw), bytes)), rows, "FileStream, 1 MiB reads");
-        Line("read IDX bytes (.gz, decompress)", Time(() => ReadAllBytes(new GZipStream(File.OpenRead(inputs.TrainGz), CompressionMode.Decompress), bytes)), rows, "GZipStream (zlib-ng)");
+        Line("read IDX bytes (uncompressed, page cache)", () => Time(() => ReadAllBytes(File.OpenRead(inputs.TrainRaw), bytes)), rows, "FileStream, 1 MiB reads");
+        Line("read IDX bytes (.gz, decompress)", () => Time(() => ReadAllBytes(new GZipStream(File.OpenRead(inputs.TrainGz), CompressionMode.Decompress), bytes)), rows, "GZipStream (zlib-ng)");
         var raw = new byte[(long)rows * cols];
         using (var s = File.OpenRead(inputs.TrainRaw))
         {
@@ -128,16 +140,16 @@ internal static class ScaleBenchmark
         }
 
         var floats = new float[raw.Length];
-        Line("convert bytes -> floats / 255", Time(() =>
+        Line("convert bytes -> floats / 255", () => Time(() =>
         {
             TensorPrimitives.ConvertTruncating<byte, float>(raw, floats);
             TensorPrimitives.Multiply(floats, 1f / 255f, floats);
         }), rows, "TensorPrimitives, whole matrix");
-        Line("reader cursor, Features VBuffer per row (IDX uncompressed)", Time(() => DrainFeatures(DataSourceReader.Load(inputs.TrainRaw))), rows, "what a per-row cursor pays: read + convert + copy");
-        Line("reader cursor, Features VBuffer per row (IDX .gz)", Time(() => DrainFeatures(DataSourceReader.Load(inputs.TrainGz))), rows, "");
-        Line("reader cursor, Features VBuffer per row (Parquet)", Time(() => DrainFeatures(DataSourceReader.Load(inputs.TrainParquet))), rows, "784 column chunks per row group");
-        Line("ORT MLP, batch 256, 2 threads", rows / RawOrt(mlp, pixels, cols, rows, rows), 1, "raw Run");
-        Line("ORT trivial, batch 256, 2 threads", rows / RawOrt(trivial, pixels, cols, rows, rows), 1, "raw Run");
+        Line("reader cursor, Features VBuffer per row (IDX uncompressed)", () => Time(() => DrainFeatures(DataSourceReader.Load(inputs.TrainRaw))), rows, "what a per-row cursor pays: read + convert + copy");
+        Line("reader cursor, Features VBuffer per row (IDX .gz)", () => Time(() => DrainFeatures(DataSourceReader.Load(inputs.TrainGz))), rows, "");
+        Line("reader cursor, Features VBuffer per row (Parquet)", () => Time(() => DrainFeatures(DataSourceReader.Load(inputs.TrainParquet))), rows, "784 column chunks per row group");
+        Line("ORT MLP, batch 256, 2 threads", () => rows / RawOrt(mlp, pixels, cols, rows, rows), rows, "raw Run");
+        Line("ORT trivial, batch 256, 2 threads", () => rows / RawOrt(trivial, pixels, cols, rows, rows), rows, "raw Run");
         var logits = new float[rows * 10];
         for (int i = 0; i < logits.Length; i++)
         {
@@ -145,7 +157,7 @@ internal static class ScaleBenchmark
         }
 
         var soft = new float[logits.Length];
-        Line("softmax at T (10 classes, C#)", Time(() =>
+        Line("softmax at T (10 classes, C#)", () => Time(() =>
         {
             for (int r = 0; r < rows; r++)
             {
@@ -158,13 +170,44 @@ internal static class ScaleBenchmark
         double readCache = Time(() => Drain(TeacherCache.Read(cache)));
         var meta = TeacherCache.ReadMetadata(cache);
         double readWrite = Time(() => TeacherCache.Write(TeacherCache.Read(cache), Path.Combine(dir, "profile-copy.parquet"), meta));
-        Line("write Parquet cache (21 columns)", Math.Max(readWrite - readCache, 0), rows, $"(read + write) - read; read alone {readCache * 1e6 / rows:F3}");
-        Line("fingerprint: SHA-256 of the data file", Time(() => FileFingerprint.Sha256(inputs.TrainRaw)), rows, $"{new FileInfo(inputs.TrainRaw).Length / 1e6:F0} MB");
+        Line("write Parquet cache (21 columns)", () => Math.Max(readWrite - readCache, 0), rows, $"(read + write) - read; read alone {readCache * 1e6 / rows:F3}");
+        Line("fingerprint: SHA-256 of the data file", () => Time(() => FileFingerprint.Sha256(inputs.TrainRaw)), rows, $"{new FileInfo(inputs.TrainRaw).Length / 1e6:F0} MB");
         var ml = new MLContext(0);
-        Line("start-up: fit (session, probe), MLP teacher", Time(() =>
+        Line("start-up: fit (session, probe), MLP teacher", () => Time(() =>
         {
             using var t = ml.Transforms.ScoreWithTeacher(new TeacherScoringOptions { ModelFile = mlp }).Fit(DataSourceReader.Load(inputs.TrainRaw));
         }), rows, "fixed cost spread over 60k rows");
+    }
+
+    /// <summary>Each way of feeding the teacher, measured on the same rows: the scored view written to a Parquet cache.</summary>
+    private static void Ways(Inputs inputs, string mlp, string trivial, string dir)
+    {
+        Console.WriteLine();
+        Console.WriteLine("## Ways of feeding the teacher (scored view -> Parquet cache, teacher fitted once; microseconds per row)");
+        Console.WriteLine("| teacher, input | way | total | reading (reader) | ORT (scorer) | rows/s |");
+        Console.WriteLine("|---|---|---:|---:|---:|---:|");
+        var ml = new MLContext(0);
+        string output = Path.Combine(dir, "ways.parquet");
+        foreach (var (name, teacherPath, data, rows) in new[]
+        {
+            ("trivial, 1M IDX", trivial, inputs.BigRaw, inputs.BigRows),
+            ("MLP, 60k IDX .gz", mlp, inputs.TrainGz, 60_000L),
+            ("MLP, 60k IDX", mlp, inputs.TrainRaw, 60_000L),
+        })
+        {
+            var view = DataSourceReader.Load(data);
+            using var teacher = ml.Transforms.ScoreWithTeacher(new TeacherScoringOptions { ModelFile = teacherPath }).Fit(view);
+            var metadata = new CacheMetadata { TeacherSha256 = new string((char)48, 64), TeacherFile = Path.GetFileName(teacherPath), Temperature = 1f, DataFingerprint = "bench" };
+            foreach (var mode in new[] { TeacherPipelineMode.Off, TeacherPipelineMode.Blocks, TeacherPipelineMode.Bound, TeacherPipelineMode.Threads, TeacherPipelineMode.BoundDevice })
+            {
+                teacher.Pipeline = mode;
+                teacher.ReadTicks = teacher.ScoreTicks = 0;
+                double seconds = Time(() => TeacherCache.WriteCounting(teacher.Transform(view), output, () => metadata, DataColumnNames.Label, null, CancellationToken.None));
+                double read = teacher.ReadTicks / (double)Stopwatch.Frequency, score = teacher.ScoreTicks / (double)Stopwatch.Frequency;
+                string Us(double s) => mode == TeacherPipelineMode.Off ? "-" : (s * 1e6 / rows).ToString("F3", CultureInfo.InvariantCulture);
+                Console.WriteLine($"| {name} | {mode} | {seconds * 1e6 / rows:F3} | {Us(read)} | {Us(score)} | {rows / seconds:N0} |");
+            }
+        }
     }
 
     private static void PeakRss(Inputs inputs, string trivial, string dir)
