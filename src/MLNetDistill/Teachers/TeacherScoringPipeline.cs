@@ -38,9 +38,13 @@ internal sealed class TeacherScoringPipeline : IDisposable
 {
     private const int SlotCount = 3;
 
+    /// <summary>Rows a slot holds at least (whole ONNX Runtime batches): a hand-off between threads costs a wake-up, paid per slot.</summary>
+    private const int SlotRows = 2048;
+
     private readonly TeacherScoringTransformer _parent;
     private readonly IFeatureBlockCursor _source;
     private readonly int _batchSize;
+    private readonly int _slotRows;
     private readonly int _perRow;
     private readonly long? _fixedBatch;
     private readonly bool _checkLabels;
@@ -71,6 +75,9 @@ internal sealed class TeacherScoringPipeline : IDisposable
         _batchSize = batchSize;
         var graph = parent.Graph;
         var input = graph.Inputs[0];
+
+        // A slot is several ONNX Runtime batches (one for a fixed-batch teacher, whose padding is per slot).
+        _slotRows = input.FixedBatch is null ? batchSize * Math.Max(1, SlotRows / batchSize) : batchSize;
         _perRow = checked((int)input.ElementsPerRow);
         _fixedBatch = input.FixedBatch;
         _rowShape = input.RowShape;
@@ -94,7 +101,7 @@ internal sealed class TeacherScoringPipeline : IDisposable
         _slots = new Slot[SlotCount];
         for (int i = 0; i < _slots.Length; i++)
         {
-            _slots[i] = new Slot(input, batchSize, source.HasLabel, _outputSizes);
+            _slots[i] = new Slot(input, _slotRows, _slotRows / batchSize, source.HasLabel, _outputSizes);
             _free.Add(_slots[i]);
         }
 
@@ -255,9 +262,9 @@ internal sealed class TeacherScoringPipeline : IDisposable
         int n = 0;
         Span<float> input = slot.Input;
         Span<float> labels = slot.Labels;
-        while (n < _batchSize)
+        while (n < _slotRows)
         {
-            int got = _source.ReadBlock(input[(n * _perRow)..], labels.IsEmpty ? [] : labels[n..], _batchSize - n);
+            int got = _source.ReadBlock(input[(n * _perRow)..], labels.IsEmpty ? [] : labels[n..], _slotRows - n);
             if (got == 0)
             {
                 _sourceDone = true;
@@ -323,54 +330,101 @@ internal sealed class TeacherScoringPipeline : IDisposable
     private void ScoreCore(Slot slot)
     {
         int n = slot.Count;
-        int run = n;
         if (_fixedBatch is long fixedBatch && n < fixedBatch)
         {
             slot.Input.AsSpan(n * _perRow).Clear();
-            run = (int)fixedBatch;
+            ScoreBatch(slot, 0, (int)fixedBatch, n);
         }
-
-        switch (_mode)
+        else
         {
-            case TeacherRunMode.Run:
-                _parent.Session.Run(run, _inputNames, [slot.Buffer], _outputNames, slot.Outputs, _outputSizes);
-                break;
-            case TeacherRunMode.BoundBuffers:
-                _parent.Session.RunBound(run, slot.Binding(run, this));
-                break;
-            default:
-                var binding = slot.Binding(run, this);
-                _parent.Session.RunBound(run, binding);
-                using (var values = binding.GetOutputValues())
-                {
-                    for (int o = 0; o < _outputNames.Length; o++)
-                    {
-                        values[o].GetTensorDataAsSpan<float>()[..(n * _outputSizes[o])].CopyTo(slot.Outputs[o]);
-                    }
-                }
-
-                break;
+            for (int batch = 0, start = 0; start < n; batch++, start += _batchSize)
+            {
+                int rows = Math.Min(_batchSize, n - start);
+                ScoreBatch(slot, batch, rows, rows);
+            }
         }
 
         _parent.CountScoredRows(n);
     }
 
-    private OrtIoBinding Bind(Slot slot, int rows)
+    /// <summary>Runs ONNX Runtime on batch <paramref name="batch"/> of the slot: <paramref name="run"/> rows, of which <paramref name="real"/> are data.</summary>
+    private void ScoreBatch(Slot slot, int batch, int run, int real)
     {
-        long[] shape = [rows, .. _rowShape];
-        slot.InputValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, slot.Input.AsMemory(0, rows * _perRow), shape);
+        int first = batch * _batchSize;
+        switch (_mode)
+        {
+            case TeacherRunMode.Run:
+                {
+                    var inputs = new[] { InputValue(slot, first, run) };
+                    var outputs = new OrtValue[_outputNames.Length];
+                    try
+                    {
+                        for (int o = 0; o < outputs.Length; o++)
+                        {
+                            outputs[o] = OutputValue(slot, o, first, run);
+                        }
+
+                        _parent.Session.RunValues(run, _inputNames, inputs, _outputNames, outputs);
+                    }
+                    finally
+                    {
+                        inputs[0].Dispose();
+                        foreach (var v in outputs)
+                        {
+                            v?.Dispose();
+                        }
+                    }
+
+                    break;
+                }
+
+            case TeacherRunMode.BoundBuffers:
+                _parent.Session.RunBound(run, slot.Binding(batch, run, this));
+                break;
+            default:
+                {
+                    var binding = slot.Binding(batch, run, this);
+                    _parent.Session.RunBound(run, binding);
+                    using var values = binding.GetOutputValues();
+                    for (int o = 0; o < _outputNames.Length; o++)
+                    {
+                        int size = _outputSizes[o];
+                        values[o].GetTensorDataAsSpan<float>()[..(real * size)].CopyTo(slot.Outputs[o].AsSpan(first * size));
+                    }
+
+                    break;
+                }
+        }
+    }
+
+    private OrtValue InputValue(Slot slot, int first, int rows) =>
+        OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, slot.Input.AsMemory(first * _perRow, rows * _perRow), [rows, .. _rowShape]);
+
+    private OrtValue OutputValue(Slot slot, int output, int first, int rows)
+    {
+        int size = _outputSizes[output];
+        return OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, slot.Outputs[output].AsMemory(first * size, rows * size), [rows, size]);
+    }
+
+    /// <summary>Binds batch <paramref name="batch"/> of a slot, <paramref name="rows"/> rows, to the session; the tensors go into <paramref name="values"/>.</summary>
+    private OrtIoBinding Bind(Slot slot, int batch, int rows, List<OrtValue> values)
+    {
+        int first = batch * _batchSize;
+        var input = InputValue(slot, first, rows);
+        values.Add(input);
         if (_mode == TeacherRunMode.BoundBuffers)
         {
-            slot.OutputValues = new OrtValue[_outputNames.Length];
-            for (int o = 0; o < _outputNames.Length; o++)
+            var outputs = new OrtValue[_outputNames.Length];
+            for (int o = 0; o < outputs.Length; o++)
             {
-                slot.OutputValues[o] = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, slot.Outputs[o].AsMemory(0, rows * _outputSizes[o]), [rows, _outputSizes[o]]);
+                outputs[o] = OutputValue(slot, o, first, rows);
+                values.Add(outputs[o]);
             }
 
-            return _parent.Session.Bind(_inputNames, [slot.InputValue], _outputNames, slot.OutputValues);
+            return _parent.Session.Bind(_inputNames, [input], _outputNames, outputs);
         }
 
-        return _parent.Session.BindToDevice(_inputNames, [slot.InputValue], _outputNames, _deviceMemory!);
+        return _parent.Session.BindToDevice(_inputNames, [input], _outputNames, _deviceMemory!);
     }
 
     private void CheckLabel(float label)
@@ -406,24 +460,34 @@ internal sealed class TeacherScoringPipeline : IDisposable
         return -1;
     }
 
-    /// <summary>One batch: its input, labels, row ids and outputs, and the bound tensors over them (made once per row count).</summary>
+    /// <summary>
+    /// Some batches of rows: their input, labels, row ids and outputs, and the bound tensors over them (made once per batch
+    /// and row count, so a run of full slots allocates nothing).
+    /// </summary>
     internal sealed class Slot
     {
-        private OrtIoBinding? _binding;
-        private int _boundRows;
+        private readonly OrtIoBinding?[] _bindings;
+        private readonly int[] _boundRows;
+        private readonly List<OrtValue>[] _values;
 
-        public Slot(TeacherGraphInput input, int batchSize, bool hasLabel, int[] outputSizes)
+        public Slot(TeacherGraphInput input, int rows, int batches, bool hasLabel, int[] outputSizes)
         {
-            Input = new float[checked(batchSize * input.ElementsPerRow)];
-            Labels = hasLabel ? new float[batchSize] : [];
-            Ids = new long[batchSize];
+            Input = new float[checked(rows * input.ElementsPerRow)];
+            Labels = hasLabel ? new float[rows] : [];
+            Ids = new long[rows];
             Outputs = new float[outputSizes.Length][];
             for (int o = 0; o < Outputs.Length; o++)
             {
-                Outputs[o] = new float[checked(batchSize * outputSizes[o])];
+                Outputs[o] = new float[checked(rows * outputSizes[o])];
             }
 
-            Buffer = new SlotInput(this, input, batchSize);
+            _bindings = new OrtIoBinding?[batches];
+            _boundRows = new int[batches];
+            _values = new List<OrtValue>[batches];
+            for (int b = 0; b < batches; b++)
+            {
+                _values[b] = [];
+            }
         }
 
         public float[] Input { get; }
@@ -437,52 +501,38 @@ internal sealed class TeacherScoringPipeline : IDisposable
 
         public int Count { get; set; }
 
-        internal TeacherInputBuffer Buffer { get; }
-
-        internal OrtValue? InputValue { get; set; }
-
-        internal OrtValue[]? OutputValues { get; set; }
-
-        public OrtIoBinding Binding(int rows, TeacherScoringPipeline pipeline)
+        public OrtIoBinding Binding(int batch, int rows, TeacherScoringPipeline pipeline)
         {
-            if (_binding is null || _boundRows != rows)
+            if (_bindings[batch] is not { } binding || _boundRows[batch] != rows)
             {
-                Release();
-                _binding = pipeline.Bind(this, rows);
-                _boundRows = rows;
+                Release(batch);
+                binding = pipeline.Bind(this, batch, rows, _values[batch]);
+                _bindings[batch] = binding;
+                _boundRows[batch] = rows;
             }
 
-            return _binding;
+            return binding;
         }
 
         public void Release()
         {
-            _binding?.Dispose();
-            _binding = null;
-            InputValue?.Dispose();
-            InputValue = null;
-            if (OutputValues is not null)
+            for (int b = 0; b < _bindings.Length; b++)
             {
-                foreach (var v in OutputValues)
-                {
-                    v?.Dispose();
-                }
+                Release(b);
+            }
+        }
 
-                OutputValues = null;
+        private void Release(int batch)
+        {
+            _bindings[batch]?.Dispose();
+            _bindings[batch] = null;
+            foreach (var v in _values[batch])
+            {
+                v.Dispose();
             }
 
-            _boundRows = 0;
+            _values[batch].Clear();
+            _boundRows[batch] = 0;
         }
-    }
-
-    /// <summary>The slot's input seen as a <see cref="TeacherInputBuffer"/>, for the plain <c>Run</c> path.</summary>
-    private sealed class SlotInput(Slot slot, TeacherGraphInput input, int batchSize) : TeacherInputBuffer(input, batchSize)
-    {
-        public override int ReadRow(int row) => throw new InvalidOperationException("A pipeline slot is filled in blocks, not row by row.");
-
-        public override void Clear(int row) => slot.Input.AsSpan(row * PerRow).Clear();
-
-        public override OrtValue CreateValue(int rows) =>
-            OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, slot.Input.AsMemory(0, rows * PerRow), [rows, .. Input.RowShape]);
     }
 }
