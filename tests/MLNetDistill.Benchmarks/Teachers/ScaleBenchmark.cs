@@ -24,7 +24,7 @@ namespace MLNetDistill.Benchmarks.Teachers;
 /// </summary>
 /// <remarks>
 /// <c>dotnet run -c Release --project tests/MLNetDistill.Benchmarks -- scale [--dir /tmp/mlnetdistill-scale] [--big 1000000]
-/// [--only throughput,profile,ways,rss,train | --no-PART]</c>.
+/// [--rounds 3] [--only throughput,profile,ways,rss,train | --no-PART]</c>.
 /// Inputs are made once in the folder (the full Fashion-MNIST train set comes from Debian's <c>dataset-fashion-mnist</c>;
 /// the 1M-row file repeats its 60k images in order). Every figure is one timed run after a warm-up: on a shared machine
 /// the side-by-side ratios are what to read.
@@ -34,12 +34,14 @@ internal static class ScaleBenchmark
     private const string SystemFashion = "/usr/share/datasets/fashion-mnist";
     private const int Batch = 256;
     private const int Threads = 2;
+    private static int Rounds = 3;
 
     public static int Run(string[] args)
     {
         string dir = Arg(args, "--dir") ?? "/tmp/mlnetdistill-scale";
         int big = int.Parse(Arg(args, "--big") ?? "1000000", CultureInfo.InvariantCulture);
         string? only = Arg(args, "--only");
+        Rounds = int.Parse(Arg(args, "--rounds") ?? "3", CultureInfo.InvariantCulture);
         bool Part(string name) => only is null ? !args.Contains("--no-" + name) : only.Split(',').Contains(name);
         Directory.CreateDirectory(dir);
         var inputs = Inputs.Prepare(dir, big);
@@ -156,7 +158,7 @@ internal static class ScaleBenchmark
     private static void Throughput(Inputs inputs, string mlp, string trivial, string dir)
     {
         Console.WriteLine();
-        Console.WriteLine("## Throughput (rows/s; score = in-process ScoreCommand.Run --json, end to end incl. start-up, fingerprint, accuracy)");
+        Console.WriteLine($"## Throughput (rows/s, best of {Rounds} interleaved rounds; score = in-process ScoreCommand.Run --json, end to end incl. start-up, fingerprint, accuracy)");
         var (pixels, rows, cols, _) = IdxReader.ReadAll(inputs.TrainRaw);
         string outFile = Path.Combine(dir, "out.parquet");
 
@@ -166,16 +168,29 @@ internal static class ScaleBenchmark
         Score(trivial, inputs.TrainParquet, outFile);
         RawOrt(mlp, pixels, cols, rows, 4096);
 
-        double rawMlp = RawOrt(mlp, pixels, cols, rows, rows);
-        double rawTrivial = RawOrt(trivial, pixels, cols, rows, inputs.BigRows);
-        var table = new List<(string Teacher, string Input, long Rows, double Score, double Raw)>
+        // Under load (a shared machine), one timing says more about the neighbours than about us: each pair is run
+        // `rounds` times, raw ORT and score interleaved, and the best of each is kept.
+        var cases = new (string Teacher, string Input, long Rows, Func<double> Score, Func<double> Raw)[]
         {
-            ("MLP 784-1200-1200-10", "IDX uncompressed", rows, Score(mlp, inputs.TrainRaw, outFile), rawMlp),
-            ("MLP 784-1200-1200-10", "Parquet", rows, Score(mlp, inputs.TrainParquet, outFile), rawMlp),
-            ("MLP 784-1200-1200-10", "IDX .gz", rows, Score(mlp, inputs.TrainGz, outFile), rawMlp),
-            ("trivial 784x10 MatMul", "IDX uncompressed, Parquet out", inputs.BigRows, Score(trivial, inputs.BigRaw, outFile), rawTrivial),
-            ("trivial 784x10 MatMul", "IDX .gz (60k), Parquet out", rows, Score(trivial, inputs.TrainGz, outFile), rawTrivial),
+            ("MLP 784-1200-1200-10", "IDX uncompressed", rows, () => Score(mlp, inputs.TrainRaw, outFile), () => RawOrt(mlp, pixels, cols, rows, rows)),
+            ("MLP 784-1200-1200-10", "Parquet", rows, () => Score(mlp, inputs.TrainParquet, outFile), () => RawOrt(mlp, pixels, cols, rows, rows)),
+            ("MLP 784-1200-1200-10", "IDX .gz", rows, () => Score(mlp, inputs.TrainGz, outFile), () => RawOrt(mlp, pixels, cols, rows, rows)),
+            ("trivial 784x10 MatMul", "IDX uncompressed, Parquet out", inputs.BigRows, () => Score(trivial, inputs.BigRaw, outFile), () => RawOrt(trivial, pixels, cols, rows, inputs.BigRows)),
+            ("trivial 784x10 MatMul", "IDX .gz (60k), Parquet out", rows, () => Score(trivial, inputs.TrainGz, outFile), () => RawOrt(trivial, pixels, cols, rows, rows)),
         };
+        var table = new List<(string Teacher, string Input, long Rows, double Score, double Raw)>();
+        foreach (var c in cases)
+        {
+            double bestScore = 0, bestRaw = 0;
+            for (int round = 0; round < Rounds; round++)
+            {
+                bestRaw = Math.Max(bestRaw, c.Raw());
+                bestScore = Math.Max(bestScore, c.Score());
+            }
+
+            table.Add((c.Teacher, c.Input, c.Rows, bestScore, bestRaw));
+        }
+
         Console.WriteLine("| teacher | input | rows | `score` rows/s | raw ORT rows/s (batch 256, 2 threads) | ratio |");
         Console.WriteLine("|---|---|---:|---:|---:|---:|");
         foreach (var t in table)
@@ -251,7 +266,7 @@ internal static class ScaleBenchmark
     private static void Ways(Inputs inputs, string mlp, string trivial, string dir)
     {
         Console.WriteLine();
-        Console.WriteLine("## Ways of feeding the teacher (scored view -> Parquet cache, teacher fitted once; microseconds per row)");
+        Console.WriteLine($"## Ways of feeding the teacher (scored view -> Parquet cache, teacher fitted once; microseconds per row, best of {Rounds} interleaved rounds)");
         Console.WriteLine("| teacher, input | way | total | reading (reader) | ORT (scorer) | rows/s |");
         Console.WriteLine("|---|---|---:|---:|---:|---:|");
         var ml = new MLContext(0);
@@ -266,12 +281,26 @@ internal static class ScaleBenchmark
             var view = DataSourceReader.Load(data);
             using var teacher = ml.Transforms.ScoreWithTeacher(new TeacherScoringOptions { ModelFile = teacherPath }).Fit(view);
             var metadata = new CacheMetadata { TeacherSha256 = new string((char)48, 64), TeacherFile = Path.GetFileName(teacherPath), Temperature = 1f, DataFingerprint = "bench" };
-            foreach (var mode in new[] { TeacherPipelineMode.Off, TeacherPipelineMode.Blocks, TeacherPipelineMode.Bound, TeacherPipelineMode.Threads, TeacherPipelineMode.BoundDevice })
+            TeacherPipelineMode[] modes = [TeacherPipelineMode.Off, TeacherPipelineMode.Blocks, TeacherPipelineMode.Bound, TeacherPipelineMode.Threads, TeacherPipelineMode.BoundDevice];
+            var best = new (double Seconds, double Read, double Score)[modes.Length];
+            for (int round = 0; round < Rounds; round++)
             {
-                teacher.Pipeline = mode;
-                teacher.ReadTicks = teacher.ScoreTicks = 0;
-                double seconds = Time(() => TeacherCache.WriteCounting(teacher.Transform(view), output, () => metadata, DataColumnNames.Label, null, CancellationToken.None));
-                double read = teacher.ReadTicks / (double)Stopwatch.Frequency, score = teacher.ScoreTicks / (double)Stopwatch.Frequency;
+                for (int m = 0; m < modes.Length; m++)
+                {
+                    teacher.Pipeline = modes[m];
+                    teacher.ReadTicks = teacher.ScoreTicks = 0;
+                    double seconds = Time(() => TeacherCache.WriteCounting(teacher.Transform(view), output, () => metadata, DataColumnNames.Label, null, CancellationToken.None));
+                    if (round == 0 || seconds < best[m].Seconds)
+                    {
+                        best[m] = (seconds, teacher.ReadTicks / (double)Stopwatch.Frequency, teacher.ScoreTicks / (double)Stopwatch.Frequency);
+                    }
+                }
+            }
+
+            for (int m = 0; m < modes.Length; m++)
+            {
+                var mode = modes[m];
+                var (seconds, read, score) = best[m];
                 string Us(double s) => mode == TeacherPipelineMode.Off ? "-" : (s * 1e6 / rows).ToString("F3", CultureInfo.InvariantCulture);
                 Console.WriteLine($"| {name} | {mode} | {seconds * 1e6 / rows:F3} | {Us(read)} | {Us(score)} | {rows / seconds:N0} |");
             }
@@ -319,12 +348,18 @@ internal static class ScaleBenchmark
         Child(["dotnet", cli, "score", "--teacher", trivial, "--data", path, "--out", cache, "--json"]);
         long baseline = Child(["dotnet", self, "scale-train", "none", path, cache, trivial, inputs.TestGz]);
         Console.WriteLine($"baseline (reader + cache opened, nothing trained): {baseline / 1024.0:F0} MB");
-        Console.WriteLine("| student | rows | peak RSS MB | above baseline, bytes per row |");
-        Console.WriteLine("|---|---:|---:|---:|");
+        // --train-experiment adds the same students through DistillationExperiment (as `distill --soft-labels` runs them).
+        bool experiment = Environment.GetCommandLineArgs().Contains("--train-experiment");
+        Console.WriteLine("| student | rows | path | peak RSS MB | bytes per row above baseline |");
+        Console.WriteLine("|---|---:|---|---:|---:|");
         foreach (string student in new[] { "sdca", "mlp:64:epochs=1", "lightgbm:trees=20", "fasttree:trees=20" })
         {
-            long peak = Child(["dotnet", self, "scale-train", student, path, cache, trivial, inputs.TestGz]);
-            Console.WriteLine($"| {student} | {n:N0} | {peak / 1024.0:F0} | {(peak - baseline) * 1024.0 / n:F0} |");
+            foreach (bool viaExperiment in experiment ? new[] { false, true } : [false])
+            {
+                long peak = Child(["dotnet", self, "scale-train", student, path, cache, trivial, inputs.TestGz, .. (viaExperiment ? new[] { "experiment" } : [])]);
+                string how = viaExperiment ? "DistillationExperiment" : "trainer on the zipped cursors";
+                Console.WriteLine($"| {student} | {n:N0} | {how} | {peak / 1024.0:F0} | {(peak - baseline) * 1024.0 / n:F0} |");
+            }
         }
     }
 
@@ -342,15 +377,27 @@ internal static class ScaleBenchmark
             return 0;
         }
 
-        var options = new MLNetDistill.Experiments.DistillationExperimentOptions
+        if (args.Length > 5 && args[5] == "experiment")
         {
-            TeacherModelFile = args[3],
-            TrainingSoftLabels = cache,
-            Seed = 1,
-        };
-        options.Students.Add(MLNetDistill.Experiments.DistillationStudent.FromSpec(student));
-        using var result = new MLNetDistill.Experiments.DistillationExperiment(ml, options).Run(data, DataSourceReader.Load(args[4]));
-        Console.WriteLine(result.Students[0].Distilled.Metrics.Accuracy);
+            // Through DistillationExperiment, as `distill --soft-labels` does.
+            var options = new MLNetDistill.Experiments.DistillationExperimentOptions
+            {
+                TeacherModelFile = args[3],
+                TrainingSoftLabels = cache,
+                Seed = 1,
+            };
+            options.Students.Add(MLNetDistill.Experiments.DistillationStudent.FromSpec(student));
+            using var result = new MLNetDistill.Experiments.DistillationExperiment(ml, options).Run(data, DataSourceReader.Load(args[4]));
+            Console.WriteLine(result.Students[0].Distilled.Metrics.Accuracy);
+            return 0;
+        }
+
+        // The student family's own trainer on the rows zipped with the cache: the cursors are the readers' and the cache's.
+        var spec = MLNetDistill.Students.StudentSpec.Parse(student);
+        var trainers = MLNetDistill.Students.StudentRegistry.Get(spec).Build(spec, new MLNetDistill.Students.StudentBuildContext(ml, 10, 1f, 0.5f, 1));
+        var zipped = DataViewZip.Create(data, cache, "data", "cache", secondWins: true);
+        var model = trainers.Distilled.Fit(zipped);
+        Console.WriteLine(model.GetType().Name);
         return 0;
     }
 
