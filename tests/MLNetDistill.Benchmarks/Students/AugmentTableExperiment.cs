@@ -33,6 +33,7 @@ internal static class AugmentTableExperiment
         var augmentations = DefaultAugmentations.ToList();
         string[] students = Students;
         string? onlyDataset = null;
+        float? alpha = null;
         foreach (string arg in args)
         {
             if (arg.StartsWith("seeds=", StringComparison.Ordinal) && int.TryParse(arg.AsSpan(6), NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n > 0)
@@ -50,13 +51,17 @@ internal static class AugmentTableExperiment
             {
                 students = arg[9..].Split(';', StringSplitOptions.RemoveEmptyEntries);
             }
+            else if (arg.StartsWith("alpha=", StringComparison.Ordinal))
+            {
+                alpha = float.Parse(arg.AsSpan(6), CultureInfo.InvariantCulture);
+            }
             else if (arg.StartsWith("dataset=", StringComparison.Ordinal))
             {
                 onlyDataset = arg[8..];
             }
             else
             {
-                Console.Error.WriteLine($"augment-table: unknown argument '{arg}'; usage: augment-table [seeds=1] [augments=\"none;spunge;munge:p=0.5\"] [students=\"lightgbm:trees=100;sdca\"] [dataset=digits|breast_cancer]");
+                Console.Error.WriteLine($"augment-table: unknown argument '{arg}'; usage: augment-table [seeds=1] [augments=\"none;spunge;munge:p=0.5\"] [students=\"lightgbm:trees=100;sdca\"] [dataset=digits|breast_cancer] [alpha=0.5]");
                 return 2;
             }
         }
@@ -83,7 +88,7 @@ internal static class AugmentTableExperiment
                     var rows = new List<Row>();
                     for (int seed = 0; seed < seeds; seed++)
                     {
-                        var options = new DistillationExperimentOptions { TeacherModelFile = teacher, Seed = seed, Baseline = configure is null };
+                        var options = new DistillationExperimentOptions { TeacherModelFile = teacher, Seed = seed, Baseline = configure is null, Alpha = alpha };
                         options.Students.Add(DistillationStudent.FromSpec(student));
                         configure?.Invoke(options);
                         using var result = new DistillationExperiment(new MLContext(seed), options).Run(train, test);
