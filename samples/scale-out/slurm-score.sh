@@ -106,7 +106,7 @@ started=$(date +%s)
 sbatch --wait "$WORK/score-shard.sbatch"
 log "array job finished in $(( $(date +%s) - started )) s"
 for t in $(seq 0 $((TASKS - 1))); do
-  printf 'task %s: %s\n' "$t" "$(tr -d '\n ' < "$WORK/logs/score-$t.out" | sed 's/^task/task /')"
+  printf '%s: %s\n' "$(head -1 "$WORK/logs/score-$t.out")" "$(tail -n +2 "$WORK/logs/score-$t.out" | tr -d '\n ')"
   if [ -s "$WORK/logs/score-$t.err" ]; then cat "$WORK/logs/score-$t.err"; fi
 done
 ls -l "$WORK/shards"
