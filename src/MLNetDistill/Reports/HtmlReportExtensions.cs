@@ -54,4 +54,10 @@ public static class HtmlReportExtensions
     /// <param name="leaderboard">The leaderboard.</param>
     /// <returns>The report.</returns>
     public static TradeoffChartReport ToTradeoffChart(this Leaderboard leaderboard) => new(leaderboard);
+
+    /// <summary>The HTML table of one distillation run: the teacher and every student (and hard-label twin) on the same test rows.</summary>
+    /// <param name="result">The run's result.</param>
+    /// <param name="title">The heading (default: <c>Distillation: students against the teacher</c>).</param>
+    /// <returns>The report.</returns>
+    public static DistillationExperimentReport ToHtmlReport(this DistillationExperimentResult result, string? title = null) => new(result, title);
 }

@@ -17,12 +17,13 @@ public sealed partial class NotebookTests : IClassFixture<NotebookFeed>
 
     public NotebookTests(NotebookFeed feed) => _feed = feed;
 
-    /// <summary>The report types a cell can end with, the markup their fragment starts with, and the table it must hold.</summary>
+    /// <summary>The report types a cell can end with (the first pattern that matches a cell decides), the markup their fragment starts with, and the table it must hold.</summary>
     private static readonly (string Kind, Regex Cell, string Div, string Table)[] Reports =
     [
         ("tradeoff", new(@"\.ToTradeoffChart\(\)\s*$"), "<div class=\"mlnd mlnd-tradeoff\">", "<table class=\"tradeoff\">"),
         ("inheritance", new(@"(ToInheritanceReport\(\)|Inheritance!\.ToHtmlReport\([^)]*\)|new InheritanceTableReport\(.*\))\s*$"), "<div class=\"mlnd mlnd-inheritance\">", "<table class=\"inheritance\">"),
         ("leaderboard", new(@"^result\.ToHtmlReport\(\)\s*$", RegexOptions.Multiline), "<div class=\"mlnd mlnd-student-size\">", "<table class=\"leaderboard\">"),
+        ("experiment", new(@"^result\.ToHtmlReport\(\$?""[^\n]*\)\s*$", RegexOptions.Multiline), "<div class=\"mlnd mlnd-experiment\">", "<table class=\"experiment\">"),
         ("quality", new(@"^\w+\.ToHtmlReport\(\$?""[^\n]*\)\s*$", RegexOptions.Multiline), "<div class=\"mlnd mlnd-quality\">", "<table class=\"summary\">"),
     ];
 
@@ -115,15 +116,19 @@ public sealed partial class NotebookTests : IClassFixture<NotebookFeed>
     [Fact]
     public void NeuralStudents_RealKernel_TrainsEveryLossAndTheOnnxStudentMatchesInMlNet()
     {
-        var cells = Run("03-neural-students.ipynb", ["quality"]);
+        var cells = Run("03-neural-students.ipynb", ["experiment", "quality"]);
 
-        string table = Plain(cells, "new DistillationExperiment(");
+        string table = Plain(cells, "var lines = new List<string>");
         foreach (string spec in new[] { "mlp:64:epochs=20", "mlp:64:loss=hint,epochs=20", "mlp:64:loss=rkd,epochs=20", "mlp:64:augment=mixup,epochs=20" })
         {
             var m = Regex.Match(table, $@"^{Regex.Escape(spec)}\s+distilled (?<acc>[0-9.]+) \(agreement (?<agree>[0-9.]+)", RegexOptions.Multiline);
             Assert.True(m.Success, $"no line for {spec} in:\n{table}");
             Assert.InRange(double.Parse(m.Groups["acc"].Value, C), 0.6, 0.95); // 2,000 rows, 20 epochs: far above chance (0.1), below the CNN
         }
+
+        // The experiment's HTML table: the teacher, then each student and its hard-label twin.
+        string experiment = Html(cells, "result.ToHtmlReport(");
+        Assert.Equal(9, Regex.Matches(experiment, "<tr class=\"(teacher|student|baseline)\">").Count);
 
         // The ONNX graph in ApplyOnnxModel: the managed student's class on every row, the same accuracy as its HTML report.
         var onnx = Match(cells, @"^ONNX student in ApplyOnnxModel on (?<n>\d+) test rows: accuracy (?<acc>[0-9.]+) \(teacher (?<teacher>[0-9.]+)\), agreement with the teacher (?<agree>[0-9.]+); same class as the managed student on (?<same>\d+)/\d+, largest probability difference (?<diff>\S+);");
