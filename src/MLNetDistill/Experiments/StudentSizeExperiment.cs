@@ -247,6 +247,9 @@ public sealed class StudentSizeExperiment
             Alpha = _options.Alpha,
             Seed = _options.Seed,
             Augmentation = _options.Augmentation,
+            TrainingSoftLabels = _options.TrainingSoftLabels,
+            TestSoftLabels = _options.TestSoftLabels,
+            TextColumnName = _options.TextColumnName,
         };
         var duplicates = new List<string>();
         var seen = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -296,7 +299,9 @@ public sealed class StudentSizeExperiment
             return true;
         };
         ServingCostMeter? meter = null;
-        ServingCostMeter Meter() => meter ??= ServingCostMeter.FromRows(_mlContext, experiment.TestRows!, latency!.Value.Warmup, latency.Value.Rows);
+        ServingCostMeter Meter() => meter ??= _options.TextColumnName is { } textColumn
+            ? ServingCostMeter.FromTextRows(_mlContext, experiment.TestRows!, textColumn, latency!.Value.Warmup, latency.Value.Rows)
+            : ServingCostMeter.FromRows(_mlContext, experiment.TestRows!, latency!.Value.Warmup, latency.Value.Rows);
         experiment.AfterStudent = trained =>
         {
             cancellationToken.ThrowIfCancellationRequested(); // timing a student takes thousands of single-row predictions
