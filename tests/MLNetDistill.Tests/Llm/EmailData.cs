@@ -8,21 +8,8 @@ internal static class EmailData
 {
     public static string Path => TestPaths.Fixture("llm_emails.csv");
 
-    public static IDataView Load(MLContext mlContext, string? path = null) =>
-        mlContext.Data.CreateTextLoader(new TextLoader.Options
-        {
-            HasHeader = true,
-            Separators = [','],
-            AllowQuoting = true,
-            ReadMultilines = true,
-            Columns =
-            [
-                new TextLoader.Column("Id", DataKind.String, 0),
-                new TextLoader.Column("Text", DataKind.String, 1),
-                new TextLoader.Column("Label", DataKind.Single, 2),
-                new TextLoader.Column("Group", DataKind.String, 3),
-            ],
-        }).Load(path ?? Path);
+    /// <summary>Reads the sample with the library's CSV text reader: Text (text), Label (Single), Id and Group (text).</summary>
+    public static IDataView Load(MLContext mlContext, string? path = null) => mlContext.Data.Cache(MLNetDistill.Data.DataSourceReader.LoadText(path ?? Path, "Text", "Label"));
 
     public static (IDataView Train, IDataView Test) Split(MLContext mlContext, IDataView data)
     {
