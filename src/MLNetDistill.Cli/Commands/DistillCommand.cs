@@ -136,6 +136,11 @@ internal static class DistillCommand
                 Console.WriteLine($"baseline accuracy {b.Accuracy:F4}  agreement {b.Agreement:F4}  logLoss {b.LogLoss:F4}  ({b.ModelBytes:N0} bytes, {b.TrainSeconds:F1} s)");
             }
 
+            if (written.Inheritance is { } inherited)
+            {
+                Console.WriteLine($"inherit  of the teacher's {inherited.TeacherMistakes:N0} mistakes the student copied {inherited.Copied:N0}, fixed {inherited.Fixed:N0}, erred otherwise on {inherited.OtherMistakes:N0}; {inherited.NewMistakes:N0} new mistakes");
+            }
+
             Console.WriteLine(saved.OnnxFile is { } onnxFile ? $"onnx     {onnxFile} ({saved.OnnxBytes:N0} bytes)" : $"onnx     none: {saved.OnnxNote}");
             if (written.Augmentation is { } a)
             {

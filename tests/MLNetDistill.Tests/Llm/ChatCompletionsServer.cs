@@ -63,6 +63,9 @@ internal sealed class ChatCompletionsServer : IAsyncDisposable
     /// <summary>Gets what the requests asked for: logprobs, top_logprobs, model, max tokens (the last request's).</summary>
     public JsonObject? LastRequest { get; private set; }
 
+    /// <summary>Gets the Authorization header of the last request.</summary>
+    public string? LastAuthorization { get; private set; }
+
     /// <summary>Gets or sets a delay before each answer (to stop a run while requests are in flight).</summary>
     public TimeSpan Delay { get; set; }
 
@@ -81,6 +84,7 @@ internal sealed class ChatCompletionsServer : IAsyncDisposable
         long n = Interlocked.Increment(ref _requests);
         var request = JsonNode.Parse(await new StreamReader(context.Request.Body).ReadToEndAsync())!.AsObject();
         LastRequest = request;
+        LastAuthorization = context.Request.Headers.Authorization.ToString();
         int every = Volatile.Read(ref _throttleEvery);
         if (Interlocked.Decrement(ref _throttleLeft) >= 0 || (every > 0 && n % every == 0))
         {
