@@ -119,14 +119,30 @@ internal sealed class TeacherTokenizer
     /// Encodes <paramref name="text"/> into at most <paramref name="maxTokens"/> ids, special tokens included
     /// (<c>[CLS] ... [SEP]</c> for BERT), and says whether text was left out.
     /// </summary>
-    public IReadOnlyList<int> Encode(string text, int maxTokens, out bool truncated)
+    /// <param name="text">The text.</param>
+    /// <param name="maxTokens">The most ids to return.</param>
+    /// <param name="scratch">A buffer reused between calls (grown as needed) for the text with its line breaks made spaces.</param>
+    /// <param name="truncated">Set when the text holds more than <paramref name="maxTokens"/> tokens' worth.</param>
+    public IReadOnlyList<int> Encode(ReadOnlySpan<char> text, int maxTokens, ref char[]? scratch, out bool truncated)
     {
         IReadOnlyList<int> ids;
         string? normalized;
         int consumed;
         if (_bert is not null)
         {
-            text = LineBreaksToSpaces(text);
+            if (text.IndexOfAny('\n', '\r', '\t') >= 0)
+            {
+                if (scratch is null || scratch.Length < text.Length)
+                {
+                    scratch = new char[Math.Max(text.Length, 1024)];
+                }
+
+                Span<char> copy = scratch.AsSpan(0, text.Length);
+                text.CopyTo(copy);
+                LineBreaksToSpaces(copy);
+                text = copy;
+            }
+
             ids = _bert.EncodeToIds(text, maxTokens, addSpecialTokens: true, out normalized, out consumed);
         }
         else if (_sentencePiece is not null)
@@ -138,31 +154,22 @@ internal sealed class TeacherTokenizer
             ids = _tokenizer.EncodeToIds(text, maxTokens, out normalized, out consumed);
         }
 
-        string basis = normalized ?? text;
-        truncated = consumed < basis.Length && !basis.AsSpan(consumed).IsWhiteSpace();
+        ReadOnlySpan<char> basis = normalized is null ? text : normalized.AsSpan();
+        truncated = consumed < basis.Length && !basis[consumed..].IsWhiteSpace();
         return ids;
     }
 
     /// <summary>
-    /// Turns tabs and line breaks into spaces. BERT's basic tokenizer (Hugging Face, and the original) treats them as
-    /// whitespace, but Microsoft.ML.Tokenizers 2.0.1's BertTokenizer drops them as control characters, which glues the
-    /// words on either side together ("problem\n\nNow" became one word, p ##r ##o ... ##w); a teacher trained with
+    /// Turns tabs and line breaks into spaces, in place. BERT's basic tokenizer (Hugging Face's, and the original) treats
+    /// them as whitespace, but Microsoft.ML.Tokenizers 2.0.1's BertTokenizer drops them as control characters, which glues
+    /// the words on either side together ("problem\n\nNow" became one word, p ##r ##o ... ##w); a teacher trained with
     /// Hugging Face's tokenizer expects them split.
     /// </summary>
-    internal static string LineBreaksToSpaces(string text)
+    internal static void LineBreaksToSpaces(Span<char> text)
     {
-        if (text.AsSpan().IndexOfAny('\n', '\r', '\t') < 0)
-        {
-            return text;
-        }
-
-        return string.Create(text.Length, text, static (span, source) =>
-        {
-            source.AsSpan().CopyTo(span);
-            span.Replace('\n', ' ');
-            span.Replace('\r', ' ');
-            span.Replace('\t', ' ');
-        });
+        text.Replace('\n', ' ');
+        text.Replace('\r', ' ');
+        text.Replace('\t', ' ');
     }
 
     private static TeacherTokenizer LoadBertVocab(string path)

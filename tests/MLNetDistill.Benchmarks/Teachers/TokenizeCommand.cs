@@ -34,12 +34,13 @@ internal static class TokenizeCommand
         long rows = 0;
         long truncatedRows = 0;
         ReadOnlyMemory<char> value = default;
+        char[]? scratch = null;
         float y = float.NaN;
         while (cursor.MoveNext())
         {
             getText(ref value);
             getLabel?.Invoke(ref y);
-            IReadOnlyList<int> ids = tokenizer.Encode(value.ToString(), maxTokens, out bool truncated);
+            IReadOnlyList<int> ids = tokenizer.Encode(value.Span, maxTokens, ref scratch, out bool truncated);
             line.Clear().Append(y.ToString(CultureInfo.InvariantCulture)).Append('\t').Append(truncated ? '1' : '0').Append('\t');
             for (int i = 0; i < ids.Count; i++)
             {
