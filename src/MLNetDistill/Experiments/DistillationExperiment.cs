@@ -265,7 +265,7 @@ public sealed class DistillationExperiment
             return null;
         }
 
-        var scoring = new TeacherScoringOptions { ModelFile = file, Temperature = temperature };
+        var scoring = new TeacherScoringOptions { ModelFile = file, Temperature = temperature, TextColumnName = _options.TextColumnName };
         if (needsHint)
         {
             scoring.Hints.Add(new TeacherHint(TeacherHintLayers.Penultimate(OnnxModelInfo.Load(file)), HintColumnName));

@@ -470,7 +470,7 @@ public sealed class StudentSizeExperiment
             var teacher = _options.Teacher;
             if ((_options.TeacherModelFile ?? teacher?.Options.ModelFile) is { } file && File.Exists(file))
             {
-                teacher = owned = _mlContext.Transforms.ScoreWithTeacher(file).Fit(new EmptyDataView(result.InputSchema));
+                teacher = owned = _mlContext.Transforms.ScoreWithTeacher(new TeacherScoringOptions { ModelFile = file, TextColumnName = _options.TextColumnName }).Fit(new EmptyDataView(result.InputSchema));
             }
 
             if (teacher is null)

@@ -85,6 +85,26 @@ public sealed class TextDistillationTests
         Assert.Equal(result.Experiment.Teacher!.Accuracy, board.TeacherAccuracy);
     }
 
+    [Fact]
+    public void Run_LiveTextTeacherAndTextColumn_TeacherScoresTheTextAndStudentsLearnFromIt()
+    {
+        var mlContext = new MLContext(0);
+        var (train, test) = EmailData.Split(mlContext, EmailData.Load(mlContext));
+        var options = new StudentSizeExperimentOptions { TeacherModelFile = TextTeacher.ModelFile, TextColumnName = "Text", LatencyRows = 40, LatencyWarmupRows = 5 };
+
+        using var result = new StudentSizeExperiment(mlContext, options).AddStudents("sdca:iterations=30,text=word1").Run(train, test);
+
+        // The teacher's accuracy on the test rows, recomputed from its probabilities.
+        string[] texts = EmailData.Texts(test);
+        float[] labels = EmailData.Labels(test);
+        double teacherAccuracy = texts.Where((t, i) => (TextTeacher.Probabilities(t)[1] > TextTeacher.Probabilities(t)[0] ? 1 : 0) == (int)labels[i]).Count() / (double)texts.Length;
+        Assert.Equal(teacherAccuracy, result.Experiment.Teacher!.Accuracy, 5);
+        Assert.Equal(texts.Length + EmailData.Texts(train).Length, result.Experiment.TeacherScoring.TotalRows);
+        var entry = result.Leaderboard.Entries[0];
+        Assert.InRange(entry.Agreement, 0.5, 1.0);
+        Assert.True(entry.LatencyP50Microseconds > 0, entry.LatencyNote);
+    }
+
     private static async Task<(string Train, string Test)> Label(IDataView train, IDataView test, TempFolder folder)
     {
         await using var server = new ChatCompletionsServer(TextTeacher.Classes, TextTeacher.Probabilities);
