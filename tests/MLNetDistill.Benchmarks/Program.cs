@@ -45,6 +45,11 @@ internal static class Program
             return Students.ConsistentTableExperiment.Run(args[1..]);
         }
 
+        if (args.Length > 0 && args[0] == "text-table")
+        {
+            return Students.TextTableExperiment.Run(args[1..]);
+        }
+
         if (args.Length > 0 && args[0] == "mlp-defaults")
         {
             return Students.MlpDefaultsExperiment.Run(args[1..]);
