@@ -78,8 +78,8 @@ internal sealed class LlmCacheRows
         {
             logits(ref l);
             soft(ref s);
-            l.DenseValues().ToArray().CopyTo(Logits(row));
-            s.DenseValues().ToArray().CopyTo(Soft(row));
+            l.CopyTo(Logits(row));
+            s.CopyTo(Soft(row));
             row++;
         }
 

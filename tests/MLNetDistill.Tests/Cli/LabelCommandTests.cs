@@ -51,6 +51,49 @@ public sealed class LabelCommandTests
     }
 
     [Fact]
+    public async Task Label_KilledMidRunThenRunAgain_SavedRowsAreNeverAskedAgain()
+    {
+        await using var server = new ChatCompletionsServer(TextTeacher.Classes, TextTeacher.Probabilities) { Delay = TimeSpan.FromMilliseconds(5) };
+        using var folder = new TempFolder();
+        var texts = TextTeacher.Texts(240);
+        string csv = WriteCsv(folder.File("emails.csv"), texts, labels: null);
+        string cache = folder.File("llm.parquet");
+        string[] args = ["label", "--llm-endpoint", server.Endpoint.ToString(), "--model", "test-model", "--classes", "ham,spam", "--data", csv, "--out", cache,
+            "--prompt", ChatCompletionsServer.Template, "--chunk-rows", "20", "--concurrency", "2"];
+
+        using (var child = ChildCli.Start(args))
+        {
+            Assert.True(child.WaitUntil(() => server.Answered >= 100, TimeSpan.FromSeconds(60)), child.Error);
+            child.Signal(ChildCli.SigKill);
+            Assert.NotNull(child.WaitForExit(TimeSpan.FromSeconds(30)));
+        }
+
+        await Task.Delay(300); // requests the killed process had in flight finish on the server side
+
+        long answeredBeforeKill = server.Answered;
+        long saved = TeacherCache.ReadMetadata(cache).Rows; // the last checkpoint: a complete file, rows 0..saved-1
+        Assert.InRange(saved, 60, answeredBeforeKill);
+        Assert.DoesNotContain(Directory.EnumerateFiles(folder.Path), f => Path.GetFileName(f).EndsWith(".tmp", StringComparison.Ordinal) && !Path.GetFileName(f).StartsWith('.'));
+
+        var (code, output, error) = CliRunner.Run(args);
+
+        Assert.True(code == 0, error);
+        Assert.Contains($"({saved:N0} kept from the earlier run", output, StringComparison.Ordinal);
+        for (int i = 0; i < texts.Length; i++)
+        {
+            // Saved rows are asked once; rows answered after the last save are lost with the process and asked again.
+            Assert.InRange(server.AnswersPerText[texts[i]], 1, i < saved ? 1 : 2);
+        }
+
+        Assert.Equal(texts.Length + (answeredBeforeKill - saved), server.Answered);
+        var soft = LlmLabelerTests.ReadSoft(cache);
+        for (int i = 0; i < texts.Length; i++)
+        {
+            Assert.Equal(TextTeacher.Probabilities(texts[i]), soft[i], new FloatComparer(1e-5));
+        }
+    }
+
+    [Fact]
     public void Label_UnreachableEndpoint_OneErrorLineNamingTheRowAndWhatIsKept()
     {
         using var folder = new TempFolder();
