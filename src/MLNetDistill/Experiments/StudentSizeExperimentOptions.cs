@@ -1,5 +1,5 @@
-using Microsoft.ML;
 using System.Globalization;
+using Microsoft.ML;
 using MLNetDistill.Augmentation;
 using MLNetDistill.Teachers;
 
@@ -41,7 +41,7 @@ public sealed class StudentSizeExperimentOptions
     /// <value>Defaults to <see langword="null"/>: students read <c>Features</c>.</value>
     public string? TextColumnName { get; set; }
 
-    /// <summary>Gets or sets offline augmentation (<see cref="DistillationExperimentOptions.Augmentation"/>): synthetic rows the teacher labels once, shared by every candidate; their scoring time counts towards <see cref="TimeBudget"/>.</summary>
+    /// <summary>Gets or sets offline augmentation (<see cref="DistillationExperimentOptions.Augmentation"/>): synthetic rows the teacher labels once, shared by every candidate; their scoring time counts towards <see cref="TimeBudget"/>, and making them stops at half the budget (the rows made by then are kept and the report says how many of those planned).</summary>
     /// <value>Defaults to <see langword="null"/>: no augmentation.</value>
     public AugmentationOptions? Augmentation { get; set; }
 
