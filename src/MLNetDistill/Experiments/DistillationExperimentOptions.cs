@@ -76,7 +76,8 @@ public sealed class DistillationExperimentOptions
     /// Gets or sets the soft labels of the test rows, read from a cache (<c>TeacherCache.Read</c>), in the test rows' order: a
     /// teacher known only by its labels (an LLM, a Python model without an ONNX file) is then judged like a live one
     /// (agreement, KL, its accuracy, the inheritance table). Needs test data given to <see cref="DistillationExperiment.Run"/>;
-    /// when the test rows are held out of the training rows they already carry <see cref="TrainingSoftLabels"/>' labels.
+    /// when the test rows are held out of the training rows they already carry <see cref="TrainingSoftLabels"/>' labels. When a
+    /// teacher model is given too, the test rows are judged against this cache and the teacher does not score them.
     /// </summary>
     /// <value>Defaults to <see langword="null"/>: the teacher scores the test rows, or, with no teacher model, agreement and KL are not measured.</value>
     public IDataView? TestSoftLabels { get; set; }
