@@ -148,6 +148,13 @@ internal sealed class TeacherTokenizer
         else if (_sentencePiece is not null)
         {
             ids = _sentencePiece.EncodeToIds(text, _sentencePiece.AddBeginningOfSentence, _sentencePiece.AddEndOfSentence, maxTokens, out normalized, out consumed);
+            if (ids.Count == 0 && _sentencePiece.AddBeginningOfSentence && maxTokens > 0)
+            {
+                // An empty text still starts with <s>, as python sentencepiece encodes it; Microsoft.ML.Tokenizers 2.0.1 returns no ids.
+                ids = _sentencePiece.AddEndOfSentence && maxTokens > 1
+                    ? [_sentencePiece.BeginningOfSentenceId, _sentencePiece.EndOfSentenceId]
+                    : [_sentencePiece.BeginningOfSentenceId];
+            }
         }
         else
         {
