@@ -9,7 +9,7 @@ namespace MLNetDistill.Augmentation;
 public enum AugmentationMethod
 {
     /// <summary>
-    /// A copy of a training row with about <see cref="AugmentationOptions.ResampleProbability"/> of its features drawn from
+    /// A copy of a training row with up to <see cref="AugmentationOptions.ResampleProbability"/> of its features drawn from
     /// that feature's marginal (another training row's value) and Gaussian noise on numeric features (AutoGluon's default,
     /// Fakoor et al. 2020, "Fast, Accurate, and Simple Models for Tabular Data via Augmented Distillation").
     /// </summary>

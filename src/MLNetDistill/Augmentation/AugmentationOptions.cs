@@ -44,17 +44,27 @@ public sealed class AugmentationOptions
     /// <value>Defaults to 100,000 (AutoGluon's cap).</value>
     public int MaxRows { get; set; } = 100_000;
 
-    /// <summary>Gets or sets spunge's probability that each feature of a copied row is drawn again from its marginal, in [0, 1].</summary>
-    /// <value>Defaults to 0.1 (about 10 % of the features).</value>
+    /// <summary>
+    /// Gets or sets spunge's resampled fraction p, in [0, 1]: each synthetic row draws k distinct features again from their
+    /// marginals, k uniform in 1..max(1, ⌊p·d⌋) for d features, as AutoGluon's <c>frac_perturb</c>; 0 resamples none.
+    /// </summary>
+    /// <value>Defaults to 0.1 (at most 10 % of the features, about 5 % on average).</value>
     public double ResampleProbability { get; set; } = 0.1;
 
-    /// <summary>Gets or sets spunge's probability that a numeric feature not resampled gets Gaussian noise, in [0, 1].</summary>
+    /// <summary>Gets or sets spunge's probability that each numeric feature of a synthetic row (after resampling) gets Gaussian noise, in [0, 1].</summary>
     /// <value>Defaults to 0.1.</value>
     public double NoiseProbability { get; set; } = 0.1;
 
     /// <summary>Gets or sets spunge's noise standard deviation in units of the feature's standard deviation, in [0, 10].</summary>
     /// <value>Defaults to 0.1.</value>
     public double NoiseScale { get; set; } = 0.1;
+
+    /// <summary>
+    /// Gets or sets whether training rows with a NaN or infinite feature are left out of the rows augmentation draws from
+    /// (counted in <see cref="Settings"/>' <c>skipped</c>) instead of being an error. Spec: <c>skip-invalid=1</c>.
+    /// </summary>
+    /// <value>Defaults to <see langword="false"/>, as the teacher's scorer (<c>TeacherScoringOptions.SkipInvalidRows</c>); a teacher that skips such rows turns this on too.</value>
+    public bool SkipInvalidRows { get; set; }
 
     /// <summary>Gets or sets munge's swap probability p: the chance each feature moves towards the nearest neighbour's, in [0, 1].</summary>
     /// <value>Defaults to 0.5.</value>
@@ -120,6 +130,12 @@ public sealed class AugmentationOptions
                     ("max-rows", _) => Set(() => options.MaxRows = Integer(value, key, spec)),
                     ("levels", _) => Set(() => options.CategoricalMaxLevels = Integer(value, key, spec)),
                     ("seed", _) => Set(() => options.Seed = Integer(value, key, spec)),
+                    ("skip-invalid", _) => Set(() => options.SkipInvalidRows = Integer(value, key, spec) switch
+                    {
+                        0 => false,
+                        1 => true,
+                        _ => throw new ArgumentOutOfRangeException(nameof(spec), value, $"Augmentation option 'skip-invalid' in '{spec}' is {value.ToString(CultureInfo.InvariantCulture)}: give 1 (skip rows with NaN or infinite features) or 0 (an error, the default)."),
+                    }),
                     ("resample", AugmentationMethod.Spunge) => Set(() => options.ResampleProbability = value),
                     ("noise", AugmentationMethod.Spunge) => Set(() => options.NoiseProbability = value),
                     ("noise-scale", AugmentationMethod.Spunge) => Set(() => options.NoiseScale = value),
@@ -169,6 +185,11 @@ public sealed class AugmentationOptions
         settings["levels"] = CategoricalMaxLevels;
         settings["categorical"] = CategoricalFeatureIndices.Count;
         settings["seed"] = seed;
+        if (SkipInvalidRows)
+        {
+            settings["skip-invalid"] = 1;
+        }
+
         return settings;
     }
 
@@ -225,6 +246,7 @@ public sealed class AugmentationOptions
             Scale = Scale,
             A = A,
             CategoricalMaxLevels = CategoricalMaxLevels,
+            SkipInvalidRows = SkipInvalidRows,
             Seed = Seed,
         };
         foreach (int index in CategoricalFeatureIndices)

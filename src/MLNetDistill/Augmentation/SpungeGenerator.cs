@@ -1,23 +1,37 @@
 namespace MLNetDistill.Augmentation;
 
 /// <summary>
-/// Spunge (Fakoor et al. 2020): a copy of a random training row; each feature, with probability p_resample, takes the value
-/// of that feature in another random training row (a draw from its marginal); each numeric feature not resampled, with
-/// probability p_noise, gets N(0, (scale·sd)²) noise.
+/// Spunge (Fakoor et al. 2020, as AutoGluon's <c>spunge_augment</c> does it): a copy of a random training row in which
+/// k distinct features, k uniform in 1..max(1, ⌊p_resample·d⌋), take the value of that feature in another random training
+/// row (a draw from its marginal); then each numeric feature, with probability p_noise, gets N(0, (scale·sd)²) noise.
 /// </summary>
 internal sealed class SpungeGenerator(TrainingMatrix training, AugmentationOptions options) : SyntheticRowGenerator(training)
 {
+    /// <summary>The most features one row resamples: ⌊p_resample·d⌋, at least 1.</summary>
+    private readonly int _maxResampled = Math.Max(1, (int)(options.ResampleProbability * training.Width));
+
     public override void Next(Random random, Span<float> row)
     {
         var t = Training;
         t.Row(random.Next(t.Rows)).CopyTo(row);
+        int k = options.ResampleProbability > 0 ? 1 + random.Next(_maxResampled) : 0;
+        Span<int> chosen = k <= 256 ? stackalloc int[k] : new int[k];
+        for (int i = 0; i < k; i++)
+        {
+            int j;
+            do
+            {
+                j = random.Next(t.Width);
+            }
+            while (chosen[..i].Contains(j));
+
+            chosen[i] = j;
+            row[j] = t.Values[(random.Next(t.Rows) * t.Width) + j];
+        }
+
         for (int j = 0; j < row.Length; j++)
         {
-            if (random.NextDouble() < options.ResampleProbability)
-            {
-                row[j] = t.Values[(random.Next(t.Rows) * t.Width) + j];
-            }
-            else if (!t.Categorical[j] && random.NextDouble() < options.NoiseProbability)
+            if (!t.Categorical[j] && random.NextDouble() < options.NoiseProbability)
             {
                 row[j] = (float)(row[j] + (Gaussian(random) * options.NoiseScale * t.StandardDeviation[j]));
             }

@@ -27,26 +27,45 @@ internal sealed class SyntheticRowsDataView : DataViewBase
         Schema = builder.ToSchema();
     }
 
+    /// <summary>How often (in rows) a cursor asks <see cref="Stop"/> whether to end early.</summary>
+    private const int StopCheckRows = 256;
+
     /// <summary>Makes the synthetic rows of <paramref name="options"/> from the <c>Features</c> of <paramref name="training"/> (read once, here).</summary>
-    public static SyntheticRowsDataView Create(IDataView training, AugmentationOptions options, int seed, CancellationToken cancellationToken)
+    /// <param name="training">The training rows.</param>
+    /// <param name="options">The validated augmentation.</param>
+    /// <param name="seed">The generator's seed.</param>
+    /// <param name="cancellationToken">Stops reading the training rows.</param>
+    /// <param name="stop">Asked every 256 rows: <see langword="true"/> ends the rows there (a time budget); the row count is then unknown up front.</param>
+    public static SyntheticRowsDataView Create(IDataView training, AugmentationOptions options, int seed, CancellationToken cancellationToken, Func<bool>? stop = null)
     {
         var matrix = TrainingMatrix.Load(training, options, cancellationToken);
         return new SyntheticRowsDataView(SyntheticRowGenerator.Create(matrix, options), matrix.Width, options.SyntheticRows(matrix.Rows), seed)
         {
             TrainingRows = matrix.Rows,
             CategoricalFeatures = matrix.Categorical.Count(c => c),
+            SkippedTrainingRows = matrix.SkippedRows,
+            Stop = stop,
         };
     }
 
+    /// <summary>Gets the synthetic rows planned: <see cref="AugmentationOptions.Factor"/> × the training rows, at most <see cref="AugmentationOptions.MaxRows"/>.</summary>
+    public long PlannedRows => _rows;
+
+    /// <summary>Gets the early stop asked every 256 rows, or <see langword="null"/>.</summary>
+    private Func<bool>? Stop { get; init; }
+
     /// <summary>Gets the training rows the synthetic rows are made from.</summary>
     public int TrainingRows { get; private init; }
+
+    /// <summary>Gets the training rows left out for NaN or infinite features (<see cref="AugmentationOptions.SkipInvalidRows"/>).</summary>
+    public long SkippedTrainingRows { get; private init; }
 
     /// <summary>Gets how many features are treated as categorical.</summary>
     public int CategoricalFeatures { get; private init; }
 
     public override DataViewSchema Schema { get; }
 
-    public override long? GetRowCount() => _rows;
+    public override long? GetRowCount() => Stop is null ? _rows : null;
 
     protected override DataViewRowCursor GetRowCursorCore(bool[] active) => new Cursor(this, active);
 
@@ -75,7 +94,7 @@ internal sealed class SyntheticRowsDataView : DataViewBase
 
         protected override bool MoveNextCore()
         {
-            if (_made >= _parent._rows)
+            if (_made >= _parent._rows || (_made % StopCheckRows == 0 && _made > 0 && _parent.Stop?.Invoke() == true))
             {
                 return false;
             }

@@ -55,7 +55,7 @@ internal sealed class TrainingMatrix
     /// <summary>Gets one row.</summary>
     public ReadOnlySpan<float> Row(int i) => Values.AsSpan(i * Width, Width);
 
-    /// <summary>Reads the <c>Features</c> column of <paramref name="data"/>; a NaN or infinite value is an error, as for the teacher's scorer.</summary>
+    /// <summary>Reads the <c>Features</c> column of <paramref name="data"/>; a NaN or infinite value is an error, as for the teacher's scorer, or its row is skipped (<see cref="AugmentationOptions.SkipInvalidRows"/>, counted in <see cref="SkippedRows"/>).</summary>
     public static TrainingMatrix Load(IDataView data, AugmentationOptions options, CancellationToken cancellationToken)
     {
         var column = data.Schema.GetColumnOrNull(DataColumnNames.Features) is { Type: VectorDataViewType { Size: > 0, ItemType: NumberDataViewType } v } c && v.ItemType == NumberDataViewType.Single
@@ -63,12 +63,13 @@ internal sealed class TrainingMatrix
             : throw new ArgumentException($"Augmentation needs a known-size '{DataColumnNames.Features}' vector column of Single values in the training rows.", nameof(data));
         int width = ((VectorDataViewType)column.Type).Size;
         var values = new List<float>();
+        long skippedRows = 0;
         using (var cursor = data.GetRowCursor([column]))
         {
             var getter = cursor.GetGetter<VBuffer<float>>(column);
             VBuffer<float> row = default;
             float[] dense = new float[width];
-            long r = 0;
+            long r = 0, skipped = 0;
             while (cursor.MoveNext())
             {
                 if (r % 4096 == 0)
@@ -78,13 +79,18 @@ internal sealed class TrainingMatrix
 
                 getter(ref row);
                 row.CopyTo(dense);
-                for (int j = 0; j < width; j++)
+                int bad = FirstNonFinite(dense);
+                if (bad >= 0)
                 {
-                    if (!float.IsFinite(dense[j]))
+                    if (!options.SkipInvalidRows)
                     {
                         throw new InvalidDataException(
-                            $"Training row {r} has a NaN or infinite value in '{DataColumnNames.Features}' (at index {j}): augmentation draws from every training row, so clean the data (or drop such rows) before augmenting.");
+                            $"Training row {r + skipped} has a NaN or infinite value in '{DataColumnNames.Features}' (at index {bad}): augmentation draws from every training row, so clean the data, or skip such rows (AugmentationOptions.SkipInvalidRows, spec skip-invalid=1).");
                     }
+
+                    skipped++;
+                    skippedRows = skipped;
+                    continue;
                 }
 
                 values.AddRange(dense);
@@ -101,7 +107,7 @@ internal sealed class TrainingMatrix
         if (rows < minRows)
         {
             throw new ArgumentException(
-                $"{options.Method} augmentation needs at least {minRows} training rows ({(minRows == 2 ? "it pairs each row with another" : "it copies training rows")}) but the training data has {rows}: give more rows, or no augmentation.",
+                $"{options.Method} augmentation needs at least {minRows} training rows ({(minRows == 2 ? "it pairs each row with another" : "it copies training rows")}) but the training data has {rows}{(skippedRows > 0 ? $" once {skippedRows:N0} with NaN or infinite features are skipped" : "")}: give more rows, or no augmentation.",
                 nameof(data));
         }
 
@@ -117,7 +123,24 @@ internal sealed class TrainingMatrix
             categorical[index] = true;
         }
 
-        return new TrainingMatrix(array, rows, width, categorical);
+        return new TrainingMatrix(array, rows, width, categorical) { SkippedRows = skippedRows };
+    }
+
+    /// <summary>Gets the training rows left out for a NaN or infinite feature (<see cref="AugmentationOptions.SkipInvalidRows"/>).</summary>
+    public long SkippedRows { get; private init; }
+
+    /// <summary>The index of the first NaN or infinite value, or -1.</summary>
+    private static int FirstNonFinite(ReadOnlySpan<float> values)
+    {
+        for (int j = 0; j < values.Length; j++)
+        {
+            if (!float.IsFinite(values[j]))
+            {
+                return j;
+            }
+        }
+
+        return -1;
     }
 
     /// <summary>A feature is categorical when all its values are integers and it takes at most <paramref name="maxLevels"/> distinct values.</summary>

@@ -74,6 +74,9 @@ public sealed class DistillationExperiment
     /// <summary>Gets or sets a check made before each student trains; <see langword="false"/> stops the run there (the students trained so far are returned). Used by <see cref="StudentSizeExperiment"/>'s time budget.</summary>
     internal Func<DistillationStudent, bool>? BeforeStudent { get; set; }
 
+    /// <summary>Asked while the synthetic rows are made (every 256 rows): <see langword="true"/> ends the augmentation there, keeping the rows made (a time budget).</summary>
+    internal Func<bool>? StopAugmentation { get; set; }
+
     /// <summary>Gets or sets a callback made after each student is trained and measured (a trial report).</summary>
     internal Action<DistillationStudentResult>? AfterStudent { get; set; }
 
@@ -168,18 +171,34 @@ public sealed class DistillationExperiment
                 studentData = new AppendRowsDataView(scoredTrain, scoredTransfer);
             }
 
-            long syntheticRows = 0;
+            long syntheticRows = 0, plannedRows = 0;
             double syntheticSeconds = 0;
+            var usedAugmentation = options.Augmentation;
             if (options.Augmentation is { } augmentation)
             {
                 // Made from the training rows alone (the test rows are held out first), scored by the same teacher session once.
                 var syntheticWatch = Stopwatch.StartNew();
                 string method = augmentation.Method.ToString().ToLowerInvariant();
-                var synthetic = SyntheticRowsDataView.Create(trainPart, augmentation, augmentation.Seed ?? options.Seed, cancellationToken);
+                if (teacher?.Options.SkipInvalidRows == true && !augmentation.SkipInvalidRows)
+                {
+                    // A teacher that skips rows with NaN or infinite features: augmentation leaves them out too, rather than failing on them.
+                    augmentation = augmentation.Validated();
+                    augmentation.SkipInvalidRows = true;
+                    usedAugmentation = augmentation;
+                }
+
+                var synthetic = SyntheticRowsDataView.Create(trainPart, augmentation, augmentation.Seed ?? options.Seed, cancellationToken, StopAugmentation);
                 Report(progress, DistillationStage.ScoringTeacher,
-                    $"generating {synthetic.GetRowCount():N0} synthetic rows by {method} (factor {augmentation.Factor.ToString(CultureInfo.InvariantCulture)}, at most {augmentation.MaxRows:N0}) from {synthetic.TrainingRows:N0} training rows ({synthetic.CategoricalFeatures} categorical features) for the teacher to label");
+                    $"generating {synthetic.PlannedRows:N0} synthetic rows by {method} (factor {augmentation.Factor.ToString(CultureInfo.InvariantCulture)}, at most {augmentation.MaxRows:N0}) from {synthetic.TrainingRows:N0} training rows ({synthetic.CategoricalFeatures} categorical features{(synthetic.SkippedTrainingRows > 0 ? $"; {synthetic.SkippedTrainingRows:N0} rows with NaN or infinite features left out" : "")}) for the teacher to label");
                 IDataView scoredSynthetic;
                 (scoredSynthetic, _, syntheticRows) = Score(synthetic, teacher, $"synthetic ({method})", progress, cancellationToken);
+                plannedRows = synthetic.PlannedRows;
+                if (syntheticRows < plannedRows)
+                {
+                    Report(progress, DistillationStage.ScoringTeacher,
+                        $"the time budget stopped the augmentation after {syntheticRows:N0} of {plannedRows:N0} synthetic rows ({syntheticWatch.Elapsed.TotalSeconds:F1} s); the students learn from those");
+                }
+
                 studentData = new AppendRowsDataView(studentData, scoredSynthetic);
                 syntheticSeconds = syntheticWatch.Elapsed.TotalSeconds;
             }
@@ -191,9 +210,9 @@ public sealed class DistillationExperiment
 
             double scoringSeconds = scoringWatch.Elapsed.TotalSeconds;
             var teacherScoring = new DistillationTeacherScoring(trainScored, transferScored, testScored, scoringSeconds, syntheticRows);
-            var augmented = options.Augmentation is { } a
+            var augmented = usedAugmentation is { } a
                 ? new DistillationAugmentation(a.Method.ToString().ToLowerInvariant(), a.Settings(a.Seed ?? options.Seed), syntheticRows, Math.Round(syntheticSeconds, 3),
-                    scoringSeconds > 0 ? Math.Round(syntheticSeconds / scoringSeconds, 4) : 0)
+                    scoringSeconds > 0 ? Math.Round(syntheticSeconds / scoringSeconds, 4) : 0, plannedRows)
                 : null;
             int classes = Classes(scoredTrain.Schema);
             bool testHasTeacher = scoredTest.Schema.GetColumnOrNull(DataColumnNames.TeacherLogits) is not null;

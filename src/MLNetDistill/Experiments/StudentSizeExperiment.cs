@@ -278,6 +278,12 @@ public sealed class StudentSizeExperiment
         }
 
         var experiment = new DistillationExperiment(_mlContext, distill);
+        if (timeBudget is { } augmentationBudget)
+        {
+            // Augmentation may take half the budget, so the students still get the other half; the rows made by then are kept.
+            experiment.StopAugmentation = () => watch.Elapsed >= augmentationBudget / 2;
+        }
+
         var skipped = new List<string>();
         var entries = new List<LeaderboardEntry>();
         experiment.BeforeStudent = student =>

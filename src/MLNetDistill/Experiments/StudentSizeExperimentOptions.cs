@@ -28,7 +28,7 @@ public sealed class StudentSizeExperimentOptions
     /// <value>Defaults to <see langword="null"/>. Not together with <see cref="TeacherModelFile"/>.</value>
     public TeacherScoringTransformer? Teacher { get; set; }
 
-    /// <summary>Gets or sets offline augmentation (<see cref="DistillationExperimentOptions.Augmentation"/>): synthetic rows the teacher labels once, shared by every candidate; their scoring time counts towards <see cref="TimeBudget"/>.</summary>
+    /// <summary>Gets or sets offline augmentation (<see cref="DistillationExperimentOptions.Augmentation"/>): synthetic rows the teacher labels once, shared by every candidate; their scoring time counts towards <see cref="TimeBudget"/>, and making them stops at half the budget (the rows made by then are kept and the report says how many of those planned).</summary>
     /// <value>Defaults to <see langword="null"/>: no augmentation.</value>
     public AugmentationOptions? Augmentation { get; set; }
 

@@ -15,7 +15,7 @@ namespace MLNetDistill.Reports;
 /// evaluator's k), <c>expectedCalibrationError</c>, <c>teacherExpectedCalibrationError</c>, <c>perClassAccuracy</c>,
 /// <c>perClassAgreement</c>, <c>inheritance</c>; latency p50/p99 and throughput through ML.NET and in ONNX Runtime,
 /// <c>onnxNote</c> where the ONNX form is missing, <c>latencySpeedUp</c> and <c>sizeReduction</c> against the teacher), the
-/// pick's reason and the skipped and duplicate students. camelCase; an undefined metric is the string <c>"NaN"</c>, a form
+/// pick's reason, the skipped and duplicate students, and <c>augmentation</c> (as in <c>REPORT.json</c>: method, settings, synthetic rows, the teacher's seconds on them and their share; null without one). camelCase; an undefined metric is the string <c>"NaN"</c>, a form
 /// not measured is <see langword="null"/>.
 /// </summary>
 /// <example>
@@ -63,7 +63,7 @@ public static class LeaderboardJson
         }).ToList();
         return new LeaderboardDocument(
             board.CostAxis.ToString().ToLowerInvariant(), board.QualityMetric, board.AccuracyTolerance, teacher, board.TeacherCost, board.Chosen?.Name, board.Choice,
-            students, board.Skipped, result.Duplicates, run.TrainRows, run.TransferRows, run.TestRows, run.TeacherScoring.TotalRows, run.Temperature, run.Seed, result.Seconds);
+            students, board.Skipped, result.Duplicates, run.TrainRows, run.TransferRows, run.TestRows, run.TeacherScoring.TotalRows, run.Temperature, run.Seed, result.Seconds, run.Augmentation);
     }
 
     /// <summary>The teacher's record: the distill report's fields, then its serving cost in both forms where measured.</summary>
@@ -90,7 +90,7 @@ public static class LeaderboardJson
     /// <summary>The file's top level.</summary>
     private sealed record LeaderboardDocument(string CostAxis, string Quality, double AccuracyTolerance, JsonObject Teacher, double? TeacherCost,
         string? Chosen, string Choice, IReadOnlyList<LeaderboardStudentRecord> Students, IReadOnlyList<string> Skipped, IReadOnlyList<string> Duplicates,
-        long TrainRows, long TransferRows, long TestRows, long TeacherRowsScored, float Temperature, int Seed, double Seconds);
+        long TrainRows, long TransferRows, long TestRows, long TeacherRowsScored, float Temperature, int Seed, double Seconds, DistillationAugmentation? Augmentation);
 
     /// <summary>One student's record.</summary>
     private sealed record LeaderboardStudentRecord(string Name, string Spec, double Accuracy, double MacroF1, double LogLoss, double Agreement, double KlToTeacher,

@@ -30,6 +30,11 @@ public static class LeaderboardMarkdown
         md.Append(c, $"**Pick:** {board.Choice}\n\n");
         md.Append(c, $"Cost axis: {Leaderboard.AxisName(board.CostAxis)}; quality: {board.QualityMetric}; tolerance {(board.AccuracyTolerance * 100).ToString("0.##", c)} % of the teacher's accuracy. ");
         md.Append(c, $"{run.TrainRows:N0} training, {run.TransferRows:N0} transfer and {run.TestRows:N0} test rows{(run.TestHeldOut ? " (held out of the training data)" : "")}; the teacher scored {run.TeacherScoring.TotalRows:N0} rows once in {run.TeacherScoring.Seconds:F2} s; {(swept ? "soft labels at each trial's T and alpha (columns T and alpha)" : $"T = {run.Temperature.ToString(c)}")}, seed {run.Seed}; {result.Seconds:F1} s in all.\n\n");
+        if (run.Augmentation is { } a)
+        {
+            md.Append(a.Describe()).Append(" Every student learned from them.\n\n");
+        }
+
         md.Append(swept
             ? "| model | T | alpha | accuracy | retained | agreement | KL to teacher | log-loss | macro-F1 | bytes | parameters | train s | Pareto | chosen |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:-:|:-:|\n"
             : "| model | accuracy | retained | agreement | KL to teacher | log-loss | macro-F1 | bytes | parameters | train s | Pareto | chosen |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|:-:|:-:|\n");

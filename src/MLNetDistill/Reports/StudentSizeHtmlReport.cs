@@ -143,6 +143,12 @@ public sealed class StudentSizeHtmlReport : IHtmlContent
             html.Text(string.Create(c, $"{Count(run.TrainRows)} training, {Count(run.TransferRows)} transfer and {Count(run.TestRows)} test rows{(run.TestHeldOut ? " (held out of the training data)" : "")}; "
                 + $"the teacher scored {Count(run.TeacherScoring.TotalRows)} rows once in {run.TeacherScoring.Seconds.ToString("F2", c)} s; T = {run.Temperature.ToString(c)}, seed {run.Seed}; {Number(_seconds, "F1")} s in all."));
             html.Raw("</p>");
+            if (run.Augmentation is { } augmentation)
+            {
+                html.Raw("<p class=\"muted augmentation\">");
+                html.Text(augmentation.Describe() + " Every student learned from them.");
+                html.Raw("</p>");
+            }
         }
 
         html.Raw(board.Chosen is null ? "<div class=\"nopick\">" : "<div class=\"pick\"><b>Pick:</b> ");

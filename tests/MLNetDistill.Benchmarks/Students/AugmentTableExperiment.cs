@@ -19,7 +19,7 @@ internal static class AugmentTableExperiment
     private static readonly string[] Students = ["lightgbm:trees=100", "sdca"];
 
     /// <summary>The augmentation rows: a name and how it sets the experiment's options (null: none; that row also trains the hard-label twin).</summary>
-    private static readonly (string Name, Action<DistillationExperimentOptions>? Configure)[] Augmentations =
+    private static readonly (string Name, Action<DistillationExperimentOptions>? Configure)[] DefaultAugmentations =
     [
         ("none", null),
         ("spunge", o => o.Augmentation = AugmentationOptions.Parse("spunge")),
@@ -30,15 +30,38 @@ internal static class AugmentTableExperiment
     public static int Run(string[] args)
     {
         int seeds = 1;
+        var augmentations = DefaultAugmentations.ToList();
+        string[] students = Students;
+        string? onlyDataset = null;
+        float? alpha = null;
         foreach (string arg in args)
         {
             if (arg.StartsWith("seeds=", StringComparison.Ordinal) && int.TryParse(arg.AsSpan(6), NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n > 0)
             {
                 seeds = n;
             }
+            else if (arg.StartsWith("augments=", StringComparison.Ordinal))
+            {
+                // e.g. augments="none;spunge;spunge:levels=0": the rows to run, each an --augment spec ('none' is no augmentation).
+                augmentations = arg[9..].Split(';', StringSplitOptions.RemoveEmptyEntries)
+                    .Select(spec => (spec, spec == "none" ? null : (Action<DistillationExperimentOptions>?)(o => o.Augmentation = AugmentationOptions.Parse(spec))))
+                    .ToList();
+            }
+            else if (arg.StartsWith("students=", StringComparison.Ordinal))
+            {
+                students = arg[9..].Split(';', StringSplitOptions.RemoveEmptyEntries);
+            }
+            else if (arg.StartsWith("alpha=", StringComparison.Ordinal))
+            {
+                alpha = float.Parse(arg.AsSpan(6), CultureInfo.InvariantCulture);
+            }
+            else if (arg.StartsWith("dataset=", StringComparison.Ordinal))
+            {
+                onlyDataset = arg[8..];
+            }
             else
             {
-                Console.Error.WriteLine($"augment-table: unknown argument '{arg}'; usage: augment-table [seeds=1]");
+                Console.Error.WriteLine($"augment-table: unknown argument '{arg}'; usage: augment-table [seeds=1] [augments=\"none;spunge;munge:p=0.5\"] [students=\"lightgbm:trees=100;sdca\"] [dataset=digits|breast_cancer] [alpha=0.5]");
                 return 2;
             }
         }
@@ -49,18 +72,23 @@ internal static class AugmentTableExperiment
         var teachers = new List<string>();
         foreach (var (dataset, prefix) in new[] { ("digits", "digits"), ("breast cancer", "breast_cancer") })
         {
+            if (onlyDataset is not null && onlyDataset != prefix)
+            {
+                continue;
+            }
+
             var train = CsvFeatureReader.Load(Path.Combine(fixtures, prefix + "_train.csv"), "label");
             var test = CsvFeatureReader.Load(Path.Combine(fixtures, prefix + "_test.csv"), "label");
             string teacher = Path.Combine(fixtures, prefix + "_teacher.onnx");
-            foreach (string student in Students)
+            foreach (string student in students)
             {
                 var twin = new List<Row>();
-                foreach (var (name, configure) in Augmentations)
+                foreach (var (name, configure) in augmentations)
                 {
                     var rows = new List<Row>();
                     for (int seed = 0; seed < seeds; seed++)
                     {
-                        var options = new DistillationExperimentOptions { TeacherModelFile = teacher, Seed = seed, Baseline = configure is null };
+                        var options = new DistillationExperimentOptions { TeacherModelFile = teacher, Seed = seed, Baseline = configure is null, Alpha = alpha };
                         options.Students.Add(DistillationStudent.FromSpec(student));
                         configure?.Invoke(options);
                         using var result = new DistillationExperiment(new MLContext(seed), options).Run(train, test);

@@ -71,4 +71,21 @@ public sealed class AugmentationOptionsTests
         Assert.Equal(2, copy.Factor);
         Assert.Equal([1], copy.CategoricalFeatureIndices);
     }
+
+    [Theory]
+    [InlineData("spunge:skip-invalid=1", true)]
+    [InlineData("munge:skip-invalid=0", false)]
+    [InlineData("mixup", false)]
+    public void Parse_SkipInvalid_SetsSkipInvalidRows(string spec, bool expected)
+    {
+        Assert.Equal(expected, AugmentationOptions.Parse(spec).SkipInvalidRows);
+    }
+
+    [Fact]
+    public void Parse_SkipInvalidNotZeroOrOne_ErrorQuotesTheValue()
+    {
+        var e = Assert.ThrowsAny<ArgumentException>(() => AugmentationOptions.Parse("spunge:skip-invalid=2"));
+
+        Assert.Contains("'skip-invalid' in 'spunge:skip-invalid=2' is 2: give 1", e.Message, StringComparison.Ordinal);
+    }
 }

@@ -81,6 +81,49 @@ public sealed class SyntheticRowsDataViewTests
         Assert.Contains("index 1", e.Message);
     }
 
+    [Fact]
+    public void Create_NaNFeature_ErrorNamesTheSkipOption()
+    {
+        var data = TestData.Vectors(_ml, [[1f, 2f], [3f, float.PositiveInfinity], [5f, 6f]]);
+
+        var e = Assert.Throws<InvalidDataException>(() => SyntheticRowsDataView.Create(data, new AugmentationOptions().Validated(), 0, CancellationToken.None));
+
+        Assert.Contains("skip-invalid=1", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Create_NaNFeatureWithSkipInvalidRows_LeavesTheRowOutAndCountsIt()
+    {
+        var data = TestData.Vectors(_ml, [[1f, 2f], [3f, float.NaN], [5f, 6f], [float.NegativeInfinity, 0f]]);
+        var options = AugmentationOptions.Parse("mixup:factor=50,skip-invalid=1");
+
+        var view = SyntheticRowsDataView.Create(data, options, 0, CancellationToken.None);
+        var rows = Read(view);
+
+        Assert.Equal(2, view.SkippedTrainingRows);
+        Assert.Equal(2, view.TrainingRows);
+        Assert.Equal(100, rows.Count); // factor × the two valid rows
+        Assert.All(rows, r =>
+        {
+            float[] v = r.Split(',').Select(x => float.Parse(x, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+            Assert.True(v.All(float.IsFinite) && v[0] >= 1 && v[0] <= 5, r); // mixes of (1, 2) and (5, 6) only
+        });
+        Assert.Equal(1, options.Settings(0)["skip-invalid"]);
+    }
+
+    [Fact]
+    public void Create_StopAsked_EndsAtTheNextCheckAndCountIsUnknown()
+    {
+        int asked = 0;
+        var view = SyntheticRowsDataView.Create(AugmentationTestData.BreastCancer, new AugmentationOptions { Factor = 10 }.Validated(), 0, CancellationToken.None, () => ++asked >= 3);
+
+        var rows = Read(view);
+
+        Assert.Null(view.GetRowCount());
+        Assert.Equal(5690, view.PlannedRows);
+        Assert.Equal(3 * 256, rows.Count); // asked at rows 256, 512 and 768; the third says stop
+    }
+
     [Theory]
     [InlineData(AugmentationMethod.Munge)]
     [InlineData(AugmentationMethod.Mixup)]

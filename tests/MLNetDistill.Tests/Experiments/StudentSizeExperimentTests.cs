@@ -109,6 +109,54 @@ public sealed class StudentSizeExperimentTests
     }
 
     [Fact]
+    public void Run_Augmentation_LeaderboardJsonMarkdownAndHtmlRecordIt()
+    {
+        using var result = new StudentSizeExperiment(_ml)
+            .SetTeacher(BinaryTeacher)
+            .AddStudents("sdca:iterations=5")
+            .SetAugmentation(MLNetDistill.Augmentation.AugmentationOptions.Parse("mixup:factor=2"))
+            .Run(Cancer);
+
+        long expected = 2 * result.Experiment.TrainRows;
+        var augmentation = System.Text.Json.JsonDocument.Parse(MLNetDistill.Reports.LeaderboardJson.Serialize(result)).RootElement.GetProperty("augmentation");
+        Assert.Equal("mixup", augmentation.GetProperty("method").GetString());
+        Assert.Equal(expected, augmentation.GetProperty("syntheticRows").GetInt64());
+        Assert.Equal(expected, augmentation.GetProperty("plannedRows").GetInt64());
+        Assert.Equal(0.2, augmentation.GetProperty("settings").GetProperty("a").GetDouble(), 6);
+        Assert.InRange(augmentation.GetProperty("teacherShare").GetDouble(), 0.01, 1);
+        string sentence = $"Augmentation: mixup (factor 2, max-rows 100000, a 0.2, levels 10, categorical 0, seed 0): {expected:N0} synthetic rows labeled by the teacher in";
+        Assert.Contains(sentence, MLNetDistill.Reports.LeaderboardMarkdown.Render(result), StringComparison.Ordinal);
+        using var html = new StringWriter();
+        new MLNetDistill.Reports.StudentSizeHtmlReport(result).WriteTo(html, System.Text.Encodings.Web.HtmlEncoder.Default);
+        Assert.Contains(sentence, html.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_AugmentationLongerThanHalfTheBudget_StopsThereKeepsTheRowsAndTrainsTheStudent()
+    {
+        var budget = TimeSpan.FromSeconds(4);
+        var reports = new List<StudentSizeExperimentProgress>();
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        using var result = new StudentSizeExperiment(_ml)
+            .SetTeacher(TestPaths.FashionTeacher)
+            .AddStudents("sdca:iterations=1")
+            .SetTimeBudget(budget)
+            .SetAugmentation(MLNetDistill.Augmentation.AugmentationOptions.Parse("spunge:factor=1000,max-rows=10000000"))
+            .Run(Fashion, progress: new ListProgress(reports));
+        var augmentation = result.Experiment.Augmentation!;
+
+        // The training rows (about 480 once the test rows are held out) × 1000 planned: the CNN teacher scores some 15k rows/s here, so half a minute of work.
+        long planned = 1000 * result.Experiment.TrainRows;
+        Assert.Equal(planned, augmentation.PlannedRows);
+        Assert.InRange(augmentation.SyntheticRows, 256, augmentation.PlannedRows - 1);
+        Assert.InRange(augmentation.TeacherSeconds, 0.05, (budget.TotalSeconds / 2) + 0.5); // the budget counts from the start, teacher scoring of the real rows included
+        Assert.Contains(reports, r => r.Message.Contains($"the time budget stopped the augmentation after {augmentation.SyntheticRows:N0} of {planned:N0} synthetic rows", StringComparison.Ordinal));
+        Assert.Equal(["sdca:iterations=1"], result.Leaderboard.Entries.Select(e => e.Name));
+        Assert.Contains($"of {planned:N0} planned: the time budget stopped it", MLNetDistill.Reports.LeaderboardMarkdown.Render(result), StringComparison.Ordinal);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(30), $"took {watch.Elapsed.TotalSeconds:F1} s");
+    }
+
+    [Fact]
     public void Run_Cancelled_Throws()
     {
         using var cancelled = new CancellationTokenSource();
