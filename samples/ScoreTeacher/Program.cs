@@ -1,5 +1,5 @@
 // Scores the embedded Fashion-MNIST test set with the embedded PyTorch CNN teacher, the ML.NET way, then saves the
-// teacher inside an ML.NET model and loads it back. Run from the repository root:
+// teacher inside an ML.NET model and loads it back. Run from any folder (teacher-model.zip is written to the current one):
 //   dotnet run --project samples/ScoreTeacher
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -7,12 +7,13 @@ using MLNetDistill;
 using MLNetDistill.Data;
 using MLNetDistill.Teachers;
 
+string samples = SamplesFolder();
 var mlContext = new MLContext(seed: 0);
-IDataView data = IdxReader.Load("samples/data/fashion-mnist/t10k-images-idx3-ubyte.gz");
+IDataView data = IdxReader.Load(Path.Combine(samples, "data", "fashion-mnist", "t10k-images-idx3-ubyte.gz"));
 
 var options = new TeacherScoringOptions
 {
-    ModelFile = "samples/teachers/fashion_cnn.onnx",
+    ModelFile = Path.Combine(samples, "teachers", "fashion_cnn.onnx"),
     Temperature = 4f,
     BatchSize = 256,
     GpuDeviceId = 0,        // use the GPU when this is the GPU build and one is there...
@@ -38,3 +39,17 @@ mlContext.Model.Save(teacher, data.Schema, "teacher-model.zip");
 ITransformer loaded = mlContext.Model.Load("teacher-model.zip", out _);
 float[] again = loaded.Transform(data).GetColumn<float[]>("SoftLabels").First();
 Console.WriteLine($"after save/load, largest difference: {first.Zip(again, (a, b) => MathF.Abs(a - b)).Max():E1}");
+
+// The embedded data and teacher, found from where this program runs (bin/...), so any working directory will do.
+static string SamplesFolder()
+{
+    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+    {
+        if (File.Exists(Path.Combine(dir.FullName, "samples", "teachers", "fashion_cnn.onnx")))
+        {
+            return Path.Combine(dir.FullName, "samples");
+        }
+    }
+
+    throw new DirectoryNotFoundException($"No samples/teachers/fashion_cnn.onnx above {AppContext.BaseDirectory}: run the sample from inside the MLNetDistill repository.");
+}

@@ -7,7 +7,7 @@ internal static class Program
 {
     private static int Main(string[] args)
     {
-        // Plain timing commands (no BenchmarkDotNet overhead): `-- epoch [shape...]`, `-- gemm`, `-- parallel-trials [repeats]`, `-- soak [minutes=3] [threads=8]`, `-- augment-table [seeds=1]`.
+        // Plain timing commands (no BenchmarkDotNet overhead): `-- epoch [shape...]`, `-- gemm`, `-- parallel-trials [repeats]`, `-- soak [minutes=3] [threads=8]`, `-- serve [seconds=10] [concurrency=8] [rows=5000]`, `-- augment-table [seeds=1]`.
         // Reliability: `-- fuzz [casesPerFormat=1000] [seed=20261201] [format...]` (the table of outcomes per format) and
         // `-- fuzz-case FORMAT SEED CASE` (one case again, in full).
         if (args.Length > 0 && args[0] == "gemm")
@@ -83,6 +83,11 @@ internal static class Program
         if (args.Length > 0 && args[0] == "tokenize")
         {
             return Teachers.TokenizeCommand.Run(args[1..]);
+        }
+
+        if (args.Length > 0 && args[0] == "serve")
+        {
+            return Serving.ServeBenchmark.Run(args[1..]);
         }
 
         if (args.Length > 0 && args[0] == "epoch")

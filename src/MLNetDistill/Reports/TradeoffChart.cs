@@ -25,6 +25,14 @@ public static class TradeoffChart
 
     private const string FontName = "DejaVu Sans";
 
+    /// <summary>The chart as HTML (<see cref="TradeoffChartReport"/>, an <see cref="Microsoft.AspNetCore.Html.IHtmlContent"/>): the PNG inline and the table of its points, what a notebook cell shows.</summary>
+    /// <param name="leaderboard">The leaderboard.</param>
+    /// <param name="width">The width in pixels (default 900).</param>
+    /// <param name="height">The height in pixels (default 600).</param>
+    /// <returns>The report.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">A dimension is not in [100, 10000].</exception>
+    public static TradeoffChartReport ToHtml(Leaderboard leaderboard, int width = DefaultWidth, int height = DefaultHeight) => new(leaderboard, width, height);
+
     /// <summary>Renders the chart as PNG bytes.</summary>
     /// <param name="leaderboard">The leaderboard.</param>
     /// <param name="width">The width in pixels (default 900).</param>
@@ -395,7 +403,7 @@ public static class TradeoffChart
         label.OffsetY = place.OffsetY;
     }
 
-    private static void CheckSize(int pixels, string name)
+    internal static void CheckSize(int pixels, string name)
     {
         if (pixels is < 100 or > 10_000)
         {
