@@ -68,6 +68,11 @@ internal static class Program
             return Students.ConsistentTableExperiment.Run(args[1..]);
         }
 
+        if (args.Length > 0 && args[0] == "text-table")
+        {
+            return Students.TextTableExperiment.Run(args[1..]);
+        }
+
         if (args.Length > 0 && args[0] == "mlp-defaults")
         {
             return Students.MlpDefaultsExperiment.Run(args[1..]);
@@ -91,6 +96,21 @@ internal static class Program
         if (args.Length > 0 && args[0] == "soak")
         {
             return Reliability.SoakExperiment.Run(args[1..]);
+        }
+
+        if (args.Length > 0 && args[0] == "text-score")
+        {
+            return Teachers.TextScoreBench.Run(args[1..]);
+        }
+
+        if (args.Length > 0 && args[0] == "tokenize-check")
+        {
+            return Teachers.TokenizeCheckCommand.Run(args[1..]);
+        }
+
+        if (args.Length > 0 && args[0] == "tokenize")
+        {
+            return Teachers.TokenizeCommand.Run(args[1..]);
         }
 
         if (args.Length > 0 && args[0] == "serve")
