@@ -33,6 +33,17 @@ internal sealed class CsvDataView : DataViewBase
         new($"'{path}' line {line} has {count} cells but the header has {expected}: " +
             "every row needs one cell per header column (quote cells that contain the delimiter).");
 
+    /// <summary>
+    /// The error for a line of a numeric read whose cell count differs from the header's; a line that opens a quoted cell
+    /// it does not close holds text running onto the next line, and the error says to read that column as text.
+    /// </summary>
+    public static InvalidDataException Ragged(string path, long line, int count, int expected, ReadOnlySpan<char> text) =>
+        text.Count('"') % 2 == 1
+            ? new($"'{path}' line {line} opens a quoted cell that runs onto the next line: the file holds text (a quoted cell with line breaks), " +
+                "which numeric features cannot be read from. Read its text column as text (DataSourceReader.LoadText, or the command's text column option) " +
+                "with a text teacher and text students, or leave such columns out of the file.")
+            : Ragged(path, line, count, expected);
+
     private sealed class Cursor : RowCursorBase
     {
         private readonly CsvDataView _parent;
@@ -82,7 +93,7 @@ internal sealed class CsvDataView : DataViewBase
             int count = CsvCells.Split(line, _parent._delimiter, _cells);
             if (count != expected)
             {
-                throw Ragged(_parent._path, _lines.LineNumber, count, expected);
+                throw Ragged(_parent._path, _lines.LineNumber, count, expected, line);
             }
 
             if (_labelActive)

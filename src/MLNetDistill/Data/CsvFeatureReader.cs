@@ -71,7 +71,7 @@ public static class CsvFeatureReader
         int count = CsvCells.Split(first, delimiter, cells);
         if (count != names.Length)
         {
-            throw CsvDataView.Ragged(path, lines.LineNumber, count, names.Length);
+            throw CsvDataView.Ragged(path, lines.LineNumber, count, names.Length, first);
         }
 
         var featureIndices = new List<int>(names.Length);

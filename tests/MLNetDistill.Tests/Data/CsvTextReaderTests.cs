@@ -160,4 +160,17 @@ public sealed class CsvTextReaderTests : IDisposable
         Assert.Equal(["Label", "Features"], ViewRows.ColumnNames(view));
         Assert.Equal([1.5f], ViewRows.Vectors(view, "Features")[0]);
     }
+
+    [Theory]
+    [InlineData("Body,x,Label\n\"Hello,\nworld\",1,1\n\"Bye\",2,0\n")] // the first data line opens the quote
+    [InlineData("Body,x,Label\n\"one line\",1,0\n\"Hello,\nworld\",2,1\n")] // a later line does
+    public void Load_NumericReadOfMultilineText_ErrorSaysReadTheColumnAsText(string content)
+    {
+        string path = _temp.Write("emails.csv", content);
+
+        var error = Assert.Throws<InvalidDataException>(() => ViewRows.Vectors(CsvFeatureReader.Load(path, "Label"), "Features"));
+
+        Assert.Contains("opens a quoted cell that runs onto the next line", error.Message, StringComparison.Ordinal);
+        Assert.Contains("DataSourceReader.LoadText", error.Message, StringComparison.Ordinal);
+    }
 }
