@@ -36,7 +36,7 @@ internal static class CommandRunner
             Cancellation.Report(FilesBefore);
             return Cancellation.ExitCode;
         }
-        catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException or InvalidOperationException or NotSupportedException or UnauthorizedAccessException or FormatException)
+        catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException or InvalidOperationException or NotSupportedException or UnauthorizedAccessException or FormatException or HttpRequestException)
         {
             Console.Error.WriteLine("error: " + OneLine(e, flags));
             if (Environment.GetEnvironmentVariable("MLNETDISTILL_DEBUG") == "1")

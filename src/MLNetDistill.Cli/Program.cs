@@ -14,6 +14,7 @@ internal static class Program
         root.Subcommands.Add(DistillCommand.Create());
         root.Subcommands.Add(CompareCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
+        root.Subcommands.Add(LabelCommand.Create());
         // Ctrl+C and SIGTERM are handled here rather than by System.CommandLine, whose handler is only armed once an action
         // returns its task (ours run synchronously) and which exits without waiting for the temporary files to go.
         using var cancellation = Cancellation.Register();

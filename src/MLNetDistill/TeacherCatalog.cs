@@ -43,4 +43,40 @@ public static class TeacherCatalog
     /// </example>
     public static TeacherScoringEstimator ScoreWithTeacher(this TransformsCatalog catalog, TeacherScoringOptions options) =>
         new(catalog, options);
+
+    /// <summary>
+    /// Scores a text column with an ONNX text teacher (a transformer taking <c>input_ids</c> and <c>attention_mask</c>,
+    /// and <c>token_type_ids</c> when it has that input), tokenizing each row with the teacher's own tokenizer, and adds
+    /// <c>TeacherLogits</c>, <c>SoftLabels</c> and <c>TeacherPredictedLabel</c>.
+    /// </summary>
+    /// <param name="catalog">The transforms catalog.</param>
+    /// <param name="modelFile">The teacher's <c>.onnx</c> file.</param>
+    /// <param name="textColumnName">The text column (ML.NET's <c>TextDataViewType</c>; <see cref="DataSourceReader.LoadText"/> reads CSV files so).</param>
+    /// <param name="tokenizerFile">
+    /// The tokenizer: a BERT <c>vocab.txt</c>, a WordPiece <c>tokenizer.json</c> or a SentencePiece <c>tokenizer.model</c>;
+    /// <see langword="null"/> takes the first of these beside <paramref name="modelFile"/> (with <c>tokenizer_config.json</c>).
+    /// </param>
+    /// <param name="maxTokens">The most tokens per text (longer texts are truncated and counted); <see langword="null"/> for the teacher's own length, else 512.</param>
+    /// <param name="temperature">The soft-label temperature; positive and finite.</param>
+    /// <returns>The estimator. Its transformer is not saveable with <c>mlContext.Model.Save</c> (ML.NET's ApplyOnnxModel cannot tokenize): keep the teacher's files.</returns>
+    /// <exception cref="FileNotFoundException">No tokenizer file: the message lists the files looked for.</exception>
+    /// <exception cref="ArgumentException">The teacher has no <c>input_ids</c>, its vocabulary is larger than its embedding table, or an option is out of range.</exception>
+    /// <example>
+    /// <code language="csharp">
+    /// IDataView emails = DataSourceReader.LoadText("samples/data/spam-assassin/csv/test.csv", "Text");
+    /// using var teacher = mlContext.Transforms.ScoreTextWithTeacher("samples/teachers/spam_transformer/model.onnx", "Text").Fit(emails);
+    /// var scored = teacher.Transform(emails); // + TeacherLogits, SoftLabels, TeacherPredictedLabel (0 = ham, 1 = spam)
+    /// long truncated = teacher.TruncatedTexts; // counted as the rows are scored
+    /// </code>
+    /// </example>
+    public static TeacherScoringEstimator ScoreTextWithTeacher(this TransformsCatalog catalog, string modelFile, string textColumnName, string? tokenizerFile = null,
+        int? maxTokens = null, float temperature = 1f) =>
+        ScoreWithTeacher(catalog, new TeacherScoringOptions
+        {
+            ModelFile = modelFile,
+            TextColumnName = textColumnName,
+            TokenizerFile = tokenizerFile,
+            MaxTokens = maxTokens,
+            Temperature = temperature,
+        });
 }

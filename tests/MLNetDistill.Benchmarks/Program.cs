@@ -45,6 +45,11 @@ internal static class Program
             return Students.ConsistentTableExperiment.Run(args[1..]);
         }
 
+        if (args.Length > 0 && args[0] == "text-table")
+        {
+            return Students.TextTableExperiment.Run(args[1..]);
+        }
+
         if (args.Length > 0 && args[0] == "mlp-defaults")
         {
             return Students.MlpDefaultsExperiment.Run(args[1..]);
@@ -73,6 +78,11 @@ internal static class Program
         if (args.Length > 0 && args[0] == "serve")
         {
             return Serving.ServeBenchmark.Run(args[1..]);
+        }
+
+        if (args.Length > 0 && args[0] == "tokenize")
+        {
+            return Teachers.TokenizeCommand.Run(args[1..]);
         }
 
         if (args.Length > 0 && args[0] == "epoch")

@@ -25,6 +25,10 @@ internal static class CompareCommand
         [nameof(StudentSizeExperimentOptions.Temperatures)] = "--temperatures",
         [nameof(StudentSizeExperimentOptions.Alphas)] = "--alphas",
         [nameof(StudentSizeExperimentOptions.Augmentation)] = "--augment",
+        [nameof(StudentSizeExperimentOptions.TrainingSoftLabels)] = "--soft-labels",
+        [nameof(DistillationExperimentOptions.TrainingSoftLabels)] = "--soft-labels",
+        [nameof(StudentSizeExperimentOptions.TestSoftLabels)] = "--test-soft-labels",
+        [nameof(StudentSizeExperimentOptions.TextColumnName)] = "--text",
         ["temperatures"] = "--temperatures",
         ["alphas"] = "--alphas",
         ["tolerance"] = "--within",
@@ -36,7 +40,10 @@ internal static class CompareCommand
 
     public static Command Create()
     {
-        var teacher = new Option<string>("--teacher") { Description = "The teacher's .onnx file.", Required = true };
+        var teacher = new Option<string?>("--teacher") { Description = "The teacher's .onnx file (or --soft-labels for a teacher known only by its labels)." };
+        var softLabels = new Option<string?>("--soft-labels") { Description = "A teacher cache of --train (from `score` or `label`) used instead of running a teacher on it." };
+        var testSoftLabels = new Option<string?>("--test-soft-labels") { Description = "A teacher cache of --test: agreement, KL and the inheritance table are measured against it (a teacher known only by its labels)." };
+        var text = new Option<string?>("--text") { Description = "The text column of CSV files: every student is a text student (ML.NET FeaturizeText inside its model; the spec's text=word2,char3 sets the n-grams)." };
         var train = new Option<string>("--train") { Description = "Labeled training data (CSV/TSV, Parquet or IDX).", Required = true };
         var transfer = new Option<string?>("--transfer") { Description = "Unlabeled rows for the teacher to label (same features as --train)." };
         var test = new Option<string?>("--test") { Description = "Evaluation data (default: 20% of --train held out); without labels, students are ranked on agreement with the teacher and none is picked." };
@@ -56,7 +63,7 @@ internal static class CompareCommand
         var output = new Option<string>("--out") { Description = "Folder for leaderboard.json, report.md, tradeoff.png, report.html and each student's .zip (and .onnx for mlp).", Required = true };
         var command = new Command("compare", "Train several students on one teacher scoring, rank them on quality vs cost (Pareto front), and pick the smallest within a tolerance of the teacher.")
         {
-            teacher, train, transfer, test, label, students, cost, within, budget, temperatures, alphas, augment, seed, output,
+            teacher, train, transfer, test, label, students, cost, within, budget, temperatures, alphas, augment, seed, output, softLabels, testSoftLabels, text,
         };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(token =>
         {
@@ -69,8 +76,37 @@ internal static class CompareCommand
             }
 
             var mlContext = new MLContext(parse.GetValue(seed));
-            var experiment = new StudentSizeExperiment(mlContext)
-                .SetTeacher(parse.GetValue(teacher)!)
+            string? teacherPath = parse.GetValue(teacher);
+            string? textName = parse.GetValue(text);
+            if (teacherPath is null && parse.GetValue(softLabels) is null)
+            {
+                throw new ArgumentException("compare needs --teacher T.onnx, or --soft-labels CACHE (a `score` or `label` cache of --train) for soft labels made earlier.");
+            }
+
+            var experiment = new StudentSizeExperiment(mlContext);
+            if (teacherPath is not null)
+            {
+                experiment.SetTeacher(teacherPath);
+            }
+
+            experiment.Options.TextColumnName = textName;
+            if (parse.GetValue(softLabels) is string cache)
+            {
+                experiment.Options.TrainingSoftLabels = TeacherCache.ReadMatching(cache, trainPath, teacherPath, cancellationToken: token);
+            }
+
+            if (parse.GetValue(testSoftLabels) is string testCache)
+            {
+                string testFile = parse.GetValue(test) ?? throw new ArgumentException("--test-soft-labels needs --test: the cache holds the soft labels of the --test rows.");
+                experiment.Options.TestSoftLabels = TeacherCache.ReadMatching(testCache, testFile, teacherModelFile: null, cancellationToken: token);
+                Console.Error.WriteLine($"test rows judged against the labels of {TeacherCache.ReadMetadata(testCache).TeacherFile} ({testCache})");
+            }
+
+            IDataView Read(string path, bool labelOptional) => textName is null
+                ? DataSourceReader.Load(path, labelName, labelOptional)
+                : DataSourceReader.LoadText(path, textName, labelName, labelOptional);
+
+            experiment
                 .SetCostAxis(ParseCost(parse.GetValue(cost)!))
                 .SetAccuracyTolerance(ParseWithin(parse.GetValue(within)!))
                 .SetTimeBudget(parse.GetValue(budget) is string b ? ParseBudget(b) : null)
@@ -89,19 +125,19 @@ internal static class CompareCommand
 
             // Before scoring and training (and after the options are checked): the results must be writable where they are asked for.
             OutputFolder.Prepare(outFolder);
-            IDataView trainData = DataSourceReader.Load(trainPath, labelName);
+            IDataView trainData = Read(trainPath, false);
             if (trainData.Schema.GetColumnOrNull(DataColumnNames.Label) is null)
             {
                 throw new ArgumentException($"--train {trainPath} has no label column: pass --label NAME for CSV or Parquet files, or name the column Label. Rows nobody labeled go in --transfer.");
             }
 
-            IDataView? testData = parse.GetValue(test) is string testPath ? DataSourceReader.Load(testPath, labelName, labelOptional: true) : null;
+            IDataView? testData = parse.GetValue(test) is string testPath ? Read(testPath, true) : null;
             if (testData is not null && testData.Schema.GetColumnOrNull(DataColumnNames.Label) is null)
             {
                 Console.Error.WriteLine($"--test {parse.GetValue(test)} has no label column: students are ranked on agreement with the teacher, and none is picked.");
             }
 
-            IDataView? transferData = parse.GetValue(transfer) is string transferPath ? DataSourceReader.Load(transferPath, labelName, labelOptional: true) : null;
+            IDataView? transferData = parse.GetValue(transfer) is string transferPath ? Read(transferPath, true) : null;
             // A live table of the trials on a terminal; the plain lines when redirected.
             using var result = TrialTable.Run(experiment.Options.Students.Select(s => s.Name), progress => experiment.Run(trainData, testData, transferData, progress, token));
             StudentSizeReport.WriteAll(mlContext, result, outFolder, token);

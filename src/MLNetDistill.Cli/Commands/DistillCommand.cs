@@ -26,6 +26,8 @@ internal static class DistillCommand
         ["output"] = "--out",
         ["report"] = "--report",
         [nameof(DistillationExperimentOptions.Augmentation)] = "--augment",
+        [nameof(DistillationExperimentOptions.TestSoftLabels)] = "--test-soft-labels",
+        [nameof(DistillationExperimentOptions.TextColumnName)] = "--text",
     };
 
     public static Command Create()
@@ -40,13 +42,15 @@ internal static class DistillCommand
         var transfer = new Option<string?>("--transfer") { Description = "Unlabeled rows for the teacher to label (same features as --train; a label column there may be absent, and is ignored)." };
         var softLabels = new Option<string?>("--soft-labels") { Description = "A teacher cache of --train (file, folder or glob of shards) used instead of running the teacher on it." };
         var augment = new Option<string?>("--augment") { Description = "Offline augmentation: synthetic rows the teacher labels for the student (not its hard-label twin): " + AugmentationOptions.Describe() };
+        var testSoftLabels = new Option<string?>("--test-soft-labels") { Description = "A teacher cache of --test (e.g. from `label`): agreement, KL and the inheritance table are measured against it, for a teacher known only by its labels." };
+        var text = new Option<string?>("--text") { Description = "The text column of CSV files: students become text students (ML.NET FeaturizeText inside the model; the spec's text=word2,char3 sets the n-grams)." };
         var baseline = new Option<bool>("--baseline") { Description = "Also train the same student on hard labels only." };
         var seed = new Option<int>("--seed") { Description = "Seed (same inputs and seed give the same model).", DefaultValueFactory = _ => 0 };
         var output = new Option<string>("--out") { Description = "The student model: STUDENT.zip (and STUDENT.onnx for mlp students).", Required = true };
         var report = new Option<string>("--report") { Description = "The report: REPORT.json.", Required = true };
         var command = new Command("distill", "Train a student on a teacher's soft labels and compare it with the teacher (and its hard-label twin).")
         {
-            teacher, train, test, label, student, temperature, alpha, transfer, softLabels, augment, baseline, seed, output, report,
+            teacher, train, test, label, student, temperature, alpha, transfer, softLabels, augment, baseline, seed, output, report, testSoftLabels, text,
         };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(token =>
         {
@@ -83,6 +87,7 @@ internal static class DistillCommand
                 Baseline = parse.GetValue(baseline),
                 Seed = parse.GetValue(seed),
                 Augmentation = augmentation,
+                TextColumnName = parse.GetValue(text),
             };
             var distilled = DistillationStudent.FromSpec(parse.GetValue(student)!);
             options.Students.Add(distilled);
@@ -93,16 +98,28 @@ internal static class DistillCommand
                     : TeacherCache.ReadMatching(cache, trainPath, teacherPath, cancellationToken: token);
             }
 
+            string? textName = parse.GetValue(text);
+            IDataView Read(string path, bool labelOptional) => textName is null
+                ? DataSourceReader.Load(path, labelName, labelOptional)
+                : DataSourceReader.LoadText(path, textName, labelName, labelOptional);
+
+            if (parse.GetValue(testSoftLabels) is string testCache)
+            {
+                string testFile = parse.GetValue(test) ?? throw new ArgumentException("--test-soft-labels needs --test: the cache holds the soft labels of the --test rows (held-out rows of --train carry --soft-labels' labels already).");
+                options.TestSoftLabels = TeacherCache.ReadMatching(testCache, testFile, teacherModelFile: null, temperatureValue ?? 1f, token);
+                Console.Error.WriteLine($"test rows judged against the labels of {TeacherCache.ReadMetadata(testCache).TeacherFile} ({testCache})");
+            }
+
             var experiment = new DistillationExperiment(mlContext, options);
-            IDataView trainData = Labeled(DataSourceReader.Load(trainPath, labelName), trainPath);
+            IDataView trainData = Labeled(Read(trainPath, false), trainPath);
             // Test rows nobody labeled are still measured against the teacher (agreement, KL); label metrics are then NaN.
-            IDataView? testData = parse.GetValue(test) is string testPath ? DataSourceReader.Load(testPath, labelName, labelOptional: true) : null;
+            IDataView? testData = parse.GetValue(test) is string testPath ? Read(testPath, true) : null;
             if (testData is not null && testData.Schema.GetColumnOrNull(DataColumnNames.Label) is null)
             {
                 Console.Error.WriteLine($"--test {parse.GetValue(test)} has no label column: accuracy, macro-F1 and log-loss are not measured (NaN in the report); agreement and KL to the teacher are.");
             }
 
-            IDataView? transferData = parse.GetValue(transfer) is string transferPath ? DataSourceReader.Load(transferPath, labelName, labelOptional: true) : null;
+            IDataView? transferData = parse.GetValue(transfer) is string transferPath ? Read(transferPath, true) : null;
 
             using var result = Run(experiment, distilled, options.Baseline, trainData, testData, transferData, token);
             var trained = result.Students[0];
@@ -117,6 +134,11 @@ internal static class DistillCommand
             if (written.Baseline is { } b)
             {
                 Console.WriteLine($"baseline accuracy {b.Accuracy:F4}  agreement {b.Agreement:F4}  logLoss {b.LogLoss:F4}  ({b.ModelBytes:N0} bytes, {b.TrainSeconds:F1} s)");
+            }
+
+            if (written.Inheritance is { } inherited)
+            {
+                Console.WriteLine($"inherit  of the teacher's {inherited.TeacherMistakes:N0} mistakes the student copied {inherited.Copied:N0}, fixed {inherited.Fixed:N0}, erred otherwise on {inherited.OtherMistakes:N0}; {inherited.NewMistakes:N0} new mistakes");
             }
 
             Console.WriteLine(saved.OnnxFile is { } onnxFile ? $"onnx     {onnxFile} ({saved.OnnxBytes:N0} bytes)" : $"onnx     none: {saved.OnnxNote}");

@@ -15,6 +15,10 @@ internal static class ScoreCommand
         ["BatchSize"] = "--batch-size",
         ["Temperature"] = "--temperature",
         ["output"] = "--out",
+        ["TextColumnName"] = "--text",
+        ["textColumnName"] = "--text",
+        ["TokenizerFile"] = "--tokenizer",
+        ["MaxTokens"] = "--max-tokens",
     };
 
     public static Command Create()
@@ -30,9 +34,12 @@ internal static class ScoreCommand
         var skipInvalid = new Option<bool>("--skip-invalid") { Description = "Skip rows with NaN or infinite features (counted) instead of failing." };
         var output = new Option<string>("--out") { Description = "The cache to write: OUT.csv (plus OUT.csv.json) or OUT.parquet.", Required = true };
         var json = new Option<bool>("--json") { Description = "Print one JSON object on stdout instead of text." };
+        var text = new Option<string?>("--text") { Description = "The text column of a CSV/TSV file, for a text teacher (input_ids, attention_mask): each row is tokenized with the teacher's tokenizer." };
+        var tokenizer = new Option<string?>("--tokenizer") { Description = "With --text: the tokenizer file (vocab.txt, tokenizer.json or tokenizer.model; default: the first of these beside the teacher)." };
+        var maxTokens = new Option<int?>("--max-tokens") { Description = "With --text: the most tokens per text, longer texts are truncated and counted (default: the teacher's fixed sequence length, else model_max_length of tokenizer_config.json, else 512)." };
         var command = new Command("score", "Score a data file with an ONNX teacher into a reusable cache of logits and soft labels.")
         {
-            teacher, data, label, temperature, batchSize, device, shard, shards, skipInvalid, output, json,
+            teacher, data, label, temperature, batchSize, device, shard, shards, skipInvalid, output, json, text, tokenizer, maxTokens,
         };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(token =>
         {
@@ -45,7 +52,15 @@ internal static class ScoreCommand
                 GpuDeviceId = gpu,
                 FallbackToCpu = fallback,
                 SkipInvalidRows = parse.GetValue(skipInvalid),
+                TextColumnName = parse.GetValue(text),
+                TokenizerFile = parse.GetValue(tokenizer),
+                MaxTokens = parse.GetValue(maxTokens),
             };
+            if (options.TextColumnName is null && (options.TokenizerFile is not null || options.MaxTokens is not null))
+            {
+                throw new ArgumentException("--tokenizer and --max-tokens apply to a text teacher: add --text COLUMN (the column that holds the texts).");
+            }
+
             ShardSpec? shardSpec = parse.GetValue(shard) switch
             {
                 null => null,
@@ -96,7 +111,7 @@ internal static class ScoreCommand
         };
         TeacherScoringSummary summary = json || Console.IsOutputRedirected
             ? TeacherCacheWriter.Score(ml, options, dataPath, label, shard, outputPath, null, token)
-            : ProgressDisplay.Run("scoring", DataSourceReader.Load(dataPath, label).GetRowCount() is long n ? (shard is null ? n : (n + shard.Count - 1 - shard.Index) / shard.Count) : null, progress => TeacherCacheWriter.Score(ml, options, dataPath, label, shard, outputPath, progress, token));
+            : ProgressDisplay.Run("scoring", (options.TextColumnName is { } text ? DataSourceReader.LoadText(dataPath, text, label) : DataSourceReader.Load(dataPath, label)).GetRowCount() is long n ? (shard is null ? n : (n + shard.Count - 1 - shard.Index) / shard.Count) : null, progress => TeacherCacheWriter.Score(ml, options, dataPath, label, shard, outputPath, progress, token));
         if (json)
         {
             Console.WriteLine(JsonSerializer.Serialize(new
@@ -111,6 +126,8 @@ internal static class ScoreCommand
                 skippedRows = summary.SkippedRows,
                 shard = shard?.ToString(),
                 output = summary.Output,
+                emptyTexts = summary.EmptyTexts,
+                truncatedTexts = summary.TruncatedTexts,
             }, CommandRunner.Json));
         }
         else
@@ -124,6 +141,11 @@ internal static class ScoreCommand
             if (summary.SkippedRows > 0)
             {
                 Console.WriteLine($"skipped {summary.SkippedRows:N0} rows with NaN or infinite features");
+            }
+
+            if (options.TextColumnName is not null)
+            {
+                Console.WriteLine($"texts: {summary.EmptyTexts:N0} empty (scored as [CLS] [SEP]), {summary.TruncatedTexts:N0} truncated");
             }
 
             Console.WriteLine($"cache: {summary.Output}");

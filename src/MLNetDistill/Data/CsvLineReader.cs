@@ -7,6 +7,8 @@ namespace MLNetDistill.Data;
 internal sealed class CsvLineReader : IDisposable
 {
     private readonly TextReader _reader;
+    private readonly string _path;
+    private readonly bool _strictUtf8;
     private char[] _buffer = new char[1 << 16];
     private int _start;
     private int _end;
@@ -15,9 +17,21 @@ internal sealed class CsvLineReader : IDisposable
 
     /// <summary>Opens <paramref name="path"/> for reading (UTF-8, byte-order mark skipped).</summary>
     public CsvLineReader(string path)
+        : this(path, strictUtf8: false)
     {
+    }
+
+    /// <summary>
+    /// Opens <paramref name="path"/>; when <paramref name="strictUtf8"/> is true, bytes that are not UTF-8 throw an
+    /// <see cref="InvalidDataException"/> naming their line instead of turning into U+FFFD.
+    /// </summary>
+    public CsvLineReader(string path, bool strictUtf8)
+    {
+        _path = path;
+        _strictUtf8 = strictUtf8;
         var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-        _reader = new StreamReader(stream, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
+        System.Text.Encoding encoding = strictUtf8 ? new System.Text.UTF8Encoding(false, throwOnInvalidBytes: true) : System.Text.Encoding.UTF8;
+        _reader = new StreamReader(stream, encoding, detectEncodingFromByteOrderMarks: !strictUtf8, bufferSize: 1 << 16);
     }
 
     /// <summary>The 1-based number of the line last returned.</summary>
@@ -58,6 +72,66 @@ internal sealed class CsvLineReader : IDisposable
         }
     }
 
+    /// <summary>
+    /// Reads the next record of an RFC 4180 file: like <see cref="TryReadLine"/>, but a line break inside double quotes
+    /// belongs to the record (a doubled quote toggles twice and so keeps the state). <paramref name="firstLine"/> is the
+    /// physical line the record starts on; <see cref="LineNumber"/> the one it ends on.
+    /// </summary>
+    public bool TryReadRecord(out ReadOnlySpan<char> record, out long firstLine)
+    {
+        bool inQuotes = false;
+        int lines = 0;
+        while (true)
+        {
+            Span<char> pending = _buffer.AsSpan(_scanned, _end - _scanned);
+            int hit = pending.IndexOfAny('"', '\n');
+            while (hit >= 0)
+            {
+                int at = _scanned + hit;
+                if (_buffer[at] == '"')
+                {
+                    inQuotes = !inQuotes;
+                }
+                else if (inQuotes)
+                {
+                    lines++;
+                }
+                else
+                {
+                    int length = at - _start;
+                    record = TrimCarriageReturn(_buffer.AsSpan(_start, length));
+                    _start = at + 1;
+                    _scanned = _start;
+                    firstLine = LineNumber + 1;
+                    LineNumber += lines + 1;
+                    return true;
+                }
+
+                _scanned = at + 1;
+                hit = _buffer.AsSpan(_scanned, _end - _scanned).IndexOfAny('"', '\n');
+            }
+
+            _scanned = _end;
+            if (_eof)
+            {
+                if (_start < _end)
+                {
+                    record = TrimCarriageReturn(_buffer.AsSpan(_start, _end - _start));
+                    _start = _end;
+                    firstLine = LineNumber + 1;
+                    LineNumber += lines + 1;
+                    return true;
+                }
+
+                record = default;
+                firstLine = LineNumber + 1;
+                return false;
+            }
+
+            Fill();
+        }
+    }
+
     /// <inheritdoc/>
     public void Dispose() => _reader.Dispose();
 
@@ -80,7 +154,16 @@ internal sealed class CsvLineReader : IDisposable
             Array.Resize(ref _buffer, _buffer.Length * 2);
         }
 
-        int read = _reader.Read(_buffer, _end, _buffer.Length - _end);
+        int read;
+        try
+        {
+            read = _reader.Read(_buffer, _end, _buffer.Length - _end);
+        }
+        catch (System.Text.DecoderFallbackException) when (_strictUtf8)
+        {
+            throw Utf8Check.InvalidError(_path);
+        }
+
         if (read == 0)
         {
             _eof = true;

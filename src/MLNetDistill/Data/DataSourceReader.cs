@@ -74,6 +74,43 @@ public static class DataSourceReader
         };
     }
 
+    /// <summary>Opens a file whose examples are texts, keeping <paramref name="textColumnName"/> as a text column.</summary>
+    /// <param name="path">A <c>.csv</c>, <c>.tsv</c> or <c>.txt</c> file (UTF-8, RFC 4180 quoting); see <see cref="CsvFeatureReader.LoadText"/>.</param>
+    /// <param name="textColumnName">The column that holds the text.</param>
+    /// <param name="labelColumnName">As for <see cref="Load"/>.</param>
+    /// <param name="labelOptional">As for <see cref="Load"/>.</param>
+    /// <returns>A lazy view with <c>Label</c> (Single, when present) and every other column as text.</returns>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="ArgumentException">
+    /// The path is a folder or glob; the format holds no text columns (IDX images, Parquet); the text column is missing, is the
+    /// label, or holds numbers; the label column is missing (and not optional).
+    /// </exception>
+    /// <exception cref="InvalidDataException">The file's content is not valid (not UTF-8, ragged rows, ...); the message names the line.</exception>
+    public static IDataView LoadText(string path, string textColumnName, string? labelColumnName = null, bool labelOptional = false)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        ArgumentException.ThrowIfNullOrWhiteSpace(textColumnName);
+        if (Directory.Exists(path) || path.AsSpan().IndexOfAny('*', '?') >= 0)
+        {
+            throw new ArgumentException($"'{path}' is a folder or a glob, not a data file: pass one .csv, .tsv or .txt file with a text column.", nameof(path));
+        }
+
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"Data file '{path}' was not found: check the path (relative paths start from '{Environment.CurrentDirectory}').", path);
+        }
+
+        string extension = Path.GetExtension(path).ToLowerInvariant();
+        return extension switch
+        {
+            ".csv" or ".tsv" or ".txt" => CsvFeatureReader.LoadText(path, textColumnName, labelColumnName, labelOptional),
+            _ => throw new ArgumentException(
+                $"'{path}' ('{(extension.Length == 0 ? "no extension" : extension)}') cannot hold text column '{textColumnName}': texts are read from .csv, .tsv or .txt files (UTF-8, RFC 4180 quoting). " +
+                "Export the texts to CSV, or score numeric features without a text column.",
+                nameof(path)),
+        };
+    }
+
     private static IDataView LoadIdx(string path, string? labelColumnName, bool labelOptional)
     {
         IDataView view = IdxReader.Load(path);

@@ -35,6 +35,41 @@ internal sealed class ServingCostMeter
     /// <summary>Gets the feature rows the models are timed on.</summary>
     public int Rows => _rows.Length / _width;
 
+    /// <summary>Gets whether the rows are texts (text students and teachers): ONNX Runtime timing on feature vectors does not apply then.</summary>
+    private bool IsText => _width == 0;
+
+    /// <summary>Takes the first <paramref name="latencyRows"/> texts of <paramref name="textColumn"/> into memory, for text students (and a text teacher) timed through ML.NET.</summary>
+    /// <exception cref="InvalidDataException">The data has no rows, or no text column of that name.</exception>
+    public static ServingCostMeter FromTextRows(MLContext mlContext, IDataView data, string textColumn, int warmupRows, int latencyRows)
+    {
+        if (data.Schema.GetColumnOrNull(textColumn) is not { Type: TextDataViewType } column)
+        {
+            throw new InvalidDataException($"The rows to time the models on have no text column '{textColumn}'; latency cannot be measured (set MeasureLatency to false to skip it).");
+        }
+
+        var texts = new List<TextRow>();
+        using (var cursor = data.GetRowCursor([column]))
+        {
+            var getter = cursor.GetGetter<ReadOnlyMemory<char>>(column);
+            ReadOnlyMemory<char> value = default;
+            while (texts.Count < latencyRows && cursor.MoveNext())
+            {
+                getter(ref value);
+                texts.Add(new TextRow { Text = value.ToString() });
+            }
+        }
+
+        if (texts.Count == 0)
+        {
+            throw new InvalidDataException("The test rows are empty, so there is nothing to time the models on; give test rows, or set MeasureLatency to false.");
+        }
+
+        var definition = SchemaDefinition.Create(typeof(TextRow));
+        definition[0].ColumnName = textColumn;
+        var view = mlContext.Data.LoadFromEnumerable(texts.ToArray(), definition);
+        return new ServingCostMeter(mlContext, [], view, 0, warmupRows, latencyRows);
+    }
+
     /// <summary>Takes the first <paramref name="latencyRows"/> rows' <c>Features</c> (a fixed-size float vector) into memory; the timing cycles through them.</summary>
     /// <exception cref="InvalidDataException">The data has no rows, or no fixed-size float <c>Features</c> column.</exception>
     public static ServingCostMeter FromRows(MLContext mlContext, IDataView data, int warmupRows, int latencyRows)
@@ -86,6 +121,11 @@ internal sealed class ServingCostMeter
     {
         long start = Stopwatch.GetTimestamp();
         var (cost, mlNetNote) = TimeMlNet(model, modelBytes, parameters);
+        if (IsText)
+        {
+            return new ServingCost(cost, null, "not timed in ONNX Runtime: a text student's FeaturizeText has no ONNX export here; its ML.NET model takes the raw text", mlNetNote, Stopwatch.GetElapsedTime(start).TotalSeconds);
+        }
+
         var export = StudentOnnxExporter.Export(_mlContext, model, inputSchema);
         OnnxRuntimeCost? onnx = null;
         string? note = export.Note;
@@ -105,6 +145,10 @@ internal sealed class ServingCostMeter
     {
         long start = Stopwatch.GetTimestamp();
         var (cost, note) = TimeMlNet(teacher, modelBytes, null);
+        if (IsText)
+        {
+            return new ServingCost(cost, null, "not timed in ONNX Runtime on feature rows: a text teacher takes token ids (its batched scorer tokenizes)", note, Stopwatch.GetElapsedTime(start).TotalSeconds);
+        }
 
         string file = teacher.Options.ModelFile;
         byte[] bytes = File.Exists(file) ? File.ReadAllBytes(file) : teacher.GetScoringGraph();
@@ -149,6 +193,12 @@ internal sealed class ServingCostMeter
         {
             return (null, "not timed in ONNX Runtime: the graph failed on a row: " + e.Message.Trim());
         }
+    }
+
+    /// <summary>The row type of the text timing view.</summary>
+    private sealed class TextRow
+    {
+        public string Text { get; set; } = "";
     }
 
     /// <summary>The row type of the timing view.</summary>

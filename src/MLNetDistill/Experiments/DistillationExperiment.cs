@@ -142,7 +142,7 @@ public sealed class DistillationExperiment
             IDataView source = train;
             if (options.TrainingSoftLabels is { } cache)
             {
-                CheckCache(cache, teacher);
+                CheckCache(cache, teacher, nameof(DistillationExperimentOptions.TrainingSoftLabels));
                 source = DataViewZip.Create(train, DropLabel(cache), "training data", "teacher cache");
             }
 
@@ -157,6 +157,18 @@ public sealed class DistillationExperiment
             else
             {
                 testPart = test;
+                if (options.TestSoftLabels is { } testCache)
+                {
+                    CheckCache(testCache, teacher, nameof(DistillationExperimentOptions.TestSoftLabels));
+                    testPart = DataViewZip.Create(test, DropLabel(testCache), "test data", "test soft labels");
+                }
+            }
+
+            if (test is null && options.TestSoftLabels is not null)
+            {
+                throw new ArgumentException(
+                    "TestSoftLabels is set but no test data is given: pass the test rows the cache was made from to Run(train, test), or leave TestSoftLabels unset (held-out rows carry TrainingSoftLabels' labels).",
+                    nameof(DistillationExperimentOptions.TestSoftLabels));
             }
 
             var scoringWatch = Stopwatch.StartNew();
@@ -272,7 +284,7 @@ public sealed class DistillationExperiment
             return null;
         }
 
-        var scoring = new TeacherScoringOptions { ModelFile = file, Temperature = temperature };
+        var scoring = new TeacherScoringOptions { ModelFile = file, Temperature = temperature, TextColumnName = _options.TextColumnName };
         if (needsHint)
         {
             scoring.Hints.Add(new TeacherHint(TeacherHintLayers.Penultimate(OnnxModelInfo.Load(file)), HintColumnName));
@@ -316,7 +328,7 @@ public sealed class DistillationExperiment
         // ML.NET's trainers cannot see a token: the student's own context is cancelled with it, which stops them at their next check.
         MLContext context = StudentContext();
         using var stop = cancellationToken.Register(() => CatalogEnvironment.TryCancel(context));
-        var trainers = Trainers(context, student, classes, trialTemperature, alpha, hintColumn, epochs, _options.Seed, data.Teacher, cancellationToken);
+        var trainers = Trainers(context, student, classes, trialTemperature, alpha, hintColumn, epochs, _options.Seed, data.Teacher, _options.TextColumnName, cancellationToken);
         string targets = student.Spec is { UsesTemperature: false, UsesAlpha: false }
             ? "the teacher's logits"
             : float.IsNaN(alpha)
@@ -329,7 +341,7 @@ public sealed class DistillationExperiment
         {
             MLContext twinContext = StudentContext();
             stopTwin = cancellationToken.Register(() => CatalogEnvironment.TryCancel(twinContext));
-            return Trainers(twinContext, student, classes, trialTemperature, alpha, hintColumn, epochs, _options.Seed, data.Teacher, cancellationToken);
+            return Trainers(twinContext, student, classes, trialTemperature, alpha, hintColumn, epochs, _options.Seed, data.Teacher, _options.TextColumnName, cancellationToken);
         }
 
         try
@@ -380,14 +392,14 @@ public sealed class DistillationExperiment
                 nameof(DistillationExperimentOptions.Teacher));
     }
 
-    private static void CheckCache(IDataView cache, TeacherScoringTransformer? teacher)
+    private static void CheckCache(IDataView cache, TeacherScoringTransformer? teacher, string option)
     {
         foreach (string column in new[] { DataColumnNames.TeacherLogits, DataColumnNames.SoftLabels })
         {
             if (cache.Schema.GetColumnOrNull(column) is not { Type: VectorDataViewType { Size: >= 2 } })
             {
                 throw new ArgumentException(
-                    $"TrainingSoftLabels has no '{column}' vector column: read it with TeacherCache.Read, which gives the teacher's columns.", nameof(DistillationExperimentOptions.TrainingSoftLabels));
+                    $"{option} has no '{column}' vector column: read it with TeacherCache.Read, which gives the teacher's columns.", option);
             }
         }
 
@@ -395,7 +407,7 @@ public sealed class DistillationExperiment
         if (teacher is not null && teacher.ClassCount != classes)
         {
             throw new ArgumentException(
-                $"TrainingSoftLabels has {classes} classes but the teacher has {teacher.ClassCount}: use the cache this teacher made.", nameof(DistillationExperimentOptions.TrainingSoftLabels));
+                $"{option} has {classes} classes but the teacher has {teacher.ClassCount}: use the cache this teacher made.", option);
         }
     }
 
@@ -466,15 +478,15 @@ public sealed class DistillationExperiment
     }
 
     private static StudentTrainers Trainers(MLContext studentContext, DistillationStudent student, int classes, float temperature, float alpha, string? hintColumn,
-        EpochProgress? epochs, int seed, TeacherScoringTransformer? teacher, CancellationToken cancellationToken)
+        EpochProgress? epochs, int seed, TeacherScoringTransformer? teacher, string? textColumn, CancellationToken cancellationToken)
     {
         if (student.Spec is not { } spec)
         {
             return new StudentTrainers(student.Estimator!, student.HardLabelEstimator, student.ScoresAreLogits);
         }
 
-        var context = new StudentBuildContext(studentContext, classes, temperature, alpha, seed, hintColumn, epochs, cancellationToken) { Teacher = teacher };
-        return StudentRegistry.Get(spec).Build(spec, context);
+        var context = new StudentBuildContext(studentContext, classes, temperature, alpha, seed, hintColumn, epochs, cancellationToken) { Teacher = teacher, TextColumnName = textColumn };
+        return StudentRegistry.Build(spec, context);
     }
 
     /// <summary>

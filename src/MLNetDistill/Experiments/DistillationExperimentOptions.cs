@@ -72,6 +72,24 @@ public sealed class DistillationExperimentOptions
     /// <value>Defaults to <see langword="null"/>: no augmentation.</value>
     public AugmentationOptions? Augmentation { get; set; }
 
+    /// <summary>
+    /// Gets or sets the soft labels of the test rows, read from a cache (<c>TeacherCache.Read</c>), in the test rows' order: a
+    /// teacher known only by its labels (an LLM, a Python model without an ONNX file) is then judged like a live one
+    /// (agreement, KL, its accuracy, the inheritance table). Needs test data given to <see cref="DistillationExperiment.Run"/>;
+    /// when the test rows are held out of the training rows they already carry <see cref="TrainingSoftLabels"/>' labels. When a
+    /// teacher model is given too, the test rows are judged against this cache and the teacher does not score them.
+    /// </summary>
+    /// <value>Defaults to <see langword="null"/>: the teacher scores the test rows, or, with no teacher model, agreement and KL are not measured.</value>
+    public IDataView? TestSoftLabels { get; set; }
+
+    /// <summary>
+    /// Gets or sets the data's text column: every student from a spec becomes a text student, ML.NET's <c>FeaturizeText</c>
+    /// (its spec's <c>text=</c> settings, else <see cref="Students.TextFeaturization.Default"/>) fitted into its own model before its
+    /// trainer, so the saved model takes the raw text and needs no tokenizer file.
+    /// </summary>
+    /// <value>Defaults to <see langword="null"/>: students read the numeric <c>Features</c> column (a spec with <c>text=</c> reads the column <c>Text</c>).</value>
+    public string? TextColumnName { get; set; }
+
     /// <summary>A checked copy: the experiment keeps its own options, so changing these later does not change it.</summary>
     internal DistillationExperimentOptions Validated()
     {
@@ -129,8 +147,21 @@ public sealed class DistillationExperimentOptions
                 nameof(Augmentation));
         }
 
+        if (TextColumnName is not null)
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(TextColumnName, nameof(TextColumnName));
+            if (Augmentation is not null)
+            {
+                throw new ArgumentException(
+                    $"Augmentation makes synthetic rows from numeric features, and the students read the text column '{TextColumnName}': leave Augmentation unset for text students.",
+                    nameof(Augmentation));
+            }
+        }
+
         var copy = new DistillationExperimentOptions
         {
+            TestSoftLabels = TestSoftLabels,
+            TextColumnName = TextColumnName,
             Augmentation = Augmentation?.Validated(),
             TeacherModelFile = TeacherModelFile,
             Teacher = Teacher,

@@ -22,6 +22,9 @@ public sealed record DistillationReport(DistillationModelReport Teacher, Distill
     string StudentSpec, float Temperature, float Alpha, long TrainRows, long TransferRows, long TestRows, int Seed, long TeacherRowsScored = 0, bool TestHeldOut = false,
     string? Onnx = null, string? OnnxNote = null, DistillationAugmentation? Augmentation = null)
 {
+    /// <summary>Gets how the student's mistakes on the labeled test rows relate to the teacher's (copied, fixed, new), or <see langword="null"/> when the test rows have no labels or no teacher outputs.</summary>
+    public Evaluation.InheritanceTable? Inheritance { get; init; }
+
     /// <summary>The report of one student of an experiment.</summary>
     /// <param name="result">The experiment's result.</param>
     /// <param name="student">One of <paramref name="result"/>'s students.</param>
@@ -53,6 +56,7 @@ public sealed record DistillationReport(DistillationModelReport Teacher, Distill
             result.TestHeldOut)
         {
             Augmentation = result.Augmentation,
+            Inheritance = student.Distilled.Quality?.Inheritance,
         };
     }
 }

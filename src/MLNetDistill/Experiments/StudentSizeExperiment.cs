@@ -247,6 +247,9 @@ public sealed class StudentSizeExperiment
             Alpha = _options.Alpha,
             Seed = _options.Seed,
             Augmentation = _options.Augmentation,
+            TrainingSoftLabels = _options.TrainingSoftLabels,
+            TestSoftLabels = _options.TestSoftLabels,
+            TextColumnName = _options.TextColumnName,
         };
         var duplicates = new List<string>();
         var seen = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -302,7 +305,9 @@ public sealed class StudentSizeExperiment
             return true;
         };
         ServingCostMeter? meter = null;
-        ServingCostMeter Meter() => meter ??= ServingCostMeter.FromRows(_mlContext, experiment.TestRows!, latency!.Value.Warmup, latency.Value.Rows);
+        ServingCostMeter Meter() => meter ??= _options.TextColumnName is { } textColumn
+            ? ServingCostMeter.FromTextRows(_mlContext, experiment.TestRows!, textColumn, latency!.Value.Warmup, latency.Value.Rows)
+            : ServingCostMeter.FromRows(_mlContext, experiment.TestRows!, latency!.Value.Warmup, latency.Value.Rows);
         experiment.AfterStudent = trained =>
         {
             cancellationToken.ThrowIfCancellationRequested(); // timing a student takes thousands of single-row predictions
@@ -471,7 +476,7 @@ public sealed class StudentSizeExperiment
             var teacher = _options.Teacher;
             if ((_options.TeacherModelFile ?? teacher?.Options.ModelFile) is { } file && File.Exists(file))
             {
-                teacher = owned = _mlContext.Transforms.ScoreWithTeacher(file).Fit(new EmptyDataView(result.InputSchema));
+                teacher = owned = _mlContext.Transforms.ScoreWithTeacher(new TeacherScoringOptions { ModelFile = file, TextColumnName = _options.TextColumnName }).Fit(new EmptyDataView(result.InputSchema));
             }
 
             if (teacher is null)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.ML;
 using MLNetDistill.Augmentation;
 using MLNetDistill.Teachers;
 
@@ -27,6 +28,18 @@ public sealed class StudentSizeExperimentOptions
     /// <summary>Gets or sets a fitted teacher (<c>mlContext.Transforms.ScoreWithTeacher(...).Fit(data)</c>); the caller keeps and disposes it.</summary>
     /// <value>Defaults to <see langword="null"/>. Not together with <see cref="TeacherModelFile"/>.</value>
     public TeacherScoringTransformer? Teacher { get; set; }
+
+    /// <summary>Gets or sets the training rows' soft labels read from a cache (<see cref="DistillationExperimentOptions.TrainingSoftLabels"/>), for a teacher known only by its labels.</summary>
+    /// <value>Defaults to <see langword="null"/>: the teacher scores the training rows.</value>
+    public IDataView? TrainingSoftLabels { get; set; }
+
+    /// <summary>Gets or sets the test rows' soft labels read from a cache (<see cref="DistillationExperimentOptions.TestSoftLabels"/>): agreement, KL and the inheritance table against a teacher known only by its labels.</summary>
+    /// <value>Defaults to <see langword="null"/>.</value>
+    public IDataView? TestSoftLabels { get; set; }
+
+    /// <summary>Gets or sets the data's text column (<see cref="DistillationExperimentOptions.TextColumnName"/>): every candidate is a text student, <c>FeaturizeText</c> inside its model.</summary>
+    /// <value>Defaults to <see langword="null"/>: students read <c>Features</c>.</value>
+    public string? TextColumnName { get; set; }
 
     /// <summary>Gets or sets offline augmentation (<see cref="DistillationExperimentOptions.Augmentation"/>): synthetic rows the teacher labels once, shared by every candidate; their scoring time counts towards <see cref="TimeBudget"/>, and making them stops at half the budget (the rows made by then are kept and the report says how many of those planned).</summary>
     /// <value>Defaults to <see langword="null"/>: no augmentation.</value>

@@ -51,6 +51,13 @@ public static class StudentOnnxExporter
             return new StudentOnnxExport(mlp.OnnxModel.ToArray(), null, OnnxStudentWriter.InputName, score);
         }
 
+        if (inputSchema.GetColumnOrNull(featureColumnName) is null && inputSchema.Any(c => !c.IsHidden && c.Type is TextDataViewType)
+            && model.GetOutputSchema(inputSchema).GetColumnOrNull(featureColumnName) is not null)
+        {
+            // A text student: the features are made inside the model from a text column.
+            return new StudentOnnxExport(null, "does not convert: a text student's FeaturizeText (word and character n-grams) has no ONNX form here; its ML.NET zip takes the raw text and needs no tokenizer file");
+        }
+
         int width = FeatureWidth(inputSchema, featureColumnName);
         if (LogitMatchingOnnx.IsArgMaxChain(model, out var chain, out int argMax))
         {

@@ -22,6 +22,9 @@ internal interface IStudentFamily
     /// <summary>Gets whether the student is a neural network trained with the distillation loss (else an ML.NET trainer on soft labels).</summary>
     bool IsNeural => false;
 
+    /// <summary>Gets whether the family's trainer reads a <c>Features</c> vector, so a text featurizer can be put before it (<c>text=word2,char3</c>).</summary>
+    bool IsTextCapable => true;
+
     /// <summary>Gets the weight of the soft labels used when none is given.</summary>
     float DefaultAlpha => 0.5f;
 

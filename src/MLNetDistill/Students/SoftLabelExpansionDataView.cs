@@ -222,6 +222,19 @@ internal sealed class SoftLabelExpansionDataView : DataViewBase
             base.Dispose(disposing);
         }
 
+        private static bool AllNaN(ReadOnlySpan<float> values)
+        {
+            foreach (float v in values)
+            {
+                if (!float.IsNaN(v))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
         private void PrepareTargets()
         {
             int k = _parent._classes;
@@ -233,6 +246,22 @@ internal sealed class SoftLabelExpansionDataView : DataViewBase
             }
 
             _softRow.CopyTo(_target);
+            if (AllNaN(_target))
+            {
+                // No soft label for this row (an LLM answer that named no class, skipped): its hard label alone, or nothing.
+                _keptCount = 0;
+                float truth = float.NaN;
+                _label?.Invoke(ref truth);
+                if (!float.IsNaN(truth) && truth >= 0 && truth < k && truth == MathF.Floor(truth))
+                {
+                    _kept[0] = (int)truth;
+                    _target[(int)truth] = 1f;
+                    _keptCount = 1;
+                }
+
+                return;
+            }
+
             double sum = 0;
             for (int c = 0; c < k; c++)
             {

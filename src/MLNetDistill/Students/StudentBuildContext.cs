@@ -17,4 +17,7 @@ internal sealed record StudentBuildContext(MLContext MLContext, int Classes, flo
 {
     /// <summary>Gets the fitted teacher, for students taught on the fly (null when the soft labels come from a cache only).</summary>
     public MLNetDistill.Teachers.TeacherScoringTransformer? Teacher { get; init; }
+
+    /// <summary>Gets the data's text column when the students are text students (the experiment's <c>TextColumnName</c>), else null.</summary>
+    public string? TextColumnName { get; init; }
 }

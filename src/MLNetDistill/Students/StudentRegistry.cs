@@ -27,6 +27,35 @@ internal static class StudentRegistry
     /// <returns>Whether the family is known.</returns>
     public static bool TryGet(string name, out IStudentFamily family) => ByName.TryGetValue(name, out family!);
 
+    /// <summary>
+    /// Builds a spec's trainers: the family's, with the text featurizer put before them for a text student (a spec with
+    /// <c>text=</c>, or any spec when the context names a text column).
+    /// </summary>
+    /// <param name="spec">A spec made by <see cref="StudentSpec.Parse"/>.</param>
+    /// <param name="context">The build context.</param>
+    /// <returns>The trainers.</returns>
+    public static StudentTrainers Build(StudentSpec spec, StudentBuildContext context)
+    {
+        var family = Get(spec);
+        var trainers = family.Build(spec, context);
+        if (spec.Text is null && context.TextColumnName is null)
+        {
+            return trainers;
+        }
+
+        if (!family.IsTextCapable)
+        {
+            throw new ArgumentException($"Student '{spec}' cannot read text: {family.Name} does not train on a Features vector. Use sdca, lbfgs, lightgbm, fasttree or mlp with text=word2,char3.", nameof(spec));
+        }
+
+        if (context.Teacher is null ? false : spec.NeedsLiveTeacher)
+        {
+            throw new ArgumentException($"Student '{spec}' is taught on the fly (augment=mixup), which mixes numeric features: a text student cannot be. Use augment=none.", nameof(spec));
+        }
+
+        return TextStudentEstimator.Wrap(trainers, spec.Text ?? TextFeaturization.Default, context.TextColumnName ?? "Text", context.MLContext);
+    }
+
     /// <summary>Gets the family of a parsed spec.</summary>
     /// <param name="spec">A spec made by <see cref="StudentSpec.Parse"/>.</param>
     /// <returns>The family.</returns>

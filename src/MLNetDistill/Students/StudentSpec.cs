@@ -27,6 +27,13 @@ public sealed record StudentSpec(string Family, IReadOnlyList<int> HiddenLayers,
     /// <summary>Gets the family's text options (such as an MLP's <c>loss</c>), defaults filled in.</summary>
     public IReadOnlyDictionary<string, string> Choices { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>
+    /// Gets the text featurization of a text student (<c>text=word2,char3</c> in the spec): the student reads a text column and
+    /// featurizes it with ML.NET's <c>FeaturizeText</c> inside its own model; <see langword="null"/> for a student of numeric
+    /// features (which becomes a text student with <see cref="TextFeaturization.Default"/> when the experiment names a text column).
+    /// </summary>
+    public TextFeaturization? Text { get; init; }
+
     /// <summary>Gets the MLP loss named by <c>loss=kd|mse|hint|rkd</c> (default kd).</summary>
     public string Loss => Choices.TryGetValue("loss", out string? loss) ? loss : "kd";
 
@@ -68,12 +75,28 @@ public sealed record StudentSpec(string Family, IReadOnlyList<int> HiddenLayers,
         int optionPart = family.ParseArguments(parts, spec, hidden);
         var options = family.Options.ToDictionary(o => o.Name, o => o.Default);
         var choices = family.Choices.ToDictionary(c => c.Name, c => c.Default);
+        TextFeaturization? text = null;
         for (int p = optionPart; p < parts.Length; p++)
         {
-            foreach (string pair in parts[p].Split(',', StringSplitOptions.RemoveEmptyEntries))
+            string[] pairs = parts[p].Split(',', StringSplitOptions.RemoveEmptyEntries);
+            for (int i = 0; i < pairs.Length; i++)
             {
+                string pair = pairs[i];
                 string[] kv = pair.Split('=', 2);
                 string key = kv[0].Trim().ToLowerInvariant();
+                if (kv.Length == 2 && key == TextFeaturization.OptionName)
+                {
+                    // text=word2,char3: the parts after it without '=' continue the setting.
+                    string setting = kv[1];
+                    while (i + 1 < pairs.Length && !pairs[i + 1].Contains('=') && TextFeaturization.IsPart(pairs[i + 1]))
+                    {
+                        setting += "," + pairs[++i];
+                    }
+
+                    text = TextFeaturization.Parse(setting);
+                    continue;
+                }
+
                 if (kv.Length == 2 && family.Choices.FirstOrDefault(c => c.Name == key) is { } choice)
                 {
                     string value = kv[1].Trim().ToLowerInvariant();
@@ -108,7 +131,7 @@ public sealed record StudentSpec(string Family, IReadOnlyList<int> HiddenLayers,
             }
         }
 
-        return new StudentSpec(family.Name, hidden, options) { Choices = choices };
+        return new StudentSpec(family.Name, hidden, options) { Choices = choices, Text = text };
     }
 
     /// <summary>Describes the families and their options, e.g. for help text.</summary>
@@ -122,7 +145,8 @@ public sealed record StudentSpec(string Family, IReadOnlyList<int> HiddenLayers,
             .Select(o => $"{o.Key}={Option(o.Key).Format(o.Value)}"))
         + string.Concat(Choices
             .Where(c => !(StudentRegistry.Get(this).Choices.First(x => x.Name == c.Key) is { OmitWhenDefault: true } choice && c.Value == choice.Default))
-            .Select(c => $",{c.Key}={c.Value}"));
+            .Select(c => $",{c.Key}={c.Value}"))
+        + (Text is { } text ? $",{TextFeaturization.OptionName}={text}" : "");
 
     private StudentOption Option(string name) => StudentRegistry.Get(this).Options.First(o => o.Name == name);
 
@@ -135,5 +159,6 @@ public sealed record StudentSpec(string Family, IReadOnlyList<int> HiddenLayers,
     public override int GetHashCode() => ToString().GetHashCode(StringComparison.Ordinal);
 
     private static string DescribeOptions(IStudentFamily family) =>
-        string.Join(",", family.Options.Select(o => o.ToString()).Concat(family.Choices.Select(c => c.ToString())));
+        string.Join(",", family.Options.Select(o => o.ToString()).Concat(family.Choices.Select(c => c.ToString())))
+        + (family.IsTextCapable ? ",text=wordN,charN (FeaturizeText of the text column)" : "");
 }

@@ -13,7 +13,7 @@ public static class TeacherCacheWriter
     /// <summary>Reads <paramref name="dataPath"/>, scores it (or one shard of it) with the teacher and writes the cache.</summary>
     /// <param name="mlContext">The ML.NET context; warnings go to its log.</param>
     /// <param name="options">The teacher scorer's options (its feature column is the readers' <c>Features</c>).</param>
-    /// <param name="dataPath">A CSV/TSV, Parquet or IDX image file.</param>
+    /// <param name="dataPath">A CSV/TSV, Parquet or IDX image file (a CSV/TSV file when <see cref="TeacherScoringOptions.TextColumnName"/> is set).</param>
     /// <param name="labelColumn">The label column of a CSV or Parquet file, or <see langword="null"/>.</param>
     /// <param name="shard">The shard to score, or <see langword="null"/> for all rows.</param>
     /// <param name="outputPath">The cache to write: <c>.csv</c> (with a <c>.json</c> sidecar) or <c>.parquet</c>.</param>
@@ -28,7 +28,9 @@ public static class TeacherCacheWriter
         ArgumentException.ThrowIfNullOrWhiteSpace(outputPath);
         var watch = Stopwatch.StartNew();
         var estimator = mlContext.Transforms.ScoreWithTeacher(options);
-        IDataView data = DataSourceReader.Load(dataPath, labelColumn);
+        IDataView data = options.TextColumnName is { } text
+            ? DataSourceReader.LoadText(dataPath, text, labelColumn)
+            : DataSourceReader.Load(dataPath, labelColumn);
         string fingerprint = FileFingerprint.Data(dataPath, data.GetRowCount() ?? CountRows(data, cancellationToken), cancellationToken);
         if (shard is not null)
         {
@@ -55,7 +57,7 @@ public static class TeacherCacheWriter
         watch.Stop();
         double seconds = watch.Elapsed.TotalSeconds;
         return new TeacherScoringSummary(written.Rows, seconds, written.Rows / Math.Max(seconds, 1e-9), teacher.Device, teacher.ClassCount,
-            options.Temperature, accuracy, teacher.SkippedRows, outputPath);
+            options.Temperature, accuracy, teacher.SkippedRows, outputPath, teacher.EmptyTexts, teacher.TruncatedTexts);
     }
 
     private static long CountRows(IDataView data, CancellationToken cancellationToken)

@@ -26,5 +26,6 @@ internal sealed class TeacherScoredDataView : DataViewBase
 
     public override long? GetRowCount() => Parent.Options.SkipInvalidRows ? null : Source.GetRowCount();
 
-    protected override DataViewRowCursor GetRowCursorCore(bool[] active) => new TeacherScoringCursor(this, active);
+    protected override DataViewRowCursor GetRowCursorCore(bool[] active) =>
+        Parent.Text is null ? new TeacherScoringCursor(this, active) : new TextTeacherScoringCursor(this, active);
 }

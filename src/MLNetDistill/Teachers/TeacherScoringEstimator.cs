@@ -21,6 +21,7 @@ public sealed class TeacherScoringEstimator : IEstimator<TeacherScoringTransform
     private readonly TeacherScoringOptions _options;
     private readonly OnnxModelInfo _model;
     private readonly TeacherGraph? _graph;
+    private readonly TextTeacher? _text;
 
     internal TeacherScoringEstimator(TransformsCatalog catalog, TeacherScoringOptions options)
         : this(catalog, options, null)
@@ -50,7 +51,19 @@ public sealed class TeacherScoringEstimator : IEstimator<TeacherScoringTransform
         _options.Validate();
         _catalog = catalog;
         _model = modelBytes is null ? OnnxModelInfo.Load(_options.ModelFile) : OnnxModelInfo.FromBytes(modelBytes, _options.ModelFile);
-        if (!NeedsColumnLengths(_model))
+        if (_options.TextColumnName is not null)
+        {
+            // A text teacher: the tokenizer makes its token inputs, so the graph is built for them now, whatever the data.
+            _text = TextTeacher.Create(_model, _options);
+            _graph = TeacherGraph.Build(_model, TextTeacher.GraphOptions(_model, _options), TextTeacher.GraphColumnLengths(_model));
+        }
+        else if (_options.Inputs.Count == 0 && _model.Inputs.Count > 1 && _model.Inputs.Any(i => i.Name.Contains("input_ids", StringComparison.OrdinalIgnoreCase)))
+        {
+            throw new ArgumentException(
+                $"Teacher '{_options.ModelFile}' takes token ids ({string.Join(", ", _model.Inputs.Select(i => $"{i.Name} {i.ElementType} {i.ShapeText}"))}): it is a text teacher. " +
+                "Set TextColumnName to the text column (CLI: --text COLUMN; catalog: ScoreTextWithTeacher) to tokenize it, or map each input to a column of token ids with Inputs.");
+        }
+        else if (!NeedsColumnLengths(_model))
         {
             _graph = TeacherGraph.Build(_model, _options, null);
         }
@@ -64,9 +77,16 @@ public sealed class TeacherScoringEstimator : IEstimator<TeacherScoringTransform
     {
         ArgumentNullException.ThrowIfNull(input);
         var graph = _graph ?? TeacherGraph.Build(_model, _options, ColumnLengths(input.Schema));
-        foreach (var graphInput in graph.Inputs)
+        if (_text is not null)
         {
-            TeacherInputBuffer.CheckColumn(graphInput, input.Schema);
+            TextTeacher.CheckColumn(_text.TextColumn, input.Schema);
+        }
+        else
+        {
+            foreach (var graphInput in graph.Inputs)
+            {
+                TeacherInputBuffer.CheckColumn(graphInput, input.Schema);
+            }
         }
 
         if (graph.Task != TeacherTask.Regression && _options.LabelColumnName is { } label
@@ -77,7 +97,7 @@ public sealed class TeacherScoringEstimator : IEstimator<TeacherScoringTransform
         }
 
         var session = TeacherSession.Create(graph.Bytes, _options.GpuDeviceId, _options.FallbackToCpu, _options.IntraOpNumThreads, Warn, _options.ModelFile);
-        return new TeacherScoringTransformer(_catalog, _options, graph, session, input.Schema);
+        return new TeacherScoringTransformer(_catalog, _options, graph, session, input.Schema, _text);
     }
 
     /// <inheritdoc/>
@@ -85,7 +105,12 @@ public sealed class TeacherScoringEstimator : IEstimator<TeacherScoringTransform
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
         var columns = inputSchema.ToDictionary(c => c.Name);
-        foreach (var (column, teacherInput, elementType, perRow) in InputItems())
+        if (_text is not null)
+        {
+            TextTeacher.CheckColumn(_text.TextColumn, inputSchema);
+        }
+
+        foreach (var (column, teacherInput, elementType, perRow) in _text is null ? InputItems() : [])
         {
             if (!columns.TryGetValue(column, out var found))
             {

@@ -93,6 +93,41 @@ public sealed class TeacherScoringOptions
     /// </remarks>
     public int? IntraOpNumThreads { get; set; }
 
+    /// <summary>Gets or sets the text column to score with a text teacher (a transformer taking <c>input_ids</c> and <c>attention_mask</c>).</summary>
+    /// <value>
+    /// Defaults to <see langword="null"/>: the teacher takes numeric features (<see cref="FeatureColumnName"/>, <see cref="Inputs"/>).
+    /// When set, each row's text is tokenized (see <see cref="TokenizerFile"/>) into <c>input_ids</c>, <c>attention_mask</c>
+    /// and, when the graph has that input, <c>token_type_ids</c> (int64), each batch padded to its longest row.
+    /// </value>
+    public string? TextColumnName { get; set; }
+
+    /// <summary>Gets or sets the tokenizer file of a text teacher: a BERT <c>vocab.txt</c>, a WordPiece <c>tokenizer.json</c> or a SentencePiece <c>tokenizer.model</c>.</summary>
+    /// <value>
+    /// Defaults to <see langword="null"/>: the first of <c>vocab.txt</c>, <c>tokenizer.json</c>, <c>tokenizer.model</c> beside
+    /// <see cref="ModelFile"/>, as Hugging Face exports lay them out (<c>tokenizer_config.json</c> beside the file gives
+    /// <c>do_lower_case</c>, the special tokens and <c>model_max_length</c>).
+    /// </value>
+    public string? TokenizerFile { get; set; }
+
+    /// <summary>Gets or sets the most tokens per text, special tokens included; longer texts are truncated and counted. From 2 to 65,536.</summary>
+    /// <value>
+    /// Defaults to <see langword="null"/>: the teacher's fixed sequence length when its <c>input_ids</c> has one, else
+    /// <c>model_max_length</c> from <c>tokenizer_config.json</c>, else 512.
+    /// </value>
+    public int? MaxTokens { get; set; }
+
+    /// <summary>Gets or sets whether texts are grouped by token count before batching, so a batch pads short texts less. The output keeps the input order.</summary>
+    /// <value>Defaults to <see langword="true"/>: windows of 8 batches are sorted by length, then cut into batches.</value>
+    public bool LengthBucketing { get; set; } = true;
+
+    /// <summary>Gets or sets the most tokens (rows x padded length) in one ONNX Runtime call of a text teacher; a batch of long texts holds fewer rows. At least <see cref="MaxTokens"/>.</summary>
+    /// <value>Defaults to 16,384 (64 rows of 256 tokens; at most <see cref="BatchSize"/> rows), which bounds the attention tensors' memory.</value>
+    public int MaxBatchTokens { get; set; } = 16384;
+
+    /// <summary>Gets or sets whether an empty or whitespace-only text is an error instead of being scored (as <c>[CLS] [SEP]</c>) and counted.</summary>
+    /// <value>Defaults to <see langword="false"/>: empty texts are scored and counted in <see cref="TeacherScoringTransformer.EmptyTexts"/>.</value>
+    public bool RejectEmptyTexts { get; set; }
+
     /// <summary>A deep copy (the input and hint lists too), so that an estimator keeps the options it was built with.</summary>
     internal TeacherScoringOptions Clone()
     {
@@ -124,6 +159,11 @@ public sealed class TeacherScoringOptions
         if (Inputs.Count == 0)
         {
             ArgumentException.ThrowIfNullOrWhiteSpace(FeatureColumnName, nameof(FeatureColumnName));
+        }
+
+        if (TextColumnName is not null)
+        {
+            ValidateText();
         }
 
         foreach (var input in Inputs)
@@ -158,6 +198,34 @@ public sealed class TeacherScoringOptions
             {
                 throw new ArgumentException($"Output column name '{name}' is used twice; give each teacher output column its own name.");
             }
+        }
+    }
+
+    private void ValidateText()
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(TextColumnName, nameof(TextColumnName));
+        if (TokenizerFile is not null)
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(TokenizerFile, nameof(TokenizerFile));
+        }
+
+        if (MaxTokens is < 2 or > 65536)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxTokens), MaxTokens,
+                $"MaxTokens must be from 2 to 65,536 tokens (room for [CLS] and [SEP] at least; for example 256 or 512) but was {MaxTokens}; leave it unset for the teacher's own length.");
+        }
+
+        if (MaxBatchTokens < 2)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxBatchTokens), MaxBatchTokens,
+                $"MaxBatchTokens must be at least 2 (and at least MaxTokens; for example 16384) but was {MaxBatchTokens}.");
+        }
+
+        if (Inputs.Count > 0)
+        {
+            throw new ArgumentException(
+                $"TextColumnName '{TextColumnName}' and Inputs ({Inputs.Count} mapped) cannot be combined: a text teacher's inputs (input_ids, attention_mask, token_type_ids) are made by its tokenizer. Clear Inputs, or leave TextColumnName unset to feed token columns yourself.",
+                nameof(Inputs));
         }
     }
 

@@ -41,9 +41,17 @@ public sealed class TeacherScoringTransformer : ITransformer, IDisposable
     private readonly DataViewSchema _fitSchema;
     private long _skippedRows;
     private long _rowsScored;
+    private long _emptyTexts;
+    private long _truncatedTexts;
 
     internal TeacherScoringTransformer(TransformsCatalog catalog, TeacherScoringOptions options, TeacherGraph graph, TeacherSession session, DataViewSchema fitSchema)
+        : this(catalog, options, graph, session, fitSchema, null)
     {
+    }
+
+    internal TeacherScoringTransformer(TransformsCatalog catalog, TeacherScoringOptions options, TeacherGraph graph, TeacherSession session, DataViewSchema fitSchema, TextTeacher? text)
+    {
+        Text = text;
         _catalog = catalog;
         Options = options;
         Graph = graph;
@@ -76,12 +84,27 @@ public sealed class TeacherScoringTransformer : ITransformer, IDisposable
     /// </summary>
     public long RowsScored => Interlocked.Read(ref _rowsScored);
 
+    /// <summary>Gets the number of empty or whitespace-only texts a text teacher has scored so far (as <c>[CLS] [SEP]</c>); 0 for a numeric teacher.</summary>
+    public long EmptyTexts => Interlocked.Read(ref _emptyTexts);
+
+    /// <summary>Gets the number of texts a text teacher has truncated so far at <see cref="MaxTokens"/>; 0 for a numeric teacher.</summary>
+    public long TruncatedTexts => Interlocked.Read(ref _truncatedTexts);
+
+    /// <summary>Gets the most tokens per text of a text teacher (as resolved when fitted), or <see langword="null"/> for a numeric teacher.</summary>
+    public int? MaxTokens => Text?.MaxTokens;
+
+    /// <summary>Gets the tokenizer file of a text teacher, or <see langword="null"/> for a numeric teacher.</summary>
+    public string? TokenizerFile => Text?.Tokenizer.File;
+
     /// <summary>Gets <see langword="false"/>: the teacher scores batches of rows, not one row at a time.</summary>
     public bool IsRowToRowMapper => false;
 
     internal TeacherScoringOptions Options { get; }
 
     internal TeacherGraph Graph { get; }
+
+    /// <summary>The tokenizer side of a text teacher; null for a numeric one.</summary>
+    internal TextTeacher? Text { get; }
 
     internal TeacherSession Session { get; }
 
@@ -98,9 +121,16 @@ public sealed class TeacherScoringTransformer : ITransformer, IDisposable
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
-        foreach (var input in Graph.Inputs)
+        if (Text is not null)
         {
-            TeacherInputBuffer.CheckColumn(input, inputSchema);
+            TextTeacher.CheckColumn(Text.TextColumn, inputSchema);
+        }
+        else
+        {
+            foreach (var input in Graph.Inputs)
+            {
+                TeacherInputBuffer.CheckColumn(input, inputSchema);
+            }
         }
 
         var builder = new DataViewSchema.Builder();
@@ -147,8 +177,14 @@ public sealed class TeacherScoringTransformer : ITransformer, IDisposable
     /// [1, K], then one <c>Expression</c> (the identity, <c>x => x</c>) per output that flattens it in place to a vector
     /// of K, as this transformer makes it.
     /// </returns>
+    /// <exception cref="NotSupportedException">A text teacher: ML.NET's ApplyOnnxModel cannot tokenize (see the message for what to do).</exception>
     public ITransformer ToApplyOnnxModel()
     {
+        if (Text is not null)
+        {
+            throw TextNotSaveable();
+        }
+
         string[] outputs = Graph.Outputs.Select(o => o.Name).ToArray();
         string[] inputs = Graph.Inputs.Select(i => i.Name).ToArray();
         var estimator = _catalog.ApplyOnnxModel(outputs, inputs, new MemoryStream(Graph.Bytes, writable: false));
@@ -173,6 +209,14 @@ public sealed class TeacherScoringTransformer : ITransformer, IDisposable
     public void Dispose() => Session.Dispose();
 
     internal void CountSkippedRow() => Interlocked.Increment(ref _skippedRows);
+
+    internal void CountEmptyText() => Interlocked.Increment(ref _emptyTexts);
+
+    internal void CountTruncatedText() => Interlocked.Increment(ref _truncatedTexts);
+
+    private NotSupportedException TextNotSaveable() => new(
+        $"Text teacher '{Options.ModelFile}' cannot be saved with mlContext.Model.Save: ML.NET's ApplyOnnxModel, which stores teachers, has no tokenizer, so the saved model could not turn text '{Text!.TextColumn}' into input_ids. " +
+        $"Keep the teacher as its files (the .onnx and '{Text.Tokenizer.File}') and build it again with ScoreTextWithTeacher; save the scored soft labels (TeacherCache.Write) or the student, which needs no tokenizer.");
 
     internal void CountScoredRows(int rows) => Interlocked.Add(ref _rowsScored, rows);
 

@@ -25,8 +25,20 @@ internal sealed partial class ChildCli : IDisposable
         _process = process;
     }
 
-    /// <summary>The CLI assembly the test project's build copied beside the tests.</summary>
-    public static string Dll => Path.Combine(AppContext.BaseDirectory, "mlnet-distill.dll");
+    /// <summary>
+    /// The CLI assembly in the CLI project's own build output (bin/CONFIGURATION/TFM, built by the test project's
+    /// reference), as a user runs it: the copy beside the tests lacks the package assemblies the test project gets from
+    /// the ASP.NET Core shared framework (Microsoft.Extensions.Logging.Abstractions, which `label` needs). Falls back to
+    /// the copy beside the tests.
+    /// </summary>
+    public static string Dll { get; } = FindDll();
+
+    private static string FindDll()
+    {
+        var bin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        string own = Path.Combine(TestPaths.Repo, "src", "MLNetDistill.Cli", "bin", bin.Parent?.Name ?? "Debug", bin.Name, "mlnet-distill.dll");
+        return File.Exists(own) ? own : Path.Combine(AppContext.BaseDirectory, "mlnet-distill.dll");
+    }
 
     public int Id => _process.Id;
 

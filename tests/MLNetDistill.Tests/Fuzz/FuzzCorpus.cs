@@ -42,6 +42,9 @@ internal sealed class FuzzCorpus
 
     public string CsvPath => Path.Combine(Folder, "seed.csv");
 
+    /// <summary>The committed text fixture (50 emails, RFC 4180 quoting with commas, quotes and line breaks), as text.</summary>
+    public string TextCsv { get; private set; } = string.Empty;
+
     public string TsvPath => Path.Combine(Folder, "seed.tsv");
 
     public string DiabetesCsvPath => Path.Combine(Folder, "diabetes20.csv");
@@ -123,6 +126,8 @@ internal sealed class FuzzCorpus
         File.WriteAllText(CsvPath, Csv);
         File.WriteAllText(TsvPath, Csv.Replace(',', '\t'));
         File.WriteAllText(DiabetesCsvPath, string.Join("\n", File.ReadLines(Path.Combine(Fixtures, "diabetes.csv")).Take(Rows + 1)) + "\n");
+
+        TextCsv = File.ReadAllText(Path.Combine(Fixtures, "text_emails.csv"));
 
         WriteParquet(lines);
         Parquet = File.ReadAllBytes(ParquetPath);

@@ -47,7 +47,7 @@ internal sealed record FuzzFormatSummary(string Format, int Seed, IReadOnlyList<
 internal sealed class FuzzHarness
 {
     /// <summary>The formats, in report order.</summary>
-    public static readonly IReadOnlyList<string> Formats = ["idx", "idx-gz", "csv", "tsv", "parquet", "cache", "cache-metadata", "onnx", "spec", "cli"];
+    public static readonly IReadOnlyList<string> Formats = ["idx", "idx-gz", "csv", "tsv", "text-csv", "parquet", "cache", "cache-metadata", "onnx", "spec", "cli"];
 
     private const long AllocationLimit = 1L << 30;
 
@@ -229,6 +229,7 @@ internal sealed class FuzzHarness
         "idx-gz" => IdxCase(m, folder, gzip: true),
         "csv" => TableCase(m, folder, ','),
         "tsv" => TableCase(m, folder, '\t'),
+        "text-csv" => TextTableCase(m, folder),
         "parquet" => ParquetCase(m, folder),
         "cache" => CacheCase(m, folder),
         "cache-metadata" => CacheMetadataCase(m, folder),
@@ -293,6 +294,20 @@ internal sealed class FuzzHarness
         return new FuzzCase($"{mutation}; label {label ?? "(auto)"}{(optional ? " optional" : string.Empty)}", bytes.Length, [Path.GetFileName(path)], () =>
         {
             ReadAll(DataSourceReader.Load(path, label, optional));
+            return (FuzzOutcomeKind.Success, "read");
+        });
+    }
+
+    private FuzzCase TextTableCase(Mutator m, string folder)
+    {
+        byte[] bytes = m.MutateTableBytes(_corpus.TextCsv, ',', out string mutation);
+        string path = Path.Combine(folder, "fuzz-text.csv");
+        File.WriteAllBytes(path, bytes);
+        string text = m.Next(4) == 0 ? m.Pick(["Label", "Id", "Group", "missing", "text"]) : "Text";
+        string? label = m.Next(3) == 0 ? m.Pick(["Label", "Group", "missing"]) : null;
+        return new FuzzCase($"{mutation}; text {text}; label {label ?? "(auto)"}", bytes.Length, [Path.GetFileName(path)], () =>
+        {
+            ReadAll(DataSourceReader.LoadText(path, text, label));
             return (FuzzOutcomeKind.Success, "read");
         });
     }
@@ -797,6 +812,13 @@ internal sealed class FuzzHarness
         {
             ValueGetter<float> g = cursor.GetGetter<float>(column);
             float value = 0;
+            return () => g(ref value);
+        }
+
+        if (type is TextDataViewType)
+        {
+            ValueGetter<ReadOnlyMemory<char>> g = cursor.GetGetter<ReadOnlyMemory<char>>(column);
+            ReadOnlyMemory<char> value = default;
             return () => g(ref value);
         }
 

@@ -41,6 +41,9 @@ public sealed class FuzzTests(FuzzCorpusFixture fixture) : IClassFixture<FuzzCor
     public void Tsv_MutatedFiles_SucceedOrThrowClearErrors() => AssertNoFailures("tsv", 100);
 
     [Fact]
+    public void TextCsv_MutatedFiles_SucceedOrThrowClearErrors() => AssertNoFailures("text-csv", 100);
+
+    [Fact]
     public void Parquet_MutatedFiles_SucceedOrThrowClearErrors() => AssertNoFailures("parquet", 100);
 
     [Fact]

@@ -1,0 +1,126 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MLNetDistill.Data;
+
+namespace MLNetDistill.Llm;
+
+/// <summary>
+/// The soft labels of an LLM labeling run, in memory, and the cache file they are saved to: a checkpoint writes the rows
+/// done so far (a prefix of the data, in order) in the public cache format, under a temporary name renamed into place
+/// (<see cref="TeacherCache.Write"/>), so a stopped or killed run leaves the last complete checkpoint and a rerun reads it
+/// back and goes on from the next row.
+/// </summary>
+internal sealed class LlmCacheRows
+{
+    private readonly float[] _logits;
+    private readonly float[] _soft;
+
+    public LlmCacheRows(long rows, int classes)
+    {
+        if (rows * classes > Array.MaxLength)
+        {
+            throw new ArgumentOutOfRangeException(nameof(rows), rows, $"{rows:N0} rows of {classes} classes do not fit one labeling run's memory: label the data in parts of at most {Array.MaxLength / classes:N0} rows.");
+        }
+
+        Rows = rows;
+        Classes = classes;
+        _logits = new float[rows * classes];
+        _soft = new float[rows * classes];
+    }
+
+    public long Rows { get; }
+
+    public int Classes { get; }
+
+    public Span<float> Logits(long row) => _logits.AsSpan((int)(row * Classes), Classes);
+
+    public Span<float> Soft(long row) => _soft.AsSpan((int)(row * Classes), Classes);
+
+    /// <summary>Reads an earlier run's cache into the first rows; returns how many (0 when there is no cache file).</summary>
+    public long Resume(string path, string teacherSha256, string dataFingerprint)
+    {
+        if (!File.Exists(path))
+        {
+            return 0;
+        }
+
+        var metadata = TeacherCache.ReadMetadata(path);
+        if (!string.Equals(metadata.TeacherSha256, teacherSha256, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidDataException(
+                $"'{path}' holds soft labels of another labeler ({metadata.TeacherFile}, identity {metadata.TeacherSha256}), not of this model, prompt and classes ({teacherSha256}): " +
+                "give another output file, or delete this one to start over.");
+        }
+
+        if (metadata.Classes != Classes)
+        {
+            throw new InvalidDataException($"'{path}' has {metadata.Classes} classes, not {Classes}: give another output file, or delete this one to start over.");
+        }
+
+        if (dataFingerprint.Length > 0 && metadata.DataFingerprint.Length > 0 && !string.Equals(dataFingerprint, metadata.DataFingerprint, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidDataException(
+                $"'{path}' was labeled from data {metadata.DataFingerprint}, not {dataFingerprint}: give another output file, or delete this one to start over.");
+        }
+
+        if (metadata.Rows > Rows)
+        {
+            throw new InvalidDataException($"'{path}' holds {metadata.Rows:N0} rows but the data has only {Rows:N0}: it was made from other data. Give another output file, or delete this one.");
+        }
+
+        var view = TeacherCache.Read(path);
+        using var cursor = view.GetRowCursor(view.Schema);
+        var logits = cursor.GetGetter<VBuffer<float>>(view.Schema[DataColumnNames.TeacherLogits]);
+        var soft = cursor.GetGetter<VBuffer<float>>(view.Schema[DataColumnNames.SoftLabels]);
+        VBuffer<float> l = default, s = default;
+        long row = 0;
+        while (cursor.MoveNext())
+        {
+            logits(ref l);
+            soft(ref s);
+            l.CopyTo(Logits(row));
+            s.CopyTo(Soft(row));
+            row++;
+        }
+
+        return row;
+    }
+
+    /// <summary>Writes the first <paramref name="rows"/> rows to the cache file (atomically).</summary>
+    public CacheMetadata Save(string path, long rows, CacheMetadata metadata)
+    {
+        var mlContext = new MLContext(0);
+        var schema = SchemaDefinition.Create(typeof(Row));
+        schema[nameof(Row.TeacherLogits)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, Classes);
+        schema[nameof(Row.SoftLabels)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, Classes);
+        var view = mlContext.Data.LoadFromEnumerable(Enumerate(rows), schema);
+        return TeacherCache.Write(view, path, metadata, labelColumn: null);
+    }
+
+    private IEnumerable<Row> Enumerate(long rows)
+    {
+        var row = new Row { TeacherLogits = new float[Classes], SoftLabels = new float[Classes] };
+        for (long r = 0; r < rows; r++)
+        {
+            Logits(r).CopyTo(row.TeacherLogits);
+            Soft(r).CopyTo(row.SoftLabels);
+            int best = 0;
+            for (int c = 1; c < Classes; c++)
+            {
+                best = row.SoftLabels[c] > row.SoftLabels[best] ? c : best;
+            }
+
+            row.TeacherPredictedLabel = best;
+            yield return row;
+        }
+    }
+
+    private sealed class Row
+    {
+        public float[] TeacherLogits { get; set; } = [];
+
+        public float[] SoftLabels { get; set; } = [];
+
+        public int TeacherPredictedLabel { get; set; }
+    }
+}

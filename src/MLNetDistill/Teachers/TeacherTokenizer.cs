@@ -1,0 +1,349 @@
+using System.Text.Json;
+using Microsoft.ML.Tokenizers;
+
+namespace MLNetDistill.Teachers;
+
+/// <summary>
+/// The tokenizer of a text teacher, loaded with Microsoft.ML.Tokenizers from the files a Hugging Face export lays out
+/// beside the model (or from one file named explicitly), and the encoding of one text into token ids.
+/// </summary>
+/// <remarks>
+/// Supported: BERT WordPiece from <c>vocab.txt</c> (lower-casing and special tokens from <c>tokenizer_config.json</c> when
+/// present), BERT WordPiece from a <c>tokenizer.json</c> whose model is WordPiece, and SentencePiece from <c>tokenizer.model</c>.
+/// Encoding is thread-safe (the Microsoft.ML.Tokenizers tokenizers are).
+/// </remarks>
+internal sealed class TeacherTokenizer
+{
+    /// <summary>The file names looked for beside the teacher, in order.</summary>
+    internal static readonly string[] KnownFiles = ["vocab.txt", "tokenizer.json", "tokenizer.model"];
+
+    private readonly Tokenizer _tokenizer;
+    private readonly BertTokenizer? _bert;
+    private readonly SentencePieceTokenizer? _sentencePiece;
+
+    private TeacherTokenizer(Tokenizer tokenizer, string file, string kind, int vocabularySize, int padId, int? modelMaxLength)
+    {
+        _tokenizer = tokenizer;
+        _bert = tokenizer as BertTokenizer;
+        _sentencePiece = tokenizer as SentencePieceTokenizer;
+        File = file;
+        Kind = kind;
+        VocabularySize = vocabularySize;
+        PadId = padId;
+        ModelMaxLength = modelMaxLength;
+    }
+
+    /// <summary>The tokenizer file read (<c>vocab.txt</c>, <c>tokenizer.json</c> or <c>tokenizer.model</c>).</summary>
+    public string File { get; }
+
+    /// <summary>What the tokenizer is, for messages: <c>BERT WordPiece</c> or <c>SentencePiece</c>.</summary>
+    public string Kind { get; }
+
+    /// <summary>The number of token ids the vocabulary holds (largest id + 1).</summary>
+    public int VocabularySize { get; }
+
+    /// <summary>The id that pads a row to its batch's length (its attention mask is 0 there).</summary>
+    public int PadId { get; }
+
+    /// <summary><c>model_max_length</c> from <c>tokenizer_config.json</c>, when it is given and plausible.</summary>
+    public int? ModelMaxLength { get; }
+
+    /// <summary>Finds and loads the tokenizer of <paramref name="modelFile"/>: <paramref name="tokenizerFile"/> when given, else the first of <see cref="KnownFiles"/> beside the model.</summary>
+    /// <exception cref="FileNotFoundException">No tokenizer file: the message lists the paths looked at.</exception>
+    /// <exception cref="NotSupportedException">A file Microsoft.ML.Tokenizers 2.0.1 cannot load as a teacher tokenizer.</exception>
+    /// <exception cref="InvalidDataException">The file is damaged.</exception>
+    public static TeacherTokenizer Load(string modelFile, string? tokenizerFile)
+    {
+        if (tokenizerFile is not null)
+        {
+            if (!System.IO.File.Exists(tokenizerFile))
+            {
+                throw new FileNotFoundException(
+                    $"Tokenizer file '{tokenizerFile}' was not found: check the path (relative paths start from '{Environment.CurrentDirectory}'), or leave it unset to use the {string.Join(", ", KnownFiles)} beside the teacher.",
+                    tokenizerFile);
+            }
+
+            return LoadFile(tokenizerFile);
+        }
+
+        string folder = Path.GetDirectoryName(Path.GetFullPath(modelFile)) ?? ".";
+        var looked = new List<string>(KnownFiles.Length);
+        foreach (string name in KnownFiles)
+        {
+            string candidate = Path.Combine(folder, name);
+            if (System.IO.File.Exists(candidate))
+            {
+                return LoadFile(candidate);
+            }
+
+            looked.Add(candidate);
+        }
+
+        throw new FileNotFoundException(
+            $"Text teacher '{modelFile}' has no tokenizer beside it: looked for {string.Join(", ", looked.Select(p => $"'{p}'"))}. " +
+            "Put the teacher's Hugging Face tokenizer files (vocab.txt with tokenizer_config.json, tokenizer.json or tokenizer.model) beside it, or name the file explicitly (TokenizerFile).",
+            looked[0]);
+    }
+
+    /// <summary>Loads one tokenizer file by its name.</summary>
+    public static TeacherTokenizer LoadFile(string path)
+    {
+        string name = Path.GetFileName(path);
+        try
+        {
+            if (name.EndsWith(".txt", StringComparison.OrdinalIgnoreCase))
+            {
+                return LoadBertVocab(path);
+            }
+
+            if (name.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
+            {
+                return LoadTokenizerJson(path);
+            }
+
+            if (name.EndsWith(".model", StringComparison.OrdinalIgnoreCase))
+            {
+                return LoadSentencePiece(path);
+            }
+        }
+        catch (Exception e) when (e is not (NotSupportedException or InvalidDataException or FileNotFoundException))
+        {
+            throw new InvalidDataException($"Tokenizer file '{path}' could not be loaded: {e.Message} Check that it is the teacher's own tokenizer file and not damaged.", e);
+        }
+
+        throw new NotSupportedException(
+            $"Tokenizer file '{path}' is not a kind the teacher scorer loads: expected vocab.txt (BERT WordPiece), tokenizer.json (WordPiece model) or tokenizer.model (SentencePiece).");
+    }
+
+    /// <summary>
+    /// Encodes <paramref name="text"/> into at most <paramref name="maxTokens"/> ids, special tokens included
+    /// (<c>[CLS] ... [SEP]</c> for BERT), and says whether text was left out.
+    /// </summary>
+    /// <param name="text">The text.</param>
+    /// <param name="maxTokens">The most ids to return.</param>
+    /// <param name="scratch">A buffer reused between calls (grown as needed) for the text with its line breaks made spaces.</param>
+    /// <param name="truncated">Set when the text holds more than <paramref name="maxTokens"/> tokens' worth.</param>
+    public IReadOnlyList<int> Encode(ReadOnlySpan<char> text, int maxTokens, ref char[]? scratch, out bool truncated)
+    {
+        IReadOnlyList<int> ids;
+        string? normalized;
+        int consumed;
+        if (_bert is not null)
+        {
+            if (text.IndexOfAny('\n', '\r', '\t') >= 0)
+            {
+                if (scratch is null || scratch.Length < text.Length)
+                {
+                    scratch = new char[Math.Max(text.Length, 1024)];
+                }
+
+                Span<char> copy = scratch.AsSpan(0, text.Length);
+                text.CopyTo(copy);
+                LineBreaksToSpaces(copy);
+                text = copy;
+            }
+
+            ids = _bert.EncodeToIds(text, maxTokens, addSpecialTokens: true, out normalized, out consumed);
+        }
+        else if (_sentencePiece is not null)
+        {
+            ids = _sentencePiece.EncodeToIds(text, _sentencePiece.AddBeginningOfSentence, _sentencePiece.AddEndOfSentence, maxTokens, out normalized, out consumed);
+        }
+        else
+        {
+            ids = _tokenizer.EncodeToIds(text, maxTokens, out normalized, out consumed);
+        }
+
+        ReadOnlySpan<char> basis = normalized is null ? text : normalized.AsSpan();
+        truncated = consumed < basis.Length && !basis[consumed..].IsWhiteSpace();
+        return ids;
+    }
+
+    /// <summary>
+    /// Turns tabs and line breaks into spaces, in place. BERT's basic tokenizer (Hugging Face's, and the original) treats
+    /// them as whitespace, but Microsoft.ML.Tokenizers 2.0.1's BertTokenizer drops them as control characters, which glues
+    /// the words on either side together ("problem\n\nNow" became one word, p ##r ##o ... ##w); a teacher trained with
+    /// Hugging Face's tokenizer expects them split.
+    /// </summary>
+    internal static void LineBreaksToSpaces(Span<char> text)
+    {
+        text.Replace('\n', ' ');
+        text.Replace('\r', ' ');
+        text.Replace('\t', ' ');
+    }
+
+    private static TeacherTokenizer LoadBertVocab(string path)
+    {
+        string folder = Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".";
+        var config = BertConfig.Read(Path.Combine(folder, "tokenizer_config.json"));
+        var options = config.Options();
+        BertTokenizer tokenizer = BertTokenizer.Create(path, options);
+        int size = CountLines(path);
+        return new TeacherTokenizer(tokenizer, path, "BERT WordPiece", size, tokenizer.PaddingTokenId, config.ModelMaxLength);
+    }
+
+    private static TeacherTokenizer LoadTokenizerJson(string path)
+    {
+        using JsonDocument document = JsonDocument.Parse(System.IO.File.ReadAllBytes(path));
+        JsonElement root = document.RootElement;
+        if (!root.TryGetProperty("model", out JsonElement model) || !model.TryGetProperty("type", out JsonElement type))
+        {
+            throw new InvalidDataException($"'{path}' is not a Hugging Face tokenizer.json: it has no model.type. Pass the teacher's tokenizer.json, vocab.txt or tokenizer.model.");
+        }
+
+        if (type.GetString() != "WordPiece")
+        {
+            throw new NotSupportedException(
+                $"'{path}' holds a '{type.GetString()}' tokenizer; the teacher scorer reads tokenizer.json files of WordPiece (BERT) models. " +
+                "For SentencePiece teachers pass tokenizer.model; for others export a vocab.txt, or score the texts yourself into input_ids.");
+        }
+
+        JsonElement vocab = model.GetProperty("vocab");
+        var tokens = new SortedDictionary<int, string>();
+        foreach (JsonProperty entry in vocab.EnumerateObject())
+        {
+            tokens[entry.Value.GetInt32()] = entry.Name;
+        }
+
+        int size = tokens.Count == 0 ? 0 : tokens.Keys.Max() + 1;
+        var lines = new string[size];
+        for (int i = 0; i < size; i++)
+        {
+            lines[i] = tokens.TryGetValue(i, out string? token) ? token : $"[unused{i}]";
+        }
+
+        string folder = Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".";
+        var config = BertConfig.Read(Path.Combine(folder, "tokenizer_config.json"));
+        if (root.TryGetProperty("normalizer", out JsonElement normalizer) && normalizer.ValueKind == JsonValueKind.Object
+            && normalizer.TryGetProperty("lowercase", out JsonElement lower) && lower.ValueKind is JsonValueKind.True or JsonValueKind.False)
+        {
+            config.LowerCase ??= lower.GetBoolean();
+        }
+
+        using var stream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(string.Join('\n', lines) + "\n"));
+        BertTokenizer tokenizer = BertTokenizer.Create(stream, config.Options());
+        return new TeacherTokenizer(tokenizer, path, "BERT WordPiece", size, tokenizer.PaddingTokenId, config.ModelMaxLength);
+    }
+
+    private static TeacherTokenizer LoadSentencePiece(string path)
+    {
+        using var stream = System.IO.File.OpenRead(path);
+        SentencePieceTokenizer tokenizer = SentencePieceTokenizer.Create(stream, true, false);
+        string folder = Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".";
+        var config = BertConfig.Read(Path.Combine(folder, "tokenizer_config.json"));
+        int pad = config.PadToken is { } padToken && tokenizer.Vocabulary.TryGetValue(padToken, out int id) ? id : 0;
+        return new TeacherTokenizer(tokenizer, path, "SentencePiece", tokenizer.Vocabulary.Count, pad, config.ModelMaxLength);
+    }
+
+    private static int CountLines(string path)
+    {
+        int count = 0;
+        foreach (string line in System.IO.File.ReadLines(path))
+        {
+            _ = line;
+            count++;
+        }
+
+        return count;
+    }
+
+    /// <summary>The parts of <c>tokenizer_config.json</c> the scorer uses.</summary>
+    private sealed class BertConfig
+    {
+        public bool? LowerCase { get; set; }
+
+        public string? ClsToken { get; private set; }
+
+        public string? SepToken { get; private set; }
+
+        public string? PadToken { get; private set; }
+
+        public string? UnkToken { get; private set; }
+
+        public string? MaskToken { get; private set; }
+
+        public int? ModelMaxLength { get; private set; }
+
+        public static BertConfig Read(string path)
+        {
+            var config = new BertConfig();
+            if (!System.IO.File.Exists(path))
+            {
+                return config;
+            }
+
+            try
+            {
+                using JsonDocument document = JsonDocument.Parse(System.IO.File.ReadAllBytes(path));
+                JsonElement root = document.RootElement;
+                if (root.TryGetProperty("do_lower_case", out JsonElement lower) && lower.ValueKind is JsonValueKind.True or JsonValueKind.False)
+                {
+                    config.LowerCase = lower.GetBoolean();
+                }
+
+                config.ClsToken = Token(root, "cls_token");
+                config.SepToken = Token(root, "sep_token");
+                config.PadToken = Token(root, "pad_token");
+                config.UnkToken = Token(root, "unk_token");
+                config.MaskToken = Token(root, "mask_token");
+                if (root.TryGetProperty("model_max_length", out JsonElement max) && max.ValueKind == JsonValueKind.Number
+                    && max.TryGetInt64(out long length) && length is > 0 and <= 1 << 20)
+                {
+                    config.ModelMaxLength = (int)length;
+                }
+            }
+            catch (JsonException e)
+            {
+                throw new InvalidDataException($"'{path}' is not valid JSON ({e.Message}): fix or remove it (it only sets lower-casing and special tokens).", e);
+            }
+
+            return config;
+        }
+
+        public BertOptions Options()
+        {
+            var options = new BertOptions { LowerCaseBeforeTokenization = LowerCase ?? true };
+            if (ClsToken is not null)
+            {
+                options.ClassificationToken = ClsToken;
+            }
+
+            if (SepToken is not null)
+            {
+                options.SeparatorToken = SepToken;
+            }
+
+            if (PadToken is not null)
+            {
+                options.PaddingToken = PadToken;
+            }
+
+            if (UnkToken is not null)
+            {
+                options.UnknownToken = UnkToken;
+            }
+
+            if (MaskToken is not null)
+            {
+                options.MaskingToken = MaskToken;
+            }
+
+            return options;
+        }
+
+        private static string? Token(JsonElement root, string name)
+        {
+            if (!root.TryGetProperty(name, out JsonElement value))
+            {
+                return null;
+            }
+
+            return value.ValueKind switch
+            {
+                JsonValueKind.String => value.GetString(),
+                JsonValueKind.Object when value.TryGetProperty("content", out JsonElement content) => content.GetString(),
+                _ => null,
+            };
+        }
+    }
+}
