@@ -80,6 +80,16 @@ internal static class Program
             return Serving.ServeBenchmark.Run(args[1..]);
         }
 
+        if (args.Length > 0 && args[0] == "text-score")
+        {
+            return Teachers.TextScoreBench.Run(args[1..]);
+        }
+
+        if (args.Length > 0 && args[0] == "tokenize-check")
+        {
+            return Teachers.TokenizeCheckCommand.Run(args[1..]);
+        }
+
         if (args.Length > 0 && args[0] == "tokenize")
         {
             return Teachers.TokenizeCommand.Run(args[1..]);

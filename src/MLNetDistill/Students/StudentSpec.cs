@@ -112,7 +112,7 @@ public sealed record StudentSpec(string Family, IReadOnlyList<int> HiddenLayers,
                 var option = family.Options.FirstOrDefault(o => o.Name == key);
                 if (option is null || kv.Length != 2)
                 {
-                    throw new ArgumentException($"'{pair}' is not an option of {family.Name}. {family.Name} takes: {DescribeOptions(family)}.", nameof(spec));
+                    throw new ArgumentException($"'{pair}' is not an option of {family.Name}. {family.Name} takes: {DescribeOptions(family)}{(family.IsTextCapable ? " (and text=wordN,charN for a text column)" : "")}.", nameof(spec));
                 }
 
                 if (option.IsAutomatic(kv[1]))
@@ -136,7 +136,8 @@ public sealed record StudentSpec(string Family, IReadOnlyList<int> HiddenLayers,
 
     /// <summary>Describes the families and their options, e.g. for help text.</summary>
     /// <returns>The description.</returns>
-    public static string Describe() => string.Join("; ", StudentRegistry.Families.Select(f => f.Usage + "[:" + DescribeOptions(f) + "]"));
+    public static string Describe() => string.Join("; ", StudentRegistry.Families.Select(f => f.Usage + "[:" + DescribeOptions(f) + "]"))
+        + "; any of them reads a text column with text=wordN,charN (FeaturizeText word n-grams up to N and character N-grams, e.g. sdca:text=word2,char3)";
 
     /// <inheritdoc/>
     public override string ToString() =>
@@ -159,6 +160,5 @@ public sealed record StudentSpec(string Family, IReadOnlyList<int> HiddenLayers,
     public override int GetHashCode() => ToString().GetHashCode(StringComparison.Ordinal);
 
     private static string DescribeOptions(IStudentFamily family) =>
-        string.Join(",", family.Options.Select(o => o.ToString()).Concat(family.Choices.Select(c => c.ToString())))
-        + (family.IsTextCapable ? ",text=wordN,charN (FeaturizeText of the text column)" : "");
+        string.Join(",", family.Options.Select(o => o.ToString()).Concat(family.Choices.Select(c => c.ToString())));
 }
