@@ -75,11 +75,6 @@ internal static class Program
             return Reliability.SoakExperiment.Run(args[1..]);
         }
 
-        if (args.Length > 0 && args[0] == "serve")
-        {
-            return Serving.ServeBenchmark.Run(args[1..]);
-        }
-
         if (args.Length > 0 && args[0] == "text-score")
         {
             return Teachers.TextScoreBench.Run(args[1..]);
@@ -93,6 +88,11 @@ internal static class Program
         if (args.Length > 0 && args[0] == "tokenize")
         {
             return Teachers.TokenizeCommand.Run(args[1..]);
+        }
+
+        if (args.Length > 0 && args[0] == "serve")
+        {
+            return Serving.ServeBenchmark.Run(args[1..]);
         }
 
         if (args.Length > 0 && args[0] == "epoch")

@@ -117,12 +117,6 @@ internal sealed class TextTeacher
                 $"MaxTokens {maxTokens} is more than text teacher '{options.ModelFile}' takes: its input '{ids}' has a fixed sequence of {fixedLength} tokens. Use MaxTokens from 2 to {fixedLength}, or leave it unset.");
         }
 
-        if (options.MaxBatchTokens < maxTokens)
-        {
-            throw new ArgumentOutOfRangeException(nameof(options.MaxBatchTokens), options.MaxBatchTokens,
-                $"MaxBatchTokens {options.MaxBatchTokens} cannot hold one text of {maxTokens} tokens (MaxTokens): use MaxBatchTokens of at least {maxTokens}, for example {Math.Max(16384, maxTokens)}.");
-        }
-
         long? rows = FindEmbeddingRows(model, ids);
         if (rows is long tableRows && tokenizer.VocabularySize > tableRows)
         {

@@ -115,7 +115,8 @@ internal sealed class TextTeacherScoringCursor : DataViewRowCursor
         }
 
         _inputNames = [.. names];
-        int tokensPerCall = Math.Min(checked(_batchSize * (_text.FixedSequence ?? _text.MaxTokens)), Math.Max(_maxBatchTokens, _text.FixedSequence ?? 0));
+        int longestRow = _text.FixedSequence ?? _text.MaxTokens;
+        int tokensPerCall = Math.Min(checked(_batchSize * longestRow), Math.Max(_maxBatchTokens, longestRow));
         _inputs = new long[_inputNames.Length][];
         for (int i = 0; i < _inputs.Length; i++)
         {

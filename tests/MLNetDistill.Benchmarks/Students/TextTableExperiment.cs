@@ -24,7 +24,7 @@ internal static class TextTableExperiment
     {
         string csv = Path.Combine(BenchPaths.Repo, "samples", "data", "spam-assassin", "csv");
         string teacherFile = Path.Combine(BenchPaths.Repo, "samples", "teachers", "spam_transformer", "model.onnx");
-        string student = "sdca:iterations=100,text=word2";
+        string student = "sdca:iterations=200,text=word1";
         int labeled = 300, unlabeled = 3000, seed = 0;
         foreach (string arg in args)
         {

@@ -31,6 +31,24 @@ public sealed class SoftLabelTrainerTests
         Assert.Equal(expected, weighted, 1e-6);
     }
 
+    [Fact]
+    public void Expansion_AllNaNSoftLabels_TrainOnTheHardLabelOrLeaveTheRowOut()
+    {
+        // Rows an LLM labeler skipped (LlmUnknownAnswer.Skip) have NaN soft labels: labeled, they train on the label alone; unlabeled, they are left out.
+        var ml = new MLContext(1);
+        var rows = new[]
+        {
+            new SoftRow { Features = [1f, 1f], SoftLabels = [0.6f, 0.3f, 0.1f], Label = 0 },
+            new SoftRow { Features = [2f, 2f], SoftLabels = [float.NaN, float.NaN, float.NaN], Label = 2 },
+            new SoftRow { Features = [3f, 3f], SoftLabels = [float.NaN, float.NaN, float.NaN], Label = float.NaN },
+        };
+        var expanded = new SoftLabelExpansionDataView(ml.Data.LoadFromEnumerable(rows), new SoftLabelOptions { Alpha = 0.5f, TopK = 0, MinProbability = 0 }, "Label", "Weight", null);
+
+        Assert.Equal([1u, 2u, 3u, 3u], expanded.GetColumn<uint>("Label").ToArray());
+        Assert.Equal([0.8f, 0.15f, 0.05f, 1f], expanded.GetColumn<float>("Weight").ToArray(), new FloatComparer(1e-6));
+        Assert.Equal([1f, 1f, 1f, 2f], expanded.GetColumn<float[]>("Features").Select(f => f[0]).ToArray());
+    }
+
     [Theory]
     [InlineData(1, new uint[] { 1 })]
     [InlineData(2, new uint[] { 1, 2 })]

@@ -84,8 +84,10 @@ public sealed class TextTeacherScoringTests : IDisposable
     [InlineData(true, 4, 16384)]
     [InlineData(false, 4, 16384)]
     [InlineData(true, 256, 64)]
+    [InlineData(true, 256, 1024)]
     [InlineData(true, 1, 16384)]
     [InlineData(false, 7, 100)]
+    [InlineData(true, 256, 10)]
     public void Transform_BucketedOrSmallBatches_OutputKeepsInputOrder(bool bucketing, int batchSize, int maxBatchTokens)
     {
         Golden golden = Load();
@@ -289,13 +291,13 @@ public sealed class TextTeacherScoringTests : IDisposable
     }
 
     [Fact]
-    public void Options_MaxBatchTokensBelowMaxTokens_ArgumentOutOfRange()
+    public void Options_MaxBatchTokensBelowTwo_ArgumentOutOfRangeQuotesTheValue()
     {
-        var options = new TeacherScoringOptions { ModelFile = Model, TextColumnName = "Text", MaxTokens = 64, MaxBatchTokens = 32 };
+        var options = new TeacherScoringOptions { ModelFile = Model, TextColumnName = "Text", MaxBatchTokens = 1 };
 
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => _ml.Transforms.ScoreWithTeacher(options));
 
-        Assert.Contains("MaxBatchTokens 32", error.Message, StringComparison.Ordinal);
+        Assert.Contains("but was 1", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
