@@ -2,7 +2,7 @@
 """Train and export the default teacher, a small CNN on the full Fashion-MNIST training set.
 
     /usr/bin/python3 samples/teachers/make_fashion_teachers.py            # train, write fashion_cnn.onnx/.json + golden
-    /usr/bin/python3 samples/teachers/make_fashion_teachers.py --bench-mlp /tmp/bench_mlp.onnx [--bench-cnn /tmp/bench_cnn.onnx]
+    /usr/bin/python3 samples/teachers/make_fashion_teachers.py --bench-mlp /tmp/bench_mlp.onnx [--bench-cnn /tmp/bench_cnn.onnx] [--bench-trivial /tmp/t.onnx]
                                                                           # only export untrained benchmark models
 
 Outputs of the default run:
@@ -99,10 +99,19 @@ def main():
                          "outputs `logits` [batch,10] and `hidden` [batch,1200]")
     ap.add_argument("--bench-cnn", metavar="OUT.onnx",
                     help="only export the untrained FashionCnn architecture: input `input` [batch,1,28,28], output `logits`")
+    ap.add_argument("--bench-trivial", metavar="OUT.onnx",
+                    help="only export an untrained trivial teacher, one 784x10 MatMul (+ bias): input `input` [batch,784], "
+                         "output `logits` [batch,10]; with it the scoring pipeline, not the teacher, is what is timed")
     ap.add_argument("--seed", type=int, default=SEED, help="seed for the untrained benchmark models")
     args = ap.parse_args()
 
-    if args.bench_mlp or args.bench_cnn:
+    if args.bench_mlp or args.bench_cnn or args.bench_trivial:
+        if args.bench_trivial:
+            tc.set_determinism(args.seed)
+            trivial = nn.Linear(784, 10)
+            tc.export_onnx(trivial, (torch.zeros(2, 784),), args.bench_trivial, ["input"], ["logits"])
+            tc.check_onnx(args.bench_trivial, {"input": (1, ["batch", 784])}, {"logits": (1, ["batch", 10])})
+            print(f"wrote {args.bench_trivial} ({tc.parameter_count(trivial)} parameters, {os.path.getsize(args.bench_trivial)} bytes)")
         if args.bench_mlp:
             tc.set_determinism(args.seed)
             mlp = tc.BenchMlp()

@@ -12,26 +12,28 @@ internal static class BenchPaths
     public static string CnnTeacher => Path.Combine(Repo, "samples", "teachers", "fashion_cnn.onnx");
 
     /// <summary>The 784-1200-1200-10 MLP teacher (2.4M parameters, two outputs), made by PyTorch on first use.</summary>
-    public static string MlpTeacher
-    {
-        get
-        {
-            string dir = Path.Combine(Repo, "tests", "MLNetDistill.Benchmarks", "teachers");
-            string path = Path.Combine(dir, "mlp_784_1200_1200_10.onnx");
-            if (!File.Exists(path))
-            {
-                Directory.CreateDirectory(dir);
-                var start = new ProcessStartInfo("/usr/bin/python3", [Path.Combine(Repo, "samples", "teachers", "make_fashion_teachers.py"), "--bench-mlp", path]);
-                using var process = Process.Start(start) ?? throw new InvalidOperationException("cannot start /usr/bin/python3");
-                process.WaitForExit();
-                if (process.ExitCode != 0 || !File.Exists(path))
-                {
-                    throw new InvalidOperationException($"Making the benchmark MLP teacher failed; run /usr/bin/python3 samples/teachers/make_fashion_teachers.py --bench-mlp {path} (needs python3-torch, python3-onnx).");
-                }
-            }
+    public static string MlpTeacher => MadeTeacher("mlp_784_1200_1200_10.onnx", "--bench-mlp");
 
-            return path;
+    /// <summary>The trivial teacher, one 784x10 MatMul plus bias (7,850 parameters), made by PyTorch on first use.</summary>
+    public static string TrivialTeacher => MadeTeacher("trivial_784_10.onnx", "--bench-trivial");
+
+    private static string MadeTeacher(string file, string flag)
+    {
+        string dir = Path.Combine(Repo, "tests", "MLNetDistill.Benchmarks", "teachers");
+        string path = Path.Combine(dir, file);
+        if (!File.Exists(path))
+        {
+            Directory.CreateDirectory(dir);
+            var start = new ProcessStartInfo("/usr/bin/python3", [Path.Combine(Repo, "samples", "teachers", "make_fashion_teachers.py"), flag, path]);
+            using var process = Process.Start(start) ?? throw new InvalidOperationException("cannot start /usr/bin/python3");
+            process.WaitForExit();
+            if (process.ExitCode != 0 || !File.Exists(path))
+            {
+                throw new InvalidOperationException($"Making the benchmark teacher failed; run /usr/bin/python3 samples/teachers/make_fashion_teachers.py {flag} {path} (needs python3-torch, python3-onnx).");
+            }
         }
+
+        return path;
     }
 
     private static string FindRepo()

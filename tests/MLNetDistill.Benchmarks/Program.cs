@@ -10,6 +10,29 @@ internal static class Program
         // Plain timing commands (no BenchmarkDotNet overhead): `-- epoch [shape...]`, `-- gemm`, `-- parallel-trials [repeats]`, `-- soak [minutes=3] [threads=8]`, `-- serve [seconds=10] [concurrency=8] [rows=5000]`, `-- augment-table [seeds=1]`.
         // Reliability: `-- fuzz [casesPerFormat=1000] [seed=20261201] [format...]` (the table of outcomes per format) and
         // `-- fuzz-case FORMAT SEED CASE` (one case again, in full).
+        // Issue 14: `-- scale [--dir D] [--big 1000000] [--no-rss] [--no-train] [--no-throughput]` (scoring throughput vs raw ORT,
+        // profile, peak RSS, training from a cache); `scale-read` and `scale-train` are its child processes;
+        // `scale-compare SHARDS WHOLE` checks shards read back equal an unsharded cache (the Slurm script uses it).
+        if (args.Length > 0 && args[0] == "scale")
+        {
+            return Teachers.ScaleBenchmark.Run(args[1..]);
+        }
+
+        if (args.Length > 0 && args[0] == "scale-read")
+        {
+            return Teachers.ScaleBenchmark.Read(args[1..]);
+        }
+
+        if (args.Length > 0 && args[0] == "scale-compare")
+        {
+            return Teachers.ScaleBenchmark.Compare(args[1..]);
+        }
+
+        if (args.Length > 0 && args[0] == "scale-train")
+        {
+            return Teachers.ScaleBenchmark.Train(args[1..]);
+        }
+
         if (args.Length > 0 && args[0] == "gemm")
         {
             return QuickTiming.Gemm(args[1..]);

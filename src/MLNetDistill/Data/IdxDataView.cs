@@ -35,7 +35,7 @@ internal sealed class IdxDataView : DataViewBase
 
     protected override DataViewRowCursor GetRowCursorCore(bool[] active) => new Cursor(this, active);
 
-    private sealed class Cursor : RowCursorBase
+    private sealed class Cursor : RowCursorBase, IFeatureBlockCursor
     {
         private readonly IdxDataView _parent;
         private readonly Stream? _imageStream;
@@ -45,6 +45,7 @@ internal sealed class IdxDataView : DataViewBase
         private readonly ValueGetter<VBuffer<float>> _featuresGetter;
         private long _row = -1;
         private float _label;
+        private byte[] _block = [];
 
         public Cursor(IdxDataView parent, bool[] active)
             : base(parent.Schema, active)
@@ -103,6 +104,58 @@ internal sealed class IdxDataView : DataViewBase
             }
 
             return true;
+        }
+
+        public bool CanReadBlocks => _imageStream is not null;
+
+        public int FeatureCount => _parent._images.ItemSize;
+
+        public bool HasLabel => _labelStream is not null;
+
+        public int ReadBlock(Span<float> features, Span<float> labels, int maxRows)
+        {
+            if (_imageStream is null)
+            {
+                throw new InvalidOperationException("The Features column is not active in this cursor: include it in the columns passed to GetRowCursor to read blocks.");
+            }
+
+            int size = _parent._images.ItemSize;
+            int rows = (int)Math.Min(maxRows, _parent._images.Count - (_row + 1));
+            if (rows <= 0)
+            {
+                AdvanceBlock(0);
+                return 0;
+            }
+
+            int bytes = rows * size;
+            if (_block.Length < bytes)
+            {
+                _block = new byte[bytes];
+            }
+
+            // One read for the block, then the same conversion the row getter makes (divide, not multiply by 1/255: the values match bit for bit).
+            IdxReader.ReadItems(_imageStream, _parent._images, _block.AsSpan(0, bytes), _row + 1);
+            Span<float> destination = features[..bytes];
+            TensorPrimitives.ConvertTruncating<byte, float>(_block.AsSpan(0, bytes), destination);
+            TensorPrimitives.Divide(destination, 255f, destination);
+            if (_labelStream is not null)
+            {
+                Span<byte> raw = _block.AsSpan(0, rows);
+                try
+                {
+                    _labelStream.ReadExactly(raw);
+                }
+                catch (Exception e) when (e is EndOfStreamException or InvalidDataException)
+                {
+                    throw _parent._labels!.Truncated(_row + 1, e);
+                }
+
+                TensorPrimitives.ConvertTruncating<byte, float>(raw, labels[..rows]);
+            }
+
+            _row += rows;
+            AdvanceBlock(rows);
+            return rows;
         }
 
         protected override void DisposeCore()

@@ -154,6 +154,13 @@ internal static class ParquetColumns
         try
         {
             rowGroup.ReadAsync<T>(field, values.AsMemory(0, count)).AsTask().GetAwaiter().GetResult();
+            if (typeof(T) == typeof(float))
+            {
+                // Single columns (features written by Python or .NET) need no conversion: one bulk copy.
+                System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(values.AsSpan(0, count)).CopyTo(destination);
+                return;
+            }
+
             for (int i = 0; i < count; i++)
             {
                 destination[i] = float.CreateSaturating(values[i]);

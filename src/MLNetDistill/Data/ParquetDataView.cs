@@ -34,7 +34,7 @@ internal sealed class ParquetDataView : DataViewBase
 
     protected override DataViewRowCursor GetRowCursorCore(bool[] active) => new Cursor(this, active);
 
-    private sealed class Cursor : RowCursorBase
+    private sealed class Cursor : RowCursorBase, IFeatureBlockCursor
     {
         private readonly ParquetDataView _parent;
         private readonly ParquetReader _reader;
@@ -86,6 +86,61 @@ internal sealed class ParquetDataView : DataViewBase
             }
 
             return true;
+        }
+
+        public bool CanReadBlocks => _featuresActive;
+
+        public int FeatureCount => _columns.Length;
+
+        public bool HasLabel => _labelActive;
+
+        public int ReadBlock(Span<float> features, Span<float> labels, int maxRows)
+        {
+            if (!_featuresActive)
+            {
+                throw new InvalidOperationException("The Features column is not active in this cursor: include it in the columns passed to GetRowCursor to read blocks.");
+            }
+
+            int width = _columns.Length;
+            int done = 0;
+            while (done < maxRows)
+            {
+                int next = _group < 0 ? _groupRows : _index + 1;
+                if (next >= _groupRows)
+                {
+                    if (_group + 1 >= _reader.RowGroupCount)
+                    {
+                        break;
+                    }
+
+                    LoadGroup(++_group);
+                    next = 0;
+                }
+
+                int take = Math.Min(maxRows - done, _groupRows - next);
+
+                // The row group is held column by column; the block is row-major: a transpose, one column at a time.
+                for (int c = 0; c < width; c++)
+                {
+                    ReadOnlySpan<float> column = _columns[c].AsSpan(next, take);
+                    Span<float> destination = features[(done * width)..];
+                    for (int r = 0; r < column.Length; r++)
+                    {
+                        destination[r * width + c] = column[r];
+                    }
+                }
+
+                if (_labelActive)
+                {
+                    _labels.AsSpan(next, take).CopyTo(labels[done..]);
+                }
+
+                _index = next + take - 1;
+                done += take;
+            }
+
+            AdvanceBlock(done);
+            return done;
         }
 
         protected override void DisposeCore() => ParquetColumns.Close(_reader);

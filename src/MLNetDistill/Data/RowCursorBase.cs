@@ -71,6 +71,23 @@ internal abstract class RowCursorBase : DataViewRowCursor
             value = new DataViewRowId((ulong)_position, 0);
         };
 
+    /// <summary>
+    /// Moves the position on by <paramref name="rows"/> rows read in one block (<see cref="IFeatureBlockCursor"/>); 0 rows
+    /// ends the cursor as <see cref="MoveNext"/> would.
+    /// </summary>
+    protected void AdvanceBlock(int rows)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (rows == 0)
+        {
+            _done = true;
+            _position = -1;
+            return;
+        }
+
+        _position += rows;
+    }
+
     /// <summary>Advances the underlying source by one row; false at the end.</summary>
     protected abstract bool MoveNextCore();
 

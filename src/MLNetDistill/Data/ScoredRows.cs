@@ -18,6 +18,11 @@ internal sealed class ScoredRows : IDisposable
     private readonly float[] _logits;
     private readonly float[] _soft;
     private VBuffer<float> _buffer;
+    private readonly IScoredBlockCursor? _blocks;
+    private readonly DataViewSchema.Column _logitsColumn;
+    private readonly DataViewSchema.Column _softColumn;
+    private readonly DataViewSchema.Column? _labelColumn;
+    private int[] _blockPredicted = [];
 
     private ScoredRows(IDataView scored, int classes, DataViewSchema.Column logits, DataViewSchema.Column soft, DataViewSchema.Column? pred, DataViewSchema.Column? label)
     {
@@ -41,6 +46,17 @@ internal sealed class ScoredRows : IDisposable
         _predGetter = pred is null ? null : ClassIndexGetter(_cursor, pred.Value, classes);
         _labelGetter = label is null ? null : LabelGetter(_cursor, label.Value);
         HasLabel = label is not null;
+        _logitsColumn = logits;
+        _softColumn = soft;
+        _labelColumn = label;
+
+        // Blocks when the cursor gives every column that way; the predicted class is then the arg-max of the logits, which
+        // is what a teacher's cursor computes for its predicted-label column.
+        if (_cursor is IScoredBlockCursor blocks && blocks.CanReadBlock(logits) && blocks.CanReadBlock(soft)
+            && (label is null || (label.Value.Type == NumberDataViewType.Single && blocks.CanReadBlock(label.Value))))
+        {
+            _blocks = blocks;
+        }
     }
 
     /// <summary>K, the number of classes.</summary>
@@ -60,6 +76,12 @@ internal sealed class ScoredRows : IDisposable
 
     /// <summary>The current row's predicted class, 0-based.</summary>
     public int Predicted { get; private set; }
+
+    /// <summary>The rows so far with a label (not NaN).</summary>
+    public long LabeledRows { get; private set; }
+
+    /// <summary>The rows so far whose label is the predicted class: the teacher's accuracy, counted on the way.</summary>
+    public long CorrectRows { get; private set; }
 
     /// <summary>Checks the schema of <paramref name="scored"/> and opens a cursor over it.</summary>
     /// <param name="scored">The teacher's output.</param>
@@ -101,6 +123,57 @@ internal sealed class ScoredRows : IDisposable
         return new ScoredRows(scored, classes, logits, soft, pred, label);
     }
 
+    /// <summary>Gets whether <see cref="MoveNextBlock"/> can be used (else <see cref="MoveNext"/>).</summary>
+    public bool HasBlocks => _blocks is not null;
+
+    /// <summary>Gets the rows of the current block.</summary>
+    public int BlockRows => _blocks!.BlockRows;
+
+    /// <summary>Gets the current block's logits, rows x K.</summary>
+    public ReadOnlySpan<float> BlockLogits => _blocks!.BlockColumn(_logitsColumn);
+
+    /// <summary>Gets the current block's soft labels, rows x K.</summary>
+    public ReadOnlySpan<float> BlockSoft => _blocks!.BlockColumn(_softColumn);
+
+    /// <summary>Gets the current block's labels (empty without a label).</summary>
+    public ReadOnlySpan<float> BlockLabels => _labelColumn is { } label ? _blocks!.BlockColumn(label) : [];
+
+    /// <summary>Gets the current block's predicted classes, 0-based.</summary>
+    public ReadOnlySpan<int> BlockPredicted => _blockPredicted.AsSpan(0, _blocks!.BlockRows);
+
+    /// <summary>Moves to the next block of rows (only when <see cref="HasBlocks"/>); false at the end.</summary>
+    public bool MoveNextBlock()
+    {
+        if (!_blocks!.MoveNextBlock())
+        {
+            return false;
+        }
+
+        int n = _blocks.BlockRows;
+        if (_blockPredicted.Length < n)
+        {
+            _blockPredicted = new int[n];
+        }
+
+        ReadOnlySpan<float> logits = BlockLogits;
+        ReadOnlySpan<float> labels = BlockLabels;
+        for (int r = 0; r < n; r++)
+        {
+            int predicted = SoftLabelMath.ArgMax(logits.Slice(r * Classes, Classes));
+            _blockPredicted[r] = predicted;
+            if (!labels.IsEmpty && !float.IsNaN(labels[r]))
+            {
+                LabeledRows++;
+                if (predicted == labels[r])
+                {
+                    CorrectRows++;
+                }
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>Moves to the next row and reads its values; false at the end.</summary>
     public bool MoveNext()
     {
@@ -115,6 +188,14 @@ internal sealed class ScoredRows : IDisposable
         if (_labelGetter is not null)
         {
             Label = _labelGetter();
+            if (!float.IsNaN(Label))
+            {
+                LabeledRows++;
+                if (Predicted == Label)
+                {
+                    CorrectRows++;
+                }
+            }
         }
 
         return true;

@@ -51,6 +51,18 @@ public static class TeacherCache
         CancellationToken cancellationToken = default) =>
         WriteCore(scored, path, metadata, labelColumn, progress, DefaultRowGroupRows, cancellationToken);
 
+    /// <summary>
+    /// As <see cref="Write"/>, with the metadata asked for only once the rows are written (so its hashes can be computed
+    /// while the rows are scored), and the labeled and correctly predicted rows counted on the way.
+    /// </summary>
+    internal static (CacheMetadata Metadata, long LabeledRows, long CorrectRows) WriteCounting(
+        IDataView scored, string path, Func<CacheMetadata> metadata, string? labelColumn, IProgress<long>? progress, CancellationToken cancellationToken)
+    {
+        long labeled = 0, correct = 0;
+        var written = WriteCore(scored, path, metadata, labelColumn, progress, DefaultRowGroupRows, rows => (labeled, correct) = (rows.LabeledRows, rows.CorrectRows), cancellationToken);
+        return (written, labeled, correct);
+    }
+
     /// <summary>Reads a teacher cache as a lazy data view.</summary>
     /// <param name="pathOrFolderOrGlob">
     /// A cache file (<c>.parquet</c> or <c>.csv</c>), a folder (all its <c>*.parquet</c> and <c>*.csv</c> files are the
@@ -132,15 +144,27 @@ public static class TeacherCache
     internal static CacheMetadata WriteCore(
         IDataView scored, string path, CacheMetadata metadata, string? labelColumn, IProgress<long>? progress, int rowGroupRows, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(scored);
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
         ArgumentNullException.ThrowIfNull(metadata);
-        ArgumentOutOfRangeException.ThrowIfLessThan(rowGroupRows, 1);
+        CheckMetadata(metadata);
+        return WriteCore(scored, path, () => metadata, labelColumn, progress, rowGroupRows, null, cancellationToken);
+    }
+
+    private static void CheckMetadata(CacheMetadata metadata)
+    {
         MLNetDistill.SoftLabels.SoftLabelMath.CheckTemperature(metadata.Temperature, "metadata.Temperature");
         if (string.IsNullOrWhiteSpace(metadata.TeacherSha256))
         {
             throw new ArgumentException("metadata.TeacherSha256 is empty: set it to FileFingerprint.Sha256(teacherPath) so the cache can be checked later.", nameof(metadata));
         }
+    }
+
+    private static CacheMetadata WriteCore(
+        IDataView scored, string path, Func<CacheMetadata> lateMetadata, string? labelColumn, IProgress<long>? progress, int rowGroupRows,
+        Action<ScoredRows>? done, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(scored);
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        ArgumentOutOfRangeException.ThrowIfLessThan(rowGroupRows, 1);
 
         bool parquet = CacheColumns.IsParquet(path);
         if (!parquet && !path.EndsWith(CacheColumns.CsvExtension, StringComparison.OrdinalIgnoreCase))
@@ -151,7 +175,15 @@ public static class TeacherCache
         }
 
         using ScoredRows rows = ScoredRows.Open(scored, labelColumn);
-        CacheMetadata Final(long count) => metadata with
+        CacheMetadata Final(long count)
+        {
+            done?.Invoke(rows);
+            CacheMetadata metadata = lateMetadata();
+            CheckMetadata(metadata);
+            return Complete(metadata, count);
+        }
+
+        CacheMetadata Complete(CacheMetadata metadata, long count) => metadata with
         {
             FormatVersion = CacheMetadata.CurrentFormatVersion,
             TeacherSha256 = metadata.TeacherSha256.Trim().ToLowerInvariant(),
@@ -270,7 +302,33 @@ public static class TeacherCache
         {
             long count = 0;
             int filled = 0;
-            while (rows.MoveNext())
+            while (rows.HasBlocks && rows.MoveNextBlock())
+            {
+                // A block at a time: the teacher's batch is transposed into the row group's columns.
+                cancellationToken.ThrowIfCancellationRequested();
+                int n = rows.BlockRows;
+                for (int start = 0; start < n;)
+                {
+                    int take = Math.Min(n - start, groupSize - filled);
+                    TransposeBlock(rows, start, take, filled, labelField is null ? null : labels, logits, soft, predicted);
+                    filled += take;
+                    start += take;
+                    if (filled == groupSize)
+                    {
+                        await WriteGroupAsync(filled).ConfigureAwait(false);
+                        filled = 0;
+                    }
+                }
+
+                long before = count;
+                count += n;
+                if (count / ProgressEvery != before / ProgressEvery)
+                {
+                    progress?.Report(count);
+                }
+            }
+
+            while (!rows.HasBlocks && rows.MoveNext())
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 if (labelField is not null)
@@ -333,6 +391,31 @@ public static class TeacherCache
 
             await group.WriteAsync<int>(predField, predicted.AsMemory(0, n), cancellationToken: cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Copies rows [start, start + take) of the current block into the row group's columns from row <paramref name="filled"/> on.</summary>
+    private static void TransposeBlock(ScoredRows rows, int start, int take, int filled, float[]? labels, float[][] logits, float[][] soft, int[] predicted)
+    {
+        int classes = rows.Classes;
+        ReadOnlySpan<float> blockLogits = rows.BlockLogits;
+        ReadOnlySpan<float> blockSoft = rows.BlockSoft;
+        if (labels is not null)
+        {
+            rows.BlockLabels.Slice(start, take).CopyTo(labels.AsSpan(filled));
+        }
+
+        for (int k = 0; k < classes; k++)
+        {
+            Span<float> logitColumn = logits[k].AsSpan(filled, take);
+            Span<float> softColumn = soft[k].AsSpan(filled, take);
+            for (int r = 0; r < take; r++)
+            {
+                logitColumn[r] = blockLogits[(start + r) * classes + k];
+                softColumn[r] = blockSoft[(start + r) * classes + k];
+            }
+        }
+
+        rows.BlockPredicted.Slice(start, take).CopyTo(predicted.AsSpan(filled));
     }
 
     private static float[][] NewColumns(int count, int length)

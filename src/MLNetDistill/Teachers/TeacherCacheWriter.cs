@@ -31,33 +31,56 @@ public static class TeacherCacheWriter
         IDataView data = options.TextColumnName is { } text
             ? DataSourceReader.LoadText(dataPath, text, labelColumn)
             : DataSourceReader.Load(dataPath, labelColumn);
-        string fingerprint = FileFingerprint.Data(dataPath, data.GetRowCount() ?? CountRows(data, cancellationToken), cancellationToken);
-        if (shard is not null)
-        {
-            data = shard.Apply(data);
-        }
+        long dataRows = data.GetRowCount() ?? CountRows(data, cancellationToken);
 
-        cancellationToken.ThrowIfCancellationRequested();
-        using var teacher = estimator.Fit(data);
-        cancellationToken.ThrowIfCancellationRequested();
-        var scored = teacher.Transform(data);
-        bool hasLabel = teacher.Task != TeacherTask.Regression && scored.Schema.GetColumnOrNull(DataColumnNames.Label) is not null;
-        var metadata = new CacheMetadata
+        // The hashes of the data and the teacher file go into the metadata, which is written after the rows: they are
+        // computed on other threads while the rows are scored (a 1M-row IDX file is 784 MB to hash).
+        using var hashing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var fingerprint = Task.Run(() => FileFingerprint.Data(dataPath, dataRows, hashing.Token), hashing.Token);
+        var teacherSha = Task.Run(() => FileFingerprint.Sha256(options.ModelFile, hashing.Token), hashing.Token);
+        try
         {
-            TeacherSha256 = FileFingerprint.Sha256(options.ModelFile, cancellationToken),
-            TeacherFile = Path.GetFileName(options.ModelFile),
-            Classes = teacher.ClassCount,
-            Temperature = options.Temperature,
-            DataFingerprint = fingerprint,
-            Shard = (shard ?? ShardSpec.Whole),
-            HasLabel = hasLabel,
-        };
-        var written = TeacherCache.Write(scored, outputPath, metadata, hasLabel ? DataColumnNames.Label : null, progress, cancellationToken);
-        double? accuracy = hasLabel ? Accuracy(outputPath, cancellationToken) : null;
-        watch.Stop();
-        double seconds = watch.Elapsed.TotalSeconds;
-        return new TeacherScoringSummary(written.Rows, seconds, written.Rows / Math.Max(seconds, 1e-9), teacher.Device, teacher.ClassCount,
-            options.Temperature, accuracy, teacher.SkippedRows, outputPath, teacher.EmptyTexts, teacher.TruncatedTexts);
+            if (shard is not null)
+            {
+                data = shard.Apply(data);
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            using var teacher = estimator.Fit(data);
+            cancellationToken.ThrowIfCancellationRequested();
+            var scored = teacher.Transform(data);
+            bool hasLabel = teacher.Task != TeacherTask.Regression && scored.Schema.GetColumnOrNull(DataColumnNames.Label) is not null;
+            CacheMetadata Metadata() => new()
+            {
+                TeacherSha256 = teacherSha.GetAwaiter().GetResult(),
+                TeacherFile = Path.GetFileName(options.ModelFile),
+                Classes = teacher.ClassCount,
+                Temperature = options.Temperature,
+                DataFingerprint = fingerprint.GetAwaiter().GetResult(),
+                Shard = shard ?? ShardSpec.Whole,
+                HasLabel = hasLabel,
+            };
+
+            // The teacher's accuracy is counted as the rows are written, not by reading the cache again.
+            var (written, labeled, correct) = TeacherCache.WriteCounting(scored, outputPath, Metadata, hasLabel ? DataColumnNames.Label : null, progress, cancellationToken);
+            double? accuracy = hasLabel && labeled > 0 ? (double)correct / labeled : null;
+            watch.Stop();
+            double seconds = watch.Elapsed.TotalSeconds;
+            return new TeacherScoringSummary(written.Rows, seconds, written.Rows / Math.Max(seconds, 1e-9), teacher.Device, teacher.ClassCount,
+                options.Temperature, accuracy, teacher.SkippedRows, outputPath, teacher.EmptyTexts, teacher.TruncatedTexts);
+        }
+        finally
+        {
+            // A run that fails or is stopped stops the hashing too, and waits for it: no thread reads the files after the call.
+            hashing.Cancel();
+            try
+            {
+                Task.WaitAll(fingerprint, teacherSha);
+            }
+            catch (AggregateException)
+            {
+            }
+        }
     }
 
     private static long CountRows(IDataView data, CancellationToken cancellationToken)
@@ -73,38 +96,5 @@ public static class TeacherCacheWriter
         }
 
         return rows;
-    }
-
-    private static double? Accuracy(string cachePath, CancellationToken cancellationToken)
-    {
-        var cache = TeacherCache.Read(cachePath);
-        using var cursor = cache.GetRowCursor(cache.Schema);
-        var label = cursor.GetGetter<float>(cache.Schema[DataColumnNames.Label]);
-        var predicted = cursor.GetGetter<uint>(cache.Schema[DataColumnNames.TeacherPredictedLabel]);
-        long rows = 0, correct = 0;
-        float l = 0;
-        uint p = 0;
-        while (cursor.MoveNext())
-        {
-            if ((cursor.Position & 4095) == 0)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-            }
-
-            label(ref l);
-            if (float.IsNaN(l))
-            {
-                continue;
-            }
-
-            predicted(ref p);
-            rows++;
-            if (p == l + 1)
-            {
-                correct++;
-            }
-        }
-
-        return rows == 0 ? null : (double)correct / rows;
     }
 }

@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MLNetDistill.Data;
 using MLNetDistill.Onnx;
 using MLNetDistill.SoftLabels;
 
@@ -9,7 +10,13 @@ namespace MLNetDistill.Teachers;
 /// Reads up to a batch of rows from the source, runs the teacher once on all of them, then serves them one by one.
 /// Pass-through columns are captured per slot; the teacher's outputs are read from the batch's output buffers.
 /// </summary>
-internal sealed class TeacherScoringCursor : DataViewRowCursor
+/// <remarks>
+/// Over one of our readers (IDX, Parquet, a shard of either: an <see cref="IFeatureBlockCursor"/>) feeding a single float
+/// input, with no pass-through column but <c>Features</c> and <c>Label</c>, the rows go through a
+/// <see cref="TeacherScoringPipeline"/> instead: decoded in blocks straight into the ONNX Runtime input buffer, read and
+/// scored on their own threads ahead of the rows being served. The values and their order are the same.
+/// </remarks>
+internal sealed class TeacherScoringCursor : DataViewRowCursor, IScoredBlockCursor
 {
     private readonly TeacherScoredDataView _view;
     private readonly TeacherScoringTransformer _parent;
@@ -20,13 +27,15 @@ internal sealed class TeacherScoringCursor : DataViewRowCursor
     private readonly TeacherInputBuffer[] _inputs;
     private readonly string[] _inputNames;
     private readonly string[] _outputNames;
-    private readonly float[][] _outputs;
+    private float[][] _outputs;
     private readonly int[] _outputSizes;
     private readonly ColumnSlots?[] _slots;
     private readonly ValueGetter<DataViewRowId> _sourceId;
     private readonly DataViewRowId[] _ids;
     private readonly ValueGetter<float>? _label;
     private readonly int _classes;
+    private readonly TeacherScoringPipeline? _pipeline;
+    private TeacherScoringPipeline.Slot? _slot;
     private int _count;
     private int _index = -1;
     private long _position = -1;
@@ -70,6 +79,26 @@ internal sealed class TeacherScoringCursor : DataViewRowCursor
         }
 
         _source = view.Source.GetRowCursor(needed);
+        _pipeline = TryPipeline(graph, inputSchema, labelColumn);
+        if (_pipeline is not null)
+        {
+            _inputs = [];
+            _inputNames = [];
+            _outputNames = new string[graph.Outputs.Count];
+            _outputSizes = new int[graph.Outputs.Count];
+            for (int o = 0; o < _outputNames.Length; o++)
+            {
+                _outputNames[o] = graph.Outputs[o].Name;
+                _outputSizes[o] = graph.Outputs[o].Size;
+            }
+
+            _outputs = [];
+            _slots = new ColumnSlots?[_inputCount];
+            _sourceId = (ref DataViewRowId id) => id = default;
+            _ids = [];
+            return;
+        }
+
         _inputs = new TeacherInputBuffer[graph.Inputs.Count];
         _inputNames = new string[graph.Inputs.Count];
         for (int i = 0; i < _inputs.Length; i++)
@@ -133,7 +162,9 @@ internal sealed class TeacherScoringCursor : DataViewRowCursor
         return true;
     }
 
-    public override ValueGetter<DataViewRowId> GetIdGetter() => (ref DataViewRowId id) => id = _ids[_index];
+    public override ValueGetter<DataViewRowId> GetIdGetter() => _pipeline is null
+        ? (ref DataViewRowId id) => id = _ids[_index]
+        : (ref DataViewRowId id) => id = new DataViewRowId((ulong)_slot!.Ids[_index], 0);
 
     public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
     {
@@ -144,40 +175,82 @@ internal sealed class TeacherScoringCursor : DataViewRowCursor
 
         if (column.Index < _inputCount)
         {
-            return (ValueGetter<TValue>)_slots[column.Index]!.GetGetter(() => _index);
+            return _pipeline is null ? (ValueGetter<TValue>)_slots[column.Index]!.GetGetter(() => _index) : PipelineInputGetter<TValue>(column);
         }
 
+        // The output buffers are read at each call: a pipeline serves every batch from another slot's buffers.
         string name = column.Name;
         if (name == _parent.Options.PredictedLabelColumnName && _parent.Graph.Task != TeacherTask.Regression)
         {
-            float[] logits = _outputs[0];
             ValueGetter<uint> predicted = (ref uint value) =>
-                value = (uint)SoftLabelMath.ArgMax(logits.AsSpan(_index * _classes, _classes)) + 1;
+                value = (uint)SoftLabelMath.ArgMax(_outputs[0].AsSpan(_index * _classes, _classes)) + 1;
             return (ValueGetter<TValue>)(Delegate)predicted;
         }
 
         int o = Array.IndexOf(_outputNames, name);
-        float[] buffer = _outputs[o];
         int size = _outputSizes[o];
         if (typeof(TValue) == typeof(float))
         {
-            ValueGetter<float> scalar = (ref float value) => value = buffer[_index];
+            ValueGetter<float> scalar = (ref float value) => value = _outputs[o][_index];
             return (ValueGetter<TValue>)(Delegate)scalar;
         }
 
         ValueGetter<VBuffer<float>> vector = (ref VBuffer<float> value) =>
         {
             var editor = VBufferEditor.Create(ref value, size);
-            buffer.AsSpan(_index * size, size).CopyTo(editor.Values);
+            _outputs[o].AsSpan(_index * size, size).CopyTo(editor.Values);
             value = editor.Commit();
         };
         return (ValueGetter<TValue>)(Delegate)vector;
+    }
+
+    public int BlockRows => _count;
+
+    public bool CanReadBlock(DataViewSchema.Column column)
+    {
+        if (!_active[column.Index])
+        {
+            return false;
+        }
+
+        if (column.Index < _inputCount)
+        {
+            return _pipeline is not null && column.Name == DataColumnNames.Label;
+        }
+
+        return Array.IndexOf(_outputNames, column.Name) >= 0;
+    }
+
+    public bool MoveNextBlock()
+    {
+        if (_sourceDone || !FillBatch())
+        {
+            _count = 0;
+            return false;
+        }
+
+        _index = _count - 1;
+        _position += _count;
+        return true;
+    }
+
+    public ReadOnlySpan<float> BlockColumn(DataViewSchema.Column column)
+    {
+        if (column.Index < _inputCount)
+        {
+            return _slot!.Labels.AsSpan(0, _count);
+        }
+
+        int o = Array.IndexOf(_outputNames, column.Name);
+        return _outputs[o].AsSpan(0, _count * _outputSizes[o]);
     }
 
     protected override void Dispose(bool disposing)
     {
         if (disposing)
         {
+            // The pipeline's threads read the source: they stop before it is released.
+            _pipeline?.Dispose();
             _source.Dispose();
         }
 
@@ -186,6 +259,11 @@ internal sealed class TeacherScoringCursor : DataViewRowCursor
 
     private bool FillBatch()
     {
+        if (_pipeline is not null)
+        {
+            return NextSlot();
+        }
+
         int n = 0;
         while (n < _batchSize)
         {
@@ -255,6 +333,77 @@ internal sealed class TeacherScoringCursor : DataViewRowCursor
         _parent.CountScoredRows(n);
         _count = n;
         return true;
+    }
+
+    private bool NextSlot()
+    {
+        _slot = _pipeline!.Next();
+        if (_slot is null)
+        {
+            _sourceDone = true;
+            if (_position < 0)
+            {
+                throw new InvalidDataException("The input data has no rows, so there is nothing for the teacher to score. Check the data file and any filter before the teacher.");
+            }
+
+            return false;
+        }
+
+        _outputs = _slot.Outputs;
+        _count = _slot.Count;
+        return true;
+    }
+
+    /// <summary>A pipeline when the source reads blocks and nothing but <c>Features</c> and <c>Label</c> passes through; else null.</summary>
+    private TeacherScoringPipeline? TryPipeline(TeacherGraph graph, DataViewSchema inputSchema, DataViewSchema.Column? labelColumn)
+    {
+        if (_parent.Pipeline == TeacherPipelineMode.Off || graph.Inputs.Count != 1 || graph.Inputs[0].ElementType != "float"
+            || graph.Inputs[0].ColumnName != DataColumnNames.Features || _source is not IFeatureBlockCursor { CanReadBlocks: true } block
+            || block.FeatureCount != graph.Inputs[0].ElementsPerRow)
+        {
+            return null;
+        }
+
+        for (int i = 0; i < _inputCount; i++)
+        {
+            string name = inputSchema[i].Name;
+            if (_active[i] && name != DataColumnNames.Features && !(name == DataColumnNames.Label && block.HasLabel))
+            {
+                return null;
+            }
+        }
+
+        if (labelColumn is { } label && (label.Name != DataColumnNames.Label || !block.HasLabel))
+        {
+            return null;
+        }
+
+        var mode = _parent.Pipeline switch
+        {
+            TeacherPipelineMode.Blocks => TeacherRunMode.Run,
+            TeacherPipelineMode.Bound => TeacherRunMode.BoundBuffers,
+            TeacherPipelineMode.BoundDevice => TeacherRunMode.BoundDevice,
+            _ => _parent.Device.StartsWith("cuda", StringComparison.Ordinal) ? TeacherRunMode.BoundDevice : TeacherRunMode.BoundBuffers,
+        };
+        return new TeacherScoringPipeline(_parent, block, _batchSize, labelColumn is not null, threads: _parent.Pipeline is TeacherPipelineMode.Threads or TeacherPipelineMode.BoundDevice, mode);
+    }
+
+    private ValueGetter<TValue> PipelineInputGetter<TValue>(DataViewSchema.Column column)
+    {
+        if (column.Name == DataColumnNames.Label)
+        {
+            ValueGetter<float> label = (ref float value) => value = _slot!.Labels[_index];
+            return (ValueGetter<TValue>)(Delegate)label;
+        }
+
+        int size = ((VectorDataViewType)_view.Source.Schema[column.Index].Type).Size;
+        ValueGetter<VBuffer<float>> features = (ref VBuffer<float> value) =>
+        {
+            var editor = VBufferEditor.Create(ref value, size);
+            _slot!.Input.AsSpan(_index * size, size).CopyTo(editor.Values);
+            value = editor.Commit();
+        };
+        return (ValueGetter<TValue>)(Delegate)features;
     }
 
     private void CheckLabel()

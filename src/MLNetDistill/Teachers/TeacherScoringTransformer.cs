@@ -108,6 +108,15 @@ public sealed class TeacherScoringTransformer : ITransformer, IDisposable
 
     internal TeacherSession Session { get; }
 
+    /// <summary>Gets or sets how cursors over block-reading sources feed the teacher (the tests and the benchmark compare the ways).</summary>
+    internal TeacherPipelineMode Pipeline { get; set; } = TeacherPipelineMode.Threads;
+
+    /// <summary>Stopwatch ticks the pipelines of this transformer spent reading blocks (decode, convert, checks), summed over threads.</summary>
+    internal long ReadTicks;
+
+    /// <summary>Stopwatch ticks the pipelines of this transformer spent in ONNX Runtime, summed over threads.</summary>
+    internal long ScoreTicks;
+
     internal DataViewSchema FitSchema => _fitSchema;
 
     /// <summary>Gets the classes' values (the key values of the predicted-class key); <see langword="null"/> for a regression teacher.</summary>
