@@ -103,8 +103,8 @@ def write_tokenizer(folder, prefix, vocab, max_tokens):
 
 def dotnet_tokenize(vocab, csv_path, max_tokens, out):
     dll = os.path.join(REPO, "tests", "MLNetDistill.Benchmarks", "bin", "Release", "net10.0", "MLNetDistill.Benchmarks.dll")
-    if not os.path.exists(dll):
-        subprocess.run(["dotnet", "build", "-c", "Release", os.path.join(REPO, "tests", "MLNetDistill.Benchmarks")], check=True)
+    # Always (incremental): a stale build from before the tokenize command existed would print BenchmarkDotNet's menu instead.
+    subprocess.run(["dotnet", "build", "-c", "Release", "-v", "q", "-nologo", os.path.join(REPO, "tests", "MLNetDistill.Benchmarks")], check=True)
     subprocess.run(["dotnet", dll, "tokenize", vocab, csv_path, "Text", str(max_tokens), out], check=True)
     rows = []
     with open(out, encoding="utf-8") as f:
