@@ -1,6 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MLNetDistill.Data;
 
 namespace MLNetDistill.Tests.Notebooks;
 
@@ -32,6 +35,7 @@ public sealed partial class NotebookTests : IClassFixture<NotebookFeed>
     [InlineData("02-student-sizes.ipynb")]
     [InlineData("03-neural-students.ipynb")]
     [InlineData("04-bring-your-own-teacher.ipynb")]
+    [InlineData("05-text.ipynb")]
     public void Committed_EveryNotebook_HasClearedOutputsAndReferencesThePackedLibraryFirst(string name)
     {
         string path = Path.Combine(NotebookFeed.Folder, name);
@@ -169,6 +173,44 @@ public sealed partial class NotebookTests : IClassFixture<NotebookFeed>
         string inheritance = Html(cells, "new InheritanceTableReport(");
         Assert.Contains("soft labels only (alpha = 1)", inheritance, StringComparison.Ordinal);
         Assert.Contains("hard labels only (alpha = 0)", inheritance, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Text_RealKernel_ScoresEmailsAndShowsStudentsAndHardHamAsComputedOffline()
+    {
+        var cells = Run("05-text.ipynb", ["experiment", "quality", "inheritance"]);
+
+        // The same 80/20 split of the 500-email fixture, scored by the teacher here.
+        var ml = new MLContext(seed: 0);
+        var split = ml.Data.TrainTestSplit(DataSourceReader.LoadText(TestPaths.Fixture("llm_emails.csv"), "Text", "Label"), testFraction: 0.2, seed: 0);
+        using var teacher = ml.Transforms.ScoreTextWithTeacher(Path.Combine(TestPaths.Repo, "samples", "teachers", "spam_transformer", "model.onnx"), "Text").Fit(split.TestSet);
+        var scored = teacher.Transform(split.TestSet);
+        float[] labels = [.. scored.GetColumn<float>("Label")];
+        string[] groups = [.. scored.GetColumn<string>("Group")];
+        int[] predicted = [.. scored.GetColumn<float[]>(DataColumnNames.SoftLabels).Select(p => p[1] > p[0] ? 1 : 0)];
+        double teacherAccuracy = labels.Select((l, i) => predicted[i] == (int)l ? 1.0 : 0.0).Average();
+
+        Assert.Matches($@"^emails: 500 \(easy_ham_1 130, easy_ham_2 80, hard_ham_1 60, spam_1 110, spam_2 120\); {500 - labels.Length} to learn from, {labels.Length} held out$", Plain(cells, "var groups ="));
+        Assert.Equal($"teacher accuracy on {labels.Length} held-out emails: {teacherAccuracy.ToString("F4", C)}", Plain(cells, "double teacherAccuracy"));
+        Assert.Equal(8, Plain(cells, "SoftLabelMath.Entropy(testSoft[i])").Split('\n').Length);
+
+        // The line, the experiment's HTML table and the offline teacher agree.
+        var line = Match(cells, @"^teacher (?<teacher>[0-9.]+); distilled student accuracy (?<acc>[0-9.]+), agreement (?<agree>[0-9.]+); hard-label student accuracy (?<hacc>[0-9.]+), agreement [0-9.]+$");
+        Assert.Equal(teacherAccuracy.ToString("F4", C), line.Groups["teacher"].Value);
+        string experiment = Html(cells, "result.ToHtmlReport(");
+        Assert.Contains($"<tr class=\"teacher\"><td class=\"name\">teacher</td><td>{line.Groups["teacher"].Value}</td>", experiment, StringComparison.Ordinal);
+        Assert.Contains($"<tr class=\"student\"><td class=\"name\">sdca:iterations=100,text=word2</td><td>{line.Groups["acc"].Value}</td>", experiment, StringComparison.Ordinal);
+        Assert.Contains($"<td class=\"name\">sdca:iterations=100,text=word2 (hard labels)</td><td>{line.Groups["hacc"].Value}</td>", experiment, StringComparison.Ordinal);
+        Assert.InRange(double.Parse(line.Groups["acc"].Value, C), 0.6, 1.0);
+        Assert.InRange(double.Parse(line.Groups["agree"].Value, C), 0.6, 1.0);
+
+        // Hard ham: the count and the teacher's mistakes as computed here; the inheritance table names both students.
+        int[] hard = [.. Enumerable.Range(0, labels.Length).Where(i => groups[i] == "hard_ham_1")];
+        int mistakes = hard.Count(i => predicted[i] != (int)labels[i]);
+        Assert.Matches($@"^hard ham: {hard.Length} emails, teacher accuracy {(1.0 - ((double)mistakes / hard.Length)).ToString("F4", C)} \({mistakes} mistakes\); distilled copied \d+, hard labels copied \d+$", Plain(cells, "$\"hard ham: "));
+        string inheritance = Html(cells, "new InheritanceTableReport(");
+        Assert.Contains("distilled", inheritance, StringComparison.Ordinal);
+        Assert.Contains("hard labels", inheritance, StringComparison.Ordinal);
     }
 
     /// <summary>
