@@ -68,9 +68,7 @@ public static class LlmBatchImporter
                 var (row, top, text, model, ok) = ParseLine(line, jsonlPath, lineNumber, rows, counters);
                 if (checkedOptions is null)
                 {
-                    var copy = Copy(options);
-                    copy.Model = model ?? throw new InvalidDataException($"{jsonlPath}:{lineNumber}: the answer names no model, and LlmLabelerOptions.Model is empty: set Model to the model the batch was run with.");
-                    checkedOptions = copy.Validated();
+                    checkedOptions = options.Validated(model ?? throw new InvalidDataException($"{jsonlPath}:{lineNumber}: the answer names no model, and LlmLabelerOptions.Model is empty: set Model to the model the batch was run with."));
                 }
 
                 if (answers.ContainsKey(row))
@@ -136,31 +134,11 @@ public static class LlmBatchImporter
             AnswersWithoutLogProbabilities = counters.WithoutLogProbabilities,
             InputTokens = counters.InputTokens,
             OutputTokens = counters.OutputTokens,
-            Cost = (counters.InputTokens * checkedOptions.InputCostPerMillionTokens / 1e6) + (counters.OutputTokens * checkedOptions.OutputCostPerMillionTokens / 1e6),
+            Cost = checkedOptions.Cost(counters.InputTokens, counters.OutputTokens),
             Seconds = Math.Round(watch.Elapsed.TotalSeconds, 3),
             Model = checkedOptions.Model,
             TeacherSha256 = identity,
         };
-    }
-
-    private static LlmLabelerOptions Copy(LlmLabelerOptions options)
-    {
-        var copy = new LlmLabelerOptions
-        {
-            PromptTemplate = options.PromptTemplate,
-            TextColumnName = options.TextColumnName,
-            TopLogProbabilities = options.TopLogProbabilities,
-            UnknownAnswer = options.UnknownAnswer,
-            InputCostPerMillionTokens = options.InputCostPerMillionTokens,
-            OutputCostPerMillionTokens = options.OutputCostPerMillionTokens,
-            DataFingerprint = options.DataFingerprint,
-        };
-        foreach (string c in options.Classes)
-        {
-            copy.Classes.Add(c);
-        }
-
-        return copy;
     }
 
     private static (long Row, List<(string, float)>? Top, string? Text, string? Model, bool Ok) ParseLine(string line, string path, long lineNumber, long rows, LlmLabeler.Counters counters)

@@ -229,7 +229,7 @@ public sealed class LlmLabeler
             Throttled = counters.Throttled,
             InputTokens = counters.InputTokens,
             OutputTokens = counters.OutputTokens,
-            Cost = (counters.InputTokens * _options.InputCostPerMillionTokens / 1e6) + (counters.OutputTokens * _options.OutputCostPerMillionTokens / 1e6),
+            Cost = _options.Cost(counters.InputTokens, counters.OutputTokens),
             Seconds = Math.Round(watch.Elapsed.TotalSeconds, 3),
             Model = _options.Model,
             TeacherSha256 = TeacherSha256,

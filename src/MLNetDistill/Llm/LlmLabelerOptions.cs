@@ -80,11 +80,12 @@ public sealed class LlmLabelerOptions
     public string DataFingerprint { get; set; } = "";
 
     /// <summary>A checked copy (class names trimmed), so later edits do not reach the labeler.</summary>
-    internal LlmLabelerOptions Validated()
+    /// <param name="model">The model id to use instead of <see cref="Model"/> (a batch output's own), or <see langword="null"/> to keep it.</param>
+    internal LlmLabelerOptions Validated(string? model = null)
     {
         var copy = new LlmLabelerOptions
         {
-            Model = Model?.Trim() ?? "",
+            Model = (model ?? Model)?.Trim() ?? "",
             PromptTemplate = PromptTemplate,
             TextColumnName = TextColumnName,
             TopLogProbabilities = TopLogProbabilities,
@@ -106,6 +107,10 @@ public sealed class LlmLabelerOptions
         copy.Check();
         return copy;
     }
+
+    /// <summary>The price of <paramref name="inputTokens"/> and <paramref name="outputTokens"/> at the per-million-token prices.</summary>
+    internal double Cost(long inputTokens, long outputTokens) =>
+        (inputTokens * InputCostPerMillionTokens / 1e6) + (outputTokens * OutputCostPerMillionTokens / 1e6);
 
     private void Check()
     {
