@@ -63,13 +63,13 @@ internal sealed class TrainingMatrix
             : throw new ArgumentException($"Augmentation needs a known-size '{DataColumnNames.Features}' vector column of Single values in the training rows.", nameof(data));
         int width = ((VectorDataViewType)column.Type).Size;
         var values = new List<float>();
-        long skippedRows = 0;
+        long skipped = 0;
         using (var cursor = data.GetRowCursor([column]))
         {
             var getter = cursor.GetGetter<VBuffer<float>>(column);
             VBuffer<float> row = default;
             float[] dense = new float[width];
-            long r = 0, skipped = 0;
+            long r = 0;
             while (cursor.MoveNext())
             {
                 if (r % 4096 == 0)
@@ -79,7 +79,7 @@ internal sealed class TrainingMatrix
 
                 getter(ref row);
                 row.CopyTo(dense);
-                int bad = FirstNonFinite(dense);
+                int bad = Numerics.SpanMath.FirstNonFinite(dense);
                 if (bad >= 0)
                 {
                     if (!options.SkipInvalidRows)
@@ -89,7 +89,6 @@ internal sealed class TrainingMatrix
                     }
 
                     skipped++;
-                    skippedRows = skipped;
                     continue;
                 }
 
@@ -107,7 +106,7 @@ internal sealed class TrainingMatrix
         if (rows < minRows)
         {
             throw new ArgumentException(
-                $"{options.Method} augmentation needs at least {minRows} training rows ({(minRows == 2 ? "it pairs each row with another" : "it copies training rows")}) but the training data has {rows}{(skippedRows > 0 ? $" once {skippedRows:N0} with NaN or infinite features are skipped" : "")}: give more rows, or no augmentation.",
+                $"{options.Method} augmentation needs at least {minRows} training rows ({(minRows == 2 ? "it pairs each row with another" : "it copies training rows")}) but the training data has {rows}{(skipped > 0 ? $" once {skipped:N0} with NaN or infinite features are skipped" : "")}: give more rows, or no augmentation.",
                 nameof(data));
         }
 
@@ -123,25 +122,12 @@ internal sealed class TrainingMatrix
             categorical[index] = true;
         }
 
-        return new TrainingMatrix(array, rows, width, categorical) { SkippedRows = skippedRows };
+        return new TrainingMatrix(array, rows, width, categorical) { SkippedRows = skipped };
     }
 
     /// <summary>Gets the training rows left out for a NaN or infinite feature (<see cref="AugmentationOptions.SkipInvalidRows"/>).</summary>
     public long SkippedRows { get; private init; }
 
-    /// <summary>The index of the first NaN or infinite value, or -1.</summary>
-    private static int FirstNonFinite(ReadOnlySpan<float> values)
-    {
-        for (int j = 0; j < values.Length; j++)
-        {
-            if (!float.IsFinite(values[j]))
-            {
-                return j;
-            }
-        }
-
-        return -1;
-    }
 
     /// <summary>A feature is categorical when all its values are integers and it takes at most <paramref name="maxLevels"/> distinct values.</summary>
     private static bool[] DetectCategorical(float[] values, int rows, int width, int maxLevels)

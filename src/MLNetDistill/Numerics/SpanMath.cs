@@ -172,6 +172,28 @@ internal static class SpanMath
         return HorizontalSum(acc) + tail;
     }
 
+    /// <summary>The index of the first NaN or infinite value of <paramref name="values"/>, or -1 when all are finite.</summary>
+    /// <param name="values">The values (a row of features).</param>
+    /// <returns>The index, or -1.</returns>
+    public static int FirstNonFinite(ReadOnlySpan<float> values)
+    {
+        // A finite sum means every value is finite, and it is for almost every clean row; only otherwise is the row searched value by value.
+        if (float.IsFinite(System.Numerics.Tensors.TensorPrimitives.Sum(values)))
+        {
+            return -1;
+        }
+
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (!float.IsFinite(values[i]))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
     /// <summary>sum_i x_i y_i in the same fixed order as <see cref="Sum"/> (fused multiply-adds).</summary>
     /// <param name="x">The first values.</param>
     /// <param name="y">The second values, as many.</param>

@@ -140,7 +140,7 @@ internal abstract class TeacherInputBuffer
 
             if (typeof(T) == typeof(float))
             {
-                return FirstNonFinite(System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(destination));
+                return Numerics.SpanMath.FirstNonFinite(System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(destination));
             }
 
             if (typeof(T) == typeof(double))
@@ -164,25 +164,6 @@ internal abstract class TeacherInputBuffer
         {
             long[] shape = [rows, .. Input.RowShape];
             return OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _buffer.AsMemory(0, rows * PerRow), shape);
-        }
-
-        private static int FirstNonFinite(ReadOnlySpan<float> values)
-        {
-            // A sum is finite for almost every clean row; only then is the row searched value by value.
-            if (float.IsFinite(System.Numerics.Tensors.TensorPrimitives.Sum(values)))
-            {
-                return -1;
-            }
-
-            for (int i = 0; i < values.Length; i++)
-            {
-                if (!float.IsFinite(values[i]))
-                {
-                    return i;
-                }
-            }
-
-            return -1;
         }
     }
 }

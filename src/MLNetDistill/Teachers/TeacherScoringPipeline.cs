@@ -276,7 +276,7 @@ internal sealed class TeacherScoringPipeline : IDisposable
             for (int r = n; r < n + got; r++)
             {
                 _sourceRow++;
-                int bad = FirstNonFinite(input.Slice(r * _perRow, _perRow));
+                int bad = Numerics.SpanMath.FirstNonFinite(input.Slice(r * _perRow, _perRow));
                 if (bad >= 0)
                 {
                     if (_parent.Options.SkipInvalidRows)
@@ -439,25 +439,6 @@ internal sealed class TeacherScoringPipeline : IDisposable
             throw new InvalidDataException(
                 $"Label {label} at row {_sourceRow} is not a class of the teacher: the teacher has {_classes} classes (0 to {_classes - 1}) but the labels go beyond that. Use a teacher trained on these classes, or check the label column.");
         }
-    }
-
-    private static int FirstNonFinite(ReadOnlySpan<float> values)
-    {
-        // A sum is finite for almost every clean row; only then is the row searched value by value.
-        if (float.IsFinite(System.Numerics.Tensors.TensorPrimitives.Sum(values)))
-        {
-            return -1;
-        }
-
-        for (int i = 0; i < values.Length; i++)
-        {
-            if (!float.IsFinite(values[i]))
-            {
-                return i;
-            }
-        }
-
-        return -1;
     }
 
     /// <summary>
