@@ -11,12 +11,20 @@ namespace MLNetDistill.Students;
 /// every batch is mixed (one λ ~ Beta(a, a) per batch) and the live teacher scores the mixed rows on the fly
 /// (<see cref="MlpTrainerOptions.Augmentation"/>); it needs the teacher's model, not only a cache, and the KD loss. The
 /// hard-label twin is not augmented (mixed rows have no label; it is the plain hard-label baseline).
+/// <c>augment=shift</c> and <c>augment=mixup+shift</c> (e.g. <c>mlp:128:augment=mixup+shift,shift=2,flip=1</c>) add
+/// consistent image augmentation before any mixing: each row, read as a grayscale image (square unless
+/// <c>image=W</c> gives its width), moves by up to <c>shift=N</c> pixels (default 2) each way, and with <c>flip=1</c> is
+/// mirrored with probability 1/2 (<see cref="MlpAugmentation.Shift"/>); the teacher scores the augmented rows on the fly.
+/// <c>shift</c>, <c>flip</c> and <c>image</c> need an augment with shift.
 /// </summary>
 internal sealed class MlpStudent : IStudentFamily
 {
     private const string Loss = "loss";
     private const string Augment = "augment";
     private const string MixupA = "a";
+    private const string ShiftKey = "shift";
+    private const string FlipKey = "flip";
+    private const string ImageKey = "image";
 
     public string Name => "mlp";
 
@@ -36,9 +44,13 @@ internal sealed class MlpStudent : IStudentFamily
         new("lr", Decimal(Library.LearningRate), 1e-7, 10),
         new("batch", Library.BatchSize, 1, 1_000_000),
         new(MixupA, Decimal(Library.MixupAlpha), 0, 100) { ExclusiveMin = true, OmitWhenDefault = true },
+        new(ShiftKey, Library.ShiftPixels, 0, 64) { OmitWhenDefault = true },
+        new(FlipKey, 0, 0, 1) { OmitWhenDefault = true },
+        // image=auto: a square image (784 features are 28 x 28); image=W: W pixels wide.
+        new(ImageKey, 0, 1, 100_000, Automatic: "auto") { OmitWhenDefault = true },
     ];
 
-    public IReadOnlyList<StudentChoice> Choices { get; } = [new(Loss, ["kd", "mse", "hint", "rkd"]), new(Augment, ["none", "mixup"]) { OmitWhenDefault = true }];
+    public IReadOnlyList<StudentChoice> Choices { get; } = [new(Loss, ["kd", "mse", "hint", "rkd"]), new(Augment, ["none", "mixup", "shift", "mixup+shift"]) { OmitWhenDefault = true }];
 
     /// <summary>A float as the double it reads as (0.001f as 0.001, not 0.0010000000474974513), for specs and reports.</summary>
     private static double Decimal(float value) => double.Parse(value.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
@@ -47,7 +59,7 @@ internal sealed class MlpStudent : IStudentFamily
     {
         if (parts.Length < 2 || parts[1].Contains('='))
         {
-            throw new ArgumentException($"An mlp student needs its hidden layer widths, e.g. mlp:256 or mlp:256,64[:epochs=auto|N,lr=0.001,batch=128,loss=kd|mse|hint|rkd,augment=none|mixup,a=0.2]; '{spec}' has none.", nameof(spec));
+            throw new ArgumentException($"An mlp student needs its hidden layer widths, e.g. mlp:256 or mlp:256,64[:epochs=auto|N,lr=0.001,batch=128,loss=kd|mse|hint|rkd,augment=none|mixup|shift|mixup+shift,a=0.2,shift=2,flip=0|1,image=auto|W]; '{spec}' has none.", nameof(spec));
         }
 
         foreach (string width in parts[1].Split(','))
@@ -67,7 +79,7 @@ internal sealed class MlpStudent : IStudentFamily
 
     public bool NeedsTeacherHint(StudentSpec spec) => spec.Choices[Loss] == "hint";
 
-    public bool NeedsLiveTeacher(StudentSpec spec) => spec.Choices[Augment] == "mixup";
+    public bool NeedsLiveTeacher(StudentSpec spec) => spec.Choices[Augment] != "none";
 
     public StudentTrainers Build(StudentSpec spec, StudentBuildContext context)
     {
@@ -75,7 +87,8 @@ internal sealed class MlpStudent : IStudentFamily
         return new StudentTrainers(trainers.DistillMlp(TrainerOptions(spec, context, hardLabels: false)), trainers.DistillMlp(TrainerOptions(spec, context, hardLabels: true)));
     }
 
-    private static MlpStudentOptions TrainerOptions(StudentSpec spec, StudentBuildContext context, bool hardLabels)
+    /// <summary>The options of the student (or, with <paramref name="hardLabels"/>, of its hard-label twin) a spec describes.</summary>
+    internal MlpStudentOptions TrainerOptions(StudentSpec spec, StudentBuildContext context, bool hardLabels)
     {
         var options = new MlpStudentOptions { Progress = context.EpochProgress, CancellationToken = context.CancellationToken };
         var network = options.Network;
@@ -91,17 +104,49 @@ internal sealed class MlpStudent : IStudentFamily
             return options;
         }
 
-        if (spec.Choices[Augment] == "mixup")
+        string augment = spec.Choices[Augment];
+        bool shifts = augment.Contains("shift", StringComparison.Ordinal);
+        if (!shifts)
+        {
+            foreach (string key in (ReadOnlySpan<string>)[ShiftKey, FlipKey, ImageKey])
+            {
+                var option = Options.First(o => o.Name == key);
+                if (spec[key] != option.Default)
+                {
+                    throw new ArgumentException($"Student '{spec}' sets {key}={option.Format(spec[key])}, an image augmentation option, but augment={augment} does not shift images: use augment=shift or augment=mixup+shift, or leave {key} out.", nameof(spec));
+                }
+            }
+        }
+
+        if (augment != "none")
         {
             if (spec.Choices[Loss] != "kd")
             {
-                throw new ArgumentException($"Student '{spec}' is taught on the fly (augment=mixup), which uses the KD loss only, but asks for loss={spec.Choices[Loss]}: use loss=kd or augment=none.");
+                throw new ArgumentException($"Student '{spec}' is taught on the fly (augment={augment}), which uses the KD loss only, but asks for loss={spec.Choices[Loss]}: use loss=kd or augment=none.");
             }
 
             options.Teacher = context.Teacher
-                ?? throw new ArgumentException($"Student '{spec}' is taught on the fly (augment=mixup): the teacher scores every mixed batch, and soft labels from a cache cannot label new inputs. Give the teacher model.");
-            network.Augmentation = MlpAugmentation.Mixup;
+                ?? throw new ArgumentException($"Student '{spec}' is taught on the fly (augment={augment}): the teacher scores every augmented batch, and soft labels from a cache cannot label new inputs. Give the teacher model.");
+            network.Augmentation = (augment.Contains("mixup", StringComparison.Ordinal) ? MlpAugmentation.Mixup : MlpAugmentation.None)
+                | (shifts ? MlpAugmentation.Shift : MlpAugmentation.None);
             network.MixupAlpha = (float)spec[MixupA];
+            if (shifts)
+            {
+                double width = spec[ImageKey];
+                if (width != Math.Floor(width))
+                {
+                    throw new ArgumentOutOfRangeException(nameof(spec), width, $"Student '{spec}' sets image={width.ToString(CultureInfo.InvariantCulture)}, but the image width is a whole number of pixels (e.g. image=28), or auto for a square image.");
+                }
+
+                if (spec[ShiftKey] != Math.Floor(spec[ShiftKey]) || spec[FlipKey] is not (0 or 1))
+                {
+                    throw new ArgumentOutOfRangeException(nameof(spec), spec[ShiftKey], $"Student '{spec}' needs shift=N, a whole number of pixels from 0 to 64 (e.g. shift=2), and flip=0 or flip=1.");
+                }
+
+                network.ShiftPixels = (int)spec[ShiftKey];
+                network.HorizontalFlip = spec[FlipKey] == 1;
+                network.ImageWidth = (int)width;
+            }
         }
 
         switch (spec.Choices[Loss])

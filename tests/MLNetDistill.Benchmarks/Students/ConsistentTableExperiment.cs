@@ -14,11 +14,13 @@ namespace MLNetDistill.Benchmarks.Students;
 /// fly) against plain KD on the fixed soft labels and hard labels: 784-H-10 students (H = 128) on rows [2000, 2000 + N)
 /// of the embedded 10k Fashion-MNIST set, evaluated on its first 2,000 rows, with the embedded CNN teacher.
 /// Run: dotnet run -c Release --project tests/MLNetDistill.Benchmarks -- consistent-table [rows=5000] [seeds=3]
-///      [--epochs 200] [--a 0.2] [--width 128] [--fixed-epochs]
-/// Rows: hard labels and plain KD with the library defaults (automatic schedule), consistent mixup with an explicit
-/// epoch budget (cosine over it, no early stopping, best validation epoch kept), and, with --fixed-epochs, plain KD on
-/// the fixed soft labels for the same explicit budget (the cost and the quality of a long schedule without on-the-fly
-/// teaching). epochs/s counts every epoch the trainer ran (both passes of the automatic schedule) over its wall time.
+///      [--epochs 200] [--a 0.2] [--width 128] [--fixed-epochs] [--shift 2] [--variants hard,kd,kd-fixed,mixup,mixup+shift,...]
+/// Rows: hard labels and plain KD with the library defaults (automatic schedule), consistent teaching with an explicit
+/// epoch budget (cosine over it, no early stopping, best validation epoch kept): mixup, mixup after random shifts of up
+/// to --shift pixels (mixup+shift), and, when listed in --variants, shifts alone (shift), shifts and horizontal flips
+/// (shift+flip, mixup+shift+flip); and, with --fixed-epochs (or kd-fixed in --variants), plain KD on the fixed soft
+/// labels for the same explicit budget (the cost and the quality of a long schedule without on-the-fly teaching).
+/// epochs/s counts every epoch the trainer ran (both passes of the automatic schedule) over its wall time.
 /// </summary>
 internal static class ConsistentTableExperiment
 {
@@ -32,6 +34,8 @@ internal static class ConsistentTableExperiment
         float a = 0.2f;
         int width = 128;
         bool fixedEpochs = false;
+        int shift = 2;
+        string[]? only = null;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -40,6 +44,8 @@ internal static class ConsistentTableExperiment
                 case "--a": a = float.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--width": width = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--fixed-epochs": fixedEpochs = true; break;
+                case "--shift": shift = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--variants": only = args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries); break;
                 default: positional.Add(int.Parse(args[i], CultureInfo.InvariantCulture)); break;
             }
         }
@@ -72,22 +78,27 @@ internal static class ConsistentTableExperiment
         Console.WriteLine();
         Console.WriteLine("| student | trainer | accuracy | agreement | logLoss | epochs | train s | epochs/s | teacher share |");
         Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
-        var variants = new List<(string Name, Action<MlpTrainerOptions> Configure, bool OnTheFly)>
+        string aText = a.ToString(CultureInfo.InvariantCulture);
+        var all = new List<(string Id, string Name, Action<MlpTrainerOptions> Configure, bool OnTheFly)>
         {
-            ("hard labels (defaults, alpha 0)", o => o.Alpha = 0f, false),
-            ("plain KD, fixed soft labels (defaults)", _ => { }, false),
+            ("hard", "hard labels (defaults, alpha 0)", o => o.Alpha = 0f, false),
+            ("kd", "plain KD, fixed soft labels (defaults)", _ => { }, false),
+            ("kd-fixed", $"plain KD, fixed soft labels, {epochs} epochs", o => LongSchedule(o, epochs), false),
+            ("mixup", $"consistent mixup a={aText}, {epochs} epochs", o => Consistent(o, epochs, MlpAugmentation.Mixup, a, 0, false), true),
+            ("shift", $"consistent shift ±{shift} px, {epochs} epochs", o => Consistent(o, epochs, MlpAugmentation.Shift, a, shift, false), true),
+            ("shift+flip", $"consistent shift ±{shift} px + flip, {epochs} epochs", o => Consistent(o, epochs, MlpAugmentation.Shift, a, shift, true), true),
+            ("mixup+shift", $"consistent mixup a={aText} + shift ±{shift} px, {epochs} epochs", o => Consistent(o, epochs, MlpAugmentation.Mixup | MlpAugmentation.Shift, a, shift, false), true),
+            ("mixup+shift+flip", $"consistent mixup a={aText} + shift ±{shift} px + flip, {epochs} epochs", o => Consistent(o, epochs, MlpAugmentation.Mixup | MlpAugmentation.Shift, a, shift, true), true),
         };
-        if (fixedEpochs)
+        only ??= fixedEpochs ? ["hard", "kd", "kd-fixed", "mixup", "mixup+shift"] : ["hard", "kd", "mixup", "mixup+shift"];
+        var unknown = only.Where(id => all.All(v => v.Id != id)).ToList();
+        if (unknown.Count > 0)
         {
-            variants.Add(($"plain KD, fixed soft labels, {epochs} epochs", o => LongSchedule(o, epochs), false));
+            Console.Error.WriteLine($"error: unknown variant(s) {string.Join(", ", unknown)}; use {string.Join(", ", all.Select(v => v.Id))}");
+            return 2;
         }
 
-        variants.Add(($"consistent mixup a={a.ToString(CultureInfo.InvariantCulture)}, {epochs} epochs", o =>
-        {
-            LongSchedule(o, epochs);
-            o.Augmentation = MlpAugmentation.Mixup;
-            o.MixupAlpha = a;
-        }, true));
+        var variants = only.Select(id => all.First(v => v.Id == id)).Select(v => (v.Name, v.Configure, v.OnTheFly)).ToList();
 
         foreach (var (name, configure, onTheFly) in variants)
         {
@@ -121,6 +132,16 @@ internal static class ConsistentTableExperiment
     {
         o.Epochs = epochs;
         o.EarlyStoppingPatience = 0;
+    }
+
+    /// <summary>Consistent teaching over an explicit long schedule with the given augmentation.</summary>
+    private static void Consistent(MlpTrainerOptions o, int epochs, MlpAugmentation augmentation, float a, int shift, bool flip)
+    {
+        LongSchedule(o, epochs);
+        o.Augmentation = augmentation;
+        o.MixupAlpha = a;
+        o.ShiftPixels = shift;
+        o.HorizontalFlip = flip;
     }
 
     private static TeacherScoringTransformer Teacher(MLContext ml, float[] x, int rows, int d, float temperature) =>

@@ -82,6 +82,6 @@ public sealed class StudentSpecTests
     public void Parse_UnknownAugment_ListsMixup()
     {
         var ex = Assert.ThrowsAny<ArgumentException>(() => StudentSpec.Parse("mlp:128:augment=cutmix"));
-        Assert.Contains("none or mixup", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("none, mixup, shift or mixup+shift", ex.Message, StringComparison.Ordinal);
     }
 }

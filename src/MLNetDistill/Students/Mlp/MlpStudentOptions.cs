@@ -55,10 +55,10 @@ public sealed class MlpStudentOptions
 
     /// <summary>
     /// Gets or sets the fitted teacher that scores mixed batches on the fly when <see cref="MlpTrainerOptions.Augmentation"/>
-    /// is <see cref="MlpAugmentation.Mixup"/> (it must take the feature column as its one float input). The trainer does
+    /// is not <see cref="MlpAugmentation.None"/> (mixup, shifts; it must take the feature column as its one float input). The trainer does
     /// not own it: keep it alive (undisposed) until <c>Fit</c> returns.
     /// </summary>
-    /// <value>Defaults to <see langword="null"/> (no on-the-fly teaching; required with mixup).</value>
+    /// <value>Defaults to <see langword="null"/> (no on-the-fly teaching; required with any augmentation).</value>
     public TeacherScoringTransformer? Teacher { get; set; }
 
     /// <summary>Gets the network and training options (layers, epochs, learning rate, temperature, alpha, ...).</summary>
@@ -105,10 +105,10 @@ public sealed class MlpStudentOptions
         }
 
         Network.Validate();
-        if (Network.Augmentation == MlpAugmentation.Mixup && Teacher is null)
+        if (Network.Augmentation != MlpAugmentation.None && Teacher is null)
         {
             throw new ArgumentException(
-                "Augmentation Mixup has the teacher score each mixed batch, but no Teacher is set: soft labels already computed (a cache) cannot label new inputs. Set Teacher to the fitted teacher (ScoreWithTeacher(...).Fit(data)).",
+                $"Augmentation {Network.Augmentation} has the teacher score each augmented batch, but no Teacher is set: soft labels already computed (a cache) cannot label new inputs. Set Teacher to the fitted teacher (ScoreWithTeacher(...).Fit(data)).",
                 nameof(Teacher));
         }
     }

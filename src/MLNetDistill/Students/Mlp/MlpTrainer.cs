@@ -37,6 +37,7 @@ internal sealed class MlpTrainer
     private const ulong ValidationStream = 2;
     private const ulong ShuffleStream = 3;
     private const ulong MixupStream = 4;
+    private const ulong ShiftStream = 5;
 
     /// <summary>Creates a trainer.</summary>
     /// <param name="options">The options; checked when <see cref="Train"/> starts.</param>
@@ -48,7 +49,7 @@ internal sealed class MlpTrainer
     /// <summary>The options.</summary>
     public MlpTrainerOptions Options { get; }
 
-    /// <summary>The fitted teacher that scores mixed batches on the fly (<see cref="MlpTrainerOptions.Augmentation"/> = Mixup); not owned.</summary>
+    /// <summary>The fitted teacher that scores augmented batches on the fly (<see cref="MlpTrainerOptions.Augmentation"/> not None); not owned.</summary>
     public TeacherScoringTransformer? Teacher { get; init; }
 
     /// <summary>Seconds the last <see cref="Train"/> spent in teacher runs on the fly (0 without augmentation), over every pass.</summary>
@@ -145,11 +146,30 @@ internal sealed class MlpTrainer
     /// </summary>
     private sealed record SchedulePlan(int Epochs, int CoolDownAfter, int CoolDownEpochs, float CoolDownFrom);
 
-    /// <summary>For tests: the last mixed batch of the last <see cref="Train"/> (rows x features), the teacher's logits on it (rows x K) and its λ.</summary>
+    /// <summary>
+    /// For tests: the last augmented batch of the last <see cref="Train"/> (rows x features: what the student trained on),
+    /// the teacher's logits on it (rows x K), its λ (1 without mixup), and the image shifts and flips (empty without Shift).
+    /// </summary>
     internal MixedBatch? LastMixedBatch { get; private set; }
 
-    /// <summary>A mixed batch and the teacher's logits on it.</summary>
-    internal sealed record MixedBatch(float[] Mixed, float[] TeacherLogits, int Rows, float Lambda);
+    /// <summary>An augmented batch and the teacher's logits on it.</summary>
+    internal sealed record MixedBatch(float[] Mixed, float[] TeacherLogits, int Rows, float Lambda)
+    {
+        /// <summary>Gets the un-augmented rows of the batch (rows x features), as gathered from the data (only without a validation slice, whose passes reuse the buffer).</summary>
+        public float[] Original { get; init; } = [];
+
+        /// <summary>Gets each row's horizontal shift (empty without <see cref="MlpAugmentation.Shift"/>).</summary>
+        public int[] ShiftX { get; init; } = [];
+
+        /// <summary>Gets each row's vertical shift.</summary>
+        public int[] ShiftY { get; init; } = [];
+
+        /// <summary>Gets whether each row was mirrored.</summary>
+        public bool[] Flipped { get; init; } = [];
+
+        /// <summary>Gets the mixup permutation π (row i was mixed with row π(i)); empty without mixup.</summary>
+        public int[] Permutation { get; init; } = [];
+    }
 
     /// <summary>What one pass over the validation rows measured.</summary>
     private readonly record struct ValidationScores(double Loss, double Accuracy, double Agreement, double Divergence);
@@ -197,6 +217,8 @@ internal sealed class MlpTrainer
         private float _coolDownFrom;
         private readonly TeacherBatchScorer? _scorer;
         private readonly MixupBatchMixer? _mixer;
+        private readonly ImageBatchAugmenter? _augmenter;
+        private readonly float[] _xShifted = [];
         private readonly KdLoss? _mixLoss;
         private readonly float[] _xMixed = [];
         private readonly float[] _mixLogits = [];
@@ -243,17 +265,19 @@ internal sealed class MlpTrainer
 
             _batch = Math.Min(o.BatchSize, Math.Max(_train.Length, _validation.Length));
             // Before any thread or buffer exists, so a bad teacher leaks nothing.
-            if (o.Augmentation == MlpAugmentation.Mixup)
+            if (o.Augmentation != MlpAugmentation.None)
             {
                 if (data.IsRegression)
                 {
-                    throw new ArgumentException("Augmentation Mixup teaches a classifier on the teacher's logits; a regression student cannot use it. Set Augmentation to None.");
+                    throw new ArgumentException($"Augmentation {o.Augmentation} teaches a classifier on the teacher's logits; a regression student cannot use it. Set Augmentation to None.");
                 }
 
                 if (teacher is null)
                 {
-                    throw new ArgumentException("Augmentation Mixup has the teacher score each mixed batch, but no teacher was given: soft labels already computed (a cache) cannot label new inputs. Give the fitted teacher (MlpStudentOptions.Teacher).");
+                    throw new ArgumentException($"Augmentation {o.Augmentation} has the teacher score each augmented batch, but no teacher was given: soft labels already computed (a cache) cannot label new inputs. Give the fitted teacher (MlpStudentOptions.Teacher).");
                 }
+
+                var image = o.Augmentation.HasFlag(MlpAugmentation.Shift) ? o.ImageShape(data.FeatureCount) : default;
 
                 _scorer = new TeacherBatchScorer(teacher, _batch);
                 if (_scorer.FeatureCount != data.FeatureCount || _scorer.ClassCount != classes)
@@ -264,9 +288,19 @@ internal sealed class MlpTrainer
                     throw new ArgumentException($"The teacher takes {f} features and gives {k} classes, but the student's data has {data.FeatureCount} features and {classes} classes: give the teacher that scored this data.");
                 }
 
-                _mixer = new MixupBatchMixer(o.MixupAlpha, _batch, o.Seed, MixupStream);
+                if (o.Augmentation.HasFlag(MlpAugmentation.Shift))
+                {
+                    _augmenter = new ImageBatchAugmenter(image.Width, image.Height, o.ShiftPixels, o.HorizontalFlip, _batch, o.Seed, ShiftStream);
+                    _xShifted = new float[checked(_batch * data.FeatureCount)];
+                }
+
+                if (o.Augmentation.HasFlag(MlpAugmentation.Mixup))
+                {
+                    _mixer = new MixupBatchMixer(o.MixupAlpha, _batch, o.Seed, MixupStream);
+                    _xMixed = new float[checked(_batch * data.FeatureCount)];
+                }
+
                 _mixLoss = new KdLoss(o.Temperature, 1f, classes, teacherGivesLogits: true);
-                _xMixed = new float[checked(_batch * data.FeatureCount)];
                 _mixLogits = new float[_batch * classes];
             }
 
@@ -394,15 +428,26 @@ internal sealed class MlpTrainer
                     long t0 = Stopwatch.GetTimestamp();
                     Gather(_train, first, rows);
                     float[] input = _x;
-                    if (_mixer is not null)
+                    if (_scorer is not null)
                     {
-                        // Consistent teaching: the teacher scores exactly the mixed rows the student sees.
+                        // Consistent teaching: shift (and flip) each image, then mix the batch; the teacher scores
+                        // exactly the rows the student sees.
                         int d = _data.FeatureCount;
-                        _mixer.Mix(_x, rows, d, _xMixed);
+                        if (_augmenter is not null)
+                        {
+                            _augmenter.Apply(input, rows, _xShifted);
+                            input = _xShifted;
+                        }
+
+                        if (_mixer is not null)
+                        {
+                            _mixer.Mix(input, rows, d, _xMixed);
+                            input = _xMixed;
+                        }
+
                         long teacherStart = Stopwatch.GetTimestamp();
-                        _scorer!.Score(_xMixed.AsSpan(0, rows * d), rows, _mixLogits);
+                        _scorer.Score(input.AsSpan(0, rows * d), rows, _mixLogits);
                         _teacherTicks += Stopwatch.GetTimestamp() - teacherStart;
-                        input = _xMixed;
                         _lastMixRows = rows;
                     }
 
@@ -607,8 +652,15 @@ internal sealed class MlpTrainer
             };
         }
 
-        /// <summary>For tests: the last mixed batch the teacher scored, its logits, λ and permutation.</summary>
-        internal MixedBatch? LastMix => _mixer is null ? null : new MixedBatch(_xMixed, _mixLogits, _lastMixRows, _mixer.Lambda);
+        /// <summary>For tests: the last augmented batch the teacher scored, its logits, λ, shifts and flips.</summary>
+        internal MixedBatch? LastMix => _scorer is null ? null : new MixedBatch(_mixer is null ? _xShifted : _xMixed, _mixLogits, _lastMixRows, _mixer?.Lambda ?? 1f)
+        {
+            Original = _x,
+            ShiftX = _augmenter is null ? [] : _augmenter.ShiftX.ToArray(),
+            ShiftY = _augmenter is null ? [] : _augmenter.ShiftY.ToArray(),
+            Flipped = _augmenter is null ? [] : _augmenter.Flipped.ToArray(),
+            Permutation = _mixer is null ? [] : _mixer.Permutation.ToArray(),
+        };
 
         private ValidationScores Evaluate()
         {

@@ -169,9 +169,32 @@ public sealed class MlpTrainerOptions
     /// <see cref="Alpha"/> is taken as 1 and hard labels are not used for training steps (a mixed row has no label).
     /// Validation (early stopping, the automatic schedule) still scores the un-mixed held-out rows against the teacher's
     /// soft labels. Only the KD term is supported with mixup (no logit-matching, hint or relational terms).
+    /// <see cref="MlpAugmentation.Shift"/> (alone or with mixup, <c>Mixup | Shift</c>) first translates each row, read as an
+    /// image (<see cref="ImageWidth"/>), by up to <see cref="ShiftPixels"/> pixels and mirrors it when
+    /// <see cref="HorizontalFlip"/>; the teacher scores the augmented (and then mixed) rows, the same loss, the same rules.
     /// </summary>
     /// <value>Defaults to <see cref="MlpAugmentation.None"/>.</value>
     public MlpAugmentation Augmentation { get; set; }
+
+    /// <summary>
+    /// The largest translation of <see cref="MlpAugmentation.Shift"/>, in pixels: each row moves by dx and dy, each a
+    /// whole number uniform on [-ShiftPixels, ShiftPixels], with 0 shifted in; 0 with <see cref="HorizontalFlip"/> only
+    /// mirrors. Must be less than the image's shorter side (checked when training starts).
+    /// </summary>
+    /// <value>Defaults to 2 (±2 pixels on a 28 x 28 image, torchvision's <c>RandomCrop(28, padding=2)</c>); 0 to 64.</value>
+    public int ShiftPixels { get; set; } = 2;
+
+    /// <summary>Whether <see cref="MlpAugmentation.Shift"/> also mirrors each image left to right with probability 1/2 (after the shift).</summary>
+    /// <value>Defaults to false.</value>
+    public bool HorizontalFlip { get; set; }
+
+    /// <summary>
+    /// The width in pixels of the grayscale image each row holds (row-major, height = features / width), for
+    /// <see cref="MlpAugmentation.Shift"/>; 0 takes a square image (width = height = √features, so 784 features are
+    /// 28 x 28), and then the feature count must be a perfect square.
+    /// </summary>
+    /// <value>Defaults to 0 (a square image).</value>
+    public int ImageWidth { get; set; }
 
     /// <summary>a of the mixup's Beta(a, a): small values mix little most of the time (λ near 0 or 1), 1 mixes uniformly.</summary>
     /// <value>Defaults to 0.2 (Zhang et al. 2018's ImageNet value); must be positive and finite, at most 100.</value>
@@ -221,17 +244,56 @@ public sealed class MlpTrainerOptions
             throw Range(nameof(HintWeight), HintWeight, "A hint term needs a hidden layer to guide, but HiddenLayerSizes is empty; set HintWeight to 0 or add a hidden layer.");
         }
 
-        Check(Enum.IsDefined(Augmentation), nameof(Augmentation), Augmentation, "None or Mixup");
+        Check((Augmentation & ~(MlpAugmentation.Mixup | MlpAugmentation.Shift)) == 0, nameof(Augmentation), Augmentation, "None, Mixup, Shift or Mixup | Shift");
         Check(MixupAlpha > 0f && MixupAlpha <= 100f, nameof(MixupAlpha), MixupAlpha, "in (0, 100] (typically 0.1 to 1)");
-        if (Augmentation == MlpAugmentation.Mixup && (LogitMatchingWeight > 0f || HintWeight > 0f || RelationalWeight > 0f))
+        Check(ShiftPixels >= 0 && ShiftPixels <= 64, nameof(ShiftPixels), ShiftPixels, "0 to 64 pixels (typically 1 to 4)");
+        Check(ImageWidth >= 0, nameof(ImageWidth), ImageWidth, "0 (a square image) or the image's width in pixels");
+        if (Augmentation.HasFlag(MlpAugmentation.Shift) && ShiftPixels == 0 && !HorizontalFlip)
         {
-            throw Range(nameof(Augmentation), Augmentation, "Mixup teaches with the KD term only, but LogitMatchingWeight, HintWeight or RelationalWeight is set; set them to 0 or Augmentation to None.");
+            throw Range(nameof(ShiftPixels), ShiftPixels, "Augmentation Shift with ShiftPixels 0 and no HorizontalFlip leaves every image as it is; set ShiftPixels to 1 or more (typically 2), set HorizontalFlip, or remove Shift from Augmentation.");
+        }
+
+        if (Augmentation != MlpAugmentation.None && (LogitMatchingWeight > 0f || HintWeight > 0f || RelationalWeight > 0f))
+        {
+            throw Range(nameof(Augmentation), Augmentation, $"{Augmentation} teaches with the KD term only, but LogitMatchingWeight, HintWeight or RelationalWeight is set; set them to 0 or Augmentation to None.");
         }
 
         if (NumberOfThreads is int threads)
         {
             Check(threads >= 1, nameof(NumberOfThreads), threads, "at least 1, or null for one per core");
         }
+    }
+
+    /// <summary>
+    /// The image shape <see cref="MlpAugmentation.Shift"/> reads each row as: <see cref="ImageWidth"/> x (features / width),
+    /// or a square; throws when the feature count does not fit, or the shift does not fit the image.
+    /// </summary>
+    /// <param name="features">Features per row.</param>
+    /// <returns>The width and height.</returns>
+    internal (int Width, int Height) ImageShape(int features)
+    {
+        int width = ImageWidth;
+        if (width == 0)
+        {
+            width = (int)Math.Round(Math.Sqrt(features));
+            if (width * width != features)
+            {
+                throw Range(nameof(ImageWidth), ImageWidth,
+                    $"Augmentation Shift reads each row as an image, and with ImageWidth 0 (a square image) the {features} features must be a perfect square (784 is 28 x 28), but {features} is not; set ImageWidth (spec image=W) to the image's width, a divisor of {features}, or remove Shift from Augmentation.");
+            }
+        }
+        else if (features % width != 0)
+        {
+            throw Range(nameof(ImageWidth), ImageWidth, $"ImageWidth must divide the {features} features per row (height = features / width) but was {width}; set it to the image's width in pixels, or 0 for a square image.");
+        }
+
+        int height = features / width;
+        if (ShiftPixels >= Math.Min(width, height))
+        {
+            throw Range(nameof(ShiftPixels), ShiftPixels, $"ShiftPixels must be less than the {width} x {height} image's shorter side ({Math.Min(width, height)}) but was {ShiftPixels}; typically 1 to 4.");
+        }
+
+        return (width, height);
     }
 
     private static void Check(bool ok, string name, object value, string expected)

@@ -90,12 +90,18 @@ public sealed class MlpConsistentTeachingTests : IDisposable
         Assert.Equal(0, plain.TeacherShare);
     }
 
-    [Fact]
-    public void TrainingSteps_Mixup_AllocationDoesNotGrowWithEpochs()
+    [Theory]
+    [InlineData(MlpAugmentation.Mixup, false)]
+    [InlineData(MlpAugmentation.Shift, true)]
+    [InlineData(MlpAugmentation.Mixup | MlpAugmentation.Shift, true)]
+    public void TrainingSteps_Augmented_AllocationDoesNotGrowWithEpochs(MlpAugmentation augmentation, bool flip)
     {
         long Allocated(int epochs)
         {
-            var trainer = new MlpTrainer(Options(epochs)) { Teacher = _teacher };
+            var options = Options(epochs);
+            options.Augmentation = augmentation;
+            options.HorizontalFlip = flip;
+            var trainer = new MlpTrainer(options) { Teacher = _teacher };
             long before = GC.GetAllocatedBytesForCurrentThread();
             trainer.Train(_data);
             return GC.GetAllocatedBytesForCurrentThread() - before;
@@ -105,7 +111,7 @@ public sealed class MlpConsistentTeachingTests : IDisposable
         long two = Allocated(2);
         long six = Allocated(6);
 
-        // 4 more epochs of 5 mixed and scored batches and a validation pass each: nothing per step.
+        // 4 more epochs of 5 augmented and scored batches and a validation pass each: nothing per step.
         Assert.True(six - two < 4 * 1024, $"2 epochs allocated {two} bytes, 6 epochs {six}");
     }
 
@@ -152,6 +158,165 @@ public sealed class MlpConsistentTeachingTests : IDisposable
         options.Teacher = null;
         var ex = Assert.Throws<ArgumentException>(() => _ml.MulticlassClassification.Trainers.DistillMlp(options));
         Assert.Equal(nameof(MlpStudentOptions.Teacher), ex.ParamName);
+    }
+
+    [Fact]
+    public void Train_ShiftAndFlip_StudentRowsAreShiftedDataRowsAndTeacherScoresExactlyThem()
+    {
+        var options = Options(epochs: 1);
+        options.Augmentation = MlpAugmentation.Shift;
+        options.ShiftPixels = 2;
+        options.HorizontalFlip = true;
+        options.ValidationFraction = 0f; // the gathered batch stays in the buffer after the last step
+        var trainer = new MlpTrainer(options) { Teacher = _teacher };
+        trainer.Train(_data);
+        var last = trainer.LastMixedBatch!;
+        Assert.Equal(1f, last.Lambda);
+        Assert.Empty(last.Permutation);
+        const int side = 28;
+        const int d = side * side;
+        var features = _data.Features.Span;
+        for (int r = 0; r < last.Rows; r++)
+        {
+            // The un-augmented row is a data row, and the student's row is it moved by (dx, dy), then mirrored if flipped.
+            ReadOnlySpan<float> original = last.Original.AsSpan(r * d, d);
+            bool isDataRow = false;
+            for (int row = 0; row < _data.Rows && !isDataRow; row++)
+            {
+                isDataRow = features.Slice(row * d, d).SequenceEqual(original);
+            }
+
+            Assert.True(isDataRow, $"row {r} of the batch is not a data row");
+            Assert.Equal(ShiftImage(original, side, last.ShiftX[r], last.ShiftY[r], last.Flipped[r]), last.Mixed.AsSpan(r * d, d).ToArray());
+        }
+
+        Assert.Contains(last.ShiftX.Take(last.Rows), dx => dx != 0);
+        Assert.Contains(last.Flipped.Take(last.Rows), f => f);
+        Assert.Contains(last.Flipped.Take(last.Rows), f => !f);
+        AssertTeacherLogitsAreOf(last);
+    }
+
+    [Fact]
+    public void Train_MixupShift_TeacherScoresTheMixOfTheShiftedRows()
+    {
+        var options = Options(epochs: 1);
+        options.Augmentation = MlpAugmentation.Mixup | MlpAugmentation.Shift;
+        options.ValidationFraction = 0f;
+        var trainer = new MlpTrainer(options) { Teacher = _teacher };
+        trainer.Train(_data);
+        var last = trainer.LastMixedBatch!;
+        const int side = 28;
+        const int d = side * side;
+        float lambda = last.Lambda;
+        Assert.InRange(lambda, 0f, 1f);
+        float[] Shifted(int r) => ShiftImage(last.Original.AsSpan(r * d, d), side, last.ShiftX[r], last.ShiftY[r], last.Flipped[r]);
+        for (int r = 0; r < last.Rows; r++)
+        {
+            // x̃_i = λ shift(x_i) + (1 − λ) shift(x_π(i)): the shift first, then the mix.
+            float[] own = Shifted(r);
+            float[] other = Shifted(last.Permutation[r]);
+            float[] expected = own.Select((v, i) => (lambda * v) + ((1 - lambda) * other[i])).ToArray();
+            Assert.Equal(expected, last.Mixed.AsSpan(r * d, d).ToArray(), Close);
+        }
+
+        Assert.All(last.Flipped.Take(last.Rows), Assert.False);
+        AssertTeacherLogitsAreOf(last);
+    }
+
+    [Fact]
+    public void Train_MixupShiftSameSeed_BitIdenticalAcrossThreadCounts()
+    {
+        MlpTrainerOptions Shifted(int threads, MlpAugmentation augmentation)
+        {
+            var options = Options(epochs: 2);
+            options.Augmentation = augmentation;
+            options.HorizontalFlip = true;
+            options.NumberOfThreads = threads;
+            return options;
+        }
+
+        byte[] one = OnnxStudentWriter.ToBytes(new MlpTrainer(Shifted(1, MlpAugmentation.Mixup | MlpAugmentation.Shift)) { Teacher = _teacher }.Train(_data));
+        byte[] two = OnnxStudentWriter.ToBytes(new MlpTrainer(Shifted(2, MlpAugmentation.Mixup | MlpAugmentation.Shift)) { Teacher = _teacher }.Train(_data));
+        byte[] again = OnnxStudentWriter.ToBytes(new MlpTrainer(Shifted(2, MlpAugmentation.Mixup | MlpAugmentation.Shift)) { Teacher = _teacher }.Train(_data));
+        byte[] mixupOnly = OnnxStudentWriter.ToBytes(new MlpTrainer(Shifted(2, MlpAugmentation.Mixup)) { Teacher = _teacher }.Train(_data));
+        Assert.Equal(one, two);
+        Assert.Equal(two, again);
+        Assert.NotEqual(two, mixupOnly);
+    }
+
+    [Fact]
+    public void Train_ShiftOnNonSquareFeatures_ThrowsNamingFeatureCountAndFix()
+    {
+        const int d = 300;
+        const int rows = 8;
+        float[] soft = Enumerable.Repeat(0.1f, rows * 10).ToArray();
+        var data = new MlpTrainingData(new float[rows * d], d, 10, soft);
+        var options = Options(epochs: 1);
+        options.Augmentation = MlpAugmentation.Shift;
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => new MlpTrainer(options) { Teacher = _teacher }.Train(data));
+        Assert.Equal(nameof(MlpTrainerOptions.ImageWidth), ex.ParamName);
+        Assert.Contains("300 features must be a perfect square", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("image=W", ex.Message, StringComparison.Ordinal);
+
+        options.ImageWidth = 7;
+        ex = Assert.Throws<ArgumentOutOfRangeException>(() => new MlpTrainer(options) { Teacher = _teacher }.Train(data));
+        Assert.Contains("divide the 300 features", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("but was 7", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(65, "0 to 64")]
+    [InlineData(-1, "0 to 64")]
+    [InlineData(28, "less than the 28 x 28 image's shorter side")]
+    public void Validate_ShiftPixelsOutOfRange_ThrowsQuotingValueAndRange(int shift, string range)
+    {
+        var options = Options(epochs: 1);
+        options.Augmentation = MlpAugmentation.Shift;
+        options.ShiftPixels = shift;
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => new MlpTrainer(options) { Teacher = _teacher }.Train(_data));
+        Assert.Equal(nameof(MlpTrainerOptions.ShiftPixels), ex.ParamName);
+        Assert.Contains($"but was {shift}", ex.Message, StringComparison.Ordinal);
+        Assert.Contains(range, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_ShiftZeroWithoutFlip_ThrowsSayingItDoesNothing()
+    {
+        var options = Options(epochs: 1);
+        options.Augmentation = MlpAugmentation.Shift;
+        options.ShiftPixels = 0;
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => new MlpTrainer(options) { Teacher = _teacher }.Train(_data));
+        Assert.Contains("leaves every image as it is", ex.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>out(y, x) = image(y - dy, x' - dx), x' = side - 1 - x when flipped; 0 outside: the augmentation's definition, pixel by pixel.</summary>
+    private static float[] ShiftImage(ReadOnlySpan<float> image, int side, int dx, int dy, bool flip)
+    {
+        float[] output = new float[side * side];
+        for (int y = 0; y < side; y++)
+        {
+            for (int x = 0; x < side; x++)
+            {
+                int sy = y - dy;
+                int sx = (flip ? side - 1 - x : x) - dx;
+                output[(y * side) + x] = sy >= 0 && sy < side && sx >= 0 && sx < side ? image[(sy * side) + sx] : 0f;
+            }
+        }
+
+        return output;
+    }
+
+    /// <summary>The teacher's logits the trainer kept are the teacher transformer's on exactly the student's rows.</summary>
+    private void AssertTeacherLogitsAreOf(MlpTrainer.MixedBatch last)
+    {
+        const int d = 784;
+        const int k = 10;
+        float[][] rows = Enumerable.Range(0, last.Rows).Select(r => last.Mixed.AsSpan(r * d, d).ToArray()).ToArray();
+        float[][] logits = _teacher.Transform(TestData.Vectors(_ml, rows)).GetColumn<float[]>(DataColumnNames.TeacherLogits).ToArray();
+        for (int r = 0; r < last.Rows; r++)
+        {
+            Assert.Equal(logits[r], last.TeacherLogits.AsSpan(r * k, k).ToArray(), Close);
+        }
     }
 
     private static MlpTrainerOptions Options(int epochs) => new()
