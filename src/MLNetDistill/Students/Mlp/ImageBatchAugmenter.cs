@@ -61,6 +61,26 @@ internal sealed class ImageBatchAugmenter
     /// <summary>Gets whether images are mirrored with probability 1/2.</summary>
     public bool Flip { get; }
 
+    /// <summary>Gets how many distinct views of an image there are: (2 s + 1)² shifts, times 2 with flips.</summary>
+    public int ViewCount => ((2 * Shift) + 1) * ((2 * Shift) + 1) * (Flip ? 2 : 1);
+
+    /// <summary>The view index, 0 to <see cref="ViewCount"/> - 1, of row <paramref name="row"/> of the last <see cref="Apply"/>.</summary>
+    /// <param name="row">The row in the batch.</param>
+    /// <returns>The view.</returns>
+    public int ViewOf(int row) => View(_dx[row], _dy[row], _flipped[row]);
+
+    /// <summary>Writes view <paramref name="view"/> of one image (what <see cref="Apply"/> writes for a row that drew that view).</summary>
+    /// <param name="image">width x height pixels.</param>
+    /// <param name="view">The view, 0 to <see cref="ViewCount"/> - 1.</param>
+    /// <param name="output">Receives width x height pixels.</param>
+    public void Render(ReadOnlySpan<float> image, int view, Span<float> output)
+    {
+        int side = (2 * Shift) + 1;
+        bool flip = Flip && (view & 1) != 0;
+        int shift = Flip ? view >> 1 : view;
+        Transform(image, (shift % side) - Shift, (shift / side) - Shift, flip, output);
+    }
+
     /// <summary>Gets the horizontal shifts of the last <see cref="Apply"/> (positive: content moves right).</summary>
     public ReadOnlySpan<int> ShiftX => _dx;
 
@@ -89,6 +109,12 @@ internal sealed class ImageBatchAugmenter
         {
             Transform(x.Slice(r * d, d), _dx[r], _dy[r], _flipped[r], augmented.Slice(r * d, d));
         }
+    }
+
+    private int View(int dx, int dy, bool flip)
+    {
+        int shift = ((dy + Shift) * ((2 * Shift) + 1)) + dx + Shift;
+        return Flip ? (2 * shift) + (flip ? 1 : 0) : shift;
     }
 
     /// <summary>One image: shifted by (dx, dy) with 0 shifted in, then mirrored when <paramref name="flip"/>.</summary>

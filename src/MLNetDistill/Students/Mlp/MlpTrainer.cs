@@ -101,7 +101,8 @@ internal sealed class MlpTrainer
         Model = null;
         TeacherSeconds = 0;
         TrainSeconds = 0;
-        var run = new Run(o, data, plan: null, Teacher);
+        var views = ViewCache(o, data);
+        var run = new Run(o, data, plan: null, Teacher, views);
         int cap = run.MaxEpochs;
         try
         {
@@ -112,7 +113,7 @@ internal sealed class MlpTrainer
                 var search = run;
                 TeacherSeconds += search.TeacherSeconds;
                 TrainSeconds += search.TrainSeconds;
-                run = new Run(o, data, plan, Teacher);
+                run = new Run(o, data, plan, Teacher, views);
                 search.Dispose();
                 run.Execute(progress, cancellationToken);
             }
@@ -131,6 +132,22 @@ internal sealed class MlpTrainer
         }
 
         return run.Model;
+    }
+
+    /// <summary>
+    /// The cache of the teacher's logits on every view of every row, for <see cref="MlpAugmentation.Shift"/> without mixup
+    /// when <see cref="MlpTrainerOptions.CacheTeacherViews"/> is set and it fits; shared by both passes of an automatic schedule.
+    /// </summary>
+    private TeacherViewCache? ViewCache(MlpTrainerOptions o, MlpTrainingData data)
+    {
+        if (o.Augmentation != MlpAugmentation.Shift || !o.CacheTeacherViews || Teacher is null || data.IsRegression)
+        {
+            return null;
+        }
+
+        int side = (2 * o.ShiftPixels) + 1;
+        int views = side * side * (o.HorizontalFlip ? 2 : 1);
+        return TeacherViewCache.Fits(data.Rows, views, data.ClassCount) ? new TeacherViewCache(data.Rows, views, data.ClassCount) : null;
     }
 
     /// <summary>The most epochs of an automatic run: at least <see cref="AutoMinSteps"/> steps and <see cref="AutoMinEpochs"/> epochs, at most <see cref="AutoMaxEpochs"/>.</summary>
@@ -219,6 +236,7 @@ internal sealed class MlpTrainer
         private readonly MixupBatchMixer? _mixer;
         private readonly ImageBatchAugmenter? _augmenter;
         private readonly float[] _xShifted = [];
+        private readonly TeacherViewCache? _viewCache;
         private readonly KdLoss? _mixLoss;
         private readonly float[] _xMixed = [];
         private readonly float[] _mixLogits = [];
@@ -228,7 +246,7 @@ internal sealed class MlpTrainer
         private int[] _gatherIndices = [];
         private int _gatherStart;
 
-        public Run(MlpTrainerOptions o, MlpTrainingData data, SchedulePlan? plan, TeacherScoringTransformer? teacher)
+        public Run(MlpTrainerOptions o, MlpTrainingData data, SchedulePlan? plan, TeacherScoringTransformer? teacher, TeacherViewCache? viewCache)
         {
             _o = o;
             _data = data;
@@ -292,6 +310,7 @@ internal sealed class MlpTrainer
                 {
                     _augmenter = new ImageBatchAugmenter(image.Width, image.Height, o.ShiftPixels, o.HorizontalFlip, _batch, o.Seed, ShiftStream);
                     _xShifted = new float[checked(_batch * data.FeatureCount)];
+                    _viewCache = o.Augmentation == MlpAugmentation.Shift ? viewCache : null;
                 }
 
                 if (o.Augmentation.HasFlag(MlpAugmentation.Mixup))
@@ -420,6 +439,14 @@ internal sealed class MlpTrainer
 
                 double lossSum = 0;
                 long teacherAtStart = _teacherTicks;
+                if (_viewCache is { Filled: false })
+                {
+                    // Shift alone: every view of every row is scored once, in the first epoch's time, then read back.
+                    long fillStart = Stopwatch.GetTimestamp();
+                    _viewCache.Fill(_scorer!, _augmenter!, _data.Features.Span, _data.FeatureCount, _xMixed.Length > 0 ? _xMixed : _x);
+                    _teacherTicks += Stopwatch.GetTimestamp() - fillStart;
+                }
+
                 float lr = _o.LearningRate;
                 for (int first = 0; first < _train.Length; first += _batch)
                 {
@@ -445,9 +472,21 @@ internal sealed class MlpTrainer
                             input = _xMixed;
                         }
 
-                        long teacherStart = Stopwatch.GetTimestamp();
-                        _scorer.Score(input.AsSpan(0, rows * d), rows, _mixLogits);
-                        _teacherTicks += Stopwatch.GetTimestamp() - teacherStart;
+                        if (_viewCache is not null)
+                        {
+                            int k = _data.ClassCount;
+                            for (int r = 0; r < rows; r++)
+                            {
+                                _viewCache.Logits(_train[first + r], _augmenter!.ViewOf(r)).CopyTo(_mixLogits.AsSpan(r * k, k));
+                            }
+                        }
+                        else
+                        {
+                            long teacherStart = Stopwatch.GetTimestamp();
+                            _scorer.Score(input.AsSpan(0, rows * d), rows, _mixLogits);
+                            _teacherTicks += Stopwatch.GetTimestamp() - teacherStart;
+                        }
+
                         _lastMixRows = rows;
                     }
 

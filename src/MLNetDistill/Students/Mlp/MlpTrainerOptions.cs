@@ -196,6 +196,17 @@ public sealed class MlpTrainerOptions
     /// <value>Defaults to 0 (a square image).</value>
     public int ImageWidth { get; set; }
 
+    /// <summary>
+    /// Whether <see cref="MlpAugmentation.Shift"/> without mixup scores each of the finitely many views of every row
+    /// ((2 <see cref="ShiftPixels"/> + 1)², twice that with <see cref="HorizontalFlip"/>) once, in the first epoch, and reads
+    /// the teacher's logits back afterwards instead of scoring every batch: the same targets (the teacher's output on
+    /// exactly the student's input) for rows x views teacher rows in all rather than rows per epoch, so long schedules
+    /// cost the student's time only. It holds rows x views x classes floats and is skipped above 256 MB (scoring on the
+    /// fly instead). Mixed rows (<see cref="MlpAugmentation.Mixup"/>, a continuous λ) are always scored on the fly.
+    /// </summary>
+    /// <value>Defaults to true.</value>
+    public bool CacheTeacherViews { get; set; } = true;
+
     /// <summary>a of the mixup's Beta(a, a): small values mix little most of the time (λ near 0 or 1), 1 mixes uniformly.</summary>
     /// <value>Defaults to 0.2 (Zhang et al. 2018's ImageNet value); must be positive and finite, at most 100.</value>
     public float MixupAlpha { get; set; } = 0.2f;

@@ -244,6 +244,49 @@ public sealed class MlpConsistentTeachingTests : IDisposable
         Assert.NotEqual(two, mixupOnly);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void Train_ShiftCached_TeacherScoresEachViewOnceWhateverTheEpochs(int epochs)
+    {
+        var options = Options(epochs);
+        options.Augmentation = MlpAugmentation.Shift;
+        options.ShiftPixels = 1;
+        options.HorizontalFlip = true;
+        long before = _teacher.RowsScored;
+        new MlpTrainer(options) { Teacher = _teacher }.Train(_data);
+
+        // 3 x 3 shifts x 2 flips of each of the 400 rows, once; no batch is scored on the fly.
+        Assert.Equal(400L * 18, _teacher.RowsScored - before);
+
+        options.CacheTeacherViews = false;
+        before = _teacher.RowsScored;
+        new MlpTrainer(options) { Teacher = _teacher }.Train(_data);
+        int trainRows = _data.Rows - (int)Math.Round(_data.Rows * 0.2);
+        Assert.Equal((long)epochs * trainRows, _teacher.RowsScored - before);
+    }
+
+    [Fact]
+    public void Train_ShiftCachedOrOnTheFly_SameTargetsAndModel()
+    {
+        var options = Options(epochs: 2);
+        options.Augmentation = MlpAugmentation.Shift;
+        options.HorizontalFlip = true;
+        var cachedTrainer = new MlpTrainer(options) { Teacher = _teacher };
+        var cached = cachedTrainer.Train(_data);
+        options.CacheTeacherViews = false;
+        var liveTrainer = new MlpTrainer(options) { Teacher = _teacher };
+        var live = liveTrainer.Train(_data);
+        Assert.Equal(liveTrainer.LastMixedBatch!.Mixed, cachedTrainer.LastMixedBatch!.Mixed);
+        Assert.Equal(liveTrainer.LastMixedBatch.TeacherLogits, cachedTrainer.LastMixedBatch.TeacherLogits, Close);
+        float[] a = new float[_data.Rows * 10];
+        float[] b = new float[_data.Rows * 10];
+        cached.Predict(_data.Features.ToArray(), _data.Rows, a);
+        live.Predict(_data.Features.ToArray(), _data.Rows, b);
+        Assert.Equal(b, a, new FloatComparer(1e-4));
+        Assert.InRange(cachedTrainer.TeacherShare, 1e-4, 1.0);
+    }
+
     [Fact]
     public void Train_ShiftOnNonSquareFeatures_ThrowsNamingFeatureCountAndFix()
     {
