@@ -14,12 +14,14 @@ namespace MLNetDistill.Benchmarks.Students;
 /// fly) against plain KD on the fixed soft labels and hard labels: 784-H-10 students (H = 128) on rows [2000, 2000 + N)
 /// of the embedded 10k Fashion-MNIST set, evaluated on its first 2,000 rows, with the embedded CNN teacher.
 /// Run: dotnet run -c Release --project tests/MLNetDistill.Benchmarks -- consistent-table [rows=5000] [seeds=3]
-///      [--epochs 200] [--a 0.2] [--width 128] [--fixed-epochs] [--shift 2] [--variants hard,kd,kd-fixed,mixup,mixup+shift,...]
+///      [--epochs 200] [--a 0.2] [--width 128] [--fixed-epochs] [--shift 2] [--variants hard,kd,kd-fixed@1000,mixup@200,shift+flip@3000,...]
 /// Rows: hard labels and plain KD with the library defaults (automatic schedule), consistent teaching with an explicit
 /// epoch budget (cosine over it, no early stopping, best validation epoch kept): mixup, mixup after random shifts of up
 /// to --shift pixels (mixup+shift), and, when listed in --variants, shifts alone (shift), shifts and horizontal flips
 /// (shift+flip, mixup+shift+flip); and, with --fixed-epochs (or kd-fixed in --variants), plain KD on the fixed soft
 /// labels for the same explicit budget (the cost and the quality of a long schedule without on-the-fly teaching).
+/// A variant id may end in @EPOCHS, its own budget instead of --epochs. --teacher-probe measures the teacher's rows/s by
+/// rows per Run instead.
 /// epochs/s counts every epoch the trainer ran (both passes of the automatic schedule) over its wall time.
 /// </summary>
 internal static class ConsistentTableExperiment
@@ -36,6 +38,7 @@ internal static class ConsistentTableExperiment
         bool fixedEpochs = false;
         int shift = 2;
         string[]? only = null;
+        bool teacherProbe = false;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -44,6 +47,7 @@ internal static class ConsistentTableExperiment
                 case "--a": a = float.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--width": width = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--fixed-epochs": fixedEpochs = true; break;
+                case "--teacher-probe": teacherProbe = true; break;
                 case "--shift": shift = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--variants": only = args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries); break;
                 default: positional.Add(int.Parse(args[i], CultureInfo.InvariantCulture)); break;
@@ -73,32 +77,46 @@ internal static class ConsistentTableExperiment
         }
 
         var data = new MlpTrainingData(trainX, d, Classes, soft, trainY, trainLogits);
+        if (teacherProbe)
+        {
+            ProbeTeacher(teacher, trainX, rows, d);
+            return 0;
+        }
+
         Console.WriteLine($"Consistent teaching, 784-{width}-10 on rows [{HeldOut}, {HeldOut + rows}) of the embedded 10k Fashion-MNIST set, evaluated on rows [0, {HeldOut}) " +
             $"(teacher accuracy {teacherAccuracy:F4}); seeds 1..{seeds}; {Environment.ProcessorCount} cores; T {defaults.Temperature:G3}, batch {defaults.BatchSize}, AdamW lr {defaults.LearningRate:G3}");
         Console.WriteLine();
         Console.WriteLine("| student | trainer | accuracy | agreement | logLoss | epochs | train s | epochs/s | teacher share |");
         Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
         string aText = a.ToString(CultureInfo.InvariantCulture);
-        var all = new List<(string Id, string Name, Action<MlpTrainerOptions> Configure, bool OnTheFly)>
+        (string Id, string Name, Action<MlpTrainerOptions> Configure, bool OnTheFly)? Variant(string id, int n) => id switch
         {
-            ("hard", "hard labels (defaults, alpha 0)", o => o.Alpha = 0f, false),
-            ("kd", "plain KD, fixed soft labels (defaults)", _ => { }, false),
-            ("kd-fixed", $"plain KD, fixed soft labels, {epochs} epochs", o => LongSchedule(o, epochs), false),
-            ("mixup", $"consistent mixup a={aText}, {epochs} epochs", o => Consistent(o, epochs, MlpAugmentation.Mixup, a, 0, false), true),
-            ("shift", $"consistent shift ±{shift} px, {epochs} epochs", o => Consistent(o, epochs, MlpAugmentation.Shift, a, shift, false), true),
-            ("shift+flip", $"consistent shift ±{shift} px + flip, {epochs} epochs", o => Consistent(o, epochs, MlpAugmentation.Shift, a, shift, true), true),
-            ("mixup+shift", $"consistent mixup a={aText} + shift ±{shift} px, {epochs} epochs", o => Consistent(o, epochs, MlpAugmentation.Mixup | MlpAugmentation.Shift, a, shift, false), true),
-            ("mixup+shift+flip", $"consistent mixup a={aText} + shift ±{shift} px + flip, {epochs} epochs", o => Consistent(o, epochs, MlpAugmentation.Mixup | MlpAugmentation.Shift, a, shift, true), true),
+            "hard" => (id, "hard labels (defaults, alpha 0)", o => o.Alpha = 0f, false),
+            "kd" => (id, "plain KD, fixed soft labels (defaults)", _ => { }, false),
+            "kd-fixed" => (id, $"plain KD, fixed soft labels, {n} epochs", o => LongSchedule(o, n), false),
+            "mixup" => (id, $"consistent mixup a={aText}, {n} epochs", o => Consistent(o, n, MlpAugmentation.Mixup, a, 0, false), true),
+            "shift" => (id, $"consistent shift ±{shift} px, {n} epochs", o => Consistent(o, n, MlpAugmentation.Shift, a, shift, false), true),
+            "shift+flip" => (id, $"consistent shift ±{shift} px + flip, {n} epochs", o => Consistent(o, n, MlpAugmentation.Shift, a, shift, true), true),
+            "mixup+shift" => (id, $"consistent mixup a={aText} + shift ±{shift} px, {n} epochs", o => Consistent(o, n, MlpAugmentation.Mixup | MlpAugmentation.Shift, a, shift, false), true),
+            "mixup+shift+flip" => (id, $"consistent mixup a={aText} + shift ±{shift} px + flip, {n} epochs", o => Consistent(o, n, MlpAugmentation.Mixup | MlpAugmentation.Shift, a, shift, true), true),
+            _ => null,
         };
-        only ??= fixedEpochs ? ["hard", "kd", "kd-fixed", "mixup", "mixup+shift"] : ["hard", "kd", "mixup", "mixup+shift"];
-        var unknown = only.Where(id => all.All(v => v.Id != id)).ToList();
-        if (unknown.Count > 0)
-        {
-            Console.Error.WriteLine($"error: unknown variant(s) {string.Join(", ", unknown)}; use {string.Join(", ", all.Select(v => v.Id))}");
-            return 2;
-        }
 
-        var variants = only.Select(id => all.First(v => v.Id == id)).Select(v => (v.Name, v.Configure, v.OnTheFly)).ToList();
+        // A variant id may carry its own epoch budget: shift+flip@3000.
+        only ??= fixedEpochs ? ["hard", "kd", "kd-fixed", "mixup", "mixup+shift"] : ["hard", "kd", "mixup", "mixup+shift"];
+        var variants = new List<(string Name, Action<MlpTrainerOptions> Configure, bool OnTheFly)>();
+        foreach (string item in only)
+        {
+            string[] parts = item.Split('@');
+            int n = parts.Length > 1 ? int.Parse(parts[1], CultureInfo.InvariantCulture) : epochs;
+            if (Variant(parts[0], n) is not { } v)
+            {
+                Console.Error.WriteLine($"error: unknown variant {item}; use hard, kd, kd-fixed, mixup, shift, shift+flip, mixup+shift, mixup+shift+flip (optionally @EPOCHS)");
+                return 2;
+            }
+
+            variants.Add((v.Name, v.Configure, v.OnTheFly));
+        }
 
         foreach (var (name, configure, onTheFly) in variants)
         {
@@ -132,6 +150,42 @@ internal static class ConsistentTableExperiment
     {
         o.Epochs = epochs;
         o.EarlyStoppingPatience = 0;
+    }
+
+    /// <summary>
+    /// The teacher's rows/s through the trainer's batch scorer (reused buffers, bound tensors) by rows per Run, on the
+    /// training rows, so the on-the-fly batch can be chosen by measurement.
+    /// </summary>
+    private static void ProbeTeacher(TeacherScoringTransformer teacher, float[] x, int rows, int d)
+    {
+        const int total = 8192;
+        Console.WriteLine("| rows per Run | rows/s | ms per 128 rows |");
+        Console.WriteLine("|---|---|---|");
+        foreach (int batch in (int[])[64, 128, 256, 512, 1024])
+        {
+            using var scorer = new TeacherBatchScorer(teacher, batch);
+            float[] input = x.AsSpan(0, Math.Min(rows, batch) * d).ToArray();
+            if (input.Length < batch * d)
+            {
+                Array.Resize(ref input, batch * d);
+            }
+
+            float[] logits = new float[batch * Classes];
+            scorer.Score(input, batch, logits);
+            double best = double.MaxValue;
+            for (int repeat = 0; repeat < 3; repeat++)
+            {
+                var watch = Stopwatch.StartNew();
+                for (int done = 0; done < total; done += batch)
+                {
+                    scorer.Score(input, batch, logits);
+                }
+
+                best = Math.Min(best, watch.Elapsed.TotalSeconds);
+            }
+
+            Console.WriteLine($"| {batch} | {total / best:F0} | {best / total * 128 * 1000:F2} |");
+        }
     }
 
     /// <summary>Consistent teaching over an explicit long schedule with the given augmentation.</summary>
