@@ -209,9 +209,10 @@ public sealed class LlmLabeler
 
                         Interlocked.Increment(ref finished);
                     }
-                    catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                    catch (Exception e) when (cancellationToken.IsCancellationRequested && (e is OperationCanceledException || IsTransient(e)))
                     {
-                        // Stopped while waiting to retry: the row was not answered, a rerun asks it.
+                        // Stopped while waiting to retry, or a retryable failure after the stop (not retried then): the row
+                        // was not answered, and the endpoint did not fail; a rerun asks it.
                     }
                     catch (Exception e)
                     {
