@@ -46,7 +46,7 @@ internal static class LabelCommand
         var concurrency = new Option<int>("--concurrency") { Description = "Requests in flight at once.", DefaultValueFactory = _ => 4 };
         var retries = new Option<int>("--retries") { Description = "Retries of a request that failed with 429, 5xx or no connection (exponential back-off from 1 s, or the server's Retry-After on 429/503).", DefaultValueFactory = _ => 5 };
         var chunk = new Option<int>("--chunk-rows") { Description = "Rows per chunk: answered rows are written in chunks of this many to OUT.chunks/ (each written once), merged into OUT at the end; a killed run loses at most these.", DefaultValueFactory = _ => 500 };
-        var maxRetryAfter = new Option<double>("--max-retry-after") { Description = "Longest wait, in seconds (0-600), a 429/503 answer's Retry-After header is honoured with; it replaces the back-off for that retry.", DefaultValueFactory = _ => 60 };
+        var maxRetryAfter = new Option<double>("--max-retry-after") { Description = "Longest wait, in seconds (0-600), a 429/503 answer's Retry-After header is honoured with (a longer one is cut to this); it replaces the back-off for that retry.", DefaultValueFactory = _ => 60 };
         var unknown = new Option<string>("--unknown") { Description = "A row whose answer names no class: uniform (soft label 1/K) or skip (NaN: students use its hard label alone, or leave it out). Counted either way.", DefaultValueFactory = _ => "uniform" };
         var inputCost = new Option<double>("--input-cost") { Description = "Price of a million prompt tokens, for the cost in the summary.", DefaultValueFactory = _ => 0 };
         var outputCost = new Option<double>("--output-cost") { Description = "Price of a million answer tokens, for the cost in the summary.", DefaultValueFactory = _ => 0 };
@@ -157,10 +157,12 @@ internal static class LabelCommand
         $"unknown answers {s.UnknownAnswers:N0}{(s.MissingRows > 0 ? $" ({s.MissingRows:N0} rows missing from the batch)" : "")}, without log-probabilities {s.AnswersWithoutLogProbabilities:N0}; " +
         $"requests {s.Requests:N0}, retries {s.Retries:N0} ({s.Throttled:N0} for 429), {s.RetriesWithRetryAfter:N0} waited as Retry-After asked; tokens {s.InputTokens:N0} in + {s.OutputTokens:N0} out, cost {s.Cost:F4}; {s.Seconds:F1} s");
 
+    // Only the conversion: the range is the library's to check (LlmLabelerOptions.MaxRetryAfter), and its message is
+    // prefixed with the flag by CommandRunner.
     private static TimeSpan Seconds(double seconds) =>
-        double.IsFinite(seconds) && seconds is >= 0 and <= 600
+        double.IsFinite(seconds) && Math.Abs(seconds) < TimeSpan.FromDays(1).TotalSeconds
             ? TimeSpan.FromSeconds(seconds)
-            : throw new ArgumentOutOfRangeException(nameof(seconds), seconds, string.Create(CultureInfo.InvariantCulture, $"--max-retry-after {seconds} must be from 0 to 600 seconds (60 is usual)."));
+            : throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"--max-retry-after {seconds} is not a number of seconds from 0 to 600 (60 is usual)."));
 
     private static long CountRows(IDataView data)
     {

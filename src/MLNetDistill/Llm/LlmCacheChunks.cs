@@ -197,7 +197,7 @@ internal sealed class LlmCacheChunks
         {
             var keyValues = ParquetColumns.Decode(path, "its key-value metadata", () => reader.CustomMetadata);
             var metadata = CacheMetadata.FromKeyValues(keyValues, path);
-            rows.CheckIdentity(path, metadata, teacherSha256, dataFingerprint);
+            rows.CheckIdentity(path, metadata, teacherSha256, dataFingerprint, $"the chunk folder '{Path.GetDirectoryName(path)}'");
             if (!keyValues.TryGetValue(DataRowsKey, out string? dataRowsText) ||
                 !long.TryParse(dataRowsText, NumberStyles.None, CultureInfo.InvariantCulture, out long dataRows) || dataRows != rows.Rows)
             {

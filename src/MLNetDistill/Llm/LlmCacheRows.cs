@@ -71,24 +71,29 @@ internal sealed class LlmCacheRows
     }
 
     /// <summary>Refuses soft labels (a cache file or a chunk at <paramref name="path"/>) made by another model, prompt or classes, or from other data.</summary>
-    public void CheckIdentity(string path, CacheMetadata metadata, string teacherSha256, string dataFingerprint)
+    /// <param name="path">The file checked.</param>
+    /// <param name="metadata">Its metadata.</param>
+    /// <param name="teacherSha256">This run's identity.</param>
+    /// <param name="dataFingerprint">This run's data fingerprint (empty: unknown, not checked).</param>
+    /// <param name="startOver">What to delete to start over, when not the file itself (a chunk's folder).</param>
+    public void CheckIdentity(string path, CacheMetadata metadata, string teacherSha256, string dataFingerprint, string? startOver = null)
     {
+        string fix = startOver is null ? "give another output file, or delete this one to start over." : $"give another output file, or delete {startOver} to start over.";
         if (!string.Equals(metadata.TeacherSha256, teacherSha256, StringComparison.OrdinalIgnoreCase))
         {
             throw new InvalidDataException(
-                $"'{path}' holds soft labels of another labeler ({metadata.TeacherFile}, identity {metadata.TeacherSha256}), not of this model, prompt and classes ({teacherSha256}): " +
-                "give another output file, or delete this one to start over.");
+                $"'{path}' holds soft labels of another labeler ({metadata.TeacherFile}, identity {metadata.TeacherSha256}), not of this model, prompt and classes ({teacherSha256}): " + fix);
         }
 
         if (metadata.Classes != Classes)
         {
-            throw new InvalidDataException($"'{path}' has {metadata.Classes} classes, not {Classes}: give another output file, or delete this one to start over.");
+            throw new InvalidDataException($"'{path}' has {metadata.Classes} classes, not {Classes}: " + fix);
         }
 
         if (dataFingerprint.Length > 0 && metadata.DataFingerprint.Length > 0 && !string.Equals(dataFingerprint, metadata.DataFingerprint, StringComparison.OrdinalIgnoreCase))
         {
             throw new InvalidDataException(
-                $"'{path}' was labeled from data {metadata.DataFingerprint}, not {dataFingerprint}: give another output file, or delete this one to start over.");
+                $"'{path}' was labeled from data {metadata.DataFingerprint}, not {dataFingerprint}: " + fix);
         }
     }
 

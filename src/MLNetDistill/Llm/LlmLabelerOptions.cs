@@ -172,7 +172,7 @@ public sealed class LlmLabelerOptions
         if (MaxRetryAfter < TimeSpan.Zero || MaxRetryAfter > TimeSpan.FromMinutes(10))
         {
             throw new ArgumentOutOfRangeException(
-                nameof(MaxRetryAfter), MaxRetryAfter, $"MaxRetryAfter must be from 0 to 10 minutes but was {MaxRetryAfter}: it caps the wait a 429/503 answer's Retry-After header asks for (60 seconds is usual).");
+                nameof(MaxRetryAfter), MaxRetryAfter, string.Create(CultureInfo.InvariantCulture, $"MaxRetryAfter must be from 0 to 10 minutes (600 seconds) but was {MaxRetryAfter.TotalSeconds} seconds: it caps the wait a 429/503 answer's Retry-After header asks for (60 seconds is usual)."));
         }
 
         if (!Enum.IsDefined(UnknownAnswer))

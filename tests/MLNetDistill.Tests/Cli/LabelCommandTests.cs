@@ -149,7 +149,7 @@ public sealed class LabelCommandTests
             "--data", csv, "--out", folder.File("llm.parquet"), "--max-retry-after", "900");
 
         Assert.Equal(2, code);
-        Assert.Contains("error: --max-retry-after 900 must be from 0 to 600 seconds", error, StringComparison.Ordinal);
+        Assert.Contains("error: --max-retry-after: MaxRetryAfter must be from 0 to 10 minutes (600 seconds) but was 900 seconds", error, StringComparison.Ordinal);
         Assert.Equal("", output);
         Assert.False(File.Exists(folder.File("llm.parquet")));
     }

@@ -117,7 +117,7 @@ public sealed class LlmCacheChunksTests
 
         Assert.Contains("holds soft labels of another labeler", error.Message, StringComparison.Ordinal);
         Assert.Contains(ChunkFiles.Folder(cache), error.Message, StringComparison.Ordinal);
-        Assert.Contains("delete this one to start over", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"give another output file, or delete the chunk folder '{ChunkFiles.Folder(cache)}' to start over", error.Message, StringComparison.Ordinal);
         Assert.Equal(requests, server.Requests);
         Assert.NotEmpty(ChunkFiles.Complete(cache)); // refused, not overwritten
     }
@@ -157,6 +157,78 @@ public sealed class LlmCacheChunksTests
         var error = await Assert.ThrowsAsync<InvalidDataException>(() => new LlmLabeler(client, options).LabelAsync(LlmLabelerTests.View(texts[..100]), cache));
 
         Assert.Contains("not the 100 rows given: it was made from other data", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task LabelAsync_PrefixCacheOfAnEarlierVersionAndChunks_BothKeptAndMergedInOrder()
+    {
+        var texts = TextTeacher.Texts(150);
+        await using var server = new ChatCompletionsServer(TextTeacher.Classes, TextTeacher.Probabilities);
+        using var folder = new TempFolder();
+        string cache = folder.File("llm.parquet");
+        using var client = LlmLabelerTests.Client(server);
+        var options = LlmLabelerTests.Options();
+        options.ChunkRows = 20;
+
+        // A cache file of rows 0..49 (what the labeler used to leave: a prefix), then a run stopped with chunks of later rows.
+        await new LlmLabeler(client, options).LabelAsync(LlmLabelerTests.View(texts[..50]), cache);
+        using (var stop = new CancellationTokenSource())
+        {
+            server.OnAnswer = n =>
+            {
+                if (n == 100)
+                {
+                    stop.Cancel();
+                }
+            };
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new LlmLabeler(client, options).LabelAsync(LlmLabelerTests.View(texts), cache, cancellationToken: stop.Token));
+            server.OnAnswer = null;
+        }
+
+        var chunked = ChunkFiles.SavedRows(cache);
+        Assert.NotEmpty(chunked);
+        Assert.All(chunked, row => Assert.InRange(row, 50, 149));
+        Assert.Equal(50, TeacherCache.ReadMetadata(cache).Rows); // the prefix cache is not rewritten while the run is unfinished
+
+        var summary = await new LlmLabeler(client, options).LabelAsync(LlmLabelerTests.View(texts), cache);
+
+        Assert.Equal(50 + chunked.Count, summary.RowsResumed);
+        Assert.Equal(150, server.Requests);
+        Assert.All(texts, t => Assert.Equal(1, server.AnswersPerText[t]));
+        var soft = LlmLabelerTests.ReadSoft(cache);
+        Assert.Equal(150, soft.Length);
+        for (int i = 0; i < texts.Length; i++)
+        {
+            Assert.Equal(TextTeacher.Probabilities(texts[i]), soft[i], new FloatComparer(1e-5));
+        }
+    }
+
+    [Fact]
+    public async Task LabelAsync_KilledBetweenMergeAndFolderRemoval_RerunAsksNothingAndRemovesTheFolder()
+    {
+        var texts = TextTeacher.Texts(100);
+        await using var server = new ChatCompletionsServer(TextTeacher.Classes, TextTeacher.Probabilities);
+        using var folder = new TempFolder();
+        string stopped = folder.File("stopped.parquet");
+        string cache = folder.File("llm.parquet");
+        using var client = LlmLabelerTests.Client(server);
+        var options = LlmLabelerTests.Options();
+        options.ChunkRows = 20;
+        await StopAfter(server, client, options, texts, stopped, answered: 45);
+        await new LlmLabeler(client, options).LabelAsync(LlmLabelerTests.View(texts), cache);
+        string expected = folder.File("expected.parquet");
+        File.Copy(cache, expected);
+
+        // The merged cache is complete and the chunks (same answers: the server is deterministic) are still there.
+        Directory.Move(ChunkFiles.Folder(stopped), ChunkFiles.Folder(cache));
+        long requests = server.Requests;
+
+        var summary = await new LlmLabeler(client, options).LabelAsync(LlmLabelerTests.View(texts), cache);
+
+        Assert.Equal(requests, server.Requests);
+        Assert.Equal(100, summary.RowsResumed);
+        Assert.False(Directory.Exists(ChunkFiles.Folder(cache)));
+        AssertSameCache(expected, cache, 100);
     }
 
     /// <summary>Runs the labeler and stops it once the server has answered <paramref name="answered"/> rows (chunks stay on disk).</summary>
