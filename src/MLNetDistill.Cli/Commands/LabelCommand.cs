@@ -39,7 +39,7 @@ internal static class LabelCommand
         var classes = new Option<string>("--classes") { Description = "The class names, comma-separated, in the order of the soft labels (class 0 first), e.g. ham,spam.", Required = true };
         var data = new Option<string>("--data") { Description = "The texts: a CSV/TSV file with a header (UTF-8, RFC 4180 quoting).", Required = true };
         var text = new Option<string>("--text") { Description = "The text column.", DefaultValueFactory = _ => "Text" };
-        var output = new Option<string>("--out") { Description = "The cache: OUT.parquet or OUT.csv. An existing cache of the same model, prompt, classes and data is continued (rows already labeled are not asked again).", Required = true };
+        var output = new Option<string>("--out") { Description = "The cache: OUT.parquet or OUT.csv, written when every row is answered (until then answered rows go in chunks to OUT.chunks/). An existing cache or chunks of the same model, prompt, classes and data are continued (rows already labeled are not asked again).", Required = true };
         var prompt = new Option<string?>("--prompt") { Description = "The prompt template with {classes} and {text} (default: asks for the class name only)." };
         var promptFile = new Option<string?>("--prompt-file") { Description = "A UTF-8 file holding the prompt template (instead of --prompt)." };
         var topLogprobs = new Option<int>("--top-logprobs") { Description = "Log-probabilities of the first answer token asked for (1-20).", DefaultValueFactory = _ => 10 };
