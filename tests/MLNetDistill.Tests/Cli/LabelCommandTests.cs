@@ -100,7 +100,7 @@ public sealed class LabelCommandTests
     [Fact]
     public async Task Label_KilledAfterSeveralChunks_RerunAsksOnlyTheMissingRowsAndEqualsAnUninterruptedRun()
     {
-        await using var server = new ChatCompletionsServer(TextTeacher.Classes, TextTeacher.Probabilities) { Delay = TimeSpan.FromMilliseconds(5) };
+        await using var server = new ChatCompletionsServer(TextTeacher.Classes, TextTeacher.Probabilities) { Delay = TimeSpan.FromMilliseconds(10) };
         using var folder = new TempFolder();
         var texts = TextTeacher.Texts(240);
         string csv = WriteCsv(folder.File("emails.csv"), texts, labels: null);
