@@ -181,7 +181,12 @@ public sealed class MlpTrainerOptions
     /// whole number uniform on [-ShiftPixels, ShiftPixels], with 0 shifted in; 0 with <see cref="HorizontalFlip"/> only
     /// mirrors. Must be less than the image's shorter side (checked when training starts).
     /// </summary>
-    /// <value>Defaults to 2 (±2 pixels on a 28 x 28 image, torchvision's <c>RandomCrop(28, padding=2)</c>); 0 to 64.</value>
+    /// <value>
+    /// Defaults to 2 (±2 pixels on a 28 x 28 image, torchvision's <c>RandomCrop(28, padding=2)</c>); 0 to 64. Measured on
+    /// 5,000 Fashion-MNIST rows with the CNN teacher (784-128-10, benchmark <c>consistent-table</c>, one seed, 1,000
+    /// epochs): ±1 pixel gave accuracy 0.883 / agreement 0.909, ±2 pixels 0.8825 / 0.9175; with flips and 3,000 epochs,
+    /// ±2 gave 0.8885 / 0.9215 over 3 seeds against plain KD's 0.8702 / 0.8972 (README, "consistent teaching").
+    /// </value>
     public int ShiftPixels { get; set; } = 2;
 
     /// <summary>Whether <see cref="MlpAugmentation.Shift"/> also mirrors each image left to right with probability 1/2 (after the shift).</summary>
