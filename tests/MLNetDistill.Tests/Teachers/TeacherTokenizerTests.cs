@@ -91,14 +91,14 @@ public sealed class TeacherTokenizerTests : IDisposable
     }
 
     [Fact]
-    public void LoadFile_TokenizerJsonWithBpeModel_NotSupportedNamesTheModelType()
+    public void LoadFile_TokenizerJsonWithBpeModelButNoPreTokenizer_NotSupportedSaysWhichPreTokenizersAreRead()
     {
         string path = _temp.Write("tokenizer.json", """{"model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}}""");
 
         var error = Assert.Throws<NotSupportedException>(() => TeacherTokenizer.LoadFile(path));
 
-        Assert.Contains("'BPE'", error.Message, StringComparison.Ordinal);
-        Assert.Contains("vocab.txt", error.Message, StringComparison.Ordinal);
+        Assert.Contains("has no pre-tokenizer", error.Message, StringComparison.Ordinal);
+        Assert.Contains("ByteLevel", error.Message, StringComparison.Ordinal);
     }
 
     [Theory]
