@@ -19,7 +19,8 @@
 // and, for make_bpe_teacher.py, /tmp/bpe_teacher_train.json: the tokenizer.json ids of llm_emails.csv with labels.
 //
 // Optional one-off check with a real-size vocabulary: `node make_bpe_fixture.mjs --real-ranks OUT` writes js-tiktoken's
-// cl100k_base and gpt2 ranks as cl100k_base.tiktoken / gpt2.tiktoken and their ids for llm_emails.csv into OUT.
+// cl100k_base, o200k_base and gpt2 ranks as NAME.tiktoken and their ids for llm_emails.csv into OUT, and GPT-2 as a
+// tokenizer.json (gpt2-hf/) with its @huggingface/tokenizers ids.
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -172,7 +173,7 @@ if (process.argv[2] === "--real-ranks") {
   const out = process.argv[3];
   fs.mkdirSync(out, { recursive: true });
   const texts = readCsv(path.join(fixtures, "llm_emails.csv")).map(r => r.Text);
-  for (const name of ["cl100k_base", "gpt2"]) {
+  for (const name of ["cl100k_base", "o200k_base", "gpt2"]) {
     const ranks = ranksOf(name);
     const enc = new Tiktoken(ranks);
     const lines = [];
@@ -180,6 +181,45 @@ if (process.argv[2] === "--real-ranks") {
     fs.writeFileSync(path.join(out, `${name}.tiktoken`), lines.join("\n") + "\n");
     fs.writeFileSync(path.join(out, `${name}_ids.json`), JSON.stringify({ rows: texts.map(t => ({ chars: t.length, ids: enc.encode(t) })) }));
     console.log(`${name}: ${enc.rankMap.size} ranks, ${texts.length} texts`);
+    if (name === "gpt2") {
+      // GPT-2 as a Hugging Face tokenizer.json (merges recovered from the ranks, as transformers' tiktoken converter does),
+      // with its ids by @huggingface/tokenizers: the same ranks through the BPE tokenizer.json path.
+      const vocab = {};
+      const byRank = [];
+      for (const [token, rank] of enc.rankMap) {
+        const text = token.split(",").map(b => byteChar[Number(b)]).join("");
+        vocab[text] = rank;
+        byRank[rank] = text;
+      }
+      const merges = [];
+      for (let rank = 0; rank < byRank.length; rank++) {
+        const token = Array.from(byRank[rank]);
+        const local = [];
+        for (let i = 1; i < token.length; i++) {
+          const left = token.slice(0, i).join(""), right = token.slice(i).join("");
+          if (Object.hasOwn(vocab, left) && Object.hasOwn(vocab, right)) local.push([left, right]);
+        }
+        local.sort((a, b) => vocab[a[0]] - vocab[b[0]] || vocab[a[1]] - vocab[b[1]]);
+        merges.push(...local);
+      }
+      vocab["<|endoftext|>"] = 50256;
+      const gpt2 = {
+        version: "1.0", truncation: null, padding: null,
+        added_tokens: [{ id: 50256, content: "<|endoftext|>", single_word: false, lstrip: false, rstrip: false, normalized: true, special: true }],
+        normalizer: null,
+        pre_tokenizer: { type: "ByteLevel", add_prefix_space: false, trim_offsets: true, use_regex: true },
+        post_processor: { type: "ByteLevel", add_prefix_space: true, trim_offsets: false, use_regex: true },
+        decoder: { type: "ByteLevel", add_prefix_space: true, trim_offsets: true, use_regex: true },
+        model: { type: "BPE", dropout: null, unk_token: null, continuing_subword_prefix: "", end_of_word_suffix: "", fuse_unk: false, byte_fallback: false, vocab, merges: merges.map(([a, b]) => `${a} ${b}`) },
+      };
+      fs.mkdirSync(path.join(out, "gpt2-hf"), { recursive: true });
+      fs.writeFileSync(path.join(out, "gpt2-hf", "tokenizer.json"), JSON.stringify(gpt2));
+      const hfGpt2 = new Tokenizer(gpt2, {});
+      const hfIds = texts.map(t => hfGpt2.encode(t).ids);
+      fs.writeFileSync(path.join(out, "gpt2_hf_ids.json"), JSON.stringify({ rows: texts.map((t, i) => ({ chars: t.length, ids: hfIds[i] })) }));
+      const same = hfIds.filter((ids, i) => JSON.stringify(ids) === JSON.stringify(enc.encode(texts[i]))).length;
+      console.log(`gpt2 tokenizer.json: ${merges.length} merges; @huggingface/tokenizers ids equal js-tiktoken's on ${same} of ${texts.length} texts`);
+    }
   }
   process.exit(0);
 }
