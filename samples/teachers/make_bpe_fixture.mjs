@@ -15,11 +15,12 @@
 //   text_bpe/tokenizer_config.json model_max_length 64
 //   text_tiktoken/emails.tiktoken  the same 256 + MERGES tokens as a tiktoken rank file (base64 bytes, rank = id)
 //   golden_text_bpe.json           for each row of text_emails.csv: its length in UTF-16 chars, the tokenizer.json ids
-//                                  (special tokens added) and the tiktoken ids (cl100k_base's split pattern, no specials)
+//                                  (special tokens added) and the tiktoken ids (cl100k_base's split pattern, no specials);
+//                                  prefixSpace: the first 5 rows' ids with the ByteLevel pre-tokenizer's add_prefix_space
 // and, for make_bpe_teacher.py, /tmp/bpe_teacher_train.json: the tokenizer.json ids of llm_emails.csv with labels.
 //
-// Optional one-off check with a real-size vocabulary: `node make_bpe_fixture.mjs --real-ranks OUT` writes js-tiktoken's
-// cl100k_base, o200k_base and gpt2 ranks as NAME.tiktoken and their ids for llm_emails.csv into OUT, and GPT-2 as a
+// Optional one-off check with a real-size vocabulary: `node make_bpe_fixture.mjs --real-ranks OUT [CSV]` writes js-tiktoken's
+// cl100k_base, o200k_base and gpt2 ranks as NAME.tiktoken and their ids for CSV's Text column (llm_emails.csv) into OUT, and GPT-2 as a
 // tokenizer.json (gpt2-hf/) with its @huggingface/tokenizers ids.
 import fs from "node:fs";
 import path from "node:path";
@@ -172,7 +173,7 @@ const cl100kPattern = ranksOf("cl100k_base").pat_str;
 if (process.argv[2] === "--real-ranks") {
   const out = process.argv[3];
   fs.mkdirSync(out, { recursive: true });
-  const texts = readCsv(path.join(fixtures, "llm_emails.csv")).map(r => r.Text);
+  const texts = readCsv(process.argv[4] ?? path.join(fixtures, "llm_emails.csv")).map(r => r.Text);
   for (const name of ["cl100k_base", "o200k_base", "gpt2"]) {
     const ranks = ranksOf(name);
     const enc = new Tiktoken(ranks);
@@ -259,6 +260,11 @@ variant.pre_tokenizer = {
 const hfSplit = new Tokenizer(variant, {});
 golden.splitVariantSameIds = rows.every((r, i) => JSON.stringify(hfSplit.encode(r.Text).ids) === JSON.stringify(golden.rows[i].ids));
 if (!golden.splitVariantSameIds) throw new Error("the Split + ByteLevel(use_regex: false) layout gave other ids");
+// ByteLevel add_prefix_space: true (BART, Longformer, some RoBERTa exports): the ids of the first rows.
+const spaced = structuredClone(json);
+spaced.pre_tokenizer.add_prefix_space = true;
+const hfSpaced = new Tokenizer(spaced, {});
+golden.prefixSpace = rows.slice(0, 5).map(r => hfSpaced.encode(r.Text).ids);
 fs.writeFileSync(path.join(fixtures, "golden_text_bpe.json"), JSON.stringify(golden));
 fs.writeFileSync("/tmp/bpe_teacher_train.json", JSON.stringify({
   vocabulary: golden.vocabulary,

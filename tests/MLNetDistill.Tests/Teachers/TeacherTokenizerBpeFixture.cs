@@ -15,11 +15,12 @@ internal sealed class TeacherTokenizerBpeFixture
     public const int End = 1258;
     public const int Vocabulary = 1261;
 
-    private TeacherTokenizerBpeFixture(int[] chars, int[][] ids, int[][] tiktoken)
+    private TeacherTokenizerBpeFixture(int[] chars, int[][] ids, int[][] tiktoken, int[][] prefixSpace)
     {
         Chars = chars;
         Ids = ids;
         Tiktoken = tiktoken;
+        PrefixSpace = prefixSpace;
     }
 
     public static string TokenizerJson => TestPaths.Fixture(Path.Combine("text_bpe", "tokenizer.json"));
@@ -37,6 +38,9 @@ internal sealed class TeacherTokenizerBpeFixture
     /// <summary>js-tiktoken's ids for each row (cl100k_base's split pattern, no special tokens), untruncated.</summary>
     public int[][] Tiktoken { get; }
 
+    /// <summary>Hugging Face's ids for the first 5 rows with the ByteLevel pre-tokenizer's <c>add_prefix_space</c> set.</summary>
+    public int[][] PrefixSpace { get; }
+
     public static TeacherTokenizerBpeFixture Load()
     {
         using var json = JsonDocument.Parse(File.ReadAllText(TestPaths.Fixture("golden_text_bpe.json")));
@@ -44,7 +48,8 @@ internal sealed class TeacherTokenizerBpeFixture
         return new TeacherTokenizerBpeFixture(
             [.. rows.Select(r => r.GetProperty("chars").GetInt32())],
             [.. rows.Select(r => r.GetProperty("ids").EnumerateArray().Select(x => x.GetInt32()).ToArray())],
-            [.. rows.Select(r => r.GetProperty("tiktoken").EnumerateArray().Select(x => x.GetInt32()).ToArray())]);
+            [.. rows.Select(r => r.GetProperty("tiktoken").EnumerateArray().Select(x => x.GetInt32()).ToArray())],
+            [.. json.RootElement.GetProperty("prefixSpace").EnumerateArray().Select(r => r.EnumerateArray().Select(x => x.GetInt32()).ToArray())]);
     }
 
     /// <summary>The texts of text_emails.csv, read by the library's CSV reader.</summary>

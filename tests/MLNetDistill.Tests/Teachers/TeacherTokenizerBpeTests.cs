@@ -170,6 +170,42 @@ public sealed class TeacherTokenizerBpeTests : IDisposable
     }
 
     [Fact]
+    public void LoadFile_BpeByteLevelAddPrefixSpace_IdsEqualHuggingFaceJs()
+    {
+        F golden = F.Load();
+        JsonObject json = FixtureJson();
+        json["pre_tokenizer"]!["add_prefix_space"] = true;
+        TeacherTokenizer tokenizer = TeacherTokenizer.LoadFile(WriteJson(json));
+        char[]? scratch = null;
+        List<string> texts = F.Texts();
+
+        Assert.Equal(5, golden.PrefixSpace.Length);
+        for (int i = 0; i < golden.PrefixSpace.Length; i++)
+        {
+            Assert.NotEqual(golden.Ids[i], golden.PrefixSpace[i]); // the space changes the first word's tokens
+            Assert.Equal(golden.PrefixSpace[i], tokenizer.Encode(texts[i], 100000, ref scratch, out _));
+        }
+    }
+
+    [Theory]
+    [InlineData(null, 0)] // no padding section, no <pad> added token, no tokenizer_config.json: 0, masked out
+    [InlineData("</s>", F.End)] // pad_token of tokenizer_config.json
+    public void LoadFile_BpeWithoutPaddingOrPadToken_PadIdFromConfigElseZero(string? configPad, int expected)
+    {
+        JsonObject json = FixtureJson();
+        JsonArray added = json["added_tokens"]!.AsArray();
+        added.Remove(added.First(t => t!["content"]!.GetValue<string>() == "<pad>"));
+        if (configPad is not null)
+        {
+            _temp.Write("tokenizer_config.json", $$"""{"pad_token": "{{configPad}}"}""");
+        }
+
+        TeacherTokenizer tokenizer = TeacherTokenizer.LoadFile(WriteJson(json));
+
+        Assert.Equal(expected, tokenizer.PadId);
+    }
+
+    [Fact]
     public void LoadFile_BpeEmptyText_OnlyTheWrappingTokens()
     {
         TeacherTokenizer tokenizer = TeacherTokenizer.LoadFile(F.TokenizerJson);
@@ -251,6 +287,17 @@ public sealed class TeacherTokenizerBpeTests : IDisposable
 
         Assert.Equal(_temp.File("my.tiktoken"), tokenizer.File);
         Assert.Equal("tiktoken", tokenizer.Kind);
+    }
+
+    [Fact]
+    public void Load_NoTokenizerBesideTheTeacher_FileNotFoundListsTiktokenAfterTheOthers()
+    {
+        var error = Assert.Throws<FileNotFoundException>(() => TeacherTokenizer.Load(_temp.File("model.onnx"), null));
+
+        int tokenizerModel = error.Message.IndexOf(_temp.File("tokenizer.model"), StringComparison.Ordinal);
+        int tiktoken = error.Message.IndexOf(_temp.File("*.tiktoken"), StringComparison.Ordinal);
+        Assert.True(tokenizerModel > 0 && tiktoken > tokenizerModel, error.Message);
+        Assert.Contains(".tiktoken rank file", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
