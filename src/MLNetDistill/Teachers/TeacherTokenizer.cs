@@ -63,12 +63,6 @@ internal sealed class TeacherTokenizer
     /// <summary><c>model_max_length</c> from <c>tokenizer_config.json</c>, when it is given and plausible.</summary>
     public int? ModelMaxLength { get; }
 
-    /// <summary>The ids put before every text's own ids (<c>&lt;s&gt;</c> for RoBERTa); empty for BERT and SentencePiece, which add their own.</summary>
-    internal IReadOnlyList<int> Prefix => _prefix;
-
-    /// <summary>The ids put after every text's own ids (<c>&lt;/s&gt;</c> for RoBERTa); kept when a text is truncated.</summary>
-    internal IReadOnlyList<int> Suffix => _suffix;
-
     /// <summary>Finds and loads the tokenizer of <paramref name="modelFile"/>: <paramref name="tokenizerFile"/> when given, else the first of <see cref="KnownFiles"/> beside the model.</summary>
     /// <exception cref="FileNotFoundException">No tokenizer file: the message lists the paths looked at.</exception>
     /// <exception cref="NotSupportedException">A file Microsoft.ML.Tokenizers 2.0.1 cannot load as a teacher tokenizer.</exception>
@@ -219,8 +213,9 @@ internal sealed class TeacherTokenizer
     }
 
     /// <summary>
-    /// BPE and tiktoken: the text's ids within the budget that <see cref="Prefix"/> and <see cref="Suffix"/> leave, then
-    /// wrapped in them (Hugging Face's order: truncate the sequence, then add the post-processor's special tokens).
+    /// BPE and tiktoken: the text's ids within the budget that the wrapping ids leave (<c>_prefix</c>, <c>&lt;s&gt;</c> for
+    /// RoBERTa; <c>_suffix</c>, <c>&lt;/s&gt;</c>), then wrapped in them: Hugging Face's order, truncate the sequence, then add
+    /// the post-processor's special tokens. BERT and SentencePiece add their own and never get here.
     /// </summary>
     private IReadOnlyList<int> EncodeWrapped(ReadOnlySpan<char> text, int maxTokens, ref char[]? scratch, out bool truncated)
     {

@@ -102,6 +102,37 @@ public sealed class TeacherTokenizerBpeTests : IDisposable
     }
 
     [Fact]
+    public void Encode_BpeAndTiktokenSharedByFourThreads_EveryRowGetsTheGoldenIds()
+    {
+        // One tokenizer serves every cursor of a teacher: its encode (and the Microsoft.ML.Tokenizers caches) must be thread-safe.
+        F golden = F.Load();
+        List<string> texts = F.Texts();
+        TeacherTokenizer bpe = TeacherTokenizer.LoadFile(F.TokenizerJson);
+        TeacherTokenizer tiktoken = TeacherTokenizer.LoadFile(F.TiktokenRanks);
+        int wrong = 0;
+
+        Parallel.For(0, 4, new ParallelOptions { MaxDegreeOfParallelism = 4 }, worker =>
+        {
+            char[]? scratch = null;
+            for (int pass = 0; pass < 5; pass++)
+            {
+                for (int k = 0; k < texts.Count; k++)
+                {
+                    int i = (k + (worker * 13)) % texts.Count;
+                    bool same = golden.Ids[i].AsSpan().SequenceEqual([.. bpe.Encode(texts[i], 100000, ref scratch, out _)])
+                        && golden.Tiktoken[i].AsSpan().SequenceEqual([.. tiktoken.Encode(texts[i], 100000, ref scratch, out _)]);
+                    if (!same)
+                    {
+                        Interlocked.Increment(ref wrong);
+                    }
+                }
+            }
+        });
+
+        Assert.Equal(0, wrong);
+    }
+
+    [Fact]
     public void LoadFile_BpeWithSplitThenByteLevelWithoutRegex_SameIdsAsByteLevel()
     {
         // Llama 3 / Qwen2 layout; make_bpe_fixture.mjs checked that Hugging Face's JS gives the same ids for it (splitVariantSameIds).
