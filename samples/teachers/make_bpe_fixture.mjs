@@ -16,7 +16,8 @@
 //   text_tiktoken/emails.tiktoken  the same 256 + MERGES tokens as a tiktoken rank file (base64 bytes, rank = id)
 //   golden_text_bpe.json           for each row of text_emails.csv: its length in UTF-16 chars, the tokenizer.json ids
 //                                  (special tokens added) and the tiktoken ids (cl100k_base's split pattern, no specials);
-//                                  prefixSpace: the first 5 rows' ids with the ByteLevel pre-tokenizer's add_prefix_space
+//                                  prefixSpace: the first 5 rows' ids with the ByteLevel pre-tokenizer's add_prefix_space;
+//                                  nfkcLowercase: the first 5 rows' ids with normalizer Sequence[NFKC, Lowercase]
 // and, for make_bpe_teacher.py, /tmp/bpe_teacher_train.json: the tokenizer.json ids of llm_emails.csv with labels.
 //
 // Optional one-off check with a real-size vocabulary: `node make_bpe_fixture.mjs --real-ranks OUT [CSV]` writes js-tiktoken's
@@ -265,6 +266,11 @@ const spaced = structuredClone(json);
 spaced.pre_tokenizer.add_prefix_space = true;
 const hfSpaced = new Tokenizer(spaced, {});
 golden.prefixSpace = rows.slice(0, 5).map(r => hfSpaced.encode(r.Text).ids);
+// normalizer Sequence[NFKC, Lowercase]: the ids of the first rows.
+const lowered = structuredClone(json);
+lowered.normalizer = { type: "Sequence", normalizers: [{ type: "NFKC" }, { type: "Lowercase" }] };
+const hfLowered = new Tokenizer(lowered, {});
+golden.nfkcLowercase = rows.slice(0, 5).map(r => hfLowered.encode(r.Text).ids);
 fs.writeFileSync(path.join(fixtures, "golden_text_bpe.json"), JSON.stringify(golden));
 fs.writeFileSync("/tmp/bpe_teacher_train.json", JSON.stringify({
   vocabulary: golden.vocabulary,

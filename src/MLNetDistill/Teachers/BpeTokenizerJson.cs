@@ -21,7 +21,9 @@ namespace MLNetDistill.Teachers;
 /// <c>tokenizer_config.json</c>, else an added token spelled <c>&lt;pad&gt;</c>, <c>[PAD]</c>, <c>&lt;|pad|&gt;</c> or
 /// <c>&lt;|padding|&gt;</c>, else 0 (GPT-2 has no pad token; padded positions have attention mask 0, so the id only has to
 /// exist in the embedding table). <c>model_max_length</c> comes from <c>tokenizer_config.json</c>, else <c>truncation.max_length</c>.</para>
-/// <para>Not supported (a <see cref="NotSupportedException"/> names what was found): a normalizer (NFC, Lowercase, ...),
+/// <para>The normalizer may be none, <c>NFC</c>, <c>NFD</c>, <c>NFKC</c>, <c>NFKD</c>, <c>Lowercase</c> or a <c>Sequence</c> of
+/// those (<see cref="TokenizerJsonNormalizer"/>).</para>
+/// <para>Not supported (a <see cref="NotSupportedException"/> names what was found): other normalizers (Replace, Prepend, ...),
 /// other pre-tokenizers (Metaspace, Whitespace, ...), split patterns .NET cannot compile (possessive quantifiers), and other
 /// post-processors. Added tokens' <c>lstrip</c>/<c>rstrip</c>/<c>single_word</c> flags are not applied.</para>
 /// </remarks>
@@ -71,12 +73,7 @@ internal static class BpeTokenizerJson
             }
         }
 
-        if (root.TryGetProperty("normalizer", out JsonElement normalizer) && normalizer.ValueKind != JsonValueKind.Null)
-        {
-            throw new NotSupportedException(
-                $"'{path}' has a '{TypeOf(normalizer)}' normalizer; the teacher scorer reads BPE tokenizer.json files without one (GPT-2, RoBERTa, Llama 3 layouts). " +
-                "Score the texts yourself into input_ids, or export the tokenizer as a .tiktoken file if it is one.");
-        }
+        TokenizerJsonNormalizer? normalizer = root.TryGetProperty("normalizer", out JsonElement normalizerJson) ? TokenizerJsonNormalizer.Create(path, normalizerJson) : null;
 
         string pattern = PreTokenizerPattern(path, root, out bool addPrefixSpace);
         Regex regex;
@@ -96,6 +93,7 @@ internal static class BpeTokenizerJson
             Merges = merges,
             SpecialTokens = added.Count == 0 ? null : added,
             PreTokenizer = new RegexPreTokenizer(regex, added.Count == 0 ? null : added),
+            Normalizer = normalizer,
             ByteLevel = true,
         };
         if (model.TryGetProperty("unk_token", out JsonElement unk) && unk.ValueKind == JsonValueKind.String)

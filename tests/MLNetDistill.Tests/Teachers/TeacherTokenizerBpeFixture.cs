@@ -15,8 +15,9 @@ internal sealed class TeacherTokenizerBpeFixture
     public const int End = 1258;
     public const int Vocabulary = 1261;
 
-    private TeacherTokenizerBpeFixture(int[] chars, int[][] ids, int[][] tiktoken, int[][] prefixSpace)
+    private TeacherTokenizerBpeFixture(int[] chars, int[][] ids, int[][] tiktoken, int[][] prefixSpace, int[][] nfkcLowercase)
     {
+        NfkcLowercase = nfkcLowercase;
         Chars = chars;
         Ids = ids;
         Tiktoken = tiktoken;
@@ -41,6 +42,9 @@ internal sealed class TeacherTokenizerBpeFixture
     /// <summary>Hugging Face's ids for the first 5 rows with the ByteLevel pre-tokenizer's <c>add_prefix_space</c> set.</summary>
     public int[][] PrefixSpace { get; }
 
+    /// <summary>Hugging Face's ids for the first 5 rows with normalizer <c>Sequence[NFKC, Lowercase]</c>.</summary>
+    public int[][] NfkcLowercase { get; }
+
     public static TeacherTokenizerBpeFixture Load()
     {
         using var json = JsonDocument.Parse(File.ReadAllText(TestPaths.Fixture("golden_text_bpe.json")));
@@ -49,8 +53,11 @@ internal sealed class TeacherTokenizerBpeFixture
             [.. rows.Select(r => r.GetProperty("chars").GetInt32())],
             [.. rows.Select(r => r.GetProperty("ids").EnumerateArray().Select(x => x.GetInt32()).ToArray())],
             [.. rows.Select(r => r.GetProperty("tiktoken").EnumerateArray().Select(x => x.GetInt32()).ToArray())],
-            [.. json.RootElement.GetProperty("prefixSpace").EnumerateArray().Select(r => r.EnumerateArray().Select(x => x.GetInt32()).ToArray())]);
+            Rows(json.RootElement.GetProperty("prefixSpace")),
+            Rows(json.RootElement.GetProperty("nfkcLowercase")));
     }
+
+    private static int[][] Rows(JsonElement rows) => [.. rows.EnumerateArray().Select(r => r.EnumerateArray().Select(x => x.GetInt32()).ToArray())];
 
     /// <summary>The texts of text_emails.csv, read by the library's CSV reader.</summary>
     public static List<string> Texts() =>

@@ -218,6 +218,26 @@ public sealed class TeacherTokenizerBpeTests : IDisposable
         }
     }
 
+    [Fact]
+    public void LoadFile_BpeNormalizerNfkcThenLowercase_IdsEqualHuggingFaceJs()
+    {
+        F golden = F.Load();
+        JsonObject json = FixtureJson();
+        json["normalizer"] = JsonNode.Parse("""{"type": "Sequence", "normalizers": [{"type": "NFKC"}, {"type": "Lowercase"}]}""");
+        TeacherTokenizer tokenizer = TeacherTokenizer.LoadFile(WriteJson(json));
+        char[]? scratch = null;
+        List<string> texts = F.Texts();
+
+        for (int i = 0; i < golden.NfkcLowercase.Length; i++)
+        {
+            Assert.NotEqual(golden.Ids[i], golden.NfkcLowercase[i]); // "Subject:" and friends lose their capitals
+            Assert.Equal(golden.NfkcLowercase[i], tokenizer.Encode(texts[i], 100000, ref scratch, out bool truncated));
+            Assert.False(truncated);
+            Assert.Equal(F.CutKeepingEnd(golden.NfkcLowercase[i], 20), tokenizer.Encode(texts[i], 20, ref scratch, out truncated));
+            Assert.True(truncated);
+        }
+    }
+
     [Theory]
     [InlineData(null, 0)] // no padding section, no <pad> added token, no tokenizer_config.json: 0, masked out
     [InlineData("</s>", F.End)] // pad_token of tokenizer_config.json
@@ -273,7 +293,7 @@ public sealed class TeacherTokenizerBpeTests : IDisposable
     }
 
     [Theory]
-    [InlineData("""{"type": "NFC"}""", "normalizer", "'NFC'")]
+    [InlineData("""{"type": "Sequence", "normalizers": [{"type": "NFC"}, {"type": "Replace", "pattern": {"String": " "}, "content": "_"}]}""", "normalizer", "'Replace'")]
     [InlineData(null, "pre_tokenizer:Metaspace", "'Metaspace'")]
     [InlineData(null, "post_processor:BertPieces", "'BertPieces'")]
     public void LoadFile_BpeWithPartsNotSupported_NotSupportedNamesThePart(string? normalizer, string part, string expected)
