@@ -145,7 +145,7 @@ internal static class ScoreCommand
 
             if (options.TextColumnName is not null)
             {
-                Console.WriteLine($"texts: {summary.EmptyTexts:N0} empty (scored as [CLS] [SEP]), {summary.TruncatedTexts:N0} truncated");
+                Console.WriteLine($"texts: {summary.EmptyTexts:N0} empty (scored as the special tokens alone), {summary.TruncatedTexts:N0} truncated");
             }
 
             Console.WriteLine($"cache: {summary.Output}");

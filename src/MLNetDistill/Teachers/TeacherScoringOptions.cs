@@ -135,7 +135,7 @@ public sealed class TeacherScoringOptions
     /// </value>
     public int MaxBatchTokens { get; set; } = 1024;
 
-    /// <summary>Gets or sets whether an empty or whitespace-only text is an error instead of being scored (as <c>[CLS] [SEP]</c>) and counted.</summary>
+    /// <summary>Gets or sets whether an empty or whitespace-only text is an error instead of being scored (as the tokenizer's special tokens alone, <c>[CLS] [SEP]</c> for BERT) and counted.</summary>
     /// <value>Defaults to <see langword="false"/>: empty texts are scored and counted in <see cref="TeacherScoringTransformer.EmptyTexts"/>.</value>
     public bool RejectEmptyTexts { get; set; }
 
