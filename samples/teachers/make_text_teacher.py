@@ -3,6 +3,9 @@
 
     /usr/bin/python3 samples/teachers/make_text_teacher.py            # samples/teachers/spam_transformer.{onnx,json} + vocab
     /usr/bin/python3 samples/teachers/make_text_teacher.py --tiny     # the test fixture teacher, vocab, CSV and golden values
+    # the costlier teacher, samples/teachers/spam_transformer_large/ + spam_transformer_large.json (4 layers, d 128, 256 tokens):
+    /usr/bin/python3 samples/teachers/make_text_teacher.py --layers 4 --dim 128 --ff 256 --max-tokens 256 --epochs 5 \
+        --threads 1 --name spam_transformer_large
 
 Needs python3-torch (1.13) and python3-onnx, the CSVs of samples/data/spam-assassin/make_csv.py (not for --tiny, which
 makes its own small CSV from them... or from --tiny-source), and the .NET SDK: the token ids the model trains on are
