@@ -19,7 +19,7 @@ namespace MLNetDistill.Benchmarks.Students;
 /// Part 2 (candidates): every student spec of <c>students=</c> trained on hard labels and distilled in one experiment, its
 /// accuracy and share of the teacher's, and its cost beside the teacher's in the same run (p50, mean, batched rows/s).
 /// Run: dotnet run -c Release --project tests/MLNetDistill.Benchmarks -- text-cost [csv=FOLDER] [teacher=MODEL.onnx]
-///      [students=SPEC;SPEC] [caps=0,4000,2000,1000] [teacher-threads=N] [profile=true]
+///      [students=SPEC;SPEC] [caps=0,4000,2000,1000] [teacher-threads=N] [profile=true] [alpha=A] [temperature=T]
 /// </summary>
 internal static class TextCostExperiment
 {
@@ -32,6 +32,7 @@ internal static class TextCostExperiment
         string students = "sdca:iterations=200,text=word1;sdca:iterations=200,text=word1,chars=4000;sdca:iterations=200,text=word1,chars=2000;sdca:iterations=200,text=word1,chars=1000";
         int[] caps = [0, 4000, 2000, 1000];
         int? teacherThreads = null;
+        float? alpha = null, temperature = null;
         bool profile = true;
         foreach (string arg in args)
         {
@@ -44,8 +45,10 @@ internal static class TextCostExperiment
                 case "caps" when kv.Length == 2: caps = [.. kv[1].Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture))]; break;
                 case "teacher-threads" when kv.Length == 2: teacherThreads = int.Parse(kv[1], CultureInfo.InvariantCulture); break;
                 case "profile" when kv.Length == 2: profile = bool.Parse(kv[1]); break;
+                case "alpha" when kv.Length == 2: alpha = float.Parse(kv[1], CultureInfo.InvariantCulture); break;
+                case "temperature" when kv.Length == 2: temperature = float.Parse(kv[1], CultureInfo.InvariantCulture); break;
                 default:
-                    Console.Error.WriteLine($"text-cost: unknown argument '{arg}'; usage: text-cost [csv=FOLDER] [teacher=MODEL.onnx] [students=SPEC;SPEC] [caps=0,4000,2000,1000] [teacher-threads=N] [profile=true]");
+                    Console.Error.WriteLine($"text-cost: unknown argument '{arg}'; usage: text-cost [csv=FOLDER] [teacher=MODEL.onnx] [students=SPEC;SPEC] [caps=0,4000,2000,1000] [teacher-threads=N] [profile=true] [alpha=A] [temperature=T]");
                     return 2;
             }
         }
@@ -70,7 +73,7 @@ internal static class TextCostExperiment
         }
 
         using var teacher = mlContext.Transforms.ScoreWithTeacher(new TeacherScoringOptions { ModelFile = teacherFile, TextColumnName = "Text", IntraOpNumThreads = teacherThreads }).Fit(train);
-        var options = new DistillationExperimentOptions { Teacher = teacher, TextColumnName = "Text", Baseline = true, Seed = 0 };
+        var options = new DistillationExperimentOptions { Teacher = teacher, TextColumnName = "Text", Baseline = true, Seed = 0, Alpha = alpha, Temperature = temperature };
         foreach (string spec in specs)
         {
             options.Students.Add(DistillationStudent.FromSpec(spec));
@@ -79,7 +82,7 @@ internal static class TextCostExperiment
         using var result = new DistillationExperiment(mlContext, options).Run(train, test);
         var teacherCost = TextCost.TimeTeacher(mlContext, teacher, test, texts);
         Console.WriteLine();
-        Console.WriteLine($"### Candidates (held-out {result.TestRows:N0}; teacher {TextCost.Describe(teacherFile)}, {teacherThreads?.ToString(CultureInfo.InvariantCulture) ?? "all"} ONNX Runtime threads; students one thread)");
+        Console.WriteLine($"### Candidates (held-out {result.TestRows:N0}; teacher {TextCost.Describe(teacherFile)}, {teacherThreads?.ToString(CultureInfo.InvariantCulture) ?? "all"} ONNX Runtime threads; students one thread; alpha {alpha?.ToString(CultureInfo.InvariantCulture) ?? "default 0.5"}, temperature {temperature?.ToString(CultureInfo.InvariantCulture) ?? "default 1"})");
         Console.WriteLine();
         Console.WriteLine(F("teacher: accuracy {0:F4}, p50 {1:F0} µs, mean {2:F0} µs, batched {3:N0} rows/s", result.Teacher!.Accuracy, teacherCost.P50, teacherCost.Mean, teacherCost.RowsPerSecond));
         Console.WriteLine();
