@@ -5,10 +5,10 @@ using MLNetDistill.Data;
 namespace MLNetDistill.Llm;
 
 /// <summary>
-/// The soft labels of an LLM labeling run, in memory, and the cache file they are saved to: a checkpoint writes the rows
-/// done so far (a prefix of the data, in order) in the public cache format, under a temporary name renamed into place
-/// (<see cref="TeacherCache.Write"/>), so a stopped or killed run leaves the last complete checkpoint and a rerun reads it
-/// back and goes on from the next row.
+/// The soft labels of an LLM labeling run, in memory, and the cache file they end up in: rows answered during the run go to
+/// chunk files (<see cref="LlmCacheChunks"/>); once every row is known they are written here, in input order, in the public
+/// cache format, under a temporary name renamed into place (<see cref="TeacherCache.Write"/>). A cache file an earlier run
+/// (or an earlier version of the labeler, which saved a prefix of the rows) left is read back as the first rows.
 /// </summary>
 internal sealed class LlmCacheRows
 {
@@ -36,8 +36,8 @@ internal sealed class LlmCacheRows
 
     public Span<float> Soft(long row) => _soft.AsSpan((int)(row * Classes), Classes);
 
-    /// <summary>Reads an earlier run's cache into the first rows; returns how many (0 when there is no cache file).</summary>
-    public long Resume(string path, string teacherSha256, string dataFingerprint)
+    /// <summary>Reads an earlier run's cache file into the first rows and marks them in <paramref name="done"/>; returns how many (0 when there is no cache file).</summary>
+    public long Resume(string path, string teacherSha256, string dataFingerprint, bool[] done)
     {
         if (!File.Exists(path))
         {
@@ -45,24 +45,7 @@ internal sealed class LlmCacheRows
         }
 
         var metadata = TeacherCache.ReadMetadata(path);
-        if (!string.Equals(metadata.TeacherSha256, teacherSha256, StringComparison.OrdinalIgnoreCase))
-        {
-            throw new InvalidDataException(
-                $"'{path}' holds soft labels of another labeler ({metadata.TeacherFile}, identity {metadata.TeacherSha256}), not of this model, prompt and classes ({teacherSha256}): " +
-                "give another output file, or delete this one to start over.");
-        }
-
-        if (metadata.Classes != Classes)
-        {
-            throw new InvalidDataException($"'{path}' has {metadata.Classes} classes, not {Classes}: give another output file, or delete this one to start over.");
-        }
-
-        if (dataFingerprint.Length > 0 && metadata.DataFingerprint.Length > 0 && !string.Equals(dataFingerprint, metadata.DataFingerprint, StringComparison.OrdinalIgnoreCase))
-        {
-            throw new InvalidDataException(
-                $"'{path}' was labeled from data {metadata.DataFingerprint}, not {dataFingerprint}: give another output file, or delete this one to start over.");
-        }
-
+        CheckIdentity(path, metadata, teacherSha256, dataFingerprint);
         if (metadata.Rows > Rows)
         {
             throw new InvalidDataException($"'{path}' holds {metadata.Rows:N0} rows but the data has only {Rows:N0}: it was made from other data. Give another output file, or delete this one.");
@@ -80,10 +63,51 @@ internal sealed class LlmCacheRows
             soft(ref s);
             l.CopyTo(Logits(row));
             s.CopyTo(Soft(row));
+            done[row] = true;
             row++;
         }
 
         return row;
+    }
+
+    /// <summary>Refuses soft labels (a cache file or a chunk at <paramref name="path"/>) made by another model, prompt or classes, or from other data.</summary>
+    /// <param name="path">The file checked.</param>
+    /// <param name="metadata">Its metadata.</param>
+    /// <param name="teacherSha256">This run's identity.</param>
+    /// <param name="dataFingerprint">This run's data fingerprint (empty: unknown, not checked).</param>
+    /// <param name="startOver">What to delete to start over, when not the file itself (a chunk's folder).</param>
+    public void CheckIdentity(string path, CacheMetadata metadata, string teacherSha256, string dataFingerprint, string? startOver = null)
+    {
+        string fix = startOver is null ? "give another output file, or delete this one to start over." : $"give another output file, or delete {startOver} to start over.";
+        if (!string.Equals(metadata.TeacherSha256, teacherSha256, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidDataException(
+                $"'{path}' holds soft labels of another labeler ({metadata.TeacherFile}, identity {metadata.TeacherSha256}), not of this model, prompt and classes ({teacherSha256}): " + fix);
+        }
+
+        if (metadata.Classes != Classes)
+        {
+            throw new InvalidDataException($"'{path}' has {metadata.Classes} classes, not {Classes}: " + fix);
+        }
+
+        if (dataFingerprint.Length > 0 && metadata.DataFingerprint.Length > 0 && !string.Equals(dataFingerprint, metadata.DataFingerprint, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidDataException(
+                $"'{path}' was labeled from data {metadata.DataFingerprint}, not {dataFingerprint}: " + fix);
+        }
+    }
+
+    /// <summary>The class the soft labels of <paramref name="row"/> give most (0-based; the first of equals).</summary>
+    public int Predicted(long row)
+    {
+        var soft = Soft(row);
+        int best = 0;
+        for (int c = 1; c < soft.Length; c++)
+        {
+            best = soft[c] > soft[best] ? c : best;
+        }
+
+        return best;
     }
 
     /// <summary>Writes the first <paramref name="rows"/> rows to the cache file (atomically).</summary>
@@ -104,13 +128,7 @@ internal sealed class LlmCacheRows
         {
             Logits(r).CopyTo(row.TeacherLogits);
             Soft(r).CopyTo(row.SoftLabels);
-            int best = 0;
-            for (int c = 1; c < Classes; c++)
-            {
-                best = row.SoftLabels[c] > row.SoftLabels[best] ? c : best;
-            }
-
-            row.TeacherPredictedLabel = best;
+            row.TeacherPredictedLabel = Predicted(r);
             yield return row;
         }
     }

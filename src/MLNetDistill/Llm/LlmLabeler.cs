@@ -24,13 +24,17 @@ namespace MLNetDistill.Llm;
 /// </summary>
 /// <remarks>
 /// <para>Requests run <see cref="LlmLabelerOptions.MaxConcurrency"/> at a time; a 429, a 5xx or a lost connection is
-/// retried with exponential back-off (Polly), counted in the summary. Tokens and cost are counted from the endpoint's usage.</para>
-/// <para>Resumable: every <see cref="LlmLabelerOptions.ChunkRows"/> answered rows the cache file is saved with the rows done
-/// so far (written under a temporary name and renamed, so a killed run never leaves half a file). A run given a cache of
-/// the same model, prompt, classes and data reads it back and asks only the rows after it. A cancelled run stops asking,
-/// waits for the requests in flight (they are paid for), saves, then throws <see cref="OperationCanceledException"/>.</para>
+/// retried with exponential back-off (Polly), counted in the summary; a 429 or 503 with a <c>Retry-After</c> header (seconds
+/// or an HTTP date) waits what it asks instead, up to <see cref="LlmLabelerOptions.MaxRetryAfter"/>, counted too. Tokens and
+/// cost are counted from the endpoint's usage.</para>
+/// <para>Resumable: every <see cref="LlmLabelerOptions.ChunkRows"/> answered rows are written once as a chunk file in the
+/// folder <c>CACHE.chunks</c> (under a temporary name and renamed, so a killed run never leaves half a chunk) and never
+/// rewritten, so the disk writes grow with the rows; when every row is answered the chunks are merged into the cache file,
+/// in input order, and the folder is removed. A run given the cache and chunks of the same model, prompt, classes and data
+/// reads them back and asks only the rows they do not hold. A cancelled run stops asking, waits for the requests in flight
+/// (they are paid for), writes what was answered as a last chunk, then throws <see cref="OperationCanceledException"/>.</para>
 /// <para>An answer naming no class is counted and handled by <see cref="LlmLabelerOptions.UnknownAnswer"/>, never guessed.
-/// An endpoint that keeps failing stops the run after the retries with an error naming the row; the cache keeps what was done.</para>
+/// An endpoint that keeps failing stops the run after the retries with an error naming the row; the chunks keep what was done.</para>
 /// </remarks>
 /// <example>
 /// <code language="csharp">
@@ -98,16 +102,21 @@ public sealed class LlmLabeler
         return new ChatClient(model, new ApiKeyCredential(apiKey), clientOptions).AsIChatClient();
     }
 
-    /// <summary>Labels every row of <paramref name="data"/> (continuing an earlier run's cache at <paramref name="cachePath"/>) and saves the soft labels there.</summary>
+    /// <summary>Labels every row of <paramref name="data"/> (continuing an earlier run's cache and chunks at <paramref name="cachePath"/>) and saves the soft labels there.</summary>
     /// <param name="data">The rows, with the text column <see cref="LlmLabelerOptions.TextColumnName"/>.</param>
-    /// <param name="cachePath">The cache file (<c>.parquet</c> or <c>.csv</c>); when it exists and was made by the same model, prompt, classes and data, its rows are kept and not asked again.</param>
-    /// <param name="progress">Receives the rows done after each answer and each checkpoint.</param>
-    /// <param name="cancellationToken">Stops asking new rows; the requests in flight finish, the cache is saved, then <see cref="OperationCanceledException"/> is thrown.</param>
+    /// <param name="cachePath">
+    /// The cache file (<c>.parquet</c> or <c>.csv</c>), written when every row is answered. While the run goes, answered rows
+    /// are written in chunks to the folder <c>CACHE.chunks</c> beside it, removed once they are merged into the cache. A
+    /// cache file and chunks an earlier run of the same model, prompt, classes and data left are read back and their rows
+    /// are not asked again.
+    /// </param>
+    /// <param name="progress">Receives the rows done after each answer and after each chunk written.</param>
+    /// <param name="cancellationToken">Stops asking new rows (and waiting out retries); the requests in flight finish, the rows answered are written as a chunk, then <see cref="OperationCanceledException"/> is thrown.</param>
     /// <returns>What was done and what it cost.</returns>
     /// <exception cref="ArgumentException">The text column is missing or not text.</exception>
-    /// <exception cref="InvalidDataException">The file at <paramref name="cachePath"/> is a cache of another model, prompt, classes or data.</exception>
-    /// <exception cref="HttpRequestException">The endpoint failed for a row after the retries; the cache keeps the rows before it.</exception>
-    /// <exception cref="OperationCanceledException">The token was cancelled; the cache keeps the rows answered.</exception>
+    /// <exception cref="InvalidDataException">The file at <paramref name="cachePath"/>, or a chunk beside it, is of another model, prompt, classes or data.</exception>
+    /// <exception cref="HttpRequestException">The endpoint failed for a row after the retries; the chunks keep the rows answered.</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled; the chunks keep the rows answered.</exception>
     public async Task<LlmLabelingSummary> LabelAsync(IDataView data, string cachePath, IProgress<LlmLabelingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(data);
@@ -116,12 +125,14 @@ public sealed class LlmLabeler
         string[] texts = ReadTexts(data, _options.TextColumnName);
         string[] classes = [.. _options.Classes];
         var rows = new LlmCacheRows(texts.Length, classes.Length);
-        long resumed = rows.Resume(cachePath, TeacherSha256, _options.DataFingerprint);
-        var counters = new Counters();
         var done = new bool[texts.Length];
-        Array.Fill(done, true, 0, (int)resumed);
-        long prefix = resumed, saved = resumed;
+        var chunks = new LlmCacheChunks(cachePath);
+        long resumed = rows.Resume(cachePath, TeacherSha256, _options.DataFingerprint, done);
+        resumed += chunks.Resume(rows, done, TeacherSha256, _options.DataFingerprint);
+        var counters = new Counters();
+        long finished = resumed, saved = resumed;
         var sync = new object();
+        var answered = new List<long>();
         Exception? failure = null;
         long failedRow = -1;
         var pipeline = Retries(counters, cancellationToken);
@@ -133,13 +144,42 @@ public sealed class LlmLabeler
             DataFingerprint = _options.DataFingerprint,
         };
 
-        void Report() => progress?.Report(new LlmLabelingProgress(Volatile.Read(ref prefix), texts.Length, Volatile.Read(ref saved), Interlocked.Read(ref counters.Retries)));
+        void Report() => progress?.Report(new LlmLabelingProgress(Interlocked.Read(ref finished), texts.Length, Interlocked.Read(ref saved), Interlocked.Read(ref counters.Retries)));
+
+        // Writes the answered rows not yet in a chunk, ChunkRows at a time (all of them when the run ends).
+        async Task FlushAsync(bool all)
+        {
+            while (true)
+            {
+                long[] ids;
+                lock (sync)
+                {
+                    if (answered.Count == 0 || (!all && answered.Count < _options.ChunkRows))
+                    {
+                        return;
+                    }
+
+                    int take = Math.Min(answered.Count, _options.ChunkRows);
+                    ids = [.. answered.GetRange(0, take)];
+                    answered.RemoveRange(0, take);
+                }
+
+                await chunks.WriteAsync(rows, ids, metadata).ConfigureAwait(false);
+                Interlocked.Add(ref saved, ids.Length);
+                Report();
+            }
+        }
 
         using (var gate = new SemaphoreSlim(_options.MaxConcurrency))
         {
             var inFlight = new List<Task>();
-            for (long r = resumed; r < texts.Length; r++)
+            for (long r = 0; r < texts.Length; r++)
             {
+                if (done[r])
+                {
+                    continue;
+                }
+
                 try
                 {
                     await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -160,18 +200,19 @@ public sealed class LlmLabeler
                 {
                     try
                     {
-                        await AskAsync(texts[row], classes, rows, row, pipeline, counters).ConfigureAwait(false);
+                        await AskAsync(texts[row], classes, rows, row, pipeline, counters, cancellationToken).ConfigureAwait(false);
                         lock (sync)
                         {
                             done[row] = true;
-                            long p = prefix;
-                            while (p < done.Length && done[p])
-                            {
-                                p++;
-                            }
-
-                            Volatile.Write(ref prefix, p);
+                            answered.Add(row);
                         }
+
+                        Interlocked.Increment(ref finished);
+                    }
+                    catch (Exception e) when (cancellationToken.IsCancellationRequested && (e is OperationCanceledException || IsTransient(e)))
+                    {
+                        // Stopped while waiting to retry, or a retryable failure after the stop (not retried then): the row
+                        // was not answered, and the endpoint did not fail; a rerun asks it.
                     }
                     catch (Exception e)
                     {
@@ -192,14 +233,7 @@ public sealed class LlmLabeler
                     Report();
                 }, CancellationToken.None));
 
-                long ready = Volatile.Read(ref prefix);
-                if (ready - saved >= _options.ChunkRows)
-                {
-                    rows.Save(cachePath, ready, metadata);
-                    saved = ready;
-                    Report();
-                }
-
+                await FlushAsync(all: false).ConfigureAwait(false);
                 if (inFlight.Count > 4 * _options.MaxConcurrency)
                 {
                     inFlight.RemoveAll(t => t.IsCompleted);
@@ -209,10 +243,15 @@ public sealed class LlmLabeler
             await Task.WhenAll(inFlight).ConfigureAwait(false);
         }
 
-        if (prefix > saved || !File.Exists(cachePath))
+        // Every answer is kept before anything else can fail: the last rows become a (smaller) chunk of their own.
+        await FlushAsync(all: true).ConfigureAwait(false);
+        bool complete = failure is null && Interlocked.Read(ref finished) == texts.Length;
+        if (complete && (chunks.Read > 0 || chunks.Written > 0 || !File.Exists(cachePath)))
         {
-            rows.Save(cachePath, prefix, metadata);
-            saved = prefix;
+            // One write of the whole cache, in input order, then the chunks go: a run killed in between finds the cache
+            // complete (and the chunks' same rows), merges again and removes them.
+            rows.Save(cachePath, texts.Length, metadata);
+            chunks.Delete();
             Report();
         }
 
@@ -227,6 +266,7 @@ public sealed class LlmLabeler
             Requests = counters.Requests,
             Retries = counters.Retries,
             Throttled = counters.Throttled,
+            RetriesWithRetryAfter = counters.RetryAfter,
             InputTokens = counters.InputTokens,
             OutputTokens = counters.OutputTokens,
             Cost = _options.Cost(counters.InputTokens, counters.OutputTokens),
@@ -235,20 +275,22 @@ public sealed class LlmLabeler
             TeacherSha256 = TeacherSha256,
         };
         LastSummary = summary;
+        long firstMissing = Array.IndexOf(done, false);
+        string kept = string.Create(CultureInfo.InvariantCulture,
+            $"'{chunks.Folder}' (beside '{cachePath}') keeps {saved:N0} of {texts.Length:N0} rows; run again to ask only the {texts.Length - saved:N0} missing rows (the first is row {firstMissing})");
 
         if (failure is not null)
         {
             string what = Status(failure) is int status and > 0 ? $"HTTP {status}" : failure.GetType().Name;
             throw new HttpRequestException(
                 $"The LLM endpoint failed for row {failedRow.ToString(CultureInfo.InvariantCulture)} ({what}: {failure.Message}) after {_options.MaxRetries} retries. " +
-                $"'{cachePath}' keeps the {saved:N0} rows labeled before it: fix the endpoint (address, key, model) and run again to continue from row {saved.ToString(CultureInfo.InvariantCulture)}.",
+                $"Fix the endpoint (address, key, model): {kept}.",
                 failure, Status(failure) is int code and > 0 ? (HttpStatusCode)code : null);
         }
 
-        if (cancellationToken.IsCancellationRequested)
+        if (!complete)
         {
-            throw new OperationCanceledException(
-                $"Labeling was stopped: '{cachePath}' keeps {saved:N0} of {texts.Length:N0} rows; run again to continue from row {saved.ToString(CultureInfo.InvariantCulture)}.", cancellationToken);
+            throw new OperationCanceledException($"Labeling was stopped: {kept}.", cancellationToken);
         }
 
         return summary;
@@ -257,7 +299,7 @@ public sealed class LlmLabeler
     /// <summary>Gets the summary of the last <see cref="LabelAsync"/> run, also when it threw (stopped or failed): what was done and paid for.</summary>
     public LlmLabelingSummary? LastSummary { get; private set; }
 
-    private async Task AskAsync(string text, string[] classes, LlmCacheRows rows, long row, ResiliencePipeline<ChatResponse> pipeline, Counters counters)
+    private async Task AskAsync(string text, string[] classes, LlmCacheRows rows, long row, ResiliencePipeline<ChatResponse> pipeline, Counters counters, CancellationToken stop)
     {
         var messages = new[] { new AIChatMessage(AIChatRole.User, LlmAnswer.Prompt(_options.PromptTemplate, classes, text)) };
         var chatOptions = new ChatOptions
@@ -268,11 +310,13 @@ public sealed class LlmLabeler
             RawRepresentationFactory = _ => new ChatCompletionOptions { IncludeLogProbabilities = true, TopLogProbabilityCount = _options.TopLogProbabilities },
         };
 
-        ChatResponse response = await pipeline.ExecuteAsync(async token =>
+        // The stop token reaches the pipeline, so a stopped run does not sit out a retry's wait (a Retry-After of a minute),
+        // but not the request: one in flight is paid for, so its answer is waited for and kept.
+        ChatResponse response = await pipeline.ExecuteAsync(async _ =>
         {
             Interlocked.Increment(ref counters.Requests);
-            return await _client.GetResponseAsync(messages, chatOptions, token).ConfigureAwait(false);
-        }, CancellationToken.None).ConfigureAwait(false);
+            return await _client.GetResponseAsync(messages, chatOptions, CancellationToken.None).ConfigureAwait(false);
+        }, stop).ConfigureAwait(false);
 
         if (response.Usage is { } usage)
         {
@@ -353,12 +397,20 @@ public sealed class LlmLabeler
                 Delay = _options.RetryDelay,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
+
+                // A 429/503 saying how long to wait (Retry-After) is waited that long, up to MaxRetryAfter; null keeps the back-off.
+                DelayGenerator = args => ValueTask.FromResult(RetryAfter(args.Outcome.Exception)),
                 OnRetry = args =>
                 {
                     Interlocked.Increment(ref counters.Retries);
                     if (args.Outcome.Exception is { } e && Status(e) == 429)
                     {
                         Interlocked.Increment(ref counters.Throttled);
+                    }
+
+                    if (RetryAfter(args.Outcome.Exception) is not null)
+                    {
+                        Interlocked.Increment(ref counters.RetryAfter);
                     }
 
                     return default;
@@ -368,6 +420,10 @@ public sealed class LlmLabeler
 
         return builder.Build();
     }
+
+    /// <summary>The wait a failure's Retry-After header asks for, capped at <see cref="LlmLabelerOptions.MaxRetryAfter"/>; <see langword="null"/> when it has none.</summary>
+    private TimeSpan? RetryAfter(Exception? failure) =>
+        LlmRetryAfter.From(failure, DateTimeOffset.UtcNow) is TimeSpan wait ? (wait < _options.MaxRetryAfter ? wait : _options.MaxRetryAfter) : null;
 
     /// <summary>Whether a failure is worth retrying: 429, 5xx, or no answer at all (connection refused, reset, timed out).</summary>
     internal static bool IsTransient(Exception e) => Status(e) switch
@@ -413,6 +469,7 @@ public sealed class LlmLabeler
         public long Requests;
         public long Retries;
         public long Throttled;
+        public long RetryAfter;
         public long Answered;
         public long Unknown;
         public long WithoutLogProbabilities;

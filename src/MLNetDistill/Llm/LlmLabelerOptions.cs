@@ -57,10 +57,23 @@ public sealed class LlmLabelerOptions
 
     /// <summary>Gets or sets the first retry's delay; it doubles at each further retry (with jitter). From 0 to 10 minutes.</summary>
     /// <value>Defaults to 1 second.</value>
+    /// <remarks>A 429 or 503 answer with a <c>Retry-After</c> header waits what the header asks instead, up to <see cref="MaxRetryAfter"/>.</remarks>
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Gets or sets how many newly answered rows are collected before the cache file is saved again (a checkpoint), 1 to 1,000,000.</summary>
-    /// <value>Defaults to 500: a run stopped or killed loses at most the rows since the last checkpoint, which a rerun asks again.</value>
+    /// <summary>
+    /// Gets or sets the longest wait a 429 (too many requests) or 503 (unavailable) answer's <c>Retry-After</c> header is
+    /// honoured with, from 0 to 10 minutes. The header (seconds, or an HTTP date) replaces the exponential back-off of
+    /// <see cref="RetryDelay"/> for that retry; a longer wait asked for is cut to this. Answers without the header keep the back-off.
+    /// </summary>
+    /// <value>Defaults to 60 seconds: long enough for a per-minute rate limit to reset, short enough that a server asking for hours does not stall the run.</value>
+    public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Gets or sets how many newly answered rows make one chunk, 1 to 1,000,000: each chunk is written once, as its own file
+    /// in the folder <c>CACHE.chunks</c> beside the cache, and never rewritten; when every row is answered the chunks are
+    /// merged into the cache file and the folder is removed (see <c>Data/CacheFormat.md</c>).
+    /// </summary>
+    /// <value>Defaults to 500: a killed run loses at most the rows answered since the last chunk (and those in flight), which a rerun asks again.</value>
     public int ChunkRows { get; set; } = 500;
 
     /// <summary>Gets or sets what a row gets whose answer names no known class.</summary>
@@ -93,6 +106,7 @@ public sealed class LlmLabelerOptions
             MaxConcurrency = MaxConcurrency,
             MaxRetries = MaxRetries,
             RetryDelay = RetryDelay,
+            MaxRetryAfter = MaxRetryAfter,
             ChunkRows = ChunkRows,
             UnknownAnswer = UnknownAnswer,
             InputCostPerMillionTokens = InputCostPerMillionTokens,
@@ -153,6 +167,12 @@ public sealed class LlmLabelerOptions
         if (RetryDelay < TimeSpan.Zero || RetryDelay > TimeSpan.FromMinutes(10))
         {
             throw new ArgumentOutOfRangeException(nameof(RetryDelay), RetryDelay, $"RetryDelay must be from 0 to 10 minutes but was {RetryDelay}.");
+        }
+
+        if (MaxRetryAfter < TimeSpan.Zero || MaxRetryAfter > TimeSpan.FromMinutes(10))
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(MaxRetryAfter), MaxRetryAfter, string.Create(CultureInfo.InvariantCulture, $"MaxRetryAfter must be from 0 to 10 minutes (600 seconds) but was {MaxRetryAfter.TotalSeconds} seconds: it caps the wait a 429/503 answer's Retry-After header asks for (60 seconds is usual)."));
         }
 
         if (!Enum.IsDefined(UnknownAnswer))

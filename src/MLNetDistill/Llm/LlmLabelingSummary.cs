@@ -19,7 +19,7 @@ public sealed record LlmLabelingSummary
     /// <summary>Gets the rows read back from the cache of an earlier run and not asked again.</summary>
     public long RowsResumed { get; init; }
 
-    /// <summary>Gets the rows in the cache file when the run ended.</summary>
+    /// <summary>Gets the rows kept on disk when the run ended: all of them in the cache file after a complete run; after a stopped or failed one, those in the cache file and its chunk folder, which a rerun does not ask again.</summary>
     public long RowsSaved { get; init; }
 
     /// <summary>Gets the answers (of this run) that named no known class; their rows got <see cref="LlmLabelerOptions.UnknownAnswer"/>.</summary>
@@ -39,6 +39,9 @@ public sealed record LlmLabelingSummary
 
     /// <summary>Gets the retries caused by HTTP 429 (too many requests).</summary>
     public long Throttled { get; init; }
+
+    /// <summary>Gets the retries that waited what a 429 or 503 answer's <c>Retry-After</c> header asked (up to <see cref="LlmLabelerOptions.MaxRetryAfter"/>) instead of the exponential back-off; counted in <see cref="Retries"/> too.</summary>
+    public long RetriesWithRetryAfter { get; init; }
 
     /// <summary>Gets the prompt tokens the endpoint counted.</summary>
     public long InputTokens { get; init; }

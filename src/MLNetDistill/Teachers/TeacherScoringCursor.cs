@@ -16,86 +16,41 @@ namespace MLNetDistill.Teachers;
 /// <see cref="TeacherScoringPipeline"/> instead: decoded in blocks straight into the ONNX Runtime input buffer, read and
 /// scored on their own threads ahead of the rows being served. The values and their order are the same.
 /// </remarks>
-internal sealed class TeacherScoringCursor : DataViewRowCursor, IScoredBlockCursor
+internal sealed class TeacherScoringCursor : TeacherBatchCursor, IScoredBlockCursor
 {
     private readonly TeacherScoredDataView _view;
-    private readonly TeacherScoringTransformer _parent;
     private readonly DataViewRowCursor _source;
-    private readonly bool[] _active;
-    private readonly int _inputCount;
     private readonly int _batchSize;
     private readonly TeacherInputBuffer[] _inputs;
     private readonly string[] _inputNames;
-    private readonly string[] _outputNames;
-    private float[][] _outputs;
-    private readonly int[] _outputSizes;
-    private readonly ColumnSlots?[] _slots;
-    private readonly ValueGetter<DataViewRowId> _sourceId;
-    private readonly DataViewRowId[] _ids;
-    private readonly ValueGetter<float>? _label;
-    private readonly int _classes;
     private readonly TeacherScoringPipeline? _pipeline;
     private TeacherScoringPipeline.Slot? _slot;
-    private int _count;
-    private int _index = -1;
-    private long _position = -1;
-    private long _sourceRow = -1;
-    private bool _sourceDone;
 
     public TeacherScoringCursor(TeacherScoredDataView view, bool[] active)
+        : base(view, active)
     {
         _view = view;
-        _parent = view.Parent;
-        _active = active;
-        var graph = _parent.Graph;
+        var graph = Parent.Graph;
         var inputSchema = view.Source.Schema;
-        _inputCount = inputSchema.Count;
-        _batchSize = (int)(graph.Inputs[0].FixedBatch ?? _parent.Options.BatchSize);
+        _batchSize = (int)(graph.Inputs[0].FixedBatch ?? Parent.Options.BatchSize);
         if (graph.Inputs[0].FixedBatch is null && view.Source.GetRowCount() is long rows && rows < _batchSize)
         {
             // No batch needs more rows than the data has: 20 rows at BatchSize 1,000,000 allocate buffers for 20.
             _batchSize = (int)Math.Max(rows, 1);
         }
-        _classes = graph.Classes;
 
-        var needed = new List<DataViewSchema.Column>();
+        var teacherInputs = new List<DataViewSchema.Column>(graph.Inputs.Count);
         foreach (var input in graph.Inputs)
         {
-            needed.Add(inputSchema[input.ColumnName]);
+            teacherInputs.Add(inputSchema[input.ColumnName]);
         }
 
-        var labelColumn = _parent.LabelColumn(inputSchema);
-        if (labelColumn is { } lc)
-        {
-            needed.Add(lc);
-        }
-
-        for (int i = 0; i < _inputCount; i++)
-        {
-            if (active[i])
-            {
-                needed.Add(inputSchema[i]);
-            }
-        }
-
-        _source = view.Source.GetRowCursor(needed);
+        _source = view.Source.GetRowCursor(NeededColumns(teacherInputs, out var labelColumn));
         _pipeline = TryPipeline(graph, inputSchema, labelColumn);
         if (_pipeline is not null)
         {
             _inputs = [];
             _inputNames = [];
-            _outputNames = new string[graph.Outputs.Count];
-            _outputSizes = new int[graph.Outputs.Count];
-            for (int o = 0; o < _outputNames.Length; o++)
-            {
-                _outputNames[o] = graph.Outputs[o].Name;
-                _outputSizes[o] = graph.Outputs[o].Size;
-            }
-
-            _outputs = [];
-            _slots = new ColumnSlots?[_inputCount];
-            _sourceId = (ref DataViewRowId id) => id = default;
-            _ids = [];
             return;
         }
 
@@ -107,143 +62,63 @@ internal sealed class TeacherScoringCursor : DataViewRowCursor, IScoredBlockCurs
             _inputNames[i] = graph.Inputs[i].Name;
         }
 
-        _outputNames = new string[graph.Outputs.Count];
-        _outputSizes = new int[graph.Outputs.Count];
-        _outputs = new float[graph.Outputs.Count][];
-        for (int o = 0; o < _outputs.Length; o++)
+        var outputs = new float[graph.Outputs.Count][];
+        for (int o = 0; o < outputs.Length; o++)
         {
-            _outputNames[o] = graph.Outputs[o].Name;
-            _outputSizes[o] = graph.Outputs[o].Size;
-            _outputs[o] = new float[checked(_batchSize * _outputSizes[o])];
+            outputs[o] = new float[checked(_batchSize * OutputSizes[o])];
         }
 
-        _slots = new ColumnSlots?[_inputCount];
-        for (int i = 0; i < _inputCount; i++)
-        {
-            if (active[i])
-            {
-                _slots[i] = ColumnSlots.Create(_source, inputSchema[i], _batchSize);
-            }
-        }
-
-        _sourceId = _source.GetIdGetter();
-        _ids = new DataViewRowId[_batchSize];
-        if (labelColumn is { } label)
-        {
-            _label = LabelReader.Create(_source, label);
-        }
-    }
-
-    public override long Position => _position;
-
-    public override long Batch => 0;
-
-    public override DataViewSchema Schema => _view.Schema;
-
-    public override bool IsColumnActive(DataViewSchema.Column column) => _active[column.Index];
-
-    public override bool MoveNext()
-    {
-        if (_index + 1 < _count)
-        {
-            _index++;
-            _position++;
-            return true;
-        }
-
-        if (_sourceDone || !FillBatch())
-        {
-            _count = 0;
-            return false;
-        }
-
-        _index = 0;
-        _position++;
-        return true;
+        Outputs = outputs;
+        CreateSlots(_source, labelColumn, _batchSize);
     }
 
     public override ValueGetter<DataViewRowId> GetIdGetter() => _pipeline is null
-        ? (ref DataViewRowId id) => id = _ids[_index]
-        : (ref DataViewRowId id) => id = new DataViewRowId((ulong)_slot!.Ids[_index], 0);
+        ? base.GetIdGetter()
+        : (ref DataViewRowId id) => id = new DataViewRowId((ulong)_slot!.Ids[Index], 0);
 
-    public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
-    {
-        if (!_active[column.Index])
-        {
-            throw new InvalidOperationException($"Column '{column.Name}' was not requested when the cursor was made.");
-        }
-
-        if (column.Index < _inputCount)
-        {
-            return _pipeline is null ? (ValueGetter<TValue>)_slots[column.Index]!.GetGetter(() => _index) : PipelineInputGetter<TValue>(column);
-        }
-
-        // The output buffers are read at each call: a pipeline serves every batch from another slot's buffers.
-        string name = column.Name;
-        if (name == _parent.Options.PredictedLabelColumnName && _parent.Graph.Task != TeacherTask.Regression)
-        {
-            ValueGetter<uint> predicted = (ref uint value) =>
-                value = (uint)SoftLabelMath.ArgMax(_outputs[0].AsSpan(_index * _classes, _classes)) + 1;
-            return (ValueGetter<TValue>)(Delegate)predicted;
-        }
-
-        int o = Array.IndexOf(_outputNames, name);
-        int size = _outputSizes[o];
-        if (typeof(TValue) == typeof(float))
-        {
-            ValueGetter<float> scalar = (ref float value) => value = _outputs[o][_index];
-            return (ValueGetter<TValue>)(Delegate)scalar;
-        }
-
-        ValueGetter<VBuffer<float>> vector = (ref VBuffer<float> value) =>
-        {
-            var editor = VBufferEditor.Create(ref value, size);
-            _outputs[o].AsSpan(_index * size, size).CopyTo(editor.Values);
-            value = editor.Commit();
-        };
-        return (ValueGetter<TValue>)(Delegate)vector;
-    }
-
-    public int BlockRows => _count;
+    public int BlockRows => Count;
 
     public bool CanReadBlock(DataViewSchema.Column column)
     {
-        if (!_active[column.Index])
+        if (!IsColumnActive(column))
         {
             return false;
         }
 
-        if (column.Index < _inputCount)
+        if (column.Index < InputCount)
         {
             return _pipeline is not null && column.Name == DataColumnNames.Label;
         }
 
-        return Array.IndexOf(_outputNames, column.Name) >= 0;
+        return Array.IndexOf(OutputNames, column.Name) >= 0;
     }
 
     public bool MoveNextBlock()
     {
-        if (_sourceDone || !FillBatch())
+        if (SourceDone || !FillBatch())
         {
-            _count = 0;
+            Count = 0;
             return false;
         }
 
-        _index = _count - 1;
-        _position += _count;
+        Index = Count - 1;
+        RowPosition += Count;
         return true;
     }
 
     public ReadOnlySpan<float> BlockColumn(DataViewSchema.Column column)
     {
-        if (column.Index < _inputCount)
+        if (column.Index < InputCount)
         {
-            return _slot!.Labels.AsSpan(0, _count);
+            return _slot!.Labels.AsSpan(0, Count);
         }
 
-        int o = Array.IndexOf(_outputNames, column.Name);
-        return _outputs[o].AsSpan(0, _count * _outputSizes[o]);
+        int o = Array.IndexOf(OutputNames, column.Name);
+        return Outputs[o].AsSpan(0, Count * OutputSizes[o]);
     }
+
+    protected override ValueGetter<TValue> InputGetter<TValue>(DataViewSchema.Column column) =>
+        _pipeline is null ? base.InputGetter<TValue>(column) : PipelineInputGetter<TValue>(column);
 
     protected override void Dispose(bool disposing)
     {
@@ -257,7 +132,7 @@ internal sealed class TeacherScoringCursor : DataViewRowCursor, IScoredBlockCurs
         base.Dispose(disposing);
     }
 
-    private bool FillBatch()
+    protected override bool FillBatch()
     {
         if (_pipeline is not null)
         {
@@ -269,11 +144,11 @@ internal sealed class TeacherScoringCursor : DataViewRowCursor, IScoredBlockCurs
         {
             if (!_source.MoveNext())
             {
-                _sourceDone = true;
+                SourceDone = true;
                 break;
             }
 
-            _sourceRow++;
+            SourceRow++;
             int bad = -1;
             string? badColumn = null;
             for (int i = 0; i < _inputs.Length && bad < 0; i++)
@@ -284,42 +159,27 @@ internal sealed class TeacherScoringCursor : DataViewRowCursor, IScoredBlockCurs
 
             if (bad >= 0)
             {
-                if (_parent.Options.SkipInvalidRows)
+                if (Parent.Options.SkipInvalidRows)
                 {
-                    _parent.CountSkippedRow();
+                    Parent.CountSkippedRow();
                     continue;
                 }
 
                 throw new InvalidDataException(
-                    $"Row {_sourceRow} of column '{badColumn}' has a NaN or infinite value (at index {bad}). Clean the data, or set SkipInvalidRows (CLI: --skip-invalid) to skip such rows and count them.");
+                    $"Row {SourceRow} of column '{badColumn}' has a NaN or infinite value (at index {bad}). Clean the data, or set SkipInvalidRows (CLI: --skip-invalid) to skip such rows and count them.");
             }
 
-            if (_label is not null)
-            {
-                CheckLabel();
-            }
-
-            for (int i = 0; i < _slots.Length; i++)
-            {
-                _slots[i]?.Capture(n);
-            }
-
-            _sourceId(ref _ids[n]);
+            KeepRow(n);
             n++;
         }
 
         if (n == 0)
         {
-            if (_position < 0 && _sourceRow < 0)
-            {
-                throw new InvalidDataException("The input data has no rows, so there is nothing for the teacher to score. Check the data file and any filter before the teacher.");
-            }
-
-            return false;
+            return NoMoreRows();
         }
 
         int run = n;
-        if (_parent.Graph.Inputs[0].FixedBatch is long fixedBatch && n < fixedBatch)
+        if (Parent.Graph.Inputs[0].FixedBatch is long fixedBatch && n < fixedBatch)
         {
             foreach (var input in _inputs)
             {
@@ -329,9 +189,9 @@ internal sealed class TeacherScoringCursor : DataViewRowCursor, IScoredBlockCurs
             run = (int)fixedBatch;
         }
 
-        _parent.Session.Run(run, _inputNames, _inputs, _outputNames, _outputs, _outputSizes);
-        _parent.CountScoredRows(n);
-        _count = n;
+        Parent.Session.Run(run, _inputNames, _inputs, OutputNames, Outputs, OutputSizes);
+        Parent.CountScoredRows(n);
+        Count = n;
         return true;
     }
 
@@ -340,34 +200,29 @@ internal sealed class TeacherScoringCursor : DataViewRowCursor, IScoredBlockCurs
         _slot = _pipeline!.Next();
         if (_slot is null)
         {
-            _sourceDone = true;
-            if (_position < 0)
-            {
-                throw new InvalidDataException("The input data has no rows, so there is nothing for the teacher to score. Check the data file and any filter before the teacher.");
-            }
-
-            return false;
+            SourceDone = true;
+            return NoMoreRows();
         }
 
-        _outputs = _slot.Outputs;
-        _count = _slot.Count;
+        Outputs = _slot.Outputs;
+        Count = _slot.Count;
         return true;
     }
 
     /// <summary>A pipeline when the source reads blocks and nothing but <c>Features</c> and <c>Label</c> passes through; else null.</summary>
     private TeacherScoringPipeline? TryPipeline(TeacherGraph graph, DataViewSchema inputSchema, DataViewSchema.Column? labelColumn)
     {
-        if (_parent.Pipeline == TeacherPipelineMode.Off || graph.Inputs.Count != 1 || graph.Inputs[0].ElementType != "float"
+        if (Parent.Pipeline == TeacherPipelineMode.Off || graph.Inputs.Count != 1 || graph.Inputs[0].ElementType != "float"
             || graph.Inputs[0].ColumnName != DataColumnNames.Features || _source is not IFeatureBlockCursor { CanReadBlocks: true } block
             || block.FeatureCount != graph.Inputs[0].ElementsPerRow)
         {
             return null;
         }
 
-        for (int i = 0; i < _inputCount; i++)
+        for (int i = 0; i < InputCount; i++)
         {
             string name = inputSchema[i].Name;
-            if (_active[i] && name != DataColumnNames.Features && !(name == DataColumnNames.Label && block.HasLabel))
+            if (IsActive(i) && name != DataColumnNames.Features && !(name == DataColumnNames.Label && block.HasLabel))
             {
                 return null;
             }
@@ -378,21 +233,21 @@ internal sealed class TeacherScoringCursor : DataViewRowCursor, IScoredBlockCurs
             return null;
         }
 
-        var mode = _parent.Pipeline switch
+        var mode = Parent.Pipeline switch
         {
             TeacherPipelineMode.Blocks => TeacherRunMode.Run,
             TeacherPipelineMode.Bound => TeacherRunMode.BoundBuffers,
             TeacherPipelineMode.BoundDevice => TeacherRunMode.BoundDevice,
-            _ => _parent.Device.StartsWith("cuda", StringComparison.Ordinal) ? TeacherRunMode.BoundDevice : TeacherRunMode.BoundBuffers,
+            _ => Parent.Device.StartsWith("cuda", StringComparison.Ordinal) ? TeacherRunMode.BoundDevice : TeacherRunMode.BoundBuffers,
         };
-        return new TeacherScoringPipeline(_parent, block, _batchSize, labelColumn is not null, threads: _parent.Pipeline is TeacherPipelineMode.Threads or TeacherPipelineMode.BoundDevice, mode);
+        return new TeacherScoringPipeline(Parent, block, _batchSize, labelColumn is not null, threads: Parent.Pipeline is TeacherPipelineMode.Threads or TeacherPipelineMode.BoundDevice, mode);
     }
 
     private ValueGetter<TValue> PipelineInputGetter<TValue>(DataViewSchema.Column column)
     {
         if (column.Name == DataColumnNames.Label)
         {
-            ValueGetter<float> label = (ref float value) => value = _slot!.Labels[_index];
+            ValueGetter<float> label = (ref float value) => value = _slot!.Labels[Index];
             return (ValueGetter<TValue>)(Delegate)label;
         }
 
@@ -400,25 +255,9 @@ internal sealed class TeacherScoringCursor : DataViewRowCursor, IScoredBlockCurs
         ValueGetter<VBuffer<float>> features = (ref VBuffer<float> value) =>
         {
             var editor = VBufferEditor.Create(ref value, size);
-            _slot!.Input.AsSpan(_index * size, size).CopyTo(editor.Values);
+            _slot!.Input.AsSpan(Index * size, size).CopyTo(editor.Values);
             value = editor.Commit();
         };
         return (ValueGetter<TValue>)(Delegate)features;
-    }
-
-    private void CheckLabel()
-    {
-        float label = 0;
-        _label!(ref label);
-        if (float.IsNaN(label))
-        {
-            return;
-        }
-
-        if (label < 0 || label >= _classes || label != MathF.Floor(label))
-        {
-            throw new InvalidDataException(
-                $"Label {label} at row {_sourceRow} is not a class of the teacher: the teacher has {_classes} classes (0 to {_classes - 1}) but the labels go beyond that. Use a teacher trained on these classes, or check the label column.");
-        }
     }
 }

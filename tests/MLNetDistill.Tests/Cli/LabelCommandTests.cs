@@ -71,9 +71,11 @@ public sealed class LabelCommandTests
         await Task.Delay(300); // requests the killed process had in flight finish on the server side
 
         long answeredBeforeKill = server.Answered;
-        long saved = TeacherCache.ReadMetadata(cache).Rows; // the last checkpoint: a complete file, rows 0..saved-1
+        long saved = ChunkFiles.SavedRows(cache).Count; // the complete chunks: rows written once, by id
         Assert.InRange(saved, 60, answeredBeforeKill);
+        Assert.False(File.Exists(cache)); // the cache file is written once, when every row is known
         Assert.DoesNotContain(Directory.EnumerateFiles(folder.Path), f => Path.GetFileName(f).EndsWith(".tmp", StringComparison.Ordinal) && !Path.GetFileName(f).StartsWith('.'));
+        var savedRows = ChunkFiles.SavedRows(cache);
 
         var (code, output, error) = CliRunner.Run(args);
 
@@ -81,8 +83,8 @@ public sealed class LabelCommandTests
         Assert.Contains($"({saved:N0} kept from the earlier run", output, StringComparison.Ordinal);
         for (int i = 0; i < texts.Length; i++)
         {
-            // Saved rows are asked once; rows answered after the last save are lost with the process and asked again.
-            Assert.InRange(server.AnswersPerText[texts[i]], 1, i < saved ? 1 : 2);
+            // Saved rows are asked once; rows answered after the last chunk are lost with the process and asked again.
+            Assert.InRange(server.AnswersPerText[texts[i]], 1, savedRows.Contains(i) ? 1 : 2);
         }
 
         Assert.Equal(texts.Length + (answeredBeforeKill - saved), server.Answered);
@@ -91,6 +93,65 @@ public sealed class LabelCommandTests
         {
             Assert.Equal(TextTeacher.Probabilities(texts[i]), soft[i], new FloatComparer(1e-5));
         }
+
+        Assert.False(Directory.Exists(ChunkFiles.Folder(cache)));
+    }
+
+    [Fact]
+    public async Task Label_KilledAfterSeveralChunks_RerunAsksOnlyTheMissingRowsAndEqualsAnUninterruptedRun()
+    {
+        await using var server = new ChatCompletionsServer(TextTeacher.Classes, TextTeacher.Probabilities) { Delay = TimeSpan.FromMilliseconds(10) };
+        using var folder = new TempFolder();
+        var texts = TextTeacher.Texts(240);
+        string csv = WriteCsv(folder.File("emails.csv"), texts, labels: null);
+        string cache = folder.File("llm.parquet");
+        string[] Args(string output) => ["label", "--llm-endpoint", server.Endpoint.ToString(), "--model", "test-model", "--classes", "ham,spam", "--data", csv, "--out", output,
+            "--prompt", ChatCompletionsServer.Template, "--chunk-rows", "15", "--concurrency", "3"];
+
+        using (var child = ChildCli.Start(Args(cache)))
+        {
+            Assert.True(child.WaitUntil(() => ChunkFiles.Complete(cache).Length >= 4, TimeSpan.FromSeconds(60)), child.Error);
+            child.Signal(ChildCli.SigKill);
+            Assert.NotNull(child.WaitForExit(TimeSpan.FromSeconds(30)));
+        }
+
+        await Task.Delay(300); // requests the killed process had in flight finish on the server side
+        var saved = ChunkFiles.SavedRows(cache);
+        Assert.InRange(saved.Count, 60, 239);
+        Assert.Equal(ChunkFiles.Complete(cache).Length * 15, saved.Count); // whole chunks of distinct rows
+        var before = texts.ToDictionary(t => t, t => server.AnswersPerText.GetValueOrDefault(t), StringComparer.Ordinal);
+
+        var (code, output, error) = CliRunner.Run(Args(cache));
+
+        Assert.True(code == 0, error);
+        Assert.Contains($"labeled {240 - saved.Count:N0} rows ({saved.Count:N0} kept from the earlier run, 240 of 240", output, StringComparison.Ordinal);
+        for (int i = 0; i < texts.Length; i++)
+        {
+            // The rerun asks exactly the rows no complete chunk holds, each once.
+            Assert.Equal(saved.Contains(i) ? 0 : 1, server.AnswersPerText[texts[i]] - before[texts[i]]);
+        }
+
+        Assert.False(Directory.Exists(ChunkFiles.Folder(cache)));
+
+        string uninterrupted = folder.File("uninterrupted.parquet");
+        var (fresh, _, freshError) = CliRunner.Run(Args(uninterrupted));
+        Assert.True(fresh == 0, freshError);
+        LlmCacheChunksTests.AssertSameCache(uninterrupted, cache, 240);
+    }
+
+    [Fact]
+    public void Label_MaxRetryAfterOutOfRange_OneErrorLineNamingTheFlag()
+    {
+        using var folder = new TempFolder();
+        string csv = WriteCsv(folder.File("emails.csv"), TextTeacher.Texts(3), labels: null);
+
+        var (code, output, error) = CliRunner.Run("label", "--llm-endpoint", "http://127.0.0.1:9/v1", "--model", "m", "--classes", "ham,spam",
+            "--data", csv, "--out", folder.File("llm.parquet"), "--max-retry-after", "900");
+
+        Assert.Equal(2, code);
+        Assert.Contains("error: --max-retry-after: MaxRetryAfter must be from 0 to 10 minutes (600 seconds) but was 900 seconds", error, StringComparison.Ordinal);
+        Assert.Equal("", output);
+        Assert.False(File.Exists(folder.File("llm.parquet")));
     }
 
     [Fact]
@@ -104,7 +165,7 @@ public sealed class LabelCommandTests
 
         Assert.Equal(2, code);
         Assert.Contains("error: The LLM endpoint failed for row 0", error, StringComparison.Ordinal);
-        Assert.Contains("keeps the 0 rows labeled before it", error, StringComparison.Ordinal);
+        Assert.Contains("keeps 0 of 5 rows; run again to ask only the 5 missing rows (the first is row 0)", error, StringComparison.Ordinal);
         Assert.Contains("labeled 0 rows", error, StringComparison.Ordinal);
         Assert.Equal("", output);
     }

@@ -16,8 +16,9 @@ namespace MLNetDistill.Tests.Llm;
 /// <summary>
 /// A real HTTP server on 127.0.0.1 (Kestrel) speaking OpenAI's chat-completions protocol: POST /v1/chat/completions with
 /// logprobs/top_logprobs. It answers each prompt from a probability function over the classes (the text teacher's
-/// probabilities), so the soft labels the labeler writes can be checked against it. It counts the requests per text,
-/// can answer the first requests with 429, and can answer a text with a token that names no class.
+/// probabilities), so the soft labels the labeler writes can be checked against it. It counts the requests per text (and
+/// when they came), can answer the first requests with 429, can refuse chosen requests with a status and a Retry-After
+/// header, and can answer a text with a token that names no class.
 /// </summary>
 internal sealed class ChatCompletionsServer : IAsyncDisposable
 {
@@ -29,6 +30,7 @@ internal sealed class ChatCompletionsServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly string[] _classes;
     private readonly Func<string, float[]?> _probabilities;
+    private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
     private int _throttleLeft;
     private int _throttleEvery;
     private long _requests;
@@ -60,6 +62,15 @@ internal sealed class ChatCompletionsServer : IAsyncDisposable
     /// <summary>Gets the completions answered per text.</summary>
     public ConcurrentDictionary<string, int> AnswersPerText { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Gets, per text, when each of its requests arrived (refused ones included), on the server's clock.</summary>
+    public ConcurrentDictionary<string, ConcurrentQueue<TimeSpan>> RequestTimesPerText { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Gets or sets a refusal rule: given a request's text and which request for that text it is (1 for the first), the
+    /// status to answer instead of a completion (429, 503, ...) and the Retry-After header to send (null: none), or null to answer.
+    /// </summary>
+    public Func<string, int, (int Status, string? RetryAfter)?>? Refuse { get; set; }
+
     /// <summary>Gets what the requests asked for: logprobs, top_logprobs, model, max tokens (the last request's).</summary>
     public JsonObject? LastRequest { get; private set; }
 
@@ -85,6 +96,23 @@ internal sealed class ChatCompletionsServer : IAsyncDisposable
         var request = JsonNode.Parse(await new StreamReader(context.Request.Body).ReadToEndAsync())!.AsObject();
         LastRequest = request;
         LastAuthorization = context.Request.Headers.Authorization.ToString();
+        string prompt = request["messages"]![0]!["content"]!.GetValue<string>();
+        int at = prompt.IndexOf(Marker, StringComparison.Ordinal);
+        string text = at < 0 ? prompt : prompt[(at + Marker.Length)..];
+        var times = RequestTimesPerText.GetOrAdd(text, _ => new ConcurrentQueue<TimeSpan>());
+        times.Enqueue(_clock.Elapsed);
+        if (Refuse?.Invoke(text, times.Count) is { } refusal)
+        {
+            context.Response.StatusCode = refusal.Status;
+            if (refusal.RetryAfter is not null)
+            {
+                context.Response.Headers["Retry-After"] = refusal.RetryAfter;
+            }
+
+            await context.Response.WriteAsJsonAsync(new { error = new { message = $"Refused with {refusal.Status} (test)", type = "rate_limit_error", code = "rate_limit_exceeded" } });
+            return;
+        }
+
         int every = Volatile.Read(ref _throttleEvery);
         if (Interlocked.Decrement(ref _throttleLeft) >= 0 || (every > 0 && n % every == 0))
         {
@@ -94,9 +122,6 @@ internal sealed class ChatCompletionsServer : IAsyncDisposable
             return;
         }
 
-        string prompt = request["messages"]![0]!["content"]!.GetValue<string>();
-        int at = prompt.IndexOf(Marker, StringComparison.Ordinal);
-        string text = at < 0 ? prompt : prompt[(at + Marker.Length)..];
         if (Delay > TimeSpan.Zero)
         {
             await Task.Delay(Delay);

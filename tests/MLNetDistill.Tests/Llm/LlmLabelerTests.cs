@@ -80,12 +80,13 @@ public sealed class LlmLabelerTests
         var labeler = new LlmLabeler(client, options);
 
         var stopped = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => labeler.LabelAsync(View(texts), cache, cancellationToken: stop.Token));
-        long firstSaved = TeacherCache.ReadMetadata(cache).Rows;
+        long firstSaved = labeler.LastSummary!.RowsSaved;
         long firstRequests = server.Requests;
         Assert.InRange(firstSaved, 130, 299);
-        Assert.Equal(firstRequests, firstSaved); // the requests in flight were waited for and saved: none is lost
-        Assert.Contains($"continue from row {firstSaved}", stopped.Message, StringComparison.Ordinal);
-        Assert.Equal(firstSaved, labeler.LastSummary!.RowsSaved);
+        Assert.Equal(firstRequests, firstSaved); // the requests in flight were waited for and written as a last chunk: none is lost
+        Assert.Equal(firstSaved, ChunkFiles.SavedRows(cache).Count);
+        Assert.False(File.Exists(cache)); // the cache file is written once, when every row is known
+        Assert.Contains($"keeps {firstSaved} of 300 rows; run again to ask only the {300 - firstSaved} missing rows", stopped.Message, StringComparison.Ordinal);
 
         server.OnAnswer = null;
         var summary = await labeler.LabelAsync(View(texts), cache);
@@ -95,6 +96,7 @@ public sealed class LlmLabelerTests
         Assert.Equal(300, server.Requests);
         Assert.All(texts, t => Assert.Equal(1, server.AnswersPerText[t]));
         AssertCacheMatchesTeacher(cache, texts, 300);
+        Assert.False(Directory.Exists(ChunkFiles.Folder(cache)));
     }
 
     [Theory]
@@ -155,7 +157,7 @@ public sealed class LlmLabelerTests
 
         Assert.Contains("failed for row 50", error.Message, StringComparison.Ordinal);
         Assert.Contains("after 2 retries", error.Message, StringComparison.Ordinal);
-        Assert.Contains("continue from row 50", error.Message, StringComparison.Ordinal);
+        Assert.Contains("missing rows (the first is row 50)", error.Message, StringComparison.Ordinal);
         Assert.Equal(50, labeler.LastSummary!.RowsResumed);
         Assert.True(labeler.LastSummary.Retries >= 2);
         AssertCacheMatchesTeacher(cache, texts, 50);
