@@ -53,8 +53,9 @@ public static class TeacherCatalog
     /// <param name="modelFile">The teacher's <c>.onnx</c> file.</param>
     /// <param name="textColumnName">The text column (ML.NET's <c>TextDataViewType</c>; <see cref="DataSourceReader.LoadText"/> reads CSV files so).</param>
     /// <param name="tokenizerFile">
-    /// The tokenizer: a BERT <c>vocab.txt</c>, a WordPiece <c>tokenizer.json</c> or a SentencePiece <c>tokenizer.model</c>;
-    /// <see langword="null"/> takes the first of these beside <paramref name="modelFile"/> (with <c>tokenizer_config.json</c>).
+    /// The tokenizer: a BERT <c>vocab.txt</c>, a WordPiece or byte-level BPE <c>tokenizer.json</c>, a SentencePiece <c>tokenizer.model</c>
+    /// or a tiktoken <c>*.tiktoken</c> rank file; <see langword="null"/> takes the first of these beside <paramref name="modelFile"/>
+    /// (with <c>tokenizer_config.json</c>).
     /// </param>
     /// <param name="maxTokens">The most tokens per text (longer texts are truncated and counted); <see langword="null"/> for the teacher's own length, else 512.</param>
     /// <param name="temperature">The soft-label temperature; positive and finite.</param>

@@ -35,7 +35,7 @@ internal static class ScoreCommand
         var output = new Option<string>("--out") { Description = "The cache to write: OUT.csv (plus OUT.csv.json) or OUT.parquet.", Required = true };
         var json = new Option<bool>("--json") { Description = "Print one JSON object on stdout instead of text." };
         var text = new Option<string?>("--text") { Description = "The text column of a CSV/TSV file, for a text teacher (input_ids, attention_mask): each row is tokenized with the teacher's tokenizer." };
-        var tokenizer = new Option<string?>("--tokenizer") { Description = "With --text: the tokenizer file (vocab.txt, tokenizer.json or tokenizer.model; default: the first of these beside the teacher)." };
+        var tokenizer = new Option<string?>("--tokenizer") { Description = "With --text: the tokenizer file (vocab.txt, tokenizer.json of a WordPiece or byte-level BPE model, tokenizer.model, or a .tiktoken rank file; default: the first of these beside the teacher)." };
         var maxTokens = new Option<int?>("--max-tokens") { Description = "With --text: the most tokens per text, longer texts are truncated and counted (default: the teacher's fixed sequence length, else model_max_length of tokenizer_config.json, else 512)." };
         var command = new Command("score", "Score a data file with an ONNX teacher into a reusable cache of logits and soft labels.")
         {
@@ -145,7 +145,7 @@ internal static class ScoreCommand
 
             if (options.TextColumnName is not null)
             {
-                Console.WriteLine($"texts: {summary.EmptyTexts:N0} empty (scored as [CLS] [SEP]), {summary.TruncatedTexts:N0} truncated");
+                Console.WriteLine($"texts: {summary.EmptyTexts:N0} empty (scored as the special tokens alone), {summary.TruncatedTexts:N0} truncated");
             }
 
             Console.WriteLine($"cache: {summary.Output}");

@@ -101,11 +101,15 @@ public sealed class TeacherScoringOptions
     /// </value>
     public string? TextColumnName { get; set; }
 
-    /// <summary>Gets or sets the tokenizer file of a text teacher: a BERT <c>vocab.txt</c>, a WordPiece <c>tokenizer.json</c> or a SentencePiece <c>tokenizer.model</c>.</summary>
+    /// <summary>Gets or sets the tokenizer file of a text teacher: a BERT <c>vocab.txt</c>, a WordPiece or byte-level BPE <c>tokenizer.json</c>, a SentencePiece <c>tokenizer.model</c> or a tiktoken <c>*.tiktoken</c> rank file.</summary>
     /// <value>
     /// Defaults to <see langword="null"/>: the first of <c>vocab.txt</c>, <c>tokenizer.json</c>, <c>tokenizer.model</c> beside
     /// <see cref="ModelFile"/>, as Hugging Face exports lay them out (<c>tokenizer_config.json</c> beside the file gives
-    /// <c>do_lower_case</c>, the special tokens and <c>model_max_length</c>).
+    /// <c>do_lower_case</c>, the special tokens and <c>model_max_length</c>), else the one <c>*.tiktoken</c> file there.
+    /// A BPE <c>tokenizer.json</c> wraps each text in its post-processor's special tokens (<c>&lt;s&gt; ... &lt;/s&gt;</c> for
+    /// RoBERTa) and pads with <c>padding.pad_id</c>, else its <c>&lt;pad&gt;</c> token, else 0; a <c>.tiktoken</c> file takes
+    /// its special tokens, <c>bos_token</c>/<c>eos_token</c> (with <c>add_bos_token</c>/<c>add_eos_token</c>) and
+    /// <c>pad_token</c> from <c>tokenizer_config.json</c>, else adds none and pads with 0 (masked out by <c>attention_mask</c>).
     /// </value>
     public string? TokenizerFile { get; set; }
 
@@ -131,7 +135,7 @@ public sealed class TeacherScoringOptions
     /// </value>
     public int MaxBatchTokens { get; set; } = 1024;
 
-    /// <summary>Gets or sets whether an empty or whitespace-only text is an error instead of being scored (as <c>[CLS] [SEP]</c>) and counted.</summary>
+    /// <summary>Gets or sets whether an empty or whitespace-only text is an error instead of being scored (as the tokenizer's special tokens alone, <c>[CLS] [SEP]</c> for BERT) and counted.</summary>
     /// <value>Defaults to <see langword="false"/>: empty texts are scored and counted in <see cref="TeacherScoringTransformer.EmptyTexts"/>.</value>
     public bool RejectEmptyTexts { get; set; }
 

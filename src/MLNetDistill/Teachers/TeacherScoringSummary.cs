@@ -10,7 +10,7 @@ namespace MLNetDistill.Teachers;
 /// <param name="TeacherAccuracy">The share of rows whose label the teacher predicts, when labels are known.</param>
 /// <param name="SkippedRows">Rows skipped for NaN or infinite features.</param>
 /// <param name="Output">The cache file written.</param>
-/// <param name="EmptyTexts">Rows of a text teacher whose text was empty or whitespace only (scored as <c>[CLS] [SEP]</c>); 0 for numeric teachers.</param>
+/// <param name="EmptyTexts">Rows of a text teacher whose text was empty or whitespace only (scored as the tokenizer's special tokens alone, <c>[CLS] [SEP]</c> for BERT); 0 for numeric teachers.</param>
 /// <param name="TruncatedTexts">Rows of a text teacher whose text had more tokens than <see cref="TeacherScoringOptions.MaxTokens"/> and was truncated; 0 for numeric teachers.</param>
 public sealed record TeacherScoringSummary(long Rows, double Seconds, double RowsPerSecond, string Device, int Classes, float Temperature, double? TeacherAccuracy, long SkippedRows, string Output,
     long EmptyTexts = 0, long TruncatedTexts = 0);

@@ -84,7 +84,7 @@ public sealed class TeacherScoringTransformer : ITransformer, IDisposable
     /// </summary>
     public long RowsScored => Interlocked.Read(ref _rowsScored);
 
-    /// <summary>Gets the number of empty or whitespace-only texts a text teacher has scored so far (as <c>[CLS] [SEP]</c>); 0 for a numeric teacher.</summary>
+    /// <summary>Gets the number of empty or whitespace-only texts a text teacher has scored so far (as the tokenizer's special tokens alone, <c>[CLS] [SEP]</c> for BERT); 0 for a numeric teacher.</summary>
     public long EmptyTexts => Interlocked.Read(ref _emptyTexts);
 
     /// <summary>Gets the number of texts a text teacher has truncated so far at <see cref="MaxTokens"/>; 0 for a numeric teacher.</summary>

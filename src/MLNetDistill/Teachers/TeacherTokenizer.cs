@@ -9,23 +9,38 @@ namespace MLNetDistill.Teachers;
 /// </summary>
 /// <remarks>
 /// Supported: BERT WordPiece from <c>vocab.txt</c> (lower-casing and special tokens from <c>tokenizer_config.json</c> when
-/// present), BERT WordPiece from a <c>tokenizer.json</c> whose model is WordPiece, and SentencePiece from <c>tokenizer.model</c>.
+/// present), BERT WordPiece from a <c>tokenizer.json</c> whose model is WordPiece, SentencePiece from <c>tokenizer.model</c>,
+/// byte-level BPE (GPT-2, RoBERTa and the like) from a <c>tokenizer.json</c> whose model is BPE (see <see cref="BpeTokenizerJson"/>),
+/// and tiktoken from a <c>*.tiktoken</c> rank file (see <see cref="TiktokenFile"/>).
 /// Encoding is thread-safe (the Microsoft.ML.Tokenizers tokenizers are).
 /// </remarks>
 internal sealed class TeacherTokenizer
 {
-    /// <summary>The file names looked for beside the teacher, in order.</summary>
-    internal static readonly string[] KnownFiles = ["vocab.txt", "tokenizer.json", "tokenizer.model"];
+    /// <summary>The file names looked for beside the teacher, in order (<c>*.tiktoken</c>: the one file of that extension).</summary>
+    internal static readonly string[] KnownFiles = ["vocab.txt", "tokenizer.json", "tokenizer.model", "*.tiktoken"];
 
     private readonly Tokenizer _tokenizer;
     private readonly BertTokenizer? _bert;
     private readonly SentencePieceTokenizer? _sentencePiece;
+    private readonly int[] _prefix;
+    private readonly int[] _suffix;
+    private readonly bool _addPrefixSpace;
 
     private TeacherTokenizer(Tokenizer tokenizer, string file, string kind, int vocabularySize, int padId, int? modelMaxLength)
+        : this(tokenizer, file, kind, vocabularySize, padId, modelMaxLength, [], [], false)
+    {
+    }
+
+    /// <summary>A tokenizer whose ids are wrapped in <paramref name="prefix"/> ... <paramref name="suffix"/> by the scorer (BPE, tiktoken).</summary>
+    internal TeacherTokenizer(Tokenizer tokenizer, string file, string kind, int vocabularySize, int padId, int? modelMaxLength,
+        int[] prefix, int[] suffix, bool addPrefixSpace)
     {
         _tokenizer = tokenizer;
         _bert = tokenizer as BertTokenizer;
         _sentencePiece = tokenizer as SentencePieceTokenizer;
+        _prefix = prefix;
+        _suffix = suffix;
+        _addPrefixSpace = addPrefixSpace;
         File = file;
         Kind = kind;
         VocabularySize = vocabularySize;
@@ -33,10 +48,10 @@ internal sealed class TeacherTokenizer
         ModelMaxLength = modelMaxLength;
     }
 
-    /// <summary>The tokenizer file read (<c>vocab.txt</c>, <c>tokenizer.json</c> or <c>tokenizer.model</c>).</summary>
+    /// <summary>The tokenizer file read (<c>vocab.txt</c>, <c>tokenizer.json</c>, <c>tokenizer.model</c> or a <c>*.tiktoken</c>).</summary>
     public string File { get; }
 
-    /// <summary>What the tokenizer is, for messages: <c>BERT WordPiece</c> or <c>SentencePiece</c>.</summary>
+    /// <summary>What the tokenizer is, for messages: <c>BERT WordPiece</c>, <c>SentencePiece</c>, <c>byte-level BPE</c> or <c>tiktoken</c>.</summary>
     public string Kind { get; }
 
     /// <summary>The number of token ids the vocabulary holds (largest id + 1).</summary>
@@ -71,7 +86,22 @@ internal sealed class TeacherTokenizer
         foreach (string name in KnownFiles)
         {
             string candidate = Path.Combine(folder, name);
-            if (System.IO.File.Exists(candidate))
+            if (name.StartsWith('*'))
+            {
+                string[] found = Directory.Exists(folder) ? Directory.GetFiles(folder, name) : [];
+                Array.Sort(found, StringComparer.Ordinal);
+                if (found.Length > 1)
+                {
+                    throw new ArgumentException(
+                        $"Text teacher '{modelFile}' has {found.Length} {name} files beside it ({string.Join(", ", found.Select(p => $"'{Path.GetFileName(p)}'"))}): name the one the teacher was trained with (TokenizerFile).");
+                }
+
+                if (found.Length == 1)
+                {
+                    return LoadFile(found[0]);
+                }
+            }
+            else if (System.IO.File.Exists(candidate))
             {
                 return LoadFile(candidate);
             }
@@ -81,7 +111,7 @@ internal sealed class TeacherTokenizer
 
         throw new FileNotFoundException(
             $"Text teacher '{modelFile}' has no tokenizer beside it: looked for {string.Join(", ", looked.Select(p => $"'{p}'"))}. " +
-            "Put the teacher's Hugging Face tokenizer files (vocab.txt with tokenizer_config.json, tokenizer.json or tokenizer.model) beside it, or name the file explicitly (TokenizerFile).",
+            "Put the teacher's Hugging Face tokenizer files (vocab.txt with tokenizer_config.json, tokenizer.json (WordPiece or BPE), tokenizer.model, or a .tiktoken rank file) beside it, or name the file explicitly (TokenizerFile).",
             looked[0]);
     }
 
@@ -105,6 +135,11 @@ internal sealed class TeacherTokenizer
             {
                 return LoadSentencePiece(path);
             }
+
+            if (name.EndsWith(".tiktoken", StringComparison.OrdinalIgnoreCase))
+            {
+                return TiktokenFile.Load(path);
+            }
         }
         catch (Exception e) when (e is not (NotSupportedException or InvalidDataException or FileNotFoundException))
         {
@@ -112,12 +147,13 @@ internal sealed class TeacherTokenizer
         }
 
         throw new NotSupportedException(
-            $"Tokenizer file '{path}' is not a kind the teacher scorer loads: expected vocab.txt (BERT WordPiece), tokenizer.json (WordPiece model) or tokenizer.model (SentencePiece).");
+            $"Tokenizer file '{path}' is not a kind the teacher scorer loads: expected vocab.txt (BERT WordPiece), tokenizer.json (WordPiece or byte-level BPE model), tokenizer.model (SentencePiece) or a .tiktoken rank file.");
     }
 
     /// <summary>
     /// Encodes <paramref name="text"/> into at most <paramref name="maxTokens"/> ids, special tokens included
-    /// (<c>[CLS] ... [SEP]</c> for BERT), and says whether text was left out.
+    /// (<c>[CLS] ... [SEP]</c> for BERT, <c>&lt;s&gt; ... &lt;/s&gt;</c> for RoBERTa's BPE), and says whether text was left out.
+    /// A truncated text keeps its closing special token, as Hugging Face's truncation does.
     /// </summary>
     /// <param name="text">The text.</param>
     /// <param name="maxTokens">The most ids to return.</param>
@@ -168,11 +204,80 @@ internal sealed class TeacherTokenizer
         }
         else
         {
-            ids = _tokenizer.EncodeToIds(text, maxTokens, out normalized, out consumed);
+            return EncodeWrapped(text, maxTokens, ref scratch, out truncated);
         }
 
         ReadOnlySpan<char> basis = normalized is null ? text : normalized.AsSpan();
         truncated = consumed < basis.Length && !basis[consumed..].IsWhiteSpace();
+        return ids;
+    }
+
+    /// <summary>
+    /// BPE and tiktoken: the text's ids within the budget that the wrapping ids leave (<c>_prefix</c>, <c>&lt;s&gt;</c> for
+    /// RoBERTa; <c>_suffix</c>, <c>&lt;/s&gt;</c>), then wrapped in them: Hugging Face's order, truncate the sequence, then add
+    /// the post-processor's special tokens. BERT and SentencePiece add their own and never get here.
+    /// </summary>
+    private IReadOnlyList<int> EncodeWrapped(ReadOnlySpan<char> text, int maxTokens, ref char[]? scratch, out bool truncated)
+    {
+        if (_addPrefixSpace && !text.IsEmpty && text[0] != ' ')
+        {
+            // ByteLevel add_prefix_space: Hugging Face puts a space before a text that does not start with one.
+            if (scratch is null || scratch.Length < text.Length + 1)
+            {
+                scratch = new char[Math.Max(text.Length + 1, 1024)];
+            }
+
+            scratch[0] = ' ';
+            text.CopyTo(scratch.AsSpan(1));
+            text = scratch.AsSpan(0, text.Length + 1);
+        }
+
+        int budget = maxTokens - _prefix.Length - _suffix.Length;
+        // Byte-level BPE and tiktoken spell whitespace as tokens too, so any text left over is text cut off.
+        IReadOnlyList<int> body = [];
+        truncated = !text.IsEmpty;
+        int request = budget;
+        while (request > 0)
+        {
+            // Microsoft.ML.Tokenizers stops before a word whose tokens do not all fit; Hugging Face and tiktoken users cut
+            // the ids themselves, inside a word too. So ask for more until the budget is full or the text is done, then cut.
+            body = _tokenizer.EncodeToIds(text, request, out string? normalized, out int consumed);
+            bool more = consumed < (normalized is null ? text.Length : normalized.Length);
+            truncated = body.Count > budget || (more && body.Count == budget);
+            if (truncated || !more)
+            {
+                break;
+            }
+
+            request = request > int.MaxValue / 2 ? int.MaxValue : Math.Max(request * 2, budget + 64);
+        }
+
+        int count = Math.Min(body.Count, Math.Max(budget, 0));
+        if (_prefix.Length == 0 && _suffix.Length == 0 && count == body.Count)
+        {
+            return body;
+        }
+
+        int total = _prefix.Length + count + _suffix.Length;
+        var ids = new int[Math.Min(total, maxTokens)];
+        int at = 0;
+        for (int i = 0; i < _prefix.Length && at < ids.Length - (_suffix.Length > 0 ? 1 : 0); i++)
+        {
+            ids[at++] = _prefix[i];
+        }
+
+        for (int i = 0; i < count; i++)
+        {
+            ids[at++] = body[i];
+        }
+
+        // The suffix fills what is left; when even the special tokens do not fit, its last id (the closing one) is kept.
+        int room = ids.Length - at;
+        for (int i = Math.Max(_suffix.Length - room, 0); i < _suffix.Length; i++)
+        {
+            ids[at++] = _suffix[i];
+        }
+
         return ids;
     }
 
@@ -233,11 +338,16 @@ internal sealed class TeacherTokenizer
             throw new InvalidDataException($"'{path}' is not a Hugging Face tokenizer.json: it has no model.type. Pass the teacher's tokenizer.json, vocab.txt or tokenizer.model.");
         }
 
+        if (type.GetString() == "BPE")
+        {
+            return BpeTokenizerJson.Load(path, root, model);
+        }
+
         if (type.GetString() != "WordPiece")
         {
             throw new NotSupportedException(
-                $"'{path}' holds a '{type.GetString()}' tokenizer; the teacher scorer reads tokenizer.json files of WordPiece (BERT) models. " +
-                "For SentencePiece teachers pass tokenizer.model; for others export a vocab.txt, or score the texts yourself into input_ids.");
+                $"'{path}' holds a '{type.GetString()}' tokenizer; the teacher scorer reads tokenizer.json files of WordPiece (BERT) and byte-level BPE (GPT-2, RoBERTa) models. " +
+                "For SentencePiece teachers pass tokenizer.model, for tiktoken ones the .tiktoken file; for others export a vocab.txt, or score the texts yourself into input_ids.");
         }
 
         JsonElement vocab = model.GetProperty("vocab");
@@ -290,7 +400,7 @@ internal sealed class TeacherTokenizer
     }
 
     /// <summary>The parts of <c>tokenizer_config.json</c> the scorer uses.</summary>
-    private sealed class BertConfig
+    internal sealed class BertConfig
     {
         public bool? LowerCase { get; set; }
 
@@ -305,6 +415,21 @@ internal sealed class TeacherTokenizer
         public string? MaskToken { get; private set; }
 
         public int? ModelMaxLength { get; private set; }
+
+        /// <summary><c>bos_token</c> (tiktoken: put before every text when <see cref="AddBosToken"/>).</summary>
+        public string? BosToken { get; private set; }
+
+        /// <summary><c>eos_token</c> (tiktoken: put after every text when <see cref="AddEosToken"/>).</summary>
+        public string? EosToken { get; private set; }
+
+        /// <summary><c>add_bos_token</c>, when given.</summary>
+        public bool? AddBosToken { get; private set; }
+
+        /// <summary><c>add_eos_token</c>, when given.</summary>
+        public bool? AddEosToken { get; private set; }
+
+        /// <summary><c>added_tokens_decoder</c>: each added token's text and id.</summary>
+        public Dictionary<string, int> AddedTokens { get; } = new(StringComparer.Ordinal);
 
         public static BertConfig Read(string path)
         {
@@ -328,6 +453,22 @@ internal sealed class TeacherTokenizer
                 config.PadToken = Token(root, "pad_token");
                 config.UnkToken = Token(root, "unk_token");
                 config.MaskToken = Token(root, "mask_token");
+                config.BosToken = Token(root, "bos_token");
+                config.EosToken = Token(root, "eos_token");
+                config.AddBosToken = Flag(root, "add_bos_token");
+                config.AddEosToken = Flag(root, "add_eos_token");
+                if (root.TryGetProperty("added_tokens_decoder", out JsonElement added) && added.ValueKind == JsonValueKind.Object)
+                {
+                    foreach (JsonProperty entry in added.EnumerateObject())
+                    {
+                        if (int.TryParse(entry.Name, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int id)
+                            && entry.Value.ValueKind == JsonValueKind.Object && entry.Value.TryGetProperty("content", out JsonElement content)
+                            && content.ValueKind == JsonValueKind.String)
+                        {
+                            config.AddedTokens[content.GetString()!] = id;
+                        }
+                    }
+                }
                 if (root.TryGetProperty("model_max_length", out JsonElement max) && max.ValueKind == JsonValueKind.Number
                     && max.TryGetInt64(out long length) && length is > 0 and <= 1 << 20)
                 {
@@ -372,6 +513,9 @@ internal sealed class TeacherTokenizer
 
             return options;
         }
+
+        private static bool? Flag(JsonElement root, string name) =>
+            root.TryGetProperty(name, out JsonElement value) && value.ValueKind is JsonValueKind.True or JsonValueKind.False ? value.GetBoolean() : null;
 
         private static string? Token(JsonElement root, string name)
         {

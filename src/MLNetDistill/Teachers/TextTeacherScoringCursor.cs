@@ -114,7 +114,7 @@ internal sealed class TextTeacherScoringCursor : TeacherBatchCursor
                 if (Parent.Options.RejectEmptyTexts)
                 {
                     throw new InvalidDataException(
-                        $"Row {SourceRow} of text column '{_text.TextColumn}' is empty or whitespace only, and RejectEmptyTexts is set. Remove such rows, or clear RejectEmptyTexts to score them (as [CLS] [SEP]) and count them.");
+                        $"Row {SourceRow} of text column '{_text.TextColumn}' is empty or whitespace only, and RejectEmptyTexts is set. Remove such rows, or clear RejectEmptyTexts to score them (as the tokenizer's special tokens alone) and count them.");
                 }
 
                 Parent.CountEmptyText();
