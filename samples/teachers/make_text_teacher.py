@@ -3,6 +3,9 @@
 
     /usr/bin/python3 samples/teachers/make_text_teacher.py            # samples/teachers/spam_transformer.{onnx,json} + vocab
     /usr/bin/python3 samples/teachers/make_text_teacher.py --tiny     # the test fixture teacher, vocab, CSV and golden values
+    # the costlier teacher, samples/teachers/spam_transformer_large/ + spam_transformer_large.json (4 layers, d 128, 256 tokens):
+    /usr/bin/python3 samples/teachers/make_text_teacher.py --layers 4 --dim 128 --ff 256 --max-tokens 256 --epochs 5 \
+        --threads 1 --name spam_transformer_large
 
 Needs python3-torch (1.13) and python3-onnx, the CSVs of samples/data/spam-assassin/make_csv.py (not for --tiny, which
 makes its own small CSV from them... or from --tiny-source), and the .NET SDK: the token ids the model trains on are
@@ -294,6 +297,10 @@ def main():
     p.add_argument("--dim", type=int, default=None)
     p.add_argument("--layers", type=int, default=None)
     p.add_argument("--epochs", type=int, default=None)
+    p.add_argument("--heads", type=int, default=None, help="attention heads (default 4; 2 with --tiny)")
+    p.add_argument("--ff", type=int, default=None, help="feed-forward width (default 128; 32 with --tiny)")
+    p.add_argument("--lr", type=float, default=None, help="peak one-cycle learning rate (default 3e-3; 1e-2 with --tiny)")
+    p.add_argument("--name", default="spam_transformer", help="folder OUT/NAME/ and metrics file OUT/NAME.json (not with --tiny)")
     p.add_argument("--seed", type=int, default=20021001)
     p.add_argument("--threads", type=int, default=2)
     a = p.parse_args()
@@ -310,9 +317,11 @@ def main():
     dim = a.dim or (16 if tiny else 64)
     layers = a.layers or 1
     epochs = a.epochs or (40 if tiny else 6)
-    heads, ff = (2, 32) if tiny else (4, 128)
+    heads = a.heads or (2 if tiny else 4)
+    ff = a.ff or (32 if tiny else 128)
+    lr = a.lr or (1e-2 if tiny else 3e-3)
     prefix = "text_teacher_" if tiny else ""
-    folder = os.path.join(out, "text_teacher") if tiny else os.path.join(out, "spam_transformer")
+    folder = os.path.join(out, "text_teacher") if tiny else os.path.join(out, a.name)
     os.makedirs(folder, exist_ok=True)
     work = os.path.join(folder, ".work")
     os.makedirs(work, exist_ok=True)
@@ -331,7 +340,7 @@ def main():
 
     model = TextTeacher(len(vocab), max_tokens, dim, heads, ff, layers, 0.0 if tiny else 0.1)
     start, cpu = time.time(), time.process_time()
-    history = train(model, train_rows, test_rows, epochs, 1e-2 if tiny else 3e-3, 16 if tiny else 32, a.seed)
+    history = train(model, train_rows, test_rows, epochs, lr, 16 if tiny else 32, a.seed)
     seconds, cpu_seconds = time.time() - start, time.process_time() - cpu
     onnx_path = os.path.join(folder, "model.onnx")
     export(model, onnx_path, 14)
@@ -345,7 +354,7 @@ def main():
         "inputs": {"input_ids": ["batch", "sequence"], "attention_mask": ["batch", "sequence"]},
         "output": "logits", "outputShape": ["batch", 2], "classes": ["ham", "spam"],
         "architecture": f"embedding({len(vocab)}x{dim}) + positions({max_tokens}x{dim}), {layers} x pre-norm block (self-attention {heads} heads written out, GELU FFN {ff}), masked mean pool, linear({dim}->2)",
-        "optimizer": f"AdamW + one-cycle, lr {1e-2 if tiny else 3e-3}, batch {16 if tiny else 32} (length-bucketed), seed {a.seed}, {a.threads} threads",
+        "optimizer": f"AdamW + one-cycle, lr {lr}, batch {16 if tiny else 32} (length-bucketed), seed {a.seed}, {a.threads} threads",
         "tokenizer": "Microsoft.ML.Tokenizers 2.0.1 BertTokenizer over vocab.txt (do_lower_case), ids written by `MLNetDistill.Benchmarks tokenize`",
         "trainSeconds": round(seconds, 1), "cpuSeconds": round(cpu_seconds, 1), "torchVersion": torch.__version__,
         "history": history,
@@ -361,7 +370,7 @@ def main():
                 golden.append({"ids": ids, "truncated": truncated, "logits": logits.tolist(), "probabilities": torch.softmax(logits, 0).tolist()})
         with open(os.path.join(out, "golden_text_teacher.json"), "w") as f:
             json.dump({"csv": "text_emails.csv", "textColumn": "Text", "maxTokens": max_tokens, "rows": golden}, f)
-    with open(os.path.join(folder, "model.json") if tiny else os.path.join(out, "spam_transformer.json"), "w") as f:
+    with open(os.path.join(folder, "model.json") if tiny else os.path.join(out, a.name + ".json"), "w") as f:
         json.dump(info, f, indent=1)
     print(json.dumps({k: v for k, v in info.items() if k != "history"}, indent=1))
 

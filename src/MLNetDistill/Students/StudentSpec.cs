@@ -86,9 +86,9 @@ public sealed record StudentSpec(string Family, IReadOnlyList<int> HiddenLayers,
                 string key = kv[0].Trim().ToLowerInvariant();
                 if (kv.Length == 2 && key == TextFeaturization.OptionName)
                 {
-                    // text=word2,char3: the parts after it without '=' continue the setting.
+                    // text=word2,char3: the parts after it without '=' continue the setting, and so does chars=N.
                     string setting = kv[1];
-                    while (i + 1 < pairs.Length && !pairs[i + 1].Contains('=') && TextFeaturization.IsPart(pairs[i + 1]))
+                    while (i + 1 < pairs.Length && TextFeaturization.IsPart(pairs[i + 1]))
                     {
                         setting += "," + pairs[++i];
                     }
@@ -112,7 +112,7 @@ public sealed record StudentSpec(string Family, IReadOnlyList<int> HiddenLayers,
                 var option = family.Options.FirstOrDefault(o => o.Name == key);
                 if (option is null || kv.Length != 2)
                 {
-                    throw new ArgumentException($"'{pair}' is not an option of {family.Name}. {family.Name} takes: {DescribeOptions(family)}{(family.IsTextCapable ? " (and text=wordN,charN for a text column)" : "")}.", nameof(spec));
+                    throw new ArgumentException($"'{pair}' is not an option of {family.Name}. {family.Name} takes: {DescribeOptions(family)}{(family.IsTextCapable ? " (and text=wordN,charN[,chars=N] for a text column)" : "")}.", nameof(spec));
                 }
 
                 if (option.IsAutomatic(kv[1]))
@@ -137,7 +137,7 @@ public sealed record StudentSpec(string Family, IReadOnlyList<int> HiddenLayers,
     /// <summary>Describes the families and their options, e.g. for help text.</summary>
     /// <returns>The description.</returns>
     public static string Describe() => string.Join("; ", StudentRegistry.Families.Select(f => f.Usage + "[:" + DescribeOptions(f) + "]"))
-        + "; any of them reads a text column with text=wordN,charN (FeaturizeText word n-grams up to N and character N-grams, e.g. sdca:text=word2,char3)";
+        + "; any of them reads a text column with text=wordN,charN[,chars=N] (FeaturizeText word n-grams up to N and character N-grams, of the first N characters with chars=N, e.g. sdca:text=word2,char3 or sdca:text=word1,chars=2000)";
 
     /// <inheritdoc/>
     public override string ToString() =>
