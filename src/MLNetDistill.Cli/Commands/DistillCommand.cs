@@ -129,11 +129,16 @@ internal static class DistillCommand
             var written = DistillationReport.From(result, trained) with { Onnx = saved.OnnxFile is { } onnx ? Path.GetFileName(onnx) : null, OnnxNote = saved.OnnxNote };
             DistillationResultWriter.WriteReport(written, reportPath);
 
-            Console.WriteLine($"teacher  accuracy {written.Teacher.Accuracy:F4}");
-            Console.WriteLine($"student  accuracy {written.Student.Accuracy:F4}  agreement {written.Student.Agreement:F4}  logLoss {written.Student.LogLoss:F4}  ({written.Student.ModelBytes:N0} bytes, {written.Student.TrainSeconds:F1} s)");
+            if (double.IsNaN(written.Teacher.Accuracy) && double.IsNaN(written.Student.Accuracy))
+            {
+                Console.WriteLine("the test rows have no labels: accuracy and log-loss are not measured (n/a); agreement and KL to the teacher are");
+            }
+
+            Console.WriteLine($"teacher  accuracy {Measured(written.Teacher.Accuracy)}");
+            Console.WriteLine($"student  accuracy {Measured(written.Student.Accuracy)}  agreement {Measured(written.Student.Agreement)}  logLoss {Measured(written.Student.LogLoss)}  KL {Measured(written.Student.KlToTeacher)}  ({written.Student.ModelBytes:N0} bytes, {written.Student.TrainSeconds:F1} s)");
             if (written.Baseline is { } b)
             {
-                Console.WriteLine($"baseline accuracy {b.Accuracy:F4}  agreement {b.Agreement:F4}  logLoss {b.LogLoss:F4}  ({b.ModelBytes:N0} bytes, {b.TrainSeconds:F1} s)");
+                Console.WriteLine($"baseline accuracy {Measured(b.Accuracy)}  agreement {Measured(b.Agreement)}  logLoss {Measured(b.LogLoss)}  KL {Measured(b.KlToTeacher)}  ({b.ModelBytes:N0} bytes, {b.TrainSeconds:F1} s)");
             }
 
             if (written.Inheritance is { } inherited)
@@ -147,11 +152,15 @@ internal static class DistillCommand
                 Console.WriteLine($"augment  {a.Method}: {a.SyntheticRows:N0} synthetic rows labeled by the teacher in {a.TeacherSeconds:F1} s ({a.TeacherShare:P0} of its time)");
             }
 
-            Console.WriteLine($"retained accuracy {written.RetainedAccuracy:P1}; report: {reportPath}");
+            Console.WriteLine(double.IsNaN(written.RetainedAccuracy) ? $"retained accuracy n/a (no test labels); report: {reportPath}" : $"retained accuracy {written.RetainedAccuracy:P1}; report: {reportPath}");
             return Task.FromResult(0);
         }, ct, Flags));
         return command;
     }
+
+    /// <summary>A metric as printed: four decimals, or <c>n/a</c> when it was not measured (no test labels).</summary>
+    private static string Measured(double value) =>
+        double.IsNaN(value) ? "n/a" : value.ToString("F4", System.Globalization.CultureInfo.InvariantCulture);
 
     private static DistillationExperimentResult Run(DistillationExperiment experiment, DistillationStudent student, bool baseline,
         IDataView train, IDataView? test, IDataView? transfer, CancellationToken token)

@@ -133,7 +133,7 @@ public sealed class DistillationExperiment
             if (teacher is null && options.Students.FirstOrDefault(s => s.Spec?.NeedsLiveTeacher == true) is { } live)
             {
                 throw new ArgumentException(
-                    $"Student '{live.Spec}' is taught on the fly (augment=mixup): the teacher scores every mixed batch, and soft labels from a cache cannot label new inputs. Give the teacher model (TeacherModelFile or Teacher) as well as, or instead of, TrainingSoftLabels.",
+                    $"Student '{live.Spec}' is taught on the fly (augment=mixup or shift): the teacher scores every augmented batch, and soft labels from a cache cannot label new inputs. Give the teacher model (TeacherModelFile or Teacher) as well as, or instead of, TrainingSoftLabels.",
                     nameof(DistillationExperimentOptions.TeacherModelFile));
             }
             string? hintColumn = needsHint ? HintColumn(teacher!) : null;

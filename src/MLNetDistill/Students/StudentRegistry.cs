@@ -50,7 +50,7 @@ internal static class StudentRegistry
 
         if (context.Teacher is null ? false : spec.NeedsLiveTeacher)
         {
-            throw new ArgumentException($"Student '{spec}' is taught on the fly (augment=mixup), which mixes numeric features: a text student cannot be. Use augment=none.", nameof(spec));
+            throw new ArgumentException($"Student '{spec}' is taught on the fly (augment=mixup or shift), which mixes or shifts numeric features: a text student cannot be. Use augment=none.", nameof(spec));
         }
 
         return TextStudentEstimator.Wrap(trainers, spec.Text ?? TextFeaturization.Default, context.TextColumnName ?? "Text", context.MLContext);
