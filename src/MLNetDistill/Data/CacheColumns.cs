@@ -1,4 +1,5 @@
 using System.Globalization;
+using Parquet.Schema;
 
 namespace MLNetDistill.Data;
 
@@ -25,6 +26,20 @@ internal static class CacheColumns
 
     /// <summary>Name of soft-label column <paramref name="k"/>.</summary>
     public static string Soft(int k) => string.Create(CultureInfo.InvariantCulture, $"soft_{k}");
+
+    /// <summary>The Parquet fields of the K logit columns and the K soft-label columns, in file order.</summary>
+    public static (DataField<float>[] Logits, DataField<float>[] Soft) ClassFields(int classes)
+    {
+        var logits = new DataField<float>[classes];
+        var soft = new DataField<float>[classes];
+        for (int k = 0; k < classes; k++)
+        {
+            logits[k] = new DataField<float>(Logit(k));
+            soft[k] = new DataField<float>(Soft(k));
+        }
+
+        return (logits, soft);
+    }
 
     /// <summary>How many columns <see cref="All"/> names: K logits, K soft labels, the prediction and the optional label.</summary>
     public static long Count(int classes, bool hasLabel) => (2L * classes) + 1 + (hasLabel ? 1 : 0);

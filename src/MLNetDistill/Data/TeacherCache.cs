@@ -273,13 +273,7 @@ public static class TeacherCache
         int classes = rows.Classes;
         int groupSize = (int)Math.Clamp(MaxBufferedValues / (2L * classes + 2), 1, rowGroupRows);
         DataField<float>? labelField = rows.HasLabel ? new DataField<float>(CacheColumns.Label) : null;
-        var logitFields = new DataField<float>[classes];
-        var softFields = new DataField<float>[classes];
-        for (int k = 0; k < classes; k++)
-        {
-            logitFields[k] = new DataField<float>(CacheColumns.Logit(k));
-            softFields[k] = new DataField<float>(CacheColumns.Soft(k));
-        }
+        var (logitFields, softFields) = CacheColumns.ClassFields(classes);
 
         var predField = new DataField<int>(CacheColumns.Predicted);
         var fields = new List<Field>(2 * classes + 2);

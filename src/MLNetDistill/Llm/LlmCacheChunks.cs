@@ -79,13 +79,7 @@ internal sealed class LlmCacheChunks
     {
         int classes = rows.Classes;
         var rowField = new DataField<long>(RowColumn);
-        var logitFields = new DataField<float>[classes];
-        var softFields = new DataField<float>[classes];
-        for (int k = 0; k < classes; k++)
-        {
-            logitFields[k] = new DataField<float>(CacheColumns.Logit(k));
-            softFields[k] = new DataField<float>(CacheColumns.Soft(k));
-        }
+        var (logitFields, softFields) = CacheColumns.ClassFields(classes);
 
         var predField = new DataField<int>(CacheColumns.Predicted);
         var fields = new List<Field>(2 * classes + 2) { rowField };

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Microsoft.Extensions.AI;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNetDistill.Data;
@@ -13,13 +14,8 @@ public sealed class LlmCacheChunksTests
     [Fact]
     public async Task LabelAsync_ManyChunks_EachChunkWrittenOnceAndMergedCacheEqualsOneShotRun()
     {
-        var texts = TextTeacher.Texts(300);
-        await using var server = new ChatCompletionsServer(TextTeacher.Classes, TextTeacher.Probabilities);
-        using var folder = new TempFolder();
-        string cache = folder.File("llm.parquet");
-        using var client = LlmLabelerTests.Client(server);
-        var options = LlmLabelerTests.Options();
-        options.ChunkRows = 25;
+        await using var run = new LabelRun(rows: 300, chunkRows: 25);
+        var (texts, server, folder, cache, client, options) = run;
         var watcher = new ChunkWatcher(ChunkFiles.Folder(cache));
 
         var summary = await new LlmLabeler(client, options).LabelAsync(LlmLabelerTests.View(texts), cache, watcher);
@@ -57,13 +53,8 @@ public sealed class LlmCacheChunksTests
     [Fact]
     public async Task LabelAsync_TruncatedTempChunkLeftByKill_IgnoredAndItsRowsAskedAgain()
     {
-        var texts = TextTeacher.Texts(200);
-        await using var server = new ChatCompletionsServer(TextTeacher.Classes, TextTeacher.Probabilities);
-        using var folder = new TempFolder();
-        string cache = folder.File("llm.parquet");
-        using var client = LlmLabelerTests.Client(server);
-        var options = LlmLabelerTests.Options();
-        options.ChunkRows = 20;
+        await using var run = new LabelRun(rows: 200, chunkRows: 20);
+        var (texts, server, folder, cache, client, options) = run;
         await StopAfter(server, client, options, texts, cache, answered: 90);
         string[] chunks = ChunkFiles.Complete(cache);
         Assert.True(chunks.Length >= 4, $"{chunks.Length} chunks");
@@ -101,13 +92,8 @@ public sealed class LlmCacheChunksTests
     [Fact]
     public async Task LabelAsync_ChunksOfAnotherPrompt_RefusedNamingTheFix()
     {
-        var texts = TextTeacher.Texts(120);
-        await using var server = new ChatCompletionsServer(TextTeacher.Classes, TextTeacher.Probabilities);
-        using var folder = new TempFolder();
-        string cache = folder.File("llm.parquet");
-        using var client = LlmLabelerTests.Client(server);
-        var options = LlmLabelerTests.Options();
-        options.ChunkRows = 20;
+        await using var run = new LabelRun(rows: 120, chunkRows: 20);
+        var (texts, server, folder, cache, client, options) = run;
         await StopAfter(server, client, options, texts, cache, answered: 50);
         long requests = server.Requests;
         var other = LlmLabelerTests.Options();
@@ -125,13 +111,8 @@ public sealed class LlmCacheChunksTests
     [Fact]
     public async Task LabelAsync_DamagedCompleteChunk_RefusedNamingTheFileAndTheFix()
     {
-        var texts = TextTeacher.Texts(120);
-        await using var server = new ChatCompletionsServer(TextTeacher.Classes, TextTeacher.Probabilities);
-        using var folder = new TempFolder();
-        string cache = folder.File("llm.parquet");
-        using var client = LlmLabelerTests.Client(server);
-        var options = LlmLabelerTests.Options();
-        options.ChunkRows = 20;
+        await using var run = new LabelRun(rows: 120, chunkRows: 20);
+        var (texts, server, folder, cache, client, options) = run;
         await StopAfter(server, client, options, texts, cache, answered: 50);
         string chunk = ChunkFiles.Complete(cache)[0];
         byte[] bytes = File.ReadAllBytes(chunk);
@@ -145,13 +126,8 @@ public sealed class LlmCacheChunksTests
     [Fact]
     public async Task LabelAsync_ChunksOfDataWithOtherRowCount_RefusedAsOtherData()
     {
-        var texts = TextTeacher.Texts(120);
-        await using var server = new ChatCompletionsServer(TextTeacher.Classes, TextTeacher.Probabilities);
-        using var folder = new TempFolder();
-        string cache = folder.File("llm.parquet");
-        using var client = LlmLabelerTests.Client(server);
-        var options = LlmLabelerTests.Options();
-        options.ChunkRows = 20;
+        await using var run = new LabelRun(rows: 120, chunkRows: 20);
+        var (texts, server, folder, cache, client, options) = run;
         await StopAfter(server, client, options, texts, cache, answered: 50);
 
         var error = await Assert.ThrowsAsync<InvalidDataException>(() => new LlmLabeler(client, options).LabelAsync(LlmLabelerTests.View(texts[..100]), cache));
@@ -162,13 +138,8 @@ public sealed class LlmCacheChunksTests
     [Fact]
     public async Task LabelAsync_PrefixCacheOfAnEarlierVersionAndChunks_BothKeptAndMergedInOrder()
     {
-        var texts = TextTeacher.Texts(150);
-        await using var server = new ChatCompletionsServer(TextTeacher.Classes, TextTeacher.Probabilities);
-        using var folder = new TempFolder();
-        string cache = folder.File("llm.parquet");
-        using var client = LlmLabelerTests.Client(server);
-        var options = LlmLabelerTests.Options();
-        options.ChunkRows = 20;
+        await using var run = new LabelRun(rows: 150, chunkRows: 20);
+        var (texts, server, folder, cache, client, options) = run;
 
         // A cache file of rows 0..49 (what the labeler used to leave: a prefix), then a run stopped with chunks of later rows.
         await new LlmLabeler(client, options).LabelAsync(LlmLabelerTests.View(texts[..50]), cache);
@@ -206,14 +177,9 @@ public sealed class LlmCacheChunksTests
     [Fact]
     public async Task LabelAsync_KilledBetweenMergeAndFolderRemoval_RerunAsksNothingAndRemovesTheFolder()
     {
-        var texts = TextTeacher.Texts(100);
-        await using var server = new ChatCompletionsServer(TextTeacher.Classes, TextTeacher.Probabilities);
-        using var folder = new TempFolder();
+        await using var run = new LabelRun(rows: 100, chunkRows: 20);
+        var (texts, server, folder, cache, client, options) = run;
         string stopped = folder.File("stopped.parquet");
-        string cache = folder.File("llm.parquet");
-        using var client = LlmLabelerTests.Client(server);
-        var options = LlmLabelerTests.Options();
-        options.ChunkRows = 20;
         await StopAfter(server, client, options, texts, stopped, answered: 45);
         await new LlmLabeler(client, options).LabelAsync(LlmLabelerTests.View(texts), cache);
         string expected = folder.File("expected.parquet");
@@ -273,6 +239,43 @@ public sealed class LlmCacheChunksTests
         var ma = TeacherCache.ReadMetadata(expected);
         var mb = TeacherCache.ReadMetadata(actual);
         Assert.Equal(ma with { CreatedUtc = default }, mb with { CreatedUtc = default });
+    }
+
+    /// <summary>What every test here starts with: the texts, the chat-completions server answering from the text teacher, a temporary folder with the cache path, a client and the options with their chunk size.</summary>
+    private sealed class LabelRun : IAsyncDisposable
+    {
+        private readonly ChatCompletionsServer _server;
+        private readonly TempFolder _folder;
+        private readonly IChatClient _client;
+        private readonly LlmLabelerOptions _options;
+        private readonly string[] _texts;
+
+        public LabelRun(int rows, int chunkRows)
+        {
+            _texts = TextTeacher.Texts(rows);
+            _server = new ChatCompletionsServer(TextTeacher.Classes, TextTeacher.Probabilities);
+            _folder = new TempFolder();
+            _client = LlmLabelerTests.Client(_server);
+            _options = LlmLabelerTests.Options();
+            _options.ChunkRows = chunkRows;
+        }
+
+        public void Deconstruct(out string[] texts, out ChatCompletionsServer server, out TempFolder folder, out string cache, out IChatClient client, out LlmLabelerOptions options)
+        {
+            texts = _texts;
+            server = _server;
+            folder = _folder;
+            cache = _folder.File("llm.parquet");
+            client = _client;
+            options = _options;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            _client.Dispose();
+            _folder.Dispose();
+            await _server.DisposeAsync();
+        }
     }
 
     /// <summary>
