@@ -3,6 +3,9 @@
 
     /usr/bin/python3 samples/teachers/make_tabular_teachers.py            # make everything, then verify (seconds)
     /usr/bin/python3 samples/teachers/make_tabular_teachers.py --verify   # only re-check the committed files
+    /usr/bin/python3 samples/teachers/make_tabular_teachers.py --digits-split-seed 7 --out /tmp/digits7
+        # another 60/40 split of digits (split and training seed 7) and its teacher, into /tmp/digits7 (not verified);
+        # `augment-table fixtures=/tmp/digits7 dataset=digits` then measures augmentation on that split
 
 Each set is split once, deterministically (a NumPy RandomState permutation with a fixed seed; the first 60 % of the
 permuted rows train, the rest are held out), and written as two CSVs with a header row and a `label` column, rows in
@@ -238,7 +241,21 @@ def verify():
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--verify", action="store_true", help="only check the existing files")
+    ap.add_argument("--digits-split-seed", type=int, help="make only digits, split (and its teacher trained) with this seed")
+    ap.add_argument("--out", help="with --digits-split-seed: the folder to write to instead of the fixtures")
     args = ap.parse_args()
+    if args.digits_split_seed is not None:
+        global FX
+        FX = os.path.abspath(args.out or FX)
+        if FX == os.path.abspath(tc.FIXTURES_DIR):
+            ap.error("--digits-split-seed writes another split: give --out DIR, so the committed fixtures stay as they are")
+        os.makedirs(FX, exist_ok=True)
+        DIGITS["seed"] = args.digits_split_seed
+        report = {}
+        make_digits(report)
+        entry = report["digits_teacher.onnx"]
+        print(f"digits split {args.digits_split_seed} in {FX}: teacher held-out {entry['heldOutCorrect']}/{entry['testRows']} = {entry['heldOutAccuracy']:.4f}")
+        return
     if not args.verify:
         os.makedirs(FX, exist_ok=True)
         report = {}

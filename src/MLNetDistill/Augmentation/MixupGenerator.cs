@@ -7,7 +7,7 @@ namespace MLNetDistill.Augmentation;
 /// </summary>
 internal sealed class MixupGenerator(TrainingMatrix training, AugmentationOptions options) : SyntheticRowGenerator(training)
 {
-    public override void Next(Random random, Span<float> row)
+    public override void Next(Random random, long index, Span<float> row)
     {
         var t = Training;
         int i = random.Next(t.Rows);

@@ -20,7 +20,7 @@ internal sealed class MungeGenerator : SyntheticRowGenerator
     /// <summary>Gets each training row's nearest other row (standardized squared Euclidean distance).</summary>
     public int[] Neighbours { get; }
 
-    public override void Next(Random random, Span<float> row)
+    public override void Next(Random random, long index, Span<float> row)
     {
         var t = Training;
         int i = random.Next(t.Rows);

@@ -1,7 +1,8 @@
 namespace MLNetDistill.Augmentation;
 
 /// <summary>
-/// Spunge (Fakoor et al. 2020, as AutoGluon's <c>spunge_augment</c> does it): a copy of a random training row in which
+/// Spunge (Fakoor et al. 2020, as AutoGluon's <c>spunge_augment</c> does it): a copy of training row i mod n (so each training
+/// row is the parent of factor synthetic rows, none left out or drawn twice as often) in which
 /// k distinct features, k uniform in 1..max(1, ⌊p_resample·d⌋), take the value of that feature in another random training
 /// row (a draw from its marginal); then each numeric feature, with probability p_noise, gets N(0, (scale·sd)²) noise.
 /// </summary>
@@ -10,10 +11,10 @@ internal sealed class SpungeGenerator(TrainingMatrix training, AugmentationOptio
     /// <summary>The most features one row resamples: ⌊p_resample·d⌋, at least 1.</summary>
     private readonly int _maxResampled = Math.Max(1, (int)(options.ResampleProbability * training.Width));
 
-    public override void Next(Random random, Span<float> row)
+    public override void Next(Random random, long index, Span<float> row)
     {
         var t = Training;
-        t.Row(random.Next(t.Rows)).CopyTo(row);
+        t.Row((int)(index % t.Rows)).CopyTo(row);
         int k = options.ResampleProbability > 0 ? 1 + random.Next(_maxResampled) : 0;
         Span<int> chosen = k <= 256 ? stackalloc int[k] : new int[k];
         for (int i = 0; i < k; i++)

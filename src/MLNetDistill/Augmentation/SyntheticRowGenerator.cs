@@ -6,8 +6,8 @@ internal abstract class SyntheticRowGenerator(TrainingMatrix training)
     /// <summary>Gets the training rows drawn from.</summary>
     protected TrainingMatrix Training { get; } = training;
 
-    /// <summary>Writes the next synthetic row into <paramref name="row"/> (Width values); allocates nothing.</summary>
-    public abstract void Next(Random random, Span<float> row);
+    /// <summary>Writes synthetic row number <paramref name="index"/> (0, 1, 2, ... in order) into <paramref name="row"/> (Width values); allocates nothing.</summary>
+    public abstract void Next(Random random, long index, Span<float> row);
 
     /// <summary>The generator of <paramref name="options"/>' method over <paramref name="training"/>.</summary>
     public static SyntheticRowGenerator Create(TrainingMatrix training, AugmentationOptions options) => options.Method switch

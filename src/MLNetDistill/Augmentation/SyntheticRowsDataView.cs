@@ -100,7 +100,7 @@ internal sealed class SyntheticRowsDataView : DataViewBase
             }
 
             // Rows are made even when Features is inactive, so row k is the same row whoever reads it.
-            _parent._generator.Next(_random, _row);
+            _parent._generator.Next(_random, _made, _row);
             _made++;
             return true;
         }

@@ -4,7 +4,10 @@ using MLNetDistill.Data;
 
 namespace MLNetDistill.Students;
 
-/// <summary><c>lightgbm[:trees=N,leaves=N,lr=X]</c>: ML.NET's LightGbm multiclass trainer on soft labels (deterministic, one thread).</summary>
+/// <summary>
+/// <c>lightgbm[:trees=N,leaves=N,lr=X,minleaf=N]</c>: ML.NET's LightGbm multiclass trainer on soft labels (deterministic, one thread).
+/// <c>minleaf</c> is LightGbm's <c>min_data_in_leaf</c>; left at <c>auto</c>, ML.NET picks it from the row, leaf and class counts.
+/// </summary>
 internal sealed class LightGbmStudent : IStudentFamily
 {
     public string Name => "lightgbm";
@@ -14,6 +17,7 @@ internal sealed class LightGbmStudent : IStudentFamily
         new("trees", 200, 1, 100_000),
         new("leaves", 31, 2, 131_072),
         new("lr", 0.1, 1e-6, 1),
+        new("minleaf", 0, 1, 1_000_000, Automatic: "auto") { OmitWhenDefault = true },
     ];
 
     public StudentTrainers Build(StudentSpec spec, StudentBuildContext context) => new(
@@ -28,6 +32,7 @@ internal sealed class LightGbmStudent : IStudentFamily
             NumberOfIterations = (int)spec["trees"],
             NumberOfLeaves = (int)spec["leaves"],
             LearningRate = spec["lr"],
+            MinimumExampleCountPerLeaf = spec["minleaf"] >= 1 ? (int)spec["minleaf"] : null,
             Seed = context.Seed,
             Deterministic = true,
             NumberOfThreads = 1,

@@ -34,6 +34,8 @@ internal static class AugmentTableExperiment
         string[] students = Students;
         string? onlyDataset = null;
         float? alpha = null;
+        float? temperature = null;
+        string fixtures = Path.Combine(BenchPaths.Repo, "tests", "MLNetDistill.Tests", "Fixtures");
         foreach (string arg in args)
         {
             if (arg.StartsWith("seeds=", StringComparison.Ordinal) && int.TryParse(arg.AsSpan(6), NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n > 0)
@@ -55,18 +57,27 @@ internal static class AugmentTableExperiment
             {
                 alpha = float.Parse(arg.AsSpan(6), CultureInfo.InvariantCulture);
             }
+            else if (arg.StartsWith("temperature=", StringComparison.Ordinal))
+            {
+                temperature = float.Parse(arg.AsSpan(12), CultureInfo.InvariantCulture);
+            }
+            else if (arg.StartsWith("fixtures=", StringComparison.Ordinal))
+            {
+                // Another split: a folder with digits_train.csv, digits_test.csv and digits_teacher.onnx
+                // (samples/teachers/make_tabular_teachers.py --digits-split-seed N --out DIR); use with dataset=digits.
+                fixtures = arg[9..];
+            }
             else if (arg.StartsWith("dataset=", StringComparison.Ordinal))
             {
                 onlyDataset = arg[8..];
             }
             else
             {
-                Console.Error.WriteLine($"augment-table: unknown argument '{arg}'; usage: augment-table [seeds=1] [augments=\"none;spunge;munge:p=0.5\"] [students=\"lightgbm:trees=100;sdca\"] [dataset=digits|breast_cancer] [alpha=0.5]");
+                Console.Error.WriteLine($"augment-table: unknown argument '{arg}'; usage: augment-table [seeds=1] [augments=\"none;spunge;munge:p=0.5\"] [students=\"lightgbm:trees=100;sdca\"] [dataset=digits|breast_cancer] [alpha=0.5] [temperature=1] [fixtures=DIR]");
                 return 2;
             }
         }
 
-        string fixtures = Path.Combine(BenchPaths.Repo, "tests", "MLNetDistill.Tests", "Fixtures");
         Console.WriteLine("| dataset | student | augment | accuracy | agreement | logLoss | train s | synthetic rows | teacher share |");
         Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
         var teachers = new List<string>();
@@ -88,7 +99,7 @@ internal static class AugmentTableExperiment
                     var rows = new List<Row>();
                     for (int seed = 0; seed < seeds; seed++)
                     {
-                        var options = new DistillationExperimentOptions { TeacherModelFile = teacher, Seed = seed, Baseline = configure is null, Alpha = alpha };
+                        var options = new DistillationExperimentOptions { TeacherModelFile = teacher, Seed = seed, Baseline = configure is null, Alpha = alpha, Temperature = temperature };
                         options.Students.Add(DistillationStudent.FromSpec(student));
                         configure?.Invoke(options);
                         using var result = new DistillationExperiment(new MLContext(seed), options).Run(train, test);

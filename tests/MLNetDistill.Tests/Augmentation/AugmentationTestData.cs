@@ -35,7 +35,7 @@ internal static class AugmentationTestData
         for (int i = 0; i < count; i++)
         {
             rows[i] = new float[width];
-            generator.Next(random, rows[i]);
+            generator.Next(random, i, rows[i]);
         }
 
         return rows;

@@ -34,6 +34,19 @@ public sealed class SyntheticRowGeneratorTests
     }
 
     [Fact]
+    public void Spunge_NothingPerturbed_RowIIsTrainingRowIModN()
+    {
+        // AutoGluon's spunge_augment walks the training rows in turn (og_ind = i % len(X)): each row is the parent of factor rows.
+        var options = new AugmentationOptions { ResampleProbability = 0, NoiseProbability = 0 };
+        var t = AugmentationTestData.Matrix(options);
+        var rows = AugmentationTestData.Draw(SyntheticRowGenerator.Create(t, options), t.Width, (2 * t.Rows) + 7);
+        for (int i = 0; i < rows.Length; i++)
+        {
+            Assert.Equal(t.Row(i % t.Rows).ToArray(), rows[i]);
+        }
+    }
+
+    [Fact]
     public void Spunge_NoResampling_NoiseOnTenPercentWithTenthOfTheStandardDeviation()
     {
         var options = new AugmentationOptions { ResampleProbability = 0 };
@@ -103,7 +116,7 @@ public sealed class SyntheticRowGeneratorTests
         // With p = 1 and s = 1000 each value is the neighbour's within |e - e'| / 1000 · N(0, 1): the row sits on its neighbour.
         for (int k = 0; k < 200; k++)
         {
-            generator.Next(random, row);
+            generator.Next(random, k, row);
             int nearest = Enumerable.Range(0, t.Rows).MinBy(i => Distance(t, i, row));
             Assert.True(Distance(t, nearest, row) < 1e-2, $"row {k} is {Distance(t, nearest, row)} from the closest training row");
             Assert.Contains(nearest, generator.Neighbours);

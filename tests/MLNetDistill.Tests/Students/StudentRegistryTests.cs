@@ -24,7 +24,7 @@ public sealed class StudentRegistryTests
     {
         string text = StudentSpec.Describe();
         Assert.Equal(["lightgbm", "fasttree", "sdca", "lbfgs", "mlp", "logits"], StudentSpec.FamilyNames);
-        Assert.Contains("lightgbm[:trees=N (1..100000, default 200),leaves=N (2..131072, default 31),lr=N (1E-06..1, default 0.1)]", text, StringComparison.Ordinal);
+        Assert.Contains("lightgbm[:trees=N (1..100000, default 200),leaves=N (2..131072, default 31),lr=N (1E-06..1, default 0.1),minleaf=N (1..1000000, default auto)]", text, StringComparison.Ordinal);
         Assert.Contains("mlp:H1,H2[:epochs=N", text, StringComparison.Ordinal);
         Assert.Contains("loss=kd|mse|hint|rkd", text, StringComparison.Ordinal);
         Assert.Contains("logits:fasttree[:trees=N", text, StringComparison.Ordinal);
