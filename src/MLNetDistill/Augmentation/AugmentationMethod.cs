@@ -10,8 +10,9 @@ public enum AugmentationMethod
 {
     /// <summary>
     /// A copy of a training row with up to <see cref="AugmentationOptions.ResampleProbability"/> of its features drawn from
-    /// that feature's marginal (another training row's value) and Gaussian noise on numeric features (AutoGluon's default,
-    /// Fakoor et al. 2020, "Fast, Accurate, and Simple Models for Tabular Data via Augmented Distillation").
+    /// that feature's marginal (another training row's value) and Gaussian noise on numeric features (AutoGluon's default method,
+    /// Fakoor et al. 2020, "Fast, Accurate, and Simple Models for Tabular Data via Augmented Distillation"; perturbed more
+    /// by default than AutoGluon does, see <see cref="AugmentationOptions.ResampleProbability"/>).
     /// </summary>
     Spunge,
 

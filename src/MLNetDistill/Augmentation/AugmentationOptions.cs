@@ -48,16 +48,21 @@ public sealed class AugmentationOptions
     /// Gets or sets spunge's resampled fraction p, in [0, 1]: each synthetic row draws k distinct features again from their
     /// marginals, k uniform in 1..max(1, ⌊p·d⌋) for d features, as AutoGluon's <c>frac_perturb</c>; 0 resamples none.
     /// </summary>
-    /// <value>Defaults to 0.1 (at most 10 % of the features, about 5 % on average).</value>
-    public double ResampleProbability { get; set; } = 0.1;
+    /// <value>
+    /// Defaults to 0.5 (at most half the features, about a quarter on average). AutoGluon's default is 0.1: with it and
+    /// its 0.1 noise settings, a LightGbm student gained half as much over no augmentation on six splits of UCI digits
+    /// (agreement +1.11 against +1.87 points, accuracy +0.74 against +1.34) and on breast cancer; see the README's
+    /// augmentation results. <c>resample=0.1,noise=0.1,noise-scale=0.1</c> gives AutoGluon's rows.
+    /// </value>
+    public double ResampleProbability { get; set; } = 0.5;
 
     /// <summary>Gets or sets spunge's probability that each numeric feature of a synthetic row (after resampling) gets Gaussian noise, in [0, 1].</summary>
-    /// <value>Defaults to 0.1.</value>
-    public double NoiseProbability { get; set; } = 0.1;
+    /// <value>Defaults to 0.5 (AutoGluon's is 0.1; see <see cref="ResampleProbability"/>).</value>
+    public double NoiseProbability { get; set; } = 0.5;
 
     /// <summary>Gets or sets spunge's noise standard deviation in units of the feature's standard deviation, in [0, 10].</summary>
-    /// <value>Defaults to 0.1.</value>
-    public double NoiseScale { get; set; } = 0.1;
+    /// <value>Defaults to 0.5 (AutoGluon's is 0.1; see <see cref="ResampleProbability"/>).</value>
+    public double NoiseScale { get; set; } = 0.5;
 
     /// <summary>
     /// Gets or sets whether training rows with a NaN or infinite feature are left out of the rows augmentation draws from
@@ -93,7 +98,7 @@ public sealed class AugmentationOptions
     /// <summary>Describes the spec syntax of <see cref="Parse"/>, its methods and their options with defaults.</summary>
     /// <returns>One line per method.</returns>
     public static string Describe() =>
-        "spunge[:factor=5,max-rows=100000,resample=0.1,noise=0.1,noise-scale=0.1,levels=10,seed=N] | " +
+        "spunge[:factor=5,max-rows=100000,resample=0.5,noise=0.5,noise-scale=0.5,levels=10,seed=N] | " +
         "munge[:factor=5,max-rows=100000,p=0.5,s=1,levels=10,seed=N] | " +
         "mixup[:factor=5,max-rows=100000,a=0.2,levels=10,seed=N]";
 

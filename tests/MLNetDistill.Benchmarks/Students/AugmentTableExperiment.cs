@@ -35,7 +35,9 @@ internal static class AugmentTableExperiment
         string? onlyDataset = null;
         float? alpha = null;
         float? temperature = null;
-        string fixtures = Path.Combine(BenchPaths.Repo, "tests", "MLNetDistill.Tests", "Fixtures");
+        string committed = Path.Combine(BenchPaths.Repo, "tests", "MLNetDistill.Tests", "Fixtures");
+        string[] splits = [committed];
+        string? plotFile = null;
         foreach (string arg in args)
         {
             if (arg.StartsWith("seeds=", StringComparison.Ordinal) && int.TryParse(arg.AsSpan(6), NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n > 0)
@@ -63,9 +65,14 @@ internal static class AugmentTableExperiment
             }
             else if (arg.StartsWith("fixtures=", StringComparison.Ordinal))
             {
-                // Another split: a folder with digits_train.csv, digits_test.csv and digits_teacher.onnx
-                // (samples/teachers/make_tabular_teachers.py --digits-split-seed N --out DIR); use with dataset=digits.
-                fixtures = arg[9..];
+                // Other splits: comma-separated folders, each with digits_train.csv, digits_test.csv and digits_teacher.onnx
+                // (samples/teachers/make_tabular_teachers.py --digits-split-seed N --out DIR), 'committed' for the tests'
+                // fixtures; use with dataset=digits. With more than one, a summary of the gains over the splits follows.
+                splits = arg[9..].Split(',', StringSplitOptions.RemoveEmptyEntries).Select(f => f == "committed" ? committed : f).ToArray();
+            }
+            else if (arg.StartsWith("plot=", StringComparison.Ordinal))
+            {
+                plotFile = arg[5..]; // a PNG of each augmentation's agreement and accuracy gain over 'none', split by split
             }
             else if (arg.StartsWith("dataset=", StringComparison.Ordinal))
             {
@@ -73,7 +80,7 @@ internal static class AugmentTableExperiment
             }
             else
             {
-                Console.Error.WriteLine($"augment-table: unknown argument '{arg}'; usage: augment-table [seeds=1] [augments=\"none;spunge;munge:p=0.5\"] [students=\"lightgbm:trees=100;sdca\"] [dataset=digits|breast_cancer] [alpha=0.5] [temperature=1] [fixtures=DIR]");
+                Console.Error.WriteLine($"augment-table: unknown argument '{arg}'; usage: augment-table [seeds=1] [augments=\"none;spunge;munge:p=0.5\"] [students=\"lightgbm:trees=100;sdca\"] [dataset=digits|breast_cancer] [alpha=0.5] [temperature=1] [fixtures=DIR,DIR|committed] [plot=gains.png]");
                 return 2;
             }
         }
@@ -81,12 +88,17 @@ internal static class AugmentTableExperiment
         Console.WriteLine("| dataset | student | augment | accuracy | agreement | logLoss | train s | synthetic rows | teacher share |");
         Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
         var teachers = new List<string>();
-        foreach (var (dataset, prefix) in new[] { ("digits", "digits"), ("breast cancer", "breast_cancer") })
+        var summary = new List<(int Split, string Dataset, string Student, string Augment, double Accuracy, double Agreement)>();
+        (string Name, string Prefix)[] datasets = [("digits", "digits"), ("breast cancer", "breast_cancer")];
+        foreach (var (split, name0, prefix) in Enumerable.Range(0, splits.Length).SelectMany(i => datasets.Select(d => (i, d.Name, d.Prefix))))
         {
             if (onlyDataset is not null && onlyDataset != prefix)
             {
                 continue;
             }
+
+            string fixtures = splits[split];
+            string dataset = splits.Length > 1 ? $"{name0} (split {split + 1}: {Path.GetFileName(Path.TrimEndingDirectorySeparator(fixtures))})" : name0;
 
             var train = CsvFeatureReader.Load(Path.Combine(fixtures, prefix + "_train.csv"), "label");
             var test = CsvFeatureReader.Load(Path.Combine(fixtures, prefix + "_test.csv"), "label");
@@ -117,6 +129,7 @@ internal static class AugmentTableExperiment
                     }
 
                     Print(dataset, student, name, rows);
+                    summary.Add((split, name0, student, name, rows.Average(r => r.Accuracy), rows.Average(r => r.Agreement)));
                 }
 
                 if (twin.Count > 0)
@@ -130,6 +143,17 @@ internal static class AugmentTableExperiment
         foreach (string line in teachers)
         {
             Console.WriteLine(line);
+        }
+
+        if (splits.Length > 1)
+        {
+            AugmentSplitSummary.Print(summary, splits.Length);
+        }
+
+        if (plotFile is not null)
+        {
+            AugmentSplitSummary.Plot(summary, splits.Length, plotFile);
+            Console.WriteLine($"plot: {Path.GetFullPath(plotFile)}");
         }
 
         Console.WriteLine("augment: the method's spec with its defaults (factor 5); synthetic rows: made from the training rows and labeled by the teacher; teacher share: the share of the teacher's scoring time spent on them.");

@@ -10,7 +10,7 @@ public sealed class AugmentationOptionsTests
         var options = AugmentationOptions.Parse("spunge");
 
         Assert.Equal(AugmentationMethod.Spunge, options.Method);
-        Assert.Equal((5.0, 100_000, 0.1, 0.1, 0.1), (options.Factor, options.MaxRows, options.ResampleProbability, options.NoiseProbability, options.NoiseScale));
+        Assert.Equal((5.0, 100_000, 0.5, 0.5, 0.5), (options.Factor, options.MaxRows, options.ResampleProbability, options.NoiseProbability, options.NoiseScale));
         Assert.Null(options.Seed);
     }
 

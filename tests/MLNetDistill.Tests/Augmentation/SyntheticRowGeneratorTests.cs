@@ -8,9 +8,9 @@ public sealed class SyntheticRowGeneratorTests
     private const int Draws = 3000;
 
     [Fact]
-    public void Spunge_NoNoise_OneToTenPercentOfFeaturesPerRowFromTheMarginal()
+    public void Spunge_AutoGluonResampleNoNoise_OneToTenPercentOfFeaturesPerRowFromTheMarginal()
     {
-        var options = new AugmentationOptions { NoiseProbability = 0 };
+        var options = new AugmentationOptions { ResampleProbability = 0.1, NoiseProbability = 0 };
         var t = AugmentationTestData.Matrix(options);
         var rows = AugmentationTestData.Draw(SyntheticRowGenerator.Create(t, options), t.Width, 1000);
         var columnValues = Enumerable.Range(0, t.Width).Select(j => Enumerable.Range(0, t.Rows).Select(i => t.Row(i)[j]).ToHashSet()).ToArray();
@@ -47,9 +47,9 @@ public sealed class SyntheticRowGeneratorTests
     }
 
     [Fact]
-    public void Spunge_NoResampling_NoiseOnTenPercentWithTenthOfTheStandardDeviation()
+    public void Spunge_NoResamplingAutoGluonNoise_NoiseOnTenPercentWithTenthOfTheStandardDeviation()
     {
-        var options = new AugmentationOptions { ResampleProbability = 0 };
+        var options = new AugmentationOptions { ResampleProbability = 0, NoiseProbability = 0.1, NoiseScale = 0.1 };
         var t = AugmentationTestData.Matrix(options);
         var rows = AugmentationTestData.Draw(SyntheticRowGenerator.Create(t, options), t.Width, 1000);
 

@@ -21,7 +21,7 @@ public sealed class DistillAugmentTests : IDisposable
         var augmentation = json.GetProperty("augmentation");
         Assert.Equal("spunge", augmentation.GetProperty("method").GetString());
         Assert.Equal(2260, augmentation.GetProperty("syntheticRows").GetInt64()); // 5 × the 452 training rows left after holding out 117
-        Assert.Equal(0.1, augmentation.GetProperty("settings").GetProperty("resample").GetDouble());
+        Assert.Equal(0.5, augmentation.GetProperty("settings").GetProperty("resample").GetDouble());
         Assert.Equal(5, augmentation.GetProperty("settings").GetProperty("factor").GetDouble());
         Assert.InRange(augmentation.GetProperty("teacherSeconds").GetDouble(), 0, 60);
         Assert.InRange(augmentation.GetProperty("teacherShare").GetDouble(), 0, 1);
