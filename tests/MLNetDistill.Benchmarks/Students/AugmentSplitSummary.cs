@@ -9,7 +9,7 @@ namespace MLNetDistill.Benchmarks.Students;
 /// </summary>
 internal static class AugmentSplitSummary
 {
-    public static void Print(IReadOnlyList<(int Split, string Dataset, string Student, string Augment, double Accuracy, double Agreement)> rows, int splits)
+    public static void Print(IReadOnlyList<Result> rows, int splits)
     {
         Console.WriteLine();
         Console.WriteLine($"Over {splits} splits (each figure the mean over its seeds first; gains in points against 'none' on the same split):");
@@ -23,7 +23,7 @@ internal static class AugmentSplitSummary
         }
     }
 
-    public static void Plot(IReadOnlyList<(int Split, string Dataset, string Student, string Augment, double Accuracy, double Agreement)> rows, int splits, string file)
+    public static void Plot(IReadOnlyList<Result> rows, int splits, string file)
     {
         var plot = new Plot();
         plot.Font.Set("DejaVu Sans");
@@ -57,7 +57,7 @@ internal static class AugmentSplitSummary
     private static string Gain(double[] gains) => string.Create(CultureInfo.InvariantCulture,
         $"{gains.Average():+0.00;-0.00} ({gains.Min():+0.00;-0.00}..{gains.Max():+0.00;-0.00})");
 
-    private static List<Group> Groups(IReadOnlyList<(int Split, string Dataset, string Student, string Augment, double Accuracy, double Agreement)> rows)
+    private static List<Group> Groups(IReadOnlyList<Result> rows)
     {
         var groups = new List<Group>();
         foreach (var key in rows.Select(r => (r.Dataset, r.Student, r.Augment)).Distinct())
@@ -68,7 +68,7 @@ internal static class AugmentSplitSummary
             foreach (var r in mine)
             {
                 var none = rows.FirstOrDefault(n => n.Split == r.Split && n.Dataset == r.Dataset && n.Student == r.Student && n.Augment == "none");
-                if (none.Augment is not null)
+                if (none is not null)
                 {
                     accuracyGains.Add((r.Accuracy - none.Accuracy) * 100);
                     agreementGains.Add((r.Agreement - none.Agreement) * 100);
@@ -83,6 +83,9 @@ internal static class AugmentSplitSummary
 
         return groups;
     }
+
+    /// <summary>One augmentation row of one split: its mean accuracy and agreement over the seeds.</summary>
+    public sealed record Result(int Split, string Dataset, string Student, string Augment, double Accuracy, double Agreement);
 
     private sealed record Group(string Dataset, string Student, string Augment, double Accuracy, double Agreement, double[] AccuracyGains, double[] AgreementGains);
 }

@@ -88,7 +88,7 @@ internal static class AugmentTableExperiment
         Console.WriteLine("| dataset | student | augment | accuracy | agreement | logLoss | train s | synthetic rows | teacher share |");
         Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
         var teachers = new List<string>();
-        var summary = new List<(int Split, string Dataset, string Student, string Augment, double Accuracy, double Agreement)>();
+        var summary = new List<AugmentSplitSummary.Result>();
         (string Name, string Prefix)[] datasets = [("digits", "digits"), ("breast cancer", "breast_cancer")];
         foreach (var (split, name0, prefix) in Enumerable.Range(0, splits.Length).SelectMany(i => datasets.Select(d => (i, d.Name, d.Prefix))))
         {
@@ -129,7 +129,7 @@ internal static class AugmentTableExperiment
                     }
 
                     Print(dataset, student, name, rows);
-                    summary.Add((split, name0, student, name, rows.Average(r => r.Accuracy), rows.Average(r => r.Agreement)));
+                    summary.Add(new(split, name0, student, name, rows.Average(r => r.Accuracy), rows.Average(r => r.Agreement)));
                 }
 
                 if (twin.Count > 0)
