@@ -162,7 +162,7 @@ internal sealed class TrialTable
                     case DistillationStage.ScoringTeacher:
                         _teacher.Add(detail.Message.Replace(" by the teacher", "", StringComparison.Ordinal));
                         break;
-                    case DistillationStage.Training or DistillationStage.TrainingBaseline when row is not null:
+                    case DistillationStage.Training or DistillationStage.TrainingBaseline or DistillationStage.TrainingPseudoBaseline when row is not null:
                         Start(row);
                         row.Status = TrialStatus.Training;
                         row.Epoch = detail.Epoch is { } e ? $"{(e.Refit ? "final pass " : "epoch ")}{e.Epoch}/{e.Epochs}" : row.Epoch;

@@ -44,7 +44,8 @@ internal static class CompareCommand
         var softLabels = new Option<string?>("--soft-labels") { Description = "A teacher cache of --train (from `score` or `label`) used instead of running a teacher on it." };
         var testSoftLabels = new Option<string?>("--test-soft-labels") { Description = "A teacher cache of --test: agreement, KL and the inheritance table are measured against it (a teacher known only by its labels)." };
         var text = new Option<string?>("--text") { Description = "The text column of CSV files: every student is a text student (ML.NET FeaturizeText inside its model; the spec's text=word2,char3 sets the n-grams)." };
-        var train = new Option<string>("--train") { Description = "Labeled training data (CSV/TSV, Parquet or IDX).", Required = true };
+        var train = new Option<string>("--train") { Description = "Training data (CSV/TSV, Parquet or IDX), usually labeled; without a label column the students learn from the soft labels alone (--teacher or --soft-labels).", Required = true };
+        var pseudoBaseline = new Option<bool>("--pseudo-baseline") { Description = "Also train each student on the teacher's arg-max labels (pseudo-labels) of the same rows: the leaderboard shows what soft labels add over pseudo-labeling." };
         var transfer = new Option<string?>("--transfer") { Description = "Unlabeled rows for the teacher to label (same features as --train)." };
         var test = new Option<string?>("--test") { Description = "Evaluation data (default: 20% of --train held out); without labels, students are ranked on agreement with the teacher and none is picked." };
         var label = new Option<string?>("--label") { Description = "The label column of CSV or Parquet files (default: a column named Label)." };
@@ -63,7 +64,7 @@ internal static class CompareCommand
         var output = new Option<string>("--out") { Description = "Folder for leaderboard.json, report.md, tradeoff.png, report.html and each student's .zip (and .onnx for mlp).", Required = true };
         var command = new Command("compare", "Train several students on one teacher scoring, rank them on quality vs cost (Pareto front), and pick the smallest within a tolerance of the teacher.")
         {
-            teacher, train, transfer, test, label, students, cost, within, budget, temperatures, alphas, augment, seed, output, softLabels, testSoftLabels, text,
+            teacher, train, transfer, test, label, students, cost, within, budget, temperatures, alphas, augment, seed, output, softLabels, testSoftLabels, text, pseudoBaseline,
         };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(token =>
         {
@@ -111,6 +112,7 @@ internal static class CompareCommand
                 .SetAccuracyTolerance(ParseWithin(parse.GetValue(within)!))
                 .SetTimeBudget(parse.GetValue(budget) is string b ? ParseBudget(b) : null)
                 .SetSeed(parse.GetValue(seed))
+                .SetPseudoBaseline(parse.GetValue(pseudoBaseline))
                 .SetAugmentation(parse.GetValue(augment) is string augmentSpec ? DistillCommand.ParseAugmentation(augmentSpec) : null);
             experiment.AddStudents(SplitStudents(parse.GetValue(students)!));
             if (parse.GetValue(temperatures) is string t)
@@ -126,15 +128,20 @@ internal static class CompareCommand
             // Before scoring and training (and after the options are checked): the results must be writable where they are asked for.
             OutputFolder.Prepare(outFolder);
             IDataView trainData = Read(trainPath, false);
-            if (trainData.Schema.GetColumnOrNull(DataColumnNames.Label) is null)
+            bool trainLabeled = trainData.Schema.GetColumnOrNull(DataColumnNames.Label) is not null;
+            if (!trainLabeled)
             {
-                throw new ArgumentException($"--train {trainPath} has no label column: pass --label NAME for CSV or Parquet files, or name the column Label. Rows nobody labeled go in --transfer.");
+                Console.Error.WriteLine($"--train {trainPath} has no label column: the students learn from the soft labels alone (pass --label NAME if the file has labels under another name).");
             }
 
             IDataView? testData = parse.GetValue(test) is string testPath ? Read(testPath, true) : null;
             if (testData is not null && testData.Schema.GetColumnOrNull(DataColumnNames.Label) is null)
             {
                 Console.Error.WriteLine($"--test {parse.GetValue(test)} has no label column: students are ranked on agreement with the teacher, and none is picked.");
+            }
+            else if (testData is null && !trainLabeled)
+            {
+                Console.Error.WriteLine("the held-out test rows have no labels either: students are ranked on agreement with the teacher, and none is picked.");
             }
 
             IDataView? transferData = parse.GetValue(transfer) is string transferPath ? Read(transferPath, true) : null;
@@ -210,6 +217,27 @@ internal static class CompareCommand
             : throw new ArgumentException($"--time-budget {budget} is not a positive duration: give e.g. 90s, 10m, 1h or 00:10:00.");
     }
 
+    /// <summary>Prints each student against its pseudo-label twin (when trained): the twin's accuracy and agreement, and the gain of soft labels.</summary>
+    private static void PrintPseudoLabels(Leaderboard board)
+    {
+        var twins = board.Entries.Where(e => e.PseudoBaselineAccuracy is not null).ToList();
+        if (twins.Count == 0)
+        {
+            return;
+        }
+
+        var c = CultureInfo.InvariantCulture;
+        int width = Math.Max(8, twins.Max(e => e.Name.Length));
+        Console.WriteLine(string.Format(c, "{0}  {1,13}  {2,16}  {3,16}", "student".PadRight(width), "pseudo acc.", "pseudo agreement", "vs pseudo-labels"));
+        foreach (var e in twins)
+        {
+            double twin = e.PseudoBaselineAccuracy ?? double.NaN;
+            Console.WriteLine(string.Format(c, "{0}  {1,13}  {2,16}  {3,16}", e.Name.PadRight(width), F4(twin), F4(e.PseudoBaselineAgreement ?? double.NaN), LeaderboardMarkdown.Gain(e.Accuracy - twin)));
+        }
+
+        string F4(double value) => double.IsNaN(value) ? "n/a" : value.ToString("F4", c);
+    }
+
     /// <summary>Prints the leaderboard (teacher first, then the students by cost, with the Pareto and pick flags) and the pick; <c>demo</c> prints the same.</summary>
     internal static void Print(StudentSizeExperimentResult result, string folder)
     {
@@ -250,6 +278,7 @@ internal static class CompareCommand
         string F4(double value) => double.IsNaN(value) ? "n/a" : value.ToString("F4", c);
         string Micros(double value) => double.IsNaN(value) ? "n/a" : value.ToString("N1", c);
 
+        PrintPseudoLabels(board);
         if (board.Skipped.Count > 0)
         {
             Console.WriteLine($"skipped (time budget): {string.Join(", ", board.Skipped)}");

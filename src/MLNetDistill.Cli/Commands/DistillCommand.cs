@@ -33,7 +33,7 @@ internal static class DistillCommand
     public static Command Create()
     {
         var teacher = new Option<string?>("--teacher") { Description = "The teacher's .onnx file." };
-        var train = new Option<string>("--train") { Description = "Labeled training data (CSV/TSV, Parquet or IDX).", Required = true };
+        var train = new Option<string>("--train") { Description = "Training data (CSV/TSV, Parquet or IDX), usually labeled; without a label column the student learns from the soft labels alone (--teacher or --soft-labels).", Required = true };
         var test = new Option<string?>("--test") { Description = "Evaluation data (default: 20% of --train held out); without labels, only agreement and KL to the teacher are measured." };
         var label = new Option<string?>("--label") { Description = "The label column of CSV or Parquet files (default: a column named Label)." };
         var student = new Option<string>("--student") { Description = "Student spec: " + StudentSpec.Describe(), Required = true };
@@ -45,12 +45,13 @@ internal static class DistillCommand
         var testSoftLabels = new Option<string?>("--test-soft-labels") { Description = "A teacher cache of --test (e.g. from `label`): agreement, KL and the inheritance table are measured against it, for a teacher known only by its labels." };
         var text = new Option<string?>("--text") { Description = "The text column of CSV files: students become text students (ML.NET FeaturizeText inside the model; the spec's text=word2,char3 sets the n-grams)." };
         var baseline = new Option<bool>("--baseline") { Description = "Also train the same student on hard labels only." };
+        var pseudoBaseline = new Option<bool>("--pseudo-baseline") { Description = "Also train the same student on the teacher's arg-max labels (pseudo-labels) of the same rows: what soft labels add over pseudo-labeling." };
         var seed = new Option<int>("--seed") { Description = "Seed (same inputs and seed give the same model).", DefaultValueFactory = _ => 0 };
         var output = new Option<string>("--out") { Description = "The student model: STUDENT.zip (and STUDENT.onnx for mlp students).", Required = true };
         var report = new Option<string>("--report") { Description = "The report: REPORT.json.", Required = true };
         var command = new Command("distill", "Train a student on a teacher's soft labels and compare it with the teacher (and its hard-label twin).")
         {
-            teacher, train, test, label, student, temperature, alpha, transfer, softLabels, augment, baseline, seed, output, report, testSoftLabels, text,
+            teacher, train, test, label, student, temperature, alpha, transfer, softLabels, augment, baseline, pseudoBaseline, seed, output, report, testSoftLabels, text,
         };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(token =>
         {
@@ -58,7 +59,7 @@ internal static class DistillCommand
             string trainPath = parse.GetValue(train)!;
             if (teacherPath is null && parse.GetValue(softLabels) is null)
             {
-                throw new ArgumentException("distill needs --teacher T.onnx, or --soft-labels CACHE (a `score` cache of --train) for soft labels made earlier.");
+                throw new ArgumentException("distill needs --teacher T.onnx, or --soft-labels CACHE (a `score` or `label` cache of --train) for soft labels made earlier: the student learns from them (from them alone when --train has no labels).");
             }
 
             if (teacherPath is null && parse.GetValue(transfer) is not null)
@@ -85,6 +86,7 @@ internal static class DistillCommand
                 Temperature = temperatureValue,
                 Alpha = parse.GetValue(alpha),
                 Baseline = parse.GetValue(baseline),
+                PseudoBaseline = parse.GetValue(pseudoBaseline),
                 Seed = parse.GetValue(seed),
                 Augmentation = augmentation,
                 TextColumnName = parse.GetValue(text),
@@ -111,7 +113,13 @@ internal static class DistillCommand
             }
 
             var experiment = new DistillationExperiment(mlContext, options);
-            IDataView trainData = Labeled(Read(trainPath, false), trainPath);
+            IDataView trainData = Read(trainPath, false);
+            bool trainLabeled = trainData.Schema.GetColumnOrNull(DataColumnNames.Label) is not null;
+            if (!trainLabeled)
+            {
+                Console.Error.WriteLine($"--train {trainPath} has no label column: the student learns from the soft labels alone (pass --label NAME if the file has labels under another name).");
+            }
+
             // Test rows nobody labeled are still measured against the teacher (agreement, KL); label metrics are then NaN.
             IDataView? testData = parse.GetValue(test) is string testPath ? Read(testPath, true) : null;
             if (testData is not null && testData.Schema.GetColumnOrNull(DataColumnNames.Label) is null)
@@ -140,6 +148,15 @@ internal static class DistillCommand
             {
                 Console.WriteLine($"baseline accuracy {Measured(b.Accuracy)}  agreement {Measured(b.Agreement)}  logLoss {Measured(b.LogLoss)}  KL {Measured(b.KlToTeacher)}  ({b.ModelBytes:N0} bytes, {b.TrainSeconds:F1} s)");
             }
+            else if (options.Baseline && !trainLabeled)
+            {
+                Console.WriteLine("baseline not trained: --train has no hard labels (\"baseline\": null in the report; --pseudo-baseline trains on the teacher's labels instead)");
+            }
+
+            if (written.PseudoBaseline is { } p)
+            {
+                Console.WriteLine($"pseudo   accuracy {Measured(p.Accuracy)}  agreement {Measured(p.Agreement)}  logLoss {Measured(p.LogLoss)}  KL {Measured(p.KlToTeacher)}  ({p.ModelBytes:N0} bytes, {p.TrainSeconds:F1} s); soft labels {Gain(written.Student.Accuracy - p.Accuracy)} accuracy over pseudo-labels");
+            }
 
             if (written.Inheritance is { } inherited)
             {
@@ -158,6 +175,9 @@ internal static class DistillCommand
         return command;
     }
 
+    /// <summary>A difference of accuracies as printed, with its sign (<c>+0.0123</c>), or <c>n/a</c>.</summary>
+    private static string Gain(double value) => MLNetDistill.Reports.LeaderboardMarkdown.Gain(value);
+
     /// <summary>A metric as printed: four decimals, or <c>n/a</c> when it was not measured (no test labels).</summary>
     private static string Measured(double value) =>
         double.IsNaN(value) ? "n/a" : value.ToString("F4", System.Globalization.CultureInfo.InvariantCulture);
@@ -173,7 +193,7 @@ internal static class DistillCommand
             {
                 if (p.Epoch is { } e)
                 {
-                    string model = p.Stage == DistillationStage.TrainingBaseline ? "hard-label twin" : "student";
+                    string model = p.Stage switch { DistillationStage.TrainingBaseline => "hard-label twin", DistillationStage.TrainingPseudoBaseline => "pseudo-label twin", _ => "student" };
                     bar.Report(($"{model}: {(e.Refit ? "final pass" : "epoch")} {e.Epoch}/{e.Epochs}", e.Epoch, e.Epochs));
                 }
                 else
@@ -205,11 +225,6 @@ internal static class DistillCommand
             throw new ArgumentException($"'{spec}': {message.Trim()}", nameof(DistillationExperimentOptions.Augmentation), e);
         }
     }
-
-    private static IDataView Labeled(IDataView data, string path) =>
-        data.Schema.GetColumnOrNull(DataColumnNames.Label) is not null
-            ? data
-            : throw new ArgumentException($"'{path}' has no label column: pass --label NAME for CSV or Parquet files, or name the column Label (IDX files find their labels beside the images). Rows nobody labeled go in --transfer, next to a labeled --train.");
 
     /// <summary>Reports on the calling thread, in order (unlike <see cref="Progress{T}"/>, which posts to the thread pool).</summary>
     private sealed class LineProgress(Action<DistillationProgress> report) : IProgress<DistillationProgress>

@@ -84,7 +84,7 @@ public sealed class DistillationExperiment
     internal IDataView? TestRows { get; private set; }
 
     /// <summary>Scores the data with the teacher (once per data set), trains every student, and measures them all on the test rows.</summary>
-    /// <param name="train">Labeled training rows: <c>Features</c> and a <c>Label</c> class index.</param>
+    /// <param name="train">Training rows: <c>Features</c> (or the text column) and, usually, a <c>Label</c> class index. Without a <c>Label</c> column the students learn from the soft labels alone, the hard-label twins are not trained (a progress message says so), and held-out test rows are measured against the teacher only.</param>
     /// <param name="test">Evaluation rows, or <see langword="null"/> to hold out <see cref="DistillationExperimentOptions.TestFraction"/> of the training rows (seeded).</param>
     /// <param name="transfer">Unlabeled rows for the teacher to label and the students to learn from, or <see langword="null"/>; a label column there is ignored.</param>
     /// <param name="progress">Receives what is being done: each data set scored, each student trained and evaluated, each MLP epoch.</param>
@@ -101,12 +101,7 @@ public sealed class DistillationExperiment
     {
         ArgumentNullException.ThrowIfNull(train);
         var options = _options;
-        if (train.Schema.GetColumnOrNull(DataColumnNames.Label) is null)
-        {
-            throw new ArgumentException(
-                $"The training data has no '{DataColumnNames.Label}' column: students learn from hard labels as well as soft ones. Load it with its label column named (DataSourceReader.Load(path, labelColumnName)).",
-                nameof(train));
-        }
+        bool labeled = CheckLabels(train, progress);
 
         bool needsHint = options.Students.Any(s => s.Spec?.NeedsTeacherHint == true);
         if (transfer is not null && options.TeacherModelFile is null && options.Teacher is null)
@@ -238,7 +233,7 @@ public sealed class DistillationExperiment
             var teacherOnAll = testHasTeacher ? EvaluateTeacher(new AppendRowsDataView(scoredTrain, scoredTest)) : null;
 
             TestRows = scoredTest;
-            var sets = new ScoredSets(studentData, scoredTrain, scoredTest, train.Schema, testHasTeacher, trainRows, transferRows, syntheticRows, teacher);
+            var sets = new ScoredSets(studentData, scoredTrain, scoredTest, train.Schema, testHasTeacher, trainRows, transferRows, syntheticRows, teacher) { HasLabels = labeled };
             var students = new List<DistillationStudentResult>(options.Students.Count);
             try
             {
@@ -261,6 +256,7 @@ public sealed class DistillationExperiment
                 {
                     (done.Distilled.Model as IDisposable)?.Dispose();
                     (done.Baseline?.Model as IDisposable)?.Dispose();
+                    (done.PseudoBaseline?.Model as IDisposable)?.Dispose();
                 }
 
                 throw;
@@ -315,7 +311,7 @@ public sealed class DistillationExperiment
         }
     }
 
-    /// <summary>Trains one student on the soft labels (and its twin on the hard labels) and measures both.</summary>
+    /// <summary>Trains one student on the soft labels (and, when asked for, its twins on the hard labels and on the teacher's arg-max labels) and measures each.</summary>
     private DistillationStudentResult TrainStudent(DistillationStudent student, ScoredSets data, int classes, float temperature, string? hintColumn,
         IProgress<DistillationProgress>? progress, CancellationToken cancellationToken)
     {
@@ -336,43 +332,106 @@ public sealed class DistillationExperiment
                 : $"soft labels (T = {trialTemperature.ToString(CultureInfo.InvariantCulture)}, alpha = {alpha.ToString(CultureInfo.InvariantCulture)})";
         Report(progress, DistillationStage.Training, $"training {student.Name} on {targets} from {data.TrainRows + data.TransferRows + data.SyntheticRows:N0} rows{(data.SyntheticRows > 0 ? $" ({data.SyntheticRows:N0} synthetic)" : "")}", student.Name);
         var distilled = TrainAndEvaluate(trainers.Distilled, studentRows, data, trainers.ScoresAreLogits, student.Name, progress, cancellationToken);
-        CancellationTokenRegistration stopTwin = default;
-        StudentTrainers Twin()
-        {
-            MLContext twinContext = StudentContext();
-            stopTwin = cancellationToken.Register(() => CatalogEnvironment.TryCancel(twinContext));
-            return Trainers(twinContext, student, classes, trialTemperature, alpha, hintColumn, epochs, _options.Seed, data.Teacher, _options.TextColumnName, cancellationToken);
-        }
-
+        DistillationTrainedModel? baseline = null;
         try
         {
-            DistillationTrainedModel? baseline = null;
-            // The twin is built afresh, in a context of its own seeded like the student's: ML.NET draws component seeds from a
-            // context as they are made, so a twin from the student's context would depend on what the distilled fit made
-            // (which depends on the transfer rows). Built apart, it depends on the seed, the spec and the labeled rows alone.
-            if (_options.Baseline && (student.Spec is null ? trainers.HardLabel : Twin().HardLabel) is { } hard)
+            var twin = new TwinSettings(student, classes, trialTemperature, alpha, hintColumn, epochs, trainers.HardLabel);
+            if (_options.Baseline && data.HasLabels)
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                Report(progress, DistillationStage.TrainingBaseline, $"training {student.Name} on hard labels (baseline) from {data.TrainRows:N0} rows", student.Name);
-                if (epochs is not null)
-                {
-                    epochs.Stage = DistillationStage.TrainingBaseline; // the twin's epochs are reported as its own
-                }
-
-                baseline = TrainAndEvaluate(hard, data.LabeledRows, data, scoresAreLogits: false, student.Name, progress, cancellationToken);
+                baseline = TrainTwin(twin, data.LabeledRows, DistillationStage.TrainingBaseline,
+                    $"training {student.Name} on hard labels (baseline) from {data.TrainRows:N0} rows", data, progress, cancellationToken);
             }
 
-            return new DistillationStudentResult(student.Name, student.Spec, alpha, distilled, baseline) { Temperature = trialTemperature };
+            var pseudo = _options.PseudoBaseline
+                ? TrainTwin(twin, Materialize(PseudoLabels(data.StudentRows), cancellationToken).View, DistillationStage.TrainingPseudoBaseline,
+                    $"training {student.Name} on the teacher's arg-max labels (pseudo-label baseline) from {data.TrainRows + data.TransferRows + data.SyntheticRows:N0} rows", data, progress, cancellationToken)
+                : null;
+            return new DistillationStudentResult(student.Name, student.Spec, alpha, distilled, baseline) { Temperature = trialTemperature, PseudoBaseline = pseudo };
         }
         catch
         {
             (distilled.Model as IDisposable)?.Dispose();
+            (baseline?.Model as IDisposable)?.Dispose();
             throw;
         }
-        finally
+    }
+
+    /// <summary>
+    /// Trains and measures one twin of a student on hard labels (the human labels, or the teacher's arg-max labels). The twin is
+    /// built afresh, in a context of its own seeded like the student's: ML.NET draws component seeds from a context as they are
+    /// made, so a twin from the student's context would depend on what the distilled fit made (which depends on the transfer
+    /// rows). Built apart, it depends on the seed, the spec and its rows alone. Null for an estimator student without a
+    /// hard-label estimator.
+    /// </summary>
+    private DistillationTrainedModel? TrainTwin(TwinSettings twin, IDataView rows, DistillationStage stage, string message, ScoredSets data,
+        IProgress<DistillationProgress>? progress, CancellationToken cancellationToken)
+    {
+        var student = twin.Student;
+        MLContext context = StudentContext();
+        using var stop = cancellationToken.Register(() => CatalogEnvironment.TryCancel(context));
+        var trainer = student.Spec is null
+            ? twin.EstimatorHardLabel
+            : Trainers(context, student, twin.Classes, twin.Temperature, twin.Alpha, twin.HintColumn, twin.Epochs, _options.Seed, data.Teacher, _options.TextColumnName, cancellationToken).HardLabel;
+        if (trainer is null)
         {
-            stopTwin.Dispose();
+            return null;
         }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        Report(progress, stage, message, student.Name);
+        if (twin.Epochs is not null)
+        {
+            twin.Epochs.Stage = stage; // the twin's epochs are reported as its own
+        }
+
+        return TrainAndEvaluate(trainer, rows, data, scoresAreLogits: false, student.Name, progress, cancellationToken);
+    }
+
+    /// <summary>
+    /// Whether the training rows carry hard labels. Without a <c>Label</c> column the students learn from the soft labels alone
+    /// (alpha is 1 on every row), the hard-label twins cannot be trained (reported), and the held-out test rows are measured
+    /// against the teacher only (agreement, KL).
+    /// </summary>
+    private bool CheckLabels(IDataView train, IProgress<DistillationProgress>? progress)
+    {
+        if (train.Schema.GetColumnOrNull(DataColumnNames.Label) is not null)
+        {
+            return true;
+        }
+
+        Report(progress, DistillationStage.Preparing,
+            "the training rows have no labels: the students learn from the teacher's soft labels alone, and held-out test rows are measured against the teacher only (agreement, KL)");
+        if (_options.Baseline)
+        {
+            Report(progress, DistillationStage.Preparing,
+                "the hard-label baseline cannot be trained: the training rows have no hard labels" + (_options.PseudoBaseline ? " (the pseudo-label baseline, on the teacher's labels, is trained)" : ""));
+        }
+
+        return false;
+    }
+
+    /// <summary>The rows with <c>Label</c> replaced by the teacher's arg-max class (0-based, NaN where the teacher's logits are not finite): what a pseudo-label twin learns from, once read into memory like the other rows (so trainers that shuffle rows do so here too).</summary>
+    private static AddedColumnDataView PseudoLabels(IDataView rows)
+    {
+        var logits = rows.Schema[DataColumnNames.TeacherLogits];
+        return new AddedColumnDataView(rows, DataColumnNames.Label, [logits], cursor =>
+        {
+            var read = cursor.GetGetter<VBuffer<float>>(logits);
+            var buffer = default(VBuffer<float>);
+            var dense = default(VBuffer<float>);
+            return (ref float label) =>
+            {
+                read(ref buffer);
+                if (!buffer.IsDense)
+                {
+                    buffer.CopyToDense(ref dense);
+                }
+
+                var values = buffer.IsDense ? buffer.GetValues() : dense.GetValues();
+                int best = SoftLabelMath.ArgMax(values);
+                label = best >= 0 && float.IsFinite(values[best]) ? best : float.NaN;
+            };
+        });
     }
 
     private static void Report(IProgress<DistillationProgress>? progress, DistillationStage stage, string message, string? student = null) =>
@@ -568,7 +627,14 @@ public sealed class DistillationExperiment
     /// <param name="SyntheticRows">The number of synthetic rows of the augmentation.</param>
     /// <param name="Teacher">The fitted teacher, for students taught on the fly; null with soft labels from a cache only.</param>
     private sealed record ScoredSets(IDataView StudentRows, IDataView LabeledRows, IDataView TestRows, DataViewSchema InputSchema, bool TestHasTeacher, long TrainRows, long TransferRows, long SyntheticRows,
-        TeacherScoringTransformer? Teacher = null);
+        TeacherScoringTransformer? Teacher = null)
+    {
+        /// <summary>Gets whether the training rows have a label column (else the students learn from soft labels alone and there is no hard-label twin).</summary>
+        public bool HasLabels { get; init; } = true;
+    }
+
+    /// <summary>What a student's twins are built from: the student, its settings, and an estimator student's own hard-label estimator.</summary>
+    private sealed record TwinSettings(DistillationStudent Student, int Classes, float Temperature, float Alpha, string? HintColumn, EpochProgress? Epochs, IEstimator<ITransformer>? EstimatorHardLabel);
 
     private sealed class EpochProgress(IProgress<DistillationProgress> progress, string student) : IProgress<MlpEpochProgress>
     {
@@ -577,7 +643,7 @@ public sealed class DistillationExperiment
 
         public void Report(MlpEpochProgress p) => progress.Report(new DistillationProgress(
             Stage,
-            $"{student}{(Stage == DistillationStage.TrainingBaseline ? " (hard labels)" : "")} {(p.Refit ? "final pass epoch" : "epoch")} {p.Epoch}/{p.Epochs}: train loss {p.TrainLoss:F4}" +
+            $"{student}{Stage switch { DistillationStage.TrainingBaseline => " (hard labels)", DistillationStage.TrainingPseudoBaseline => " (pseudo-labels)", _ => "" }} {(p.Refit ? "final pass epoch" : "epoch")} {p.Epoch}/{p.Epochs}: train loss {p.TrainLoss:F4}" +
             (p.ValidationLoss is double v ? $", validation loss {v:F4}" : "") +
             (p.ValidationAccuracy is double a ? $", validation accuracy {a:P1}" : "") +
             (p.ValidationDivergence is double d ? $", KL to the teacher {d:F4}" : "") +

@@ -86,6 +86,7 @@ public sealed class DistillationExperimentResult : IDisposable
         {
             (student.Distilled.Model as IDisposable)?.Dispose();
             (student.Baseline?.Model as IDisposable)?.Dispose();
+            (student.PseudoBaseline?.Model as IDisposable)?.Dispose();
         }
     }
 }

@@ -1,6 +1,6 @@
 namespace MLNetDistill.Experiments;
 
-/// <summary>What <c>mlnet-distill distill</c> writes to REPORT.json: one student of an experiment, its baseline and the teacher on the same test rows.</summary>
+/// <summary>What <c>mlnet-distill distill</c> writes to REPORT.json: one student of an experiment, its baselines (hard-label and pseudo-label twins) and the teacher on the same test rows.</summary>
 /// <remarks>The same inputs and seed give the same report apart from its one timing field, <c>trainSeconds</c> (of the student and the baseline; the teacher's is 0).</remarks>
 /// <param name="Teacher">The teacher on the test set.</param>
 /// <param name="Student">The distilled student.</param>
@@ -24,6 +24,9 @@ public sealed record DistillationReport(DistillationModelReport Teacher, Distill
 {
     /// <summary>Gets how the student's mistakes on the labeled test rows relate to the teacher's (copied, fixed, new), or <see langword="null"/> when the test rows have no labels or no teacher outputs.</summary>
     public Evaluation.InheritanceTable? Inheritance { get; init; }
+
+    /// <summary>Gets the same student spec trained on the teacher's arg-max labels of the rows the student learned from (its pseudo-label twin), with the same fields as <see cref="Baseline"/>, or <see langword="null"/> when not asked for.</summary>
+    public DistillationModelReport? PseudoBaseline { get; init; }
 
     /// <summary>The report of one student of an experiment.</summary>
     /// <param name="result">The experiment's result.</param>
@@ -57,6 +60,7 @@ public sealed record DistillationReport(DistillationModelReport Teacher, Distill
         {
             Augmentation = result.Augmentation,
             Inheritance = student.Distilled.Quality?.Inheritance,
+            PseudoBaseline = student.PseudoBaseline is { } pseudo ? DistillationModelReport.From(pseudo) : null,
         };
     }
 }

@@ -17,4 +17,7 @@ public enum DistillationStage
 
     /// <summary>Measuring a model on the test rows.</summary>
     Evaluating,
+
+    /// <summary>Training a student's pseudo-label twin (the teacher's arg-max labels as hard labels; per-epoch reports carry <see cref="DistillationProgress.Epoch"/>).</summary>
+    TrainingPseudoBaseline,
 }

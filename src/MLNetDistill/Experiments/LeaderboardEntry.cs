@@ -25,6 +25,14 @@ public sealed record LeaderboardEntry(string Name, string Spec, double Accuracy,
     /// <summary>Gets the student's accuracy over the teacher's on the same rows (NaN when either is unknown).</summary>
     public double RetainedAccuracy { get; init; } = double.NaN;
 
+    /// <summary>Gets the test accuracy of the student's pseudo-label twin: the same spec trained on the teacher's arg-max labels of the same rows (<see cref="StudentSizeExperimentOptions.PseudoBaseline"/>). <see cref="Accuracy"/> minus it is what soft labels add over pseudo-labels.</summary>
+    /// <value><see langword="null"/> when no pseudo-label twin was trained; NaN when the test rows have no labels.</value>
+    public double? PseudoBaselineAccuracy { get; init; }
+
+    /// <summary>Gets the pseudo-label twin's agreement with the teacher on the test rows.</summary>
+    /// <value><see langword="null"/> when no pseudo-label twin was trained; NaN when the test rows have no teacher outputs.</value>
+    public double? PseudoBaselineAgreement { get; init; }
+
     /// <summary>Gets whether no other entry has quality at least as good at a cost at most as high, one of them strictly.</summary>
     public bool Pareto { get; init; }
 

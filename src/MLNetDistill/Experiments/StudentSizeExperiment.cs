@@ -212,6 +212,15 @@ public sealed class StudentSizeExperiment
         return this;
     }
 
+    /// <summary>Sets whether each trial is also trained on the teacher's arg-max labels, its pseudo-label twin (<see cref="StudentSizeExperimentOptions.PseudoBaseline"/>).</summary>
+    /// <param name="pseudoBaseline">Whether to train the pseudo-label twins.</param>
+    /// <returns>This experiment.</returns>
+    public StudentSizeExperiment SetPseudoBaseline(bool pseudoBaseline = true)
+    {
+        _options.PseudoBaseline = pseudoBaseline;
+        return this;
+    }
+
     /// <summary>Sets the seed.</summary>
     /// <param name="seed">The seed.</param>
     /// <returns>This experiment.</returns>
@@ -250,6 +259,7 @@ public sealed class StudentSizeExperiment
             TrainingSoftLabels = _options.TrainingSoftLabels,
             TestSoftLabels = _options.TestSoftLabels,
             TextColumnName = _options.TextColumnName,
+            PseudoBaseline = _options.PseudoBaseline,
         };
         var duplicates = new List<string>();
         var seen = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -425,6 +435,8 @@ public sealed class StudentSizeExperiment
             trained.Distilled.TrainSeconds, trained.Distilled.ModelBytes, parameters, cost)
         {
             Quality = trained.Distilled.Quality,
+            PseudoBaselineAccuracy = trained.PseudoBaseline?.Metrics.Accuracy,
+            PseudoBaselineAgreement = trained.PseudoBaseline?.Metrics.Agreement,
             Temperature = trained.Spec is { UsesTemperature: false } || float.IsNaN(trained.Temperature) ? null : trained.Temperature,
             Alpha = trained.Spec is { UsesAlpha: true } && !float.IsNaN(trained.Alpha) ? trained.Alpha : null,
             LatencyP50Microseconds = serving?.LatencyP50 ?? double.NaN,

@@ -84,6 +84,10 @@ public sealed class StudentSizeExperimentOptions
     /// <value>Defaults to empty: no sweep, every candidate at <see cref="Alpha"/>. Not together with <see cref="Alpha"/>.</value>
     public IList<float> Alphas { get; } = new List<float>();
 
+    /// <summary>Gets or sets whether each trial is also trained on the teacher's arg-max labels of the same rows, its pseudo-label twin (<see cref="DistillationExperimentOptions.PseudoBaseline"/>); the leaderboard entries then carry <see cref="LeaderboardEntry.PseudoBaselineAccuracy"/> and <see cref="LeaderboardEntry.PseudoBaselineAgreement"/>. It doubles the training time.</summary>
+    /// <value>Defaults to <see langword="false"/>.</value>
+    public bool PseudoBaseline { get; set; }
+
     /// <summary>Gets or sets the seed (of the held-out split and every trial's student, as <see cref="DistillationExperimentOptions.Seed"/>).</summary>
     /// <remarks>
     /// The same inputs and seed give byte-identical model files, chart and leaderboard apart from its timing fields

@@ -9,7 +9,7 @@ namespace MLNetDistill.Reports;
 
 /// <summary>
 /// The <see cref="DistillationMetrics"/> of one <see cref="DistillationExperiment"/> run as an HTML table: the teacher, then
-/// each student distilled and, when the run trained them, its hard-label twin, on the same test rows (accuracy, macro-F1,
+/// each student distilled and, when the run trained them, its hard-label twin and its pseudo-label twin (with the gain of soft labels over pseudo-labels), on the same test rows (accuracy, macro-F1,
 /// log-loss, agreement with the teacher, KL to the teacher, training seconds, model bytes).
 /// </summary>
 /// <remarks>
@@ -70,6 +70,13 @@ public sealed class DistillationExperimentReport : IHtmlContent
             if (s.Baseline is { } twin)
             {
                 Row(html, s.Name + " (hard labels)", "baseline", twin.Metrics, twin.TrainSeconds, twin.ModelBytes);
+            }
+
+            if (s.PseudoBaseline is { } pseudo)
+            {
+                // The gain of soft labels over the teacher's arg-max labels, in the name cell: the one comparison this row is for.
+                Row(html, $"{s.Name} (pseudo-labels; soft labels {LeaderboardMarkdown.Gain(s.Distilled.Metrics.Accuracy - pseudo.Metrics.Accuracy)} accuracy)", "pseudo-baseline",
+                    pseudo.Metrics, pseudo.TrainSeconds, pseudo.ModelBytes);
             }
         }
 

@@ -11,6 +11,12 @@ namespace MLNetDistill.Reports;
 /// <param name="CssClass">The cells' class (<c>why</c>: left-aligned text that wraps), or <see langword="null"/>.</param>
 internal sealed record LeaderboardHtmlColumn(string Header, string Title, Func<LeaderboardEntry, string> Student, Func<LeaderboardHtmlTeacher, string>? Teacher = null, string? CssClass = null)
 {
+    /// <summary>The header of the pseudo-label twin's accuracy, shown only when the run trained the twins.</summary>
+    public const string PseudoLabelsHeader = "pseudo-labels";
+
+    /// <summary>The header of the gain of soft labels over pseudo-labels, shown only when the run trained the twins.</summary>
+    public const string VsPseudoLabelsHeader = "vs pseudo-labels";
+
     /// <summary>The table's columns after the name, left to right: a new <see cref="LeaderboardEntry"/> field is one line here.</summary>
     public static IReadOnlyList<LeaderboardHtmlColumn> All { get; } =
     [
@@ -21,6 +27,9 @@ internal sealed record LeaderboardHtmlColumn(string Header, string Title, Func<L
         new("KL to teacher", "mean KL(teacher ‖ student) in nats", e => F4(e.KlToTeacher), t => F4(t.Metrics?.KlToTeacher ?? double.NaN)),
         new("log-loss", "mean −ln q(label) in nats", e => F4(e.LogLoss), t => F4(t.Metrics?.LogLoss ?? double.NaN)),
         new("macro-F1", "F1 averaged over the classes", e => F4(e.MacroF1), t => F4(t.Metrics?.MacroF1 ?? double.NaN)),
+        new(PseudoLabelsHeader, "accuracy of the pseudo-label twin: the same spec trained on the teacher's arg-max labels of the same rows", e => F4(e.PseudoBaselineAccuracy ?? double.NaN)),
+        new(VsPseudoLabelsHeader, "distilled accuracy minus the pseudo-label twin's: what soft labels add over the teacher's arg-max labels (positive: soft labels win)",
+            e => e.PseudoBaselineAccuracy is double p ? LeaderboardMarkdown.Gain(e.Accuracy - p) : NotAvailable),
         new("ECE", "expected calibration error of the student (labeled rows)", e => F4(e.Quality?.ExpectedCalibrationError ?? double.NaN),
             t => F4(t.ExpectedCalibrationError)),
         new("bytes", "size of the deployable file (ONNX for MLP students, ML.NET zip otherwise)", e => Count(e.ModelBytes), t => t.ModelBytes > 0 ? Count(t.ModelBytes) : NotAvailable),

@@ -14,7 +14,7 @@ namespace MLNetDistill.Reports;
 /// metrics, size, parameters, cost, <c>pareto</c>, <c>chosen</c>, model file, and the <c>temperature</c> and <c>alpha</c> it was trained with (null where it uses none); <c>top3Agreement</c> (named from the
 /// evaluator's k), <c>expectedCalibrationError</c>, <c>teacherExpectedCalibrationError</c>, <c>perClassAccuracy</c>,
 /// <c>perClassAgreement</c>, <c>inheritance</c>; latency p50/p99 and throughput through ML.NET and in ONNX Runtime,
-/// <c>onnxNote</c> where the ONNX form is missing, <c>latencySpeedUp</c> and <c>sizeReduction</c> against the teacher), the
+/// <c>onnxNote</c> where the ONNX form is missing, <c>latencySpeedUp</c> and <c>sizeReduction</c> against the teacher, <c>pseudoBaselineAccuracy</c> and <c>pseudoBaselineAgreement</c> of its pseudo-label twin, null when none was trained), the
 /// pick's reason, the skipped and duplicate students, and <c>augmentation</c> (as in <c>REPORT.json</c>: method, settings, synthetic rows, the teacher's seconds on them and their share; null without one). camelCase; an undefined metric is the string <c>"NaN"</c>, a form
 /// not measured is <see langword="null"/>.
 /// </summary>
@@ -60,6 +60,8 @@ public static class LeaderboardJson
         {
             // Named from the evaluator's k, as the issue names it (top3Agreement for the default k = 3).
             TopK = e.Quality is { } q ? new Dictionary<string, object> { [$"top{q.TopK}Agreement"] = q.TopKAgreement } : null,
+            PseudoBaselineAccuracy = e.PseudoBaselineAccuracy,
+            PseudoBaselineAgreement = e.PseudoBaselineAgreement,
         }).ToList();
         return new LeaderboardDocument(
             board.CostAxis.ToString().ToLowerInvariant(), board.QualityMetric, board.AccuracyTolerance, teacher, board.TeacherCost, board.Chosen?.Name, board.Choice,
@@ -101,6 +103,12 @@ public static class LeaderboardJson
         double? OnnxLatencyP50Microseconds, double? OnnxLatencyP99Microseconds, double? OnnxThroughputRowsPerSecond, string? OnnxNote, string? LatencyNote,
         double LatencySpeedUp, double SizeReduction, double CostSeconds)
     {
+        /// <summary>The pseudo-label twin's test accuracy, or null when none was trained.</summary>
+        public double? PseudoBaselineAccuracy { get; init; }
+
+        /// <summary>The pseudo-label twin's agreement with the teacher, or null when none was trained.</summary>
+        public double? PseudoBaselineAgreement { get; init; }
+
         /// <summary>The top-k agreement, under a name that carries k (<c>top3Agreement</c>).</summary>
         [JsonExtensionData]
         public Dictionary<string, object>? TopK { get; init; }

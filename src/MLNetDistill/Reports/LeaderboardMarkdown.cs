@@ -5,7 +5,7 @@ using MLNetDistill.Experiments;
 
 namespace MLNetDistill.Reports;
 
-/// <summary>Writes <c>report.md</c>: the pick and why, the leaderboard table (teacher first, then students by cost), the serving cost (latency in both forms, speed-up, size reduction), the quality detail (top-k agreement, ECE, inheritance of the teacher's mistakes), the rows used, skipped and duplicate students, and the trade-off chart.</summary>
+/// <summary>Writes <c>report.md</c>: the pick and why, the leaderboard table (teacher first, then students by cost), soft labels vs pseudo-labels (when the pseudo-label twins were trained), the serving cost (latency in both forms, speed-up, size reduction), the quality detail (top-k agreement, ECE, inheritance of the teacher's mistakes), the rows used, skipped and duplicate students, and the trade-off chart.</summary>
 /// <example>
 /// <code language="csharp">
 /// File.WriteAllText("report.md", LeaderboardMarkdown.Render(result));
@@ -49,6 +49,7 @@ public static class LeaderboardMarkdown
         }
 
         md.Append('\n');
+        AppendPseudoLabels(md, board);
         AppendServingCost(md, board);
         AppendQuality(md, board);
         if (board.Skipped.Count > 0)
@@ -75,6 +76,33 @@ public static class LeaderboardMarkdown
 
         string F(double v) => double.IsNaN(v) ? "n/a" : v.ToString("F4", c);
     }
+
+    /// <summary>What soft labels add over pseudo-labels: each student against its pseudo-label twin (the same spec on the teacher's arg-max labels of the same rows), when the run trained them.</summary>
+    private static void AppendPseudoLabels(StringBuilder md, Leaderboard board)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var twins = board.Entries.Where(e => e.PseudoBaselineAccuracy is not null).ToList();
+        if (twins.Count == 0)
+        {
+            return;
+        }
+
+        md.Append("## Soft labels vs pseudo-labels\n\n");
+        md.Append("Each student against its pseudo-label twin: the same spec trained on the teacher's arg-max label of the same rows as a hard label (what you get without distillation). *vs pseudo-labels* is the distilled accuracy minus the twin's: positive where soft labels win.\n\n");
+        md.Append("| student | accuracy | pseudo-label twin | vs pseudo-labels | agreement | twin agreement |\n|---|---:|---:|---:|---:|---:|\n");
+        foreach (var e in twins)
+        {
+            double twin = e.PseudoBaselineAccuracy ?? double.NaN;
+            md.Append(c, $"| {Cell(e.Name)} | {F(e.Accuracy)} | {F(twin)} | {Gain(e.Accuracy - twin)} | {F(e.Agreement)} | {F(e.PseudoBaselineAgreement ?? double.NaN)} |\n");
+        }
+
+        md.Append('\n');
+
+        string F(double v) => double.IsNaN(v) ? "n/a" : v.ToString("F4", c);
+    }
+
+    /// <summary>A difference of accuracies with its sign (<c>+0.0123</c>), or <c>n/a</c>.</summary>
+    internal static string Gain(double value) => double.IsNaN(value) ? "n/a" : value.ToString("+0.0000;-0.0000;0.0000", CultureInfo.InvariantCulture);
 
     /// <summary>The latency table: the teacher and each student through ML.NET (a PredictionEngine's mapper) and in ONNX Runtime, with speed-up and size reduction.</summary>
     private static void AppendServingCost(StringBuilder md, Leaderboard board)

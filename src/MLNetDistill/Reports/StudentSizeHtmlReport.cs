@@ -201,9 +201,12 @@ public sealed class StudentSizeHtmlReport : IHtmlContent
     {
         html.Raw("<h3>Leaderboard</h3>");
         // On the size and parameter axes the cost is the bytes or parameters column again: shown once, so the table fits a page.
-        var columns = Leaderboard.CostAxis == LeaderboardCostAxis.Latency
-            ? LeaderboardHtmlColumn.All
-            : [.. LeaderboardHtmlColumn.All.Where(c => c.Header != "cost")];
+        // The pseudo-label columns only when the run trained the pseudo-label twins.
+        bool pseudo = Leaderboard.Entries.Any(e => e.PseudoBaselineAccuracy is not null);
+        var columns = LeaderboardHtmlColumn.All
+            .Where(c => c.Header != "cost" || Leaderboard.CostAxis == LeaderboardCostAxis.Latency)
+            .Where(c => pseudo || c.Header is not (LeaderboardHtmlColumn.PseudoLabelsHeader or LeaderboardHtmlColumn.VsPseudoLabelsHeader))
+            .ToList();
         Table(html, "leaderboard", columns, Teacher(), spec: true);
         html.Raw("<p class=\"muted\">Rows by cost. <span style=\"background:#eaf1fb;padding:0 4px\">blue</span>: on the Pareto front; "
             + "<span style=\"background:#dcf1e0;padding:0 4px;font-weight:600\">green</span>: the pick; <span style=\"background:#fbeeee;padding:0 4px\">red</span>: the teacher. Hover a header for its meaning.</p>");
