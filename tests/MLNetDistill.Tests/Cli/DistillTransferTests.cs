@@ -109,17 +109,42 @@ public sealed class DistillTransferTests : IDisposable
     }
 
     [Fact]
-    public void Distill_TrainWithoutLabelColumn_FailsPointingToTransfer()
+    public void Distill_TrainWithoutLabelColumn_LearnsFromTeacherAloneAndOnlyThePseudoTwinTrains()
+    {
+        var (_, rows) = SplitBreastCancer();
+        string unlabeled = _temp.Write("train-unlabeled.csv", Csv(rows, withLabel: false));
+        string report = _temp.File("t.json");
+
+        var (code, output, error) = CliRunner.Run("distill", "--teacher", TestPaths.Fixture("binary_teacher.onnx"), "--train", unlabeled,
+            "--student", "sdca", "--baseline", "--pseudo-baseline", "--out", _temp.File("t.zip"), "--report", report);
+
+        Assert.True(code == 0, error);
+        Assert.Contains("has no label column: the student learns from the soft labels alone", error, StringComparison.Ordinal);
+        Assert.Contains("the hard-label baseline cannot be trained", error, StringComparison.Ordinal);
+        Assert.Contains("baseline not trained: --train has no hard labels", output, StringComparison.Ordinal);
+        Assert.Contains("pseudo   accuracy n/a  agreement ", output, StringComparison.Ordinal);
+        var json = JsonDocument.Parse(File.ReadAllText(report)).RootElement;
+        Assert.Equal(JsonValueKind.Null, json.GetProperty("baseline").ValueKind);
+        // The held-out fifth has no labels either: measured against the teacher only.
+        Assert.True(json.GetProperty("testHeldOut").GetBoolean());
+        Assert.Equal(rows.Count, json.GetProperty("trainRows").GetInt64() + json.GetProperty("testRows").GetInt64());
+        Assert.Equal("NaN", json.GetProperty("student").GetProperty("accuracy").GetString());
+        Assert.InRange(json.GetProperty("student").GetProperty("agreement").GetDouble(), 0.9, 1.0);
+        Assert.Equal("NaN", json.GetProperty("pseudoBaseline").GetProperty("accuracy").GetString());
+        Assert.InRange(json.GetProperty("pseudoBaseline").GetProperty("agreement").GetDouble(), 0.9, 1.0);
+    }
+
+    [Fact]
+    public void Distill_TrainWithoutTheNamedLabelColumn_FailsNamingIt()
     {
         var (_, rows) = SplitBreastCancer();
         string unlabeled = _temp.Write("train-unlabeled.csv", Csv(rows, withLabel: false));
 
-        var (code, _, error) = CliRunner.Run("distill", "--teacher", TestPaths.Fixture("binary_teacher.onnx"), "--train", unlabeled,
+        var (code, _, error) = CliRunner.Run("distill", "--teacher", TestPaths.Fixture("binary_teacher.onnx"), "--train", unlabeled, "--label", "label",
             "--student", "sdca", "--out", _temp.File("t.zip"), "--report", _temp.File("t.json"));
 
         Assert.NotEqual(0, code);
-        Assert.Contains("'" + unlabeled + "' has no label column", error, StringComparison.Ordinal);
-        Assert.Contains("Rows nobody labeled go in --transfer", error, StringComparison.Ordinal);
+        Assert.Contains("Label column 'label' is not in", error, StringComparison.Ordinal);
     }
 
     private JsonElement Distill(string train, string transfer, string name)
