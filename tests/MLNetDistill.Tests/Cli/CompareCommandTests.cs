@@ -68,6 +68,31 @@ public sealed class CompareCommandTests : IDisposable
     }
 
     [Fact]
+    public void Compare_TrainWithoutLabelsAndPseudoBaseline_RanksOnAgreementAndReportsThePseudoTwins()
+    {
+        string[] lines = File.ReadAllLines(TestPaths.Fixture("breast_cancer.csv"));
+        string train = _temp.Write("unlabeled.csv", string.Concat(lines.Select(l => l[..l.LastIndexOf(',')] + "\n")));
+        string folder = Path.Combine(_temp.Path, "out");
+
+        var (code, output, error) = CliRunner.Run("compare", "--teacher", TestPaths.Fixture("binary_teacher.onnx"), "--train", train,
+            "--students", "sdca;lbfgs:iterations=10", "--pseudo-baseline", "--out", folder);
+
+        Assert.True(code == 0, error);
+        Assert.Contains("has no label column: the students learn from the soft labels alone", error, StringComparison.Ordinal);
+        Assert.Contains("the held-out test rows have no labels either", error, StringComparison.Ordinal);
+        var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "leaderboard.json"))).RootElement;
+        Assert.Equal("agreement", json.GetProperty("quality").GetString());
+        Assert.All(json.GetProperty("students").EnumerateArray(), s =>
+        {
+            Assert.Equal("NaN", s.GetProperty("pseudoBaselineAccuracy").GetString());
+            Assert.InRange(s.GetProperty("pseudoBaselineAgreement").GetDouble(), 0.8, 1.0);
+            Assert.InRange(s.GetProperty("agreement").GetDouble(), 0.8, 1.0);
+        });
+        Assert.Contains("pseudo agreement", output, StringComparison.Ordinal);
+        Assert.Contains("## Soft labels vs pseudo-labels", File.ReadAllText(Path.Combine(folder, "report.md")), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Compare_SweepTemperaturesAndAlphas_WritesOneRecordPerStudentTemperatureAndAlpha()
     {
         string folder = Path.Combine(_temp.Path, "out");

@@ -135,6 +135,30 @@ public sealed class DistillTransferTests : IDisposable
     }
 
     [Fact]
+    public void Distill_PseudoBaselineWithTransfer_ReportHasPseudoBaselineAndPrintsTheGain()
+    {
+        var (train, transferRows) = SplitBreastCancer();
+        string transfer = _temp.Write("transfer.csv", Csv(transferRows, withLabel: false));
+        string report = _temp.File("r.json");
+
+        var (code, output, error) = CliRunner.Run("distill", "--teacher", TestPaths.Fixture("binary_teacher.onnx"), "--train", train, "--transfer", transfer,
+            "--label", "label", "--student", "sdca", "--pseudo-baseline", "--out", _temp.File("r.zip"), "--report", report);
+
+        Assert.True(code == 0, error);
+        var json = JsonDocument.Parse(File.ReadAllText(report)).RootElement;
+        double pseudo = json.GetProperty("pseudoBaseline").GetProperty("accuracy").GetDouble();
+        Assert.InRange(pseudo, 0.85, 1.0);
+        Assert.Equal(JsonValueKind.Null, json.GetProperty("baseline").ValueKind);
+        double gain = json.GetProperty("student").GetProperty("accuracy").GetDouble() - pseudo;
+        Assert.Contains($"pseudo   accuracy {pseudo.ToString("F4", System.Globalization.CultureInfo.InvariantCulture)}", output, StringComparison.Ordinal);
+        Assert.Contains($"soft labels {MLNetDistill.Reports.LeaderboardMarkdown.Gain(gain)} accuracy over pseudo-labels", output, StringComparison.Ordinal);
+        // Exactly the rows the student learned from: the training rows left after the held-out fifth, plus every transfer row.
+        long rows = json.GetProperty("trainRows").GetInt64() + json.GetProperty("transferRows").GetInt64();
+        Assert.Equal(transferRows.Count, json.GetProperty("transferRows").GetInt64());
+        Assert.Contains($"training sdca on the teacher's arg-max labels (pseudo-label baseline) from {rows:N0} rows", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Distill_TrainWithoutTheNamedLabelColumn_FailsNamingIt()
     {
         var (_, rows) = SplitBreastCancer();

@@ -220,6 +220,48 @@ public sealed class LabelCommandTests
         Assert.True(File.Exists(folder.File("student.zip")));
     }
 
+    [Fact]
+    public async Task LabelThenDistill_UnlabeledCsv_StudentLearnsFromTheLlmSoftLabelsAlone()
+    {
+        // The README's recipe from a CSV nobody labeled: label it with the LLM, then distill from the cache alone. The
+        // server plays a good LLM (0.85-0.9 on each email's real class; the tests' small text teacher is near chance here).
+        var emails = EmailData.Load(new MLContext(0));
+        var truth = new Dictionary<string, float>(StringComparer.Ordinal);
+        foreach (var (text, label) in EmailData.Texts(emails).Zip(EmailData.Labels(emails)))
+        {
+            truth.TryAdd(text, label);
+        }
+
+        await using var server = new ChatCompletionsServer(TextTeacher.Classes, text => truth[text] == 1 ? [0.1f, 0.9f] : [0.85f, 0.15f]);
+        using var folder = new TempFolder();
+        var texts = truth.Keys.Take(400).ToArray();
+        string unlabeled = WriteCsv(folder.File("unlabeled.csv"), texts, labels: null);
+        string cache = folder.File("cache.parquet");
+        var (labeled, _, labelError) = WithKey(() => CliRunner.Run("label", "--llm-endpoint", server.Endpoint.ToString(), "--model", "test-model", "--classes", "ham,spam",
+            "--data", unlabeled, "--text", "Text", "--out", cache, "--prompt", ChatCompletionsServer.Template));
+        Assert.True(labeled == 0, labelError);
+
+        string report = folder.File("report.json");
+        var (code, output, error) = CliRunner.Run("distill", "--train", unlabeled, "--soft-labels", cache, "--text", "Text", "--student", "sdca:iterations=50,text=word2",
+            "--baseline", "--pseudo-baseline", "--out", folder.File("student.zip"), "--report", report);
+
+        Assert.True(code == 0, error);
+        Assert.Contains("has no label column: the student learns from the soft labels alone", error, StringComparison.Ordinal);
+        Assert.Contains("baseline not trained: --train has no hard labels", output, StringComparison.Ordinal);
+        var root = JsonDocument.Parse(File.ReadAllText(report)).RootElement;
+        Assert.True(root.GetProperty("testHeldOut").GetBoolean());
+        Assert.Equal(400, root.GetProperty("trainRows").GetInt64() + root.GetProperty("testRows").GetInt64());
+        Assert.Equal(0, root.GetProperty("teacherRowsScored").GetInt64()); // the LLM's cache, no teacher model
+        Assert.Equal(JsonValueKind.Null, root.GetProperty("baseline").ValueKind);
+        // Held-out rows without labels are measured against the LLM's labels: agreement and KL, no accuracy.
+        Assert.Equal("NaN", root.GetProperty("student").GetProperty("accuracy").GetString());
+        // 54 % of these emails are ham: a student that learned nothing agrees about that often (0.72 measured with this spec).
+        Assert.InRange(root.GetProperty("student").GetProperty("agreement").GetDouble(), 0.65, 1.0);
+        Assert.InRange(root.GetProperty("pseudoBaseline").GetProperty("agreement").GetDouble(), 0.6, 1.0);
+        Assert.True(root.GetProperty("student").GetProperty("klToTeacher").GetDouble() >= 0);
+        Assert.True(File.Exists(folder.File("student.zip")));
+    }
+
     private static (int, string, string) WithKey(Func<(int, string, string)> run)
     {
         string? old = Environment.GetEnvironmentVariable("MLNETDISTILL_LLM_API_KEY");
