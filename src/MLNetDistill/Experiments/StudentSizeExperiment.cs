@@ -231,7 +231,7 @@ public sealed class StudentSizeExperiment
     }
 
     /// <summary>Scores the data with the teacher (once per data set), trains each distinct candidate while the budget lasts, and ranks them.</summary>
-    /// <param name="train">Labeled training rows (<c>Features</c>, <c>Label</c>).</param>
+    /// <param name="train">Training rows (<c>Features</c>, usually a <c>Label</c>); without labels the students learn from the soft labels alone and, without test rows, are ranked on agreement (<see cref="DistillationExperiment.Run"/>).</param>
     /// <param name="test">Evaluation rows, or <see langword="null"/> to hold out a fifth of the training rows (seeded).</param>
     /// <param name="transfer">Unlabeled rows for the teacher to label, or <see langword="null"/>.</param>
     /// <param name="progress">Receives each step, each warning and each finished trial (<see cref="StudentSizeExperimentProgress.Trial"/>).</param>
