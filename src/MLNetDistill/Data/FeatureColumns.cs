@@ -33,7 +33,71 @@ internal static class FeatureColumns
         return found;
     }
 
-    private static int Find(IReadOnlyList<string> names, string name, string path)
+    /// <summary>
+    /// Marks the columns <paramref name="ignoreColumns"/> leaves out of a read. Each name matches as a label name does (exactly
+    /// first, then ignoring case when only one column matches so).
+    /// </summary>
+    /// <param name="names">The file's column names, in file order.</param>
+    /// <param name="ignoreColumns">The columns to leave out, or null for none.</param>
+    /// <param name="labelIndex">The label's index, or -1: it cannot be ignored.</param>
+    /// <param name="textIndex">The text column's index, or -1: it cannot be ignored.</param>
+    /// <param name="path">The file, for messages.</param>
+    /// <returns>One flag per column, true for an ignored one; null when nothing is ignored.</returns>
+    /// <exception cref="ArgumentException">
+    /// A name is blank, is not in the file (the message lists the file's columns), matches two columns ignoring case, or is
+    /// the label or the text column.
+    /// </exception>
+    public static bool[]? Ignored(IReadOnlyList<string> names, IReadOnlyCollection<string>? ignoreColumns, int labelIndex, int textIndex, string path)
+    {
+        if (ignoreColumns is null || ignoreColumns.Count == 0)
+        {
+            return null;
+        }
+
+        var ignored = new bool[names.Count];
+        foreach (string name in ignoreColumns)
+        {
+            if (string.IsNullOrWhiteSpace(name))
+            {
+                throw new ArgumentException(
+                    $"An ignored column name is empty: name the columns of '{path}' to leave out ({ColumnNameList.Format(names)}).", IgnoreColumnsParameter);
+            }
+
+            int found = Find(names, name.Trim(), path, "Ignored column", IgnoreColumnsParameter);
+            if (found < 0)
+            {
+                throw new ArgumentException(
+                    $"Ignored column '{name}' is not in '{path}'. Its columns are: {ColumnNameList.Format(names)}. Ignore only columns the file has.",
+                    IgnoreColumnsParameter);
+            }
+
+            if (found == labelIndex)
+            {
+                throw new ArgumentException(
+                    $"Column '{names[found]}' is the label column of '{path}': it cannot also be ignored. Leave it out of the ignored columns (name another label column to use that one instead).",
+                    IgnoreColumnsParameter);
+            }
+
+            if (found == textIndex)
+            {
+                throw new ArgumentException(
+                    $"Column '{names[found]}' is the text column of '{path}': it cannot also be ignored. Leave it out of the ignored columns, or pass another text column.",
+                    IgnoreColumnsParameter);
+            }
+
+            ignored[found] = true;
+        }
+
+        return ignored;
+    }
+
+    /// <summary>The readers' parameter that names the ignored columns, for <see cref="ArgumentException.ParamName"/>.</summary>
+    public const string IgnoreColumnsParameter = "ignoreColumns";
+
+    private static int Find(IReadOnlyList<string> names, string name, string path) =>
+        Find(names, name, path, "Label column", "labelColumnName");
+
+    private static int Find(IReadOnlyList<string> names, string name, string path, string what, string parameter)
     {
         for (int i = 0; i < names.Count; i++)
         {
@@ -51,8 +115,8 @@ internal static class FeatureColumns
                 if (found >= 0)
                 {
                     throw new ArgumentException(
-                        $"Label column '{name}' matches both '{names[found]}' and '{names[i]}' in '{path}' when case is ignored: pass the exact name as the label column.",
-                        "labelColumnName");
+                        $"{what} '{name}' matches both '{names[found]}' and '{names[i]}' in '{path}' when case is ignored: pass the exact name.",
+                        parameter);
                 }
 
                 found = i;
