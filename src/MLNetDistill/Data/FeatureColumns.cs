@@ -126,6 +126,49 @@ internal static class FeatureColumns
         return found;
     }
 
+    /// <summary>
+    /// Checks that <paramref name="other"/> has as many features as <paramref name="train"/>, when both have a known-size
+    /// <c>Features</c> vector; the error names the columns (slot names) only one of them has, and
+    /// <see cref="NonFeatureCandidates.ExceptionDataKey"/> holds those that look like identifiers, for a front end.
+    /// </summary>
+    /// <param name="train">The training rows' schema.</param>
+    /// <param name="other">The schema of test or transfer rows.</param>
+    /// <param name="otherName">What <paramref name="other"/> is, for the message (<c>test</c>, <c>transfer</c>).</param>
+    /// <param name="parameter">The parameter that passed <paramref name="other"/>.</param>
+    /// <exception cref="ArgumentException">The feature counts differ.</exception>
+    public static void CheckSameFeatures(DataViewSchema train, DataViewSchema other, string otherName, string parameter)
+    {
+        if (train.GetColumnOrNull(DataColumnNames.Features) is not { Type: VectorDataViewType { Size: > 0 } trainType } trainColumn
+            || other.GetColumnOrNull(DataColumnNames.Features) is not { Type: VectorDataViewType { Size: > 0 } otherType } otherColumn
+            || trainType.Size == otherType.Size)
+        {
+            return;
+        }
+
+        string[]? trainNames = NonFeatureCandidates.SlotNames(trainColumn);
+        string[]? otherNames = NonFeatureCandidates.SlotNames(otherColumn);
+        string message = $"The {otherName} data has {otherType.Size} features but the training data has {trainType.Size}: the student needs the same features in every file.";
+        if (trainNames is null || otherNames is null)
+        {
+            throw new ArgumentException($"{message} Read both files with the same feature columns.", parameter);
+        }
+
+        string[] onlyOther = [.. otherNames.Except(trainNames, StringComparer.Ordinal)];
+        string[] onlyTrain = [.. trainNames.Except(otherNames, StringComparer.Ordinal)];
+        string Names(string[] names) => names.Length == 0 ? "(none)" : ColumnNameList.Format(names.Select(n => $"'{n}'"));
+        var error = new ArgumentException(
+            $"{message} Only in the {otherName} data: {Names(onlyOther)}; only in the training data: {Names(onlyTrain)}. " +
+            "Only the columns the student uses must be in every file: leave a numeric column that is not a feature (an id, a row number) out with the ignored columns (DataSourceReader.Load's ignoreColumns), or add the missing feature columns.",
+            parameter);
+        string[] ids = [.. onlyOther.Concat(onlyTrain).Where(NonFeatureCandidates.LooksLikeIdentifier)];
+        if (ids.Length > 0)
+        {
+            error.Data[NonFeatureCandidates.ExceptionDataKey] = string.Join(',', ids);
+        }
+
+        throw error;
+    }
+
     /// <summary>Builds the schema [Label (Single)]? + Features (vector of Single with slot names).</summary>
     public static DataViewSchema Schema(bool hasLabel, string[] featureNames)
     {

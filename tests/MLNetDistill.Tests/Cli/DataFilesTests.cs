@@ -66,7 +66,7 @@ public sealed class DataFilesTests : IDisposable
         var ignored = Distill(train, test, "ignored", "--ignore-columns", "Id");
 
         Assert.NotEqual(0, failed);
-        Assert.Contains("column 'Id' looks like an identifier", error, StringComparison.Ordinal);
+        Assert.Contains("only in the training data: 'Id'", error, StringComparison.Ordinal);
         Assert.Contains("(CLI: --ignore-columns Id)", error, StringComparison.Ordinal);
         Assert.Equal(Figures(plain), Figures(ignored));
         Assert.InRange(ignored.GetProperty("student").GetProperty("accuracy").GetDouble(), 0.8, 1.0);
@@ -82,6 +82,28 @@ public sealed class DataFilesTests : IDisposable
         var ignored = Distill(plainTrain, test, "ignored", "--ignore-columns", "Id");
 
         Assert.Equal(Figures(plain), Figures(ignored));
+    }
+
+    [Fact]
+    public void Distill_SoftLabelsAndTestWithExtraId_ErrorNamesTheColumnBeforeTraining()
+    {
+        string train = TestPaths.Fixture("digits_train.csv");
+        string cache = _temp.File("train.parquet");
+        string test = WithColumns(TestPaths.Fixture("digits_test.csv"), "test-id.csv", ("Id", i => i.ToString(CultureInfo.InvariantCulture)));
+        var (scored, _, scoreError) = CliRunner.Run("score", "--teacher", DigitsTeacher, "--data", train, "--out", cache);
+        Assert.True(scored == 0, scoreError);
+
+        var (code, _, error) = CliRunner.Run("distill", "--soft-labels", cache, "--train", train, "--test", test, "--student", "sdca",
+            "--out", _temp.File("s.zip"), "--report", _temp.File("s.json"));
+        var (ignoredCode, _, ignoredError) = CliRunner.Run("distill", "--soft-labels", cache, "--train", train, "--test", test, "--student", "sdca",
+            "--ignore-columns", "Id", "--out", _temp.File("i.zip"), "--report", _temp.File("i.json"));
+
+        Assert.Equal(2, code);
+        Assert.Contains("--test: The test data has 65 features but the training data has 64", error, StringComparison.Ordinal);
+        Assert.Contains("Only in the test data: 'Id'", error, StringComparison.Ordinal);
+        Assert.Contains("(CLI: --ignore-columns Id)", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("to train)", error, StringComparison.Ordinal); // found before any student is trained
+        Assert.True(ignoredCode == 0, ignoredError);
     }
 
     [Fact]

@@ -129,6 +129,46 @@ public sealed class IgnoreColumnsTests : IDisposable
     }
 
     [Fact]
+    public void CheckSameFeatures_TrainingFileWithId_ThrowsNamingItOnlyInTheTrainingData()
+    {
+        IDataView train = DataSourceReader.Load(Numeric());
+        IDataView test = DataSourceReader.Load(_temp.Write("test.csv", "a,b,Label\n1,2,0\n"));
+
+        var ex = Assert.Throws<ArgumentException>(() => FeatureColumns.CheckSameFeatures(train.Schema, test.Schema, "test", "test"));
+
+        Assert.Equal("test", ex.ParamName);
+        Assert.Contains("The test data has 2 features but the training data has 3", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Only in the test data: (none); only in the training data: 'Id'", ex.Message, StringComparison.Ordinal);
+        Assert.Equal("Id", ex.Data[NonFeatureCandidates.ExceptionDataKey]);
+        FeatureColumns.CheckSameFeatures(DataSourceReader.Load(Numeric(), ignoreColumns: ["Id"]).Schema, test.Schema, "test", "test");
+    }
+
+    [Fact]
+    public void CheckSameFeatures_MissingRealFeature_GivesNoIgnoreHint()
+    {
+        IDataView train = DataSourceReader.Load(_temp.Write("train.csv", "a,b,Label\n1,2,0\n"));
+        IDataView test = DataSourceReader.Load(_temp.Write("test.csv", "a,Label\n1,0\n"));
+
+        var ex = Assert.Throws<ArgumentException>(() => FeatureColumns.CheckSameFeatures(train.Schema, test.Schema, "test", "test"));
+
+        Assert.Contains("only in the training data: 'b'", ex.Message, StringComparison.Ordinal);
+        Assert.False(ex.Data.Contains(NonFeatureCandidates.ExceptionDataKey));
+    }
+
+    [Theory]
+    [InlineData("Id", true)]
+    [InlineData("customer_id", true)]
+    [InlineData("orderId", true)]
+    [InlineData("Unnamed: 0", true)]
+    [InlineData("pixel_0_0", false)]
+    [InlineData("Paid", false)]
+    [InlineData("width", false)]
+    public void LooksLikeIdentifier_Names_AreRecognized(string name, bool expected)
+    {
+        Assert.Equal(expected, NonFeatureCandidates.LooksLikeIdentifier(name));
+    }
+
+    [Fact]
     public void ColumnNames_Csv_ReturnsTheHeader()
     {
         Assert.Equal(["Id", "a", "b", "Label"], DataSourceReader.ColumnNames(Numeric()));
