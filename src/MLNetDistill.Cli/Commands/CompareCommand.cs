@@ -36,6 +36,7 @@ internal static class CompareCommand
         ["train"] = "--train",
         ["test"] = "--test",
         ["transfer"] = "--transfer",
+        [IgnoreColumnsOption.Parameter] = IgnoreColumnsOption.Flag,
     };
 
     public static Command Create()
@@ -61,9 +62,10 @@ internal static class CompareCommand
         var augment = new Option<string?>("--augment") { Description = "Offline augmentation, as for distill: synthetic rows the teacher labels once for every candidate: " + MLNetDistill.Augmentation.AugmentationOptions.Describe() };
         var seed = new Option<int>("--seed") { Description = "Seed (same inputs and seed give the same models).", DefaultValueFactory = _ => 0 };
         var output = new Option<string>("--out") { Description = "Folder for leaderboard.json, report.md, tradeoff.png, report.html and each student's .zip (and .onnx for mlp).", Required = true };
+        var ignore = IgnoreColumnsOption.Create();
         var command = new Command("compare", "Train several students on one teacher scoring, rank them on quality vs cost (Pareto front), and pick the smallest within a tolerance of the teacher.")
         {
-            teacher, train, transfer, test, label, students, cost, within, budget, temperatures, alphas, augment, seed, output, softLabels, testSoftLabels, text,
+            teacher, train, transfer, test, label, students, cost, within, budget, temperatures, alphas, augment, seed, output, softLabels, testSoftLabels, text, ignore,
         };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(token =>
         {
@@ -102,9 +104,10 @@ internal static class CompareCommand
                 Console.Error.WriteLine($"test rows judged against the labels of {TeacherCache.ReadMetadata(testCache).TeacherFile} ({testCache})");
             }
 
+            string[] Ignored(string path) => IgnoreColumnsOption.For(path, IgnoreColumnsOption.Parse(parse.GetValue(ignore)), trainPath, parse.GetValue(test), parse.GetValue(transfer));
             IDataView Read(string path, bool labelOptional) => textName is null
-                ? DataSourceReader.Load(path, labelName, labelOptional)
-                : DataSourceReader.LoadText(path, textName, labelName, labelOptional);
+                ? DataSourceReader.Load(path, labelName, labelOptional, Ignored(path))
+                : DataSourceReader.LoadText(path, textName, labelName, labelOptional, Ignored(path));
 
             experiment
                 .SetCostAxis(ParseCost(parse.GetValue(cost)!))

@@ -23,6 +23,7 @@ internal static class DistillCommand
         ["train"] = "--train",
         ["test"] = "--test",
         ["transfer"] = "--transfer",
+        [IgnoreColumnsOption.Parameter] = IgnoreColumnsOption.Flag,
         ["output"] = "--out",
         ["report"] = "--report",
         [nameof(DistillationExperimentOptions.Augmentation)] = "--augment",
@@ -48,9 +49,10 @@ internal static class DistillCommand
         var seed = new Option<int>("--seed") { Description = "Seed (same inputs and seed give the same model).", DefaultValueFactory = _ => 0 };
         var output = new Option<string>("--out") { Description = "The student model: STUDENT.zip (and STUDENT.onnx for mlp students).", Required = true };
         var report = new Option<string>("--report") { Description = "The report: REPORT.json.", Required = true };
+        var ignore = IgnoreColumnsOption.Create();
         var command = new Command("distill", "Train a student on a teacher's soft labels and compare it with the teacher (and its hard-label twin).")
         {
-            teacher, train, test, label, student, temperature, alpha, transfer, softLabels, augment, baseline, seed, output, report, testSoftLabels, text,
+            teacher, train, test, label, student, temperature, alpha, transfer, softLabels, augment, baseline, seed, output, report, testSoftLabels, text, ignore,
         };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(token =>
         {
@@ -99,9 +101,10 @@ internal static class DistillCommand
             }
 
             string? textName = parse.GetValue(text);
+            string[] Ignored(string path) => IgnoreColumnsOption.For(path, IgnoreColumnsOption.Parse(parse.GetValue(ignore)), trainPath, parse.GetValue(test), parse.GetValue(transfer));
             IDataView Read(string path, bool labelOptional) => textName is null
-                ? DataSourceReader.Load(path, labelName, labelOptional)
-                : DataSourceReader.LoadText(path, textName, labelName, labelOptional);
+                ? DataSourceReader.Load(path, labelName, labelOptional, Ignored(path))
+                : DataSourceReader.LoadText(path, textName, labelName, labelOptional, Ignored(path));
 
             if (parse.GetValue(testSoftLabels) is string testCache)
             {

@@ -19,6 +19,7 @@ internal static class ScoreCommand
         ["textColumnName"] = "--text",
         ["TokenizerFile"] = "--tokenizer",
         ["MaxTokens"] = "--max-tokens",
+        [IgnoreColumnsOption.Parameter] = IgnoreColumnsOption.Flag,
     };
 
     public static Command Create()
@@ -37,9 +38,10 @@ internal static class ScoreCommand
         var text = new Option<string?>("--text") { Description = "The text column of a CSV/TSV file, for a text teacher (input_ids, attention_mask): each row is tokenized with the teacher's tokenizer." };
         var tokenizer = new Option<string?>("--tokenizer") { Description = "With --text: the tokenizer file (vocab.txt, tokenizer.json of a WordPiece or byte-level BPE model, tokenizer.model, or a .tiktoken rank file; default: the first of these beside the teacher)." };
         var maxTokens = new Option<int?>("--max-tokens") { Description = "With --text: the most tokens per text, longer texts are truncated and counted (default: the teacher's fixed sequence length, else model_max_length of tokenizer_config.json, else 512)." };
+        var ignore = IgnoreColumnsOption.Create();
         var command = new Command("score", "Score a data file with an ONNX teacher into a reusable cache of logits and soft labels.")
         {
-            teacher, data, label, temperature, batchSize, device, shard, shards, skipInvalid, output, json, text, tokenizer, maxTokens,
+            teacher, data, label, temperature, batchSize, device, shard, shards, skipInvalid, output, json, text, tokenizer, maxTokens, ignore,
         };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(token =>
         {
@@ -68,7 +70,7 @@ internal static class ScoreCommand
                 string text => ShardSpec.Parse(text),
             };
             OutputFolder.PrepareForFile(parse.GetValue(output)!, "output");
-            var summary = Run(options, parse.GetValue(data)!, parse.GetValue(label), shardSpec, parse.GetValue(output)!, parse.GetValue(json), token);
+            var summary = Run(options, parse.GetValue(data)!, parse.GetValue(label), shardSpec, parse.GetValue(output)!, parse.GetValue(json), token, IgnoreColumnsOption.Parse(parse.GetValue(ignore)));
             return Task.FromResult(summary is null ? 2 : 0);
         }, ct, Flags));
         return command;
@@ -99,7 +101,8 @@ internal static class ScoreCommand
         throw new ArgumentException($"--device '{device}' is not a device: use cpu, cuda, cuda:N (N >= 0) or auto.");
     }
 
-    internal static TeacherScoringSummary? Run(TeacherScoringOptions options, string dataPath, string? label, ShardSpec? shard, string outputPath, bool json, CancellationToken token)
+    internal static TeacherScoringSummary? Run(TeacherScoringOptions options, string dataPath, string? label, ShardSpec? shard, string outputPath, bool json, CancellationToken token,
+        IReadOnlyCollection<string>? ignore = null)
     {
         var ml = new MLContext(seed: 0);
         ml.Log += (_, e) =>
@@ -110,8 +113,8 @@ internal static class ScoreCommand
             }
         };
         TeacherScoringSummary summary = json || Console.IsOutputRedirected
-            ? TeacherCacheWriter.Score(ml, options, dataPath, label, shard, outputPath, null, token)
-            : ProgressDisplay.Run("scoring", (options.TextColumnName is { } text ? DataSourceReader.LoadText(dataPath, text, label) : DataSourceReader.Load(dataPath, label)).GetRowCount() is long n ? (shard is null ? n : (n + shard.Count - 1 - shard.Index) / shard.Count) : null, progress => TeacherCacheWriter.Score(ml, options, dataPath, label, shard, outputPath, progress, token));
+            ? TeacherCacheWriter.Score(ml, options, dataPath, label, ignore, shard, outputPath, null, token)
+            : ProgressDisplay.Run("scoring", (options.TextColumnName is { } text ? DataSourceReader.LoadText(dataPath, text, label, ignoreColumns: ignore) : DataSourceReader.Load(dataPath, label, ignoreColumns: ignore)).GetRowCount() is long n ? (shard is null ? n : (n + shard.Count - 1 - shard.Index) / shard.Count) : null, progress => TeacherCacheWriter.Score(ml, options, dataPath, label, ignore, shard, outputPath, progress, token));
         if (json)
         {
             Console.WriteLine(JsonSerializer.Serialize(new

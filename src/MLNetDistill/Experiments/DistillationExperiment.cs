@@ -123,6 +123,17 @@ public sealed class DistillationExperiment
                 nameof(options.TrainingSoftLabels));
         }
 
+        // Only the columns the student uses must be in every file: the features must match (other columns are left out when rows are joined).
+        if (test is not null)
+        {
+            FeatureColumns.CheckSameFeatures(train.Schema, test.Schema, "test", nameof(test));
+        }
+
+        if (transfer is not null)
+        {
+            FeatureColumns.CheckSameFeatures(train.Schema, transfer.Schema, "transfer", nameof(transfer));
+        }
+
         TeacherScoringTransformer? owned = null;
         try
         {
