@@ -92,7 +92,7 @@ internal sealed class TeacherOptions
             throw new ArgumentException("--tokenizer and --max-tokens apply to a text teacher: add --text COLUMN (the column that holds the texts).");
         }
 
-        if (options.TeacherOutputName is { Length: 0 } || options.TeacherOutputName?.Trim().Length == 0)
+        if (options.TeacherOutputName is { } name && string.IsNullOrWhiteSpace(name))
         {
             throw new ArgumentException("--teacher-output is empty: give the name of one of the teacher's outputs (`mlnet-distill inspect --teacher T.onnx` lists them).");
         }
