@@ -49,11 +49,7 @@ internal static class CompareCommand
         var transfer = new Option<string?>("--transfer") { Description = "Unlabeled rows for the teacher to label (same features as --train)." };
         var test = new Option<string?>("--test") { Description = "Evaluation data (default: 20% of --train held out); without labels, students are ranked on agreement with the teacher and none is picked." };
         var label = new Option<string?>("--label") { Description = "The label column of CSV or Parquet files (default: a column named Label)." };
-        var students = new Option<string>("--students")
-        {
-            Description = $"Candidate students separated by ';' (default \"{DefaultStudents}\"). Specs: " + StudentSpec.Describe(),
-            DefaultValueFactory = _ => DefaultStudents,
-        };
+        var students = StudentsOption();
         var cost = new Option<string>("--cost") { Description = "The cost axis: size (bytes of the deployable file, default), params (learned parameters: weights, tree thresholds and leaves) or latency (single-row p50 in µs through ML.NET's PredictionEngine path, after warm-up; the report also times each student's ONNX export and the teacher).", DefaultValueFactory = _ => "size" };
         var within = new Option<string>("--within") { Description = "Pick the lowest-cost student whose accuracy is within this percentage of the teacher's (default 2%).", DefaultValueFactory = _ => "2%" };
         var budget = new Option<string?>("--time-budget") { Description = "Wall-clock budget such as 90s, 10m or 1h (teacher scoring included); the students not started in time are skipped and listed." };
@@ -67,6 +63,8 @@ internal static class CompareCommand
         {
             teacher, train, transfer, test, label, students, cost, within, budget, temperatures, alphas, augment, seed, output, softLabels, testSoftLabels, text, ignore,
         };
+        var teacherOptions = new TeacherOptions();
+        teacherOptions.AddTo(command);
         command.SetAction((parse, ct) => CommandRunner.RunAsync(token =>
         {
             string trainPath = parse.GetValue(train)!;
@@ -78,8 +76,10 @@ internal static class CompareCommand
             }
 
             var mlContext = new MLContext(parse.GetValue(seed));
+            TeacherOptions.PrintWarnings(mlContext);
             string? teacherPath = parse.GetValue(teacher);
             string? textName = parse.GetValue(text);
+            var teacherScoring = teacherOptions.Read(parse, textName);
             if (teacherPath is null && parse.GetValue(softLabels) is null)
             {
                 throw new ArgumentException("compare needs --teacher T.onnx, or --soft-labels CACHE (a `score` or `label` cache of --train) for soft labels made earlier.");
@@ -88,7 +88,7 @@ internal static class CompareCommand
             var experiment = new StudentSizeExperiment(mlContext);
             if (teacherPath is not null)
             {
-                experiment.SetTeacher(teacherPath);
+                experiment.SetTeacher(teacherPath, teacherScoring);
             }
 
             experiment.Options.TextColumnName = textName;
@@ -146,9 +146,16 @@ internal static class CompareCommand
             StudentSizeReport.WriteAll(mlContext, result, outFolder, token);
             Print(result, outFolder);
             return Task.FromResult(0);
-        }, ct, Flags));
+        }, ct, TeacherOptions.WithFlags(Flags)));
         return command;
     }
+
+    /// <summary>The <c>--students</c> option of <c>compare</c> and <c>demo</c>: candidate specs separated by ';', the default grid when not given.</summary>
+    internal static Option<string> StudentsOption() => new("--students")
+    {
+        Description = $"Candidate students separated by ';' (default \"{DefaultStudents}\"). Specs: " + StudentSpec.Describe(),
+        DefaultValueFactory = _ => DefaultStudents,
+    };
 
     /// <summary>The specs of <c>--students</c>: separated by ';', blanks dropped.</summary>
     internal static string[] SplitStudents(string students)

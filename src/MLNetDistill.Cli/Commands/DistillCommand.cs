@@ -54,6 +54,8 @@ internal static class DistillCommand
         {
             teacher, train, test, label, student, temperature, alpha, transfer, softLabels, augment, baseline, seed, output, report, testSoftLabels, text, ignore,
         };
+        var teacherOptions = new TeacherOptions();
+        teacherOptions.AddTo(command);
         command.SetAction((parse, ct) => CommandRunner.RunAsync(token =>
         {
             string? teacherPath = parse.GetValue(teacher);
@@ -81,9 +83,12 @@ internal static class DistillCommand
             OutputFolder.PrepareForFile(parse.GetValue(report)!, "report");
             float? temperatureValue = parse.GetValue(temperature);
             var mlContext = new MLContext(parse.GetValue(seed));
+            TeacherOptions.PrintWarnings(mlContext);
+            var teacherScoring = teacherOptions.Read(parse, parse.GetValue(text));
             var options = new DistillationExperimentOptions
             {
                 TeacherModelFile = teacherPath,
+                TeacherScoring = teacherPath is null ? null : teacherScoring,
                 Temperature = temperatureValue,
                 Alpha = parse.GetValue(alpha),
                 Baseline = parse.GetValue(baseline),
@@ -157,7 +162,7 @@ internal static class DistillCommand
 
             Console.WriteLine(double.IsNaN(written.RetainedAccuracy) ? $"retained accuracy n/a (no test labels); report: {reportPath}" : $"retained accuracy {written.RetainedAccuracy:P1}; report: {reportPath}");
             return Task.FromResult(0);
-        }, ct, Flags));
+        }, ct, TeacherOptions.WithFlags(Flags)));
         return command;
     }
 

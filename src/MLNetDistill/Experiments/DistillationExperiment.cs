@@ -247,6 +247,12 @@ public sealed class DistillationExperiment
             var teacherOnTrain = EvaluateTeacher(scoredTrain);
             var teacherOnTest = testHasTeacher ? EvaluateTeacher(scoredTest) : null;
             var teacherOnAll = testHasTeacher ? EvaluateTeacher(new AppendRowsDataView(scoredTrain, scoredTest)) : null;
+            if ((teacherOnAll ?? teacherOnTrain) is { Accuracy: var teacherAccuracy, Rows: var teacherRows })
+            {
+                // Below chance on the labeled rows: the wrong output, another class order or unscaled inputs; said before minutes of training on it.
+                teacher?.WarnIfBelowChance(teacherAccuracy, teacherRows);
+            }
+
 
             TestRows = scoredTest;
             var sets = new ScoredSets(studentData, scoredTrain, scoredTest, train.Schema, testHasTeacher, trainRows, transferRows, syntheticRows, teacher);
@@ -295,7 +301,7 @@ public sealed class DistillationExperiment
             return null;
         }
 
-        var scoring = new TeacherScoringOptions { ModelFile = file, Temperature = temperature, TextColumnName = _options.TextColumnName };
+        var scoring = _options.TeacherScoringFor(file, temperature);
         if (needsHint)
         {
             scoring.Hints.Add(new TeacherHint(TeacherHintLayers.Penultimate(OnnxModelInfo.Load(file)), HintColumnName));

@@ -79,10 +79,19 @@ public static class TeacherCacheWriter
             // The teacher's accuracy is counted as the rows are written, not by reading the cache again.
             var (written, labeled, correct) = TeacherCache.WriteCounting(scored, outputPath, Metadata, hasLabel ? DataColumnNames.Label : null, progress, cancellationToken);
             double? accuracy = hasLabel && labeled > 0 ? (double)correct / labeled : null;
+            if (accuracy is double measured)
+            {
+                teacher.WarnIfBelowChance(measured, labeled);
+            }
+
             watch.Stop();
             double seconds = watch.Elapsed.TotalSeconds;
             return new TeacherScoringSummary(written.Rows, seconds, written.Rows / Math.Max(seconds, 1e-9), teacher.Device, teacher.ClassCount,
-                options.Temperature, accuracy, teacher.SkippedRows, outputPath, teacher.EmptyTexts, teacher.TruncatedTexts);
+                options.Temperature, accuracy, teacher.SkippedRows, outputPath, teacher.EmptyTexts, teacher.TruncatedTexts)
+            {
+                TeacherOutput = teacher.TeacherOutputName,
+                OutputWasProbabilities = teacher.OutputWasProbabilities,
+            };
         }
         finally
         {
