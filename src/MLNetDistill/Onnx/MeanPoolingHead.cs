@@ -63,8 +63,8 @@ internal static class MeanPoolingHead
         }
 
         int classes = bias.Length;
-        string w = AddTensor(editor, "head_weight", weights, [weights.Length / classes, classes]);
-        string b = AddTensor(editor, "head_bias", bias, [classes]);
+        string w = AddTensor(editor, "mlnetdistill_head_weight", weights, [weights.Length / classes, classes]);
+        string b = AddTensor(editor, "mlnetdistill_head_bias", bias, [classes]);
         string product = editor.AddNode("MatMul", [embedding, w]);
         editor.AddNode("Add", [product, b], LogitsOutput);
         editor.SetFloatOutputs([(LogitsOutput, classes)]);
@@ -74,8 +74,8 @@ internal static class MeanPoolingHead
     /// <summary>sentence-transformers' pooling: sum(hidden * mask) / max(sum(mask), 1e-9) over the sequence, then x / max(|x|, 1e-12).</summary>
     private static string Pool(OnnxGraphEditor editor, string hiddenOutput, string maskInput, bool normalize)
     {
-        string axisSequence = AddInt64(editor, "axis_sequence", 1);
-        string axisLast = AddInt64(editor, "axis_last", 2);
+        string axisSequence = AddInt64(editor, "mlnetdistill_axis_sequence", 1);
+        string axisLast = AddInt64(editor, "mlnetdistill_axis_last", 2);
         string mask = editor.AddNode("Cast", [maskInput], null, OnnxGraphEditor.IntAttribute("to", (long)TensorProto.Types.DataType.Float));
         string mask3 = editor.AddNode("Unsqueeze", [mask, axisLast]);
         string masked = editor.AddNode("Mul", [hiddenOutput, mask3]);
