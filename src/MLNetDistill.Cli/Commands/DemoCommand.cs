@@ -34,12 +34,15 @@ internal static class DemoCommand
             DefaultValueFactory = _ => DefaultWithin,
         };
         var seed = new Option<int>("--seed") { Description = "Seed (same seed gives the same models and reports, apart from timings).", DefaultValueFactory = _ => 0 };
+        var students = CompareCommand.StudentsOption();
         var command = new Command(
             "demo",
             $"Score the embedded Fashion-MNIST 10k test set once with the embedded PyTorch CNN teacher, train the default students on it ({string.Join(", ", StudentSizeExperiment.DefaultStudents)}), rank them on accuracy vs size, pick the smallest within --within of the teacher, and write the report to ./{DefaultFolder}.")
         {
-            output, within, seed,
+            output, within, seed, students,
         };
+        var teacherOptions = new TeacherOptions();
+        teacherOptions.AddTo(command);
         command.SetAction((parse, ct) => CommandRunner.RunAsync(token =>
         {
             string folder = parse.GetValue(output) ?? Path.Combine(Environment.CurrentDirectory, DefaultFolder);
@@ -55,13 +58,15 @@ internal static class DemoCommand
             string images = DefaultFile("t10k-images-idx3-ubyte.gz");
             Console.WriteLine($"teacher:  {teacher}");
             Console.WriteLine($"data:     {images} (Fashion-MNIST test set, 10,000 images; 20% held out to measure on)");
-            Console.WriteLine($"students: {string.Join(", ", StudentSizeExperiment.DefaultStudents)}");
+            string[] specs = CompareCommand.SplitStudents(parse.GetValue(students)!);
+            Console.WriteLine($"students: {string.Join(", ", specs)}");
 
             int seedValue = parse.GetValue(seed);
             var mlContext = new MLContext(seedValue);
+            TeacherOptions.PrintWarnings(mlContext);
             var experiment = new StudentSizeExperiment(mlContext)
-                .SetTeacher(teacher)
-                .AddDefaultStudents()
+                .SetTeacher(teacher, teacherOptions.Read(parse, textColumn: null))
+                .AddStudents(specs)
                 .SetCostAxis(LeaderboardCostAxis.Size)
                 .SetAccuracyTolerance(CompareCommand.ParseWithin(parse.GetValue(within)!))
                 .SetSeed(seedValue);
@@ -92,7 +97,7 @@ internal static class DemoCommand
             }
 
             return Task.FromResult(0);
-        }, ct));
+        }, ct, TeacherOptions.WithFlags(null)));
         return command;
     }
 

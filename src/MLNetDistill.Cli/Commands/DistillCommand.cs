@@ -23,6 +23,7 @@ internal static class DistillCommand
         ["train"] = "--train",
         ["test"] = "--test",
         ["transfer"] = "--transfer",
+        [IgnoreColumnsOption.Parameter] = IgnoreColumnsOption.Flag,
         ["output"] = "--out",
         ["report"] = "--report",
         [nameof(DistillationExperimentOptions.Augmentation)] = "--augment",
@@ -49,10 +50,13 @@ internal static class DistillCommand
         var seed = new Option<int>("--seed") { Description = "Seed (same inputs and seed give the same model).", DefaultValueFactory = _ => 0 };
         var output = new Option<string>("--out") { Description = "The student model: STUDENT.zip (and STUDENT.onnx for mlp students).", Required = true };
         var report = new Option<string>("--report") { Description = "The report: REPORT.json.", Required = true };
+        var ignore = IgnoreColumnsOption.Create();
         var command = new Command("distill", "Train a student on a teacher's soft labels and compare it with the teacher (and its hard-label twin).")
         {
-            teacher, train, test, label, student, temperature, alpha, transfer, softLabels, augment, baseline, pseudoBaseline, seed, output, report, testSoftLabels, text,
+            teacher, train, test, label, student, temperature, alpha, transfer, softLabels, augment, baseline, pseudoBaseline, seed, output, report, testSoftLabels, text, ignore,
         };
+        var teacherOptions = new TeacherOptions();
+        teacherOptions.AddTo(command);
         command.SetAction((parse, ct) => CommandRunner.RunAsync(token =>
         {
             string? teacherPath = parse.GetValue(teacher);
@@ -80,9 +84,12 @@ internal static class DistillCommand
             OutputFolder.PrepareForFile(parse.GetValue(report)!, "report");
             float? temperatureValue = parse.GetValue(temperature);
             var mlContext = new MLContext(parse.GetValue(seed));
+            TeacherOptions.PrintWarnings(mlContext);
+            var teacherScoring = teacherOptions.Read(parse, parse.GetValue(text));
             var options = new DistillationExperimentOptions
             {
                 TeacherModelFile = teacherPath,
+                TeacherScoring = teacherPath is null ? null : teacherScoring,
                 Temperature = temperatureValue,
                 Alpha = parse.GetValue(alpha),
                 Baseline = parse.GetValue(baseline),
@@ -101,9 +108,10 @@ internal static class DistillCommand
             }
 
             string? textName = parse.GetValue(text);
+            string[] Ignored(string path) => IgnoreColumnsOption.For(path, IgnoreColumnsOption.Parse(parse.GetValue(ignore)), trainPath, parse.GetValue(test), parse.GetValue(transfer));
             IDataView Read(string path, bool labelOptional) => textName is null
-                ? DataSourceReader.Load(path, labelName, labelOptional)
-                : DataSourceReader.LoadText(path, textName, labelName, labelOptional);
+                ? DataSourceReader.Load(path, labelName, labelOptional, Ignored(path))
+                : DataSourceReader.LoadText(path, textName, labelName, labelOptional, Ignored(path));
 
             if (parse.GetValue(testSoftLabels) is string testCache)
             {
@@ -171,7 +179,7 @@ internal static class DistillCommand
 
             Console.WriteLine(double.IsNaN(written.RetainedAccuracy) ? $"retained accuracy n/a (no test labels); report: {reportPath}" : $"retained accuracy {written.RetainedAccuracy:P1}; report: {reportPath}");
             return Task.FromResult(0);
-        }, ct, Flags));
+        }, ct, TeacherOptions.WithFlags(Flags)));
         return command;
     }
 

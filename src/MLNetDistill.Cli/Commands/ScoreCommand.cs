@@ -12,13 +12,11 @@ internal static class ScoreCommand
     /// <summary>The flag of each option name the library's errors name, so they name what the user typed.</summary>
     private static readonly Dictionary<string, string> Flags = new(StringComparer.Ordinal)
     {
-        ["BatchSize"] = "--batch-size",
         ["Temperature"] = "--temperature",
         ["output"] = "--out",
         ["TextColumnName"] = "--text",
         ["textColumnName"] = "--text",
-        ["TokenizerFile"] = "--tokenizer",
-        ["MaxTokens"] = "--max-tokens",
+        [IgnoreColumnsOption.Parameter] = IgnoreColumnsOption.Flag,
     };
 
     public static Command Create()
@@ -27,39 +25,23 @@ internal static class ScoreCommand
         var data = new Option<string>("--data") { Description = "CSV/TSV with a header, Parquet, or IDX images (*-images-idx3-ubyte[.gz]).", Required = true };
         var label = new Option<string?>("--label") { Description = "The label column of a CSV or Parquet file (default: a column named Label, in any case, if there is one)." };
         var temperature = new Option<float>("--temperature") { Description = "Soft-label temperature T (softmax(logits / T)).", DefaultValueFactory = _ => 1f };
-        var batchSize = new Option<int>("--batch-size") { Description = "Rows per ONNX Runtime call.", DefaultValueFactory = _ => 256 };
-        var device = new Option<string>("--device") { Description = "cpu, cuda[:N] (error if the GPU cannot be used) or auto (GPU 0 if possible, else CPU with a warning).", DefaultValueFactory = _ => "cpu" };
         var shard = new Option<string?>("--shard") { Description = "Score only rows whose index mod n == i: i/n, or auto (Kubernetes Indexed Job or Slurm array)." };
         var shards = new Option<int?>("--shards") { Description = "With --shard auto under Kubernetes: the number of shards (the Job's completions)." };
-        var skipInvalid = new Option<bool>("--skip-invalid") { Description = "Skip rows with NaN or infinite features (counted) instead of failing." };
         var output = new Option<string>("--out") { Description = "The cache to write: OUT.csv (plus OUT.csv.json) or OUT.parquet.", Required = true };
         var json = new Option<bool>("--json") { Description = "Print one JSON object on stdout instead of text." };
         var text = new Option<string?>("--text") { Description = "The text column of a CSV/TSV file, for a text teacher (input_ids, attention_mask): each row is tokenized with the teacher's tokenizer." };
-        var tokenizer = new Option<string?>("--tokenizer") { Description = "With --text: the tokenizer file (vocab.txt, tokenizer.json of a WordPiece or byte-level BPE model, tokenizer.model, or a .tiktoken rank file; default: the first of these beside the teacher)." };
-        var maxTokens = new Option<int?>("--max-tokens") { Description = "With --text: the most tokens per text, longer texts are truncated and counted (default: the teacher's fixed sequence length, else model_max_length of tokenizer_config.json, else 512)." };
+        var ignore = IgnoreColumnsOption.Create();
         var command = new Command("score", "Score a data file with an ONNX teacher into a reusable cache of logits and soft labels.")
         {
-            teacher, data, label, temperature, batchSize, device, shard, shards, skipInvalid, output, json, text, tokenizer, maxTokens,
+            teacher, data, label, temperature, shard, shards, output, json, text, ignore,
         };
+        var teacherOptions = new TeacherOptions();
+        teacherOptions.AddTo(command);
         command.SetAction((parse, ct) => CommandRunner.RunAsync(token =>
         {
-            var (gpu, fallback) = ParseDevice(parse.GetValue(device)!);
-            var options = new TeacherScoringOptions
-            {
-                ModelFile = parse.GetValue(teacher)!,
-                Temperature = parse.GetValue(temperature),
-                BatchSize = parse.GetValue(batchSize),
-                GpuDeviceId = gpu,
-                FallbackToCpu = fallback,
-                SkipInvalidRows = parse.GetValue(skipInvalid),
-                TextColumnName = parse.GetValue(text),
-                TokenizerFile = parse.GetValue(tokenizer),
-                MaxTokens = parse.GetValue(maxTokens),
-            };
-            if (options.TextColumnName is null && (options.TokenizerFile is not null || options.MaxTokens is not null))
-            {
-                throw new ArgumentException("--tokenizer and --max-tokens apply to a text teacher: add --text COLUMN (the column that holds the texts).");
-            }
+            var options = teacherOptions.Read(parse, parse.GetValue(text));
+            options.ModelFile = parse.GetValue(teacher)!;
+            options.Temperature = parse.GetValue(temperature);
 
             ShardSpec? shardSpec = parse.GetValue(shard) switch
             {
@@ -68,50 +50,20 @@ internal static class ScoreCommand
                 string text => ShardSpec.Parse(text),
             };
             OutputFolder.PrepareForFile(parse.GetValue(output)!, "output");
-            var summary = Run(options, parse.GetValue(data)!, parse.GetValue(label), shardSpec, parse.GetValue(output)!, parse.GetValue(json), token);
+            var summary = Run(options, parse.GetValue(data)!, parse.GetValue(label), shardSpec, parse.GetValue(output)!, parse.GetValue(json), token, IgnoreColumnsOption.Parse(parse.GetValue(ignore)));
             return Task.FromResult(summary is null ? 2 : 0);
-        }, ct, Flags));
+        }, ct, TeacherOptions.WithFlags(Flags)));
         return command;
     }
 
-    internal static (int? GpuDeviceId, bool FallbackToCpu) ParseDevice(string device)
-    {
-        if (device == "cpu")
-        {
-            return (null, false);
-        }
-
-        if (device == "auto")
-        {
-            return (0, true);
-        }
-
-        if (device == "cuda")
-        {
-            return (0, false);
-        }
-
-        if (device.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(device.AsSpan(5), out int id) && id >= 0)
-        {
-            return (id, false);
-        }
-
-        throw new ArgumentException($"--device '{device}' is not a device: use cpu, cuda, cuda:N (N >= 0) or auto.");
-    }
-
-    internal static TeacherScoringSummary? Run(TeacherScoringOptions options, string dataPath, string? label, ShardSpec? shard, string outputPath, bool json, CancellationToken token)
+    internal static TeacherScoringSummary? Run(TeacherScoringOptions options, string dataPath, string? label, ShardSpec? shard, string outputPath, bool json, CancellationToken token,
+        IReadOnlyCollection<string>? ignore = null)
     {
         var ml = new MLContext(seed: 0);
-        ml.Log += (_, e) =>
-        {
-            if (e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Warning && e.Source.StartsWith("MLNetDistill", StringComparison.Ordinal))
-            {
-                Console.Error.WriteLine("warning: " + e.RawMessage);
-            }
-        };
+        TeacherOptions.PrintWarnings(ml);
         TeacherScoringSummary summary = json || Console.IsOutputRedirected
-            ? TeacherCacheWriter.Score(ml, options, dataPath, label, shard, outputPath, null, token)
-            : ProgressDisplay.Run("scoring", (options.TextColumnName is { } text ? DataSourceReader.LoadText(dataPath, text, label) : DataSourceReader.Load(dataPath, label)).GetRowCount() is long n ? (shard is null ? n : (n + shard.Count - 1 - shard.Index) / shard.Count) : null, progress => TeacherCacheWriter.Score(ml, options, dataPath, label, shard, outputPath, progress, token));
+            ? TeacherCacheWriter.Score(ml, options, dataPath, label, ignore, shard, outputPath, null, token)
+            : ProgressDisplay.Run("scoring", (options.TextColumnName is { } text ? DataSourceReader.LoadText(dataPath, text, label, ignoreColumns: ignore) : DataSourceReader.Load(dataPath, label, ignoreColumns: ignore)).GetRowCount() is long n ? (shard is null ? n : (n + shard.Count - 1 - shard.Index) / shard.Count) : null, progress => TeacherCacheWriter.Score(ml, options, dataPath, label, ignore, shard, outputPath, progress, token));
         if (json)
         {
             Console.WriteLine(JsonSerializer.Serialize(new
@@ -123,6 +75,8 @@ internal static class ScoreCommand
                 classes = summary.Classes,
                 temperature = summary.Temperature,
                 teacherAccuracy = summary.TeacherAccuracy,
+                teacherOutput = summary.TeacherOutput,
+                outputWasProbabilities = summary.OutputWasProbabilities,
                 skippedRows = summary.SkippedRows,
                 shard = shard?.ToString(),
                 output = summary.Output,
@@ -132,7 +86,7 @@ internal static class ScoreCommand
         }
         else
         {
-            Console.WriteLine($"scored {summary.Rows:N0} rows in {summary.Seconds:F2} s ({summary.RowsPerSecond:N0} rows/s) on {summary.Device}; {summary.Classes} classes, T = {summary.Temperature}");
+            Console.WriteLine($"scored {summary.Rows:N0} rows in {summary.Seconds:F2} s ({summary.RowsPerSecond:N0} rows/s) on {summary.Device}; {summary.Classes} classes, T = {summary.Temperature}; output {summary.TeacherOutput}{(summary.OutputWasProbabilities ? " (probabilities)" : "")}");
             if (summary.TeacherAccuracy is double acc)
             {
                 Console.WriteLine($"teacher accuracy: {acc:P2}");

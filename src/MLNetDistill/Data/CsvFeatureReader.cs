@@ -26,20 +26,25 @@ public static class CsvFeatureReader
     /// When true, a <paramref name="labelColumnName"/> the file does not have means no label (transfer data nobody labeled)
     /// instead of an error.
     /// </param>
+    /// <param name="ignoreColumns">
+    /// Columns to leave out, such as an <c>Id</c> or a row number that is numeric but not a feature (matched as the label is:
+    /// exactly first, then ignoring case). Null or empty leaves nothing out.
+    /// </param>
     /// <returns>
     /// A view with <c>Label</c> (Single, when the file has the label column) and <c>Features</c> (vector of Single, the
     /// other columns in file order, with their names as slot names). A column whose first data cell is not a number is text
-    /// and is left out. <see cref="IDataView.GetRowCount"/> returns null.
+    /// and is left out, as are the ignored columns. <see cref="IDataView.GetRowCount"/> returns null.
     /// </returns>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="ArgumentException">
-    /// <paramref name="labelColumnName"/> is not in the file (and not optional), or two columns match it ignoring case.
+    /// <paramref name="labelColumnName"/> is not in the file (and not optional), or two columns match it ignoring case; or an
+    /// ignored column is not in the file (the message lists its columns) or is the label column.
     /// </exception>
     /// <exception cref="InvalidDataException">
     /// The file is empty, has no data rows or no numeric columns, or its header repeats a name. Later, from the cursor:
     /// a row has the wrong number of cells or a non-numeric cell in a numeric column.
     /// </exception>
-    public static IDataView Load(string path, string? labelColumnName = null, bool labelOptional = false)
+    public static IDataView Load(string path, string? labelColumnName = null, bool labelOptional = false, IReadOnlyCollection<string>? ignoreColumns = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         if (!File.Exists(path))
@@ -56,6 +61,7 @@ public static class CsvFeatureReader
         char delimiter = CsvCells.DetectDelimiter(path, headerLine);
         string[] names = SplitHeader(headerLine, delimiter, path);
         int labelIndex = FeatureColumns.FindLabel(names, labelColumnName, labelOptional, path);
+        bool[]? ignored = FeatureColumns.Ignored(names, ignoreColumns, labelIndex, textIndex: -1, path);
 
         ReadOnlySpan<char> first;
         do
@@ -78,7 +84,7 @@ public static class CsvFeatureReader
         var featureNames = new List<string>(names.Length);
         for (int i = 0; i < names.Length; i++)
         {
-            if (i != labelIndex && CsvCells.TryParse(first[cells[i]], out _))
+            if (i != labelIndex && ignored?[i] != true && CsvCells.TryParse(first[cells[i]], out _))
             {
                 featureIndices.Add(i);
                 featureNames.Add(names[i]);
@@ -88,7 +94,7 @@ public static class CsvFeatureReader
         if (featureIndices.Count == 0)
         {
             throw new InvalidDataException(
-                $"'{path}' has no numeric feature columns: line {lines.LineNumber} holds no number outside the label column. Columns: {ColumnNameList.Format(names)}.");
+                $"'{path}' has no numeric feature columns: line {lines.LineNumber} holds no number outside the label column{(ignored is null ? "" : " and the ignored columns")}. Columns: {ColumnNameList.Format(names)}.");
         }
 
         return new CsvDataView(path, delimiter, names, labelIndex, [.. featureIndices], [.. featureNames]);
@@ -105,15 +111,17 @@ public static class CsvFeatureReader
     /// <param name="textColumnName">The column that holds the text (exact match first, then ignoring case).</param>
     /// <param name="labelColumnName">As for <see cref="Load"/>: read as Single; null takes a column named <c>Label</c> if there is one.</param>
     /// <param name="labelOptional">As for <see cref="Load"/>: a missing label column means no label instead of an error.</param>
+    /// <param name="ignoreColumns">As for <see cref="Load"/>: columns left out of the view (an <c>Id</c>, a <c>Group</c>); not the text or label column.</param>
     /// <returns>
     /// A view with <c>Label</c> (Single, when the file has the label column) and one <see cref="Microsoft.ML.Data.TextDataViewType"/>
-    /// column per other file column, in file order (so <paramref name="textColumnName"/> and, say, an <c>Id</c> or <c>Group</c>
-    /// column come through). Each text value is a new string per row. <see cref="IDataView.GetRowCount"/> returns null.
+    /// column per other file column that is not ignored, in file order (so <paramref name="textColumnName"/> and, say, an <c>Id</c>
+    /// or <c>Group</c> column come through). Each text value is a new string per row. <see cref="IDataView.GetRowCount"/> returns null.
     /// </returns>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="ArgumentException">
     /// <paramref name="textColumnName"/> is not in the file, is the label column, or holds only numbers in the first 64 rows
-    /// (a numeric column, not text); or the label column is missing (and not optional).
+    /// (a numeric column, not text); or the label column is missing (and not optional); or an ignored column is not in the
+    /// file (the message lists its columns) or is the text or label column.
     /// </exception>
     /// <exception cref="InvalidDataException">
     /// The file is empty, has no data rows, is not UTF-8 (the message names the line), or its header repeats a name. Later,
@@ -125,7 +133,7 @@ public static class CsvFeatureReader
     /// // columns: Id (Text), Text (Text), Label (Single), Group (Text)
     /// </code>
     /// </example>
-    public static IDataView LoadText(string path, string textColumnName, string? labelColumnName = null, bool labelOptional = false)
+    public static IDataView LoadText(string path, string textColumnName, string? labelColumnName = null, bool labelOptional = false, IReadOnlyCollection<string>? ignoreColumns = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         ArgumentException.ThrowIfNullOrWhiteSpace(textColumnName);
@@ -151,6 +159,7 @@ public static class CsvFeatureReader
                 nameof(textColumnName));
         }
 
+        bool[]? ignored = FeatureColumns.Ignored(names, ignoreColumns, labelIndex, textIndex, path);
         var cells = new Range[names.Length + 1];
         int rows = 0;
         int numeric = 0;
@@ -195,7 +204,19 @@ public static class CsvFeatureReader
                 nameof(textColumnName));
         }
 
-        return new CsvTextDataView(path, delimiter, names, labelIndex);
+        return new CsvTextDataView(path, delimiter, names, labelIndex, ignored);
+    }
+
+    /// <summary>The names in the header of a delimited text file (blank names read as <c>column_N</c>).</summary>
+    internal static string[] ColumnNames(string path)
+    {
+        using var lines = new CsvLineReader(path);
+        if (!lines.TryReadLine(out ReadOnlySpan<char> headerLine) || headerLine.IsWhiteSpace())
+        {
+            throw new InvalidDataException($"'{path}' is empty: expected a header row naming the columns, then one row per example.");
+        }
+
+        return SplitHeader(headerLine, CsvCells.DetectDelimiter(path, headerLine), path);
     }
 
     private static int FindText(string[] names, string textColumnName, string path)

@@ -5,7 +5,7 @@ namespace MLNetDistill.Data;
 
 /// <summary>
 /// A lazy view over a delimited text file read as text: an optional <c>Label</c> (Single) and every other column as
-/// <see cref="TextDataViewType"/> under its own name. Records follow RFC 4180 (quoted cells may hold the delimiter,
+/// <see cref="TextDataViewType"/> under its own name, but for the ignored ones. Records follow RFC 4180 (quoted cells may hold the delimiter,
 /// doubled quotes and line breaks); the file must be UTF-8. See <see cref="CsvFeatureReader.LoadText"/>.
 /// </summary>
 internal sealed class CsvTextDataView : DataViewBase
@@ -16,7 +16,7 @@ internal sealed class CsvTextDataView : DataViewBase
     private readonly int _labelIndex;
     private readonly int[] _textIndices;
 
-    public CsvTextDataView(string path, char delimiter, string[] names, int labelIndex)
+    public CsvTextDataView(string path, char delimiter, string[] names, int labelIndex, bool[]? ignored = null)
     {
         _path = path;
         _delimiter = delimiter;
@@ -31,7 +31,7 @@ internal sealed class CsvTextDataView : DataViewBase
         var text = new List<int>(names.Length);
         for (int i = 0; i < names.Length; i++)
         {
-            if (i != labelIndex)
+            if (i != labelIndex && ignored?[i] != true)
             {
                 text.Add(i);
                 builder.AddColumn(names[i], TextDataViewType.Instance);

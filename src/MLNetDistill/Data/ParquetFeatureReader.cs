@@ -24,17 +24,22 @@ public static class ParquetFeatureReader
     /// When true, a <paramref name="labelColumnName"/> the file does not have means no label (transfer data nobody labeled)
     /// instead of an error.
     /// </param>
+    /// <param name="ignoreColumns">
+    /// Columns to leave out, such as an <c>Id</c> or a row number that is numeric but not a feature (matched as the label is:
+    /// exactly first, then ignoring case). Null or empty leaves nothing out.
+    /// </param>
     /// <returns>
     /// A view with <c>Label</c> (Single, when the file has the label column) and <c>Features</c> (vector of Single: every
-    /// other top-level numeric column, in file order, with their names as slot names). Text, date, boolean and nested columns
-    /// are left out. <see cref="IDataView.GetRowCount"/> is the file's row count.
+    /// other top-level numeric column that is not ignored, in file order, with their names as slot names). Text, date, boolean
+    /// and nested columns are left out. <see cref="IDataView.GetRowCount"/> is the file's row count.
     /// </returns>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="ArgumentException">
-    /// <paramref name="labelColumnName"/> is not in the file (and not optional), or two columns match it ignoring case.
+    /// <paramref name="labelColumnName"/> is not in the file (and not optional), or two columns match it ignoring case; or an
+    /// ignored column is not in the file (the message lists its columns) or is the label column.
     /// </exception>
     /// <exception cref="InvalidDataException">The file is not Parquet, its label column is not numeric, or it has no numeric feature column.</exception>
-    public static IDataView Load(string path, string? labelColumnName = null, bool labelOptional = false)
+    public static IDataView Load(string path, string? labelColumnName = null, bool labelOptional = false, IReadOnlyCollection<string>? ignoreColumns = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         if (!File.Exists(path))
@@ -54,11 +59,12 @@ public static class ParquetFeatureReader
                     $"Label column '{names[labelIndex]}' in '{path}' holds {fields[labelIndex].ClrType.Name} values: the label must be numeric (a class index 0..K-1 or a regression target).");
             }
 
-            DataField[] features = [.. fields.Where((f, i) => i != labelIndex && ParquetColumns.IsNumeric(f))];
+            bool[]? ignored = FeatureColumns.Ignored(names, ignoreColumns, labelIndex, textIndex: -1, path);
+            DataField[] features = [.. fields.Where((f, i) => i != labelIndex && ignored?[i] != true && ParquetColumns.IsNumeric(f))];
             if (features.Length == 0)
             {
                 throw new InvalidDataException(
-                    $"'{path}' has no numeric feature columns outside the label. Its top-level columns are: {ColumnNameList.Format(fields.Select(f => $"{f.Name} ({f.ClrType.Name})"))}.");
+                    $"'{path}' has no numeric feature columns outside the label{(ignored is null ? "" : " and the ignored columns")}. Its top-level columns are: {ColumnNameList.Format(fields.Select(f => $"{f.Name} ({f.ClrType.Name})"))}.");
             }
 
             long rows = 0;
@@ -68,6 +74,20 @@ public static class ParquetFeatureReader
             }
 
             return new ParquetDataView(path, labelIndex >= 0 ? fields[labelIndex] : null, features, rows);
+        }
+        finally
+        {
+            ParquetColumns.Close(reader);
+        }
+    }
+
+    /// <summary>The names of a Parquet file's top-level fields, in file order.</summary>
+    internal static string[] ColumnNames(string path)
+    {
+        ParquetReader reader = ParquetColumns.Open(path);
+        try
+        {
+            return ParquetColumns.Decode(path, "its schema", () => reader.Schema.Fields.OfType<DataField>().Select(f => f.Name).ToArray());
         }
         finally
         {

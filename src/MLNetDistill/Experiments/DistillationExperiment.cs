@@ -118,6 +118,17 @@ public sealed class DistillationExperiment
                 nameof(options.TrainingSoftLabels));
         }
 
+        // Only the columns the student uses must be in every file: the features must match (other columns are left out when rows are joined).
+        if (test is not null)
+        {
+            FeatureColumns.CheckSameFeatures(train.Schema, test.Schema, "test", nameof(test));
+        }
+
+        if (transfer is not null)
+        {
+            FeatureColumns.CheckSameFeatures(train.Schema, transfer.Schema, "transfer", nameof(transfer));
+        }
+
         TeacherScoringTransformer? owned = null;
         try
         {
@@ -231,6 +242,12 @@ public sealed class DistillationExperiment
             var teacherOnTrain = EvaluateTeacher(scoredTrain);
             var teacherOnTest = testHasTeacher ? EvaluateTeacher(scoredTest) : null;
             var teacherOnAll = testHasTeacher ? EvaluateTeacher(new AppendRowsDataView(scoredTrain, scoredTest)) : null;
+            if ((teacherOnAll ?? teacherOnTrain) is { Accuracy: var teacherAccuracy, Rows: var teacherRows })
+            {
+                // Below chance on the labeled rows: the wrong output, another class order or unscaled inputs; said before minutes of training on it.
+                teacher?.WarnIfBelowChance(teacherAccuracy, teacherRows);
+            }
+
 
             TestRows = scoredTest;
             var sets = new ScoredSets(studentData, scoredTrain, scoredTest, train.Schema, testHasTeacher, trainRows, transferRows, syntheticRows, teacher) { HasLabels = labeled };
@@ -280,7 +297,7 @@ public sealed class DistillationExperiment
             return null;
         }
 
-        var scoring = new TeacherScoringOptions { ModelFile = file, Temperature = temperature, TextColumnName = _options.TextColumnName };
+        var scoring = _options.TeacherScoringFor(file, temperature);
         if (needsHint)
         {
             scoring.Hints.Add(new TeacherHint(TeacherHintLayers.Penultimate(OnnxModelInfo.Load(file)), HintColumnName));

@@ -17,6 +17,19 @@ public sealed class DistillationExperimentOptions
     /// <value>Defaults to <see langword="null"/>. Set this, <see cref="Teacher"/>, or <see cref="TrainingSoftLabels"/> (soft labels made earlier).</value>
     public string? TeacherModelFile { get; set; }
 
+    /// <summary>
+    /// Gets or sets how the teacher of <see cref="TeacherModelFile"/> runs: its tokenizer file and token limit
+    /// (<see cref="TeacherScoringOptions.TokenizerFile"/>, <see cref="TeacherScoringOptions.MaxTokens"/>), device
+    /// (<see cref="TeacherScoringOptions.GpuDeviceId"/>, <see cref="TeacherScoringOptions.FallbackToCpu"/>), batch size, the
+    /// output read (<see cref="TeacherScoringOptions.TeacherOutputName"/>), <see cref="TeacherScoringOptions.SkipInvalidRows"/>
+    /// and the rest. A template: the experiment copies it when it is made and fills in <see cref="TeacherScoringOptions.ModelFile"/>
+    /// (<see cref="TeacherModelFile"/>), <see cref="TeacherScoringOptions.Temperature"/> (<see cref="Temperature"/>),
+    /// <see cref="TeacherScoringOptions.TextColumnName"/> (<see cref="TextColumnName"/>) and the default column names, which the
+    /// experiment reads; its own values of those are ignored.
+    /// </summary>
+    /// <value>Defaults to <see langword="null"/>: <see cref="TeacherScoringOptions"/>' defaults (CPU, 256 rows a batch, the tokenizer beside the teacher). Not with a fitted <see cref="Teacher"/>, which was built with its own options.</value>
+    public TeacherScoringOptions? TeacherScoring { get; set; }
+
     /// <summary>Gets or sets a fitted teacher (<c>mlContext.Transforms.ScoreWithTeacher(...).Fit(data)</c>); the caller keeps and disposes it.</summary>
     /// <value>Defaults to <see langword="null"/>. Not together with <see cref="TeacherModelFile"/>.</value>
     public TeacherScoringTransformer? Teacher { get; set; }
@@ -125,6 +138,7 @@ public sealed class DistillationExperimentOptions
             }
         }
 
+        CheckTeacherScoring();
         if (Students.Count == 0)
         {
             throw new ArgumentException("No students: add at least one, e.g. options.Students.Add(DistillationStudent.FromSpec(\"sdca\")).", nameof(Students));
@@ -174,6 +188,7 @@ public sealed class DistillationExperimentOptions
             TextColumnName = TextColumnName,
             Augmentation = Augmentation?.Validated(),
             TeacherModelFile = TeacherModelFile,
+            TeacherScoring = TeacherScoring?.Clone(),
             Teacher = Teacher,
             TrainingSoftLabels = TrainingSoftLabels,
             Temperature = Temperature,
@@ -189,5 +204,47 @@ public sealed class DistillationExperimentOptions
         }
 
         return copy;
+    }
+
+    /// <summary>The options the experiment opens <paramref name="file"/> with: a copy of <see cref="TeacherScoring"/> with the experiment's file, temperature, text column and column names.</summary>
+    internal TeacherScoringOptions TeacherScoringFor(string file, float temperature)
+    {
+        var scoring = TeacherScoring?.Clone() ?? new TeacherScoringOptions();
+        var defaults = new TeacherScoringOptions();
+        scoring.ModelFile = file;
+        scoring.Temperature = temperature;
+        scoring.TextColumnName = TextColumnName;
+        scoring.Task = TeacherTask.Auto;
+        scoring.LogitsColumnName = defaults.LogitsColumnName;
+        scoring.SoftLabelsColumnName = defaults.SoftLabelsColumnName;
+        scoring.PredictedLabelColumnName = defaults.PredictedLabelColumnName;
+        scoring.ScoreColumnName = defaults.ScoreColumnName;
+        scoring.LabelColumnName = defaults.LabelColumnName;
+        return scoring;
+    }
+
+    /// <summary>Checks <see cref="TeacherScoring"/> as the experiment will use it (with a stand-in file when there is no teacher file yet).</summary>
+    private void CheckTeacherScoring()
+    {
+        if (TeacherScoring is null)
+        {
+            return;
+        }
+
+        if (Teacher is not null)
+        {
+            throw new ArgumentException(
+                "TeacherScoring sets how the experiment runs TeacherModelFile, and a fitted Teacher was built with its own options: set the options when fitting the teacher (ScoreWithTeacher(options)), or leave TeacherScoring unset.",
+                nameof(TeacherScoring));
+        }
+
+        if (TextColumnName is null && (TeacherScoring.TokenizerFile is not null || TeacherScoring.MaxTokens is not null))
+        {
+            throw new ArgumentException(
+                "TeacherScoring.TokenizerFile and MaxTokens apply to a text teacher: set TextColumnName to the column that holds the texts, or leave them unset.",
+                nameof(TeacherScoring));
+        }
+
+        TeacherScoringFor(TeacherModelFile ?? "teacher.onnx", Temperature ?? DefaultTemperature).Validate();
     }
 }

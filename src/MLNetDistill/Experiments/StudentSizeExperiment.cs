@@ -101,6 +101,18 @@ public sealed class StudentSizeExperiment
         return this;
     }
 
+    /// <summary>Sets the teacher's ONNX file and how it runs (tokenizer, token limit, device, batch size, the output read).</summary>
+    /// <param name="modelFile">The <c>.onnx</c> file.</param>
+    /// <param name="scoring">A template of the teacher's scoring options (<see cref="StudentSizeExperimentOptions.TeacherScoring"/>); its file, temperature and text column are the experiment's.</param>
+    /// <returns>This experiment.</returns>
+    public StudentSizeExperiment SetTeacher(string modelFile, TeacherScoringOptions scoring)
+    {
+        ArgumentNullException.ThrowIfNull(scoring);
+        SetTeacher(modelFile);
+        _options.TeacherScoring = scoring;
+        return this;
+    }
+
     /// <summary>Sets a fitted teacher (the caller keeps and disposes it).</summary>
     /// <param name="teacher">The teacher.</param>
     /// <returns>This experiment.</returns>
@@ -109,6 +121,7 @@ public sealed class StudentSizeExperiment
         ArgumentNullException.ThrowIfNull(teacher);
         _options.Teacher = teacher;
         _options.TeacherModelFile = null;
+        _options.TeacherScoring = null;
         return this;
     }
 
@@ -251,6 +264,7 @@ public sealed class StudentSizeExperiment
         var distill = new DistillationExperimentOptions
         {
             TeacherModelFile = _options.TeacherModelFile,
+            TeacherScoring = _options.TeacherScoring,
             Teacher = _options.Teacher,
             Temperature = _options.Temperature,
             Alpha = _options.Alpha,
@@ -488,7 +502,8 @@ public sealed class StudentSizeExperiment
             var teacher = _options.Teacher;
             if ((_options.TeacherModelFile ?? teacher?.Options.ModelFile) is { } file && File.Exists(file))
             {
-                teacher = owned = _mlContext.Transforms.ScoreWithTeacher(new TeacherScoringOptions { ModelFile = file, TextColumnName = _options.TextColumnName }).Fit(new EmptyDataView(result.InputSchema));
+                var scoring = new DistillationExperimentOptions { TeacherScoring = _options.TeacherScoring, TextColumnName = _options.TextColumnName }.TeacherScoringFor(file, DistillationExperimentOptions.DefaultTemperature);
+                teacher = owned = _mlContext.Transforms.ScoreWithTeacher(scoring).Fit(new EmptyDataView(result.InputSchema));
             }
 
             if (teacher is null)

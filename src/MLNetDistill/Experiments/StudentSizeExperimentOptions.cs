@@ -25,6 +25,10 @@ public sealed class StudentSizeExperimentOptions
     /// <value>Defaults to <see langword="null"/>. Set this or <see cref="Teacher"/>.</value>
     public string? TeacherModelFile { get; set; }
 
+    /// <summary>Gets or sets how the teacher of <see cref="TeacherModelFile"/> runs (tokenizer, token limit, device, batch size, the output read, ...): a template, as <see cref="DistillationExperimentOptions.TeacherScoring"/>, used for the scoring and for timing the teacher.</summary>
+    /// <value>Defaults to <see langword="null"/>: <see cref="TeacherScoringOptions"/>' defaults. Not with a fitted <see cref="Teacher"/>.</value>
+    public TeacherScoringOptions? TeacherScoring { get; set; }
+
     /// <summary>Gets or sets a fitted teacher (<c>mlContext.Transforms.ScoreWithTeacher(...).Fit(data)</c>); the caller keeps and disposes it.</summary>
     /// <value>Defaults to <see langword="null"/>. Not together with <see cref="TeacherModelFile"/>.</value>
     public TeacherScoringTransformer? Teacher { get; set; }

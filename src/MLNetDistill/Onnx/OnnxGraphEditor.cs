@@ -123,37 +123,6 @@ internal sealed class OnnxGraphEditor
         }
     }
 
-    /// <summary>Finds the operator that produces a tensor, looking through shape-only operators.</summary>
-    public string? ProducerOperator(string tensor)
-    {
-        for (int guard = 0; guard < 64; guard++)
-        {
-            NodeProto? producer = null;
-            foreach (var node in Graph.Node)
-            {
-                if (node.Output.Contains(tensor))
-                {
-                    producer = node;
-                }
-            }
-
-            if (producer is null)
-            {
-                return null;
-            }
-
-            if (producer.OpType is "Identity" or "Reshape" or "Flatten" or "Squeeze" or "Unsqueeze" && producer.Input.Count > 0)
-            {
-                tensor = producer.Input[0];
-                continue;
-            }
-
-            return producer.OpType;
-        }
-
-        return null;
-    }
-
     public byte[] ToBytes() => _model.ToByteArray();
 
     private string NewName(string hint)

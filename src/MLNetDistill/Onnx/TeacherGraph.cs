@@ -59,6 +59,12 @@ internal sealed class TeacherGraph
 
     public bool OutputWasProbabilities { get; }
 
+    /// <summary>Gets the teacher model's output the logits are read from (see <see cref="TeacherOutputChoice"/>).</summary>
+    public string SourceOutput { get; private init; } = "";
+
+    /// <summary>Gets the model's outputs as an error or warning lists them.</summary>
+    public string ModelOutputs { get; private init; } = "";
+
     /// <summary>The most values one row of a teacher input may hold (2^28: a 1 GiB float row), so a damaged shape cannot ask for more.</summary>
     internal const long MaxElementsPerRow = 1L << 28;
 
@@ -98,7 +104,8 @@ internal sealed class TeacherGraph
     public static TeacherGraph Build(OnnxModelInfo info, TeacherScoringOptions options, IReadOnlyDictionary<string, int>? columnLengths)
     {
         var inputs = ResolveInputs(info, options, columnLengths);
-        var output = ResolveOutput(info, options);
+        var choice = TeacherOutputChoice.Choose(info, options.TeacherOutputName);
+        string output = choice.Tensor;
 
         // Phase 1: expose the flattened raw output and hints, run one row of zeros to learn their per-row sizes.
         var probe = new OnnxGraphEditor(info.Model);
@@ -162,7 +169,7 @@ internal sealed class TeacherGraph
             {
                 TeacherOutputKind.Probabilities => true,
                 TeacherOutputKind.Logits => false,
-                _ => editor.ProducerOperator(output) is "Softmax" or "Sigmoid",
+                _ => choice.LooksLikeProbabilities(info, rawSize),
             };
 
             string logits = flat;
@@ -208,7 +215,11 @@ internal sealed class TeacherGraph
         }
 
         editor.SetFloatOutputs(outputs.Select(o => (o.Name, (long?)o.Size)));
-        return new TeacherGraph(editor.ToBytes(), inputs.Select(i => i.Graph).ToArray(), outputs, task, classes, probabilities);
+        return new TeacherGraph(editor.ToBytes(), inputs.Select(i => i.Graph).ToArray(), outputs, task, classes, probabilities)
+        {
+            SourceOutput = choice.OutputName,
+            ModelOutputs = TeacherOutputChoice.Describe(info),
+        };
     }
 
     private static string Flatten(OnnxGraphEditor editor, string tensor, string hint)
@@ -228,28 +239,6 @@ internal sealed class TeacherGraph
 
         return hint.TensorName;
     }
-
-    private static string ResolveOutput(OnnxModelInfo info, TeacherScoringOptions options)
-    {
-        if (options.TeacherOutputName is { } name)
-        {
-            var match = info.Outputs.FirstOrDefault(o => o.Name == name)
-                ?? info.IntermediateOutputs.FirstOrDefault(o => o.Name == name)
-                ?? throw new ArgumentException($"The teacher has no output named '{name}'. Its outputs are: {string.Join(", ", info.Outputs.Select(o => $"{o.Name} ({o.ElementType} {o.ShapeText})"))}.");
-            if (!IsFloating(match.ElementType) && match.ElementType != "unknown")
-            {
-                throw new ArgumentException($"Teacher output '{name}' holds {match.ElementType}, not floating-point logits or probabilities. Choose a float output: {string.Join(", ", info.Outputs.Select(o => $"{o.Name} ({o.ElementType})"))}.");
-            }
-
-            return name;
-        }
-
-        var first = info.Outputs.FirstOrDefault(o => IsFloating(o.ElementType))
-            ?? throw new ArgumentException($"The teacher has no floating-point output to read logits from; its outputs are: {string.Join(", ", info.Outputs.Select(o => $"{o.Name} ({o.ElementType} {o.ShapeText})"))}. Export the model's logits or probabilities as a float output.");
-        return first.Name;
-    }
-
-    private static bool IsFloating(string elementType) => elementType is "float" or "double" or "float16" or "bfloat16";
 
     private static List<(string OriginalName, TeacherGraphInput Graph)> ResolveInputs(OnnxModelInfo info, TeacherScoringOptions options, IReadOnlyDictionary<string, int>? columnLengths)
     {

@@ -46,9 +46,35 @@ internal abstract class TeacherInputBuffer
                 throw error;
             }
 
+            if (size > perRow && NonFeatureCandidates.SlotNames(column) is { } features)
+            {
+                throw ExtraColumns(message, column, features, size, perRow);
+            }
+
             string hint = size == perRow + 1 ? " That is one value too many: if a label column was read as a feature, pass its name as the label column." : string.Empty;
             throw new ArgumentException($"{message}{hint} Pass a column of {perRow} values (a flat vector is reshaped), or the right teacher.");
         }
+    }
+
+    /// <summary>
+    /// The error for a data file with more numeric columns than the teacher takes: names the columns that look like
+    /// identifiers (or lists the feature columns) and says to leave them out; <see cref="NonFeatureCandidates.ExceptionDataKey"/>
+    /// holds the names for a front end.
+    /// </summary>
+    private static ArgumentException ExtraColumns(string message, DataViewSchema.Column column, string[] features, long size, long perRow)
+    {
+        string[] ids = NonFeatureCandidates.InSlotNames(column);
+        long extra = size - perRow;
+        string counted = $"The data has {size} numeric columns besides the label but the teacher takes {perRow}";
+        string detail = ids.Length > 0
+            ? $"{counted}: {(ids.Length == 1 ? $"column '{ids[0]}' looks" : $"columns {string.Join(", ", ids.Select(n => $"'{n}'"))} look")} like an identifier, not a feature. " +
+              $"Leave {(ids.Length == 1 ? "it" : "them")} out with the ignored columns (DataSourceReader.Load's ignoreColumns)" +
+              (ids.Length == extra ? "." : $", and {extra - ids.Length} more that {(extra - ids.Length == 1 ? "is" : "are")} not a feature.")
+            : $"{counted} ({extra} too many). If some are not features (an id, a row number, a date written as a number), leave them out with the ignored columns " +
+              $"(DataSourceReader.Load's ignoreColumns). Feature columns read: {ColumnNameList.Format(features)}.";
+        var error = new ArgumentException($"{message} {detail}");
+        error.Data[NonFeatureCandidates.ExceptionDataKey] = string.Join(',', ids);
+        return error;
     }
 
     public static TeacherInputBuffer Create(TeacherGraphInput input, DataViewRowCursor cursor, int batchSize) => input.ElementType switch

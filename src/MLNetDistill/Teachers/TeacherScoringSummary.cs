@@ -13,4 +13,11 @@ namespace MLNetDistill.Teachers;
 /// <param name="EmptyTexts">Rows of a text teacher whose text was empty or whitespace only (scored as the tokenizer's special tokens alone, <c>[CLS] [SEP]</c> for BERT); 0 for numeric teachers.</param>
 /// <param name="TruncatedTexts">Rows of a text teacher whose text had more tokens than <see cref="TeacherScoringOptions.MaxTokens"/> and was truncated; 0 for numeric teachers.</param>
 public sealed record TeacherScoringSummary(long Rows, double Seconds, double RowsPerSecond, string Device, int Classes, float Temperature, double? TeacherAccuracy, long SkippedRows, string Output,
-    long EmptyTexts = 0, long TruncatedTexts = 0);
+    long EmptyTexts = 0, long TruncatedTexts = 0)
+{
+    /// <summary>Gets the teacher model's output the logits were read from (<see cref="TeacherScoringTransformer.TeacherOutputName"/>).</summary>
+    public string? TeacherOutput { get; init; }
+
+    /// <summary>Gets whether that output was read as probabilities (its logarithm used as logits).</summary>
+    public bool OutputWasProbabilities { get; init; }
+}

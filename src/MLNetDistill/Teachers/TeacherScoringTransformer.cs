@@ -75,6 +75,9 @@ public sealed class TeacherScoringTransformer : ITransformer, IDisposable
     /// <summary>Gets whether the teacher's output was read as probabilities (and its logarithm used as logits).</summary>
     public bool OutputWasProbabilities => Graph.OutputWasProbabilities;
 
+    /// <summary>Gets the teacher model's output the logits are read from: <see cref="TeacherScoringOptions.TeacherOutputName"/>, else the one chosen (never a copy of an input; a <c>[N, K]</c> output named like logits, scores or probabilities first).</summary>
+    public string TeacherOutputName => Graph.SourceOutput;
+
     /// <summary>Gets the number of rows skipped so far for NaN or infinite features (with <see cref="TeacherScoringOptions.SkipInvalidRows"/>).</summary>
     public long SkippedRows => Interlocked.Read(ref _skippedRows);
 
@@ -121,6 +124,24 @@ public sealed class TeacherScoringTransformer : ITransformer, IDisposable
 
     /// <summary>Gets the classes' values (the key values of the predicted-class key); <see langword="null"/> for a regression teacher.</summary>
     internal ClassValues? Classes { get; }
+
+    /// <summary>
+    /// Warns in the MLContext log when the teacher's accuracy on labeled rows is clearly below chance (see
+    /// <see cref="TeacherAccuracyCheck"/>), naming the likely causes.
+    /// </summary>
+    /// <param name="accuracy">The teacher's accuracy.</param>
+    /// <param name="labeledRows">The labeled rows it was measured on.</param>
+    /// <returns>Whether it warned.</returns>
+    internal bool WarnIfBelowChance(double accuracy, long labeledRows)
+    {
+        if (TeacherAccuracyCheck.Message(accuracy, labeledRows, ClassCount, Graph.SourceOutput, Graph.ModelOutputs) is not { } message)
+        {
+            return false;
+        }
+
+        CatalogEnvironment.Warn(_catalog, message);
+        return true;
+    }
 
     /// <summary>Gets a copy of the rewritten teacher graph that computes the added columns (its outputs are named after them).</summary>
     /// <returns>The ONNX model bytes.</returns>

@@ -3,7 +3,8 @@ using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNetDistill.Data;
-using MLNetDistill.SoftLabels;
+using MLNetDistill.Experiments;
+using MLNetDistill.Students;
 using MLNetDistill.Students.Mlp;
 using MLNetDistill.Teachers;
 
@@ -15,14 +16,18 @@ namespace MLNetDistill.Benchmarks.Students;
 /// of the embedded 10k Fashion-MNIST set, evaluated on its first 2,000 rows, with the embedded CNN teacher.
 /// Run: dotnet run -c Release --project tests/MLNetDistill.Benchmarks -- consistent-table [rows=5000] [seeds=3]
 ///      [--epochs 200] [--a 0.2] [--width 128] [--fixed-epochs] [--shift 2] [--variants hard,kd,kd-fixed@1000,mixup@200,shift+flip@3000,...]
-/// Rows: hard labels and plain KD with the library defaults (automatic schedule), consistent teaching with an explicit
-/// epoch budget (cosine over it, no early stopping, best validation epoch kept): mixup, mixup after random shifts of up
-/// to --shift pixels (mixup+shift), and, when listed in --variants, shifts alone (shift), shifts and horizontal flips
-/// (shift+flip, mixup+shift+flip); and, with --fixed-epochs (or kd-fixed in --variants), plain KD on the fixed soft
-/// labels for the same explicit budget (the cost and the quality of a long schedule without on-the-fly teaching).
-/// A variant id may end in @EPOCHS, its own budget instead of --epochs. --teacher-probe measures the teacher's rows/s by
-/// rows per Run instead.
-/// epochs/s counts every epoch the trainer ran (both passes of the automatic schedule) over its wall time.
+///      [--specs "mlp:128:augment=shift,flip=1,epochs=300;mlp:64"]
+/// Every row is a student spec trained through the public path a user has, <see cref="DistillationExperiment"/> with
+/// <see cref="DistillationStudent.FromSpec"/> (what <c>distill --student SPEC --seed S</c> runs), so its figures are the
+/// spec's: the table prints the spec. Variants name specs: hard = the hard-label twin of <c>mlp:H</c> (<c>--baseline</c>),
+/// kd = <c>mlp:H</c> (the automatic schedule), kd-fixed@N = <c>mlp:H:epochs=N,patience=0</c> (plain KD over the same
+/// explicit budget, no early stopping), mixup@N = <c>mlp:H:augment=mixup,a=A,epochs=N</c>, shift@N / shift+flip@N =
+/// <c>mlp:H:augment=shift,shift=S[,flip=1],epochs=N</c>, mixup+shift[+flip]@N likewise (an explicit budget with an augment
+/// is a patient schedule: a cosine over N epochs, no early stopping, the best validation epoch kept). A variant id may end
+/// in @EPOCHS, its own budget instead of --epochs; --specs adds any specs (separated by ';').
+/// --teacher-probe measures the teacher's rows/s by rows per Run instead.
+/// epochs/s counts every epoch the trainer ran (both passes of the automatic schedule) over their seconds; the epochs
+/// column is the model's (best/run for an explicit budget, the final pass for the automatic schedule).
 /// </summary>
 internal static class ConsistentTableExperiment
 {
@@ -38,6 +43,7 @@ internal static class ConsistentTableExperiment
         bool fixedEpochs = false;
         int shift = 2;
         string[]? only = null;
+        var extraSpecs = new List<string>();
         bool teacherProbe = false;
         for (int i = 0; i < args.Length; i++)
         {
@@ -50,6 +56,7 @@ internal static class ConsistentTableExperiment
                 case "--teacher-probe": teacherProbe = true; break;
                 case "--shift": shift = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--variants": only = args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries); break;
+                case "--specs": extraSpecs.AddRange(args[++i].Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)); break;
                 default: positional.Add(int.Parse(args[i], CultureInfo.InvariantCulture)); break;
             }
         }
@@ -57,99 +64,129 @@ internal static class ConsistentTableExperiment
         int rows = positional.Count > 0 ? positional[0] : 5000;
         int seeds = positional.Count > 1 ? positional[1] : 3;
         var ml = new MLContext(0);
-        var (allX, allRows, d, allY) = IdxReader.ReadAll(BenchPaths.FashionImages);
-        rows = Math.Min(rows, allRows - HeldOut);
-        int[] labels = Array.ConvertAll(allY!, v => (int)v);
-        float[] trainX = allX.AsSpan(HeldOut * d, rows * d).ToArray();
-        int[] trainY = labels.AsSpan(HeldOut, rows).ToArray();
-        float[] testX = allX.AsSpan(0, HeldOut * d).ToArray();
-        int[] testY = labels.AsSpan(0, HeldOut).ToArray();
-
+        IDataView all = DataSourceReader.Load(BenchPaths.FashionImages);
+        rows = (int)Math.Min(rows, (all.GetRowCount() ?? 10_000) - HeldOut);
+        // The same rows a user gets with `distill --train` on files of rows [2000, 2000 + N) and `--test` of rows [0, 2000).
+        IDataView train = ml.Data.TakeRows(ml.Data.SkipRows(all, HeldOut), rows);
+        IDataView test = ml.Data.TakeRows(all, HeldOut);
         var defaults = new MlpTrainerOptions();
-        using var teacher = Teacher(ml, trainX, rows, d, defaults.Temperature);
-        float[] trainLogits = Logits(teacher, ml, trainX, rows, d);
-        float[] testLogits = Logits(teacher, ml, testX, HeldOut, d);
-        double teacherAccuracy = StudentBench.Evaluate(testLogits, testLogits, testY, Classes).Accuracy;
-        float[] soft = new float[trainLogits.Length];
-        for (int r = 0; r < rows; r++)
-        {
-            SoftLabelMath.Softmax(trainLogits.AsSpan(r * Classes, Classes), defaults.Temperature, soft.AsSpan(r * Classes, Classes));
-        }
-
-        var data = new MlpTrainingData(trainX, d, Classes, soft, trainY, trainLogits);
+        using var teacher = ml.Transforms.ScoreWithTeacher(new TeacherScoringOptions { ModelFile = BenchPaths.CnnTeacher, Temperature = defaults.Temperature }).Fit(train);
         if (teacherProbe)
         {
-            ProbeTeacher(teacher, trainX, rows, d);
+            var (x, _, d, _) = IdxReader.ReadAll(BenchPaths.FashionImages);
+            ProbeTeacher(teacher, x.AsSpan(HeldOut * d, rows * d).ToArray(), rows, d);
             return 0;
         }
 
-        Console.WriteLine($"Consistent teaching, 784-{width}-10 on rows [{HeldOut}, {HeldOut + rows}) of the embedded 10k Fashion-MNIST set, evaluated on rows [0, {HeldOut}) " +
-            $"(teacher accuracy {teacherAccuracy:F4}); seeds 1..{seeds}; {Environment.ProcessorCount} cores; T {defaults.Temperature:G3}, batch {defaults.BatchSize}, AdamW lr {defaults.LearningRate:G3}");
-        Console.WriteLine();
-        Console.WriteLine("| student | trainer | accuracy | agreement | logLoss | epochs | train s | epochs/s | teacher share |");
-        Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
         string aText = a.ToString(CultureInfo.InvariantCulture);
-        (string Id, string Name, Action<MlpTrainerOptions> Configure, bool OnTheFly)? Variant(string id, int n) => id switch
+        string? Spec(string id, int n) => id switch
         {
-            "hard" => (id, "hard labels (defaults, alpha 0)", o => o.Alpha = 0f, false),
-            "kd" => (id, "plain KD, fixed soft labels (defaults)", _ => { }, false),
-            "kd-fixed" => (id, $"plain KD, fixed soft labels, {n} epochs", o => LongSchedule(o, n), false),
-            "mixup" => (id, $"consistent mixup a={aText}, {n} epochs", o => Consistent(o, n, MlpAugmentation.Mixup, a, 0, false), true),
-            "shift" => (id, $"consistent shift ±{shift} px, {n} epochs", o => Consistent(o, n, MlpAugmentation.Shift, a, shift, false), true),
-            "shift+flip" => (id, $"consistent shift ±{shift} px + flip, {n} epochs", o => Consistent(o, n, MlpAugmentation.Shift, a, shift, true), true),
-            "mixup+shift" => (id, $"consistent mixup a={aText} + shift ±{shift} px, {n} epochs", o => Consistent(o, n, MlpAugmentation.Mixup | MlpAugmentation.Shift, a, shift, false), true),
-            "mixup+shift+flip" => (id, $"consistent mixup a={aText} + shift ±{shift} px + flip, {n} epochs", o => Consistent(o, n, MlpAugmentation.Mixup | MlpAugmentation.Shift, a, shift, true), true),
+            "hard" or "kd" => $"mlp:{width}",
+            "kd-fixed" => $"mlp:{width}:epochs={n},patience=0",
+            "mixup" => $"mlp:{width}:augment=mixup,a={aText},epochs={n}",
+            "shift" => $"mlp:{width}:augment=shift,shift={shift},epochs={n}",
+            "shift+flip" => $"mlp:{width}:augment=shift,shift={shift},flip=1,epochs={n}",
+            "mixup+shift" => $"mlp:{width}:augment=mixup+shift,a={aText},shift={shift},epochs={n}",
+            "mixup+shift+flip" => $"mlp:{width}:augment=mixup+shift,a={aText},shift={shift},flip=1,epochs={n}",
             _ => null,
         };
 
         // A variant id may carry its own epoch budget: shift+flip@3000.
-        only ??= fixedEpochs ? ["hard", "kd", "kd-fixed", "mixup", "mixup+shift"] : ["hard", "kd", "mixup", "mixup+shift"];
-        var variants = new List<(string Name, Action<MlpTrainerOptions> Configure, bool OnTheFly)>();
+        only ??= extraSpecs.Count > 0 ? [] : fixedEpochs ? ["hard", "kd", "kd-fixed", "mixup", "mixup+shift"] : ["hard", "kd", "mixup", "mixup+shift"];
+        var variants = new List<(string Spec, bool HardLabels)>();
         foreach (string item in only)
         {
             string[] parts = item.Split('@');
             int n = parts.Length > 1 ? int.Parse(parts[1], CultureInfo.InvariantCulture) : epochs;
-            if (Variant(parts[0], n) is not { } v)
+            if (Spec(parts[0], n) is not { } spec)
             {
-                Console.Error.WriteLine($"error: unknown variant {item}; use hard, kd, kd-fixed, mixup, shift, shift+flip, mixup+shift, mixup+shift+flip (optionally @EPOCHS)");
+                Console.Error.WriteLine($"error: unknown variant {item}; use hard, kd, kd-fixed, mixup, shift, shift+flip, mixup+shift, mixup+shift+flip (optionally @EPOCHS), or --specs");
                 return 2;
             }
 
-            variants.Add((v.Name, v.Configure, v.OnTheFly));
+            variants.Add((spec, parts[0] == "hard"));
         }
 
-        foreach (var (name, configure, onTheFly) in variants)
+        variants.AddRange(extraSpecs.Select(spec => (spec, false)));
+        double teacherAccuracy = TeacherAccuracy(teacher, test);
+        Console.WriteLine($"Consistent teaching, 784-{width}-10 on rows [{HeldOut}, {HeldOut + rows}) of the embedded 10k Fashion-MNIST set, evaluated on rows [0, {HeldOut}) " +
+            $"(teacher accuracy {teacherAccuracy:F4}); seeds 1..{seeds}; {Environment.ProcessorCount} cores; each row is `distill --student SPEC --seed S` through DistillationExperiment");
+        Console.WriteLine();
+        Console.WriteLine("| spec | trainer | accuracy | agreement | logLoss | epochs | train s | epochs/s | teacher share |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
+        foreach (var (spec, hardLabels) in variants)
         {
-            var runs = new List<(StudentMetrics Metrics, string Epochs, double Seconds, double EpochsPerSecond, double TeacherShare)>();
+            var runs = new List<(double Accuracy, double Agreement, double LogLoss, string Epochs, double Seconds, double EpochsPerSecond, double TeacherShare)>();
+            bool onTheFly = false;
             for (int seed = 1; seed <= seeds; seed++)
             {
-                var options = new MlpTrainerOptions { HiddenLayerSizes = [width], Seed = seed };
-                configure(options);
-                int ran = 0;
-                var trainer = new MlpTrainer(options) { Teacher = onTheFly ? teacher : null };
-                var watch = Stopwatch.StartNew();
-                var model = trainer.Train(data, new Counter(() => ran++));
-                double seconds = watch.Elapsed.TotalSeconds;
-                float[] logits = new float[HeldOut * Classes];
-                model.Predict(testX, HeldOut, logits);
-                string epochText = trainer.BestEpoch == trainer.EpochsRun ? $"{trainer.EpochsRun}" : $"{trainer.BestEpoch}/{trainer.EpochsRun}";
-                runs.Add((StudentBench.Evaluate(logits, testLogits, testY, Classes), epochText, seconds, ran / trainer.TrainSeconds, trainer.TeacherShare));
-                Console.Error.WriteLine($"  {name}, seed {seed}: {runs[^1].Metrics}, {seconds:F1} s, {ran} epochs, teacher share {trainer.TeacherShare:P1}");
+                var run = Train(teacher, train, test, spec, hardLabels, seed);
+                onTheFly = run.TeacherShare > 0;
+                runs.Add(run);
+                Console.Error.WriteLine($"  {spec}{(hardLabels ? " (hard-label twin)" : "")}, seed {seed}: accuracy {run.Accuracy:F4}, agreement {run.Agreement:F4}, log-loss {run.LogLoss:F4}, " +
+                    $"{run.Seconds:F1} s, epochs {run.Epochs}, teacher share {run.TeacherShare:P1}");
             }
 
-            Console.WriteLine($"| 784-{width}-10 | {name} | {StudentBench.Stat(runs.Select(r => r.Metrics.Accuracy))} | {StudentBench.Stat(runs.Select(r => r.Metrics.Agreement))} | " +
-                $"{StudentBench.Stat(runs.Select(r => r.Metrics.LogLoss))} | {string.Join(" ", runs.Select(r => r.Epochs))} | {runs.Average(r => r.Seconds):F1} | " +
-                $"{runs.Average(r => r.EpochsPerSecond):F2} | {(onTheFly ? runs.Average(r => r.TeacherShare).ToString("P1", CultureInfo.InvariantCulture) : "-")} |");
+            Console.WriteLine($"| `{spec}`{(hardLabels ? " hard-label twin" : "")} | {Describe(StudentSpec.Parse(spec), hardLabels)} | {StudentBench.Stat(runs.Select(r => r.Accuracy))} | " +
+                $"{StudentBench.Stat(runs.Select(r => r.Agreement))} | {StudentBench.Stat(runs.Select(r => r.LogLoss))} | {string.Join(" ", runs.Select(r => r.Epochs))} | " +
+                $"{runs.Average(r => r.Seconds):F1} | {runs.Average(r => r.EpochsPerSecond):F2} | {(onTheFly ? runs.Average(r => r.TeacherShare).ToString("P1", CultureInfo.InvariantCulture) : "-")} |");
         }
 
         return 0;
     }
 
-    /// <summary>An explicit long schedule: cosine over N epochs, no early stopping, the best validation epoch kept.</summary>
-    private static void LongSchedule(MlpTrainerOptions o, int epochs)
+    /// <summary>One spec, one seed, through <see cref="DistillationExperiment"/>: the figures <c>distill --student SPEC --seed S</c> gives on the same rows.</summary>
+    private static (double Accuracy, double Agreement, double LogLoss, string Epochs, double Seconds, double EpochsPerSecond, double TeacherShare) Train(
+        TeacherScoringTransformer teacher, IDataView train, IDataView test, string spec, bool hardLabels, int seed)
     {
-        o.Epochs = epochs;
-        o.EarlyStoppingPatience = 0;
+        var options = new DistillationExperimentOptions { Teacher = teacher, Baseline = hardLabels, Seed = seed };
+        options.Students.Add(DistillationStudent.FromSpec(spec));
+        using var result = new DistillationExperiment(new MLContext(seed), options).Run(train, test);
+        var model = hardLabels ? result.Students[0].Baseline! : result.Students[0].Distilled;
+        var mlp = (MlpStudentTransformer)model.Model;
+        // The model's epochs: the automatic schedule's final pass, or the explicit run (best/run when it kept its best epoch).
+        var epochs = mlp.History.Any(e => e.Refit) ? mlp.History.Where(e => e.Refit).ToList() : [.. mlp.History];
+        int run = epochs.Count == 0 ? 0 : epochs[^1].Epoch;
+        int best = epochs.Any(e => e.Refit) ? run : epochs.LastOrDefault(e => e.IsBest)?.Epoch ?? run;
+        double seconds = mlp.History.Sum(e => e.Seconds);
+        return (model.Metrics.Accuracy, model.Metrics.Agreement, model.Metrics.LogLoss, best == run ? $"{run}" : $"{best}/{run}",
+            model.TrainSeconds, seconds > 0 ? mlp.History.Count / seconds : 0, mlp.TeacherShare);
+    }
+
+    /// <summary>The trainer a spec means, in words, for the table.</summary>
+    private static string Describe(StudentSpec spec, bool hardLabels)
+    {
+        string augment = spec.Choices["augment"];
+        string budget = spec["epochs"] == 0 ? "automatic schedule" : $"{spec["epochs"]} epochs";
+        if (hardLabels)
+        {
+            return $"hard labels ({budget}, alpha 0)";
+        }
+
+        return augment == "none"
+            ? $"plain KD, fixed soft labels, {budget}"
+            : $"consistent {augment}{(spec["flip"] == 1 ? " + flip" : "")}{(augment.Contains("shift", StringComparison.Ordinal) ? $" ±{spec["shift"]} px" : "")}, {budget}";
+    }
+
+    /// <summary>The teacher's accuracy on the test rows (its arg-max against the labels).</summary>
+    private static double TeacherAccuracy(TeacherScoringTransformer teacher, IDataView test)
+    {
+        var scored = teacher.Transform(test);
+        var logits = scored.GetColumn<float[]>(DataColumnNames.TeacherLogits).ToArray();
+        var labels = scored.GetColumn<float>("Label").ToArray();
+        int right = 0;
+        for (int r = 0; r < logits.Length; r++)
+        {
+            int top = 0;
+            for (int k = 1; k < logits[r].Length; k++)
+            {
+                top = logits[r][k] > logits[r][top] ? k : top;
+            }
+
+            right += top == (int)labels[r] ? 1 : 0;
+        }
+
+        return (double)right / logits.Length;
     }
 
     /// <summary>
@@ -186,38 +223,5 @@ internal static class ConsistentTableExperiment
 
             Console.WriteLine($"| {batch} | {total / best:F0} | {best / total * 128 * 1000:F2} |");
         }
-    }
-
-    /// <summary>Consistent teaching over an explicit long schedule with the given augmentation.</summary>
-    private static void Consistent(MlpTrainerOptions o, int epochs, MlpAugmentation augmentation, float a, int shift, bool flip)
-    {
-        LongSchedule(o, epochs);
-        o.Augmentation = augmentation;
-        o.MixupAlpha = a;
-        o.ShiftPixels = shift;
-        o.HorizontalFlip = flip;
-    }
-
-    private static TeacherScoringTransformer Teacher(MLContext ml, float[] x, int rows, int d, float temperature) =>
-        ml.Transforms.ScoreWithTeacher(new TeacherScoringOptions { ModelFile = BenchPaths.CnnTeacher, Temperature = temperature }).Fit(View(ml, x, rows, d));
-
-    private static float[] Logits(TeacherScoringTransformer teacher, MLContext ml, float[] x, int rows, int d) =>
-        teacher.Transform(View(ml, x, rows, d)).GetColumn<float[]>(DataColumnNames.TeacherLogits).SelectMany(v => v).ToArray();
-
-    private static IDataView View(MLContext ml, float[] x, int rows, int d)
-    {
-        var schema = SchemaDefinition.Create(typeof(ImageRow));
-        schema[nameof(ImageRow.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, d);
-        return ml.Data.LoadFromEnumerable(Enumerable.Range(0, rows).Select(r => new ImageRow { Features = x.AsSpan(r * d, d).ToArray() }), schema);
-    }
-
-    private sealed class Counter(Action onEpoch) : IProgress<MlpEpochProgress>
-    {
-        public void Report(MlpEpochProgress value) => onEpoch();
-    }
-
-    private sealed class ImageRow
-    {
-        public float[] Features { get; set; } = [];
     }
 }

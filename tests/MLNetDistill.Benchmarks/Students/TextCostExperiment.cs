@@ -28,7 +28,7 @@ internal static class TextCostExperiment
     public static int Run(string[] args)
     {
         string csv = Path.Combine(BenchPaths.Repo, "samples", "data", "spam-assassin", "csv");
-        string teacherFile = Path.Combine(BenchPaths.Repo, "samples", "teachers", "spam_transformer", "model.onnx");
+        string? teacherFile = null;
         string students = "sdca:iterations=200,text=word1;sdca:iterations=200,text=word1,chars=4000;sdca:iterations=200,text=word1,chars=2000;sdca:iterations=200,text=word1,chars=1000";
         int[] caps = [0, 4000, 2000, 1000];
         int? teacherThreads = null;
@@ -72,6 +72,7 @@ internal static class TextCostExperiment
             return 0;
         }
 
+        teacherFile ??= Tests.Teachers.MiniLmSpamTeacher.ModelFile; // all-MiniLM-L6-v2 + spam head, assembled on first use
         using var teacher = mlContext.Transforms.ScoreWithTeacher(new TeacherScoringOptions { ModelFile = teacherFile, TextColumnName = "Text", IntraOpNumThreads = teacherThreads }).Fit(train);
         var options = new DistillationExperimentOptions { Teacher = teacher, TextColumnName = "Text", Baseline = true, Seed = 0, Alpha = alpha, Temperature = temperature };
         foreach (string spec in specs)

@@ -24,7 +24,7 @@ internal sealed record ScreenshotInk(int Width, int Height, double InkedShare, i
 /// </summary>
 internal static class HeadlessChromium
 {
-    private static readonly string[] Candidates = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"];
+    internal static readonly string[] Candidates = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"];
 
     /// <summary>Gets the browser's path, or <see langword="null"/> when none is installed.</summary>
     public static string? Executable => Candidates.FirstOrDefault(File.Exists);

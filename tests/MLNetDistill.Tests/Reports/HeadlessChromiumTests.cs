@@ -13,7 +13,7 @@ public sealed class HeadlessChromiumTests : IClassFixture<FashionComparison>, ID
 
     public void Dispose() => _temp.Dispose();
 
-    [Fact]
+    [BrowserFact]
     public void Render_StudentSizeReportOfFashionRun_IsNotBlankAndHasNoScriptErrors()
     {
         string folder = Path.Combine(_temp.Path, "out");
@@ -32,7 +32,7 @@ public sealed class HeadlessChromiumTests : IClassFixture<FashionComparison>, ID
         Assert.Empty(page.ConsoleMessages); // the page has no script at all: nothing may reach the console
     }
 
-    [Fact]
+    [BrowserFact]
     public void Render_DistillationQualityReportOfFashionStudent_IsNotBlankAndHasNoScriptErrors()
     {
         var report = _run.Result.Leaderboard.Entries[0].Quality!.ToHtmlReport(_run.Result.Leaderboard.Entries[0].Name);
@@ -50,7 +50,7 @@ public sealed class HeadlessChromiumTests : IClassFixture<FashionComparison>, ID
         Assert.Empty(page.ConsoleMessages);
     }
 
-    [Fact]
+    [BrowserFact]
     public void Render_PageThatThrows_ReportsTheScriptError()
     {
         string html = _temp.Write("throws.html", "<!DOCTYPE html><html><body><h1>A page</h1><p>with text</p><script>throw new Error('deliberate failure 42');</script></body></html>");
@@ -61,7 +61,7 @@ public sealed class HeadlessChromiumTests : IClassFixture<FashionComparison>, ID
         Assert.Contains("Uncaught Error: deliberate failure 42", error, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [BrowserFact]
     public void Render_EmptyPage_IsBlank()
     {
         string html = _temp.Write("empty.html", "<!DOCTYPE html><html><head><title>empty</title></head><body></body></html>");
@@ -82,6 +82,23 @@ public sealed class HeadlessChromiumTests : IClassFixture<FashionComparison>, ID
 
         Assert.Contains("run .ci/run or apt-get install chromium", e.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void SkipReason_NoBrowserNotRequired_SkipsNamingTheInstall()
+    {
+        string? reason = BrowserFactAttribute.SkipReason(browser: null, required: null);
+
+        Assert.NotNull(reason);
+        Assert.Contains("apt-get install chromium", reason, StringComparison.Ordinal);
+        Assert.Contains(BrowserFactAttribute.RequireVariable, reason, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(null, "1")]
+    [InlineData("/usr/bin/chromium", null)]
+    [InlineData("/usr/bin/chromium", "1")]
+    public void SkipReason_BrowserFoundOrRequired_Runs(string? browser, string? required) =>
+        Assert.Null(BrowserFactAttribute.SkipReason(browser, required));
 
     /// <summary>Copies the report and its screenshot to MLNETDISTILL_REPORT_OUT when it is set, to look at them.</summary>
     private static void Keep(string folder, string screenshot)

@@ -11,15 +11,16 @@ public sealed partial class EmailTriageSampleTests
     [Fact]
     public void Main_500EmailFixtureFromAnotherFolder_PrintsTheTeacherAndHardHamAsComputedOffline()
     {
+        // The sample's default teacher, all-MiniLM-L6-v2 with the spam head (assembled from the NuGet package on first use).
+        string teacherFile = Teachers.MiniLmSpamTeacher.ModelFile;
         string folder = SamplePrograms.EmptyFolder();
         string emails = TestPaths.Fixture("llm_emails.csv");
-        var (code, output) = ChildProcess.Run(ChildProcess.Dotnet, [SamplePrograms.Dll("EmailTriage"), emails], folder, TimeSpan.FromMinutes(5));
+        var (code, output) = ChildProcess.Run(ChildProcess.Dotnet, [SamplePrograms.Dll("EmailTriage"), emails], folder, TimeSpan.FromMinutes(10));
         Assert.True(code == 0, $"EmailTriage exited {code}:\n{output}");
 
         // The same split, scored by the teacher here: the held-out count, the teacher's accuracy, and its hard-ham figures.
         var ml = new MLContext(seed: 0);
         var split = ml.Data.TrainTestSplit(DataSourceReader.LoadText(emails, "Text", "Label"), testFraction: 0.2, seed: 0);
-        string teacherFile = Path.Combine(TestPaths.Repo, "samples", "teachers", "spam_transformer", "model.onnx");
         using var teacher = ml.Transforms.ScoreTextWithTeacher(teacherFile, "Text").Fit(split.TestSet);
         var scored = teacher.Transform(split.TestSet);
         float[] labels = [.. scored.GetColumn<float>("Label")];
@@ -69,6 +70,16 @@ public sealed partial class EmailTriageSampleTests
         Assert.Equal(1, code);
         Assert.Contains("No SpamAssassin CSVs at " + Path.Combine(folder, "csv"), output, StringComparison.Ordinal);
         Assert.Contains(Path.Combine("samples", "data", "spam-assassin", "make_csv.py"), output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Main_TeacherFileMissing_ExitsNonZeroNamingIt()
+    {
+        string folder = SamplePrograms.EmptyFolder();
+        string missing = Path.Combine(folder, "model.onnx");
+        var (code, output) = ChildProcess.Run(ChildProcess.Dotnet, [SamplePrograms.Dll("EmailTriage"), TestPaths.Fixture("llm_emails.csv"), missing], folder, TimeSpan.FromMinutes(1));
+        Assert.Equal(1, code);
+        Assert.Contains($"No teacher at {missing}", output, StringComparison.Ordinal);
     }
 
     [GeneratedRegex(@"teacher \(transformer, [0-9,]+ bytes\): accuracy (?<accuracy>[0-9.]+)")]

@@ -131,6 +131,60 @@ public sealed class MlpStudentTests : IDisposable
         Assert.Contains("Give the teacher model", ex.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("mlp:128:augment=shift,flip=1,epochs=1000", 0)]
+    [InlineData("mlp:128:augment=mixup,epochs=200", 0)]
+    [InlineData("mlp:128:augment=mixup+shift,epochs=50", 0)]
+    [InlineData("mlp:128:augment=shift,flip=1", 5)]
+    [InlineData("mlp:128:epochs=1000", 5)]
+    [InlineData("mlp:128", 5)]
+    [InlineData("mlp:128:augment=shift,flip=1,epochs=1000,patience=20", 20)]
+    [InlineData("mlp:128:epochs=40,patience=0", 0)]
+    [InlineData("mlp:128:patience=auto", 5)]
+    public void TrainerOptions_Patience_ExplicitBudgetWithAugmentIsPatientUnlessGiven(string text, int patience)
+    {
+        Assert.Equal(patience, Build(text).Network.EarlyStoppingPatience);
+    }
+
+    [Fact]
+    public void TrainerOptions_HardLabelTwinOfAugmentedBudget_KeepsTrainerPatienceUnlessGiven()
+    {
+        var twin = new MlpStudent().TrainerOptions(StudentSpec.Parse("mlp:128:augment=shift,flip=1,epochs=1000"), Context(), hardLabels: true);
+        Assert.Equal(new MlpTrainerOptions().EarlyStoppingPatience, twin.Network.EarlyStoppingPatience);
+        var given = new MlpStudent().TrainerOptions(StudentSpec.Parse("mlp:128:augment=shift,epochs=1000,patience=7"), Context(), hardLabels: true);
+        Assert.Equal(7, given.Network.EarlyStoppingPatience);
+    }
+
+    [Theory]
+    [InlineData("mlp:128:augment=shift,flip=1,epochs=1000", "mlp:128:epochs=1000,lr=0.001,batch=128,flip=1,loss=kd,augment=shift")]
+    [InlineData("mlp:128:augment=shift,flip=1,epochs=1000,patience=0", "mlp:128:epochs=1000,lr=0.001,batch=128,flip=1,patience=0,loss=kd,augment=shift")]
+    [InlineData("mlp:128:patience=10", "mlp:128:epochs=auto,lr=0.001,batch=128,patience=10,loss=kd")]
+    [InlineData("mlp:128:patience=auto", "mlp:128:epochs=auto,lr=0.001,batch=128,loss=kd")]
+    public void Parse_Patience_RoundTripsThroughCanonicalText(string text, string canonical)
+    {
+        var spec = StudentSpec.Parse(text);
+        Assert.Equal(canonical, spec.ToString());
+        Assert.Equal(spec, StudentSpec.Parse(spec.ToString()));
+    }
+
+    [Theory]
+    [InlineData("mlp:128:patience=-1", "patience=-1")]
+    [InlineData("mlp:128:patience=10001", "patience=10001")]
+    [InlineData("mlp:128:patience=off", "patience=off")]
+    public void Parse_PatienceOutOfRange_ThrowsNamingRange(string text, string quoted)
+    {
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => StudentSpec.Parse(text));
+        Assert.Contains(quoted, ex.Message, StringComparison.Ordinal);
+        Assert.Contains("from 0 to 10000 or auto", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TrainerOptions_FractionalPatience_ThrowsAskingForWholeNumber()
+    {
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => Build("mlp:128:patience=2.5"));
+        Assert.Contains("whole number of epochs from 0 to 10000", ex.Message, StringComparison.Ordinal);
+    }
+
     private MlpStudentOptions Build(string text) => new MlpStudent().TrainerOptions(StudentSpec.Parse(text), Context(), hardLabels: false);
 
     private StudentBuildContext Context() => new(_ml, 10, 1f, 0.9f, 0) { Teacher = _teacher };

@@ -165,6 +165,45 @@ public sealed class TeacherScoringErrorTests
     }
 
     [Fact]
+    public void Fit_IdColumnReadAsFeature_ThrowsNamingItAsAColumnToIgnore()
+    {
+        string path = DigitsWithColumn("Id");
+        var ml = new MLContext(1);
+        var data = CsvFeatureReader.Load(path, "label");
+
+        var ex = Assert.Throws<ArgumentException>(() => ml.Transforms.ScoreWithTeacher(TestPaths.Fixture("digits_teacher.onnx")).Fit(data));
+
+        Assert.Contains("65 numeric columns besides the label but the teacher takes 64", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("column 'Id' looks like an identifier", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("--", ex.Message, StringComparison.Ordinal);
+        Assert.Equal("Id", ex.Data[NonFeatureCandidates.ExceptionDataKey]);
+
+        using var teacher = ml.Transforms.ScoreWithTeacher(TestPaths.Fixture("digits_teacher.onnx")).Fit(CsvFeatureReader.Load(path, "label", ignoreColumns: ["Id"]));
+        Assert.Equal(10, teacher.ClassCount);
+    }
+
+    [Fact]
+    public void Fit_ExtraColumnWithoutIdLikeName_ListsTheFeatureColumns()
+    {
+        var data = CsvFeatureReader.Load(DigitsWithColumn("weight"), "label");
+
+        var ex = Assert.Throws<ArgumentException>(() => new MLContext(1).Transforms.ScoreWithTeacher(TestPaths.Fixture("digits_teacher.onnx")).Fit(data));
+
+        Assert.Contains("(1 too many)", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Feature columns read: weight, pixel_0_0", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(string.Empty, ex.Data[NonFeatureCandidates.ExceptionDataKey]);
+    }
+
+    /// <summary>The first 20 rows of digits_test.csv with a numeric column <paramref name="name"/> in front (the row number).</summary>
+    private static string DigitsWithColumn(string name)
+    {
+        string path = TestPaths.TempFile(".csv");
+        string[] lines = File.ReadLines(TestPaths.Fixture("digits_test.csv")).Take(21).ToArray();
+        File.WriteAllLines(path, lines.Select((line, i) => (i == 0 ? name : (i - 1).ToString(System.Globalization.CultureInfo.InvariantCulture)) + "," + line));
+        return path;
+    }
+
+    [Fact]
     public void Fit_LabelColumnNamedLabel_IsNotReadAsAFeature()
     {
         string path = TestPaths.TempFile(".csv");

@@ -1,0 +1,48 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using MLNetDistill.Students;
+
+namespace MLNetDistill.Tests.Readme;
+
+/// <summary>
+/// The student specs README.md states figures for with an explicit training budget (a backticked <c>mlp:...</c> with
+/// <c>epochs=N</c>), as a reader copies them into <c>distill --student</c>, and their reduced versions for tests.
+/// </summary>
+internal static partial class ReadmeRecipes
+{
+    /// <summary>Every backticked spec in the markdown that parses and sets <c>epochs=N</c>, in order of first appearance, each once.</summary>
+    public static IReadOnlyList<string> BudgetSpecs(string markdown)
+    {
+        var specs = new List<string>();
+        foreach (Match match in BacktickedMlp().Matches(markdown))
+        {
+            string text = match.Groups[1].Value;
+            StudentSpec spec;
+            try
+            {
+                spec = StudentSpec.Parse(text);
+            }
+            catch (ArgumentException)
+            {
+                continue; // a usage pattern such as mlp:H1,H2[:epochs=auto|N], not a spec
+            }
+
+            if (spec["epochs"] != 0 && !specs.Contains(text, StringComparer.Ordinal))
+            {
+                specs.Add(text);
+            }
+        }
+
+        return specs;
+    }
+
+    /// <summary>The spec with its budget cut to at most <paramref name="epochs"/> (every other option as written).</summary>
+    public static string Reduce(string spec, int epochs) =>
+        Epochs().Replace(spec, m => "epochs=" + Math.Min(epochs, int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)).ToString(CultureInfo.InvariantCulture));
+
+    [GeneratedRegex(@"`(mlp:[^`\s]+)`")]
+    private static partial Regex BacktickedMlp();
+
+    [GeneratedRegex(@"epochs=(\d+)")]
+    private static partial Regex Epochs();
+}
