@@ -14,6 +14,9 @@ internal static class CompareCommand
     /// <summary>The default candidates.</summary>
     internal static readonly string DefaultStudents = string.Join(';', StudentSizeExperiment.DefaultStudents);
 
+    /// <summary>The default candidates with <c>--text</c>.</summary>
+    internal static readonly string DefaultTextStudents = string.Join(';', StudentSizeExperiment.DefaultTextStudents);
+
     /// <summary>The flag of each library parameter or option, so the library's errors name what the user typed.</summary>
     private static readonly Dictionary<string, string> Flags = new(StringComparer.Ordinal)
     {
@@ -48,10 +51,9 @@ internal static class CompareCommand
         var transfer = new Option<string?>("--transfer") { Description = "Unlabeled rows for the teacher to label (same features as --train)." };
         var test = new Option<string?>("--test") { Description = "Evaluation data (default: 20% of --train held out); without labels, students are ranked on agreement with the teacher and none is picked." };
         var label = new Option<string?>("--label") { Description = "The label column of CSV or Parquet files (default: a column named Label)." };
-        var students = new Option<string>("--students")
+        var students = new Option<string?>("--students")
         {
-            Description = $"Candidate students separated by ';' (default \"{DefaultStudents}\"). Specs: " + StudentSpec.Describe(),
-            DefaultValueFactory = _ => DefaultStudents,
+            Description = $"Candidate students separated by ';' (default \"{DefaultStudents}\"; with --text \"{DefaultTextStudents}\", no MLP: an MLP reads the n-gram vector densely). Specs: " + StudentSpec.Describe(),
         };
         var cost = new Option<string>("--cost") { Description = "The cost axis: size (bytes of the deployable file, default), params (learned parameters: weights, tree thresholds and leaves) or latency (single-row p50 in µs through ML.NET's PredictionEngine path, after warm-up; the report also times each student's ONNX export and the teacher).", DefaultValueFactory = _ => "size" };
         var within = new Option<string>("--within") { Description = "Pick the lowest-cost student whose accuracy is within this percentage of the teacher's (default 2%).", DefaultValueFactory = _ => "2%" };
@@ -112,7 +114,13 @@ internal static class CompareCommand
                 .SetTimeBudget(parse.GetValue(budget) is string b ? ParseBudget(b) : null)
                 .SetSeed(parse.GetValue(seed))
                 .SetAugmentation(parse.GetValue(augment) is string augmentSpec ? DistillCommand.ParseAugmentation(augmentSpec) : null);
-            experiment.AddStudents(SplitStudents(parse.GetValue(students)!));
+            string? studentSpecs = parse.GetValue(students);
+            if (studentSpecs is null && textName is not null)
+            {
+                Console.Error.WriteLine("note: " + StudentSizeExperiment.DefaultTextStudentsNote);
+            }
+
+            experiment.AddStudents(SplitStudents(studentSpecs ?? (textName is null ? DefaultStudents : DefaultTextStudents)));
             if (parse.GetValue(temperatures) is string t)
             {
                 experiment.SetTemperatures(ParseFloats("--temperatures", t));
