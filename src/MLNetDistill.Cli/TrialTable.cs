@@ -253,8 +253,9 @@ internal sealed class TrialTable
 
     /// <summary>
     /// Runs <paramref name="work"/>: on an interactive terminal (neither output redirected) with the live table, redrawn
-    /// on each report and twice a second; otherwise each report but the MLP epochs as one line on stderr, warnings
-    /// prefixed <c>warning: </c>, as tools and tests read them.
+    /// on each report and twice a second; otherwise each report as one line on stderr, warnings prefixed
+    /// <c>warning: </c>, as tools and tests read them, and the MLP epochs as <c>mlp:32: epoch 3/40 ...</c> lines: a
+    /// trial's first epoch, its final pass, and otherwise at most one line every <see cref="EpochLines.Interval"/>.
     /// </summary>
     /// <param name="candidates">The candidates' names.</param>
     /// <param name="work">The experiment, given the progress sink to report to (on the calling thread).</param>
@@ -263,12 +264,16 @@ internal sealed class TrialTable
     {
         if (!AnsiConsole.Profile.Capabilities.Interactive || Console.IsOutputRedirected || Console.IsErrorRedirected)
         {
+            var epochs = new EpochLines();
             return work(new SyncProgress(p =>
             {
-                if (p.Detail?.Epoch is null)
+                if (p.Detail?.Epoch is { } epoch)
                 {
-                    Console.Error.WriteLine(p.IsWarning ? "warning: " + p.Message : p.Message);
+                    epochs.Write(p.Student ?? p.Detail.Student ?? "student", epoch);
+                    return;
                 }
+
+                Console.Error.WriteLine(p.IsWarning ? "warning: " + p.Message : p.Message);
             }));
         }
 
@@ -402,5 +407,28 @@ internal sealed class TrialTable
     private sealed class SyncProgress(Action<StudentSizeExperimentProgress> report) : IProgress<StudentSizeExperimentProgress>
     {
         public void Report(StudentSizeExperimentProgress value) => report(value);
+    }
+
+    /// <summary>Redirected output's epoch lines: the first epoch of each trial and of its final pass, then one line per <see cref="Interval"/> at most.</summary>
+    private sealed class EpochLines
+    {
+        /// <summary>The least time between two epoch lines of one trial.</summary>
+        public static readonly TimeSpan Interval = TimeSpan.FromSeconds(10);
+
+        private readonly Dictionary<string, Stopwatch> _last = new(StringComparer.Ordinal);
+
+        public void Write(string student, MLNetDistill.Students.Mlp.MlpEpochProgress e)
+        {
+            string key = e.Refit ? student + " (final pass)" : student;
+            if (_last.TryGetValue(key, out var since) && since.Elapsed < Interval)
+            {
+                return;
+            }
+
+            _last[key] = Stopwatch.StartNew();
+            var c = CultureInfo.InvariantCulture;
+            Console.Error.WriteLine(string.Format(c, "{0}: {1} {2}/{3}, train loss {4:F4}{5}, {6:F1} s an epoch", student, e.Refit ? "final pass" : "epoch", e.Epoch, e.Epochs, e.TrainLoss,
+                e.ValidationAgreement is double a ? string.Format(c, ", held-out agreement {0:F4}", a) : "", e.Seconds));
+        }
     }
 }

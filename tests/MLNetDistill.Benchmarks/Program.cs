@@ -73,6 +73,11 @@ internal static class Program
             return Students.TextTableExperiment.Run(args[1..]);
         }
 
+        if (args.Length > 0 && args[0] == "text-peer")
+        {
+            return Students.TextPeerExperiment.Run(args[1..]);
+        }
+
         if (args.Length > 0 && args[0] == "text-cost")
         {
             return Students.TextCostExperiment.Run(args[1..]);

@@ -14,6 +14,9 @@ internal static class CompareCommand
     /// <summary>The default candidates.</summary>
     internal static readonly string DefaultStudents = string.Join(';', StudentSizeExperiment.DefaultStudents);
 
+    /// <summary>The default candidates with <c>--text</c>.</summary>
+    internal static readonly string DefaultTextStudents = string.Join(';', StudentSizeExperiment.DefaultTextStudents);
+
     /// <summary>The flag of each library parameter or option, so the library's errors name what the user typed.</summary>
     private static readonly Dictionary<string, string> Flags = new(StringComparer.Ordinal)
     {
@@ -117,7 +120,13 @@ internal static class CompareCommand
                 .SetSeed(parse.GetValue(seed))
                 .SetPseudoBaseline(parse.GetValue(pseudoBaseline))
                 .SetAugmentation(parse.GetValue(augment) is string augmentSpec ? DistillCommand.ParseAugmentation(augmentSpec) : null);
-            experiment.AddStudents(SplitStudents(parse.GetValue(students)!));
+            string? studentSpecs = parse.GetValue(students);
+            if (studentSpecs is null && textName is not null)
+            {
+                Console.Error.WriteLine("note: " + StudentSizeExperiment.DefaultTextStudentsNote);
+            }
+
+            experiment.AddStudents(SplitStudents(studentSpecs ?? (textName is null ? DefaultStudents : DefaultTextStudents)));
             if (parse.GetValue(temperatures) is string t)
             {
                 experiment.SetTemperatures(ParseFloats("--temperatures", t));
@@ -158,10 +167,9 @@ internal static class CompareCommand
     }
 
     /// <summary>The <c>--students</c> option of <c>compare</c> and <c>demo</c>: candidate specs separated by ';', the default grid when not given.</summary>
-    internal static Option<string> StudentsOption() => new("--students")
+    internal static Option<string?> StudentsOption() => new("--students")
     {
-        Description = $"Candidate students separated by ';' (default \"{DefaultStudents}\"). Specs: " + StudentSpec.Describe(),
-        DefaultValueFactory = _ => DefaultStudents,
+        Description = $"Candidate students separated by ';' (default \"{DefaultStudents}\"; with --text \"{DefaultTextStudents}\", no MLP: an MLP reads the n-gram vector densely). Specs: " + StudentSpec.Describe(),
     };
 
     /// <summary>The specs of <c>--students</c>: separated by ';', blanks dropped.</summary>

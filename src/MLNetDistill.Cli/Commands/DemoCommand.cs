@@ -58,7 +58,7 @@ internal static class DemoCommand
             string images = DefaultFile("t10k-images-idx3-ubyte.gz");
             Console.WriteLine($"teacher:  {teacher}");
             Console.WriteLine($"data:     {images} (Fashion-MNIST test set, 10,000 images; 20% held out to measure on)");
-            string[] specs = CompareCommand.SplitStudents(parse.GetValue(students)!);
+            string[] specs = CompareCommand.SplitStudents(parse.GetValue(students) ?? CompareCommand.DefaultStudents);
             Console.WriteLine($"students: {string.Join(", ", specs)}");
 
             int seedValue = parse.GetValue(seed);

@@ -10,7 +10,7 @@ namespace MLNetDistill.Experiments;
 /// <param name="Baseline">The same student trained on the hard labels alone, or <see langword="null"/>.</param>
 public sealed record DistillationStudentResult(string Name, StudentSpec? Spec, float Alpha, DistillationTrainedModel Distilled, DistillationTrainedModel? Baseline)
 {
-    /// <summary>Gets the spec with its defaults filled in (<c>sdca:iterations=20</c>), or the name of an estimator student.</summary>
+    /// <summary>Gets the spec with its defaults filled in (<c>sdca:iterations=auto</c>), or the name of an estimator student.</summary>
     public string Description => Spec?.ToString() ?? Name;
 
     /// <summary>Gets the temperature of the soft labels the student was trained on (the experiment's, or its sweep trial's).</summary>

@@ -16,7 +16,7 @@ namespace MLNetDistill.Experiments;
 /// <param name="Cost">The cost on the leaderboard's axis (<see cref="LeaderboardCostAxis"/>); NaN when unknown on that axis.</param>
 /// <example>
 /// <code language="csharp">
-/// var entry = new LeaderboardEntry("sdca", "sdca:iterations=20", 0.81, 0.80, 0.55, 0.86, 0.21, 1.2, 70_000, 7_850, 70_000);
+/// var entry = new LeaderboardEntry("sdca", "sdca:iterations=auto", 0.81, 0.80, 0.55, 0.86, 0.21, 1.2, 70_000, 7_850, 70_000);
 /// </code>
 /// </example>
 public sealed record LeaderboardEntry(string Name, string Spec, double Accuracy, double MacroF1, double LogLoss, double Agreement, double KlToTeacher,

@@ -23,7 +23,7 @@ namespace MLNetDistill.Students;
 /// <code language="csharp">
 /// var spec = StudentSpec.Parse("sdca:text=word2,char4");
 /// Console.WriteLine(spec.Text);      // word2,char4
-/// Console.WriteLine(spec);           // sdca:iterations=20,text=word2,char4
+/// Console.WriteLine(spec);           // sdca:iterations=auto,text=word2,char4
 /// var capped = StudentSpec.Parse("sdca:text=word1,chars=2000");
 /// Console.WriteLine(capped.Text!.MaxCharacters);   // 2000
 /// </code>

@@ -30,6 +30,7 @@ public sealed class CompareCommandTests : IDisposable
         }
 
         Assert.Contains("warning: 'sdca' is given twice: it is trained once.", error, StringComparison.Ordinal);
+        Assert.Contains("mlp:8:epochs=5,batch=32: epoch 1/5, train loss ", error, StringComparison.Ordinal); // redirected output shows the MLP's epochs too
         var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "leaderboard.json"))).RootElement;
         Assert.Equal(0.05, json.GetProperty("accuracyTolerance").GetDouble(), 12);
         Assert.Equal(3, json.GetProperty("students").GetArrayLength());

@@ -129,14 +129,14 @@ public sealed class TrialTableTests
     [Fact]
     public void Apply_SameStudentUnderTwoNames_MarksTheSecondSkippedAsDuplicate()
     {
-        string[] students = ["sdca", "SDCA:iterations=20", "sdca"];
+        string[] students = ["sdca", "SDCA:iterations=auto", "sdca"];
         var table = new TrialTable(students, () => TimeSpan.Zero);
 
         using var result = new StudentSizeExperiment(_ml).SetTeacher(TestPaths.FashionTeacher).AddStudents(students)
             .Run(_ml.Data.TakeRows(Fashion, 300), _ml.Data.SkipRows(Fashion, 300), progress: new Recorder(table.Apply));
         table.Finish(result);
 
-        Assert.Equal(["sdca", "SDCA:iterations=20"], table.Rows.Select(r => r.Name)); // a name given twice has one row
+        Assert.Equal(["sdca", "SDCA:iterations=auto"], table.Rows.Select(r => r.Name)); // a name given twice has one row
         Assert.Equal(TrialStatus.Done, table.Rows[0].Status);
         Assert.Equal((TrialStatus.Skipped, "duplicate"), (table.Rows[1].Status, table.Rows[1].Note));
         Assert.Equal(2, table.Notes.Count(n => n.StartsWith("warning: ", StringComparison.Ordinal)));

@@ -57,13 +57,13 @@ public sealed class StudentSizeExperimentTests
         var reports = new List<StudentSizeExperimentProgress>();
         using var result = new StudentSizeExperiment(_ml)
             .SetTeacher(BinaryTeacher)
-            .AddStudents("sdca", "SDCA:iterations=20", "lbfgs:iterations=20")
+            .AddStudents("sdca", "SDCA:iterations=auto", "lbfgs:iterations=20")
             .Run(_ml.Data.TakeRows(Cancer, 400), _ml.Data.SkipRows(Cancer, 400), progress: new ListProgress(reports));
 
         Assert.Equal(["sdca", "lbfgs:iterations=20"], result.Leaderboard.Entries.Select(e => e.Name));
-        Assert.Equal(["SDCA:iterations=20"], result.Duplicates);
+        Assert.Equal(["SDCA:iterations=auto"], result.Duplicates);
         var warning = Assert.Single(reports, r => r.IsWarning);
-        Assert.Contains("'SDCA:iterations=20' is the same student as 'sdca'", warning.Message, StringComparison.Ordinal);
+        Assert.Contains("'SDCA:iterations=auto' is the same student as 'sdca'", warning.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -52,7 +52,7 @@ public sealed class TextStudentTests
     }
 
     [Theory]
-    [InlineData("sdca:iterations=200,text=word2,char3")] // 20 iterations (the default) leave SDCA far from converged on ~20k sparse n-grams: 25 of 40 here
+    [InlineData("sdca:iterations=200,text=word2,char3")] // 20 iterations (the default before iterations=auto) leave SDCA far from converged on ~20k sparse n-grams: 25 of 40 here
     [InlineData("lightgbm:trees=30,leaves=8,text=word1,char3")]
     [InlineData("mlp:16:epochs=3,text=word1")]
     [InlineData("sdca:iterations=200,text=word1,chars=300")] // the first 300 characters through ML.NET's Expression transform, saved in the zip

@@ -39,7 +39,10 @@ internal static class MlpDataReader
             active.Add(hc);
         }
 
-        var x = new GrowingBuffer<float>();
+        // Count the rows first (no column is computed), then refuse before reading if the dense matrix will not fit.
+        long rows = input.GetRowCount() ?? CountRows(input);
+        MlpMemoryEstimate.For(rows, d, k, options.Network.HiddenLayerSizes).ThrowIfTooLarge();
+        var x = new GrowingBuffer<float>(checked((int)Math.Min(rows * d, Array.MaxLength)));
         var teacher = new GrowingBuffer<float>();
         var labels = new GrowingBuffer<int>();
         var hints = new GrowingBuffer<float>();
@@ -271,9 +274,22 @@ internal static class MlpDataReader
         return v;
     }
 
-    private sealed class GrowingBuffer<T>
+    private static long CountRows(IDataView input)
     {
-        private T[] _items = new T[1024];
+        long n = 0;
+        using var cursor = input.GetRowCursor([]);
+        while (cursor.MoveNext())
+        {
+            n++;
+        }
+
+        return n;
+    }
+
+    /// <summary>A list of values appended in runs; given the final count up front, it allocates once and copies nothing.</summary>
+    private sealed class GrowingBuffer<T>(int capacity = 1024)
+    {
+        private T[] _items = new T[Math.Max(capacity, 1)];
 
         public int Count { get; private set; }
 
@@ -289,6 +305,6 @@ internal static class MlpDataReader
             return span;
         }
 
-        public T[] ToArray() => _items.AsSpan(0, Count).ToArray();
+        public T[] ToArray() => Count == _items.Length ? _items : _items.AsSpan(0, Count).ToArray();
     }
 }
