@@ -139,7 +139,7 @@ internal static class CompareCommand
 
             // Before scoring and training (and after the options are checked): the results must be writable where they are asked for.
             OutputFolder.Prepare(outFolder);
-            IDataView trainData = Read(trainPath, false);
+            IDataView trainData = Read(trainPath, DistillCommand.TrainLabelOptional(trainPath, labelName, parse.GetValue(test)));
             bool trainLabeled = trainData.Schema.GetColumnOrNull(DataColumnNames.Label) is not null;
             if (!trainLabeled)
             {

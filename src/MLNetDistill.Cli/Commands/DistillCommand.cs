@@ -121,7 +121,7 @@ internal static class DistillCommand
             }
 
             var experiment = new DistillationExperiment(mlContext, options);
-            IDataView trainData = Read(trainPath, false);
+            IDataView trainData = Read(trainPath, TrainLabelOptional(trainPath, labelName, parse.GetValue(test)));
             bool trainLabeled = trainData.Schema.GetColumnOrNull(DataColumnNames.Label) is not null;
             if (!trainLabeled)
             {
@@ -213,6 +213,16 @@ internal static class DistillCommand
 
         return experiment.Run(train, test, transfer, new LineProgress(p => Console.Error.WriteLine(p.Message)), token);
     }
+
+    /// <summary>
+    /// Whether <c>--train</c> may lack the label column <c>--label</c> names: when <c>--test</c> has it, the training rows are
+    /// rows nobody labeled (the student learns from the soft labels alone) judged on labeled test rows; when no file has it,
+    /// the name is a mistake and reading <c>--train</c> says so.
+    /// </summary>
+    internal static bool TrainLabelOptional(string trainPath, string? labelName, string? testPath) =>
+        labelName is not null && testPath is not null
+        && !DataSourceReader.ColumnNames(trainPath).Contains(labelName, StringComparer.OrdinalIgnoreCase)
+        && DataSourceReader.ColumnNames(testPath).Contains(labelName, StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Parses <c>--augment</c>; the library's error, with its parameter name dropped, under the flag's name.</summary>
     internal static AugmentationOptions ParseAugmentation(string spec)

@@ -171,6 +171,23 @@ public sealed class DistillTransferTests : IDisposable
         Assert.Contains("Label column 'label' is not in", error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Distill_TrainWithoutTheNamedLabelColumnThatTestHas_LearnsFromTheTeacherAndMeasuresAccuracy()
+    {
+        var (_, rows) = SplitBreastCancer();
+        string unlabeled = _temp.Write("train-unlabeled.csv", Csv(rows, withLabel: false));
+        string report = _temp.File("u.json");
+
+        var (code, _, error) = CliRunner.Run("distill", "--teacher", TestPaths.Fixture("binary_teacher.onnx"), "--train", unlabeled, "--label", "label",
+            "--test", TestPaths.Fixture("breast_cancer.csv"), "--student", "sdca", "--pseudo-baseline", "--out", _temp.File("u.zip"), "--report", report);
+
+        Assert.True(code == 0, error);
+        Assert.Contains("has no label column", error, StringComparison.Ordinal);
+        var written = JsonDocument.Parse(File.ReadAllText(report)).RootElement;
+        Assert.InRange(written.GetProperty("student").GetProperty("accuracy").GetDouble(), 0.8, 1.0); // measured on the labeled test rows
+        Assert.Equal(JsonValueKind.Object, written.GetProperty("pseudoBaseline").ValueKind);
+    }
+
     private JsonElement Distill(string train, string transfer, string name)
     {
         string report = _temp.File(name + ".json");
