@@ -145,8 +145,8 @@ internal static class FeatureColumns
             return;
         }
 
-        string[]? trainNames = NonFeatureCandidates.SlotNames(trainColumn);
-        string[]? otherNames = NonFeatureCandidates.SlotNames(otherColumn);
+        string[]? trainNames = SlotNames.Of(trainColumn);
+        string[]? otherNames = SlotNames.Of(otherColumn);
         string message = $"The {otherName} data has {otherType.Size} features but the training data has {trainType.Size}: the student needs the same features in every file.";
         if (trainNames is null || otherNames is null)
         {

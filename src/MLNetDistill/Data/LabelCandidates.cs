@@ -1,5 +1,4 @@
 using Microsoft.ML;
-using Microsoft.ML.Data;
 
 namespace MLNetDistill.Data;
 
@@ -24,38 +23,15 @@ internal static class LabelCandidates
     /// <summary>Whether <paramref name="name"/> is a name labels usually have: label, class, target or y, ignoring case.</summary>
     /// <param name="name">A column name.</param>
     /// <returns>True for a label-like name.</returns>
-    public static bool LooksLikeLabel(string name)
-    {
-        ArgumentNullException.ThrowIfNull(name);
-        string trimmed = name.Trim();
-        foreach (string candidate in Names)
-        {
-            if (string.Equals(trimmed, candidate, StringComparison.OrdinalIgnoreCase))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    public static bool LooksLikeLabel(string name) => SlotNames.IsOneOf(name, Names);
 
     /// <summary>The first slot of <paramref name="column"/> whose slot name looks like a label.</summary>
     /// <param name="column">A vector column, such as the readers' <c>Features</c>.</param>
     /// <returns>The slot's name, or null when the column has no slot names or none looks like a label.</returns>
     public static string? InSlotNames(DataViewSchema.Column column)
     {
-        if (column.Type is not VectorDataViewType { Size: > 0 } vector
-            || column.Annotations.Schema.GetColumnOrNull("SlotNames") is not { Type: VectorDataViewType { ItemType: TextDataViewType } slots }
-            || slots.Size != vector.Size)
+        foreach (string name in SlotNames.Of(column) ?? [])
         {
-            return null;
-        }
-
-        VBuffer<ReadOnlyMemory<char>> names = default;
-        column.GetSlotNames(ref names);
-        foreach (ReadOnlyMemory<char> slot in names.DenseValues())
-        {
-            string name = slot.ToString();
             if (LooksLikeLabel(name))
             {
                 return name;

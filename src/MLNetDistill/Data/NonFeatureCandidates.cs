@@ -1,5 +1,4 @@
 using Microsoft.ML;
-using Microsoft.ML.Data;
 
 namespace MLNetDistill.Data;
 
@@ -23,47 +22,19 @@ internal static class NonFeatureCandidates
     /// <returns>True for an identifier-like name.</returns>
     public static bool LooksLikeIdentifier(string name)
     {
-        ArgumentNullException.ThrowIfNull(name);
-        string trimmed = name.Trim();
-        foreach (string candidate in Names)
+        if (SlotNames.IsOneOf(name, Names))
         {
-            if (string.Equals(trimmed, candidate, StringComparison.OrdinalIgnoreCase))
-            {
-                return true;
-            }
+            return true;
         }
 
+        string trimmed = name.Trim();
         return trimmed.EndsWith("_id", StringComparison.OrdinalIgnoreCase)
             || (trimmed.Length > 2 && trimmed.EndsWith("Id", StringComparison.Ordinal) && char.IsLower(trimmed[^3]));
-    }
-
-    /// <summary>The slot names of <paramref name="column"/>, or null when it has none.</summary>
-    /// <param name="column">A vector column, such as the readers' <c>Features</c>.</param>
-    /// <returns>The names, one per slot.</returns>
-    public static string[]? SlotNames(DataViewSchema.Column column)
-    {
-        if (column.Type is not VectorDataViewType { Size: > 0 } vector
-            || column.Annotations.Schema.GetColumnOrNull("SlotNames") is not { Type: VectorDataViewType { ItemType: TextDataViewType } slots }
-            || slots.Size != vector.Size)
-        {
-            return null;
-        }
-
-        VBuffer<ReadOnlyMemory<char>> names = default;
-        column.GetSlotNames(ref names);
-        var result = new string[vector.Size];
-        int i = 0;
-        foreach (ReadOnlyMemory<char> slot in names.DenseValues())
-        {
-            result[i++] = slot.ToString();
-        }
-
-        return result;
     }
 
     /// <summary>The slot names of <paramref name="column"/> that look like identifiers, in slot order.</summary>
     /// <param name="column">A vector column, such as the readers' <c>Features</c>.</param>
     /// <returns>The names; empty when the column has no slot names or none looks like an identifier.</returns>
     public static string[] InSlotNames(DataViewSchema.Column column) =>
-        SlotNames(column) is { } names ? [.. names.Where(LooksLikeIdentifier)] : [];
+        SlotNames.Of(column) is { } names ? [.. names.Where(LooksLikeIdentifier)] : [];
 }

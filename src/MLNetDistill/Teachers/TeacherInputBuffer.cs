@@ -46,7 +46,7 @@ internal abstract class TeacherInputBuffer
                 throw error;
             }
 
-            if (size > perRow && NonFeatureCandidates.SlotNames(column) is { } features)
+            if (size > perRow && SlotNames.Of(column) is { } features)
             {
                 throw ExtraColumns(message, column, features, size, perRow);
             }
