@@ -20,18 +20,17 @@ internal static class CompareCommand
     /// <summary>The flag of each library parameter or option, so the library's errors name what the user typed.</summary>
     private static readonly Dictionary<string, string> Flags = new(StringComparer.Ordinal)
     {
-        [nameof(StudentSizeExperimentOptions.TeacherModelFile)] = "--teacher",
+        [nameof(DistillationExperimentOptions.TeacherModelFile)] = "--teacher",
         [nameof(StudentSizeExperimentOptions.Students)] = "--students",
         [nameof(StudentSizeExperimentOptions.AccuracyTolerance)] = "--within",
         [nameof(StudentSizeExperimentOptions.TimeBudget)] = "--time-budget",
         [nameof(StudentSizeExperimentOptions.CostAxis)] = "--cost",
         [nameof(StudentSizeExperimentOptions.Temperatures)] = "--temperatures",
         [nameof(StudentSizeExperimentOptions.Alphas)] = "--alphas",
-        [nameof(StudentSizeExperimentOptions.Augmentation)] = "--augment",
-        [nameof(StudentSizeExperimentOptions.TrainingSoftLabels)] = "--soft-labels",
+        [nameof(DistillationExperimentOptions.Augmentation)] = "--augment",
         [nameof(DistillationExperimentOptions.TrainingSoftLabels)] = "--soft-labels",
-        [nameof(StudentSizeExperimentOptions.TestSoftLabels)] = "--test-soft-labels",
-        [nameof(StudentSizeExperimentOptions.TextColumnName)] = "--text",
+        [nameof(DistillationExperimentOptions.TestSoftLabels)] = "--test-soft-labels",
+        [nameof(DistillationExperimentOptions.TextColumnName)] = "--text",
         ["temperatures"] = "--temperatures",
         ["alphas"] = "--alphas",
         ["tolerance"] = "--within",
@@ -95,16 +94,16 @@ internal static class CompareCommand
                 experiment.SetTeacher(teacherPath, teacherScoring);
             }
 
-            experiment.Options.TextColumnName = textName;
+            experiment.Options.Distillation.TextColumnName = textName;
             if (parse.GetValue(softLabels) is string cache)
             {
-                experiment.Options.TrainingSoftLabels = TeacherCache.ReadMatching(cache, trainPath, teacherPath, cancellationToken: token);
+                experiment.Options.Distillation.TrainingSoftLabels = TeacherCache.ReadMatching(cache, trainPath, teacherPath, cancellationToken: token);
             }
 
             if (parse.GetValue(testSoftLabels) is string testCache)
             {
                 string testFile = parse.GetValue(test) ?? throw new ArgumentException("--test-soft-labels needs --test: the cache holds the soft labels of the --test rows.");
-                experiment.Options.TestSoftLabels = TeacherCache.ReadMatching(testCache, testFile, teacherModelFile: null, cancellationToken: token);
+                experiment.Options.Distillation.TestSoftLabels = TeacherCache.ReadMatching(testCache, testFile, teacherModelFile: null, cancellationToken: token);
                 Console.Error.WriteLine($"test rows judged against the labels of {TeacherCache.ReadMetadata(testCache).TeacherFile} ({testCache})");
             }
 

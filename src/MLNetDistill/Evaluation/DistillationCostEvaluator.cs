@@ -6,7 +6,7 @@ using Microsoft.ML.Trainers;
 using Microsoft.ML.Trainers.FastTree;
 using MLNetDistill.Data;
 using MLNetDistill.Onnx;
-using MLNetDistill.Students.Mlp;
+using MLNetDistill.Students;
 using MLNetDistill.Teachers;
 
 namespace MLNetDistill.Evaluation;
@@ -64,8 +64,8 @@ internal static class DistillationCostEvaluator
         {
             case TeacherScoringTransformer teacher:
                 return OnnxModelInfo.FromBytes(teacher.GetScoringGraph(), "teacher").ParameterCount;
-            case MlpStudentTransformer mlp:
-                return OnnxModelInfo.FromBytes(mlp.OnnxModel.ToArray(), "MLP student").ParameterCount;
+            case IOnnxGraphStudent student:
+                return OnnxModelInfo.FromBytes(student.OnnxModel.ToArray(), "student").ParameterCount;
             case IEnumerable<ITransformer> chain:
                 long? total = null;
                 foreach (var part in chain)

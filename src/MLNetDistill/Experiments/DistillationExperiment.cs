@@ -100,9 +100,30 @@ public sealed class DistillationExperiment
         IProgress<DistillationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(train);
-        var options = _options;
         bool labeled = CheckLabels(train, progress);
+        bool needsHint = CheckInputs(train, test, transfer);
+        var run = new DistillationRunState(train, test, transfer, labeled, needsHint, progress, cancellationToken);
+        try
+        {
+            PrepareTeacher(run);
+            PrepareSets(run);
+            ScoreSets(run);
+            Augment(run);
+            GatherStudentRows(run);
+            EvaluateTeacher(run);
+            TrainStudents(run);
+            return Result(run);
+        }
+        finally
+        {
+            run.OwnedTeacher?.Dispose();
+        }
+    }
 
+    /// <summary>Checks what can be checked before the teacher opens: the options against the data given, and the data sets' features against each other. Returns whether a student needs the teacher's hint column.</summary>
+    private bool CheckInputs(IDataView train, IDataView? test, IDataView? transfer)
+    {
+        var options = _options;
         bool needsHint = options.Students.Any(s => s.Spec?.NeedsTeacherHint == true);
         if (transfer is not null && options.TeacherModelFile is null && options.Teacher is null)
         {
@@ -129,164 +150,199 @@ public sealed class DistillationExperiment
             FeatureColumns.CheckSameFeatures(train.Schema, transfer.Schema, "transfer", nameof(transfer));
         }
 
-        TeacherScoringTransformer? owned = null;
+        return needsHint;
+    }
+
+    /// <summary>Stage 1: the temperature and the teacher (the caller's, or one session opened on the model file, or none with soft labels from a cache), checked against the students.</summary>
+    private void PrepareTeacher(DistillationRunState run)
+    {
+        var options = _options;
+        run.CancellationToken.ThrowIfCancellationRequested();
+        float temperature = options.Temperature ?? options.Teacher?.Options.Temperature ?? DistillationExperimentOptions.DefaultTemperature;
+        run.Temperature = temperature;
+        var teacher = options.Teacher ?? (run.OwnedTeacher = OpenTeacher(run.Train, temperature, run.NeedsHint, run.Progress));
+        run.Teacher = teacher;
+        CheckTeacher(teacher, temperature);
+        if (teacher is null && options.Students.FirstOrDefault(s => s.Spec?.NeedsLiveTeacher == true) is { } live)
+        {
+            throw new ArgumentException(
+                $"Student '{live.Spec}' is taught on the fly (augment=mixup or shift): the teacher scores every augmented batch, and soft labels from a cache cannot label new inputs. Give the teacher model (TeacherModelFile or Teacher) as well as, or instead of, TrainingSoftLabels.",
+                nameof(DistillationExperimentOptions.TeacherModelFile));
+        }
+
+        run.HintColumn = run.NeedsHint ? HintColumn(teacher!) : null;
+    }
+
+    /// <summary>Stage 2: one view of the training rows with the teacher's columns, live or from the cache; then the test rows, held out of them or given (with their own cache).</summary>
+    private void PrepareSets(DistillationRunState run)
+    {
+        var options = _options;
+        IDataView source = run.Train;
+        if (options.TrainingSoftLabels is { } cache)
+        {
+            CheckCache(cache, run.Teacher, nameof(DistillationExperimentOptions.TrainingSoftLabels));
+            source = DataViewZip.Create(run.Train, DropLabel(cache), "training data", "teacher cache");
+        }
+
+        run.TrainPart = source;
+        run.HeldOut = run.Test is null;
+        if (run.Test is not { } test)
+        {
+            var split = _mlContext.Data.TrainTestSplit(source, testFraction: options.TestFraction, seed: options.Seed);
+            (run.TrainPart, run.TestPart) = (split.TrainSet, split.TestSet);
+            Report(run.Progress, DistillationStage.Preparing, $"no test data: {options.TestFraction.ToString("P0", CultureInfo.InvariantCulture)} of the training rows are held out for evaluation");
+        }
+        else
+        {
+            run.TestPart = test;
+            if (options.TestSoftLabels is { } testCache)
+            {
+                CheckCache(testCache, run.Teacher, nameof(DistillationExperimentOptions.TestSoftLabels));
+                run.TestPart = DataViewZip.Create(test, DropLabel(testCache), "test data", "test soft labels");
+            }
+        }
+
+        if (run.Test is null && options.TestSoftLabels is not null)
+        {
+            throw new ArgumentException(
+                "TestSoftLabels is set but no test data is given: pass the test rows the cache was made from to Run(train, test), or leave TestSoftLabels unset (held-out rows carry TrainingSoftLabels' labels).",
+                nameof(DistillationExperimentOptions.TestSoftLabels));
+        }
+    }
+
+    /// <summary>Stage 3: the teacher scores the training, test and transfer rows, once each, into memory (rows that carry a cache's columns are read as they are).</summary>
+    private void ScoreSets(DistillationRunState run)
+    {
+        run.ScoringWatch = Stopwatch.StartNew();
+        var (teacher, progress, token) = (run.Teacher, run.Progress, run.CancellationToken);
+        (run.ScoredTrain, run.TrainRows, run.TrainScored) = Score(run.TrainPart, teacher, "training", progress, token);
+        (run.ScoredTest, run.TestRows, run.TestScored) = Score(run.TestPart, teacher, "test", progress, token);
+        run.StudentRows = run.ScoredTrain;
+        if (run.Transfer is not null)
+        {
+            IDataView scoredTransfer;
+            (scoredTransfer, run.TransferRows, run.TransferScored) = Score(DropLabel(run.Transfer), teacher, "transfer", progress, token);
+            run.StudentRows = new AppendRowsDataView(run.ScoredTrain, scoredTransfer);
+        }
+    }
+
+    /// <summary>Stage 4: synthetic rows made from the training rows alone (the test rows are held out first), scored by the same teacher session once, added to the distilled students' rows.</summary>
+    private void Augment(DistillationRunState run)
+    {
+        var options = _options;
+        run.Augmentation = options.Augmentation;
+        if (options.Augmentation is not { } augmentation)
+        {
+            return;
+        }
+
+        var syntheticWatch = Stopwatch.StartNew();
+        string method = augmentation.Method.ToString().ToLowerInvariant();
+        if (run.Teacher?.Options.SkipInvalidRows == true && !augmentation.SkipInvalidRows)
+        {
+            // A teacher that skips rows with NaN or infinite features: augmentation leaves them out too, rather than failing on them.
+            augmentation = augmentation.Validated();
+            augmentation.SkipInvalidRows = true;
+            run.Augmentation = augmentation;
+        }
+
+        var synthetic = SyntheticRowsDataView.Create(run.TrainPart, augmentation, augmentation.Seed ?? options.Seed, run.CancellationToken, StopAugmentation);
+        Report(run.Progress, DistillationStage.ScoringTeacher,
+            $"generating {synthetic.PlannedRows:N0} synthetic rows by {method} (factor {augmentation.Factor.ToString(CultureInfo.InvariantCulture)}, at most {augmentation.MaxRows:N0}) from {synthetic.TrainingRows:N0} training rows ({synthetic.CategoricalFeatures} categorical features{(synthetic.SkippedTrainingRows > 0 ? $"; {synthetic.SkippedTrainingRows:N0} rows with NaN or infinite features left out" : "")}) for the teacher to label");
+        IDataView scoredSynthetic;
+        long syntheticRows;
+        (scoredSynthetic, _, syntheticRows) = Score(synthetic, run.Teacher, $"synthetic ({method})", run.Progress, run.CancellationToken);
+        run.SyntheticRows = syntheticRows;
+        run.PlannedSyntheticRows = synthetic.PlannedRows;
+        if (syntheticRows < synthetic.PlannedRows)
+        {
+            Report(run.Progress, DistillationStage.ScoringTeacher,
+                $"the time budget stopped the augmentation after {syntheticRows:N0} of {synthetic.PlannedRows:N0} synthetic rows ({syntheticWatch.Elapsed.TotalSeconds:F1} s); the students learn from those");
+        }
+
+        run.StudentRows = new AppendRowsDataView(run.StudentRows, scoredSynthetic);
+        run.SyntheticSeconds = syntheticWatch.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>Reads the distilled students' rows (training, transfer, synthetic) into memory as one view, and records what the teacher's scoring did and took.</summary>
+    private void GatherStudentRows(DistillationRunState run)
+    {
+        if (!ReferenceEquals(run.StudentRows, run.ScoredTrain))
+        {
+            run.StudentRows = Materialize(run.StudentRows, run.CancellationToken).View;
+        }
+
+        double scoringSeconds = run.ScoringWatch.Elapsed.TotalSeconds;
+        run.TeacherScoring = new DistillationTeacherScoring(run.TrainScored, run.TransferScored, run.TestScored, scoringSeconds, run.SyntheticRows);
+        run.Augmented = run.Augmentation is { } a
+            ? new DistillationAugmentation(a.Method.ToString().ToLowerInvariant(), a.Settings(a.Seed ?? _options.Seed), run.SyntheticRows, Math.Round(run.SyntheticSeconds, 3),
+                scoringSeconds > 0 ? Math.Round(run.SyntheticSeconds / scoringSeconds, 4) : 0, run.PlannedSyntheticRows)
+            : null;
+    }
+
+    /// <summary>Stage 5: the teacher measured on the training and test rows at T = 1, from the logits already scored; a teacher below chance is warned about before minutes of training on it.</summary>
+    private static void EvaluateTeacher(DistillationRunState run)
+    {
+        run.Classes = Classes(run.ScoredTrain.Schema);
+        run.TestHasTeacher = run.ScoredTest.Schema.GetColumnOrNull(DataColumnNames.TeacherLogits) is not null;
+        if (!run.TestHasTeacher)
+        {
+            Report(run.Progress, DistillationStage.Evaluating, "the test rows have no teacher outputs (soft labels made elsewhere, no teacher model): agreement and KL to the teacher cannot be measured");
+        }
+
+        run.TeacherOnTrain = TeacherMetrics(run.ScoredTrain);
+        run.TeacherOnTest = run.TestHasTeacher ? TeacherMetrics(run.ScoredTest) : null;
+        run.TeacherOnAll = run.TestHasTeacher ? TeacherMetrics(new AppendRowsDataView(run.ScoredTrain, run.ScoredTest)) : null;
+        if ((run.TeacherOnAll ?? run.TeacherOnTrain) is { Accuracy: var teacherAccuracy, Rows: var teacherRows })
+        {
+            // Below chance on the labeled rows: the wrong output, another class order or unscaled inputs; said before minutes of training on it.
+            run.Teacher?.WarnIfBelowChance(teacherAccuracy, teacherRows);
+        }
+    }
+
+    /// <summary>Stage 6: every student (with its twins) trains on the shared scored rows and is measured on the test rows, while the caller's budget lasts; on failure the models trained so far are disposed.</summary>
+    private void TrainStudents(DistillationRunState run)
+    {
+        TestRows = run.ScoredTest;
+        var sets = new ScoredSets(run.StudentRows, run.ScoredTrain, run.ScoredTest, run.Train.Schema, run.TestHasTeacher, run.TrainRows, run.TransferRows, run.SyntheticRows, run.Teacher)
+        {
+            HasLabels = run.Labeled,
+        };
         try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            float temperature = options.Temperature ?? options.Teacher?.Options.Temperature ?? DistillationExperimentOptions.DefaultTemperature;
-            var teacher = options.Teacher ?? (owned = OpenTeacher(train, temperature, needsHint, progress));
-            CheckTeacher(teacher, temperature);
-            if (teacher is null && options.Students.FirstOrDefault(s => s.Spec?.NeedsLiveTeacher == true) is { } live)
+            foreach (var student in _options.Students)
             {
-                throw new ArgumentException(
-                    $"Student '{live.Spec}' is taught on the fly (augment=mixup or shift): the teacher scores every augmented batch, and soft labels from a cache cannot label new inputs. Give the teacher model (TeacherModelFile or Teacher) as well as, or instead of, TrainingSoftLabels.",
-                    nameof(DistillationExperimentOptions.TeacherModelFile));
-            }
-            string? hintColumn = needsHint ? HintColumn(teacher!) : null;
-
-            // One view of the training rows with the teacher's columns, live or from the cache; then the test rows split off.
-            IDataView source = train;
-            if (options.TrainingSoftLabels is { } cache)
-            {
-                CheckCache(cache, teacher, nameof(DistillationExperimentOptions.TrainingSoftLabels));
-                source = DataViewZip.Create(train, DropLabel(cache), "training data", "teacher cache");
-            }
-
-            IDataView trainPart = source, testPart;
-            bool heldOut = test is null;
-            if (test is null)
-            {
-                var split = _mlContext.Data.TrainTestSplit(source, testFraction: options.TestFraction, seed: options.Seed);
-                (trainPart, testPart) = (split.TrainSet, split.TestSet);
-                Report(progress, DistillationStage.Preparing, $"no test data: {options.TestFraction.ToString("P0", CultureInfo.InvariantCulture)} of the training rows are held out for evaluation");
-            }
-            else
-            {
-                testPart = test;
-                if (options.TestSoftLabels is { } testCache)
+                run.CancellationToken.ThrowIfCancellationRequested();
+                if (BeforeStudent?.Invoke(student) == false)
                 {
-                    CheckCache(testCache, teacher, nameof(DistillationExperimentOptions.TestSoftLabels));
-                    testPart = DataViewZip.Create(test, DropLabel(testCache), "test data", "test soft labels");
-                }
-            }
-
-            if (test is null && options.TestSoftLabels is not null)
-            {
-                throw new ArgumentException(
-                    "TestSoftLabels is set but no test data is given: pass the test rows the cache was made from to Run(train, test), or leave TestSoftLabels unset (held-out rows carry TrainingSoftLabels' labels).",
-                    nameof(DistillationExperimentOptions.TestSoftLabels));
-            }
-
-            var scoringWatch = Stopwatch.StartNew();
-            var (scoredTrain, trainRows, trainScored) = Score(trainPart, teacher, "training", progress, cancellationToken);
-            var (scoredTest, testRows, testScored) = Score(testPart, teacher, "test", progress, cancellationToken);
-            IDataView studentData = scoredTrain;
-            long transferRows = 0, transferScored = 0;
-            if (transfer is not null)
-            {
-                IDataView scoredTransfer;
-                (scoredTransfer, transferRows, transferScored) = Score(DropLabel(transfer), teacher, "transfer", progress, cancellationToken);
-                studentData = new AppendRowsDataView(scoredTrain, scoredTransfer);
-            }
-
-            long syntheticRows = 0, plannedRows = 0;
-            double syntheticSeconds = 0;
-            var usedAugmentation = options.Augmentation;
-            if (options.Augmentation is { } augmentation)
-            {
-                // Made from the training rows alone (the test rows are held out first), scored by the same teacher session once.
-                var syntheticWatch = Stopwatch.StartNew();
-                string method = augmentation.Method.ToString().ToLowerInvariant();
-                if (teacher?.Options.SkipInvalidRows == true && !augmentation.SkipInvalidRows)
-                {
-                    // A teacher that skips rows with NaN or infinite features: augmentation leaves them out too, rather than failing on them.
-                    augmentation = augmentation.Validated();
-                    augmentation.SkipInvalidRows = true;
-                    usedAugmentation = augmentation;
+                    break; // the caller's budget is spent: the students trained so far are the result
                 }
 
-                var synthetic = SyntheticRowsDataView.Create(trainPart, augmentation, augmentation.Seed ?? options.Seed, cancellationToken, StopAugmentation);
-                Report(progress, DistillationStage.ScoringTeacher,
-                    $"generating {synthetic.PlannedRows:N0} synthetic rows by {method} (factor {augmentation.Factor.ToString(CultureInfo.InvariantCulture)}, at most {augmentation.MaxRows:N0}) from {synthetic.TrainingRows:N0} training rows ({synthetic.CategoricalFeatures} categorical features{(synthetic.SkippedTrainingRows > 0 ? $"; {synthetic.SkippedTrainingRows:N0} rows with NaN or infinite features left out" : "")}) for the teacher to label");
-                IDataView scoredSynthetic;
-                (scoredSynthetic, _, syntheticRows) = Score(synthetic, teacher, $"synthetic ({method})", progress, cancellationToken);
-                plannedRows = synthetic.PlannedRows;
-                if (syntheticRows < plannedRows)
-                {
-                    Report(progress, DistillationStage.ScoringTeacher,
-                        $"the time budget stopped the augmentation after {syntheticRows:N0} of {plannedRows:N0} synthetic rows ({syntheticWatch.Elapsed.TotalSeconds:F1} s); the students learn from those");
-                }
-
-                studentData = new AppendRowsDataView(studentData, scoredSynthetic);
-                syntheticSeconds = syntheticWatch.Elapsed.TotalSeconds;
+                var trained = TrainStudent(student, sets, run.Classes, run.Temperature, run.HintColumn, run.Progress, run.CancellationToken);
+                run.Students.Add(trained);
+                AfterStudent?.Invoke(trained);
             }
-
-            if (!ReferenceEquals(studentData, scoredTrain))
-            {
-                studentData = Materialize(studentData, cancellationToken).View;
-            }
-
-            double scoringSeconds = scoringWatch.Elapsed.TotalSeconds;
-            var teacherScoring = new DistillationTeacherScoring(trainScored, transferScored, testScored, scoringSeconds, syntheticRows);
-            var augmented = usedAugmentation is { } a
-                ? new DistillationAugmentation(a.Method.ToString().ToLowerInvariant(), a.Settings(a.Seed ?? options.Seed), syntheticRows, Math.Round(syntheticSeconds, 3),
-                    scoringSeconds > 0 ? Math.Round(syntheticSeconds / scoringSeconds, 4) : 0, plannedRows)
-                : null;
-            int classes = Classes(scoredTrain.Schema);
-            bool testHasTeacher = scoredTest.Schema.GetColumnOrNull(DataColumnNames.TeacherLogits) is not null;
-            if (!testHasTeacher)
-            {
-                Report(progress, DistillationStage.Evaluating, "the test rows have no teacher outputs (soft labels made elsewhere, no teacher model): agreement and KL to the teacher cannot be measured");
-            }
-
-            var teacherOnTrain = EvaluateTeacher(scoredTrain);
-            var teacherOnTest = testHasTeacher ? EvaluateTeacher(scoredTest) : null;
-            var teacherOnAll = testHasTeacher ? EvaluateTeacher(new AppendRowsDataView(scoredTrain, scoredTest)) : null;
-            if ((teacherOnAll ?? teacherOnTrain) is { Accuracy: var teacherAccuracy, Rows: var teacherRows })
-            {
-                // Below chance on the labeled rows: the wrong output, another class order or unscaled inputs; said before minutes of training on it.
-                teacher?.WarnIfBelowChance(teacherAccuracy, teacherRows);
-            }
-
-
-            TestRows = scoredTest;
-            var sets = new ScoredSets(studentData, scoredTrain, scoredTest, train.Schema, testHasTeacher, trainRows, transferRows, syntheticRows, teacher) { HasLabels = labeled };
-            var students = new List<DistillationStudentResult>(options.Students.Count);
-            try
-            {
-                foreach (var student in options.Students)
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    if (BeforeStudent?.Invoke(student) == false)
-                    {
-                        break; // the caller's budget is spent: the students trained so far are the result
-                    }
-
-                    var trained = TrainStudent(student, sets, classes, temperature, hintColumn, progress, cancellationToken);
-                    students.Add(trained);
-                    AfterStudent?.Invoke(trained);
-                }
-            }
-            catch
-            {
-                foreach (var done in students)
-                {
-                    (done.Distilled.Model as IDisposable)?.Dispose();
-                    (done.Baseline?.Model as IDisposable)?.Dispose();
-                    (done.PseudoBaseline?.Model as IDisposable)?.Dispose();
-                }
-
-                throw;
-            }
-
-            long teacherBytes = teacher is null ? 0 : File.Exists(teacher.Options.ModelFile) ? new FileInfo(teacher.Options.ModelFile).Length : teacher.Graph.Bytes.Length;
-            return new DistillationExperimentResult(teacherOnTest, teacherOnTrain, teacherOnAll, teacherBytes, students, train.Schema, temperature, options.Seed,
-                trainRows, transferRows, testRows, heldOut, teacherScoring, augmented);
         }
-        finally
+        catch
         {
-            owned?.Dispose();
+            foreach (var done in run.Students)
+            {
+                (done.Distilled.Model as IDisposable)?.Dispose();
+                (done.Baseline?.Model as IDisposable)?.Dispose();
+                (done.PseudoBaseline?.Model as IDisposable)?.Dispose();
+            }
+
+            throw;
         }
+    }
+
+    /// <summary>The run's result: the teacher's metrics and size, the students, and what the scoring and augmentation did.</summary>
+    private DistillationExperimentResult Result(DistillationRunState run)
+    {
+        var teacher = run.Teacher;
+        long teacherBytes = teacher is null ? 0 : File.Exists(teacher.Options.ModelFile) ? new FileInfo(teacher.Options.ModelFile).Length : teacher.Graph.Bytes.Length;
+        return new DistillationExperimentResult(run.TeacherOnTest, run.TeacherOnTrain, run.TeacherOnAll, teacherBytes, run.Students, run.Train.Schema, run.Temperature, _options.Seed,
+            run.TrainRows, run.TransferRows, run.TestRows, run.HeldOut, run.TeacherScoring, run.Augmented);
     }
 
     /// <summary>Opens the teacher's model file (one ONNX Runtime session for every data set), or returns null when there is none.</summary>
@@ -353,16 +409,8 @@ public sealed class DistillationExperiment
         try
         {
             var twin = new TwinSettings(student, classes, trialTemperature, alpha, hintColumn, epochs, trainers.HardLabel);
-            if (_options.Baseline && data.HasLabels)
-            {
-                baseline = TrainTwin(twin, data.LabeledRows, DistillationStage.TrainingBaseline,
-                    $"training {student.Name} on hard labels (baseline) from {data.TrainRows:N0} rows", data, progress, cancellationToken);
-            }
-
-            var pseudo = _options.PseudoBaseline
-                ? TrainTwin(twin, Materialize(PseudoLabels(data.StudentRows), cancellationToken).View, DistillationStage.TrainingPseudoBaseline,
-                    $"training {student.Name} on the teacher's arg-max labels (pseudo-label baseline) from {data.TrainRows + data.TransferRows + data.SyntheticRows:N0} rows", data, progress, cancellationToken)
-                : null;
+            baseline = TrainBaseline(twin, data, progress, cancellationToken);
+            var pseudo = TrainPseudoBaseline(twin, data, progress, cancellationToken);
             return new DistillationStudentResult(student.Name, student.Spec, alpha, distilled, baseline) { Temperature = trialTemperature, PseudoBaseline = pseudo };
         }
         catch
@@ -372,6 +420,20 @@ public sealed class DistillationExperiment
             throw;
         }
     }
+
+    /// <summary>The student's hard-label twin (its baseline) on the training rows alone, when asked for and the rows carry labels; else null.</summary>
+    private DistillationTrainedModel? TrainBaseline(TwinSettings twin, ScoredSets data, IProgress<DistillationProgress>? progress, CancellationToken cancellationToken) =>
+        _options.Baseline && data.HasLabels
+            ? TrainTwin(twin, data.LabeledRows, DistillationStage.TrainingBaseline,
+                $"training {twin.Student.Name} on hard labels (baseline) from {data.TrainRows:N0} rows", data, progress, cancellationToken)
+            : null;
+
+    /// <summary>The student's pseudo-label twin, on the teacher's arg-max labels of every row the distilled student learns from, when asked for; else null.</summary>
+    private DistillationTrainedModel? TrainPseudoBaseline(TwinSettings twin, ScoredSets data, IProgress<DistillationProgress>? progress, CancellationToken cancellationToken) =>
+        _options.PseudoBaseline
+            ? TrainTwin(twin, Materialize(PseudoLabels(data.StudentRows), cancellationToken).View, DistillationStage.TrainingPseudoBaseline,
+                $"training {twin.Student.Name} on the teacher's arg-max labels (pseudo-label baseline) from {data.TrainRows + data.TransferRows + data.SyntheticRows:N0} rows", data, progress, cancellationToken)
+            : null;
 
     /// <summary>
     /// Trains and measures one twin of a student on hard labels (the human labels, or the teacher's arg-max labels). The twin is
@@ -491,7 +553,7 @@ public sealed class DistillationExperiment
         schema.GetColumnOrNull(DataColumnNames.SoftLabels) is { Type: VectorDataViewType v } ? v.Size
         : throw new ArgumentException($"The scored training rows have no '{DataColumnNames.SoftLabels}' column; the teacher must be a classifier.");
 
-    private static DistillationMetrics EvaluateTeacher(IDataView scored) =>
+    private static DistillationMetrics TeacherMetrics(IDataView scored) =>
         DistillationEvaluator.Evaluate(scored, DataColumnNames.TeacherLogits, DataColumnNames.TeacherLogits, DataColumnNames.Label, scoresAreLogits: true, teacherScoresAreLogits: true);
 
     private IDataView DropLabel(IDataView data) =>

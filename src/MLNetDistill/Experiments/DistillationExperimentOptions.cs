@@ -116,6 +116,42 @@ public sealed class DistillationExperimentOptions
     /// <summary>A checked copy: the experiment keeps its own options, so changing these later does not change it.</summary>
     internal DistillationExperimentOptions Validated()
     {
+        CheckTeacher();
+        CheckTeacherScoring();
+        CheckStudentsAndRanges();
+        CheckAugmentationAndText();
+        var copy = CopySettings();
+        copy.Augmentation = Augmentation?.Validated();
+        copy.TeacherScoring = TeacherScoring?.Clone();
+        foreach (var student in Students)
+        {
+            copy.Students.Add(student);
+        }
+
+        return copy;
+    }
+
+    /// <summary>A copy of every setting but <see cref="Students"/> (left empty), unchecked, sharing the objects these options refer to (teacher, scoring template, augmentation, caches).</summary>
+    internal DistillationExperimentOptions CopySettings() => new()
+    {
+        TestSoftLabels = TestSoftLabels,
+        TextColumnName = TextColumnName,
+        Augmentation = Augmentation,
+        TeacherModelFile = TeacherModelFile,
+        TeacherScoring = TeacherScoring,
+        Teacher = Teacher,
+        TrainingSoftLabels = TrainingSoftLabels,
+        Temperature = Temperature,
+        Alpha = Alpha,
+        Baseline = Baseline,
+        PseudoBaseline = PseudoBaseline,
+        Seed = Seed,
+        TestFraction = TestFraction,
+    };
+
+    /// <summary>Exactly one teacher (file, fitted transformer, or a cache of soft labels), and the file exists.</summary>
+    private void CheckTeacher()
+    {
         if (TeacherModelFile is not null && Teacher is not null)
         {
             throw new ArgumentException(
@@ -137,8 +173,11 @@ public sealed class DistillationExperimentOptions
                 throw new FileNotFoundException($"Teacher model '{TeacherModelFile}' was not found: check the path (relative paths start from '{Environment.CurrentDirectory}').", TeacherModelFile);
             }
         }
+    }
 
-        CheckTeacherScoring();
+    /// <summary>At least one student and no null one; temperature, alpha and the held-out share in range.</summary>
+    private void CheckStudentsAndRanges()
+    {
         if (Students.Count == 0)
         {
             throw new ArgumentException("No students: add at least one, e.g. options.Students.Add(DistillationStudent.FromSpec(\"sdca\")).", nameof(Students));
@@ -163,7 +202,11 @@ public sealed class DistillationExperimentOptions
         {
             throw new ArgumentOutOfRangeException(nameof(TestFraction), TestFraction, $"TestFraction must be in (0, 1) (for example 0.2, a fifth of the training rows held out) but was {TestFraction}.");
         }
+    }
 
+    /// <summary>Augmentation needs a teacher model and numeric features; a text column is not blank.</summary>
+    private void CheckAugmentationAndText()
+    {
         if (Augmentation is not null && TeacherModelFile is null && Teacher is null)
         {
             throw new ArgumentException(
@@ -181,29 +224,6 @@ public sealed class DistillationExperimentOptions
                     nameof(Augmentation));
             }
         }
-
-        var copy = new DistillationExperimentOptions
-        {
-            TestSoftLabels = TestSoftLabels,
-            TextColumnName = TextColumnName,
-            Augmentation = Augmentation?.Validated(),
-            TeacherModelFile = TeacherModelFile,
-            TeacherScoring = TeacherScoring?.Clone(),
-            Teacher = Teacher,
-            TrainingSoftLabels = TrainingSoftLabels,
-            Temperature = Temperature,
-            Alpha = Alpha,
-            Baseline = Baseline,
-            PseudoBaseline = PseudoBaseline,
-            Seed = Seed,
-            TestFraction = TestFraction,
-        };
-        foreach (var student in Students)
-        {
-            copy.Students.Add(student);
-        }
-
-        return copy;
     }
 
     /// <summary>The options the experiment opens <paramref name="file"/> with: a copy of <see cref="TeacherScoring"/> with the experiment's file, temperature, text column and column names.</summary>

@@ -25,7 +25,7 @@ public sealed record LeaderboardEntry(string Name, string Spec, double Accuracy,
     /// <summary>Gets the student's accuracy over the teacher's on the same rows (NaN when either is unknown).</summary>
     public double RetainedAccuracy { get; init; } = double.NaN;
 
-    /// <summary>Gets the test accuracy of the student's pseudo-label twin: the same spec trained on the teacher's arg-max labels of the same rows (<see cref="StudentSizeExperimentOptions.PseudoBaseline"/>). <see cref="Accuracy"/> minus it is what soft labels add over pseudo-labels.</summary>
+    /// <summary>Gets the test accuracy of the student's pseudo-label twin: the same spec trained on the teacher's arg-max labels of the same rows (<see cref="DistillationExperimentOptions.PseudoBaseline"/>). <see cref="Accuracy"/> minus it is what soft labels add over pseudo-labels.</summary>
     /// <value><see langword="null"/> when no pseudo-label twin was trained; NaN when the test rows have no labels.</value>
     public double? PseudoBaselineAccuracy { get; init; }
 

@@ -88,7 +88,7 @@ public sealed class StudentSizeExperiment
     public static IReadOnlyList<string> DefaultStudents { get; } = ["sdca", "lightgbm:trees=10", "lightgbm:trees=30", "mlp:32", "mlp:128"];
 
     /// <summary>
-    /// Gets the default candidates for text students (<see cref="StudentSizeExperimentOptions.TextColumnName"/> set), each
+    /// Gets the default candidates for text students (<see cref="DistillationExperimentOptions.TextColumnName"/> set), each
     /// FeaturizeText's word 1-2-grams and character 3-grams (ML.NET's own defaults) then a family at its defaults: a linear
     /// model trained by SDCA (ML.NET's own number of passes on text) and a tree ensemble. No L-BFGS: at its default 100
     /// iterations it lost to plain ML.NET on both SpamAssassin splits measured (README, "Text students"). No MLP: an MLP
@@ -110,20 +110,20 @@ public sealed class StudentSizeExperiment
     public StudentSizeExperiment SetTeacher(string modelFile)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(modelFile);
-        _options.TeacherModelFile = modelFile;
-        _options.Teacher = null;
+        _options.Distillation.TeacherModelFile = modelFile;
+        _options.Distillation.Teacher = null;
         return this;
     }
 
     /// <summary>Sets the teacher's ONNX file and how it runs (tokenizer, token limit, device, batch size, the output read).</summary>
     /// <param name="modelFile">The <c>.onnx</c> file.</param>
-    /// <param name="scoring">A template of the teacher's scoring options (<see cref="StudentSizeExperimentOptions.TeacherScoring"/>); its file, temperature and text column are the experiment's.</param>
+    /// <param name="scoring">A template of the teacher's scoring options (<see cref="DistillationExperimentOptions.TeacherScoring"/>); its file, temperature and text column are the experiment's.</param>
     /// <returns>This experiment.</returns>
     public StudentSizeExperiment SetTeacher(string modelFile, TeacherScoringOptions scoring)
     {
         ArgumentNullException.ThrowIfNull(scoring);
         SetTeacher(modelFile);
-        _options.TeacherScoring = scoring;
+        _options.Distillation.TeacherScoring = scoring;
         return this;
     }
 
@@ -133,9 +133,9 @@ public sealed class StudentSizeExperiment
     public StudentSizeExperiment SetTeacher(TeacherScoringTransformer teacher)
     {
         ArgumentNullException.ThrowIfNull(teacher);
-        _options.Teacher = teacher;
-        _options.TeacherModelFile = null;
-        _options.TeacherScoring = null;
+        _options.Distillation.Teacher = teacher;
+        _options.Distillation.TeacherModelFile = null;
+        _options.Distillation.TeacherScoring = null;
         return this;
     }
 
@@ -156,10 +156,10 @@ public sealed class StudentSizeExperiment
 
     /// <summary>
     /// Adds <see cref="DefaultStudents"/>, or <see cref="DefaultTextStudents"/> when
-    /// <see cref="StudentSizeExperimentOptions.TextColumnName"/> is set (set it first).
+    /// <see cref="DistillationExperimentOptions.TextColumnName"/> is set (set it first).
     /// </summary>
     /// <returns>This experiment.</returns>
-    public StudentSizeExperiment AddDefaultStudents() => AddStudents(_options.TextColumnName is null ? DefaultStudents : DefaultTextStudents);
+    public StudentSizeExperiment AddDefaultStudents() => AddStudents(_options.Distillation.TextColumnName is null ? DefaultStudents : DefaultTextStudents);
 
     /// <summary>Adds a candidate student (a spec or an estimator of your own).</summary>
     /// <param name="student">The student.</param>
@@ -233,21 +233,21 @@ public sealed class StudentSizeExperiment
         return this;
     }
 
-    /// <summary>Sets the offline augmentation (<see cref="StudentSizeExperimentOptions.Augmentation"/>).</summary>
+    /// <summary>Sets the offline augmentation (<see cref="DistillationExperimentOptions.Augmentation"/>).</summary>
     /// <param name="augmentation">The augmentation, e.g. <c>AugmentationOptions.Parse("spunge")</c>, or <see langword="null"/> for none.</param>
     /// <returns>This experiment.</returns>
     public StudentSizeExperiment SetAugmentation(MLNetDistill.Augmentation.AugmentationOptions? augmentation)
     {
-        _options.Augmentation = augmentation;
+        _options.Distillation.Augmentation = augmentation;
         return this;
     }
 
-    /// <summary>Sets whether each trial is also trained on the teacher's arg-max labels, its pseudo-label twin (<see cref="StudentSizeExperimentOptions.PseudoBaseline"/>).</summary>
+    /// <summary>Sets whether each trial is also trained on the teacher's arg-max labels, its pseudo-label twin (<see cref="DistillationExperimentOptions.PseudoBaseline"/>).</summary>
     /// <param name="pseudoBaseline">Whether to train the pseudo-label twins.</param>
     /// <returns>This experiment.</returns>
     public StudentSizeExperiment SetPseudoBaseline(bool pseudoBaseline = true)
     {
-        _options.PseudoBaseline = pseudoBaseline;
+        _options.Distillation.PseudoBaseline = pseudoBaseline;
         return this;
     }
 
@@ -256,13 +256,13 @@ public sealed class StudentSizeExperiment
     /// <returns>This experiment.</returns>
     public StudentSizeExperiment SetSeed(int seed)
     {
-        _options.Seed = seed;
+        _options.Distillation.Seed = seed;
         return this;
     }
 
     /// <summary>Scores the data with the teacher (once per data set), trains each distinct candidate while the budget lasts, and ranks them.</summary>
     /// <param name="train">Training rows (<c>Features</c>, usually a <c>Label</c>); without labels the students learn from the soft labels alone and, without test rows, are ranked on agreement (<see cref="DistillationExperiment.Run"/>).</param>
-    /// <param name="test">Evaluation rows, or <see langword="null"/> to hold out a fifth of the training rows (seeded).</param>
+    /// <param name="test">Evaluation rows, or <see langword="null"/> to hold out <see cref="DistillationExperimentOptions.TestFraction"/> of the training rows (a fifth by default; seeded).</param>
     /// <param name="transfer">Unlabeled rows for the teacher to label, or <see langword="null"/>.</param>
     /// <param name="progress">Receives each step, each warning and each finished trial (<see cref="StudentSizeExperimentProgress.Trial"/>).</param>
     /// <param name="cancellationToken">Stops the run between rows of scoring, inside a student's training (between MLP mini-batches; at ML.NET's own checks for its trainers, which LightGbm's native training loop does not reach) and between students and their timing.</param>
@@ -275,23 +275,29 @@ public sealed class StudentSizeExperiment
         ArgumentNullException.ThrowIfNull(train);
         _options.Check();
         var watch = Stopwatch.StartNew();
-        var axis = _options.CostAxis;
-        var timeBudget = _options.TimeBudget;
-        var latency = _options.MeasureLatency ? (_options.LatencyWarmupRows, _options.LatencyRows) : ((int Warmup, int Rows)?)null;
-        var distill = new DistillationExperimentOptions
+        var distill = _options.Distillation.CopySettings();
+        var duplicates = PlanTrials(distill.Students, progress);
+        var experiment = new DistillationExperiment(_mlContext, distill);
+        var trials = new TrialRecorder(this, experiment, distill.Students, train.Schema, watch, progress, cancellationToken);
+        var inner = progress is null ? null : new Forward(progress);
+        var result = experiment.Run(train, test, transfer, inner, cancellationToken);
+        try
         {
-            TeacherModelFile = _options.TeacherModelFile,
-            TeacherScoring = _options.TeacherScoring,
-            Teacher = _options.Teacher,
-            Temperature = _options.Temperature,
-            Alpha = _options.Alpha,
-            Seed = _options.Seed,
-            Augmentation = _options.Augmentation,
-            TrainingSoftLabels = _options.TrainingSoftLabels,
-            TestSoftLabels = _options.TestSoftLabels,
-            TextColumnName = _options.TextColumnName,
-            PseudoBaseline = _options.PseudoBaseline,
-        };
+            cancellationToken.ThrowIfCancellationRequested();
+            var board = Rank(result, experiment, trials);
+            progress?.Report(new StudentSizeExperimentProgress(board.Choice, board.Chosen?.Name));
+            return new StudentSizeExperimentResult(board, result, duplicates, Math.Round(watch.Elapsed.TotalSeconds, 3));
+        }
+        catch
+        {
+            result.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Adds every distinct candidate's trials to <paramref name="trials"/> (a spec given twice is reported and trained once); returns the names of the duplicates left out.</summary>
+    private List<string> PlanTrials(IList<DistillationStudent> trials, IProgress<StudentSizeExperimentProgress>? progress)
+    {
         var duplicates = new List<string>();
         var seen = new Dictionary<string, string>(StringComparer.Ordinal);
         var names = new HashSet<string>(StringComparer.Ordinal);
@@ -318,67 +324,20 @@ public sealed class StudentSizeExperiment
             }
 
             seen.Add(key, student.Name);
-            AddTrials(distill.Students, student, temperatures, alphas, progress);
+            AddTrials(trials, student, temperatures, alphas, progress);
         }
 
-        var experiment = new DistillationExperiment(_mlContext, distill);
-        if (timeBudget is { } augmentationBudget)
-        {
-            // Augmentation may take half the budget, so the students still get the other half; the rows made by then are kept.
-            experiment.StopAugmentation = () => watch.Elapsed >= augmentationBudget / 2;
-        }
+        return duplicates;
+    }
 
-        var skipped = new List<string>();
-        var entries = new List<LeaderboardEntry>();
-        experiment.BeforeStudent = student =>
-        {
-            if (timeBudget is { } budget && watch.Elapsed >= budget)
-            {
-                skipped.AddRange(distill.Students.SkipWhile(s => s != student).Select(s => s.Name));
-                progress?.Report(new StudentSizeExperimentProgress(
-                    string.Format(CultureInfo.InvariantCulture, "the time budget ({0}) ran out after {1:F1} s: {2} not trained ({3})",
-                        budget, watch.Elapsed.TotalSeconds, skipped.Count == 1 ? "1 student" : $"{skipped.Count} students", string.Join(", ", skipped)),
-                    IsWarning: true));
-                return false;
-            }
-
-            progress?.Report(new StudentSizeExperimentProgress($"trial {entries.Count + 1}/{distill.Students.Count}: {student.Name}", student.Name));
-            return true;
-        };
-        ServingCostMeter? meter = null;
-        ServingCostMeter Meter() => meter ??= _options.TextColumnName is { } textColumn
-            ? ServingCostMeter.FromTextRows(_mlContext, experiment.TestRows!, textColumn, latency!.Value.Warmup, latency.Value.Rows)
-            : ServingCostMeter.FromRows(_mlContext, experiment.TestRows!, latency!.Value.Warmup, latency.Value.Rows);
-        experiment.AfterStudent = trained =>
-        {
-            cancellationToken.ThrowIfCancellationRequested(); // timing a student takes thousands of single-row predictions
-            var cost = latency is null ? null : Meter().MeasureStudent(trained.Distilled.Model, train.Schema, trained.Distilled.ModelBytes, ParameterCount(trained));
-            var entry = Entry(trained, axis, cost);
-            entries.Add(entry);
-            progress?.Report(new StudentSizeExperimentProgress(
-                string.Format(CultureInfo.InvariantCulture, "{0}: accuracy {1:F4}, agreement {2:F4}, {3:N0} bytes, {4:F1} s{5}", entry.Name, entry.Accuracy, entry.Agreement, entry.ModelBytes, entry.TrainSeconds,
-                    cost is null ? "" : string.Format(CultureInfo.InvariantCulture, "; p50 {0:F1} µs (ONNX Runtime {1}), timed in {2:F2} s", entry.LatencyP50Microseconds,
-                        entry.OnnxLatencyP50Microseconds is double onnx ? onnx.ToString("F1", CultureInfo.InvariantCulture) + " µs" : "n/a", entry.CostSeconds)),
-                entry.Name, entry));
-        };
-
-        var inner = progress is null ? null : new Forward(progress);
-        var result = experiment.Run(train, test, transfer, inner, cancellationToken);
-        try
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            double teacherAccuracy = result.Teacher?.Accuracy ?? double.NaN;
-            // No trial, no comparison: the teacher is not timed then (the budget may be spent already).
-            var teacherCost = latency is null || experiment.TestRows is null || entries.Count == 0 ? null : TeacherServingCost(result, Meter());
-            var board = Leaderboard.Create(entries, axis, teacherAccuracy, _options.AccuracyTolerance, TeacherCost(result, axis, teacherCost), skipped, teacherCost);
-            progress?.Report(new StudentSizeExperimentProgress(board.Choice, board.Chosen?.Name));
-            return new StudentSizeExperimentResult(board, result, duplicates, Math.Round(watch.Elapsed.TotalSeconds, 3));
-        }
-        catch
-        {
-            result.Dispose();
-            throw;
-        }
+    /// <summary>The leaderboard of the trials run: the teacher timed too when latency is measured and a trial ran.</summary>
+    private Leaderboard Rank(DistillationExperimentResult result, DistillationExperiment experiment, TrialRecorder trials)
+    {
+        var axis = trials.Axis;
+        double teacherAccuracy = result.Teacher?.Accuracy ?? double.NaN;
+        // No trial, no comparison: the teacher is not timed then (the budget may be spent already).
+        var teacherCost = !trials.MeasuresLatency || experiment.TestRows is null || trials.Entries.Count == 0 ? null : TeacherServingCost(result, trials.Meter());
+        return Leaderboard.Create(trials.Entries, axis, teacherAccuracy, _options.AccuracyTolerance, TeacherCost(result, axis, teacherCost), trials.Skipped, teacherCost);
     }
 
     /// <summary>
@@ -502,7 +461,7 @@ public sealed class StudentSizeExperiment
 
     private long? TeacherParameters()
     {
-        string? file = _options.TeacherModelFile ?? _options.Teacher?.Options.ModelFile;
+        string? file = _options.Distillation.TeacherModelFile ?? _options.Distillation.Teacher?.Options.ModelFile;
         return file is not null && File.Exists(file) ? OnnxModelInfo.Load(file).ParameterCount : null;
     }
 
@@ -516,10 +475,10 @@ public sealed class StudentSizeExperiment
         TeacherScoringTransformer? owned = null;
         try
         {
-            var teacher = _options.Teacher;
-            if ((_options.TeacherModelFile ?? teacher?.Options.ModelFile) is { } file && File.Exists(file))
+            var teacher = _options.Distillation.Teacher;
+            if ((_options.Distillation.TeacherModelFile ?? teacher?.Options.ModelFile) is { } file && File.Exists(file))
             {
-                var scoring = new DistillationExperimentOptions { TeacherScoring = _options.TeacherScoring, TextColumnName = _options.TextColumnName }.TeacherScoringFor(file, DistillationExperimentOptions.DefaultTemperature);
+                var scoring = new DistillationExperimentOptions { TeacherScoring = _options.Distillation.TeacherScoring, TextColumnName = _options.Distillation.TextColumnName }.TeacherScoringFor(file, DistillationExperimentOptions.DefaultTemperature);
                 teacher = owned = _mlContext.Transforms.ScoreWithTeacher(scoring).Fit(new EmptyDataView(result.InputSchema));
             }
 
@@ -541,6 +500,89 @@ public sealed class StudentSizeExperiment
         finally
         {
             owned?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// A run's trials as they go, hooked into the distillation experiment: before each student the time budget is checked
+    /// (the students left are skipped and listed), after each the student is timed (when latency is measured) and its
+    /// leaderboard entry reported. Augmentation may take half the budget.
+    /// </summary>
+    private sealed class TrialRecorder
+    {
+        private readonly StudentSizeExperiment _owner;
+        private readonly DistillationExperiment _experiment;
+        private readonly IList<DistillationStudent> _trials;
+        private readonly DataViewSchema _inputSchema;
+        private readonly Stopwatch _watch;
+        private readonly IProgress<StudentSizeExperimentProgress>? _progress;
+        private readonly CancellationToken _cancellationToken;
+        private readonly TimeSpan? _timeBudget;
+        private readonly (int Warmup, int Rows)? _latency;
+        private ServingCostMeter? _meter;
+
+        public TrialRecorder(StudentSizeExperiment owner, DistillationExperiment experiment, IList<DistillationStudent> trials, DataViewSchema inputSchema, Stopwatch watch,
+            IProgress<StudentSizeExperimentProgress>? progress, CancellationToken cancellationToken)
+        {
+            var options = owner._options;
+            (_owner, _experiment, _trials, _inputSchema, _watch, _progress, _cancellationToken) = (owner, experiment, trials, inputSchema, watch, progress, cancellationToken);
+            Axis = options.CostAxis;
+            _timeBudget = options.TimeBudget;
+            _latency = options.MeasureLatency ? (options.LatencyWarmupRows, options.LatencyRows) : null;
+            if (_timeBudget is { } augmentationBudget)
+            {
+                // Augmentation may take half the budget, so the students still get the other half; the rows made by then are kept.
+                experiment.StopAugmentation = () => watch.Elapsed >= augmentationBudget / 2;
+            }
+
+            experiment.BeforeStudent = Before;
+            experiment.AfterStudent = After;
+        }
+
+        /// <summary>Gets the cost axis.</summary>
+        public LeaderboardCostAxis Axis { get; }
+
+        /// <summary>Gets whether the students and the teacher are timed.</summary>
+        public bool MeasuresLatency => _latency is not null;
+
+        /// <summary>Gets the entries of the trials run, in order.</summary>
+        public List<LeaderboardEntry> Entries { get; } = [];
+
+        /// <summary>Gets the trials the time budget left out.</summary>
+        public List<string> Skipped { get; } = [];
+
+        /// <summary>The meter over the experiment's test rows, made at its first use.</summary>
+        public ServingCostMeter Meter() => _meter ??= _owner._options.Distillation.TextColumnName is { } textColumn
+            ? ServingCostMeter.FromTextRows(_owner._mlContext, _experiment.TestRows!, textColumn, _latency!.Value.Warmup, _latency.Value.Rows)
+            : ServingCostMeter.FromRows(_owner._mlContext, _experiment.TestRows!, _latency!.Value.Warmup, _latency.Value.Rows);
+
+        private bool Before(DistillationStudent student)
+        {
+            if (_timeBudget is { } budget && _watch.Elapsed >= budget)
+            {
+                Skipped.AddRange(_trials.SkipWhile(s => s != student).Select(s => s.Name));
+                _progress?.Report(new StudentSizeExperimentProgress(
+                    string.Format(CultureInfo.InvariantCulture, "the time budget ({0}) ran out after {1:F1} s: {2} not trained ({3})",
+                        budget, _watch.Elapsed.TotalSeconds, Skipped.Count == 1 ? "1 student" : $"{Skipped.Count} students", string.Join(", ", Skipped)),
+                    IsWarning: true));
+                return false;
+            }
+
+            _progress?.Report(new StudentSizeExperimentProgress($"trial {Entries.Count + 1}/{_trials.Count}: {student.Name}", student.Name));
+            return true;
+        }
+
+        private void After(DistillationStudentResult trained)
+        {
+            _cancellationToken.ThrowIfCancellationRequested(); // timing a student takes thousands of single-row predictions
+            var cost = _latency is null ? null : Meter().MeasureStudent(trained.Distilled.Model, _inputSchema, trained.Distilled.ModelBytes, ParameterCount(trained));
+            var entry = Entry(trained, Axis, cost);
+            Entries.Add(entry);
+            _progress?.Report(new StudentSizeExperimentProgress(
+                string.Format(CultureInfo.InvariantCulture, "{0}: accuracy {1:F4}, agreement {2:F4}, {3:N0} bytes, {4:F1} s{5}", entry.Name, entry.Accuracy, entry.Agreement, entry.ModelBytes, entry.TrainSeconds,
+                    cost is null ? "" : string.Format(CultureInfo.InvariantCulture, "; p50 {0:F1} µs (ONNX Runtime {1}), timed in {2:F2} s", entry.LatencyP50Microseconds,
+                        entry.OnnxLatencyP50Microseconds is double onnx ? onnx.ToString("F1", CultureInfo.InvariantCulture) + " µs" : "n/a", entry.CostSeconds)),
+                entry.Name, entry));
         }
     }
 

@@ -8,7 +8,8 @@ namespace MLNetDistill.Experiments;
 /// <summary>Options of <see cref="StudentSizeExperiment"/>: the teacher, the candidate students, the temperatures and alphas to sweep, the cost axis, the tolerance of the pick and the time budget.</summary>
 /// <example>
 /// <code language="csharp">
-/// var options = new StudentSizeExperimentOptions { TeacherModelFile = "teacher.onnx", AccuracyTolerance = 0.01, TimeBudget = TimeSpan.FromMinutes(5) };
+/// var options = new StudentSizeExperimentOptions { AccuracyTolerance = 0.01, TimeBudget = TimeSpan.FromMinutes(5) };
+/// options.Distillation.TeacherModelFile = "teacher.onnx";
 /// options.Students.Add(DistillationStudent.FromSpec("sdca"));
 /// options.Students.Add(DistillationStudent.FromSpec("mlp:32"));
 /// options.Temperatures.Add(1f); // sweep: each student at T = 1 and T = 4 (one teacher run)
@@ -21,33 +22,64 @@ public sealed class StudentSizeExperimentOptions
     /// <summary>The default tolerance of the pick: within 2 % of the teacher's accuracy.</summary>
     public const double DefaultAccuracyTolerance = 0.02;
 
-    /// <summary>Gets or sets the teacher's <c>.onnx</c> file (one session, each data set scored once, shared by every student).</summary>
-    /// <value>Defaults to <see langword="null"/>. Set this or <see cref="Teacher"/>.</value>
-    public string? TeacherModelFile { get; set; }
+    private DistillationExperimentOptions _distillation = new();
 
-    /// <summary>Gets or sets how the teacher of <see cref="TeacherModelFile"/> runs (tokenizer, token limit, device, batch size, the output read, ...): a template, as <see cref="DistillationExperimentOptions.TeacherScoring"/>, used for the scoring and for timing the teacher.</summary>
-    /// <value>Defaults to <see langword="null"/>: <see cref="TeacherScoringOptions"/>' defaults. Not with a fitted <see cref="Teacher"/>.</value>
-    public TeacherScoringOptions? TeacherScoring { get; set; }
+    /// <summary>
+    /// Gets or sets how every trial distills, as one <see cref="DistillationExperiment"/> would: the teacher
+    /// (<see cref="DistillationExperimentOptions.TeacherModelFile"/> and <see cref="DistillationExperimentOptions.TeacherScoring"/>,
+    /// used for the scoring and for timing the teacher, or a fitted <see cref="DistillationExperimentOptions.Teacher"/>), soft
+    /// labels from caches, the text column (every candidate is then a text student), offline augmentation (its scoring time
+    /// counts towards <see cref="TimeBudget"/>, and making the rows stops at half the budget, keeping the rows made), the
+    /// temperature, alpha, the pseudo-label twins, the seed, the held-out share and the hard-label twins. Everything but its
+    /// <see cref="DistillationExperimentOptions.Students"/>: the candidates are <see cref="Students"/>, expanded into trials
+    /// by <see cref="Temperatures"/> and <see cref="Alphas"/>, so <c>Distillation.Students</c> stays empty.
+    /// </summary>
+    /// <value>Defaults to a new <see cref="DistillationExperimentOptions"/> at its defaults (no teacher yet); not <see langword="null"/>.</value>
+    /// <exception cref="ArgumentNullException">The value set is <see langword="null"/>.</exception>
+    public DistillationExperimentOptions Distillation
+    {
+        get => _distillation;
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            _distillation = value;
+        }
+    }
 
-    /// <summary>Gets or sets a fitted teacher (<c>mlContext.Transforms.ScoreWithTeacher(...).Fit(data)</c>); the caller keeps and disposes it.</summary>
-    /// <value>Defaults to <see langword="null"/>. Not together with <see cref="TeacherModelFile"/>.</value>
-    public TeacherScoringTransformer? Teacher { get; set; }
-
-    /// <summary>Gets or sets the training rows' soft labels read from a cache (<see cref="DistillationExperimentOptions.TrainingSoftLabels"/>), for a teacher known only by its labels.</summary>
-    /// <value>Defaults to <see langword="null"/>: the teacher scores the training rows.</value>
-    public IDataView? TrainingSoftLabels { get; set; }
-
-    /// <summary>Gets or sets the test rows' soft labels read from a cache (<see cref="DistillationExperimentOptions.TestSoftLabels"/>): agreement, KL and the inheritance table against a teacher known only by its labels.</summary>
+    /// <summary>Gets or sets <see cref="DistillationExperimentOptions.TeacherModelFile"/> of <see cref="Distillation"/>: the teacher's <c>.onnx</c> file.</summary>
     /// <value>Defaults to <see langword="null"/>.</value>
-    public IDataView? TestSoftLabels { get; set; }
+    [Obsolete("Use Distillation.TeacherModelFile.")]
+    public string? TeacherModelFile { get => Distillation.TeacherModelFile; set => Distillation.TeacherModelFile = value; }
 
-    /// <summary>Gets or sets the data's text column (<see cref="DistillationExperimentOptions.TextColumnName"/>): every candidate is a text student, <c>FeaturizeText</c> inside its model.</summary>
-    /// <value>Defaults to <see langword="null"/>: students read <c>Features</c>.</value>
-    public string? TextColumnName { get; set; }
+    /// <summary>Gets or sets <see cref="DistillationExperimentOptions.TeacherScoring"/> of <see cref="Distillation"/>: how the teacher file runs.</summary>
+    /// <value>Defaults to <see langword="null"/>.</value>
+    [Obsolete("Use Distillation.TeacherScoring.")]
+    public TeacherScoringOptions? TeacherScoring { get => Distillation.TeacherScoring; set => Distillation.TeacherScoring = value; }
 
-    /// <summary>Gets or sets offline augmentation (<see cref="DistillationExperimentOptions.Augmentation"/>): synthetic rows the teacher labels once, shared by every candidate; their scoring time counts towards <see cref="TimeBudget"/>, and making them stops at half the budget (the rows made by then are kept and the report says how many of those planned).</summary>
-    /// <value>Defaults to <see langword="null"/>: no augmentation.</value>
-    public AugmentationOptions? Augmentation { get; set; }
+    /// <summary>Gets or sets <see cref="DistillationExperimentOptions.Teacher"/> of <see cref="Distillation"/>: a fitted teacher.</summary>
+    /// <value>Defaults to <see langword="null"/>.</value>
+    [Obsolete("Use Distillation.Teacher.")]
+    public TeacherScoringTransformer? Teacher { get => Distillation.Teacher; set => Distillation.Teacher = value; }
+
+    /// <summary>Gets or sets <see cref="DistillationExperimentOptions.TrainingSoftLabels"/> of <see cref="Distillation"/>: the training rows' soft labels from a cache.</summary>
+    /// <value>Defaults to <see langword="null"/>.</value>
+    [Obsolete("Use Distillation.TrainingSoftLabels.")]
+    public IDataView? TrainingSoftLabels { get => Distillation.TrainingSoftLabels; set => Distillation.TrainingSoftLabels = value; }
+
+    /// <summary>Gets or sets <see cref="DistillationExperimentOptions.TestSoftLabels"/> of <see cref="Distillation"/>: the test rows' soft labels from a cache.</summary>
+    /// <value>Defaults to <see langword="null"/>.</value>
+    [Obsolete("Use Distillation.TestSoftLabels.")]
+    public IDataView? TestSoftLabels { get => Distillation.TestSoftLabels; set => Distillation.TestSoftLabels = value; }
+
+    /// <summary>Gets or sets <see cref="DistillationExperimentOptions.TextColumnName"/> of <see cref="Distillation"/>: the data's text column.</summary>
+    /// <value>Defaults to <see langword="null"/>.</value>
+    [Obsolete("Use Distillation.TextColumnName.")]
+    public string? TextColumnName { get => Distillation.TextColumnName; set => Distillation.TextColumnName = value; }
+
+    /// <summary>Gets or sets <see cref="DistillationExperimentOptions.Augmentation"/> of <see cref="Distillation"/>: offline augmentation.</summary>
+    /// <value>Defaults to <see langword="null"/>.</value>
+    [Obsolete("Use Distillation.Augmentation.")]
+    public AugmentationOptions? Augmentation { get => Distillation.Augmentation; set => Distillation.Augmentation = value; }
 
     /// <summary>Gets the candidate students, trained in this order; a spec given twice is trained once (a warning is reported).</summary>
     /// <value>Defaults to empty; at least one is needed.</value>
@@ -65,43 +97,40 @@ public sealed class StudentSizeExperimentOptions
     /// <value>Defaults to <see langword="null"/>: no limit.</value>
     public TimeSpan? TimeBudget { get; set; }
 
-    /// <summary>Gets or sets the soft labels' temperature.</summary>
-    /// <value>Defaults to <see langword="null"/>: as in <see cref="DistillationExperimentOptions.Temperature"/>.</value>
-    public float? Temperature { get; set; }
+    /// <summary>Gets or sets <see cref="DistillationExperimentOptions.Temperature"/> of <see cref="Distillation"/>: the soft labels' temperature.</summary>
+    /// <value>Defaults to <see langword="null"/>.</value>
+    [Obsolete("Use Distillation.Temperature.")]
+    public float? Temperature { get => Distillation.Temperature; set => Distillation.Temperature = value; }
 
-    /// <summary>Gets or sets the weight of the soft labels against the hard labels.</summary>
-    /// <value>Defaults to <see langword="null"/>: each family's default, as in <see cref="DistillationExperimentOptions.Alpha"/>.</value>
-    public float? Alpha { get; set; }
+    /// <summary>Gets or sets <see cref="DistillationExperimentOptions.Alpha"/> of <see cref="Distillation"/>: the weight of the soft labels against the hard labels.</summary>
+    /// <value>Defaults to <see langword="null"/>.</value>
+    [Obsolete("Use Distillation.Alpha.")]
+    public float? Alpha { get => Distillation.Alpha; set => Distillation.Alpha = value; }
 
     /// <summary>
     /// Gets the temperatures to sweep: each candidate is trained once per temperature (times each of <see cref="Alphas"/>),
     /// every trial on the same teacher run, its soft labels recomputed from the cached logits, softmax(logits / T).
     /// Each positive and finite; a value given twice is trained once. Families that ignore T (logit matching) are trained once.
     /// </summary>
-    /// <value>Defaults to empty: no sweep, every candidate at <see cref="Temperature"/>. Not together with <see cref="Temperature"/>.</value>
+    /// <value>Defaults to empty: no sweep, every candidate at <c>Distillation.Temperature</c> (<see cref="DistillationExperimentOptions.Temperature"/>). Not together with it.</value>
     public IList<float> Temperatures { get; } = new List<float>();
 
     /// <summary>
     /// Gets the alphas to sweep: each candidate is trained once per alpha (times each of <see cref="Temperatures"/>).
     /// Each in [0, 1]; a value given twice is trained once. Students that ignore alpha (logit matching, estimators of your own) are trained once.
     /// </summary>
-    /// <value>Defaults to empty: no sweep, every candidate at <see cref="Alpha"/>. Not together with <see cref="Alpha"/>.</value>
+    /// <value>Defaults to empty: no sweep, every candidate at <c>Distillation.Alpha</c> (<see cref="DistillationExperimentOptions.Alpha"/>). Not together with it.</value>
     public IList<float> Alphas { get; } = new List<float>();
 
-    /// <summary>Gets or sets whether each trial is also trained on the teacher's arg-max labels of the same rows, its pseudo-label twin (<see cref="DistillationExperimentOptions.PseudoBaseline"/>); the leaderboard entries then carry <see cref="LeaderboardEntry.PseudoBaselineAccuracy"/> and <see cref="LeaderboardEntry.PseudoBaselineAgreement"/>. It doubles the training time.</summary>
+    /// <summary>Gets or sets <see cref="DistillationExperimentOptions.PseudoBaseline"/> of <see cref="Distillation"/>: whether each trial also trains its pseudo-label twin.</summary>
     /// <value>Defaults to <see langword="false"/>.</value>
-    public bool PseudoBaseline { get; set; }
+    [Obsolete("Use Distillation.PseudoBaseline.")]
+    public bool PseudoBaseline { get => Distillation.PseudoBaseline; set => Distillation.PseudoBaseline = value; }
 
-    /// <summary>Gets or sets the seed (of the held-out split and every trial's student, as <see cref="DistillationExperimentOptions.Seed"/>).</summary>
-    /// <remarks>
-    /// The same inputs and seed give byte-identical model files, chart and leaderboard apart from its timing fields
-    /// (<c>trainSeconds</c>, <c>seconds</c>, <c>costSeconds</c>, the <c>latency*</c>, <c>onnxLatency*</c>, <c>*ThroughputRowsPerSecond</c>
-    /// and <c>latencySpeedUp</c> fields), with two exceptions that depend on the clock by design: on the
-    /// <see cref="LeaderboardCostAxis.Latency"/> axis the costs, the Pareto front, the pick and the chart follow the measured
-    /// times, and a <see cref="TimeBudget"/> decides which trials run.
-    /// </remarks>
+    /// <summary>Gets or sets <see cref="DistillationExperimentOptions.Seed"/> of <see cref="Distillation"/>: the seed of the held-out split and every trial's student.</summary>
     /// <value>Defaults to 0.</value>
-    public int Seed { get; set; }
+    [Obsolete("Use Distillation.Seed.")]
+    public int Seed { get => Distillation.Seed; set => Distillation.Seed = value; }
 
     /// <summary>Gets or sets whether each student and the teacher are timed in both served forms: the ML.NET model one row at a time through a <c>PredictionEngine</c>'s mapper and in a batch pass, and the ONNX graph (the student's export, the teacher's own file) in ONNX Runtime one row at a time and in batches.</summary>
     /// <value>Defaults to <see langword="true"/>. <see langword="false"/> skips it: the latency fields are NaN or <see langword="null"/>, and <see cref="LeaderboardCostAxis.Latency"/> is refused.</value>
@@ -122,6 +151,13 @@ public sealed class StudentSizeExperimentOptions
         {
             throw new ArgumentException(
                 "No candidate students: add at least one, e.g. AddStudents(\"sdca\", \"lightgbm:trees=20\", \"mlp:32\").", nameof(Students));
+        }
+
+        if (Distillation.Students.Count > 0)
+        {
+            throw new ArgumentException(
+                $"Distillation.Students holds {Distillation.Students.Count.ToString(CultureInfo.InvariantCulture)} students, but the candidates of a student-size experiment are its own Students (each expanded into trials): add them to Students and leave Distillation.Students empty.",
+                nameof(Distillation));
         }
 
         if (!Enum.IsDefined(CostAxis))
@@ -151,13 +187,13 @@ public sealed class StudentSizeExperimentOptions
         CheckTolerance(AccuracyTolerance, nameof(AccuracyTolerance));
         CheckTemperatures(Temperatures, nameof(Temperatures));
         CheckAlphas(Alphas, nameof(Alphas));
-        if (Temperature is float t && Temperatures.Count > 0)
+        if (Distillation.Temperature is float t && Temperatures.Count > 0)
         {
             throw new ArgumentException(
                 $"Both Temperature ({t.ToString(CultureInfo.InvariantCulture)}) and Temperatures ({Format(Temperatures)}) are set: give one temperature, or the list to sweep (add {t.ToString(CultureInfo.InvariantCulture)} to it).", nameof(Temperatures));
         }
 
-        if (Alpha is float a && Alphas.Count > 0)
+        if (Distillation.Alpha is float a && Alphas.Count > 0)
         {
             throw new ArgumentException(
                 $"Both Alpha ({a.ToString(CultureInfo.InvariantCulture)}) and Alphas ({Format(Alphas)}) are set: give one alpha, or the list to sweep (add {a.ToString(CultureInfo.InvariantCulture)} to it).", nameof(Alphas));

@@ -49,10 +49,42 @@ public static class LlmBatchImporter
         }
 
         var watch = System.Diagnostics.Stopwatch.StartNew();
+        var counters = new LlmLabeler.Counters();
+        var (answers, checkedOptions) = ReadAnswers(jsonlPath, rows, options, counters, cancellationToken);
+        string[] classes = [.. checkedOptions.Classes];
+        var (cache, missing) = MapAnswers(answers, rows, classes, checkedOptions.UnknownAnswer, counters);
+        string identity = LlmAnswer.Identity(checkedOptions.Model, checkedOptions.PromptTemplate, classes);
+        cache.Save(cachePath, rows, new CacheMetadata
+        {
+            TeacherSha256 = identity,
+            TeacherFile = LlmAnswer.TeacherFile(checkedOptions.Model, checkedOptions.PromptTemplate),
+            Temperature = 1f,
+            DataFingerprint = checkedOptions.DataFingerprint,
+        });
+        return new LlmLabelingSummary
+        {
+            RowsTotal = rows,
+            RowsLabeled = counters.Answered,
+            RowsSaved = rows,
+            UnknownAnswers = counters.Unknown,
+            MissingRows = missing,
+            AnswersWithoutLogProbabilities = counters.WithoutLogProbabilities,
+            InputTokens = counters.InputTokens,
+            OutputTokens = counters.OutputTokens,
+            Cost = checkedOptions.Cost(counters.InputTokens, counters.OutputTokens),
+            Seconds = Math.Round(watch.Elapsed.TotalSeconds, 3),
+            Model = checkedOptions.Model,
+            TeacherSha256 = identity,
+        };
+    }
+
+    /// <summary>Reads every line's answer by row (error lines counted, not kept), and the options checked with the model the batch names when <see cref="LlmLabelerOptions.Model"/> is empty.</summary>
+    private static (Dictionary<long, (List<(string Token, float LogProbability)>? Top, string? Text)> Answers, LlmLabelerOptions Options) ReadAnswers(
+        string jsonlPath, long rows, LlmLabelerOptions options, LlmLabeler.Counters counters, CancellationToken cancellationToken)
+    {
         LlmLabelerOptions? checkedOptions = string.IsNullOrWhiteSpace(options.Model) ? null : options.Validated();
         var lines = File.ReadLines(jsonlPath, new UTF8Encoding(false, throwOnInvalidBytes: true));
         var answers = new Dictionary<long, (List<(string Token, float LogProbability)>? Top, string? Text)>();
-        var counters = new LlmLabeler.Counters();
         long lineNumber = 0;
         try
         {
@@ -87,8 +119,13 @@ public static class LlmBatchImporter
             throw new InvalidDataException($"{jsonlPath}:{lineNumber + 1}: the file is not valid UTF-8 ({e.Message}); batch outputs are UTF-8 JSON lines.", e);
         }
 
-        checkedOptions ??= options.Validated();
-        string[] classes = [.. checkedOptions.Classes];
+        return (answers, checkedOptions ?? options.Validated());
+    }
+
+    /// <summary>Every row's soft labels and logits from its answer (a row without one, or whose answer names no class, gets the unknown-answer policy's row); returns the rows and how many had no answer.</summary>
+    private static (LlmCacheRows Rows, long Missing) MapAnswers(Dictionary<long, (List<(string Token, float LogProbability)>? Top, string? Text)> answers, long rows, string[] classes,
+        LlmUnknownAnswer policy, LlmLabeler.Counters counters)
+    {
         var cache = new LlmCacheRows(rows, classes.Length);
         long missing = 0;
         for (long r = 0; r < rows; r++)
@@ -113,32 +150,10 @@ public static class LlmBatchImporter
                 missing++;
             }
 
-            LlmLabeler.Fill(known, soft, cache.Logits(r), checkedOptions.UnknownAnswer, counters);
+            LlmLabeler.Fill(known, soft, cache.Logits(r), policy, counters);
         }
 
-        string identity = LlmAnswer.Identity(checkedOptions.Model, checkedOptions.PromptTemplate, classes);
-        cache.Save(cachePath, rows, new CacheMetadata
-        {
-            TeacherSha256 = identity,
-            TeacherFile = LlmAnswer.TeacherFile(checkedOptions.Model, checkedOptions.PromptTemplate),
-            Temperature = 1f,
-            DataFingerprint = checkedOptions.DataFingerprint,
-        });
-        return new LlmLabelingSummary
-        {
-            RowsTotal = rows,
-            RowsLabeled = counters.Answered,
-            RowsSaved = rows,
-            UnknownAnswers = counters.Unknown,
-            MissingRows = missing,
-            AnswersWithoutLogProbabilities = counters.WithoutLogProbabilities,
-            InputTokens = counters.InputTokens,
-            OutputTokens = counters.OutputTokens,
-            Cost = checkedOptions.Cost(counters.InputTokens, counters.OutputTokens),
-            Seconds = Math.Round(watch.Elapsed.TotalSeconds, 3),
-            Model = checkedOptions.Model,
-            TeacherSha256 = identity,
-        };
+        return (cache, missing);
     }
 
     private static (long Row, List<(string, float)>? Top, string? Text, string? Model, bool Ok) ParseLine(string line, string path, long lineNumber, long rows, LlmLabeler.Counters counters)

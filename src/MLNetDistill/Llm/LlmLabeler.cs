@@ -122,20 +122,27 @@ public sealed class LlmLabeler
         ArgumentNullException.ThrowIfNull(data);
         ArgumentException.ThrowIfNullOrWhiteSpace(cachePath);
         var watch = Stopwatch.StartNew();
+        var run = ReadRows(data, cachePath, progress);
+        run.Resume(TeacherSha256, _options.DataFingerprint);
+        await SendAsync(run, cancellationToken).ConfigureAwait(false);
+
+        // Every answer is kept before anything else can fail: the last rows become a (smaller) chunk of their own.
+        await run.FlushAsync(all: true).ConfigureAwait(false);
+        bool complete = run.IsComplete;
+        SaveCache(run, complete);
+        var summary = Summarize(run, watch);
+        LastSummary = summary;
+        ThrowIfStopped(run, complete, cachePath, cancellationToken);
+        return summary;
+    }
+
+    /// <summary>Gets the summary of the last <see cref="LabelAsync"/> run, also when it threw (stopped or failed): what was done and paid for.</summary>
+    public LlmLabelingSummary? LastSummary { get; private set; }
+
+    /// <summary>Stage 1: the rows' texts, and the run's state with the identity its chunks and cache are written with.</summary>
+    private LlmLabelingRun ReadRows(IDataView data, string cachePath, IProgress<LlmLabelingProgress>? progress)
+    {
         string[] texts = ReadTexts(data, _options.TextColumnName);
-        string[] classes = [.. _options.Classes];
-        var rows = new LlmCacheRows(texts.Length, classes.Length);
-        var done = new bool[texts.Length];
-        var chunks = new LlmCacheChunks(cachePath);
-        long resumed = rows.Resume(cachePath, TeacherSha256, _options.DataFingerprint, done);
-        resumed += chunks.Resume(rows, done, TeacherSha256, _options.DataFingerprint);
-        var counters = new Counters();
-        long finished = resumed, saved = resumed;
-        var sync = new object();
-        var answered = new List<long>();
-        Exception? failure = null;
-        long failedRow = -1;
-        var pipeline = Retries(counters, cancellationToken);
         var metadata = new CacheMetadata
         {
             TeacherSha256 = TeacherSha256,
@@ -143,124 +150,102 @@ public sealed class LlmLabeler
             Temperature = 1f,
             DataFingerprint = _options.DataFingerprint,
         };
+        return new LlmLabelingRun(texts, [.. _options.Classes], cachePath, metadata, _options.ChunkRows, progress);
+    }
 
-        void Report() => progress?.Report(new LlmLabelingProgress(Interlocked.Read(ref finished), texts.Length, Interlocked.Read(ref saved), Interlocked.Read(ref counters.Retries)));
-
-        // Writes the answered rows not yet in a chunk, ChunkRows at a time (all of them when the run ends).
-        async Task FlushAsync(bool all)
+    /// <summary>
+    /// Stage 2: asks the rows not yet answered, <see cref="LlmLabelerOptions.MaxConcurrency"/> at a time, each through the
+    /// retry pipeline, writing a chunk whenever ChunkRows answers wait. Stops asking at the first failure or when the token
+    /// is cancelled, then waits for the requests in flight (they are paid for).
+    /// </summary>
+    private async Task SendAsync(LlmLabelingRun run, CancellationToken cancellationToken)
+    {
+        var pipeline = Retries(run.Counters, cancellationToken);
+        using var gate = new SemaphoreSlim(_options.MaxConcurrency);
+        var inFlight = new List<Task>();
+        for (long r = 0; r < run.Texts.Length; r++)
         {
-            while (true)
+            if (run.Done[r])
             {
-                long[] ids;
-                lock (sync)
-                {
-                    if (answered.Count == 0 || (!all && answered.Count < _options.ChunkRows))
-                    {
-                        return;
-                    }
+                continue;
+            }
 
-                    int take = Math.Min(answered.Count, _options.ChunkRows);
-                    ids = [.. answered.GetRange(0, take)];
-                    answered.RemoveRange(0, take);
-                }
+            try
+            {
+                await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
 
-                await chunks.WriteAsync(rows, ids, metadata).ConfigureAwait(false);
-                Interlocked.Add(ref saved, ids.Length);
-                Report();
+            if (Volatile.Read(ref run.Failure) is not null || cancellationToken.IsCancellationRequested)
+            {
+                gate.Release();
+                break;
+            }
+
+            long row = r;
+            inFlight.Add(Task.Run(() => AnswerAsync(run, row, pipeline, gate, cancellationToken), CancellationToken.None));
+            await run.FlushAsync(all: false).ConfigureAwait(false);
+            if (inFlight.Count > 4 * _options.MaxConcurrency)
+            {
+                inFlight.RemoveAll(t => t.IsCompleted);
             }
         }
 
-        using (var gate = new SemaphoreSlim(_options.MaxConcurrency))
+        await Task.WhenAll(inFlight).ConfigureAwait(false);
+    }
+
+    /// <summary>One row's request: its answer parsed into the row's soft labels, or its failure recorded; then the gate is released and progress reported.</summary>
+    private async Task AnswerAsync(LlmLabelingRun run, long row, ResiliencePipeline<ChatResponse> pipeline, SemaphoreSlim gate, CancellationToken cancellationToken)
+    {
+        try
         {
-            var inFlight = new List<Task>();
-            for (long r = 0; r < texts.Length; r++)
-            {
-                if (done[r])
-                {
-                    continue;
-                }
-
-                try
-                {
-                    await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    break;
-                }
-
-                if (Volatile.Read(ref failure) is not null || cancellationToken.IsCancellationRequested)
-                {
-                    gate.Release();
-                    break;
-                }
-
-                long row = r;
-                inFlight.Add(Task.Run(async () =>
-                {
-                    try
-                    {
-                        await AskAsync(texts[row], classes, rows, row, pipeline, counters, cancellationToken).ConfigureAwait(false);
-                        lock (sync)
-                        {
-                            done[row] = true;
-                            answered.Add(row);
-                        }
-
-                        Interlocked.Increment(ref finished);
-                    }
-                    catch (Exception e) when (cancellationToken.IsCancellationRequested && (e is OperationCanceledException || IsTransient(e)))
-                    {
-                        // Stopped while waiting to retry, or a retryable failure after the stop (not retried then): the row
-                        // was not answered, and the endpoint did not fail; a rerun asks it.
-                    }
-                    catch (Exception e)
-                    {
-                        lock (sync)
-                        {
-                            if (failure is null || row < failedRow)
-                            {
-                                failure = e;
-                                failedRow = row;
-                            }
-                        }
-                    }
-                    finally
-                    {
-                        gate.Release();
-                    }
-
-                    Report();
-                }, CancellationToken.None));
-
-                await FlushAsync(all: false).ConfigureAwait(false);
-                if (inFlight.Count > 4 * _options.MaxConcurrency)
-                {
-                    inFlight.RemoveAll(t => t.IsCompleted);
-                }
-            }
-
-            await Task.WhenAll(inFlight).ConfigureAwait(false);
+            await AskAsync(run.Texts[row], run.Classes, run.Rows, row, pipeline, run.Counters, cancellationToken).ConfigureAwait(false);
+            run.Answered(row);
+        }
+        catch (Exception e) when (cancellationToken.IsCancellationRequested && (e is OperationCanceledException || IsTransient(e)))
+        {
+            // Stopped while waiting to retry, or a retryable failure after the stop (not retried then): the row
+            // was not answered, and the endpoint did not fail; a rerun asks it.
+        }
+        catch (Exception e)
+        {
+            run.Failed(row, e);
+        }
+        finally
+        {
+            gate.Release();
         }
 
-        // Every answer is kept before anything else can fail: the last rows become a (smaller) chunk of their own.
-        await FlushAsync(all: true).ConfigureAwait(false);
-        bool complete = failure is null && Interlocked.Read(ref finished) == texts.Length;
-        if (complete && (chunks.Read > 0 || chunks.Written > 0 || !File.Exists(cachePath)))
-        {
-            // One write of the whole cache, in input order, then the chunks go: a run killed in between finds the cache
-            // complete (and the chunks' same rows), merges again and removes them.
-            rows.Save(cachePath, texts.Length, metadata);
-            chunks.Delete();
-            Report();
-        }
+        run.Report();
+    }
 
-        var summary = new LlmLabelingSummary
+    /// <summary>
+    /// Stage 3: when every row is answered, one write of the whole cache, in input order, then the chunks go: a run killed
+    /// in between finds the cache complete (and the chunks' same rows), merges again and removes them.
+    /// </summary>
+    private static void SaveCache(LlmLabelingRun run, bool complete)
+    {
+        if (complete && (run.Chunks.Read > 0 || run.Chunks.Written > 0 || !File.Exists(run.CachePath)))
         {
-            RowsTotal = texts.Length,
+            run.Rows.Save(run.CachePath, run.Texts.Length, run.Metadata);
+            run.Chunks.Delete();
+            run.Report();
+        }
+    }
+
+    /// <summary>Stage 4: what was done and what it cost, also for a run that stopped or failed.</summary>
+    private LlmLabelingSummary Summarize(LlmLabelingRun run, Stopwatch watch)
+    {
+        var counters = run.Counters;
+        return new LlmLabelingSummary
+        {
+            RowsTotal = run.Texts.Length,
             RowsLabeled = counters.Answered,
-            RowsResumed = resumed,
-            RowsSaved = saved,
+            RowsResumed = run.Resumed,
+            RowsSaved = run.Saved,
             UnknownAnswers = counters.Unknown,
             AnswersWithoutLogProbabilities = counters.WithoutLogProbabilities,
             Requests = counters.Requests,
@@ -274,16 +259,21 @@ public sealed class LlmLabeler
             Model = _options.Model,
             TeacherSha256 = TeacherSha256,
         };
-        LastSummary = summary;
-        long firstMissing = Array.IndexOf(done, false);
-        string kept = string.Create(CultureInfo.InvariantCulture,
-            $"'{chunks.Folder}' (beside '{cachePath}') keeps {saved:N0} of {texts.Length:N0} rows; run again to ask only the {texts.Length - saved:N0} missing rows (the first is row {firstMissing})");
+    }
 
-        if (failure is not null)
+    /// <summary>Stage 5: a run that failed or was stopped throws, saying what the chunks keep and how to go on.</summary>
+    private void ThrowIfStopped(LlmLabelingRun run, bool complete, string cachePath, CancellationToken cancellationToken)
+    {
+        long rows = run.Texts.Length, saved = run.Saved;
+        long firstMissing = Array.IndexOf(run.Done, false);
+        string kept = string.Create(CultureInfo.InvariantCulture,
+            $"'{run.Chunks.Folder}' (beside '{cachePath}') keeps {saved:N0} of {rows:N0} rows; run again to ask only the {rows - saved:N0} missing rows (the first is row {firstMissing})");
+
+        if (run.Failure is { } failure)
         {
             string what = Status(failure) is int status and > 0 ? $"HTTP {status}" : failure.GetType().Name;
             throw new HttpRequestException(
-                $"The LLM endpoint failed for row {failedRow.ToString(CultureInfo.InvariantCulture)} ({what}: {failure.Message}) after {_options.MaxRetries} retries. " +
+                $"The LLM endpoint failed for row {run.FailedRow.ToString(CultureInfo.InvariantCulture)} ({what}: {failure.Message}) after {_options.MaxRetries} retries. " +
                 $"Fix the endpoint (address, key, model): {kept}.",
                 failure, Status(failure) is int code and > 0 ? (HttpStatusCode)code : null);
         }
@@ -292,12 +282,7 @@ public sealed class LlmLabeler
         {
             throw new OperationCanceledException($"Labeling was stopped: {kept}.", cancellationToken);
         }
-
-        return summary;
     }
-
-    /// <summary>Gets the summary of the last <see cref="LabelAsync"/> run, also when it threw (stopped or failed): what was done and paid for.</summary>
-    public LlmLabelingSummary? LastSummary { get; private set; }
 
     private async Task AskAsync(string text, string[] classes, LlmCacheRows rows, long row, ResiliencePipeline<ChatResponse> pipeline, Counters counters, CancellationToken stop)
     {

@@ -6,7 +6,8 @@ namespace MLNetDistill.Losses;
 
 /// <summary>
 /// Knowledge-distillation loss of Hinton, Vinyals and Dean (2015), "Distilling the Knowledge in a Neural Network"
-/// (arXiv:1503.02531), as torchdistill's KDLoss and most PyTorch code write it.
+/// (arXiv:1503.02531), as most PyTorch code writes it; torchdistill's KDLoss is the same loss with its weights named the
+/// other way round (see the remarks before porting a configuration).
 /// </summary>
 /// <remarks>
 /// <para>
@@ -20,6 +21,15 @@ namespace MLNetDistill.Losses;
 /// Without hard labels (or for a row whose label is negative) alpha is taken as 1 for that row: the loss is T^2 KL.
 /// The teacher side comes either as probabilities at T (the SoftLabels column of the teacher scoring transformer) or as
 /// logits, from which p_t is computed here.
+/// </para>
+/// <para>
+/// Porting a torchdistill configuration: our alpha weighs the soft (KL) term, torchdistill's <c>alpha</c> weighs the
+/// cross-entropy term. torchdistill's KDLoss (<c>torchdistill/losses/mid_level.py</c>) computes
+/// <c>alpha * CE + beta * T^2 * KL</c> with <c>beta = 1 - alpha</c> unless given, so its <c>alpha: a</c> (no <c>beta</c>) is our
+/// alpha = 1 - a, and with an explicit <c>beta</c> our alpha is <c>beta</c> when <c>alpha + beta = 1</c> (other sums have no
+/// equivalent here: our two weights always add up to 1). One more difference: with its <c>alpha</c> unset or 0, or no
+/// targets, torchdistill returns the KL term alone without the T^2 factor, where this loss (alpha = 1, or rows without a
+/// label) returns T^2 KL; the minimum is the same, the gradient T^2 times larger, which matters for the learning rate.
 /// </para>
 /// </remarks>
 internal sealed class KdLoss : IDistillationLoss

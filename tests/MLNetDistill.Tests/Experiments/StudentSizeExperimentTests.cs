@@ -363,7 +363,7 @@ public sealed class StudentSizeExperimentTests
     [Fact]
     public void Run_TemperatureAndTemperaturesBothSet_ThrowsNamingBoth()
     {
-        var options = new StudentSizeExperimentOptions { TeacherModelFile = BinaryTeacher, Temperature = 2f };
+        var options = new StudentSizeExperimentOptions { Distillation = { TeacherModelFile = BinaryTeacher, Temperature = 2f } };
         options.Temperatures.Add(4f);
         var experiment = new StudentSizeExperiment(_ml, options).AddStudents("sdca");
 
@@ -375,7 +375,7 @@ public sealed class StudentSizeExperimentTests
     [Fact]
     public void Run_BadAlphaInOptions_ThrowsQuotingIt()
     {
-        var options = new StudentSizeExperimentOptions { TeacherModelFile = BinaryTeacher };
+        var options = new StudentSizeExperimentOptions { Distillation = { TeacherModelFile = BinaryTeacher } };
         options.Alphas.Add(0.5f);
         options.Alphas.Add(2f);
 

@@ -35,7 +35,7 @@ public sealed class TextDefaultsTests
     [Fact]
     public void DefaultTextStudents_Grid_HasNoStudentThatDensifiesTheVocabulary()
     {
-        var experiment = new StudentSizeExperiment(new MLContext(0), new StudentSizeExperimentOptions { TextColumnName = "Text" }).AddDefaultStudents();
+        var experiment = new StudentSizeExperiment(new MLContext(0), new StudentSizeExperimentOptions { Distillation = { TextColumnName = "Text" } }).AddDefaultStudents();
 
         Assert.Equal(StudentSizeExperiment.DefaultTextStudents, experiment.Options.Students.Select(s => s.Name));
         Assert.NotEmpty(StudentSizeExperiment.DefaultTextStudents);
@@ -49,7 +49,7 @@ public sealed class TextDefaultsTests
         var mlContext = new MLContext(0);
         var emails = mlContext.Data.Cache(DataSourceReader.LoadText(TestPaths.Fixture("text_emails.csv"), "Text", "Label"));
         var reports = new List<StudentSizeExperimentProgress>();
-        var experiment = new StudentSizeExperiment(mlContext, new StudentSizeExperimentOptions { TextColumnName = "Text", MeasureLatency = false })
+        var experiment = new StudentSizeExperiment(mlContext, new StudentSizeExperimentOptions { Distillation = { TextColumnName = "Text" }, MeasureLatency = false })
             .SetTeacher(MLNetDistill.Tests.Llm.TextTeacher.ModelFile)
             .AddStudents("mlp:8:epochs=1");
 

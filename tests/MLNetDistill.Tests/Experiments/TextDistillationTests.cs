@@ -64,9 +64,7 @@ public sealed class TextDistillationTests
         var (trainCache, testCache) = await Label(train, test, folder);
         var options = new StudentSizeExperimentOptions
         {
-            TrainingSoftLabels = TeacherCache.Read(trainCache),
-            TestSoftLabels = TeacherCache.Read(testCache),
-            TextColumnName = "Text",
+            Distillation = { TrainingSoftLabels = TeacherCache.Read(trainCache), TestSoftLabels = TeacherCache.Read(testCache), TextColumnName = "Text" },
             LatencyRows = 60,
             LatencyWarmupRows = 10,
         };
@@ -90,7 +88,7 @@ public sealed class TextDistillationTests
     {
         var mlContext = new MLContext(0);
         var (train, test) = EmailData.Split(mlContext, EmailData.Load(mlContext));
-        var options = new StudentSizeExperimentOptions { TeacherModelFile = TextTeacher.ModelFile, TextColumnName = "Text", LatencyRows = 40, LatencyWarmupRows = 5 };
+        var options = new StudentSizeExperimentOptions { Distillation = { TeacherModelFile = TextTeacher.ModelFile, TextColumnName = "Text" }, LatencyRows = 40, LatencyWarmupRows = 5 };
 
         using var result = new StudentSizeExperiment(mlContext, options).AddStudents("sdca:iterations=30,text=word1").Run(train, test);
 

@@ -39,7 +39,7 @@ namespace MLNetDistill.Students.Mlp;
 /// });
 /// </code>
 /// </example>
-public sealed class MlpStudentTransformer : ITransformer, IDisposable
+public sealed class MlpStudentTransformer : ITransformer, IDisposable, IOnnxGraphStudent
 {
     private readonly TransformsCatalog _transforms;
     private readonly TeacherScoringTransformer _scorer;
