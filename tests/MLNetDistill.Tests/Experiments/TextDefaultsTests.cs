@@ -33,6 +33,21 @@ public sealed class TextDefaultsTests
     }
 
     [Fact]
+    public void Parse_LbfgsDefault_IsAutoAndExplicitValuesStay()
+    {
+        var auto = StudentSpec.Parse("lbfgs");
+
+        Assert.Equal("lbfgs:iterations=auto", auto.ToString());
+        Assert.Equal(auto, StudentSpec.Parse("lbfgs:iterations=auto,l1=auto,l2=auto"));
+        var explicitSpec = StudentSpec.Parse("lbfgs:iterations=100,l1=1,l2=0.5");
+        Assert.Equal(100, explicitSpec["iterations"]);
+        Assert.Equal(1, explicitSpec["l1"]);
+        Assert.Equal(0.5, explicitSpec["l2"]);
+        Assert.Equal("lbfgs:iterations=100,l1=1,l2=0.5", explicitSpec.ToString());
+        Assert.Throws<ArgumentOutOfRangeException>(() => StudentSpec.Parse("lbfgs:l1=-1"));
+    }
+
+    [Fact]
     public void DefaultTextStudents_Grid_HasNoStudentThatDensifiesTheVocabulary()
     {
         var experiment = new StudentSizeExperiment(new MLContext(0), new StudentSizeExperimentOptions { Distillation = { TextColumnName = "Text" } }).AddDefaultStudents();
@@ -87,10 +102,13 @@ public sealed class TextDefaultsTests
     /// The comparison, reduced to the committed 500-email sample and the committed SpamAssassin teacher: 100
     /// labeled emails, 250 unlabeled ones, 150 held out. The plain pipeline (ML.NET's FeaturizeText + SdcaMaximumEntropy at
     /// its defaults, on the labels plus the teacher's arg-max label of each unlabeled email) against our default text
-    /// <c>sdca</c> student distilled from the same rows through the public experiment path.
+    /// <c>sdca</c> and <c>lbfgs</c> students distilled from the same rows through the public experiment path.
     /// </summary>
-    [Fact]
-    public void Run_DefaultTextSdcaOnTheSample_MatchesOrBeatsThePlainPipelineOnTheSameRows()
+    /// <param name="family">The student family whose default text spec is checked.</param>
+    [Theory]
+    [InlineData("sdca")]
+    [InlineData("lbfgs")]
+    public void Run_DefaultTextStudentOnTheSample_MatchesOrBeatsThePlainPipelineOnTheSameRows(string family)
     {
         var mlContext = new MLContext(0);
         var emails = EmailData.Load(mlContext);
@@ -112,14 +130,14 @@ public sealed class TextDefaultsTests
 
         // Ours: the default sdca spec, a text student through the experiment, the unlabeled emails as transfer rows.
         var options = new DistillationExperimentOptions { Teacher = teacher, TextColumnName = "Text" };
-        options.Students.Add(DistillationStudent.FromSpec("sdca"));
+        options.Students.Add(DistillationStudent.FromSpec(family));
         using var result = new DistillationExperiment(mlContext, options).Run(labeled, test, unlabeled);
 
         Assert.Equal(350, result.TrainRows + result.TransferRows);
-        Assert.StartsWith("sdca:iterations=auto", result.Students[0].Description, StringComparison.Ordinal);
+        Assert.StartsWith(family + ":iterations=auto", result.Students[0].Description, StringComparison.Ordinal);
         double ours = result.Students[0].Distilled.Metrics.Accuracy;
         Assert.InRange(peerAccuracy, 0.8, 1.0); // the peer is a real classifier here, not a strawman
-        Assert.True(ours >= peerAccuracy, $"default text sdca {ours:F4} < plain ML.NET on labels + teacher's arg-max labels {peerAccuracy:F4}");
+        Assert.True(ours >= peerAccuracy, $"default text {family} {ours:F4} < plain ML.NET on labels + teacher's arg-max labels {peerAccuracy:F4}");
     }
 
     private sealed class ListProgress(List<StudentSizeExperimentProgress> reports) : IProgress<StudentSizeExperimentProgress>
