@@ -48,6 +48,27 @@ public sealed class TextDefaultsTests
     }
 
     [Fact]
+    public void Parse_TextRowsPart_KeepsTheMinimumAndPrintsIt()
+    {
+        var spec = StudentSpec.Parse("fasttree:text=word2,char3,rows=10");
+
+        Assert.Equal(10, spec.Text!.MinRows);
+        Assert.Equal("fasttree:trees=100,leaves=20,text=word2,char3,rows=10", spec.ToString());
+        Assert.Equal(spec, StudentSpec.Parse(spec.ToString()));
+        Assert.Equal(0, StudentSpec.Parse("sdca:text=default").Text!.MinRows);
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => StudentSpec.Parse("sdca:text=word1,rows=0"));
+        Assert.Equal("text", error.ParamName);
+    }
+
+    [Fact]
+    public void DefaultText_FastTree_DropsRareNgramsAndOthersKeepAll()
+    {
+        Assert.Equal(10, StudentRegistry.Get(StudentSpec.Parse("fasttree")).DefaultText.MinRows);
+        Assert.Equal(TextFeaturization.Default, StudentRegistry.Get(StudentSpec.Parse("sdca")).DefaultText);
+        Assert.Equal(TextFeaturization.Default, StudentRegistry.Get(StudentSpec.Parse("lightgbm")).DefaultText);
+    }
+
+    [Fact]
     public void DefaultTextStudents_Grid_HasNoStudentThatDensifiesTheVocabulary()
     {
         var experiment = new StudentSizeExperiment(new MLContext(0), new StudentSizeExperimentOptions { Distillation = { TextColumnName = "Text" } }).AddDefaultStudents();
@@ -134,7 +155,7 @@ public sealed class TextDefaultsTests
         using var result = new DistillationExperiment(mlContext, options).Run(labeled, test, unlabeled);
 
         Assert.Equal(350, result.TrainRows + result.TransferRows);
-        Assert.StartsWith(family + ":iterations=auto", result.Students[0].Description, StringComparison.Ordinal);
+        Assert.StartsWith(StudentSpec.Parse(family).ToString(), result.Students[0].Description, StringComparison.Ordinal);
         double ours = result.Students[0].Distilled.Metrics.Accuracy;
         Assert.InRange(peerAccuracy, 0.8, 1.0); // the peer is a real classifier here, not a strawman
         Assert.True(ours >= peerAccuracy, $"default text {family} {ours:F4} < plain ML.NET on labels + teacher's arg-max labels {peerAccuracy:F4}");
