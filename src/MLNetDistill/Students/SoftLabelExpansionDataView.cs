@@ -235,33 +235,68 @@ internal sealed class SoftLabelExpansionDataView : DataViewBase
             return true;
         }
 
+        /// <summary>
+        /// The current source row's target distribution over the kept classes: its soft labels checked and renormalised,
+        /// mixed with its hard label, pruned to the TopK classes at or above MinProbability, and renormalised again.
+        /// </summary>
         private void PrepareTargets()
         {
-            int k = _parent._classes;
-            var options = _parent._options;
-            _soft(ref _softRow);
-            if (_softRow.Length != k)
-            {
-                throw new InvalidDataException($"Row {_sourceRow} of '{options.SoftLabelsColumnName}' has {_softRow.Length} soft labels, not {k}.");
-            }
-
-            _softRow.CopyTo(_target);
+            ReadSoftLabels();
             if (AllNaN(_target))
             {
                 // No soft label for this row (an LLM answer that named no class, skipped): its hard label alone, or nothing.
-                _keptCount = 0;
-                float truth = float.NaN;
-                _label?.Invoke(ref truth);
-                if (!float.IsNaN(truth) && truth >= 0 && truth < k && truth == MathF.Floor(truth))
-                {
-                    _kept[0] = (int)truth;
-                    _target[(int)truth] = 1f;
-                    _keptCount = 1;
-                }
-
+                KeepHardLabelOnly();
                 return;
             }
 
+            double sum = CheckedSum();
+            float scale = MixHardLabel((float)(1 / sum));
+            if (scale != 1f)
+            {
+                int k = _parent._classes;
+                for (int c = 0; c < k; c++)
+                {
+                    _target[c] *= scale;
+                }
+            }
+
+            KeepTopClasses();
+            RenormaliseKept();
+        }
+
+        /// <summary>Copies the row's soft labels into the target buffer.</summary>
+        private void ReadSoftLabels()
+        {
+            int k = _parent._classes;
+            _soft(ref _softRow);
+            if (_softRow.Length != k)
+            {
+                throw new InvalidDataException($"Row {_sourceRow} of '{_parent._options.SoftLabelsColumnName}' has {_softRow.Length} soft labels, not {k}.");
+            }
+
+            _softRow.CopyTo(_target);
+        }
+
+        /// <summary>A row without soft labels: its valid hard label with weight 1, or no class at all.</summary>
+        private void KeepHardLabelOnly()
+        {
+            int k = _parent._classes;
+            _keptCount = 0;
+            float truth = float.NaN;
+            _label?.Invoke(ref truth);
+            if (!float.IsNaN(truth) && truth >= 0 && truth < k && truth == MathF.Floor(truth))
+            {
+                _kept[0] = (int)truth;
+                _target[(int)truth] = 1f;
+                _keptCount = 1;
+            }
+        }
+
+        /// <summary>The soft labels' sum, after checking each is a finite probability and the sum positive; warns once when it is not 1.</summary>
+        private double CheckedSum()
+        {
+            int k = _parent._classes;
+            var options = _parent._options;
             double sum = 0;
             for (int c = 0; c < k; c++)
             {
@@ -288,9 +323,18 @@ internal sealed class SoftLabelExpansionDataView : DataViewBase
                 }
             }
 
-            float scale = (float)(1 / sum);
+            return sum;
+        }
+
+        /// <summary>
+        /// With a hard label on the row: target = alpha * soft * <paramref name="scale"/> + (1 - alpha) * one-hot, already
+        /// normalised, so the scale left to apply is 1; otherwise <paramref name="scale"/> is left to apply.
+        /// </summary>
+        private float MixHardLabel(float scale)
+        {
             if (_label is not null)
             {
+                int k = _parent._classes;
                 float label = 0;
                 _label(ref label);
                 if (!float.IsNaN(label))
@@ -300,7 +344,7 @@ internal sealed class SoftLabelExpansionDataView : DataViewBase
                         throw new InvalidDataException($"Label {label} at row {_sourceRow} is outside the class range 0 to {k - 1} of the soft labels ({k} classes).");
                     }
 
-                    float alpha = options.Alpha;
+                    float alpha = _parent._options.Alpha;
                     for (int c = 0; c < k; c++)
                     {
                         _target[c] *= scale * alpha;
@@ -311,15 +355,14 @@ internal sealed class SoftLabelExpansionDataView : DataViewBase
                 }
             }
 
-            if (scale != 1f)
-            {
-                for (int c = 0; c < k; c++)
-                {
-                    _target[c] *= scale;
-                }
-            }
+            return scale;
+        }
 
-            // Keep the TopK most probable classes at or above MinProbability, then renormalise.
+        /// <summary>Keeps the TopK most probable classes at or above MinProbability, most probable first.</summary>
+        private void KeepTopClasses()
+        {
+            int k = _parent._classes;
+            var options = _parent._options;
             _keptCount = 0;
             int limit = options.TopK == 0 ? k : Math.Min(options.TopK, k);
             for (int c = 0; c < k; c++)
@@ -349,7 +392,11 @@ internal sealed class SoftLabelExpansionDataView : DataViewBase
 
                 _kept[pos] = c;
             }
+        }
 
+        /// <summary>Renormalises the kept classes' targets to sum to 1.</summary>
+        private void RenormaliseKept()
+        {
             double keptSum = 0;
             for (int i = 0; i < _keptCount; i++)
             {

@@ -28,16 +28,7 @@ internal static class MlpDataReader
         var hintSchemaColumn = options.HintColumnName is { } hn ? schema[hn] : (DataViewSchema.Column?)null;
         int hintSize = hintColumn?.Size ?? 0;
 
-        var active = new List<DataViewSchema.Column> { schema[options.FeatureColumnName], schema[logitsColumn?.Name ?? softColumn!.Value.Name] };
-        if (labelColumn is { } lab)
-        {
-            active.Add(lab);
-        }
-
-        if (hintSchemaColumn is { } hc)
-        {
-            active.Add(hc);
-        }
+        var active = ActiveColumns(schema[options.FeatureColumnName], schema[logitsColumn?.Name ?? softColumn!.Value.Name], labelColumn, hintSchemaColumn);
 
         // Count the rows first (no column is computed), then refuse before reading if the dense matrix will not fit.
         long rows = input.GetRowCount() ?? CountRows(input);
@@ -89,21 +80,7 @@ internal static class MlpDataReader
             throw new InvalidDataException("The training data has no rows.");
         }
 
-        float temperature = options.Network.Temperature;
-        if (options.TeacherLogitsColumnNames.Count > 0)
-        {
-            return new MlpTrainingData(x.ToArray(), d, k, MultiTeacherTargets(input, options, k, temperature), labelColumn is null ? default : labels.ToArray(), default,
-                hintColumn is null ? default : hints.ToArray(), hintSize);
-        }
-
-        float[] logits = teacher.ToArray();
-        float[] soft = new float[logits.Length];
-        for (int r = 0; r < logits.Length / k; r++)
-        {
-            SoftLabelMath.Softmax(logits.AsSpan(r * k, k), temperature, soft.AsSpan(r * k, k));
-        }
-
-        return new MlpTrainingData(x.ToArray(), d, k, soft, labelColumn is null ? default : labels.ToArray(), logits, hintColumn is null ? default : hints.ToArray(), hintSize);
+        return WithTargets(input, options, x, d, k, teacher, labelColumn is null ? null : labels, hintColumn is null ? null : hints, hintSize);
     }
 
     /// <summary>
@@ -134,16 +111,7 @@ internal static class MlpDataReader
 
         var hintSchemaColumn = options.HintColumnName is { } hn ? schema[hn] : (DataViewSchema.Column?)null;
         int hintSize = options.HintColumnName is { } h ? VectorColumn(schema, h, "hint").Size : 0;
-        var active = new List<DataViewSchema.Column> { schema[options.FeatureColumnName], teacherColumn };
-        if (labelColumn is { } l)
-        {
-            active.Add(l);
-        }
-
-        if (hintSchemaColumn is { } hc)
-        {
-            active.Add(hc);
-        }
+        var active = ActiveColumns(schema[options.FeatureColumnName], teacherColumn, labelColumn, hintSchemaColumn);
 
         int d = features.Size;
         var x = new GrowingBuffer<float>();
@@ -184,6 +152,58 @@ internal static class MlpDataReader
         }
 
         float[] t = teacher.ToArray();
+        var (y, mean, deviation) = Standardize(t, targets);
+        var data = new MlpTrainingData(x.ToArray(), d, 1, default, default, t, hintSize > 0 ? hints.ToArray() : default, hintSize, y);
+        return (data, mean, deviation);
+    }
+
+    /// <summary>The columns a reading cursor needs: features, the teacher's output, and the label and hint when present.</summary>
+    private static List<DataViewSchema.Column> ActiveColumns(DataViewSchema.Column features, DataViewSchema.Column teacher, DataViewSchema.Column? label, DataViewSchema.Column? hint)
+    {
+        var active = new List<DataViewSchema.Column> { features, teacher };
+        if (label is { } l)
+        {
+            active.Add(l);
+        }
+
+        if (hint is { } h)
+        {
+            active.Add(h);
+        }
+
+        return active;
+    }
+
+    /// <summary>
+    /// A classification student's data from the rows read: the teacher's softmax at the temperature beside its logits,
+    /// or, with several teachers, their combined targets.
+    /// </summary>
+    private static MlpTrainingData WithTargets(IDataView input, MlpStudentOptions options, GrowingBuffer<float> x, int d, int k, GrowingBuffer<float> teacher,
+        GrowingBuffer<int>? labels, GrowingBuffer<float>? hints, int hintSize)
+    {
+        float temperature = options.Network.Temperature;
+        if (options.TeacherLogitsColumnNames.Count > 0)
+        {
+            return new MlpTrainingData(x.ToArray(), d, k, MultiTeacherTargets(input, options, k, temperature), labels is null ? default : labels.ToArray(), default,
+                hints is null ? default : hints.ToArray(), hintSize);
+        }
+
+        float[] logits = teacher.ToArray();
+        float[] soft = new float[logits.Length];
+        for (int r = 0; r < logits.Length / k; r++)
+        {
+            SoftLabelMath.Softmax(logits.AsSpan(r * k, k), temperature, soft.AsSpan(r * k, k));
+        }
+
+        return new MlpTrainingData(x.ToArray(), d, k, soft, labels is null ? default : labels.ToArray(), logits, hints is null ? default : hints.ToArray(), hintSize);
+    }
+
+    /// <summary>
+    /// Checks the teacher's predictions are finite, then standardizes them and the targets (in place) by the
+    /// predictions' mean and deviation (1 when they are all equal).
+    /// </summary>
+    private static (float[] Targets, float Mean, float Deviation) Standardize(float[] t, GrowingBuffer<float> targets)
+    {
         for (int r = 0; r < t.Length; r++)
         {
             if (!float.IsFinite(t[r]))
@@ -208,8 +228,7 @@ internal static class MlpDataReader
             System.Numerics.Tensors.TensorPrimitives.Divide(values, deviation, values);
         }
 
-        var data = new MlpTrainingData(x.ToArray(), d, 1, default, default, t, hintSize > 0 ? hints.ToArray() : default, hintSize, y);
-        return (data, mean, deviation);
+        return (y, mean, deviation);
     }
 
     private static float[] MultiTeacherTargets(IDataView input, MlpStudentOptions options, int classes, float temperature)
