@@ -8,7 +8,7 @@ internal static class Program
     internal static int Main(string[] args)
     {
         var root = new RootCommand("mlnet-distill: knowledge distillation for ML.NET. Score ONNX teachers in batches, train small students on their soft labels, compare them. "
-            + "Every output file is written under a temporary name and renamed when complete. Exit codes: 0 success, 2 error, 130 cancelled by Ctrl+C (SIGINT), 143 stopped by SIGTERM; a cancelled command stops within a second and leaves no partial file under an output name.");
+            + "Every output file is written under a temporary name and renamed when complete. Exit codes: 0 success, 1 when the command line does not parse (an unknown option, a missing required one), 2 error, 130 cancelled by Ctrl+C (SIGINT), 143 stopped by SIGTERM; a cancelled command stops within a second and leaves no partial file under an output name.");
         root.Subcommands.Add(InspectCommand.Create());
         root.Subcommands.Add(ScoreCommand.Create());
         root.Subcommands.Add(DistillCommand.Create());

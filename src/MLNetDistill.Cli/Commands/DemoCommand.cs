@@ -60,17 +60,18 @@ internal static class DemoCommand
             Console.WriteLine($"data:     {images} (Fashion-MNIST test set, 10,000 images; 20% held out to measure on)");
             string[] specs = CompareCommand.SplitStudents(parse.GetValue(students) ?? CompareCommand.DefaultStudents);
             Console.WriteLine($"students: {string.Join(", ", specs)}");
+            IDataView data = DataSourceReader.Load(images);
+            var trainable = SkipMissingNative(specs, data);
 
             int seedValue = parse.GetValue(seed);
             var mlContext = new MLContext(seedValue);
             TeacherOptions.PrintWarnings(mlContext);
             var experiment = new StudentSizeExperiment(mlContext)
                 .SetTeacher(teacher, teacherOptions.Read(parse, textColumn: null))
-                .AddStudents(specs)
+                .AddStudents(trainable)
                 .SetCostAxis(LeaderboardCostAxis.Size)
                 .SetAccuracyTolerance(CompareCommand.ParseWithin(parse.GetValue(within)!))
                 .SetSeed(seedValue);
-            IDataView data = DataSourceReader.Load(images);
             using var result = TrialTable.Run(experiment.Options.Students.Select(s => s.Name), progress => experiment.Run(data, progress: progress, cancellationToken: token));
             StudentSizeReport.WriteAll(mlContext, result, folder, token);
 
@@ -99,6 +100,30 @@ internal static class DemoCommand
             return Task.FromResult(0);
         }, ct, TeacherOptions.WithFlags(null)));
         return command;
+    }
+
+    /// <summary>
+    /// The students this machine can train: LightGBM ones are left out, with a <c>warning:</c> line naming them and why,
+    /// where LightGBM's native library does not load (no x64 build for arm64, no libgomp1), so the demo still runs.
+    /// </summary>
+    internal static IReadOnlyList<string> SkipMissingNative(IReadOnlyList<string> specs, IDataView data, Action<string>? tryTrain = null)
+    {
+        var split = NativeStudents.SkipMissing(specs, tryTrain ?? (_ => NativeStudents.TrainLightGbm(data)));
+        if (split.Skipped.Count == 0)
+        {
+            return split.Kept;
+        }
+
+        string names = string.Join(", ", split.Skipped);
+        if (split.Kept.Count == 0)
+        {
+            throw new InvalidOperationException(
+                $"No student can be trained here: {names} need a native library that does not load: {split.Reason}. Name students of other families with --students, e.g. \"sdca;mlp:32;fasttree:trees=30\".");
+        }
+
+        Console.Error.WriteLine($"warning: skipped {names}: {split.Reason}. The LightGBM package ships its native library for x64 only (on Linux it also needs libgomp1: apt-get install libgomp1); the other students go on.");
+        Console.WriteLine($"students: {string.Join(", ", split.Kept)} ({names} skipped: LightGBM's native library does not load here)");
+        return split.Kept;
     }
 
     internal static string DefaultFile(string name)

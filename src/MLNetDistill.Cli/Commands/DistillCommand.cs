@@ -33,7 +33,7 @@ internal static class DistillCommand
 
     public static Command Create()
     {
-        var teacher = new Option<string?>("--teacher") { Description = "The teacher's .onnx file." };
+        var teacher = new Option<string?>("--teacher") { Description = "The teacher's .onnx file (or --soft-labels for soft labels made earlier: then no teacher is needed)." };
         var train = new Option<string>("--train") { Description = "Training data (CSV/TSV, Parquet or IDX), usually labeled; without a label column the student learns from the soft labels alone (--teacher or --soft-labels).", Required = true };
         var test = new Option<string?>("--test") { Description = "Evaluation data (default: 20% of --train held out); without labels, only agreement and KL to the teacher are measured." };
         var label = new Option<string?>("--label") { Description = "The label column of CSV or Parquet files (default: a column named Label)." };
@@ -48,7 +48,7 @@ internal static class DistillCommand
         var baseline = new Option<bool>("--baseline") { Description = "Also train the same student on hard labels only." };
         var pseudoBaseline = new Option<bool>("--pseudo-baseline") { Description = "Also train the same student on the teacher's arg-max labels (pseudo-labels) of the same rows: what soft labels add over pseudo-labeling." };
         var seed = new Option<int>("--seed") { Description = "Seed (same inputs and seed give the same model).", DefaultValueFactory = _ => 0 };
-        var output = new Option<string>("--out") { Description = "The student model: STUDENT.zip (and STUDENT.onnx for mlp students).", Required = true };
+        var output = new Option<string>("--out") { Description = "The student model: STUDENT.zip, and STUDENT.onnx beside it for every student that converts (every family on numeric features; a text student has no ONNX form, and REPORT.json's onnxNote says why).", Required = true };
         var report = new Option<string>("--report") { Description = "The report: REPORT.json.", Required = true };
         var ignore = IgnoreColumnsOption.Create();
         var command = new Command("distill", "Train a student on a teacher's soft labels and compare it with the teacher (and its hard-label twin).")

@@ -7,7 +7,8 @@ using MLNetDistill.Tests.Data;
 namespace MLNetDistill.Tests.Readme;
 
 /// <summary>
-/// Every student spec README.md states a figure for with an explicit budget runs, its budget cut to a few epochs,
+/// Every student spec README.md or the benchmark page (tests/MLNetDistill.Benchmarks/README.md, where the README's
+/// measurements live) states a figure for with an explicit budget runs, its budget cut to a few epochs,
 /// through the path a reader has (<c>distill</c>, the real CLI in a child process) on a few hundred Fashion-MNIST rows
 /// with the CNN teacher: it trains, writes its report, and runs the epochs its spec says (an explicit budget with an
 /// augment is a patient schedule: every epoch of it), so no README figure can come from a schedule the CLI does not run.
@@ -25,7 +26,7 @@ public sealed class ReadmeRecipeTests : IDisposable
     {
         // Specs that differ only in their budget (epochs=1000 and epochs=3000) reduce to one run.
         var data = new TheoryData<string>();
-        foreach (string spec in ReadmeRecipes.BudgetSpecs(File.ReadAllText(ReadmePrograms.ReadmePath)).DistinctBy(s => ReadmeRecipes.Reduce(s, ReducedEpochs)))
+        foreach (string spec in ReadmeRecipes.BudgetSpecs(ReadmeRecipes.ReadDocuments()).DistinctBy(s => ReadmeRecipes.Reduce(s, ReducedEpochs)))
         {
             data.Add(spec);
         }
@@ -36,7 +37,7 @@ public sealed class ReadmeRecipeTests : IDisposable
     [Fact]
     public void BudgetSpecs_Readme_FindsTheConsistentTeachingRecipes()
     {
-        var specs = ReadmeRecipes.BudgetSpecs(File.ReadAllText(ReadmePrograms.ReadmePath)).Select(StudentSpec.Parse).ToList();
+        var specs = ReadmeRecipes.BudgetSpecs(ReadmeRecipes.ReadDocuments()).Select(StudentSpec.Parse).ToList();
 
         Assert.Contains(specs, s => s.Choices["augment"] == "shift" && s["flip"] == 1 && s["epochs"] >= 1000);
         Assert.Contains(specs, s => s.Choices["augment"] == "mixup");

@@ -5,11 +5,17 @@ using MLNetDistill.Students;
 namespace MLNetDistill.Tests.Readme;
 
 /// <summary>
-/// The student specs README.md states figures for with an explicit training budget (a backticked <c>mlp:...</c> with
+/// The student specs README.md and the benchmark page state figures for with an explicit training budget (a backticked <c>mlp:...</c> with
 /// <c>epochs=N</c>), as a reader copies them into <c>distill --student</c>, and their reduced versions for tests.
 /// </summary>
 internal static partial class ReadmeRecipes
 {
+    /// <summary>The benchmark page, where the figures the README quotes are measured, with their commands.</summary>
+    public static string BenchmarksReadmePath => Path.Combine(TestPaths.Repo, "tests", "MLNetDistill.Benchmarks", "README.md");
+
+    /// <summary>README.md, then the benchmark page: the documents that state figures for student specs.</summary>
+    public static string ReadDocuments() => File.ReadAllText(ReadmePrograms.ReadmePath) + "\n" + File.ReadAllText(BenchmarksReadmePath);
+
     /// <summary>Every backticked spec in the markdown that parses and sets <c>epochs=N</c>, in order of first appearance, each once.</summary>
     public static IReadOnlyList<string> BudgetSpecs(string markdown)
     {
