@@ -67,7 +67,7 @@ internal static class FeatureColumns
             if (found < 0)
             {
                 throw new ArgumentException(
-                    $"Ignored column '{name}' is not in '{path}'. Its columns are: {ColumnNameList.Format(names)}. Ignore only columns the file has.",
+                    $"Ignored column '{name}' is not in '{path}'. Its columns are: {ColumnNameList.Format(names)}. Ignore only columns the file has: a column that only some of your files have (a Group in the training file alone) goes in the ignored columns of those files only.",
                     IgnoreColumnsParameter);
             }
 
