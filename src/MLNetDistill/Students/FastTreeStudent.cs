@@ -4,20 +4,11 @@ using MLNetDistill.Data;
 
 namespace MLNetDistill.Students;
 
-/// <summary>
-/// <c>fasttree[:trees=N,leaves=N]</c>: one-versus-all over ML.NET's FastTree binary trainer, on soft labels. A text student
-/// whose spec gives no <c>text=</c> settings keeps only the n-grams found in at least <see cref="TextMinRows"/> training
-/// texts (<c>text=word2,char3,rows=10</c>): FastTree bins every feature slot before its first tree, and on FeaturizeText's
-/// full vocabulary (about 534,000 slots for 3,477 SpamAssassin emails) it had not finished one student in 19 minutes.
-/// </summary>
+/// <summary><c>fasttree[:trees=N,leaves=N]</c>: one-versus-all over ML.NET's FastTree binary trainer, on soft labels.</summary>
 internal sealed class FastTreeStudent : IStudentFamily
 {
-    /// <summary>The fewest training texts an n-gram must appear in for the default text featurization to keep it.</summary>
-    internal const int TextMinRows = 10;
-
     public string Name => "fasttree";
 
-    public TextFeaturization DefaultText { get; } = TextFeaturization.Default with { MinRows = TextMinRows };
 
     public IReadOnlyList<StudentOption> Options { get; } =
     [

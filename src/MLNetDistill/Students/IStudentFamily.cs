@@ -56,9 +56,6 @@ internal interface IStudentFamily
     /// <returns>Whether the teacher must be given.</returns>
     bool NeedsLiveTeacher(StudentSpec spec) => false;
 
-    /// <summary>Gets the text featurization of a text student whose spec gives no <c>text=</c> settings.</summary>
-    TextFeaturization DefaultText => TextFeaturization.Default;
-
     /// <summary>Builds the distilled trainer and its hard-label twin.</summary>
     /// <param name="spec">The parsed spec (options checked, defaults filled in).</param>
     /// <param name="context">The context, temperature, alpha, seed and columns.</param>

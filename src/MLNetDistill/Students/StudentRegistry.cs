@@ -53,7 +53,7 @@ internal static class StudentRegistry
             throw new ArgumentException($"Student '{spec}' is taught on the fly (augment=mixup or shift), which mixes or shifts numeric features: a text student cannot be. Use augment=none.", nameof(spec));
         }
 
-        return TextStudentEstimator.Wrap(trainers, spec.Text ?? family.DefaultText, context.TextColumnName ?? "Text", context.MLContext);
+        return TextStudentEstimator.Wrap(trainers, spec.Text ?? TextFeaturization.Default, context.TextColumnName ?? "Text", context.MLContext);
     }
 
     /// <summary>Gets the family of a parsed spec.</summary>

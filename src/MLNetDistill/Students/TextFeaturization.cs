@@ -51,7 +51,8 @@ public sealed record TextFeaturization(int WordNgrams = 2, int CharNgrams = 3)
     /// <summary>
     /// Gets the fewest training texts an n-gram must appear in to be kept (<c>rows=N</c>, ML.NET's
     /// <c>SelectFeaturesBasedOnCount</c> after <c>FeaturizeText</c>); 0 (the default) keeps every n-gram. On 3,477
-    /// SpamAssassin emails, word 1-2-grams and character 3-grams make about 534,000 slots; <c>rows=10</c> keeps about 29,000.
+    /// SpamAssassin emails, word 1-2-grams and character 3-grams make about 534,000 distinct n-grams (counted with
+    /// scikit-learn's CountVectorizer); <c>rows=10</c> keeps about 29,000.
     /// </summary>
     /// <value>Defaults to 0 (keep all).</value>
     public int MinRows { get; init; }
