@@ -1,7 +1,7 @@
+using MLNetDistill.Onnx;
 using MLNetDistill.Onnx.Proto;
-using MLNetDistill.Teachers;
 
-namespace MLNetDistill.Onnx;
+namespace MLNetDistill.Teachers;
 
 /// <summary>One input of a prepared teacher graph: its (renamed) name, element type and per-row shape.</summary>
 internal sealed record TeacherGraphInput(string Name, string ColumnName, string ElementType, long[] RowShape, long? FixedBatch, string TeacherName)

@@ -1,6 +1,7 @@
+using MLNetDistill.Onnx;
 using MLNetDistill.Onnx.Proto;
 
-namespace MLNetDistill.Onnx;
+namespace MLNetDistill.Teachers;
 
 /// <summary>
 /// Which output of a teacher model holds its predictions, and the tensor the scorer reads for it. Exporters put other

@@ -7,7 +7,7 @@ using MLNetDistill.Onnx.Proto;
 using MLNetDistill.Onnx;
 using MLNetDistill.Teachers;
 
-namespace MLNetDistill.Tests.Onnx;
+namespace MLNetDistill.Tests.Teachers;
 
 /// <summary>
 /// Each rewrite <see cref="TeacherGraph"/> makes, checked by running the rewritten graph itself in ONNX Runtime on the
