@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.ML;
 using Parquet;
 using Parquet.Schema;
+using MLNetDistill.Numerics;
 
 namespace MLNetDistill.Data;
 
@@ -87,7 +88,7 @@ public static class TeacherCache
         ArgumentException.ThrowIfNullOrWhiteSpace(pathOrFolderOrGlob);
         if (temperature is float t)
         {
-            MLNetDistill.SoftLabels.SoftLabelMath.CheckTemperature(t, nameof(temperature));
+            MLNetDistill.Numerics.SoftLabelMath.CheckTemperature(t, nameof(temperature));
         }
 
         (IReadOnlyList<CacheShard> shards, CacheMetadata merged) = CacheShard.Resolve(pathOrFolderOrGlob, checkTemperature: temperature is null);
@@ -129,7 +130,7 @@ public static class TeacherCache
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(pathOrFolderOrGlob);
         ArgumentException.ThrowIfNullOrWhiteSpace(dataPath);
-        MLNetDistill.SoftLabels.SoftLabelMath.CheckTemperature(temperature, nameof(temperature));
+        MLNetDistill.Numerics.SoftLabelMath.CheckTemperature(temperature, nameof(temperature));
         CacheMetadata metadata = ReadMetadata(pathOrFolderOrGlob);
 
         // The fingerprint's row count is the whole data set's, which the merged cache holds; the rows themselves are matched
@@ -151,7 +152,7 @@ public static class TeacherCache
 
     private static void CheckMetadata(CacheMetadata metadata)
     {
-        MLNetDistill.SoftLabels.SoftLabelMath.CheckTemperature(metadata.Temperature, "metadata.Temperature");
+        MLNetDistill.Numerics.SoftLabelMath.CheckTemperature(metadata.Temperature, "metadata.Temperature");
         if (string.IsNullOrWhiteSpace(metadata.TeacherSha256))
         {
             throw new ArgumentException("metadata.TeacherSha256 is empty: set it to FileFingerprint.Sha256(teacherPath) so the cache can be checked later.", nameof(metadata));

@@ -11,6 +11,8 @@ using MLNetDistill.SoftLabels;
 using MLNetDistill.Students;
 using MLNetDistill.Students.Mlp;
 using MLNetDistill.Teachers;
+using MLNetDistill.Numerics;
+using SoftLabelMath = MLNetDistill.Numerics.SoftLabelMath;
 
 namespace MLNetDistill.Experiments;
 

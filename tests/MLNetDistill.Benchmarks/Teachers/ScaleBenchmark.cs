@@ -8,7 +8,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.OnnxRuntime;
 using MLNetDistill.Cli.Commands;
 using MLNetDistill.Data;
-using MLNetDistill.SoftLabels;
+using MLNetDistill.Numerics;
 using MLNetDistill.Teachers;
 using Parquet;
 using Parquet.Schema;

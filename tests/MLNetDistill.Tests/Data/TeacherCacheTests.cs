@@ -2,7 +2,7 @@ using System.Text.Json;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNetDistill.Data;
-using MLNetDistill.SoftLabels;
+using MLNetDistill.Numerics;
 using Parquet;
 
 namespace MLNetDistill.Tests.Data;

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Numerics.Tensors;
 using MLNetDistill.Losses;
-using MLNetDistill.SoftLabels;
 using MLNetDistill.Numerics;
 using MLNetDistill.Teachers;
 

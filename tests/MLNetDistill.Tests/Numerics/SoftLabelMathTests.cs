@@ -1,11 +1,11 @@
 using System.Globalization;
 using Microsoft.ML;
 using MLNetDistill.Losses;
-using MLNetDistill.SoftLabels;
+using MLNetDistill.Numerics;
 using MLNetDistill.Students;
 using MLNetDistill.Students.Mlp;
 
-namespace MLNetDistill.Tests.SoftLabels;
+namespace MLNetDistill.Tests.Numerics;
 
 public sealed class SoftLabelMathTests
 {

@@ -1,9 +1,10 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNetDistill.Data;
+using MLNetDistill.Onnx;
 using MLNetDistill.Students.Mlp;
 
-namespace MLNetDistill.Onnx;
+namespace MLNetDistill.Students.Export;
 
 /// <summary>
 /// Turns a trained student into an ONNX model, so tree and linear students ship as <c>.onnx</c> like MLP students.

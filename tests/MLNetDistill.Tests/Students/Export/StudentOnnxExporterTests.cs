@@ -4,10 +4,12 @@ using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using Microsoft.ML.Trainers.LightGbm;
 using MLNetDistill.Onnx;
+using MLNetDistill.Students.Export;
+using StudentOnnxExporter = MLNetDistill.Students.Export.StudentOnnxExporter;
 using MLNetDistill.Tests.Students;
 using Xunit.Abstractions;
 
-namespace MLNetDistill.Tests.Onnx;
+namespace MLNetDistill.Tests.Students.Export;
 
 /// <summary>
 /// Every soft-label student family trained on 300 real Fashion-MNIST rows scored by the CNN teacher exports to ONNX

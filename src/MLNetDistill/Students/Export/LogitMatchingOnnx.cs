@@ -2,10 +2,11 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms;
 using MLNetDistill.Data;
+using MLNetDistill.Onnx;
 using MLNetDistill.Onnx.Proto;
 using MLNetDistill.Students.Mlp;
 
-namespace MLNetDistill.Onnx;
+namespace MLNetDistill.Students.Export;
 
 /// <summary>
 /// Exports a logit-matching chain, whose arg-max step is a <c>CustomMapping</c> ML.NET's converter cannot write: the

@@ -1,10 +1,10 @@
 using System.Runtime.InteropServices;
 using Google.Protobuf;
 using MLNetDistill.Onnx.Proto;
-using MLNetDistill.Students.Mlp;
 using MLNetDistill.Numerics;
+using MLNetDistill.Onnx;
 
-namespace MLNetDistill.Onnx;
+namespace MLNetDistill.Students.Mlp;
 
 /// <summary>
 /// Writes a trained MLP student as a standard ONNX model (opset 13): input <c>features</c> [N, D], outputs

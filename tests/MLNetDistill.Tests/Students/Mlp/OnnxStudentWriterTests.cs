@@ -2,8 +2,9 @@ using Microsoft.ML.OnnxRuntime;
 using MLNetDistill.Data;
 using MLNetDistill.Onnx;
 using MLNetDistill.Students.Mlp;
+using MLNetDistill.Numerics;
 
-namespace MLNetDistill.Tests.Onnx;
+namespace MLNetDistill.Tests.Students.Mlp;
 
 public sealed class OnnxStudentWriterTests
 {
@@ -73,7 +74,7 @@ public sealed class OnnxStudentWriterTests
         float[] p = new float[k];
         for (int r = 0; r < rows; r++)
         {
-            MLNetDistill.SoftLabels.SoftLabelMath.Softmax(expected.AsSpan(r * k, k), 1f, p);
+            MLNetDistill.Numerics.SoftLabelMath.Softmax(expected.AsSpan(r * k, k), 1f, p);
             Assert.Equal(p, probabilities.AsSpan(r * k, k).ToArray(), new FloatComparer(1e-5));
         }
     }
