@@ -42,7 +42,7 @@ internal sealed class CacheDataView : DataViewBase
         // The key values the live teacher gives this column when fitted on a Single label (or none): the class indices, so a
         // cache read back has exactly the schema of the teacher's output and students trained on either are the same.
         builder.AddColumn(DataColumnNames.TeacherPredictedLabel, new KeyDataViewType(typeof(uint), _classes),
-            Teachers.ClassValues.Indices(_classes, NumberDataViewType.Single).KeyValueAnnotations());
+            ClassValues.Indices(_classes, NumberDataViewType.Single).KeyValueAnnotations());
         _predColumn = next;
         Schema = builder.ToSchema();
     }

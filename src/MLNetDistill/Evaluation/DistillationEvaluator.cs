@@ -2,7 +2,6 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNetDistill.Data;
 using MLNetDistill.Numerics;
-using MLNetDistill.Teachers;
 
 namespace MLNetDistill.Evaluation;
 

@@ -13,6 +13,7 @@ using MLNetDistill.Students.Mlp;
 using MLNetDistill.Teachers;
 using MLNetDistill.Numerics;
 using SoftLabelMath = MLNetDistill.Numerics.SoftLabelMath;
+using MLNetDistill.MlNet;
 
 namespace MLNetDistill.Experiments;
 

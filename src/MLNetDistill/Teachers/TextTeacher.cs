@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MLNetDistill.MlNet;
 using MLNetDistill.Onnx;
 
 namespace MLNetDistill.Teachers;

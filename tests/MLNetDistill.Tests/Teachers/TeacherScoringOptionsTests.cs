@@ -3,6 +3,7 @@ using Microsoft.ML.Data;
 using MLNetDistill.Data;
 using MLNetDistill.Numerics;
 using MLNetDistill.Teachers;
+using MLNetDistill.MlNet;
 
 namespace MLNetDistill.Tests.Teachers;
 

@@ -4,6 +4,7 @@ using Microsoft.ML.Data;
 using MLNetDistill.Data;
 using MLNetDistill.Teachers;
 using MLNetDistill.Tests.Data;
+using MLNetDistill.MlNet;
 
 namespace MLNetDistill.Tests.Teachers;
 

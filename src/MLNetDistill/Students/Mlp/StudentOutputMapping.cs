@@ -2,7 +2,6 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms;
 using MLNetDistill.Data;
-using MLNetDistill.Teachers;
 using MLNetDistill.Numerics;
 
 namespace MLNetDistill.Students.Mlp;

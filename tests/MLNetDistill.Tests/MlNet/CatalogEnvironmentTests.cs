@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using Microsoft.ML;
 using MLNetDistill.Data;
-using MLNetDistill.Teachers;
+using MLNetDistill.MlNet;
 
-namespace MLNetDistill.Tests.Teachers;
+namespace MLNetDistill.Tests.MlNet;
 
 public sealed class CatalogEnvironmentTests
 {

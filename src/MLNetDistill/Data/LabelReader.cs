@@ -1,7 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
-namespace MLNetDistill.Teachers;
+namespace MLNetDistill.Data;
 
 /// <summary>Reads a label column of any common type as a 0-based class index (NaN when missing).</summary>
 internal static class LabelReader

@@ -1,9 +1,9 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms;
-using MLNetDistill.Teachers;
+using MLNetDistill.Data;
 
-namespace MLNetDistill.Tests.Teachers;
+namespace MLNetDistill.Tests.Data;
 
 public sealed class ClassValuesTests
 {

@@ -2,7 +2,7 @@ using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
-namespace MLNetDistill.Teachers;
+namespace MLNetDistill.Data;
 
 /// <summary>
 /// What the teacher's classes are called, in the teacher's order: class c (key c + 1) is <c>Values[c]</c>. They become

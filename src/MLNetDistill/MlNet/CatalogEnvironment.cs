@@ -2,12 +2,13 @@ using System.Reflection;
 using Microsoft.ML;
 using Microsoft.ML.Runtime;
 
-namespace MLNetDistill.Teachers;
+namespace MLNetDistill.MlNet;
 
 /// <summary>
 /// Writes warnings to the <see cref="MLContext.Log"/> of the MLContext behind an ML.NET catalog. ML.NET keeps both the
 /// catalog's environment and the channel's message methods internal, so they are found once through reflection;
 /// when that fails (a future ML.NET), the warning still goes to <see cref="System.Diagnostics.Trace"/>.
+/// Every member found this way is listed by <see cref="Lookups"/>, which <see cref="MlNetInternals"/> checks.
 /// </summary>
 internal static class CatalogEnvironment
 {
@@ -28,6 +29,19 @@ internal static class CatalogEnvironment
     // MLContext's cancellation (ML.NET 5 has no public CancelExecution: it is ICancelable's, an internal interface that both
     // MLContext and its environment implement). Cancelling makes every channel's next check throw OperationCanceledException.
     private static readonly MethodInfo? CancelMethod = typeof(IHostEnvironment).Assembly.GetType("Microsoft.ML.Runtime.ICancelable")?.GetMethod("CancelExecution", Type.EmptyTypes);
+
+    private static readonly ConstructorInfo? TransformsConstructor = typeof(TransformsCatalog).GetConstructor(BindingFlags.NonPublic | BindingFlags.Instance, [typeof(IHostEnvironment)]);
+
+    /// <summary>The ML.NET internals this class uses, each with whether this ML.NET has it.</summary>
+    public static IEnumerable<(string Member, bool Found)> Lookups() =>
+    [
+        ("Microsoft.ML.Data.IInternalCatalog.Environment", EnvironmentProperty is not null),
+        ("Microsoft.ML.Runtime.HostExtensions.Warning(IChannel, string)", WarningMethod is not null),
+        ("Microsoft.ML.Runtime.IHostEnvironmentInternal.GpuDeviceId", GpuDeviceIdProperty is not null),
+        ("Microsoft.ML.Runtime.IHostEnvironmentInternal.FallbackToCpu", FallbackToCpuProperty is not null),
+        ("Microsoft.ML.Runtime.ICancelable.CancelExecution()", CancelMethod is not null),
+        ("Microsoft.ML.TransformsCatalog(IHostEnvironment) constructor", TransformsConstructor is not null),
+    ];
 
     /// <summary>
     /// Cancels <paramref name="mlContext"/> as ML.NET's own <c>ICancelable.CancelExecution</c> does: trainers and cursors
@@ -52,6 +66,7 @@ internal static class CatalogEnvironment
         return true;
     }
 
+    /// <summary>The environment behind an ML.NET catalog, or null when this ML.NET does not expose it.</summary>
     public static IHostEnvironment? Get(object catalog) => EnvironmentProperty?.GetValue(catalog) as IHostEnvironment;
 
     /// <summary>
@@ -85,11 +100,12 @@ internal static class CatalogEnvironment
 
         var env = Get(catalog) ?? throw new InvalidOperationException(
             $"The ML.NET catalog {catalog.GetType().Name} does not expose its environment to MLNetDistill (ML.NET {typeof(MLContext).Assembly.GetName().Version} is not one this version supports: use Microsoft.ML 5.0.x).");
-        var ctor = typeof(TransformsCatalog).GetConstructor(BindingFlags.NonPublic | BindingFlags.Instance, [typeof(IHostEnvironment)])
+        var ctor = TransformsConstructor
             ?? throw new InvalidOperationException($"ML.NET {typeof(MLContext).Assembly.GetName().Version} has no TransformsCatalog(IHostEnvironment) constructor: use Microsoft.ML 5.0.x.");
         return (TransformsCatalog)ctor.Invoke([env]);
     }
 
+    /// <summary>Logs <paramref name="message"/> as a warning on the catalog's MLContext, and always to <see cref="System.Diagnostics.Trace"/>.</summary>
     public static void Warn(object catalog, string message)
     {
         if (Get(catalog) is { } env && WarningMethod is not null)

@@ -1,7 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
-namespace MLNetDistill.Teachers;
+namespace MLNetDistill.MlNet;
 
 /// <summary>
 /// Checks of <see cref="SchemaShape"/> columns shared by the estimators' <c>GetOutputSchema</c>, so that a column of
@@ -54,7 +54,7 @@ internal static class SchemaShapeChecks
     public static bool IsSingleVector(SchemaShape.Column column) =>
         column.Kind == SchemaShape.Column.VectorKind.Vector && !column.IsKey && column.ItemType == NumberDataViewType.Single;
 
-    /// <summary>Whether a column can be read as a class label: a scalar number, bool or key (see <see cref="LabelReader"/>).</summary>
+    /// <summary>Whether a column can be read as a class label: a scalar number, bool or key (see <see cref="Data.LabelReader"/>).</summary>
     public static bool IsReadableLabel(SchemaShape.Column column) =>
         column.Kind == SchemaShape.Column.VectorKind.Scalar
         && (column.IsKey || column.ItemType == NumberDataViewType.Single || column.ItemType == NumberDataViewType.Double
