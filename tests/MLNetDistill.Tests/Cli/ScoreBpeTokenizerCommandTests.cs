@@ -1,7 +1,7 @@
 using System.Text.Json;
 using MLNetDistill.Data;
 using MLNetDistill.Tests.Teachers;
-using F = MLNetDistill.Tests.Teachers.TeacherTokenizerBpeFixture;
+using F = MLNetDistill.Tests.Text.TeacherTokenizerBpeFixture;
 
 namespace MLNetDistill.Tests.Cli;
 

@@ -5,6 +5,7 @@ using MLNetDistill.Data;
 using MLNetDistill.Teachers;
 using MLNetDistill.Tests.Data;
 using MLNetDistill.MlNet;
+using MLNetDistill.Text;
 
 namespace MLNetDistill.Tests.Teachers;
 

@@ -1,10 +1,10 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using MLNetDistill.Teachers;
+using MLNetDistill.Text;
 using MLNetDistill.Tests.Data;
-using F = MLNetDistill.Tests.Teachers.TeacherTokenizerBpeFixture;
+using F = MLNetDistill.Tests.Text.TeacherTokenizerBpeFixture;
 
-namespace MLNetDistill.Tests.Teachers;
+namespace MLNetDistill.Tests.Text;
 
 /// <summary>Byte-level BPE tokenizer.json and .tiktoken teachers' tokenizers against independent JS implementations.</summary>
 public sealed class TeacherTokenizerBpeTests : IDisposable

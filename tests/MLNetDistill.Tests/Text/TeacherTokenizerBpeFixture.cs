@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace MLNetDistill.Tests.Teachers;
+namespace MLNetDistill.Tests.Text;
 
 /// <summary>
 /// The byte-level BPE and tiktoken fixtures of samples/teachers/make_bpe_fixture.mjs: text_bpe/tokenizer.json (RoBERTa

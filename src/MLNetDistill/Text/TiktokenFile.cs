@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.ML.Tokenizers;
 
-namespace MLNetDistill.Teachers;
+namespace MLNetDistill.Text;
 
 /// <summary>
 /// Builds the Microsoft.ML.Tokenizers 2.0.1 <see cref="TiktokenTokenizer"/> of a <c>*.tiktoken</c> rank file (one

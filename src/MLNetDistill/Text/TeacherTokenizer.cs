@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Microsoft.ML.Tokenizers;
 
-namespace MLNetDistill.Teachers;
+namespace MLNetDistill.Text;
 
 /// <summary>
 /// The tokenizer of a text teacher, loaded with Microsoft.ML.Tokenizers from the files a Hugging Face export lays out

@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.ML.Tokenizers;
 
-namespace MLNetDistill.Teachers;
+namespace MLNetDistill.Text;
 
 /// <summary>
 /// Builds the Microsoft.ML.Tokenizers 2.0.1 <see cref="BpeTokenizer"/> of a Hugging Face <c>tokenizer.json</c> whose model

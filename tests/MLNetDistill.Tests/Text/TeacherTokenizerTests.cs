@@ -1,8 +1,8 @@
 using System.Text.Json;
-using MLNetDistill.Teachers;
+using MLNetDistill.Text;
 using MLNetDistill.Tests.Data;
 
-namespace MLNetDistill.Tests.Teachers;
+namespace MLNetDistill.Tests.Text;
 
 /// <summary>The tokenizer files a text teacher may ship, loaded through Microsoft.ML.Tokenizers 2.0.1.</summary>
 public sealed class TeacherTokenizerTests : IDisposable

@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.ML.Tokenizers;
 
-namespace MLNetDistill.Teachers;
+namespace MLNetDistill.Text;
 
 /// <summary>
 /// The normalizer of a Hugging Face <c>tokenizer.json</c> for the BPE path: <c>NFC</c>, <c>NFD</c>, <c>NFKC</c>, <c>NFKD</c>,
