@@ -2,6 +2,7 @@ using Microsoft.ML;
 using MLNetDistill.Augmentation;
 using MLNetDistill.Teachers;
 using MLNetDistill.Numerics;
+using MLNetDistill.Cache;
 
 namespace MLNetDistill.Experiments;
 

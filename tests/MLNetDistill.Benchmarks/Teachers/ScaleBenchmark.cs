@@ -12,6 +12,8 @@ using MLNetDistill.Numerics;
 using MLNetDistill.Teachers;
 using Parquet;
 using Parquet.Schema;
+using MLNetDistill.Cache;
+using TeacherCache = MLNetDistill.Cache.TeacherCache;
 
 namespace MLNetDistill.Benchmarks.Teachers;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
+using MLNetDistill.Data;
 
-namespace MLNetDistill.Data;
+namespace MLNetDistill.Cache;
 
 /// <summary>Reads a CSV teacher cache row by row.</summary>
 internal sealed class CsvCacheShardReader : ICacheShardReader

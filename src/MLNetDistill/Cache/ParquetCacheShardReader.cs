@@ -1,7 +1,8 @@
 using Parquet;
 using Parquet.Schema;
+using MLNetDistill.Data;
 
-namespace MLNetDistill.Data;
+namespace MLNetDistill.Cache;
 
 /// <summary>Reads a Parquet teacher cache one row group at a time.</summary>
 internal sealed class ParquetCacheShardReader : ICacheShardReader

@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using Microsoft.ML;
 using MLNetDistill.Data;
+using MLNetDistill.Teachers;
 
-namespace MLNetDistill.Teachers;
+namespace MLNetDistill.Cache;
 
 /// <summary>
 /// Scores a data file with a teacher into a reusable cache (CSV or Parquet, see the cache format in the README):

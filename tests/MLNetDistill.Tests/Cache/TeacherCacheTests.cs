@@ -2,10 +2,13 @@ using System.Text.Json;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNetDistill.Data;
+using MLNetDistill.Tests.Data;
 using MLNetDistill.Numerics;
 using Parquet;
+using MLNetDistill.Cache;
+using TeacherCache = MLNetDistill.Cache.TeacherCache;
 
-namespace MLNetDistill.Tests.Data;
+namespace MLNetDistill.Tests.Cache;
 
 public sealed class TeacherCacheTests : IDisposable
 {

@@ -1,7 +1,8 @@
 using System.Globalization;
 using Parquet.Schema;
+using MLNetDistill.Data;
 
-namespace MLNetDistill.Data;
+namespace MLNetDistill.Cache;
 
 /// <summary>The column names of a teacher cache file, in file order: [Label], logit_0.., soft_0.., teacher_pred.</summary>
 internal static class CacheColumns

@@ -1,9 +1,13 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNetDistill.Data;
+using MLNetDistill.Tests.Data;
 using MLNetDistill.Teachers;
+using MLNetDistill.Cache;
+using TeacherCache = MLNetDistill.Cache.TeacherCache;
+using TeacherCacheWriter = MLNetDistill.Cache.TeacherCacheWriter;
 
-namespace MLNetDistill.Tests.Data;
+namespace MLNetDistill.Tests.Cache;
 
 public sealed class TeacherCacheSchemaTests : IDisposable
 {

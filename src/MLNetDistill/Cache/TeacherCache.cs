@@ -4,8 +4,9 @@ using Microsoft.ML;
 using Parquet;
 using Parquet.Schema;
 using MLNetDistill.Numerics;
+using MLNetDistill.Data;
 
-namespace MLNetDistill.Data;
+namespace MLNetDistill.Cache;
 
 /// <summary>
 /// Writes a teacher's output (raw logits, soft labels, predicted class and optional label) to a cache file, and reads caches

@@ -1,4 +1,6 @@
-namespace MLNetDistill.Data;
+using MLNetDistill.Data;
+
+namespace MLNetDistill.Cache;
 
 /// <summary>Reads the rows of one cache file in order; the values of the current row stay valid until the next <see cref="MoveNext"/>.</summary>
 internal interface ICacheShardReader : IDisposable

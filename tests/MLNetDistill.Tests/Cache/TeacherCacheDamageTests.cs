@@ -1,9 +1,12 @@
 using System.Text;
 using System.Text.RegularExpressions;
 using MLNetDistill.Data;
+using MLNetDistill.Tests.Data;
 using MLNetDistill.Tests.Fuzz;
+using MLNetDistill.Cache;
+using TeacherCache = MLNetDistill.Cache.TeacherCache;
 
-namespace MLNetDistill.Tests.Data;
+namespace MLNetDistill.Tests.Cache;
 
 /// <summary>
 /// Regression tests for teacher caches the fuzzer damaged, and the refusals of a cache that does not match the teacher or

@@ -1,8 +1,9 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNetDistill.Numerics;
+using MLNetDistill.Data;
 
-namespace MLNetDistill.Data;
+namespace MLNetDistill.Cache;
 
 /// <summary>
 /// A lazy view over one cache file or a complete set of shards, interleaved back into the original row order:

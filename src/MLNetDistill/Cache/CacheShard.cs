@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.IO.Enumeration;
+using MLNetDistill.Data;
 
-namespace MLNetDistill.Data;
+namespace MLNetDistill.Cache;
 
 /// <summary>One cache file and its metadata; and how a path, folder or glob becomes a checked, ordered set of shards.</summary>
 /// <param name="Path">The cache file.</param>
