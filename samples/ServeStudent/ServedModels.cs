@@ -4,7 +4,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using MLNetDistill;
-using MLNetDistill.SoftLabels;
+using MLNetDistill.Numerics;
 
 namespace ServeStudent;
 

@@ -232,19 +232,19 @@ internal sealed class TrialTable
                 var e = row.Trial;
                 double? seconds = row.Status == TrialStatus.Done ? row.Seconds : row.Started is { } s ? (now - s).TotalSeconds : null;
                 table.AddRow(
-                    new Text(row.Name),
-                    new Text(StatusText(row), new Style(StatusColor(row.Status))),
-                    new Text(e is null ? "" : e.Accuracy.ToString("F4", c)),
-                    new Text(e is null ? "" : e.Agreement.ToString("F4", c)),
-                    new Text(e is null ? "" : e.ModelBytes.ToString("N0", c) + " B"),
-                    new Text(seconds is double v ? v.ToString("F1", c) : ""),
-                    new Text(e is null || double.IsNaN(e.LatencyP50Microseconds) ? "" : e.LatencyP50Microseconds.ToString("N1", c)));
+                    new Spectre.Console.Text(row.Name),
+                    new Spectre.Console.Text(StatusText(row), new Style(StatusColor(row.Status))),
+                    new Spectre.Console.Text(e is null ? "" : e.Accuracy.ToString("F4", c)),
+                    new Spectre.Console.Text(e is null ? "" : e.Agreement.ToString("F4", c)),
+                    new Spectre.Console.Text(e is null ? "" : e.ModelBytes.ToString("N0", c) + " B"),
+                    new Spectre.Console.Text(seconds is double v ? v.ToString("F1", c) : ""),
+                    new Spectre.Console.Text(e is null || double.IsNaN(e.LatencyP50Microseconds) ? "" : e.LatencyP50Microseconds.ToString("N1", c)));
             }
 
-            var parts = new List<IRenderable> { new Text(HeaderText(), new Style(_teacherDone ? Color.Default : Color.Yellow)), table };
+            var parts = new List<IRenderable> { new Spectre.Console.Text(HeaderText(), new Style(_teacherDone ? Color.Default : Color.Yellow)), table };
             foreach (string note in _notes)
             {
-                parts.Add(new Text(note, new Style(note.StartsWith("warning: ", StringComparison.Ordinal) ? Color.Yellow : Color.Grey)));
+                parts.Add(new Spectre.Console.Text(note, new Style(note.StartsWith("warning: ", StringComparison.Ordinal) ? Color.Yellow : Color.Grey)));
             }
 
             return new Rows(parts);

@@ -1,7 +1,7 @@
 using Microsoft.ML;
 using MLNetDistill.Data;
 using MLNetDistill.Evaluation;
-using MLNetDistill.Teachers;
+using MLNetDistill.MlNet;
 
 namespace MLNetDistill;
 

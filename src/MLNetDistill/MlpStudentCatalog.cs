@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using MLNetDistill.Students.Mlp;
+using MLNetDistill.MlNet;
 
 namespace MLNetDistill;
 
@@ -37,7 +38,7 @@ public static class MlpStudentCatalog
     public static MlpStudentTrainer DistillMlp(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, MlpStudentOptions options)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        return new MlpStudentTrainer(Teachers.CatalogEnvironment.Transforms(catalog), options);
+        return new MlpStudentTrainer(MlNet.CatalogEnvironment.Transforms(catalog), options);
     }
 
     /// <summary>
@@ -70,7 +71,7 @@ public static class MlpStudentCatalog
     public static MlpStudentTrainer DistillMlp(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog, MlpStudentOptions options)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        return new MlpStudentTrainer(Teachers.CatalogEnvironment.Transforms(catalog), options, Teachers.TeacherTask.Binary);
+        return new MlpStudentTrainer(MlNet.CatalogEnvironment.Transforms(catalog), options, Teachers.TeacherTask.Binary);
     }
 
     /// <summary>
@@ -102,7 +103,7 @@ public static class MlpStudentCatalog
     public static MlpStudentTrainer DistillMlp(this RegressionCatalog.RegressionTrainers catalog, MlpStudentOptions options)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        return new MlpStudentTrainer(Teachers.CatalogEnvironment.Transforms(catalog), options, Teachers.TeacherTask.Regression);
+        return new MlpStudentTrainer(MlNet.CatalogEnvironment.Transforms(catalog), options, Teachers.TeacherTask.Regression);
     }
 
     private static MlpStudentOptions SimpleOptions(int[] hiddenLayerSizes, int epochs, float temperature, float alpha)

@@ -1,5 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using MLNetDistill.SoftLabels;
+using MLNetDistill.Numerics;
 using MLNetDistill.Students.Mlp;
 
 namespace MLNetDistill.Benchmarks;

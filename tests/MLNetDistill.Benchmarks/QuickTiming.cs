@@ -57,7 +57,7 @@ internal static class QuickTiming
         int[] y = new int[256];
         for (int r = 0; r < 256; r++)
         {
-            MLNetDistill.SoftLabels.SoftLabelMath.Softmax(Random(rng, 10), 4f, t.AsSpan(r * 10, 10));
+            MLNetDistill.Numerics.SoftLabelMath.Softmax(Random(rng, 10), 4f, t.AsSpan(r * 10, 10));
             y[r] = r % 10;
         }
 

@@ -5,6 +5,8 @@ using MLNetDistill.Data;
 using MLNetDistill.Experiments;
 using MLNetDistill.Reports;
 using MLNetDistill.Students;
+using MLNetDistill.Cache;
+using TeacherCache = MLNetDistill.Cache.TeacherCache;
 
 namespace MLNetDistill.Cli.Commands;
 

@@ -4,6 +4,8 @@ using MLNetDistill.Augmentation;
 using MLNetDistill.Data;
 using MLNetDistill.Experiments;
 using MLNetDistill.Students;
+using MLNetDistill.Cache;
+using TeacherCache = MLNetDistill.Cache.TeacherCache;
 
 namespace MLNetDistill.Cli.Commands;
 

@@ -3,6 +3,8 @@ using System.Text.Json;
 using Microsoft.ML;
 using MLNetDistill.Data;
 using MLNetDistill.Teachers;
+using MLNetDistill.Cache;
+using TeacherCacheWriter = MLNetDistill.Cache.TeacherCacheWriter;
 
 namespace MLNetDistill.Cli.Commands;
 

@@ -24,10 +24,10 @@ public sealed record CacheMetadata
     /// <summary>The teacher model's file name, for people reading the metadata.</summary>
     public required string TeacherFile { get; init; }
 
-    /// <summary>The number of classes K (the length of the logit and soft-label vectors). Set by <see cref="TeacherCache.Write"/>.</summary>
+    /// <summary>The number of classes K (the length of the logit and soft-label vectors). Set by <c>TeacherCache.Write</c>.</summary>
     public int Classes { get; init; }
 
-    /// <summary>The number of rows in this file. Set by <see cref="TeacherCache.Write"/> once all rows are written.</summary>
+    /// <summary>The number of rows in this file. Set by <c>TeacherCache.Write</c> once all rows are written.</summary>
     public long Rows { get; init; }
 
     /// <summary>The temperature at which the stored soft labels were computed from the logits.</summary>
@@ -42,10 +42,10 @@ public sealed record CacheMetadata
     /// <summary>Which shard of the data this file holds; <see cref="ShardSpec.Whole"/> for a cache of all rows.</summary>
     public ShardSpec Shard { get; init; } = ShardSpec.Whole;
 
-    /// <summary>Whether the file has a <c>Label</c> column. Set by <see cref="TeacherCache.Write"/>.</summary>
+    /// <summary>Whether the file has a <c>Label</c> column. Set by <c>TeacherCache.Write</c>.</summary>
     public bool HasLabel { get; init; }
 
-    /// <summary>When the cache was written, in UTC. Set by <see cref="TeacherCache.Write"/> when left at its default.</summary>
+    /// <summary>When the cache was written, in UTC. Set by <c>TeacherCache.Write</c> when left at its default.</summary>
     public DateTime CreatedUtc { get; init; }
 
     /// <summary>

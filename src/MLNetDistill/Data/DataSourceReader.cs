@@ -13,7 +13,7 @@ public static class DataSourceReader
     /// <param name="path">
     /// A data file: <c>.csv</c>/<c>.tsv</c>/<c>.txt</c> go to <see cref="CsvFeatureReader"/>, <c>.parquet</c> to
     /// <see cref="ParquetFeatureReader"/>, names ending in <c>idx3-ubyte</c> or <c>idx3-ubyte.gz</c> to <see cref="IdxReader"/>.
-    /// A folder or a glob is not data (a folder of cache shards is read by <see cref="TeacherCache.Read"/>).
+    /// A folder or a glob is not data (a folder of cache shards is read by <c>TeacherCache.Read</c>).
     /// </param>
     /// <param name="labelColumnName">
     /// The label column of a tabular file, exposed as <c>Label</c>. When null, a column named <c>Label</c> (any case, ML.NET's

@@ -1,6 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using MLNetDistill.SoftLabels;
+using MLNetDistill.Numerics;
 
 namespace MLNetDistill.Data;
 

@@ -5,6 +5,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Trainers;
 using Microsoft.ML.Trainers.FastTree;
 using MLNetDistill.Data;
+using MLNetDistill.MlNet;
 using MLNetDistill.Onnx;
 using MLNetDistill.Students;
 using MLNetDistill.Teachers;
@@ -110,10 +111,9 @@ internal static class DistillationCostEvaluator
 
                 return nodes;
             case OneVersusAllModelParameters ova:
-                // ML.NET does not make the per-class models public in 5.0 (SubModelParameters is not public): read them through reflection,
-                // and give no count (null) when a future ML.NET moves them.
+                // ML.NET does not make the per-class models public (SubModelParameters is internal): give no count (null) when a future ML.NET moves them.
                 long? sum = null;
-                if (typeof(OneVersusAllModelParameters).GetProperty("SubModelParameters", BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic)?.GetValue(ova) is System.Collections.IEnumerable subs)
+                if (ModelParameterParts.OneVersusAllModels(ova) is { } subs)
                 {
                     foreach (object sub in subs)
                     {
@@ -127,22 +127,8 @@ internal static class DistillationCostEvaluator
                 return sum;
             default:
                 // A calibrated model (CalibratedModelParametersBase<TSubModel, TCalibrator>): count its sub-model; the calibrator's one or two numbers are left out.
-                return SubModel(model) is { } inner ? CountModelParameters(inner) : null;
+                return ModelParameterParts.CalibratedSubModel(model) is { } inner ? CountModelParameters(inner) : null;
         }
-    }
-
-    /// <summary>The <c>SubModel</c> of a calibrated model; the most derived one, as the generic base hides a weakly typed one.</summary>
-    private static object? SubModel(object model)
-    {
-        for (var type = model.GetType(); type is not null; type = type.BaseType)
-        {
-            if (type.GetProperty("SubModel", BindingFlags.Instance | BindingFlags.Public | BindingFlags.DeclaredOnly) is { } property)
-            {
-                return property.GetValue(model);
-            }
-        }
-
-        return null;
     }
 
     private static long[] TimeRows(ITransformer model, IDataView data, DistillationCostOptions options)

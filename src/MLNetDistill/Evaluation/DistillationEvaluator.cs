@@ -1,8 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNetDistill.Data;
-using MLNetDistill.SoftLabels;
-using MLNetDistill.Teachers;
+using MLNetDistill.Numerics;
 
 namespace MLNetDistill.Evaluation;
 

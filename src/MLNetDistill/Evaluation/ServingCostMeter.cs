@@ -3,7 +3,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.OnnxRuntime;
 using MLNetDistill.Data;
-using MLNetDistill.Onnx;
+using MLNetDistill.Students.Export;
 using MLNetDistill.Teachers;
 
 namespace MLNetDistill.Evaluation;

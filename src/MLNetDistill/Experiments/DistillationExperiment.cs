@@ -11,6 +11,9 @@ using MLNetDistill.SoftLabels;
 using MLNetDistill.Students;
 using MLNetDistill.Students.Mlp;
 using MLNetDistill.Teachers;
+using MLNetDistill.Numerics;
+using SoftLabelMath = MLNetDistill.Numerics.SoftLabelMath;
+using MLNetDistill.MlNet;
 
 namespace MLNetDistill.Experiments;
 

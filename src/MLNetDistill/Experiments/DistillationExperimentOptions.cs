@@ -1,6 +1,8 @@
 using Microsoft.ML;
 using MLNetDistill.Augmentation;
 using MLNetDistill.Teachers;
+using MLNetDistill.Numerics;
+using MLNetDistill.Cache;
 
 namespace MLNetDistill.Experiments;
 
@@ -190,12 +192,12 @@ public sealed class DistillationExperimentOptions
 
         if (Temperature is float t)
         {
-            SoftLabels.SoftLabelMath.CheckTemperature(t, nameof(Temperature));
+            Numerics.SoftLabelMath.CheckTemperature(t, nameof(Temperature));
         }
 
         if (Alpha is float a)
         {
-            SoftLabels.SoftLabelMath.CheckAlpha(a, nameof(Alpha));
+            Numerics.SoftLabelMath.CheckAlpha(a, nameof(Alpha));
         }
 
         if (!(TestFraction > 0f && TestFraction < 1f))

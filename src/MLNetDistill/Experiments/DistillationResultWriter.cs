@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.ML;
 using MLNetDistill.Data;
-using MLNetDistill.Onnx;
+using MLNetDistill.Students.Export;
 using MLNetDistill.Students.Mlp;
 
 namespace MLNetDistill.Experiments;

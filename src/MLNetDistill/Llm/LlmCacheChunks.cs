@@ -2,6 +2,9 @@ using System.Globalization;
 using MLNetDistill.Data;
 using Parquet;
 using Parquet.Schema;
+using MLNetDistill.Cache;
+using TeacherCache = MLNetDistill.Cache.TeacherCache;
+using CacheColumns = MLNetDistill.Cache.CacheColumns;
 
 namespace MLNetDistill.Llm;
 

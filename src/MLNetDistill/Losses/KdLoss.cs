@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using MLNetDistill.SoftLabels;
 using MLNetDistill.Numerics;
 
 namespace MLNetDistill.Losses;

@@ -1,3 +1,4 @@
+using MLNetDistill.Numerics;
 namespace MLNetDistill.Losses;
 
 /// <summary>
@@ -20,7 +21,7 @@ internal sealed class RegressionDistillationLoss : IDistillationLoss
     /// <param name="alpha">The weight of the teacher term, in [0, 1].</param>
     public RegressionDistillationLoss(float alpha)
     {
-        SoftLabels.SoftLabelMath.CheckAlpha(alpha);
+        Numerics.SoftLabelMath.CheckAlpha(alpha);
 
         Alpha = alpha;
     }

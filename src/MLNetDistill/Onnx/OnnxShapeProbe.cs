@@ -1,6 +1,5 @@
 using Microsoft.ML.OnnxRuntime;
 using MLNetDistill.Onnx.Proto;
-using MLNetDistill.Teachers;
 
 namespace MLNetDistill.Onnx;
 
@@ -10,6 +9,9 @@ namespace MLNetDistill.Onnx;
 /// </summary>
 internal static class OnnxShapeProbe
 {
+    /// <summary>The most values one probed input row may hold (the teacher graph's own limit).</summary>
+    private const long MaxElementsPerRow = 1L << 28;
+
     /// <summary>Returns the intermediate outputs with probed types and shapes (batch dimension named <c>batch</c>), or the originals when the model cannot be probed.</summary>
     public static IReadOnlyList<OnnxTensorInfo> Probe(OnnxModelInfo info)
     {
@@ -32,8 +34,7 @@ internal static class OnnxShapeProbe
             var names = new List<string>();
             foreach (var input in info.Inputs)
             {
-                long[] rowShape = input.Dimensions!.Skip(1).Select(long.Parse).ToArray();
-                values.Add(TeacherSession.ZeroBatch(new TeacherGraphInput(input.Name, input.Name, input.ElementType, rowShape, null, input.Name)));
+                values.Add(ZeroRow(input));
                 names.Add(input.Name);
             }
 
@@ -58,5 +59,24 @@ internal static class OnnxShapeProbe
         {
             return info.IntermediateOutputs;
         }
+    }
+
+    /// <summary>One zero-filled row (batch 1) for <paramref name="input"/>.</summary>
+    private static OrtValue ZeroRow(OnnxTensorInfo input)
+    {
+        long[] rowShape = input.Dimensions!.Skip(1).Select(long.Parse).ToArray();
+        long perRow = 1;
+        foreach (long d in rowShape)
+        {
+            perRow = d < 0 || d > MaxElementsPerRow ? -1 : perRow * d;
+            if (perRow < 0 || perRow > MaxElementsPerRow)
+            {
+                throw new InvalidDataException($"Input '{input.Name}' of shape [1, {string.Join(", ", rowShape)}] holds more values than one buffer can.");
+            }
+        }
+
+        return OnnxZeroTensor.TryCreate(input.ElementType, [1, .. rowShape], (int)perRow, out var value)
+            ? value!
+            : throw new ArgumentException($"Input '{input.Name}' has element type {input.ElementType}; supported: {OnnxZeroTensor.SupportedTypes}.");
     }
 }

@@ -1,6 +1,6 @@
 namespace MLNetDistill.Onnx;
 
-/// <summary>What <see cref="StudentOnnxExporter.Export"/> made of a student: its ONNX graph, or why it has none.</summary>
+/// <summary>What the student exporter (<c>Students.Export.StudentOnnxExporter.Export</c>) made of a student: its ONNX graph, or why it has none.</summary>
 /// <param name="Model">The ONNX model's bytes, or <see langword="null"/> when the student does not convert.</param>
 /// <param name="Note">Why the student does not convert (<c>does not convert: ...</c>), or <see langword="null"/> when it does.</param>
 /// <param name="InputName">The graph's single input, [N, D] floats (<c>Features</c> for ML.NET models, <c>features</c> for MLP students).</param>

@@ -6,7 +6,7 @@ namespace MLNetDistill.SoftLabels;
 
 /// <summary>
 /// A lazy view of teacher-scored rows whose <c>SoftLabels</c> column is recomputed at another temperature from the
-/// <c>TeacherLogits</c> already scored, softmax(logits / T) per row (<see cref="SoftLabelMath.Softmax"/>): a temperature
+/// <c>TeacherLogits</c> already scored, softmax(logits / T) per row (<see cref="MLNetDistill.Numerics.SoftLabelMath.Softmax"/>): a temperature
 /// sweep reuses one teacher run instead of scoring the teacher again. Every other column is served as it is.
 /// </summary>
 internal sealed class TemperatureSoftLabelsDataView : DataViewBase
@@ -20,7 +20,7 @@ internal sealed class TemperatureSoftLabelsDataView : DataViewBase
     /// <param name="temperature">The temperature, positive and finite.</param>
     public TemperatureSoftLabelsDataView(IDataView source, float temperature)
     {
-        SoftLabelMath.CheckTemperature(temperature, nameof(temperature));
+        MLNetDistill.Numerics.SoftLabelMath.CheckTemperature(temperature, nameof(temperature));
         _source = source;
         Temperature = temperature;
         _logits = source.Schema.GetColumnOrNull(DataColumnNames.TeacherLogits) is { Type: VectorDataViewType { ItemType: NumberDataViewType, Size: >= 2 } v } logits && v.ItemType == NumberDataViewType.Single
@@ -118,7 +118,7 @@ internal sealed class TemperatureSoftLabelsDataView : DataViewBase
                 logits(ref _logitsBuffer);
                 _logitsBuffer.CopyTo(_dense); // dense copy: a sparse logits vector has implicit zeros
                 var editor = VBufferEditor.Create(ref value, classes);
-                SoftLabelMath.Softmax(_dense, temperature, editor.Values);
+                MLNetDistill.Numerics.SoftLabelMath.Softmax(_dense, temperature, editor.Values);
                 value = editor.Commit();
             };
             return (ValueGetter<TValue>)(Delegate)getter;

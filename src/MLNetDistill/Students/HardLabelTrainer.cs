@@ -1,7 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNetDistill.Data;
-using MLNetDistill.Teachers;
+using MLNetDistill.MlNet;
 
 namespace MLNetDistill.Students;
 

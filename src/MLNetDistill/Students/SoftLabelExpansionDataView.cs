@@ -1,7 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNetDistill.Data;
-using MLNetDistill.Teachers;
 
 namespace MLNetDistill.Students;
 

@@ -1,7 +1,6 @@
-using System.Reflection;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using MLNetDistill.Teachers;
+using MLNetDistill.MlNet;
 
 namespace MLNetDistill.Students;
 
@@ -76,8 +75,7 @@ public sealed class SoftLabelTrainer<TTransformer> : IEstimator<TTransformer>
     private static (string Label, string Weight) TrainerColumns(object trainer)
     {
         var type = trainer.GetType();
-        string? label = ColumnName(trainer, "LabelColumn");
-        string? weight = ColumnName(trainer, "WeightColumn") ?? (FieldValue(trainer, "Trainer") is { } inner ? ColumnName(inner, "WeightColumn") : null);
+        var (label, weight) = MlNet.TrainerColumns.Read(trainer);
         if (label is null)
         {
             throw new ArgumentException($"The base trainer {type.Name} does not say which label column it reads, so it cannot be trained on soft labels. Use an ML.NET multiclass trainer that takes example weights (SdcaMaximumEntropy, LbfgsMaximumEntropy, LightGbm, OneVersusAll over a weighted binary trainer).");
@@ -91,20 +89,4 @@ public sealed class SoftLabelTrainer<TTransformer> : IEstimator<TTransformer>
 
         return (label, weight);
     }
-
-    private static object? FieldValue(object target, string name)
-    {
-        for (var t = target.GetType(); t is not null; t = t.BaseType)
-        {
-            var field = t.GetField(name, BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly);
-            if (field is not null)
-            {
-                return field.GetValue(target);
-            }
-        }
-
-        return null;
-    }
-
-    private static string? ColumnName(object target, string field) => FieldValue(target, field) is SchemaShape.Column column ? column.Name : null;
 }

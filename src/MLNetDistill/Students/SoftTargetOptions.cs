@@ -1,5 +1,5 @@
 using MLNetDistill.Data;
-using MLNetDistill.SoftLabels;
+using MLNetDistill.Numerics;
 
 namespace MLNetDistill.Students;
 

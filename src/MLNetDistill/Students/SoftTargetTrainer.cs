@@ -1,6 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using MLNetDistill.Teachers;
+using MLNetDistill.MlNet;
 
 namespace MLNetDistill.Students;
 

@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNetDistill.Data;
+using MLNetDistill.Numerics;
 
 namespace MLNetDistill.Students;
 
@@ -26,7 +27,7 @@ internal static class StudentTargets
     /// <summary>alpha * teacher + (1 - alpha) * label, the teacher alone where the label is missing (regression students).</summary>
     public static IDataView Mix(IDataView source, string teacherColumn, string labelColumn, string targetColumn, float alpha)
     {
-        SoftLabels.SoftLabelMath.CheckAlpha(alpha);
+        Numerics.SoftLabelMath.CheckAlpha(alpha);
 
         var teacher = source.Schema.GetColumnOrNull(teacherColumn)
             ?? throw new ArgumentException($"Teacher prediction column '{teacherColumn}' is not in the data. Score it with ScoreWithTeacher(... Task = TeacherTask.Regression).");

@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using MLNetDistill.SoftLabels;
+using MLNetDistill.Numerics;
+using MLNetDistill.Data;
 
 namespace MLNetDistill.Teachers;
 

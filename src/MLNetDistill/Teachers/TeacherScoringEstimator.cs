@@ -3,6 +3,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using MLNetDistill.Data;
 using MLNetDistill.Onnx;
+using MLNetDistill.MlNet;
 
 namespace MLNetDistill.Teachers;
 

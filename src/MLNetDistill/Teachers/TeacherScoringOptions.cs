@@ -1,4 +1,5 @@
 using MLNetDistill.Data;
+using MLNetDistill.Numerics;
 
 namespace MLNetDistill.Teachers;
 
@@ -151,7 +152,7 @@ public sealed class TeacherScoringOptions
     internal void Validate()
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(ModelFile, nameof(ModelFile));
-        SoftLabels.SoftLabelMath.CheckTemperature(Temperature, nameof(Temperature));
+        Numerics.SoftLabelMath.CheckTemperature(Temperature, nameof(Temperature));
         if (BatchSize <= 0)
         {
             throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, $"BatchSize must be a positive number of rows (for example 256) but was {BatchSize}.");

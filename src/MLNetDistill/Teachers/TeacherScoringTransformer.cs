@@ -2,6 +2,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNetDistill.Onnx;
 using MLNetDistill.Data;
+using MLNetDistill.MlNet;
 
 namespace MLNetDistill.Teachers;
 

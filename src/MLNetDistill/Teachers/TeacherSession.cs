@@ -380,15 +380,8 @@ internal sealed class TeacherSession : IDisposable
         }
 
         int count = (int)(batch * perRow);
-        return input.ElementType switch
-        {
-            "float" => OrtValue.CreateTensorValueFromMemory(new float[count], shape),
-            "double" => OrtValue.CreateTensorValueFromMemory(new double[count], shape),
-            "int64" => OrtValue.CreateTensorValueFromMemory(new long[count], shape),
-            "int32" => OrtValue.CreateTensorValueFromMemory(new int[count], shape),
-            "bool" => OrtValue.CreateTensorValueFromMemory(new bool[count], shape),
-            "uint8" => OrtValue.CreateTensorValueFromMemory(new byte[count], shape),
-            _ => throw new ArgumentException($"Teacher input '{input.Name}' has element type {input.ElementType}, which the scorer cannot feed; supported: float, double, int64, int32, bool, uint8."),
-        };
+        return OnnxZeroTensor.TryCreate(input.ElementType, shape, count, out var value)
+            ? value!
+            : throw new ArgumentException($"Teacher input '{input.Name}' has element type {input.ElementType}, which the scorer cannot feed; supported: {OnnxZeroTensor.SupportedTypes}.");
     }
 }

@@ -1,6 +1,8 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MLNetDistill.MlNet;
 using MLNetDistill.Onnx;
+using MLNetDistill.Text;
 
 namespace MLNetDistill.Teachers;
 

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Microsoft.ML;
 using Microsoft.ML.OnnxRuntime;
 using MLNetDistill.Data;
-using MLNetDistill.SoftLabels;
+using MLNetDistill.Numerics;
 using MLNetDistill.Students.Mlp;
 
 namespace MLNetDistill.Benchmarks.Students;
@@ -63,7 +63,7 @@ internal static class KdTableExperiment
         foreach (int[] hidden in new[] { new[] { 256 }, new[] { 64 } })
         {
             var model = Train(x, labels, logits, rows, d, k, hidden, epochs, 0, 4f, 0.7f);
-            double student = RowsPerSecond(MLNetDistill.Onnx.OnnxStudentWriter.ToBytes(model), "features", [d], testX, testRows, d);
+            double student = RowsPerSecond(OnnxStudentWriter.ToBytes(model), "features", [d], testX, testRows, d);
             Console.WriteLine($"| 784-{string.Join("-", hidden)}-10 student | {student:N0} | {student / teacher:F1}x |");
         }
     }

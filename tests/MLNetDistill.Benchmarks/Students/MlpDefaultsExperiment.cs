@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Microsoft.ML;
 using MLNetDistill.Data;
-using MLNetDistill.SoftLabels;
+using MLNetDistill.Numerics;
 using MLNetDistill.Students.Mlp;
 
 namespace MLNetDistill.Benchmarks.Students;

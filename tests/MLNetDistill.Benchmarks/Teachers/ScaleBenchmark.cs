@@ -8,10 +8,12 @@ using Microsoft.ML.Data;
 using Microsoft.ML.OnnxRuntime;
 using MLNetDistill.Cli.Commands;
 using MLNetDistill.Data;
-using MLNetDistill.SoftLabels;
+using MLNetDistill.Numerics;
 using MLNetDistill.Teachers;
 using Parquet;
 using Parquet.Schema;
+using MLNetDistill.Cache;
+using TeacherCache = MLNetDistill.Cache.TeacherCache;
 
 namespace MLNetDistill.Benchmarks.Teachers;
 

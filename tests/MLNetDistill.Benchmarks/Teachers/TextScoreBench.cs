@@ -6,6 +6,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.OnnxRuntime;
 using MLNetDistill.Data;
 using MLNetDistill.Teachers;
+using MLNetDistill.Text;
 
 namespace MLNetDistill.Benchmarks.Teachers;
 

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Microsoft.ML.Data;
 using MLNetDistill.Data;
-using MLNetDistill.Teachers;
+using MLNetDistill.Text;
 
 namespace MLNetDistill.Benchmarks.Teachers;
 

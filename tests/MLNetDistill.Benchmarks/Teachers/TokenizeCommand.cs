@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using Microsoft.ML;
 using MLNetDistill.Data;
-using MLNetDistill.Teachers;
+using MLNetDistill.Text;
 
 namespace MLNetDistill.Benchmarks.Teachers;
 

@@ -5,6 +5,9 @@ using MLNetDistill.Data;
 using MLNetDistill.Teachers;
 using MLNetDistill.Tests.Data;
 using Xunit.Abstractions;
+using MLNetDistill.Cache;
+using TeacherCache = MLNetDistill.Cache.TeacherCache;
+using TeacherCacheWriter = MLNetDistill.Cache.TeacherCacheWriter;
 
 namespace MLNetDistill.Tests.Cli;
 

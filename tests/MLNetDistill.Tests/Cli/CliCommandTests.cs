@@ -3,6 +3,9 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNetDistill.Data;
 using MLNetDistill.Teachers;
+using MLNetDistill.Cache;
+using TeacherCache = MLNetDistill.Cache.TeacherCache;
+using TeacherCacheWriter = MLNetDistill.Cache.TeacherCacheWriter;
 
 namespace MLNetDistill.Tests.Cli;
 

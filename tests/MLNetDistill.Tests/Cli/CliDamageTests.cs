@@ -1,4 +1,5 @@
 using MLNetDistill.Tests.Fuzz;
+using MLNetDistill.Cache;
 
 namespace MLNetDistill.Tests.Cli;
 
@@ -33,7 +34,7 @@ public sealed class CliDamageTests(FuzzCorpusFixture fixture) : IClassFixture<Fu
             "--label", "label", "--out", output, "--batch-size", "10000000", "--skip-invalid");
 
         Assert.True(code == 0, error);
-        Assert.Equal(FuzzCorpus.Rows - 4, MLNetDistill.Data.TeacherCache.ReadMetadata(output).Rows); // rows 2, 7, 12, 17 hold a null
+        Assert.Equal(FuzzCorpus.Rows - 4, MLNetDistill.Cache.TeacherCache.ReadMetadata(output).Rows); // rows 2, 7, 12, 17 hold a null
     }
 
     [Theory]

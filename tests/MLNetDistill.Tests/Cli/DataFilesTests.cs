@@ -7,6 +7,8 @@ using Microsoft.ML.Data;
 using MLNetDistill.Teachers;
 using MLNetDistill.Tests.Teachers;
 using MLNetDistill.Tests.Data;
+using MLNetDistill.Cache;
+using TeacherCache = MLNetDistill.Cache.TeacherCache;
 
 namespace MLNetDistill.Tests.Cli;
 

@@ -4,6 +4,8 @@ using Microsoft.ML;
 using MLNetDistill.Data;
 using MLNetDistill.Tests.Data;
 using MLNetDistill.Tests.Llm;
+using MLNetDistill.Cache;
+using TeacherCache = MLNetDistill.Cache.TeacherCache;
 
 namespace MLNetDistill.Tests.Cli;
 

@@ -1,7 +1,9 @@
 using System.Text.Json;
 using MLNetDistill.Data;
 using MLNetDistill.Tests.Teachers;
-using F = MLNetDistill.Tests.Teachers.TeacherTokenizerBpeFixture;
+using F = MLNetDistill.Tests.Text.TeacherTokenizerBpeFixture;
+using MLNetDistill.Cache;
+using TeacherCache = MLNetDistill.Cache.TeacherCache;
 
 namespace MLNetDistill.Tests.Cli;
 

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using MLNetDistill.Data;
 using MLNetDistill.Tests.Teachers;
+using MLNetDistill.Cache;
+using TeacherCache = MLNetDistill.Cache.TeacherCache;
 
 namespace MLNetDistill.Tests.Cli;
 

@@ -1,5 +1,7 @@
 using Microsoft.ML;
 using MLNetDistill.Data;
+using MLNetDistill.Cache;
+using TeacherCache = MLNetDistill.Cache.TeacherCache;
 
 namespace MLNetDistill.Tests.Data;
 

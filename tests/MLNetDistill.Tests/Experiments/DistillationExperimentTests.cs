@@ -4,6 +4,9 @@ using MLNetDistill.Data;
 using MLNetDistill.Experiments;
 using MLNetDistill.Teachers;
 using MLNetDistill.Tests.Data;
+using MLNetDistill.Cache;
+using TeacherCache = MLNetDistill.Cache.TeacherCache;
+using TeacherCacheWriter = MLNetDistill.Cache.TeacherCacheWriter;
 
 namespace MLNetDistill.Tests.Experiments;
 

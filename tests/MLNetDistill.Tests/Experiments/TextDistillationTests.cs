@@ -1,6 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using MLNetDistill.Data;
+using MLNetDistill.Cache;
 using MLNetDistill.Experiments;
 using MLNetDistill.Llm;
 using MLNetDistill.Tests.Data;

@@ -4,6 +4,8 @@ using Microsoft.ML;
 using MLNetDistill.Data;
 using Parquet;
 using Parquet.Schema;
+using MLNetDistill.Cache;
+using TeacherCache = MLNetDistill.Cache.TeacherCache;
 
 namespace MLNetDistill.Tests.Fuzz;
 

@@ -6,6 +6,8 @@ using MLNetDistill.Data;
 using MLNetDistill.Experiments;
 using MLNetDistill.Onnx;
 using MLNetDistill.Students;
+using MLNetDistill.Cache;
+using TeacherCache = MLNetDistill.Cache.TeacherCache;
 
 namespace MLNetDistill.Tests.Fuzz;
 

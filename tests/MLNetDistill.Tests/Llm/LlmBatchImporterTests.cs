@@ -1,4 +1,4 @@
-using MLNetDistill.Data;
+using MLNetDistill.Cache;
 using MLNetDistill.Llm;
 using MLNetDistill.Tests.Data;
 

@@ -5,6 +5,8 @@ using Microsoft.ML.Data;
 using MLNetDistill.Data;
 using MLNetDistill.Llm;
 using MLNetDistill.Tests.Data;
+using MLNetDistill.Cache;
+using TeacherCache = MLNetDistill.Cache.TeacherCache;
 
 namespace MLNetDistill.Tests.Llm;
 

@@ -1,4 +1,5 @@
 using MLNetDistill.Losses;
+using MLNetDistill.Numerics;
 
 namespace MLNetDistill.Tests.Losses;
 
@@ -66,7 +67,7 @@ public sealed class KdLossTests
         float[] teacher = new float[rows * k];
         for (int r = 0; r < rows; r++)
         {
-            MLNetDistill.SoftLabels.SoftLabelMath.Softmax(Random(rng, k, 2), 3f, teacher.AsSpan(r * k, k));
+            MLNetDistill.Numerics.SoftLabelMath.Softmax(Random(rng, k, 2), 3f, teacher.AsSpan(r * k, k));
         }
 
         int[] labels = [1, 0, 6, -1, 3];

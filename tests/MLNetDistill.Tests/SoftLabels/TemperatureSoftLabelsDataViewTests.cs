@@ -2,6 +2,8 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNetDistill.Data;
 using MLNetDistill.SoftLabels;
+using MLNetDistill.Numerics;
+using SoftLabelMath = MLNetDistill.Numerics.SoftLabelMath;
 
 namespace MLNetDistill.Tests.SoftLabels;
 

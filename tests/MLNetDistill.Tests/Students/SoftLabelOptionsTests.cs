@@ -3,7 +3,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Trainers;
 using MLNetDistill.Data;
 using MLNetDistill.Students;
-using MLNetDistill.Teachers;
+using MLNetDistill.MlNet;
 
 namespace MLNetDistill.Tests.Students;
 

@@ -3,6 +3,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Trainers.LightGbm;
 using MLNetDistill.Teachers;
 using Xunit.Abstractions;
+using MLNetDistill.Data;
 
 namespace MLNetDistill.Tests.Students;
 

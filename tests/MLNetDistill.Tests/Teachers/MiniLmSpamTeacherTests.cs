@@ -4,7 +4,7 @@ using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.Tokenizers;
 using MLNetDistill.Data;
 using MLNetDistill.Onnx;
-using MLNetDistill.Teachers;
+using MLNetDistill.Text;
 
 namespace MLNetDistill.Tests.Teachers;
 

@@ -42,7 +42,7 @@ public sealed class TeacherOutputChoiceTests
             .Append(ml.MulticlassClassification.Trainers.SdcaMaximumEntropy(new Microsoft.ML.Trainers.SdcaMaximumEntropyMulticlassTrainer.Options { NumberOfThreads = 1, MaximumNumberOfIterations = 30 }))
             .Fit(train);
         // The trainer's transformer alone, on the features, as distill exports a student (the label mapping reads a column the graph does not take).
-        var export = MLNetDistill.Onnx.StudentOnnxExporter.Export(ml, model.LastTransformer, train.Schema);
+        var export = MLNetDistill.Students.Export.StudentOnnxExporter.Export(ml, model.LastTransformer, train.Schema);
         Assert.True(export.Converted, export.Note);
         string file = TestPaths.TempFile(".onnx");
         File.WriteAllBytes(file, export.Model!);

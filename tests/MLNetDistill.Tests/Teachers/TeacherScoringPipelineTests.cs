@@ -3,6 +3,8 @@ using Microsoft.ML.Data;
 using MLNetDistill.Data;
 using MLNetDistill.Teachers;
 using MLNetDistill.Tests.Data;
+using MLNetDistill.Cache;
+using TeacherCache = MLNetDistill.Cache.TeacherCache;
 
 namespace MLNetDistill.Tests.Teachers;
 

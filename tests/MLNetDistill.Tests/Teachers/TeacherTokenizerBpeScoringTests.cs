@@ -5,7 +5,7 @@ using Microsoft.ML.OnnxRuntime;
 using MLNetDistill.Data;
 using MLNetDistill.Teachers;
 using MLNetDistill.Tests.Data;
-using F = MLNetDistill.Tests.Teachers.TeacherTokenizerBpeFixture;
+using F = MLNetDistill.Tests.Text.TeacherTokenizerBpeFixture;
 
 namespace MLNetDistill.Tests.Teachers;
 

@@ -4,6 +4,11 @@ using Microsoft.ML.Data;
 using MLNetDistill.Data;
 using MLNetDistill.Teachers;
 using MLNetDistill.Tests.Data;
+using MLNetDistill.MlNet;
+using MLNetDistill.Text;
+using MLNetDistill.Cache;
+using TeacherCache = MLNetDistill.Cache.TeacherCache;
+using TeacherCacheWriter = MLNetDistill.Cache.TeacherCacheWriter;
 
 namespace MLNetDistill.Tests.Teachers;
 

@@ -3,6 +3,7 @@ using Microsoft.ML.Data;
 using MLNetDistill.Data;
 using MLNetDistill.Onnx;
 using MLNetDistill.Teachers;
+using MLNetDistill.MlNet;
 
 namespace MLNetDistill.Students.Mlp;
 

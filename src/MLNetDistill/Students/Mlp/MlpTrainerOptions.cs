@@ -1,4 +1,4 @@
-using MLNetDistill.SoftLabels;
+using MLNetDistill.Numerics;
 
 namespace MLNetDistill.Students.Mlp;
 

@@ -2,7 +2,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms;
 using MLNetDistill.Data;
-using MLNetDistill.Teachers;
+using MLNetDistill.Numerics;
 
 namespace MLNetDistill.Students.Mlp;
 
@@ -81,7 +81,7 @@ internal sealed class StudentArgMaxFactory : CustomMappingFactory<StudentScoreVe
     /// <inheritdoc/>
     public override Action<StudentScoreVector, StudentPredictedIndex> GetMapping() => static (input, output) =>
         output.PredictedLabel = input.Score.Length >= 2
-            ? SoftLabels.SoftLabelMath.ArgMax(input.Score)
+            ? Numerics.SoftLabelMath.ArgMax(input.Score)
             : throw new InvalidOperationException($"A multiclass score has one value per class (at least 2) but this row has {input.Score.Length}.");
 }
 

@@ -5,6 +5,7 @@ using MLNetDistill.Data;
 using MLNetDistill.Students.Mlp;
 using MLNetDistill.Teachers;
 using Xunit.Abstractions;
+using MLNetDistill.MlNet;
 
 namespace MLNetDistill.Tests.Students.Mlp;
 

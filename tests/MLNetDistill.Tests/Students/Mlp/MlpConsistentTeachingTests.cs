@@ -2,7 +2,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNetDistill.Data;
 using MLNetDistill.Onnx;
-using MLNetDistill.SoftLabels;
+using MLNetDistill.Numerics;
 using MLNetDistill.Students.Mlp;
 using MLNetDistill.Teachers;
 

@@ -1,5 +1,4 @@
 using MLNetDistill.Losses;
-using MLNetDistill.SoftLabels;
 using MLNetDistill.Students.Mlp;
 using MLNetDistill.Numerics;
 

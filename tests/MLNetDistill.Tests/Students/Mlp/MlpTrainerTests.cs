@@ -1,5 +1,6 @@
 using System.Globalization;
 using MLNetDistill.Students.Mlp;
+using MLNetDistill.Numerics;
 
 namespace MLNetDistill.Tests.Students.Mlp;
 
@@ -46,7 +47,7 @@ public sealed class MlpTrainerTests
         int correct = 0;
         for (int r = 0; r < labels.Length; r++)
         {
-            correct += MLNetDistill.SoftLabels.SoftLabelMath.ArgMax(logits.AsSpan(r * 3, 3)) == labels[r] ? 1 : 0;
+            correct += MLNetDistill.Numerics.SoftLabelMath.ArgMax(logits.AsSpan(r * 3, 3)) == labels[r] ? 1 : 0;
         }
 
         Assert.True(correct >= 0.9 * labels.Length, $"{correct} of {labels.Length} right");
@@ -272,8 +273,8 @@ public sealed class MlpTrainerTests
                 logits[(r * classes) + k] = learnable ? z : (float)((rng.NextDouble() * 6) - 3);
             }
 
-            MLNetDistill.SoftLabels.SoftLabelMath.Softmax(logits.AsSpan(r * classes, classes), 4f, soft.AsSpan(r * classes, classes));
-            labels[r] = learnable ? MLNetDistill.SoftLabels.SoftLabelMath.ArgMax(logits.AsSpan(r * classes, classes)) : rng.Next(classes);
+            MLNetDistill.Numerics.SoftLabelMath.Softmax(logits.AsSpan(r * classes, classes), 4f, soft.AsSpan(r * classes, classes));
+            labels[r] = learnable ? MLNetDistill.Numerics.SoftLabelMath.ArgMax(logits.AsSpan(r * classes, classes)) : rng.Next(classes);
             for (int j = 0; j < hintSize; j++)
             {
                 hints[(r * hintSize) + j] = MathF.Tanh(x[(r * features) + (j % features)]);

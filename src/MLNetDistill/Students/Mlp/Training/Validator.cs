@@ -1,5 +1,5 @@
 using MLNetDistill.Losses;
-using MLNetDistill.SoftLabels;
+using MLNetDistill.Numerics;
 
 namespace MLNetDistill.Students.Mlp.Training;
 
