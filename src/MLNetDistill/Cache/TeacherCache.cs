@@ -11,7 +11,7 @@ namespace MLNetDistill.Cache;
 /// <summary>
 /// Writes a teacher's output (raw logits, soft labels, predicted class and optional label) to a cache file, and reads caches
 /// (single files, folders or globs of shards) back as an <see cref="IDataView"/>, so students can be trained without running
-/// the teacher again. The file format is documented in <c>Data/CacheFormat.md</c>.
+/// the teacher again. The file format is documented in <c>Cache/CacheFormat.md</c>.
 /// </summary>
 public static class TeacherCache
 {

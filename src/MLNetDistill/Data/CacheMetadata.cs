@@ -6,7 +6,7 @@ namespace MLNetDistill.Data;
 /// <summary>
 /// What a teacher cache file says about itself: which teacher made it from which data, with how many classes, rows and at
 /// which temperature, and which shard it is. Stored as Parquet key-value metadata or as a JSON sidecar; see
-/// <c>Data/CacheFormat.md</c>.
+/// <c>Cache/CacheFormat.md</c>.
 /// </summary>
 public sealed record CacheMetadata
 {

@@ -16,7 +16,7 @@ namespace MLNetDistill.Llm;
 /// Lines may come in any order. A row with no line, an error line or an answer naming no class is counted and gets
 /// <see cref="LlmLabelerOptions.UnknownAnswer"/>. A line that is not JSON, has no usable <c>custom_id</c>, names a row outside
 /// the data or repeats a row is an <see cref="InvalidDataException"/> naming the line.</para>
-/// <para>The format is documented with a fixture in <c>Data/CacheFormat.md</c> ("Soft labels from an LLM").</para>
+/// <para>The format is documented with a fixture in <c>Cache/CacheFormat.md</c> ("Soft labels from an LLM").</para>
 /// </remarks>
 /// <example>
 /// <code language="csharp">

@@ -15,7 +15,7 @@ namespace MLNetDistill.Llm;
 /// a run's disk writes grow with its rows, not with rows times checkpoints. A chunk holds its rows by row id (the <c>row</c>
 /// column), in the order they were answered, with the cache's columns and metadata; a run stopped or killed leaves the
 /// complete chunks, and a rerun reads them back and asks only the rows none of them holds. The format is in
-/// <c>Data/CacheFormat.md</c> (section "Soft labels from an LLM").
+/// <c>Cache/CacheFormat.md</c> (section "Soft labels from an LLM").
 /// </summary>
 internal sealed class LlmCacheChunks
 {

@@ -22,7 +22,7 @@ namespace MLNetDistill.Llm;
 /// A large language model as a teacher known only by its answers: for each text row it asks the model (through any
 /// <see cref="IChatClient"/>) to name one class, reads the first answer token's top log-probabilities, maps the class
 /// names' tokens to the classes and renormalises, and writes the soft labels in the public teacher-cache format (see
-/// <c>Data/CacheFormat.md</c>), where the model id and the prompt's hash take the place of the teacher's SHA-256.
+/// <c>Cache/CacheFormat.md</c>), where the model id and the prompt's hash take the place of the teacher's SHA-256.
 /// </summary>
 /// <remarks>
 /// <para>Requests run <see cref="LlmLabelerOptions.MaxConcurrency"/> at a time; a 429, a 5xx or a lost connection is

@@ -71,7 +71,7 @@ public sealed class LlmLabelerOptions
     /// <summary>
     /// Gets or sets how many newly answered rows make one chunk, 1 to 1,000,000: each chunk is written once, as its own file
     /// in the folder <c>CACHE.chunks</c> beside the cache, and never rewritten; when every row is answered the chunks are
-    /// merged into the cache file and the folder is removed (see <c>Data/CacheFormat.md</c>).
+    /// merged into the cache file and the folder is removed (see <c>Cache/CacheFormat.md</c>).
     /// </summary>
     /// <value>Defaults to 500: a killed run loses at most the rows answered since the last chunk (and those in flight), which a rerun asks again.</value>
     public int ChunkRows { get; set; } = 500;
