@@ -4,7 +4,7 @@ using Parquet.Schema;
 namespace MLNetDistill.Tests.Llm;
 
 /// <summary>
-/// Reads an LLM labeling run's chunk folder as Data/CacheFormat.md documents it (CACHE.chunks/chunk-NNNNNN.parquet, each
+/// Reads an LLM labeling run's chunk folder as Cache/CacheFormat.md documents it (CACHE.chunks/chunk-NNNNNN.parquet, each
 /// with a <c>row</c> column of row ids), with Parquet.Net directly rather than through the labeler's own reader.
 /// </summary>
 internal static class ChunkFiles
