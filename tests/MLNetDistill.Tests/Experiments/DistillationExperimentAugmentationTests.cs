@@ -1,7 +1,6 @@
 using Microsoft.ML;
 using MLNetDistill.Augmentation;
 using MLNetDistill.Data;
-using MLNetDistill.Evaluation;
 using MLNetDistill.Experiments;
 using MLNetDistill.Tests.Data;
 
@@ -44,27 +43,23 @@ public sealed class DistillationExperimentAugmentationTests : IDisposable
     }
 
     [Fact]
-    public void Run_DigitsDefaultSpunge_LightGbmGainsAgreementAndAccuracyOverNoAugmentation()
+    public void Run_DigitsDefaultSpunge_TeacherLabelsFiveSyntheticRowsPerTrainingRowAndLightGbmLearnsThem()
     {
-        // The user story, reduced to one seed: a LightGbm student (100 trees) distilled on the 1,078 digits training
-        // rows alone, then with the default spunge (factor 5), both measured on the 719 held-out rows against the teacher
-        // trained on the training rows (samples/teachers/make_tabular_teachers.py).
+        // The multiclass path of the user story: the 1,078 digits training rows plus the default spunge (factor 5),
+        // labeled by the teacher trained on them (samples/teachers/make_tabular_teachers.py), then a LightGbm student.
+        // Whether augmentation gains over none is a measurement, not a unit test: the benchmarks' `augment-gain` command.
         var train = CsvFeatureReader.Load(TestPaths.Fixture("digits_train.csv"), "label");
         var test = CsvFeatureReader.Load(TestPaths.Fixture("digits_test.csv"), "label");
-        DistillationMetrics Distil(AugmentationOptions? augmentation)
-        {
-            var options = new DistillationExperimentOptions { TeacherModelFile = TestPaths.Fixture("digits_teacher.onnx"), Seed = 0, Augmentation = augmentation };
-            options.Students.Add(DistillationStudent.FromSpec("lightgbm:trees=100"));
-            using var result = new DistillationExperiment(new MLContext(0), options).Run(train, test);
-            Assert.Equal(1078, result.TrainRows);
-            return result.Students[0].Distilled.Metrics;
-        }
+        var options = new DistillationExperimentOptions { TeacherModelFile = TestPaths.Fixture("digits_teacher.onnx"), Seed = 0, Augmentation = AugmentationOptions.Parse("spunge") };
+        options.Students.Add(DistillationStudent.FromSpec("lightgbm:trees=20"));
 
-        var none = Distil(null);
-        var spunge = Distil(AugmentationOptions.Parse("spunge"));
+        using var result = new DistillationExperiment(new MLContext(0), options).Run(train, test);
 
-        Assert.InRange(spunge.Agreement - none.Agreement, 0.008, 1); // measured: +0.0097, 0.9764 against 0.9666 (7 more of 719 rows)
-        Assert.InRange(spunge.Accuracy - none.Accuracy, 0.012, 1); // measured: +0.0139, 0.9736 against 0.9597 (10 more rows)
+        Assert.Equal(1078, result.TrainRows);
+        Assert.Equal(5 * 1078, result.Augmentation!.SyntheticRows);
+        Assert.Equal(5 * 1078, result.TeacherScoring.SyntheticRows);
+        Assert.Equal(719, result.Students[0].Distilled.Metrics.Rows);
+        Assert.InRange(result.Students[0].Distilled.Metrics.Agreement, 0.9, 1.0);
     }
 
     [Fact]

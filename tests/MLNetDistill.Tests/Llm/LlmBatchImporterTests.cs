@@ -39,7 +39,7 @@ public sealed class LlmBatchImporterTests
         Assert.Equal(new[] { 0, 1, 2, 3, 5, 7, 8, 9 }.Sum(r => 40L + r), summary.InputTokens);
         Assert.Equal(8, summary.OutputTokens);
         Assert.Equal("gpt-4o-mini-2024-07-18", summary.Model);
-        var soft = LlmLabelerTests.ReadSoft(cache);
+        var soft = SoftLabelCache.Read(cache);
         Assert.Equal(10, soft.Length);
         for (int r = 0; r < 10; r++)
         {

@@ -19,7 +19,7 @@ internal static class TextTeacher
     {
         var mlContext = new MLContext(0);
         string[] texts = [.. EmailData.Texts(EmailData.Load(mlContext)).Distinct(StringComparer.Ordinal)];
-        var view = mlContext.Data.LoadFromEnumerable(texts.Select(t => new LlmLabelerTests.TextRow { Text = t }));
+        var view = mlContext.Data.LoadFromEnumerable(texts.Select(t => new TextRow { Text = t }));
         using var teacher = mlContext.Transforms.ScoreTextWithTeacher(ModelFile, "Text").Fit(view);
         var soft = teacher.Transform(view).GetColumn<VBuffer<float>>(DataColumnNames.SoftLabels).Select(v => v.DenseValues().ToArray()).ToArray();
         return (texts, texts.Select((t, i) => (t, soft[i])).ToDictionary(p => p.t, p => p.Item2, StringComparer.Ordinal));

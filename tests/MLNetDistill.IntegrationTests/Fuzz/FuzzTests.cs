@@ -2,21 +2,6 @@ using MLNetDistill.Tests.Data;
 
 namespace MLNetDistill.Tests.Fuzz;
 
-/// <summary>The corpus, built once for all fuzz tests.</summary>
-public sealed class FuzzCorpusFixture : IDisposable
-{
-    private readonly TempFolder _folder = new();
-
-    public FuzzCorpusFixture()
-    {
-        Corpus = FuzzCorpus.Create(_folder.Path, TestPaths.Repo);
-    }
-
-    internal FuzzCorpus Corpus { get; }
-
-    public void Dispose() => _folder.Dispose();
-}
-
 /// <summary>
 /// The reduced CI run of the fuzzer: a fixed seed and a hundred cases per format, each within 5 s (about 10 s in all here).
 /// A failure lists the seed, case number, mutation and outcome of each bad case; `-- fuzz-case FORMAT SEED CASE` of the

@@ -51,9 +51,9 @@ public sealed class LlmRetryAfterTests
 
         var summary = await new LlmLabeler(client, options).LabelAsync(LlmLabelerTests.View(texts), folder.File("llm.parquet"));
 
-        Assert.InRange(Gap(server, texts[0]).TotalSeconds, 0.95, 5);
-        Assert.InRange(Gap(server, texts[3]).TotalSeconds, 0.95, 5);
-        Assert.InRange(Gap(server, texts[5]).TotalSeconds, 0, 0.5);
+        Assert.InRange(Gap(server, texts[0]).TotalSeconds, 0.95, 30);
+        Assert.InRange(Gap(server, texts[3]).TotalSeconds, 0.95, 30);
+        Assert.InRange(Gap(server, texts[5]).TotalSeconds, 0, 0.9); // the back-off, below the 1 s Retry-After of the others
         Assert.Equal(3, summary.Retries);
         Assert.Equal(3, summary.Throttled);
         Assert.Equal(2, summary.RetriesWithRetryAfter);
@@ -76,9 +76,9 @@ public sealed class LlmRetryAfterTests
 
         var summary = await new LlmLabeler(client, options).LabelAsync(LlmLabelerTests.View(texts), folder.File("llm.parquet"));
 
-        Assert.InRange(Gap(server, texts[1]).TotalSeconds, 0.38, 5); // not 30 s
+        Assert.InRange(Gap(server, texts[1]).TotalSeconds, 0.38, 20); // not 30 s
         Assert.Equal(1, summary.RetriesWithRetryAfter);
-        Assert.True(summary.Seconds < 10, $"{summary.Seconds} s");
+        Assert.True(summary.Seconds < 25, $"{summary.Seconds} s");
     }
 
     [Fact]
@@ -97,7 +97,7 @@ public sealed class LlmRetryAfterTests
 
         var summary = await new LlmLabeler(client, LlmLabelerTests.Options()).LabelAsync(LlmLabelerTests.View(texts), folder.File("llm.parquet"));
 
-        Assert.InRange(Gap(server, texts[2]).TotalSeconds, 0.95, 5);
+        Assert.InRange(Gap(server, texts[2]).TotalSeconds, 0.95, 30);
         Assert.Equal(1, summary.Retries);
         Assert.Equal(0, summary.Throttled); // a 503, not a 429
         Assert.Equal(1, summary.RetriesWithRetryAfter);
@@ -130,7 +130,7 @@ public sealed class LlmRetryAfterTests
         var progress = new StopWhenAnswered(39, stop);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => labeler.LabelAsync(LlmLabelerTests.View(texts), cache, progress, stop.Token));
 
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"stopping took {watch.Elapsed}");
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(40), $"stopping took {watch.Elapsed}"); // not the 60 s Retry-After
         var saved = ChunkFiles.SavedRows(cache);
         Assert.DoesNotContain(10L, saved); // the throttled row was not answered: a rerun asks it
         Assert.Equal(39, saved.Count); // every other row was answered while it waited, and kept

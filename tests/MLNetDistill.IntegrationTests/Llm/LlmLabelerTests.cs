@@ -229,11 +229,7 @@ public sealed class LlmLabelerTests
 
     internal static IDataView View(string[] texts) => new MLContext(0).Data.LoadFromEnumerable(texts.Select(t => new TextRow { Text = t }));
 
-    internal static float[][] ReadSoft(string cache)
-    {
-        var view = TeacherCache.Read(cache);
-        return [.. view.GetColumn<VBuffer<float>>(DataColumnNames.SoftLabels).Select(v => v.DenseValues().ToArray())];
-    }
+    internal static float[][] ReadSoft(string cache) => SoftLabelCache.Read(cache);
 
     private static void AssertCacheMatchesTeacher(string cache, string[] texts, int rows)
     {
@@ -243,11 +239,6 @@ public sealed class LlmLabelerTests
         {
             Assert.Equal(TextTeacher.Probabilities(texts[i]), soft[i], Tolerance);
         }
-    }
-
-    internal sealed class TextRow
-    {
-        public string Text { get; set; } = "";
     }
 
     private sealed class NumberRow
