@@ -102,6 +102,35 @@ public static class SoftLabelMath
         return h;
     }
 
+    /// <summary>The margin of a row: its largest value minus its second largest (the top value itself for one class).</summary>
+    /// <param name="p">A probability distribution (or any scores) of one row.</param>
+    /// <returns>The margin; zero on a tie for the top, and for an empty span.</returns>
+    /// <remarks>The usual uncertainty score of margin sampling (Scheffer et al., 2001): small margins are the rows a model is least sure of.</remarks>
+    public static float Margin(ReadOnlySpan<float> p)
+    {
+        float top = float.NegativeInfinity;
+        float second = float.NegativeInfinity;
+        foreach (float v in p)
+        {
+            if (v > top)
+            {
+                second = top;
+                top = v;
+            }
+            else if (v > second)
+            {
+                second = v;
+            }
+        }
+
+        return p.Length switch
+        {
+            0 => 0f,
+            1 => top,
+            _ => top - second,
+        };
+    }
+
     /// <summary>
     /// Mixes soft and hard targets in place: p = alpha * p + (1 - alpha) * onehot(label).
     /// </summary>

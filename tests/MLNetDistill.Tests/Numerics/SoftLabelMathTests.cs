@@ -66,6 +66,15 @@ public sealed class SoftLabelMathTests
         Assert.Contains($"but was {temperature.ToString(CultureInfo.CurrentCulture)}", ex.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(new[] { 0.1f, 0.6f, 0.3f }, 0.3f)]
+    [InlineData(new[] { 0.6f, 0.3f, 0.1f }, 0.3f)]
+    [InlineData(new[] { 0.4f, 0.4f, 0.2f }, 0f)]
+    [InlineData(new[] { 0.7f }, 0.7f)]
+    [InlineData(new float[0], 0f)]
+    public void Margin_Row_IsTopMinusRunnerUp(float[] p, float expected) =>
+        Assert.Equal(expected, SoftLabelMath.Margin(p), 1e-6f);
+
     [Fact]
     public void KlDivergence_GoldenValue_MatchesHandComputed()
     {
