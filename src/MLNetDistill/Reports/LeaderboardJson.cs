@@ -50,7 +50,7 @@ public static class LeaderboardJson
         var board = result.Leaderboard;
         var run = result.Experiment;
         var teacher = Teacher(run.Teacher is { } t ? DistillationModelReport.From(t, 0, run.TeacherModelBytes) : DistillationModelReport.Unmeasured, board.TeacherCostDetail);
-        var files = StudentSizeReport.ModelFiles(board);
+        var files = LeaderboardFiles.ModelFiles(board);
         var students = board.Entries.Select(e => new LeaderboardStudentRecord(
             e.Name, e.Spec, e.Accuracy, e.MacroF1, e.LogLoss, e.Agreement, e.KlToTeacher, e.RetainedAccuracy, e.TrainSeconds, e.ModelBytes, e.Parameters, e.Cost,
             e.Pareto, e.Chosen, files[e.Name], e.Temperature, e.Alpha,

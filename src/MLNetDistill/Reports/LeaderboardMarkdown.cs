@@ -13,11 +13,14 @@ namespace MLNetDistill.Reports;
 /// </example>
 public static class LeaderboardMarkdown
 {
+    /// <summary>The trade-off chart's file name the report links by default (MLNetDistill.Reports' <c>StudentSizeReport.ChartFileName</c>).</summary>
+    internal const string TradeoffChartFileName = "tradeoff.png";
+
     /// <summary>The report as Markdown text.</summary>
     /// <param name="result">The experiment's result.</param>
     /// <param name="chartFile">The chart's file name to link, relative to the report, or <see langword="null"/> for none.</param>
     /// <returns>The Markdown.</returns>
-    public static string Render(StudentSizeExperimentResult result, string? chartFile = StudentSizeReport.ChartFileName)
+    public static string Render(StudentSizeExperimentResult result, string? chartFile = TradeoffChartFileName)
     {
         ArgumentNullException.ThrowIfNull(result);
         var c = CultureInfo.InvariantCulture;
