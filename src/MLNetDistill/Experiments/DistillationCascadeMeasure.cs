@@ -1,0 +1,212 @@
+using System.Globalization;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MLNetDistill.Data;
+using MLNetDistill.Numerics;
+using MLNetDistill.Serving;
+
+namespace MLNetDistill.Experiments;
+
+/// <summary>
+/// Measures one student's cascade for <see cref="DistillationExperiment"/>: the student scores the held-out training rows and
+/// the test rows (both already carry the teacher's logits, so the teacher does not run again); the threshold is chosen on the
+/// held-out rows (<see cref="CascadeThreshold.Choose"/>) and the cascade measured on the test rows (<see cref="CascadeCurve"/>).
+/// </summary>
+internal static class DistillationCascadeMeasure
+{
+    /// <summary>The points of each curve: every 5 % of the rows deferred, from 0 to 100 %.</summary>
+    internal const int CurvePoints = 21;
+
+    /// <summary>The rules whose curves are measured side by side.</summary>
+    private static readonly DeferralRule[] Rules = [DeferralRule.TopProbability, DeferralRule.Margin, DeferralRule.Entropy];
+
+    /// <summary>Chooses the threshold on <paramref name="heldOut"/> and measures the cascade on <paramref name="test"/>.</summary>
+    /// <param name="student">The trained student.</param>
+    /// <param name="heldOut">The held-out training rows with the teacher's logits.</param>
+    /// <param name="test">The test rows with the teacher's logits.</param>
+    /// <param name="classes">The number of classes.</param>
+    /// <param name="target">What the cascade must reach.</param>
+    /// <param name="rule">The deferral rule.</param>
+    /// <param name="cancellationToken">Stops between data sets.</param>
+    public static DistillationCascade Measure(DistillationTrainedModel student, IDataView heldOut, IDataView test, int classes, CascadeTarget target, DeferralRule rule,
+        CancellationToken cancellationToken = default)
+    {
+        var held = CascadeRows.Read(student.Model.Transform(heldOut), classes, student.ScoresAreLogits);
+        cancellationToken.ThrowIfCancellationRequested();
+        var choice = CascadeThreshold.Choose(held.Confidence(rule), held.StudentPredicted, held.TeacherPredicted, held.Labels, target);
+        var rows = CascadeRows.Read(student.Model.Transform(test), classes, student.ScoresAreLogits);
+        cancellationToken.ThrowIfCancellationRequested();
+        var curves = new Dictionary<DeferralRule, IReadOnlyList<CascadePoint>>();
+        CascadeCurve? chosenCurve = null;
+        foreach (var r in Rules)
+        {
+            var curve = CascadeCurve.Measure(rows.Confidence(r), rows.StudentPredicted, rows.TeacherPredicted, rows.Labels, CurvePoints);
+            curves[r] = curve.Points;
+            if (r == rule)
+            {
+                chosenCurve = curve;
+            }
+        }
+
+        var at = chosenCurve!.At(choice.Threshold);
+        return new DistillationCascade(rule, choice.Threshold, at.DeferredShare, at.Accuracy, at.Agreement, choice.TargetMet, choice.DeferredShare, held.Rows,
+            WithPoint(chosenCurve.Points, at))
+        {
+            RuleCurves = curves,
+        };
+    }
+
+    /// <summary>A progress line: the share deferred, the accuracy and agreement on the test rows, and whether the target was met.</summary>
+    public static string Describe(string student, DistillationCascade cascade)
+    {
+        var c = CultureInfo.InvariantCulture;
+        return string.Format(c, "{0} cascade ({1}): {2:P1} of the test rows to the teacher (threshold {3:G4}, {4:P1} of the held-out rows){5}, agreement {6:F4}{7}",
+            student, DistillationCascadeReport.RuleName(cascade.Rule), cascade.DeferredShare, cascade.Threshold, cascade.HeldOutDeferredShare,
+            cascade.Accuracy is double a ? string.Format(c, ", accuracy {0:F4}", a) : "", cascade.Agreement,
+            cascade.TargetMet ? "" : "; the target was not met on the held-out rows even by deferring every row, so every row goes to the teacher");
+    }
+
+    /// <summary>The curve's points with <paramref name="point"/> among them in order of deferred share (unless a point of that share is there already).</summary>
+    internal static IReadOnlyList<CascadePoint> WithPoint(IReadOnlyList<CascadePoint> points, CascadePoint point)
+    {
+        var list = new List<CascadePoint>(points.Count + 1);
+        bool placed = false;
+        foreach (var p in points)
+        {
+            if (!placed && p.DeferredShare >= point.DeferredShare)
+            {
+                placed = true;
+                if (p.DeferredShare != point.DeferredShare || p.Accuracy != point.Accuracy || p.Agreement != point.Agreement)
+                {
+                    list.Add(point);
+                }
+            }
+
+            list.Add(p);
+        }
+
+        if (!placed)
+        {
+            list.Add(point);
+        }
+
+        return list;
+    }
+
+    /// <summary>One data set's rows as the cascade reads them: the student's probabilities (row-major), its and the teacher's arg-max, and the labels.</summary>
+    private sealed class CascadeRows
+    {
+        private readonly float[] _probabilities;
+        private readonly int _classes;
+
+        private CascadeRows(float[] probabilities, int classes, int[] student, int[] teacher, int[] labels)
+        {
+            (_probabilities, _classes, StudentPredicted, TeacherPredicted, Labels) = (probabilities, classes, student, teacher, labels);
+        }
+
+        /// <summary>Gets the number of rows.</summary>
+        public int Rows => StudentPredicted.Length;
+
+        /// <summary>Gets the student's arg-max class of each row.</summary>
+        public int[] StudentPredicted { get; }
+
+        /// <summary>Gets the teacher's arg-max class of each row.</summary>
+        public int[] TeacherPredicted { get; }
+
+        /// <summary>Gets the 0-based label of each row (empty when the rows have no labels).</summary>
+        public int[] Labels { get; }
+
+        /// <summary>The confidence of each row under <paramref name="rule"/>.</summary>
+        public float[] Confidence(DeferralRule rule)
+        {
+            var confidence = new float[Rows];
+            DeferralScores.Confidence(rule, _probabilities, _classes, confidence);
+            return confidence;
+        }
+
+        /// <summary>Reads a student's output over rows that carry the teacher's logits.</summary>
+        /// <exception cref="InvalidDataException">The rows have no teacher logits, or none at all.</exception>
+        public static CascadeRows Read(IDataView scored, int classes, bool scoresAreLogits)
+        {
+            var schema = scored.Schema;
+            var score = schema[DataColumnNames.Score];
+            var teacher = schema.GetColumnOrNull(DataColumnNames.TeacherLogits)
+                ?? throw new InvalidDataException($"The rows to measure the cascade on have no '{DataColumnNames.TeacherLogits}' column: the teacher's answers are needed to defer to it.");
+            DataViewSchema.Column? label = schema.GetColumnOrNull(DataColumnNames.Label) is { } l && LabelReader.CanRead(l.Type) ? l : null;
+            var probabilities = new List<float>();
+            var student = new List<int>();
+            var teacherPredicted = new List<int>();
+            var labels = new List<int>();
+            bool allLabeled = label is not null;
+            var active = label is { } lc ? new[] { score, teacher, lc } : new[] { score, teacher };
+            using (var cursor = scored.GetRowCursor(active))
+            {
+                var readScore = cursor.GetGetter<VBuffer<float>>(score);
+                var readTeacher = cursor.GetGetter<VBuffer<float>>(teacher);
+                var readLabel = label is { } column ? LabelReader.Create(cursor, column) : null;
+                VBuffer<float> s = default, t = default;
+                var q = new float[classes];
+                var raw = new float[Math.Max(classes, (score.Type as VectorDataViewType)?.Size ?? 0)];
+                var p = new float[(teacher.Type as VectorDataViewType)?.Size ?? classes];
+                float y = float.NaN;
+                while (cursor.MoveNext())
+                {
+                    readScore(ref s);
+                    Probabilities(s, raw, q, scoresAreLogits);
+                    foreach (float v in q)
+                    {
+                        probabilities.Add(v);
+                    }
+
+                    student.Add(SoftLabelMath.ArgMax(q));
+                    readTeacher(ref t);
+                    t.CopyTo(p);
+                    teacherPredicted.Add(SoftLabelMath.ArgMax(p));
+                    if (readLabel is not null)
+                    {
+                        readLabel(ref y);
+                        bool known = !float.IsNaN(y) && y >= 0 && y < classes;
+                        allLabeled &= known;
+                        labels.Add(known ? (int)y : -1);
+                    }
+                }
+            }
+
+            if (student.Count == 0)
+            {
+                throw new InvalidDataException("The rows to measure the cascade on are empty: hold out more rows (CascadeHoldoutFraction), or give more test rows.");
+            }
+
+            // Accuracy needs every row's label; rows some of which lack one are measured against the teacher (agreement) alone.
+            return new CascadeRows([.. probabilities], classes, [.. student], [.. teacherPredicted], allLabeled ? [.. labels] : []);
+        }
+
+        /// <summary>The student's probabilities of one row (softmax of logits; otherwise normalized to sum 1, as the evaluator does).</summary>
+        private static void Probabilities(in VBuffer<float> score, float[] scratch, float[] destination, bool logits)
+        {
+            Array.Clear(scratch);
+            score.CopyTo(scratch);
+            scratch.AsSpan(0, destination.Length).CopyTo(destination);
+
+            if (logits)
+            {
+                SoftLabelMath.Softmax(destination, 1f, destination);
+                return;
+            }
+
+            float sum = 0;
+            foreach (float v in destination)
+            {
+                sum += v;
+            }
+
+            if (sum > 0 && MathF.Abs(sum - 1) > 1e-4f)
+            {
+                for (int i = 0; i < destination.Length; i++)
+                {
+                    destination[i] /= sum;
+                }
+            }
+        }
+    }
+}
