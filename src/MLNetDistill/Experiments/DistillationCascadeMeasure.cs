@@ -66,7 +66,7 @@ internal static class DistillationCascadeMeasure
             cascade.TargetMet ? "" : "; the target was not met on the held-out rows even by deferring every row, so every row goes to the teacher");
     }
 
-    /// <summary>The curve's points with <paramref name="point"/> among them in order of deferred share (unless a point of that share is there already).</summary>
+    /// <summary>The curve's points with <paramref name="point"/> among them in order of deferred share; a point of the same share (the same rows deferred, so the same figures) gives way to it, so the chosen threshold is on the curve.</summary>
     internal static IReadOnlyList<CascadePoint> WithPoint(IReadOnlyList<CascadePoint> points, CascadePoint point)
     {
         var list = new List<CascadePoint>(points.Count + 1);
@@ -76,9 +76,10 @@ internal static class DistillationCascadeMeasure
             if (!placed && p.DeferredShare >= point.DeferredShare)
             {
                 placed = true;
-                if (p.DeferredShare != point.DeferredShare || p.Accuracy != point.Accuracy || p.Agreement != point.Agreement)
+                list.Add(point);
+                if (p.DeferredShare == point.DeferredShare)
                 {
-                    list.Add(point);
+                    continue;
                 }
             }
 

@@ -165,14 +165,14 @@ public sealed class DistillationCascadeTests : IDisposable
     }
 
     [Fact]
-    public void WithPoint_PointBetweenTwo_InsertedInOrderAndAnEqualPointNotRepeated()
+    public void WithPoint_PointBetweenTwo_InsertedInOrderAndAPointOfTheSameShareReplaced()
     {
         CascadePoint[] curve = [new(0, 0.8, 0.9, float.NegativeInfinity), new(0.5, 0.9, 0.95, 0.7f), new(1, 0.95, 1, float.PositiveInfinity)];
 
         var inserted = DistillationCascadeMeasure.WithPoint(curve, new CascadePoint(0.2, 0.85, 0.92, 0.6f));
-        var same = DistillationCascadeMeasure.WithPoint(curve, new CascadePoint(0.5, 0.9, 0.95, 0.7f));
+        var same = DistillationCascadeMeasure.WithPoint(curve, new CascadePoint(0.5, 0.9, 0.95, 0.65f));
 
         Assert.Equal([0, 0.2, 0.5, 1], inserted.Select(p => p.DeferredShare));
-        Assert.Equal(3, same.Count);
+        Assert.Equal([float.NegativeInfinity, 0.65f, float.PositiveInfinity], same.Select(p => p.Threshold));
     }
 }
