@@ -65,7 +65,7 @@ internal static class CompareCommand
         var alphas = new Option<string?>("--alphas") { Description = "Sweep alpha, the weight of the soft labels against the hard labels: comma-separated values in [0, 1] such as 0.5,0.9; each student is trained with each." };
         var augment = new Option<string?>("--augment") { Description = "Offline augmentation, as for distill: synthetic rows the teacher labels once for every candidate: " + MLNetDistill.Augmentation.AugmentationOptions.Describe() };
         var seed = new Option<int>("--seed") { Description = "Seed (same inputs and seed give the same models).", DefaultValueFactory = _ => 0 };
-        var output = new Option<string>("--out") { Description = "Folder for leaderboard.json, report.md, tradeoff.png, report.html and each student's .zip, and its .onnx for every student that converts (every family on numeric features; a text student has no ONNX form, and its onnxNote says why).", Required = true };
+        var output = new Option<string>("--out") { Description = "Folder for leaderboard.json, report.md, tradeoff.png, cascade.png (with --cascade-target or --cascade-max-deferred), report.html and each student's .zip, and its .onnx for every student that converts (every family on numeric features; a text student has no ONNX form, and its onnxNote says why).", Required = true };
         var ignore = IgnoreColumnsOption.Create();
         var command = new Command("compare", "Train several students on one teacher scoring, rank them on quality vs cost (Pareto front), and pick the smallest within a tolerance of the teacher.")
         {
@@ -338,6 +338,7 @@ internal static class CompareCommand
         }
 
         Console.WriteLine(board.Chosen is null ? board.Choice : $"pick: {board.Choice}");
-        Console.WriteLine($"written to {folder}: {StudentSizeReport.LeaderboardFileName}, {StudentSizeReport.ReportFileName}, {StudentSizeReport.ChartFileName}, {StudentSizeReport.ReportHtmlFileName} and each student's model");
+        string cascadeChart = CascadeChart.HasCascades(board) ? $", {StudentSizeReport.CascadeChartFileName}" : "";
+        Console.WriteLine($"written to {folder}: {StudentSizeReport.LeaderboardFileName}, {StudentSizeReport.ReportFileName}, {StudentSizeReport.ChartFileName}{cascadeChart}, {StudentSizeReport.ReportHtmlFileName} and each student's model");
     }
 }

@@ -95,6 +95,7 @@ public sealed class CascadeCommandTests : IDisposable
         Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], png[..4]);
         Assert.Contains("<h3>Cascades</h3>", File.ReadAllText(Path.Combine(folder, "report.html")), StringComparison.Ordinal);
         Assert.Contains("ms per 1,000", output, StringComparison.Ordinal);
+        Assert.Contains("tradeoff.png, cascade.png, report.html", output, StringComparison.Ordinal);
     }
 
     [Theory]
