@@ -8,34 +8,13 @@ using MLNetDistill.Teachers;
 namespace MLNetDistill.Tests.Serving;
 
 /// <summary>The cascade end to end with the real Fashion-MNIST CNN teacher and an MLP student.</summary>
-public sealed class CascadeEstimatorTests : IDisposable
+public sealed class CascadeEstimatorTests(CascadeFixture fixture) : IClassFixture<CascadeFixture>
 {
-    private readonly MLContext _ml = new(seed: 1);
-    private readonly IDataView _heldOut;
-    private readonly IDataView _test;
-    private readonly TeacherScoringTransformer _teacher;
-    private readonly MlpStudentTransformer _student;
-
-    public CascadeEstimatorTests()
-    {
-        var all = IdxReader.Load(TestPaths.FashionImages);
-        var train = _ml.Data.Cache(_ml.Data.TakeRows(all, 1000));
-        _heldOut = _ml.Data.Cache(_ml.Data.TakeRows(_ml.Data.SkipRows(all, 1000), 600));
-        _test = _ml.Data.Cache(_ml.Data.TakeRows(_ml.Data.SkipRows(all, 8000), 400));
-        _teacher = _ml.Transforms.ScoreWithTeacher(TestPaths.FashionTeacher).Fit(train);
-        var options = new MlpStudentOptions();
-        options.Network.HiddenLayerSizes = [32];
-        options.Network.Epochs = 4;
-        options.Network.BatchSize = 32;
-        options.Network.Seed = 3;
-        _student = _ml.MulticlassClassification.Trainers.DistillMlp(options).Fit(_ml.Data.Cache(_teacher.Transform(train)));
-    }
-
-    public void Dispose()
-    {
-        _student.Dispose();
-        _teacher.Dispose();
-    }
+    private readonly MLContext _ml = fixture.Ml;
+    private readonly IDataView _heldOut = fixture.HeldOut;
+    private readonly IDataView _test = fixture.Test;
+    private readonly TeacherScoringTransformer _teacher = fixture.Teacher;
+    private readonly MlpStudentTransformer _student = fixture.Student;
 
     [Fact]
     public void Transform_FittedOnHeldOut_AnswersEqualOfflineCurveAndTeacherScoresOnlyDeferredRows()
@@ -141,6 +120,20 @@ public sealed class CascadeEstimatorTests : IDisposable
         Assert.InRange(cascade.Choice!.DeferredShare, 0.15, 0.2);
         bool[] deferred = cascade.Transform(_test).GetColumn<bool>(CascadeTransformer.DeferredColumnName).ToArray();
         Assert.InRange(deferred.Count(d => d) / (double)deferred.Length, 0.05, 0.4);
+    }
+
+    [Fact]
+    public void Fit_Unlabeled_ChoosesOnAgreementWithTheTeacher()
+    {
+        var options = new CascadeOptions { LabelColumnName = null, Rule = DeferralRule.Margin, Target = new CascadeTarget { TeacherQualityShare = 0.97 } };
+        var cascade = _ml.Transforms.Cascade(_student, _teacher, options).Fit(_heldOut);
+
+        var curve = cascade.HeldOutCurve!;
+        Assert.All(curve.Points, p => Assert.Null(p.Accuracy));
+        var chosen = curve.At(cascade.Threshold);
+        Assert.True(chosen.Agreement >= 0.97, $"agreement {chosen.Agreement}");
+        Assert.Equal(cascade.Choice!.DeferredShare, chosen.DeferredShare);
+        Assert.True(curve.Points[0].Agreement < 0.97, "the student alone already agrees; pick a harder target");
     }
 
     [Fact]
