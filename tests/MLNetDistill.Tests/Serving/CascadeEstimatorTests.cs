@@ -123,6 +123,35 @@ public sealed class CascadeEstimatorTests(CascadeFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public void MeasureCurve_TestRows_AtThresholdEqualsTheServedAnswers()
+    {
+        var cascade = _ml.Transforms.Cascade(_student, _teacher, new CascadeOptions { Rule = DeferralRule.Entropy, Target = new CascadeTarget { MaxDeferredShare = 0.25 } }).Fit(_heldOut);
+
+        var point = cascade.MeasureCurve(_test).At(cascade.Threshold);
+
+        var output = cascade.Transform(_test);
+        bool[] deferred = output.GetColumn<bool>(CascadeTransformer.DeferredColumnName).ToArray();
+        uint[] predicted = output.GetColumn<uint>("PredictedLabel").ToArray();
+        float[] labels = output.GetColumn<float>("Label").ToArray();
+        Assert.Equal(deferred.Count(d => d) / (double)deferred.Length, point.DeferredShare);
+        Assert.Equal(Enumerable.Range(0, labels.Length).Count(r => predicted[r] - 1 == labels[r]) / (double)labels.Length, point.Accuracy!.Value, 12);
+    }
+
+    [Fact]
+    public void Transform_BatchSizeOneOrManyAndParallelCursors_SameAnswers()
+    {
+        var heldOutChoice = _ml.Transforms.Cascade(_student, _teacher, new CascadeOptions { Target = new CascadeTarget { MaxDeferredShare = 0.3 } }).Fit(_heldOut);
+        var one = _ml.Transforms.Cascade(_student, _teacher, new CascadeOptions { Target = new CascadeTarget { MaxDeferredShare = 0.3 }, BatchSize = 1 }).Fit(_heldOut);
+        Assert.Equal(heldOutChoice.Threshold, one.Threshold);
+
+        uint[] expected = heldOutChoice.Transform(_test).GetColumn<uint>("PredictedLabel").ToArray();
+        Assert.Equal(expected, one.Transform(_test).GetColumn<uint>("PredictedLabel").ToArray());
+        var results = new uint[4][];
+        Parallel.For(0, 4, t => results[t] = heldOutChoice.Transform(_test).GetColumn<uint>("PredictedLabel").ToArray());
+        Assert.All(results, r => Assert.Equal(expected, r));
+    }
+
+    [Fact]
     public void Fit_Unlabeled_ChoosesOnAgreementWithTheTeacher()
     {
         var options = new CascadeOptions { LabelColumnName = null, Rule = DeferralRule.Margin, Target = new CascadeTarget { TeacherQualityShare = 0.97 } };
