@@ -41,9 +41,9 @@ internal static class CompareCommand
         ["test"] = "--test",
         ["transfer"] = "--transfer",
         [IgnoreColumnsOption.Parameter] = IgnoreColumnsOption.Flag,
-        [nameof(DistillationExperimentOptions.CascadeTarget)] = CascadeOptions.TargetFlag,
-        [nameof(MLNetDistill.Serving.CascadeTarget.TeacherQualityShare)] = CascadeOptions.TargetFlag,
-        [nameof(MLNetDistill.Serving.CascadeTarget.MaxDeferredShare)] = CascadeOptions.MaxDeferredFlag,
+        [nameof(DistillationExperimentOptions.CascadeTarget)] = CascadeFlags.TargetFlag,
+        [nameof(MLNetDistill.Serving.CascadeTarget.TeacherQualityShare)] = CascadeFlags.TargetFlag,
+        [nameof(MLNetDistill.Serving.CascadeTarget.MaxDeferredShare)] = CascadeFlags.MaxDeferredFlag,
     };
 
     public static Command Create()
@@ -73,8 +73,8 @@ internal static class CompareCommand
         };
         var teacherOptions = new TeacherOptions();
         teacherOptions.AddTo(command);
-        var cascadeOptions = new CascadeOptions();
-        cascadeOptions.AddTo(command);
+        var cascadeFlags = new CascadeFlags();
+        cascadeFlags.AddTo(command);
         command.SetAction((parse, ct) => CommandRunner.RunAsync(token =>
         {
             string trainPath = parse.GetValue(train)!;
@@ -125,7 +125,7 @@ internal static class CompareCommand
                 .SetTimeBudget(parse.GetValue(budget) is string b ? ParseBudget(b) : null)
                 .SetSeed(parse.GetValue(seed))
                 .SetPseudoBaseline(parse.GetValue(pseudoBaseline))
-                .SetCascadeTarget(cascadeOptions.Read(parse))
+                .SetCascadeTarget(cascadeFlags.Read(parse))
                 .SetAugmentation(parse.GetValue(augment) is string augmentSpec ? DistillCommand.ParseAugmentation(augmentSpec) : null);
             string? studentSpecs = parse.GetValue(students);
             if (studentSpecs is null && textName is not null)

@@ -31,9 +31,9 @@ internal static class DistillCommand
         [nameof(DistillationExperimentOptions.Augmentation)] = "--augment",
         [nameof(DistillationExperimentOptions.TestSoftLabels)] = "--test-soft-labels",
         [nameof(DistillationExperimentOptions.TextColumnName)] = "--text",
-        [nameof(DistillationExperimentOptions.CascadeTarget)] = CascadeOptions.TargetFlag,
-        [nameof(MLNetDistill.Serving.CascadeTarget.TeacherQualityShare)] = CascadeOptions.TargetFlag,
-        [nameof(MLNetDistill.Serving.CascadeTarget.MaxDeferredShare)] = CascadeOptions.MaxDeferredFlag,
+        [nameof(DistillationExperimentOptions.CascadeTarget)] = CascadeFlags.TargetFlag,
+        [nameof(MLNetDistill.Serving.CascadeTarget.TeacherQualityShare)] = CascadeFlags.TargetFlag,
+        [nameof(MLNetDistill.Serving.CascadeTarget.MaxDeferredShare)] = CascadeFlags.MaxDeferredFlag,
     };
 
     public static Command Create()
@@ -62,8 +62,8 @@ internal static class DistillCommand
         };
         var teacherOptions = new TeacherOptions();
         teacherOptions.AddTo(command);
-        var cascadeOptions = new CascadeOptions();
-        cascadeOptions.AddTo(command);
+        var cascadeFlags = new CascadeFlags();
+        cascadeFlags.AddTo(command);
         command.SetAction((parse, ct) => CommandRunner.RunAsync(token =>
         {
             string? teacherPath = parse.GetValue(teacher);
@@ -104,7 +104,7 @@ internal static class DistillCommand
                 Seed = parse.GetValue(seed),
                 Augmentation = augmentation,
                 TextColumnName = parse.GetValue(text),
-                CascadeTarget = cascadeOptions.Read(parse),
+                CascadeTarget = cascadeFlags.Read(parse),
             };
             var distilled = DistillationStudent.FromSpec(parse.GetValue(student)!);
             options.Students.Add(distilled);

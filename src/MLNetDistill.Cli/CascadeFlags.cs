@@ -6,7 +6,7 @@ using MLNetDistill.Serving;
 namespace MLNetDistill.Cli;
 
 /// <summary><c>--cascade-target P%</c> and <c>--cascade-max-deferred P%</c>, shared by <c>distill</c> and <c>compare</c>: each student's cascade, its threshold chosen on held-out training rows.</summary>
-internal sealed class CascadeOptions
+internal sealed class CascadeFlags
 {
     /// <summary>The flag of the quality target.</summary>
     public const string TargetFlag = "--cascade-target";

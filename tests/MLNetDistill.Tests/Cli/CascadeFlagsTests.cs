@@ -3,7 +3,7 @@ using MLNetDistill.Cli;
 namespace MLNetDistill.Tests.Cli;
 
 /// <summary>The shares of <c>--cascade-target</c> and <c>--cascade-max-deferred</c>: percentages or fractions.</summary>
-public sealed class CascadeOptionsTests
+public sealed class CascadeFlagsTests
 {
     [Theory]
     [InlineData("99%", 0.99)]
@@ -13,7 +13,7 @@ public sealed class CascadeOptionsTests
     [InlineData("1", 1.0)]
     [InlineData("100%", 1.0)]
     public void ParseShare_PercentageOrFraction_GivesTheShare(string text, double share) =>
-        Assert.Equal(share, CascadeOptions.ParseShare(CascadeOptions.TargetFlag, text, allowZero: false), 12);
+        Assert.Equal(share, CascadeFlags.ParseShare(CascadeFlags.TargetFlag, text, allowZero: false), 12);
 
     [Theory]
     [InlineData("abc")]
@@ -23,7 +23,7 @@ public sealed class CascadeOptionsTests
     [InlineData("NaN")]
     public void ParseShare_NotAShare_ThrowsNamingTheFlagAndAnExample(string text)
     {
-        var e = Assert.Throws<ArgumentException>(() => CascadeOptions.ParseShare(CascadeOptions.TargetFlag, text, allowZero: false));
+        var e = Assert.Throws<ArgumentException>(() => CascadeFlags.ParseShare(CascadeFlags.TargetFlag, text, allowZero: false));
 
         Assert.StartsWith($"--cascade-target {text} is not a share", e.Message, StringComparison.Ordinal);
         Assert.Contains("--cascade-target 99%", e.Message, StringComparison.Ordinal);
@@ -31,5 +31,5 @@ public sealed class CascadeOptionsTests
 
     [Fact]
     public void ParseShare_ZeroDeferred_AllowedForTheCap() =>
-        Assert.Equal(0, CascadeOptions.ParseShare(CascadeOptions.MaxDeferredFlag, "0%", allowZero: true));
+        Assert.Equal(0, CascadeFlags.ParseShare(CascadeFlags.MaxDeferredFlag, "0%", allowZero: true));
 }
