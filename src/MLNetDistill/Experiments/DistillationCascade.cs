@@ -15,7 +15,7 @@ namespace MLNetDistill.Experiments;
 /// <param name="Agreement">The cascade's agreement with the teacher's arg-max on the test rows (a deferred row agrees).</param>
 /// <param name="TargetMet">Whether the target was met on the held-out rows; when not, every row is deferred (the teacher alone).</param>
 /// <param name="HeldOutDeferredShare">The share of the held-out rows the threshold defers: what the target needed there.</param>
-/// <param name="HeldOutRows">The held-out training rows the threshold was chosen on.</param>
+/// <param name="HeldOutRows">The held-out training rows the threshold was chosen on (with the learned rule, the odd half: the even half trained it).</param>
 /// <param name="Curve">
 /// The cascade on the test rows at deferred shares 0, 5 %, ..., 100 % (the least confident rows first), with the point of
 /// the chosen threshold among them in order: 0 % is the student alone, 100 % the teacher alone.
@@ -26,7 +26,7 @@ public sealed record DistillationCascade(DeferralRule Rule, float Threshold, dou
     /// <summary>Gets the teacher's calls per 1,000 test rows at the chosen threshold: <see cref="DeferredShare"/> × 1,000.</summary>
     public double TeacherCallsPer1000 => DeferredShare * 1000;
 
-    /// <summary>Gets the curve of each rule the experiment measures (top probability, margin, entropy) on the same test rows, at the same 21 deferred shares, to compare the rules.</summary>
+    /// <summary>Gets the curve of each rule the experiment measures (top probability, margin, entropy, and the learned rule trained on the even held-out rows) on the same test rows, at the same 21 deferred shares, to compare the rules.</summary>
     /// <value>Defaults to empty.</value>
     public IReadOnlyDictionary<DeferralRule, IReadOnlyList<CascadePoint>> RuleCurves { get; init; } = new Dictionary<DeferralRule, IReadOnlyList<CascadePoint>>();
 

@@ -18,7 +18,7 @@ internal static class DistillationCascadeMeasure
     internal const int CurvePoints = 21;
 
     /// <summary>The rules whose curves are measured side by side.</summary>
-    private static readonly DeferralRule[] Rules = [DeferralRule.TopProbability, DeferralRule.Margin, DeferralRule.Entropy];
+    private static readonly DeferralRule[] Rules = [DeferralRule.TopProbability, DeferralRule.Margin, DeferralRule.Entropy, DeferralRule.Learned];
 
     /// <summary>Chooses the threshold on <paramref name="heldOut"/> and measures the cascade on <paramref name="test"/>.</summary>
     /// <param name="student">The trained student.</param>
@@ -33,14 +33,29 @@ internal static class DistillationCascadeMeasure
     {
         var held = CascadeRows.Read(student.Model.Transform(heldOut), classes, student.ScoresAreLogits);
         cancellationToken.ThrowIfCancellationRequested();
-        var choice = CascadeThreshold.Choose(held.Confidence(rule), held.StudentPredicted, held.TeacherPredicted, held.Labels, target);
+        // The learned rule trains on the even held-out rows; its threshold is chosen on the odd ones (as CascadeEstimator does).
+        var (learned, chooseOn) = held.Rows >= 2 ? FitLearned(held) : (null, held);
+        if (rule == DeferralRule.Learned && learned is null)
+        {
+            throw new InvalidDataException($"The learned deferral rule needs at least 2 held-out rows (one to train it, one to choose its threshold) but {held.Rows} were held out: raise CascadeHoldoutFraction, or use another CascadeRule.");
+        }
+
+        var choice = rule == DeferralRule.Learned
+            ? CascadeThreshold.Choose(chooseOn.Confidence(learned!), chooseOn.StudentPredicted, chooseOn.TeacherPredicted, chooseOn.Labels, target)
+            : CascadeThreshold.Choose(held.Confidence(rule), held.StudentPredicted, held.TeacherPredicted, held.Labels, target);
         var rows = CascadeRows.Read(student.Model.Transform(test), classes, student.ScoresAreLogits);
         cancellationToken.ThrowIfCancellationRequested();
         var curves = new Dictionary<DeferralRule, IReadOnlyList<CascadePoint>>();
         CascadeCurve? chosenCurve = null;
         foreach (var r in Rules)
         {
-            var curve = CascadeCurve.Measure(rows.Confidence(r), rows.StudentPredicted, rows.TeacherPredicted, rows.Labels, CurvePoints);
+            if (r == DeferralRule.Learned && learned is null)
+            {
+                continue;
+            }
+
+            float[] confidence = r == DeferralRule.Learned ? rows.Confidence(learned!) : rows.Confidence(r);
+            var curve = CascadeCurve.Measure(confidence, rows.StudentPredicted, rows.TeacherPredicted, rows.Labels, CurvePoints);
             curves[r] = curve.Points;
             if (r == rule)
             {
@@ -49,11 +64,24 @@ internal static class DistillationCascadeMeasure
         }
 
         var at = chosenCurve!.At(choice.Threshold);
-        return new DistillationCascade(rule, choice.Threshold, at.DeferredShare, at.Accuracy, at.Agreement, choice.TargetMet, choice.DeferredShare, held.Rows,
-            WithPoint(chosenCurve.Points, at))
+        return new DistillationCascade(rule, choice.Threshold, at.DeferredShare, at.Accuracy, at.Agreement, choice.TargetMet, choice.DeferredShare,
+            rule == DeferralRule.Learned ? chooseOn.Rows : held.Rows, WithPoint(chosenCurve.Points, at))
         {
             RuleCurves = curves,
         };
+    }
+
+    /// <summary>The learned rule trained on the even held-out rows (does the student agree with the teacher?), and the odd rows its threshold is chosen on.</summary>
+    private static (LearnedDeferral? Rule, CascadeRows ChooseOn) FitLearned(CascadeRows held)
+    {
+        var (even, odd) = held.Halves();
+        var agrees = new bool[even.Rows];
+        for (int i = 0; i < agrees.Length; i++)
+        {
+            agrees[i] = even.StudentPredicted[i] == even.TeacherPredicted[i];
+        }
+
+        return (LearnedDeferral.Fit(even.Probabilities, even.Classes, agrees), odd);
     }
 
     /// <summary>A progress line: the share deferred, the accuracy and agreement on the test rows, and whether the target was met.</summary>
@@ -108,6 +136,12 @@ internal static class DistillationCascadeMeasure
         /// <summary>Gets the number of rows.</summary>
         public int Rows => StudentPredicted.Length;
 
+        /// <summary>Gets the number of classes.</summary>
+        public int Classes => _classes;
+
+        /// <summary>Gets the student's probabilities, row-major.</summary>
+        public float[] Probabilities => _probabilities;
+
         /// <summary>Gets the student's arg-max class of each row.</summary>
         public int[] StudentPredicted { get; }
 
@@ -124,6 +158,17 @@ internal static class DistillationCascadeMeasure
             DeferralScores.Confidence(rule, _probabilities, _classes, confidence);
             return confidence;
         }
+
+        /// <summary>The confidence of each row under a fitted learned rule.</summary>
+        public float[] Confidence(LearnedDeferral rule)
+        {
+            var confidence = new float[Rows];
+            rule.Confidence(_probabilities, _classes, confidence);
+            return confidence;
+        }
+
+        /// <summary>The even rows (0, 2, ...) and the odd rows (1, 3, ...).</summary>
+        public (CascadeRows Even, CascadeRows Odd) Halves() => (Take(0), Take(1));
 
         /// <summary>Reads a student's output over rows that carry the teacher's logits.</summary>
         /// <exception cref="InvalidDataException">The rows have no teacher logits, or none at all.</exception>
@@ -153,7 +198,7 @@ internal static class DistillationCascadeMeasure
                 while (cursor.MoveNext())
                 {
                     readScore(ref s);
-                    Probabilities(s, raw, q, scoresAreLogits);
+                    ToProbabilities(s, raw, q, scoresAreLogits);
                     foreach (float v in q)
                     {
                         probabilities.Add(v);
@@ -182,8 +227,29 @@ internal static class DistillationCascadeMeasure
             return new CascadeRows([.. probabilities], classes, [.. student], [.. teacherPredicted], allLabeled ? [.. labels] : []);
         }
 
+        private CascadeRows Take(int first)
+        {
+            int count = (Rows - first + 1) / 2;
+            var probabilities = new float[count * _classes];
+            var student = new int[count];
+            var teacher = new int[count];
+            var labels = Labels.Length == 0 ? [] : new int[count];
+            for (int i = 0, r = first; i < count; i++, r += 2)
+            {
+                _probabilities.AsSpan(r * _classes, _classes).CopyTo(probabilities.AsSpan(i * _classes, _classes));
+                student[i] = StudentPredicted[r];
+                teacher[i] = TeacherPredicted[r];
+                if (labels.Length > 0)
+                {
+                    labels[i] = Labels[r];
+                }
+            }
+
+            return new CascadeRows(probabilities, _classes, student, teacher, labels);
+        }
+
         /// <summary>The student's probabilities of one row (softmax of logits; otherwise normalized to sum 1, as the evaluator does).</summary>
-        private static void Probabilities(in VBuffer<float> score, float[] scratch, float[] destination, bool logits)
+        private static void ToProbabilities(in VBuffer<float> score, float[] scratch, float[] destination, bool logits)
         {
             Array.Clear(scratch);
             score.CopyTo(scratch);

@@ -7,7 +7,7 @@ namespace MLNetDistill.Experiments;
 /// on held-out training rows, and on the test rows the share deferred to the teacher, the accuracy and agreement, the
 /// teacher's calls and the serving cost per 1,000 rows, and the curve from 0 % to 100 % deferred.
 /// </summary>
-/// <param name="Rule">The deferral rule: <c>topProbability</c>, <c>margin</c> or <c>entropy</c>.</param>
+/// <param name="Rule">The deferral rule: <c>topProbability</c>, <c>margin</c>, <c>entropy</c> or <c>learned</c>.</param>
 /// <param name="Threshold">The confidence below which a row is deferred.</param>
 /// <param name="DeferredShare">The share of the test rows deferred at the threshold.</param>
 /// <param name="Accuracy">The cascade's test accuracy, or <see langword="null"/> without labels.</param>
@@ -27,7 +27,7 @@ public sealed record DistillationCascadeReport(string Rule, float Threshold, dou
     /// <summary>Gets the held-out training rows the threshold was chosen on.</summary>
     public long HeldOutRows { get; init; }
 
-    /// <summary>Gets the curve of every rule measured (<c>topProbability</c>, <c>margin</c>, <c>entropy</c>) on the same test rows.</summary>
+    /// <summary>Gets the curve of every rule measured (<c>topProbability</c>, <c>margin</c>, <c>entropy</c>, <c>learned</c>) on the same test rows.</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<CascadePoint>> RuleCurves { get; init; } = new Dictionary<string, IReadOnlyList<CascadePoint>>();
 
     /// <summary>The report of a cascade.</summary>

@@ -140,10 +140,12 @@ public sealed class DistillationExperimentOptions
 
     /// <summary>
     /// Gets or sets how the cascade turns a student's class probabilities into its confidence (the rows of lowest confidence
-    /// go to the teacher): the top probability, the margin between the two most likely classes, or the negated entropy.
-    /// The curves of all three are measured on the test rows beside it (<see cref="DistillationCascade.RuleCurves"/>).
+    /// go to the teacher): the top probability, the margin between the two most likely classes, the negated entropy,
+    /// or a learned rule (a small model predicting whether the student agrees with the teacher, trained on the even held-out
+    /// rows, its threshold chosen on the odd ones, as the cascade estimator does). The curves of all four are measured on
+    /// the test rows beside it (<see cref="DistillationCascade.RuleCurves"/>).
     /// </summary>
-    /// <value>Defaults to <see cref="DeferralRule.TopProbability"/>. <see cref="DeferralRule.Learned"/> is not measured by the experiment.</value>
+    /// <value>Defaults to <see cref="DeferralRule.TopProbability"/>.</value>
     public DeferralRule CascadeRule { get; set; } = DeferralRule.TopProbability;
 
     /// <summary>A checked copy: the experiment keeps its own options, so changing these later does not change it.</summary>
@@ -264,7 +266,7 @@ public sealed class DistillationExperimentOptions
         }
     }
 
-    /// <summary>The cascade's held-out share in (0, 1) and a rule the experiment measures; the target itself is checked by its own rules, only when a cascade is asked for.</summary>
+    /// <summary>The cascade's held-out share in (0, 1), a known rule and a target given one way; checked only when a cascade is asked for.</summary>
     private void CheckCascade()
     {
         if (CascadeTarget is null)
@@ -278,10 +280,10 @@ public sealed class DistillationExperimentOptions
                 $"CascadeHoldoutFraction must be in (0, 1) (for example 0.1, a tenth of the training rows held out to choose the cascade's threshold) but was {CascadeHoldoutFraction}.");
         }
 
-        if (CascadeRule is not (DeferralRule.TopProbability or DeferralRule.Margin or DeferralRule.Entropy))
+        if (!Enum.IsDefined(CascadeRule))
         {
             throw new ArgumentException(
-                $"CascadeRule {CascadeRule} is not measured by the experiment: use TopProbability, Margin or Entropy (a learned rule is fitted with the cascade estimator itself).",
+                $"CascadeRule {CascadeRule} is not a deferral rule: use TopProbability, Margin, Entropy or Learned.",
                 nameof(CascadeRule));
         }
 

@@ -94,6 +94,9 @@ public sealed class CascadeCommandTests : IDisposable
         byte[] png = File.ReadAllBytes(Path.Combine(folder, "cascade.png"));
         Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], png[..4]);
         Assert.Contains("<h3>Cascades</h3>", File.ReadAllText(Path.Combine(folder, "report.html")), StringComparison.Ordinal);
+        string markdown = File.ReadAllText(Path.Combine(folder, "report.md"));
+        Assert.Contains("## Cascades", markdown, StringComparison.Ordinal);
+        Assert.Contains("![cascades](cascade.png)", markdown, StringComparison.Ordinal);
         Assert.Contains("ms per 1,000", output, StringComparison.Ordinal);
         Assert.Contains("tradeoff.png, cascade.png, report.html", output, StringComparison.Ordinal);
     }

@@ -55,7 +55,7 @@ public sealed class DistillationCascadeTests : IDisposable
         Assert.InRange(cascade.DeferredShare, 0.001, 0.5);
         Assert.True(cascade.Accuracy > student.Distilled.Metrics.Accuracy);
         Assert.Equal(cascade.DeferredShare * 1000, cascade.TeacherCallsPer1000, 9);
-        Assert.Equal([DeferralRule.TopProbability, DeferralRule.Margin, DeferralRule.Entropy], cascade.RuleCurves.Keys.Order());
+        Assert.Equal([DeferralRule.TopProbability, DeferralRule.Margin, DeferralRule.Entropy, DeferralRule.Learned], cascade.RuleCurves.Keys.Order());
         Assert.All(cascade.RuleCurves.Values, curve => Assert.Equal(21, curve.Count));
     }
 
@@ -96,7 +96,7 @@ public sealed class DistillationCascadeTests : IDisposable
         Assert.True(curve.GetArrayLength() >= 21);
         Assert.Equal(0, curve[0].GetProperty("deferredShare").GetDouble());
         Assert.Equal(1, curve[curve.GetArrayLength() - 1].GetProperty("deferredShare").GetDouble());
-        Assert.Equal(3, cascade.GetProperty("ruleCurves").EnumerateObject().Count());
+        Assert.Equal(["topProbability", "margin", "entropy", "learned"], cascade.GetProperty("ruleCurves").EnumerateObject().Select(p => p.Name));
     }
 
     [Theory]
@@ -123,15 +123,35 @@ public sealed class DistillationCascadeTests : IDisposable
     }
 
     [Fact]
-    public void Validated_LearnedRule_ThrowsNamingTheRulesMeasured()
+    public void Run_LearnedRule_ThresholdChosenOnTheOddHalfOfTheHeldOutRows()
+    {
+        var options = Options(new CascadeTarget { TeacherQualityShare = 0.995 });
+        options.CascadeRule = DeferralRule.Learned;
+        using var top = new DistillationExperiment(_ml, Options(new CascadeTarget { TeacherQualityShare = 0.995 })).Run(Train, Test);
+
+        using var result = new DistillationExperiment(_ml, options).Run(Train, Test);
+
+        var cascade = result.Students[0].Cascade!;
+        var heldOut = top.Students[0].Cascade!.HeldOutRows;
+        Assert.Equal(DeferralRule.Learned, cascade.Rule);
+        Assert.Equal(heldOut / 2, cascade.HeldOutRows); // the even half trained the rule
+        Assert.True(cascade.Curve.Count >= 21);
+        Assert.Contains(cascade.Curve, p => p.DeferredShare == cascade.DeferredShare && p.Accuracy == cascade.Accuracy);
+        // The same student (the rule does not change training), so the two cascades share their 0 % and 100 % points.
+        Assert.Equal(top.Students[0].Cascade!.Curve[0], cascade.Curve[0]);
+        Assert.Equal(top.Students[0].Cascade!.RuleCurves[DeferralRule.Learned], cascade.RuleCurves[DeferralRule.Learned]);
+    }
+
+    [Fact]
+    public void Validated_RuleNotDefined_ThrowsNamingTheRules()
     {
         var options = Options(new CascadeTarget { TeacherQualityShare = 0.99 });
-        options.CascadeRule = DeferralRule.Learned;
+        options.CascadeRule = (DeferralRule)42;
 
         var e = Assert.Throws<ArgumentException>(() => new DistillationExperiment(_ml, options));
 
         Assert.Equal(nameof(DistillationExperimentOptions.CascadeRule), e.ParamName);
-        Assert.Contains("TopProbability", e.Message, StringComparison.Ordinal);
+        Assert.Contains("TopProbability, Margin, Entropy or Learned", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
