@@ -8,7 +8,7 @@ namespace MLNetDistill.Experiments;
 
 /// <summary>
 /// What one <see cref="DistillationExperiment.Run"/> carries from stage to stage
-/// (<c>PrepareTeacher → PrepareSets → ScoreSets → Augment → GatherStudentRows → EvaluateTeacher → TrainStudents → MeasureCascades</c>): the inputs, then what
+/// (<c>PrepareTeacher → PrepareSets → ScoreSets → Augment → GatherStudentRows → EvaluateTeacher → TrainStudents</c>, each student then <c>MeasureCascade</c> when a cascade is asked for): the inputs, then what
 /// each stage adds for the next. A stage reads what the stages before it set and sets its own part, nothing else.
 /// </summary>
 /// <param name="train">The training rows as given.</param>
