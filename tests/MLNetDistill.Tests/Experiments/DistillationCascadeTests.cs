@@ -80,6 +80,20 @@ public sealed class DistillationCascadeTests : IDisposable
     }
 
     [Fact]
+    public void Run_TestRowsWithoutLabels_CascadeMeasuredOnAgreementAccuracyNull()
+    {
+        var unlabeled = _ml.Transforms.DropColumns(DataColumnNames.Label).Fit(Test).Transform(Test);
+
+        using var result = new DistillationExperiment(_ml, Options(new CascadeTarget { TeacherQualityShare = 0.995 })).Run(Train, unlabeled);
+
+        var cascade = result.Students[0].Cascade!;
+        Assert.Null(cascade.Accuracy);
+        Assert.All(cascade.Curve, p => Assert.Null(p.Accuracy));
+        Assert.Equal(result.Students[0].Distilled.Metrics.Agreement, cascade.Curve[0].Agreement, 12);
+        Assert.True(cascade.Agreement > cascade.Curve[0].Agreement);
+    }
+
+    [Fact]
     public void WriteReport_Cascade_HasTheContractsFieldNames()
     {
         using var result = new DistillationExperiment(_ml, Options(new CascadeTarget { TeacherQualityShare = 0.99 })).Run(Train, Test);
