@@ -45,7 +45,7 @@ public static class CascadeCatalog
     public static CascadeEstimator Cascade(this TransformsCatalog catalog, ITransformer student, TeacherScoringTransformer teacher, CascadeOptions options)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        return new CascadeEstimator(student, teacher, options);
+        return new CascadeEstimator(catalog, student, teacher, options);
     }
 
     /// <summary>A cascade at a known threshold, without fitting: to rebuild a cascade chosen before (its rule and threshold).</summary>
@@ -71,6 +71,6 @@ public static class CascadeCatalog
             throw new ArgumentOutOfRangeException(nameof(threshold), threshold, "The cascade threshold is NaN; give a number (negative infinity defers no row, positive infinity every row).");
         }
 
-        return new CascadeTransformer(student, teacher, new CascadeOptions { Rule = rule }.Validated(), threshold, null, null, null);
+        return new CascadeTransformer(catalog, student, teacher, new CascadeOptions { Rule = rule }.Validated(), threshold, null, null, null);
     }
 }

@@ -17,12 +17,14 @@ namespace MLNetDistill.Serving;
 /// </remarks>
 public sealed class CascadeEstimator : IEstimator<CascadeTransformer>
 {
+    private readonly TransformsCatalog _catalog;
     private readonly ITransformer _student;
     private readonly TeacherScoringTransformer _teacher;
     private readonly CascadeOptions _options;
 
-    internal CascadeEstimator(ITransformer student, TeacherScoringTransformer teacher, CascadeOptions options)
+    internal CascadeEstimator(TransformsCatalog catalog, ITransformer student, TeacherScoringTransformer teacher, CascadeOptions options)
     {
+        _catalog = catalog;
         ArgumentNullException.ThrowIfNull(student);
         ArgumentNullException.ThrowIfNull(teacher);
         ArgumentNullException.ThrowIfNull(options);
@@ -60,7 +62,7 @@ public sealed class CascadeEstimator : IEstimator<CascadeTransformer>
 
         var choice = CascadeThreshold.Choose(confidence, student, teacher, labels, _options.Target);
         var curve = CascadeCurve.Measure(confidence, student, teacher, labels);
-        return new CascadeTransformer(_student, _teacher, _options, choice.Threshold, choice, curve, learned);
+        return new CascadeTransformer(_catalog, _student, _teacher, _options, choice.Threshold, choice, curve, learned);
     }
 
     /// <inheritdoc/>

@@ -2,6 +2,8 @@ using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNetDistill.Data;
+using MLNetDistill.Students;
+using MLNetDistill.Students.Mlp;
 using MLNetDistill.Teachers;
 
 namespace MLNetDistill.Serving;
@@ -18,10 +20,11 @@ namespace MLNetDistill.Serving;
 /// A <c>PredictionEngine</c> (through <see cref="GetRowToRowMapper"/>) runs the student on its row, and the teacher only
 /// when that row is deferred.</para>
 /// <para>The cascade does not own the student and the teacher: dispose them yourself, after the cascade's last use.</para>
-/// <para>Saving: a cascade cannot be stored by <c>mlContext.Model.Save</c> yet (ML.NET has no component that runs a
-/// model on some rows only); save the student (<c>mlContext.Model.Save</c>), keep the teacher's <c>.onnx</c>, and note
-/// <see cref="Rule"/> and <see cref="Threshold"/>: <see cref="CascadeCatalog.CascadeAt"/> builds the same cascade again
-/// without refitting (the learned rule needs refitting).</para>
+/// <para>Saving: <c>mlContext.Model.Save</c> stores a cascade of an MLP student and a numeric teacher as ML.NET's own
+/// <c>ApplyOnnxModel</c> over one ONNX graph whose <c>If</c> runs the teacher only on deferred rows (see
+/// <see cref="ToSaveableModel"/>); load it after <c>mlContext.ComponentCatalog.RegisterAssembly(typeof(CascadeCatalog).Assembly)</c>.
+/// Other cascades (ML.NET students, text teachers) cannot be saved: save the student, keep the teacher's <c>.onnx</c>, and
+/// rebuild with <see cref="CascadeCatalog.CascadeAt"/> from <see cref="Rule"/> and <see cref="Threshold"/>.</para>
 /// <para>Thread safety: <see cref="Transform"/> views and their cursors may be used from several threads at once (each
 /// cursor has its own batch); a <c>PredictionEngine</c> is one thread's, as in ML.NET.</para>
 /// </remarks>
@@ -33,8 +36,11 @@ public sealed class CascadeTransformer : ITransformer
     private long _rowsServed;
     private long _rowsDeferred;
 
-    internal CascadeTransformer(ITransformer student, TeacherScoringTransformer teacher, CascadeOptions options, float threshold, CascadeChoice? choice, CascadeCurve? heldOutCurve, LearnedDeferral? learned)
+    private readonly TransformsCatalog _catalog;
+
+    internal CascadeTransformer(TransformsCatalog catalog, ITransformer student, TeacherScoringTransformer teacher, CascadeOptions options, float threshold, CascadeChoice? choice, CascadeCurve? heldOutCurve, LearnedDeferral? learned)
     {
+        _catalog = catalog;
         Student = student;
         Teacher = teacher;
         Options = options;
@@ -142,10 +148,41 @@ public sealed class CascadeTransformer : ITransformer
         return new CascadeRowMapper(this, inputSchema);
     }
 
-    /// <summary>Not supported yet: see the remarks for how to keep a cascade.</summary>
+    /// <summary>
+    /// Builds the saveable form of the cascade from ML.NET's own components: one ONNX graph (the student, its confidence,
+    /// and an <c>If</c> whose then-branch is the teacher, so the teacher runs only on a deferred row) run by
+    /// <c>ApplyOnnxModel</c>, then the steps that make <c>Score</c> a vector of K, <c>Deferred</c> a bool and
+    /// <c>PredictedLabel</c> a key over the teacher's classes.
+    /// </summary>
+    /// <returns>A chain that <c>mlContext.Model.Save</c> can store (load it after <c>mlContext.ComponentCatalog.RegisterAssembly(typeof(CascadeCatalog).Assembly)</c>).</returns>
+    /// <exception cref="NotSupportedException">The student is not an ONNX-graph student (the MLP), or the teacher reads text or several inputs.</exception>
+    public ITransformer ToSaveableModel()
+    {
+        if (Student is not IOnnxGraphStudent onnxStudent || Teacher.Text is not null || Teacher.Graph.Inputs.Count != 1 || Options.ScoreColumnName != DataColumnNames.Score)
+        {
+            throw new NotSupportedException(string.Create(CultureInfo.InvariantCulture,
+                $"This cascade cannot be saved with mlContext.Model.Save: only a cascade of an MLP student (an ONNX graph) and a teacher with one numeric input can be written as one ONNX graph that ML.NET stores. Save the student with mlContext.Model.Save, keep the teacher's '{Teacher.Options.ModelFile}', and build the cascade again with mlContext.Transforms.CascadeAt(student, teacher, {Threshold.ToString("R", CultureInfo.InvariantCulture)}f, DeferralRule.{Rule})."));
+        }
+
+        string input = Teacher.Graph.Inputs[0].Name;
+        byte[] graph = CascadeOnnx.Build(onnxStudent.OnnxModel.Span, Teacher.Graph.Bytes, input, Teacher.Options.LogitsColumnName, ClassCount, Rule, Threshold, Learned);
+        var schema = Teacher.FitSchema;
+        var apply = _catalog.ApplyOnnxModel([CascadeOnnx.ScoreOutput, CascadeOnnx.DeferredOutput], [input], new MemoryStream(graph, writable: false)).Fit(new EmptyDataView(schema));
+        var parts = new List<ITransformer>(StudentOutputMapping.Flatten(apply));
+        schema = apply.GetOutputSchema(schema);
+        var flatten = _catalog.Expression(CascadeOnnx.ScoreOutput, "x => x", CascadeOnnx.ScoreOutput).Fit(new EmptyDataView(schema));
+        parts.Add(flatten);
+        schema = flatten.GetOutputSchema(schema);
+        var deferred = _catalog.CustomMapping(new CascadeDeferredFactory().GetMapping(), CascadeDeferredFactory.Contract).Fit(new EmptyDataView(schema));
+        parts.Add(deferred);
+        schema = deferred.GetOutputSchema(schema);
+        parts.AddRange(StudentOutputMapping.Multiclass(_catalog, schema, Teacher.Classes!));
+        return new TransformerChain<ITransformer>(parts.ToArray());
+    }
+
+    /// <summary>Saves the cascade as the chain <see cref="ToSaveableModel"/> builds.</summary>
     /// <param name="ctx">ML.NET's save context.</param>
-    void ICanSaveModel.Save(ModelSaveContext ctx) => throw new NotSupportedException(string.Create(CultureInfo.InvariantCulture,
-        $"A cascade cannot be saved with mlContext.Model.Save: ML.NET has no component that runs the teacher on some rows only. Save the student with mlContext.Model.Save, keep the teacher's '{Teacher.Options.ModelFile}', and build the cascade again with mlContext.Transforms.CascadeAt(student, teacher, {Threshold.ToString("R", CultureInfo.InvariantCulture)}f, DeferralRule.{Rule})."));
+    void ICanSaveModel.Save(ModelSaveContext ctx) => ToSaveableModel().Save(ctx);
 
     /// <summary>Whether <paramref name="name"/> is one of the columns the cascade writes.</summary>
     internal bool IsOutput(string name) => name == Options.ScoreColumnName || name == DataColumnNames.PredictedLabel || name == DeferredColumnName;

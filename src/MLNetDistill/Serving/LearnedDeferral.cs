@@ -24,6 +24,9 @@ internal sealed class LearnedDeferral
         _bias = bias;
     }
 
+    /// <summary>The model's weights (one per feature) and bias: the confidence is their dot product with the features plus the bias.</summary>
+    public (float[] Weights, float Bias) Parameters => ((float[])_weights.Clone(), _bias);
+
     /// <summary>The number of features a row of <paramref name="classes"/> probabilities gives.</summary>
     public static int FeatureCount(int classes) => Math.Min(TopK, classes) + 2;
 

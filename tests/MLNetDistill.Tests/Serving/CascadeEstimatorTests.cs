@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNetDistill.Data;
+using MLNetDistill.Onnx.Proto;
 using MLNetDistill.Serving;
 using MLNetDistill.Students.Mlp;
 using MLNetDistill.Teachers;
@@ -165,10 +166,76 @@ public sealed class CascadeEstimatorTests(CascadeFixture fixture) : IClassFixtur
         Assert.True(curve.Points[0].Agreement < 0.97, "the student alone already agrees; pick a harder target");
     }
 
-    [Fact]
-    public void Save_Cascade_ThrowsNotSupportedNamingTheWayToRebuildIt()
+    [Theory]
+    [InlineData(DeferralRule.TopProbability)]
+    [InlineData(DeferralRule.Margin)]
+    [InlineData(DeferralRule.Entropy)]
+    [InlineData(DeferralRule.Learned)]
+    public void SaveLoad_MlpCascade_LoadedModelAnswersAsTheLiveCascade(DeferralRule rule)
     {
-        var cascade = _ml.Transforms.CascadeAt(_student, _teacher, 0.9f);
+        var cascade = _ml.Transforms.Cascade(_student, _teacher, new CascadeOptions { Rule = rule, Target = new CascadeTarget { MaxDeferredShare = 0.3 } }).Fit(_heldOut);
+        using var stream = new MemoryStream();
+        _ml.Model.Save(cascade, _test.Schema, stream);
+        stream.Position = 0;
+        _ml.ComponentCatalog.RegisterAssembly(typeof(CascadeCatalog).Assembly);
+        var loaded = _ml.Model.Load(stream, out _);
+
+        var live = cascade.Transform(_test);
+        var saved = loaded.Transform(_test);
+        bool[] deferred = live.GetColumn<bool>(CascadeTransformer.DeferredColumnName).ToArray();
+        Assert.Equal(deferred, saved.GetColumn<bool>(CascadeTransformer.DeferredColumnName).ToArray());
+        Assert.Equal(live.GetColumn<uint>("PredictedLabel").ToArray(), saved.GetColumn<uint>("PredictedLabel").ToArray());
+        float[][] liveScore = live.GetColumn<float[]>("Score").ToArray();
+        float[][] savedScore = saved.GetColumn<float[]>("Score").ToArray();
+        for (int r = 0; r < liveScore.Length; r++)
+        {
+            Assert.Equal(liveScore[r], savedScore[r], new FloatComparer(1e-5));
+        }
+
+        Assert.Contains(true, deferred);
+        Assert.Contains(false, deferred);
+    }
+
+    [Fact]
+    public void SaveLoad_PredictionEngineOnTheLoadedCascade_SameAnswers()
+    {
+        var cascade = _ml.Transforms.CascadeAt(_student, _teacher, MedianTopProbability());
+        string zip = TestPaths.TempFile(".zip");
+        _ml.Model.Save(cascade, _test.Schema, zip);
+        _ml.ComponentCatalog.RegisterAssembly(typeof(CascadeCatalog).Assembly);
+        var loaded = _ml.Model.Load(zip, out _);
+        var batch = cascade.Transform(_test);
+        uint[] expected = batch.GetColumn<uint>("PredictedLabel").Take(30).ToArray();
+        bool[] expectedDeferred = batch.GetColumn<bool>(CascadeTransformer.DeferredColumnName).Take(30).ToArray();
+        float[][] images = _test.GetColumn<float[]>("Features").Take(30).ToArray();
+
+        using var engine = _ml.Model.CreatePredictionEngine<ImageRow, CascadeAnswer>(loaded);
+        for (int r = 0; r < images.Length; r++)
+        {
+            var answer = engine.Predict(new ImageRow { Features = images[r] });
+            Assert.Equal(expected[r], answer.PredictedLabel);
+            Assert.Equal(expectedDeferred[r], answer.Deferred);
+        }
+    }
+
+    [Fact]
+    public void CascadeOnnx_Build_TeacherNodesOnlyInsideTheIfThenBranch()
+    {
+        byte[] bytes = CascadeOnnx.Build(_student.OnnxModel.Span, _teacher.Graph.Bytes, _teacher.Graph.Inputs[0].Name, _teacher.Options.LogitsColumnName, 10, DeferralRule.TopProbability, 0.5f, null);
+        var graph = ModelProto.Parser.ParseFrom(bytes).Graph;
+
+        Assert.DoesNotContain(graph.Node, n => n.Name.StartsWith("cascade_t/", StringComparison.Ordinal));
+        var branch = Assert.Single(graph.Node, n => n.OpType == "If");
+        var then = branch.Attribute.Single(a => a.Name == "then_branch").G;
+        Assert.Contains(then.Node, n => n.OpType == "Conv");
+        Assert.All(then.Node, n => Assert.True(n.Name.StartsWith("cascade_t/", StringComparison.Ordinal) || n.OpType == "Softmax", n.Name));
+        Assert.DoesNotContain(branch.Attribute.Single(a => a.Name == "else_branch").G.Node, n => n.OpType == "Conv");
+    }
+
+    [Fact]
+    public void Save_StudentNotAnOnnxGraph_ThrowsNotSupportedNamingTheWayToRebuildIt()
+    {
+        var cascade = _ml.Transforms.CascadeAt(new TransformerChain<ITransformer>(_student), _teacher, 0.9f);
         using var stream = new MemoryStream();
         var ex = Assert.Throws<NotSupportedException>(() => _ml.Model.Save(cascade, _test.Schema, stream));
         Assert.Contains("CascadeAt", ex.Message);
