@@ -5,7 +5,7 @@ using MLNetDistill.Experiments;
 
 namespace MLNetDistill.Reports;
 
-/// <summary>Writes everything a student-size comparison made into one folder: each student's model (<c>.zip</c>, and <c>.onnx</c> for every family that converts), <c>leaderboard.json</c>, <c>report.md</c>, <c>tradeoff.png</c> and <c>report.html</c> (<see cref="StudentSizeHtmlReport"/>).</summary>
+/// <summary>Writes everything a student-size comparison made into one folder: each student's model (<c>.zip</c>, and <c>.onnx</c> for every family that converts), <c>leaderboard.json</c>, <c>report.md</c>, <c>tradeoff.png</c>, <c>cascade.png</c> (with cascades) and <c>report.html</c> (<see cref="StudentSizeHtmlReport"/>).</summary>
 /// <example>
 /// <code language="csharp">
 /// using var result = experiment.Run(train, test);
@@ -22,6 +22,9 @@ public static class StudentSizeReport
 
     /// <summary>The chart's file name.</summary>
     public const string ChartFileName = LeaderboardMarkdown.TradeoffChartFileName;
+
+    /// <summary>The cascade chart's file name, written when the students' cascades were measured (<see cref="CascadeChart"/>).</summary>
+    public const string CascadeChartFileName = LeaderboardMarkdown.CascadeChartFileName;
 
     /// <summary>The HTML report's file name: one self-contained page (<see cref="StudentSizeHtmlReport"/>).</summary>
     public const string ReportHtmlFileName = "report.html";
@@ -70,9 +73,19 @@ public static class StudentSizeReport
         LeaderboardMarkdown.Write(result, md);
         string png = Path.Combine(folder, ChartFileName);
         AtomicFile.Write(png, stream => stream.Write(chart));
+        written.AddRange([json, md, png]);
+        byte[]? cascadeChart = null;
+        if (CascadeChart.HasCascades(result.Leaderboard))
+        {
+            cascadeChart = CascadeChart.Render(result.Leaderboard);
+            string cascadePng = Path.Combine(folder, CascadeChartFileName);
+            AtomicFile.Write(cascadePng, stream => stream.Write(cascadeChart));
+            written.Add(cascadePng);
+        }
+
         string html = Path.Combine(folder, ReportHtmlFileName);
-        new StudentSizeHtmlReport(result, chart).Save(html);
-        written.AddRange([json, md, png, html]);
+        new StudentSizeHtmlReport(result, chart, cascadeChart).Save(html);
+        written.Add(html);
         return written;
     }
 

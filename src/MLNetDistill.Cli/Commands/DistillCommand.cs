@@ -31,6 +31,9 @@ internal static class DistillCommand
         [nameof(DistillationExperimentOptions.Augmentation)] = "--augment",
         [nameof(DistillationExperimentOptions.TestSoftLabels)] = "--test-soft-labels",
         [nameof(DistillationExperimentOptions.TextColumnName)] = "--text",
+        [nameof(DistillationExperimentOptions.CascadeTarget)] = CascadeFlags.TargetFlag,
+        [nameof(MLNetDistill.Serving.CascadeTarget.TeacherQualityShare)] = CascadeFlags.TargetFlag,
+        [nameof(MLNetDistill.Serving.CascadeTarget.MaxDeferredShare)] = CascadeFlags.MaxDeferredFlag,
     };
 
     public static Command Create()
@@ -59,6 +62,8 @@ internal static class DistillCommand
         };
         var teacherOptions = new TeacherOptions();
         teacherOptions.AddTo(command);
+        var cascadeFlags = new CascadeFlags();
+        cascadeFlags.AddTo(command);
         command.SetAction((parse, ct) => CommandRunner.RunAsync(token =>
         {
             string? teacherPath = parse.GetValue(teacher);
@@ -99,6 +104,7 @@ internal static class DistillCommand
                 Seed = parse.GetValue(seed),
                 Augmentation = augmentation,
                 TextColumnName = parse.GetValue(text),
+                CascadeTarget = cascadeFlags.Read(parse),
             };
             var distilled = DistillationStudent.FromSpec(parse.GetValue(student)!);
             options.Students.Add(distilled);
@@ -173,6 +179,11 @@ internal static class DistillCommand
                 Console.WriteLine($"inherit  of the teacher's {inherited.TeacherMistakes:N0} mistakes the student copied {inherited.Copied:N0}, fixed {inherited.Fixed:N0}, erred otherwise on {inherited.OtherMistakes:N0}; {inherited.NewMistakes:N0} new mistakes");
             }
 
+            if (written.Cascade is { } cascade)
+            {
+                Console.WriteLine(CascadeLine(cascade, written.Student.Accuracy, written.Teacher.Accuracy));
+            }
+
             Console.WriteLine(saved.OnnxFile is { } onnxFile ? $"onnx     {onnxFile} ({saved.OnnxBytes:N0} bytes)" : $"onnx     none: {saved.OnnxNote}");
             if (written.Augmentation is { } a)
             {
@@ -183,6 +194,17 @@ internal static class DistillCommand
             return Task.FromResult(0);
         }, ct, TeacherOptions.WithFlags(Flags)));
         return command;
+    }
+
+    /// <summary>The cascade as printed: the share of test rows sent to the teacher, the cascade's accuracy beside the student's and the teacher's, and whether the held-out rows met the target.</summary>
+    private static string CascadeLine(DistillationCascadeReport cascade, double studentAccuracy, double teacherAccuracy)
+    {
+        var c = System.Globalization.CultureInfo.InvariantCulture;
+        string quality = cascade.Accuracy is double a
+            ? $"accuracy {Measured(a)} (student alone {Measured(studentAccuracy)}, teacher {Measured(teacherAccuracy)}; {(double.IsNaN(a / teacherAccuracy) ? "n/a" : (a / teacherAccuracy).ToString("P1", c))} of the teacher's)"
+            : "accuracy n/a (no test labels)";
+        return $"cascade  {cascade.Rule}: {cascade.DeferredShare.ToString("P1", c)} of the test rows to the teacher (threshold {cascade.Threshold.ToString("G4", c)} chosen on {cascade.HeldOutRows:N0} held-out training rows), {quality}, agreement {Measured(cascade.Agreement)}" +
+            (cascade.TargetMet ? "" : "; the target was not met on the held-out rows, so every row goes to the teacher");
     }
 
     /// <summary>A difference of accuracies as printed, with its sign (<c>+0.0123</c>), or <c>n/a</c>.</summary>

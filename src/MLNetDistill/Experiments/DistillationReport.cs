@@ -28,6 +28,10 @@ public sealed record DistillationReport(DistillationModelReport Teacher, Distill
     /// <summary>Gets the same student spec trained on the teacher's arg-max labels of the rows the student learned from (its pseudo-label twin), with the same fields as <see cref="Baseline"/>, or <see langword="null"/> when not asked for.</summary>
     public DistillationModelReport? PseudoBaseline { get; init; }
 
+    /// <summary>Gets the student's cascade on the test rows (the student answers, the teacher takes the rows it is least sure of; the threshold chosen on held-out training rows), or <see langword="null"/> when none was asked for (<see cref="DistillationExperimentOptions.CascadeTarget"/>).</summary>
+    /// <value><see cref="DistillationCascadeReport.CostPer1000"/> is set when the caller measured both latencies (<c>with { Cascade = DistillationCascadeReport.From(cascade, student, teacher) }</c>).</value>
+    public DistillationCascadeReport? Cascade { get; init; }
+
     /// <summary>The report of one student of an experiment.</summary>
     /// <param name="result">The experiment's result.</param>
     /// <param name="student">One of <paramref name="result"/>'s students.</param>
@@ -61,6 +65,7 @@ public sealed record DistillationReport(DistillationModelReport Teacher, Distill
             Augmentation = result.Augmentation,
             Inheritance = student.Distilled.Quality?.Inheritance,
             PseudoBaseline = student.PseudoBaseline is { } pseudo ? DistillationModelReport.From(pseudo) : null,
+            Cascade = student.Cascade is { } cascade ? DistillationCascadeReport.From(cascade) : null,
         };
     }
 }
