@@ -63,37 +63,6 @@ public sealed class SoftLabelTrainerTests
     }
 
     [Fact]
-    public void Fit_FashionLightGbm_SoftStudentAgreesWithTeacherMoreThanHardTwin()
-    {
-        var ml = new MLContext(1);
-        var all = IdxReader.Load(TestPaths.FashionImages);
-        var train = ml.Data.Cache(ml.Data.TakeRows(all, 700));
-        var test = ml.Data.Cache(ml.Data.TakeRows(ml.Data.SkipRows(all, 9000), 600));
-        using var teacher = ml.Transforms.ScoreWithTeacher(TestPaths.FashionTeacher).Fit(train);
-        var scoredTrain = ml.Data.Cache(teacher.Transform(train));
-        var scoredTest = ml.Data.Cache(teacher.Transform(test));
-        LightGbmMulticlassTrainer Make() => ml.MulticlassClassification.Trainers.LightGbm(new LightGbmMulticlassTrainer.Options
-        {
-            LabelColumnName = "Label", ExampleWeightColumnName = "Weight", NumberOfIterations = 40, NumberOfLeaves = 15,
-            Seed = 1, Deterministic = true, NumberOfThreads = 1, ForceColumnWise = true,
-        });
-        var soft = ml.MulticlassClassification.Trainers.SoftLabel(Make()).Fit(scoredTrain);
-        var hardData = ml.Transforms.Conversion.MapValueToKey("Label", keyOrdinality: Microsoft.ML.Transforms.ValueToKeyMappingEstimator.KeyOrdinality.ByValue).Fit(scoredTrain).Transform(scoredTrain);
-        var hard = ml.MulticlassClassification.Trainers.LightGbm(labelColumnName: "Label", numberOfIterations: 40, numberOfLeaves: 15).Fit(hardData);
-        var softMetrics = DistillationEvaluation.Evaluate(soft.Transform(scoredTest));
-        var hardMetrics = DistillationEvaluation.Evaluate(hard.Transform(scoredTest));
-        Assert.True(softMetrics.Agreement > hardMetrics.Agreement, $"soft {softMetrics.Agreement} vs hard {hardMetrics.Agreement}");
-        Assert.True(softMetrics.KlToTeacher < hardMetrics.KlToTeacher);
-
-        string path = TestPaths.TempFile(".zip");
-        ml.Model.Save(soft, test.Schema, path);
-        var loaded = new MLContext(2).Model.Load(path, out _);
-        var before = soft.Transform(test).GetColumn<float[]>("Score").First();
-        var after = loaded.Transform(test).GetColumn<float[]>("Score").First();
-        Assert.Equal(before, after);
-    }
-
-    [Fact]
     public void Fit_SdcaWithoutLabels_TrainsOnSoftLabelsOnly()
     {
         var ml = new MLContext(1);
@@ -222,30 +191,5 @@ public sealed class SoftLabelTrainerMlNetTests
         var folds = ml.MulticlassClassification.CrossValidate(keyed, trainer, numberOfFolds: 3, labelColumnName: "Label");
         Assert.Equal(3, folds.Count);
         Assert.All(folds, f => Assert.InRange(f.Metrics.MicroAccuracy, 0.5, 1.0));
-    }
-}
-
-public sealed class SoftLabelOneVersusAllTests
-{
-    [Fact]
-    public void Fit_OneVersusAllOverWeightedFastTree_Trains()
-    {
-        var ml = new MLContext(1);
-        var data = ml.Data.Cache(ml.Data.TakeRows(IdxReader.Load(TestPaths.FashionImages), 300));
-        using var teacher = ml.Transforms.ScoreWithTeacher(TestPaths.FashionTeacher).Fit(data);
-        var scored = ml.Data.Cache(teacher.Transform(data));
-        var ova = ml.MulticlassClassification.Trainers.OneVersusAll(ml.BinaryClassification.Trainers.FastTree(exampleWeightColumnName: "Weight", numberOfTrees: 5), labelColumnName: "Label");
-        var student = ml.MulticlassClassification.Trainers.SoftLabel(ova).Fit(scored);
-        var metrics = DistillationEvaluation.Evaluate(student.Transform(scored));
-        Assert.InRange(metrics.Agreement, 0.6, 1.0);
-    }
-
-    [Fact]
-    public void Constructor_OneVersusAllOverUnweightedTrainer_ThrowsNamingFix()
-    {
-        var ml = new MLContext(1);
-        var ova = ml.MulticlassClassification.Trainers.OneVersusAll(ml.BinaryClassification.Trainers.FastTree());
-        var ex = Assert.Throws<ArgumentException>(() => ml.MulticlassClassification.Trainers.SoftLabel(ova));
-        Assert.Contains("exampleWeightColumnName", ex.Message);
     }
 }
