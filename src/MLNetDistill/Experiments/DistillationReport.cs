@@ -28,6 +28,9 @@ public sealed record DistillationReport(DistillationModelReport Teacher, Distill
     /// <summary>Gets the same student spec trained on the teacher's arg-max labels of the rows the student learned from (its pseudo-label twin), with the same fields as <see cref="Baseline"/>, or <see langword="null"/> when not asked for.</summary>
     public DistillationModelReport? PseudoBaseline { get; init; }
 
+    /// <summary>Gets what budgeted labeling bought from the transfer rows (<c>strategy</c>, <c>bought</c>, <c>rounds</c>, <c>teacherCalls</c>, <c>cost</c>, the <c>curve</c> and the <c>random</c> curve at the same budgets), or <see langword="null"/> without a budget.</summary>
+    public BudgetedLabelingResult? Budget { get; init; }
+
     /// <summary>The report of one student of an experiment.</summary>
     /// <param name="result">The experiment's result.</param>
     /// <param name="student">One of <paramref name="result"/>'s students.</param>
@@ -61,6 +64,7 @@ public sealed record DistillationReport(DistillationModelReport Teacher, Distill
             Augmentation = result.Augmentation,
             Inheritance = student.Distilled.Quality?.Inheritance,
             PseudoBaseline = student.PseudoBaseline is { } pseudo ? DistillationModelReport.From(pseudo) : null,
+            Budget = result.Budget,
         };
     }
 }
