@@ -53,6 +53,9 @@ public sealed class DistillBudgetTests : IDisposable
         Assert.Equal(100 + 719 + calls, json.GetProperty("teacherRowsScored").GetInt64()); // training, test and the pool rows asked for: no other
         Assert.Equal(json.GetProperty("student").GetProperty("agreement").GetDouble(), budget.GetProperty("curve")[4].GetProperty("agreement").GetDouble(), 12);
         Assert.Contains("budget   margin: 196 of 978 transfer rows bought in 4 rounds", output, StringComparison.Ordinal);
+        string chart = Path.ChangeExtension(report, ".budget.png");
+        Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], File.ReadAllBytes(chart)[..4]);
+        Assert.Contains($"chart: {chart}", output, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.ML;
 using MLNetDistill.Data;
 using MLNetDistill.Experiments;
+using MLNetDistill.Reports;
 using MLNetDistill.Teachers;
 using MLNetDistill.Tests.Data;
 
@@ -223,6 +224,7 @@ public sealed class BudgetedLabelingTests : IDisposable
         Assert.Equal(["bought", "accuracy", "agreement"], json.GetProperty("curve")[0].EnumerateObject().Select(p => p.Name));
         Assert.Equal(3, json.GetProperty("random").GetArrayLength());
         Assert.False(json.TryGetProperty("boughtRows", out _));
+        Assert.Contains("mlnd-budget", result.ToHtmlReport().ToString(), StringComparison.Ordinal); // the experiment's HTML carries the curves
     }
 
     [Fact]
