@@ -43,7 +43,7 @@ internal sealed class BudgetPool
     /// <summary>Gets the pool rows the teacher has scored so far.</summary>
     public long TeacherCalls { get; private set; }
 
-    /// <summary>The given pool rows with the teacher's columns, in ascending pool order; the teacher scores those it has not scored yet (one batch).</summary>
+    /// <summary>The given pool rows with the teacher's columns, in ascending pool order (whatever batch each was bought in); the teacher scores those it has not scored yet (one batch).</summary>
     /// <param name="positions">Pool positions, any order, no duplicates.</param>
     /// <returns>The rows, or <see langword="null"/> for none.</returns>
     public IDataView? Labeled(IEnumerable<int> positions)
@@ -51,30 +51,40 @@ internal sealed class BudgetPool
         int[] sorted = [.. positions];
         Array.Sort(sorted);
         Buy(sorted);
-        // One subset per batch that holds some of the rows, appended in batch order.
-        IDataView? result = null;
+        if (sorted.Length == 0)
+        {
+            return null;
+        }
+
+        // One subset per batch that holds some of the rows, merged back into pool order (so a row set's order never
+        // depends on when its rows were bought, and neither does a student trained on it).
+        var parts = new List<IDataView>();
+        var partOf = new int[sorted.Length];
+        var partOfBatch = new int[_batches.Count];
         for (int b = 0; b < _batches.Count; b++)
         {
             var inBatch = new List<int>();
-            foreach (int p in sorted)
+            for (int i = 0; i < sorted.Length; i++)
             {
-                if (_batch[p] == b)
+                if (_batch[sorted[i]] == b)
                 {
-                    inBatch.Add(_row[p]);
+                    inBatch.Add(_row[sorted[i]]); // ascending: a batch holds its rows in pool order
                 }
             }
 
-            if (inBatch.Count == 0)
+            partOfBatch[b] = inBatch.Count == 0 ? -1 : parts.Count;
+            if (inBatch.Count > 0)
             {
-                continue;
+                parts.Add(new RowSubsetDataView(_batches[b], [.. inBatch]));
             }
-
-            inBatch.Sort();
-            var part = new RowSubsetDataView(_batches[b], [.. inBatch]);
-            result = result is null ? part : new AppendRowsDataView(result, part);
         }
 
-        return result;
+        for (int i = 0; i < sorted.Length; i++)
+        {
+            partOf[i] = partOfBatch[_batch[sorted[i]]];
+        }
+
+        return parts.Count == 1 ? parts[0] : new MergeRowsDataView([.. parts], partOf);
     }
 
     /// <summary>Has the teacher score the rows of <paramref name="sorted"/> not scored yet, as one batch.</summary>

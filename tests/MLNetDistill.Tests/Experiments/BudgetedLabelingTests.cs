@@ -117,6 +117,21 @@ public sealed class BudgetedLabelingTests : IDisposable
     }
 
     [Fact]
+    public void Run_LargerBudgetSameBatches_RandomCurveStartsTheSame()
+    {
+        // The random rows at 40 calls are the same rows in the same (pool) order whether the margin bought 40 or 80 rows
+        // first, so the students and their points are the same: a point never depends on when its rows were bought.
+        using var teacher = _ml.Transforms.ScoreWithTeacher(new TeacherScoringOptions { ModelFile = Teacher }).Fit(Train);
+        BudgetedLabelingResult Spend(int calls) => new BudgetedLabeling(_ml, new BudgetOptions { Calls = calls, Rounds = calls / 20, Student = "sdca:iterations=5" })
+            .Run(teacher, _ml.Data.TakeRows(Train, 60), _ml.Data.SkipRows(Train, 60), _ml.Data.TakeRows(Test, 300));
+
+        var (small, large) = (Spend(40), Spend(80));
+
+        Assert.Equal(small.Random, large.Random.Take(3));
+        Assert.Equal(small.Curve, large.Curve.Take(3));
+    }
+
+    [Fact]
     public void Run_BudgetLargerThanPool_ThrowsNamingBothSizes()
     {
         using var teacher = _ml.Transforms.ScoreWithTeacher(new TeacherScoringOptions { ModelFile = Teacher }).Fit(Train);
