@@ -82,14 +82,14 @@ string[] groups = [.. test.GetColumn<string>("Group")];
 float[] labels = [.. test.GetColumn<float>("Label")];
 var hardHam = mlContext.Data.Cache(teacher.Transform(mlContext.Data.LoadFromEnumerable(
     Enumerable.Range(0, testTexts.Length).Where(i => groups[i] == "hard_ham_1").Select(i => new Email { Text = testTexts[i], Label = labels[i] }).ToArray())));
-var teacherHard = DistillationEvaluator.EvaluateDetailed(hardHam, new DistillationEvaluationOptions
+var teacherHard = mlContext.MulticlassClassification.EvaluateDistillation(hardHam, new DistillationEvaluationOptions
 {
     ScoreColumnName = DataColumnNames.TeacherLogits, TeacherColumnName = DataColumnNames.TeacherLogits, ScoresAreLogits = true, TeacherScoresAreLogits = true,
 });
 Console.WriteLine($"hard ham ({teacherHard.Rows} held-out emails): teacher accuracy {teacherHard.Accuracy:F4}, {teacherHard.Inheritance!.TeacherMistakes} mistakes");
 foreach (var (name, model) in new[] { ("hard labels", student.Baseline.Model), ("distilled", student.Distilled.Model) })
 {
-    var q = DistillationEvaluator.EvaluateDetailed(model.Transform(hardHam), new DistillationEvaluationOptions { TeacherColumnName = DataColumnNames.TeacherLogits, TeacherScoresAreLogits = true });
+    var q = mlContext.MulticlassClassification.EvaluateDistillation(model.Transform(hardHam), new DistillationEvaluationOptions { TeacherColumnName = DataColumnNames.TeacherLogits, TeacherScoresAreLogits = true });
     var i = q.Inheritance!;
     Console.WriteLine($"  student {name}: accuracy {q.Accuracy:F4}, agreement {q.Agreement:F4}; of the teacher's {i.TeacherMistakes} mistakes copied {i.Copied}, fixed {i.Fixed}; new mistakes {i.NewMistakes}");
 }

@@ -47,7 +47,7 @@ public static class DistillationEvaluationCatalog
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(options);
         WarnIfNoLabel(catalog, data, options.LabelColumnName);
-        return DistillationEvaluator.EvaluateDetailed(data, options);
+        return DistillationEvaluation.EvaluateDetailed(data, options);
     }
     /// <summary>Evaluates a binary student against the labels and its teacher: accuracy, AUC, log-loss, agreement, KL(teacher ‖ student), the teacher's accuracy and AUC, retained accuracy.</summary>
     /// <param name="catalog">The binary classification catalog.</param>
@@ -82,7 +82,7 @@ public static class DistillationEvaluationCatalog
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(options);
         WarnIfNoLabel(catalog, data, options.LabelColumnName);
-        return DistillationEvaluator.EvaluateBinary(data, options);
+        return DistillationEvaluation.EvaluateBinary(data, options);
     }
 
     /// <summary>Evaluates a regression student against the targets and its teacher: RMSE, MAE, R², the teacher's RMSE and R², RMSE to and correlation with the teacher.</summary>
@@ -118,7 +118,7 @@ public static class DistillationEvaluationCatalog
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(options);
         WarnIfNoLabel(catalog, data, options.LabelColumnName);
-        return DistillationEvaluator.EvaluateRegression(data, options);
+        return DistillationEvaluation.EvaluateRegression(data, options);
     }
 
     /// <summary>

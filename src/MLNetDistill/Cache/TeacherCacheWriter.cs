@@ -6,10 +6,12 @@ using MLNetDistill.Teachers;
 namespace MLNetDistill.Cache;
 
 /// <summary>
-/// Scores a data file with a teacher into a reusable cache (CSV or Parquet, see the cache format in the README):
-/// what <c>mlnet-distill score</c> does, available to notebooks and programs.
+/// Scores a data file with a teacher into a reusable cache (CSV or Parquet, see Cache/CacheFormat.md): what
+/// <c>mlnet-distill score</c> does (file reading, shards, progress, its summary). Internal: a program does the same with
+/// <c>ScoreWithTeacher</c> and <see cref="TeacherCache.Write"/>; the old public name,
+/// <c>MLNetDistill.Teachers.TeacherCacheWriter</c>, forwards here for one release.
 /// </summary>
-public static class TeacherCacheWriter
+internal static class TeacherCacheWriter
 {
     /// <summary>Reads <paramref name="dataPath"/>, scores it (or one shard of it) with the teacher and writes the cache.</summary>
     /// <param name="mlContext">The ML.NET context; warnings go to its log.</param>

@@ -3,7 +3,7 @@ using MLNetDistill.Data;
 
 namespace MLNetDistill.Evaluation;
 
-/// <summary>Options of <see cref="DistillationEvaluator.EvaluateDetailed(Microsoft.ML.IDataView, DistillationEvaluationOptions?)"/>: which columns to read and how.</summary>
+/// <summary>Options of <see cref="DistillationEvaluation.EvaluateDetailed(Microsoft.ML.IDataView, DistillationEvaluationOptions?)"/>: which columns to read and how.</summary>
 /// <remarks>The evaluator reads a copy made when it is called; the options may be reused and changed afterwards.</remarks>
 /// <example>
 /// <code language="csharp">

@@ -81,7 +81,7 @@ public sealed record DistillationQuality
     /// <summary>Gets the inheritance table of the teacher's mistakes, or <see langword="null"/> without both labels and a teacher.</summary>
     public required InheritanceTable? Inheritance { get; init; }
 
-    /// <summary>The summary fields, as <see cref="DistillationEvaluator.Evaluate"/> returns them (the distill report's record).</summary>
+    /// <summary>The summary fields, as <see cref="DistillationEvaluation.Evaluate"/> returns them (the distill report's record).</summary>
     /// <returns>The same accuracy, macro-F1, log-loss, agreement, KL and row count.</returns>
     public DistillationMetrics ToMetrics() => new(Accuracy, MacroF1, LogLoss, Agreement, KlToTeacher, Rows);
 }

@@ -221,7 +221,7 @@ public sealed class BudgetedLabeling
         var trainers = StudentRegistry.Build(_spec, build);
         var model = trainers.Distilled.Fit(rows);
         run.Token.ThrowIfCancellationRequested();
-        var metrics = DistillationEvaluator.Evaluate(model.Transform(run.Test), DataColumnNames.Score, DataColumnNames.TeacherLogits, run.LabelColumn,
+        var metrics = DistillationEvaluation.Evaluate(model.Transform(run.Test), DataColumnNames.Score, DataColumnNames.TeacherLogits, run.LabelColumn,
             trainers.ScoresAreLogits, teacherScoresAreLogits: true);
         return (model, trainers.ScoresAreLogits, new BudgetCurvePoint(positions.Count, metrics.Accuracy, metrics.Agreement));
     }

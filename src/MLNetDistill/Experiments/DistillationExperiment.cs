@@ -569,7 +569,7 @@ public sealed class DistillationExperiment
         : throw new ArgumentException($"The scored training rows have no '{DataColumnNames.SoftLabels}' column; the teacher must be a classifier.");
 
     private static DistillationMetrics TeacherMetrics(IDataView scored) =>
-        DistillationEvaluator.Evaluate(scored, DataColumnNames.TeacherLogits, DataColumnNames.TeacherLogits, DataColumnNames.Label, scoresAreLogits: true, teacherScoresAreLogits: true);
+        DistillationEvaluation.Evaluate(scored, DataColumnNames.TeacherLogits, DataColumnNames.TeacherLogits, DataColumnNames.Label, scoresAreLogits: true, teacherScoresAreLogits: true);
 
     private IDataView DropLabel(IDataView data) =>
         data.Schema.GetColumnOrNull(DataColumnNames.Label) is null ? data : _mlContext.Transforms.DropColumns(DataColumnNames.Label).Fit(data).Transform(data);
@@ -690,7 +690,7 @@ public sealed class DistillationExperiment
         try
         {
             Report(progress, DistillationStage.Evaluating, $"evaluating {student} ({seconds:F1} s to train)", student);
-            var quality = DistillationEvaluator.EvaluateDetailed(model.Transform(sets.TestRows), new DistillationEvaluationOptions
+            var quality = DistillationEvaluation.EvaluateDetailed(model.Transform(sets.TestRows), new DistillationEvaluationOptions
             {
                 ScoreColumnName = DataColumnNames.Score,
                 TeacherColumnName = sets.TestHasTeacher ? DataColumnNames.TeacherLogits : null,

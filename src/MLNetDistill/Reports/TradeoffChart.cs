@@ -3,6 +3,9 @@ using MLNetDistill.Data;
 using MLNetDistill.Experiments;
 using ScottPlot;
 
+using LinearAxis = (double Low, double High, System.Collections.Generic.IReadOnlyList<(double Position, string Label)> Major);
+using LogAxis = (double Low, double High, System.Collections.Generic.IReadOnlyList<(double Position, string Label)> Major, System.Collections.Generic.IReadOnlyList<double> Minor);
+
 namespace MLNetDistill.Reports;
 
 /// <summary>
@@ -50,18 +53,46 @@ public static class TradeoffChart
             .Where(p => p.Cost > 0 && double.IsFinite(p.Cost) && double.IsFinite(p.Quality))
             .ToList();
 
+        // The teacher is drawn where its cost is known and the axis is accuracy (agreement with itself is 1 by definition).
+        (double Cost, double X, double Y)? teacher = leaderboard.TeacherCost is double tc && tc > 0 && double.IsFinite(tc) && double.IsFinite(leaderboard.TeacherAccuracy) && !agreement
+            ? (tc, Math.Log10(tc), leaderboard.TeacherAccuracy)
+            : null;
         var plot = new Plot();
         plot.Font.Set(FontName);
+        Titles(plot, leaderboard, points.Count, agreement);
+        AddStudents(plot, points);
+        AddTeacher(plot, leaderboard, teacher, agreement);
+        AddChoice(plot, leaderboard, points);
+        var (x, y) = Axes(leaderboard, points, teacher, agreement);
+        AddLabels(plot, points, teacher, x, y, width, height);
+        ApplyTicks(plot, x, y);
+        var marks = points.Select(p => (Math.Log10(p.Cost), p.Quality)).ToList();
+        if (teacher is { } t)
+        {
+            marks.Add((t.X, t.Y));
+        }
+
+        plot.ShowLegend(LegendCorner(marks, x.Low, x.High, y.Low, y.High));
+        return plot.GetImageBytes(width, height, ImageFormat.Png);
+    }
+
+    /// <summary>The title and the axis names.</summary>
+    private static void Titles(Plot plot, Leaderboard leaderboard, int points, bool agreement)
+    {
         string axisName = leaderboard.CostAxis switch
         {
             LeaderboardCostAxis.Parameters => "parameters",
             LeaderboardCostAxis.Latency => "single-row latency p50 (µs, ML.NET)",
             _ => "model size",
         };
-        plot.Title(points.Count == 0 ? "Students: quality vs cost (no student has a known cost)" : $"Students: {leaderboard.QualityMetric} vs {axisName}");
+        plot.Title(points == 0 ? "Students: quality vs cost (no student has a known cost)" : $"Students: {leaderboard.QualityMetric} vs {axisName}");
         plot.XLabel($"{axisName}, log scale");
         plot.YLabel(agreement ? "agreement with the teacher (test rows)" : "accuracy (test rows)");
+    }
 
+    /// <summary>The dominated students in gray, the Pareto front as a blue line.</summary>
+    private static void AddStudents(Plot plot, List<(LeaderboardEntry Entry, double Cost, double Quality)> points)
+    {
         var others = points.Where(p => !p.Entry.Pareto).ToList();
         if (others.Count > 0)
         {
@@ -80,12 +111,16 @@ public static class TradeoffChart
             line.Color = Colors.RoyalBlue;
             line.LegendText = "Pareto front";
         }
+    }
 
-        if (leaderboard.TeacherCost is double teacherCost && teacherCost > 0 && double.IsFinite(leaderboard.TeacherAccuracy) && !agreement)
+    /// <summary>The teacher's diamond and the dashed bar of its accuracy less the tolerance.</summary>
+    private static void AddTeacher(Plot plot, Leaderboard leaderboard, (double Cost, double X, double Y)? teacher, bool agreement)
+    {
+        if (teacher is { } t)
         {
-            var teacher = plot.Add.Marker(Math.Log10(teacherCost), leaderboard.TeacherAccuracy, MarkerShape.FilledDiamond, 14);
-            teacher.Color = Colors.DarkRed;
-            teacher.LegendText = "teacher";
+            var marker = plot.Add.Marker(t.X, t.Y, MarkerShape.FilledDiamond, 14);
+            marker.Color = Colors.DarkRed;
+            marker.LegendText = "teacher";
         }
 
         if (double.IsFinite(leaderboard.TeacherAccuracy) && !agreement)
@@ -94,7 +129,11 @@ public static class TradeoffChart
             var threshold = plot.Add.HorizontalLine(bar, 1, Colors.DarkRed.WithAlpha(0.6), LinePattern.Dashed);
             threshold.LegendText = $"teacher accuracy − {(leaderboard.AccuracyTolerance * 100).ToString("0.##", CultureInfo.InvariantCulture)} %";
         }
+    }
 
+    /// <summary>A green ring round the chosen student.</summary>
+    private static void AddChoice(Plot plot, Leaderboard leaderboard, List<(LeaderboardEntry Entry, double Cost, double Quality)> points)
+    {
         if (leaderboard.Chosen is { } chosen && points.FirstOrDefault(p => p.Entry.Chosen) is { Entry: not null } pick)
         {
             var ring = plot.Add.Marker(Math.Log10(pick.Cost), pick.Quality, MarkerShape.OpenCircle, 22);
@@ -102,11 +141,15 @@ public static class TradeoffChart
             ring.LineWidth = 2;
             ring.LegendText = $"chosen: {chosen.Name}";
         }
+    }
 
+    /// <summary>The log cost axis and the linear quality axis, wide enough for every point, the teacher and its bar.</summary>
+    private static (LogAxis X, LinearAxis Y) Axes(Leaderboard leaderboard, List<(LeaderboardEntry Entry, double Cost, double Quality)> points, (double Cost, double X, double Y)? teacher, bool agreement)
+    {
         var costs = points.Select(p => p.Cost).ToList();
-        if (leaderboard.TeacherCost is double tc && tc > 0 && double.IsFinite(tc) && !agreement)
+        if (teacher is { } t)
         {
-            costs.Add(tc);
+            costs.Add(t.Cost);
         }
 
         var qualities = points.Select(p => p.Quality).ToList();
@@ -124,10 +167,16 @@ public static class TradeoffChart
         };
         var x = LogTicks(costs.Count == 0 ? 1e3 : costs.Min(), costs.Count == 0 ? 1e6 : costs.Max(), costLabel);
         var y = LinearTicks(qualities.Count == 0 ? 0 : qualities.Min(), qualities.Count == 0 ? 1 : qualities.Max());
+        return (x, y);
+    }
+
+    /// <summary>Every point's name, placed so that labels do not overlap.</summary>
+    private static void AddLabels(Plot plot, List<(LeaderboardEntry Entry, double Cost, double Quality)> points, (double Cost, double X, double Y)? teacher, LogAxis x, LinearAxis y, int width, int height)
+    {
         var labels = new List<(string Text, double X, double Y, Color Color)>();
-        if (leaderboard.TeacherCost is double tl && tl > 0 && double.IsFinite(leaderboard.TeacherAccuracy) && !agreement)
+        if (teacher is { } t)
         {
-            labels.Add(("teacher", Math.Log10(tl), leaderboard.TeacherAccuracy, Colors.DarkRed));
+            labels.Add(("teacher", t.X, t.Y, Colors.DarkRed));
         }
 
         labels.AddRange(points.OrderBy(p => p.Cost).Select(p => (p.Entry.Name, Math.Log10(p.Cost), p.Quality, Colors.Black)));
@@ -136,7 +185,11 @@ public static class TradeoffChart
         {
             Label(plot, labels[i].Text, labels[i].X, labels[i].Y, labels[i].Color, placed[i]);
         }
+    }
 
+    /// <summary>The hand-placed ticks of both axes and their limits.</summary>
+    private static void ApplyTicks(Plot plot, LogAxis x, LinearAxis y)
+    {
         var xTicks = new ScottPlot.TickGenerators.NumericManual();
         foreach (var (position, text) in x.Major)
         {
@@ -158,14 +211,6 @@ public static class TradeoffChart
 
         plot.Axes.Left.TickGenerator = yTicks;
         plot.Axes.SetLimits(x.Low, x.High, y.Low, y.High);
-        var marks = points.Select(p => (Math.Log10(p.Cost), p.Quality)).ToList();
-        if (leaderboard.TeacherCost is double tcost && tcost > 0 && double.IsFinite(leaderboard.TeacherAccuracy) && !agreement)
-        {
-            marks.Add((Math.Log10(tcost), leaderboard.TeacherAccuracy));
-        }
-
-        plot.ShowLegend(LegendCorner(marks, x.Low, x.High, y.Low, y.High));
-        return plot.GetImageBytes(width, height, ImageFormat.Png);
     }
 
     /// <summary>Renders the chart and writes it as a PNG file (atomically: an existing file is replaced only when the new one is complete).</summary>

@@ -5,7 +5,7 @@ using MLNetDistill.Data;
 namespace MLNetDistill.Students;
 
 /// <summary>
-/// <c>lbfgs[:iterations=auto|N,l1=X,l2=X]</c>: ML.NET's LbfgsMaximumEntropy (a linear softmax model) on soft labels, one thread.
+/// <c>lbfgs[:iterations=auto|N,l1=X,l2=X,normalize=auto|0|1]</c>: ML.NET's LbfgsMaximumEntropy (a linear softmax model) on soft labels, one thread.
 /// <c>iterations=auto</c> (the default): a text student runs L-BFGS until ML.NET's own convergence test stops it (what a
 /// plain ML.NET pipeline gets); a student of numeric features makes at most <see cref="NumericIterations"/> iterations,
 /// the default every tabular and image figure was measured with. An explicit <c>iterations=N</c> is at most N either way.
@@ -30,25 +30,23 @@ internal sealed class LbfgsStudent : IStudentFamily
         new("iterations", 0, 1, 100_000, Automatic: "auto"),
         new("l1", -1, 0, 1e6, Automatic: "auto") { OmitWhenDefault = true },
         new("l2", -1, 0, 1e6, Automatic: "auto") { OmitWhenDefault = true },
+        FeatureNormalization.Option,
     ];
 
-    public StudentTrainers Build(StudentSpec spec, StudentBuildContext context) => new(
+    public StudentTrainers Build(StudentSpec spec, StudentBuildContext context) => FeatureNormalization.Apply(new(
         context.MLContext.MulticlassClassification.Trainers.SoftLabel(Trainer(spec, context, DataColumnNames.Weight), new SoftLabelOptions { Alpha = context.Alpha }),
-        new HardLabelTrainer(context.MLContext, Trainer(spec, context, weightColumn: null), context.Classes));
-
-    /// <summary>Whether the student reads a text column (its spec says <c>text=</c>, or the experiment names a text column).</summary>
-    private static bool IsText(StudentSpec spec, StudentBuildContext context) => spec.Text is not null || context.TextColumnName is not null;
+        new HardLabelTrainer(context.MLContext, Trainer(spec, context, weightColumn: null), context.Classes)), spec, context, numericByDefault: false);
 
     /// <summary>An explicit weight as given; <c>auto</c>: <see cref="TextRegularization"/> for text, ML.NET's 1 otherwise.</summary>
     private static float Regularization(double value, StudentSpec spec, StudentBuildContext context) =>
-        value >= 0 ? (float)value : IsText(spec, context) ? TextRegularization : 1f;
+        value >= 0 ? (float)value : context.IsText(spec) ? TextRegularization : 1f;
 
     private static LbfgsMaximumEntropyMulticlassTrainer Trainer(StudentSpec spec, StudentBuildContext context, string? weightColumn) =>
         context.MLContext.MulticlassClassification.Trainers.LbfgsMaximumEntropy(new LbfgsMaximumEntropyMulticlassTrainer.Options
         {
             LabelColumnName = DataColumnNames.Label,
             ExampleWeightColumnName = weightColumn,
-            MaximumNumberOfIterations = spec["iterations"] >= 1 ? (int)spec["iterations"] : IsText(spec, context) ? int.MaxValue : NumericIterations,
+            MaximumNumberOfIterations = spec["iterations"] >= 1 ? (int)spec["iterations"] : context.IsText(spec) ? int.MaxValue : NumericIterations,
             L1Regularization = Regularization(spec["l1"], spec, context),
             L2Regularization = Regularization(spec["l2"], spec, context),
             NumberOfThreads = 1,

@@ -20,4 +20,9 @@ internal sealed record StudentBuildContext(MLContext MLContext, int Classes, flo
 
     /// <summary>Gets the data's text column when the students are text students (the experiment's <c>TextColumnName</c>), else null.</summary>
     public string? TextColumnName { get; init; }
+
+    /// <summary>Whether a spec builds a text student: the spec says <c>text=</c>, or the data's text column is named.</summary>
+    /// <param name="spec">The student's spec.</param>
+    /// <returns>Whether the student reads text rather than a numeric <c>Features</c> vector.</returns>
+    public bool IsText(StudentSpec spec) => spec.Text is not null || TextColumnName is not null;
 }

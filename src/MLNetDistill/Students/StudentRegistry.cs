@@ -38,7 +38,7 @@ internal static class StudentRegistry
     {
         var family = Get(spec);
         var trainers = family.Build(spec, context);
-        if (spec.Text is null && context.TextColumnName is null)
+        if (!context.IsText(spec))
         {
             return trainers;
         }

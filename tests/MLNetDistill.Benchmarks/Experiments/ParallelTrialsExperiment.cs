@@ -84,7 +84,7 @@ internal static class ParallelTrialsExperiment
             IDataView rows = t == 1f ? train : new TemperatureSoftLabelsDataView(train, t);
             var model = trainers.Distilled.Fit(rows);
             var scored = model.Transform(test);
-            _ = DistillationEvaluator.Evaluate(scored, DataColumnNames.Score, DataColumnNames.TeacherLogits, DataColumnNames.Label, trainers.ScoresAreLogits, teacherScoresAreLogits: true);
+            _ = DistillationEvaluation.Evaluate(scored, DataColumnNames.Score, DataColumnNames.TeacherLogits, DataColumnNames.Label, trainers.ScoresAreLogits, teacherScoresAreLogits: true);
             scores[i] = scored.GetColumn<float[]>(DataColumnNames.Score).SelectMany(v => v).ToArray();
             (model as IDisposable)?.Dispose();
             times[i] = trialWatch.Elapsed.TotalSeconds;

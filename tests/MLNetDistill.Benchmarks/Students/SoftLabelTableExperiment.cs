@@ -58,7 +58,7 @@ internal static class SoftLabelTableExperiment
         var watch = Stopwatch.StartNew();
         var model = train();
         double seconds = watch.Elapsed.TotalSeconds;
-        var m = DistillationEvaluator.Evaluate(model.Transform(test));
+        var m = DistillationEvaluation.Evaluate(model.Transform(test));
         Console.WriteLine($"| {scale} | {family} | {targets} | {m.Accuracy:F4} | {m.Agreement:F4} | {m.LogLoss:F4} | {seconds:F1} |");
     }
 

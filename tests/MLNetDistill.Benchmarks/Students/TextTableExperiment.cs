@@ -122,14 +122,14 @@ internal static class TextTableExperiment
         Console.WriteLine();
         Console.WriteLine("| model | accuracy | agreement | teacher mistakes | copied | fixed | other mistakes | new mistakes |");
         Console.WriteLine("|---|---|---|---|---|---|---|---|");
-        var teacherHard = DistillationEvaluator.EvaluateDetailed(scoredHardHam, new DistillationEvaluationOptions
+        var teacherHard = DistillationEvaluation.EvaluateDetailed(scoredHardHam, new DistillationEvaluationOptions
         {
             ScoreColumnName = DataColumnNames.TeacherLogits, TeacherColumnName = DataColumnNames.TeacherLogits, ScoresAreLogits = true, TeacherScoresAreLogits = true,
         });
         Console.WriteLine(F("| teacher | {0:F4} | 1 | {1} | | | | |", teacherHard.Accuracy, teacherHard.Inheritance?.TeacherMistakes));
         foreach (var (name, model) in new[] { ("hard labels", trained.Baseline.Model), ("distilled", trained.Distilled.Model) })
         {
-            var q = DistillationEvaluator.EvaluateDetailed(model.Transform(scoredHardHam), new DistillationEvaluationOptions
+            var q = DistillationEvaluation.EvaluateDetailed(model.Transform(scoredHardHam), new DistillationEvaluationOptions
             {
                 TeacherColumnName = DataColumnNames.TeacherLogits, TeacherScoresAreLogits = true,
             });

@@ -18,7 +18,7 @@ public sealed class LogitMatchingTrainerTests
         var student = ml.MulticlassClassification.Trainers.LogitMatching(label => ml.Regression.Trainers.FastTree(labelColumnName: label, numberOfTrees: 10, numberOfLeaves: 8)).Fit(scored);
         var predicted = student.Transform(scored);
         Assert.Equal(10, ((VectorDataViewType)predicted.Schema["Score"].Type).Size);
-        var metrics = DistillationEvaluator.Evaluate(predicted, scoresAreLogits: true);
+        var metrics = DistillationEvaluation.Evaluate(predicted, scoresAreLogits: true);
         Assert.InRange(metrics.Agreement, 0.7, 1.0);
 
         string path = TestPaths.TempFile(".zip");

@@ -6,7 +6,7 @@ using MLNetDistill.Evaluation;
 namespace MLNetDistill.Tests.Evaluation;
 
 /// <summary>
-/// <c>mlContext.MulticlassClassification.EvaluateDistillation</c>: the catalog surface over <see cref="DistillationEvaluator.EvaluateDetailed"/>,
+/// <c>mlContext.MulticlassClassification.EvaluateDistillation</c>: the catalog surface over <see cref="DistillationEvaluation.EvaluateDetailed"/>,
 /// on the tiny tables of <see cref="DistillationQualityTests"/> and on the embedded teacher with an SDCA soft-label student on Fashion-MNIST rows.
 /// </summary>
 public sealed class DistillationEvaluationCatalogTests(Xunit.Abstractions.ITestOutputHelper output)
@@ -21,10 +21,30 @@ public sealed class DistillationEvaluationCatalogTests(Xunit.Abstractions.ITestO
         var view = DistillationQualityTests.View(Model, Teacher, Labels);
 
         var viaCatalog = new MLContext(1).MulticlassClassification.EvaluateDistillation(view);
-        var direct = DistillationEvaluator.EvaluateDetailed(view);
+        var direct = DistillationEvaluation.EvaluateDetailed(view);
 
         AssertSame(direct, viaCatalog);
         Assert.Equal(0.425, viaCatalog.ExpectedCalibrationError, 1e-6);
+    }
+
+    [Fact]
+    public void ObsoleteDistillationEvaluator_EveryMethod_GivesTheCatalogsFigures()
+    {
+        var view = DistillationQualityTests.View(Model, Teacher, Labels);
+        var ml = new MLContext(1);
+        var viaCatalog = ml.MulticlassClassification.EvaluateDistillation(view);
+
+#pragma warning disable CS0618 // the forwarder kept for one release is what this test checks
+        var detailed = DistillationEvaluator.EvaluateDetailed(view);
+        var summary = DistillationEvaluator.Evaluate(view);
+#pragma warning restore CS0618
+
+        AssertSame(viaCatalog, detailed);
+        Assert.Equal(viaCatalog.ToMetrics(), summary);
+        Assert.False(typeof(DistillationEvaluation).IsPublic);
+#pragma warning disable CS0618
+        Assert.True(typeof(DistillationEvaluator).IsDefined(typeof(ObsoleteAttribute), inherit: false));
+#pragma warning restore CS0618
     }
 
     [Fact]
@@ -80,7 +100,7 @@ public sealed class DistillationEvaluationCatalogTests(Xunit.Abstractions.ITestO
 
         output.WriteLine($"{quality with { PerClassAccuracy = [], PerClassAgreement = [], TeacherStudentCounts = [] }}");
         // The summary is the existing evaluator's, value for value.
-        Assert.Equal(DistillationEvaluator.Evaluate(predictions), quality.ToMetrics());
+        Assert.Equal(DistillationEvaluation.Evaluate(predictions), quality.ToMetrics());
         Assert.Equal(300, quality.Rows);
         Assert.Equal(300, quality.LabeledRows);
 

@@ -55,7 +55,7 @@ public sealed class DistillationEvaluatorTests
         // KL(p || p) in float arithmetic rounds to about -1e-14 per row; a distance is never negative.
         float[][] odd = [[0.3f, 0.3f, 0.4f], [0.1f, 0.2f, 0.7f], [1f / 3, 1f / 3, 1f / 3], [0.05f, 0.9f, 0.05f]];
 
-        var metrics = DistillationEvaluator.Evaluate(View(odd, odd, Labels));
+        var metrics = DistillationEvaluation.Evaluate(View(odd, odd, Labels));
 
         Assert.Equal(0.0, metrics.KlToTeacher);
         Assert.Equal(1.0, metrics.Agreement);
@@ -64,7 +64,7 @@ public sealed class DistillationEvaluatorTests
     [Fact]
     public void Evaluate_HandMadeRows_MatchesHandComputedMetrics()
     {
-        var metrics = DistillationEvaluator.Evaluate(View(Model, Teacher, Labels));
+        var metrics = DistillationEvaluation.Evaluate(View(Model, Teacher, Labels));
 
         Assert.Equal(Accuracy, metrics.Accuracy, Tolerance);
         Assert.Equal(MacroF1, metrics.MacroF1, Tolerance);
@@ -82,7 +82,7 @@ public sealed class DistillationEvaluatorTests
         // ln q + c is a logit vector whose softmax is q again, for any c.
         var logits = Model.Select(q => q.Select(v => MathF.Log(v) + 3f).ToArray()).ToArray();
 
-        var metrics = DistillationEvaluator.Evaluate(View(logits, Teacher, Labels), scoresAreLogits: true);
+        var metrics = DistillationEvaluation.Evaluate(View(logits, Teacher, Labels), scoresAreLogits: true);
 
         Assert.Equal(Accuracy, metrics.Accuracy, Tolerance);
         Assert.Equal(MacroF1, metrics.MacroF1, Tolerance);
@@ -97,7 +97,7 @@ public sealed class DistillationEvaluatorTests
         // Each row times 2 (sums to 2): the evaluator divides by the sum, so every metric is unchanged.
         var doubled = Model.Select(q => q.Select(v => 2 * v).ToArray()).ToArray();
 
-        var metrics = DistillationEvaluator.Evaluate(View(doubled, Teacher, Labels));
+        var metrics = DistillationEvaluation.Evaluate(View(doubled, Teacher, Labels));
 
         Assert.Equal(LogLoss, metrics.LogLoss, Tolerance);
         Assert.Equal(Kl, metrics.KlToTeacher, Tolerance);
@@ -106,7 +106,7 @@ public sealed class DistillationEvaluatorTests
     [Fact]
     public void Evaluate_NoTeacherColumn_AgreementAndKlAreNaN()
     {
-        var metrics = DistillationEvaluator.Evaluate(View(Model, Teacher, Labels), teacherSoftLabelsColumnName: null);
+        var metrics = DistillationEvaluation.Evaluate(View(Model, Teacher, Labels), teacherSoftLabelsColumnName: null);
 
         Assert.Equal(Accuracy, metrics.Accuracy, Tolerance);
         Assert.Equal(MacroF1, metrics.MacroF1, Tolerance);
@@ -118,7 +118,7 @@ public sealed class DistillationEvaluatorTests
     [Fact]
     public void Evaluate_NoLabelColumn_LabelMetricsAreNaNTeacherMetricsKept()
     {
-        var metrics = DistillationEvaluator.Evaluate(View(Model, Teacher, Labels), labelColumnName: null);
+        var metrics = DistillationEvaluation.Evaluate(View(Model, Teacher, Labels), labelColumnName: null);
 
         Assert.True(double.IsNaN(metrics.Accuracy));
         Assert.True(double.IsNaN(metrics.MacroF1));
@@ -137,7 +137,7 @@ public sealed class DistillationEvaluatorTests
         // Agreement and KL still use all four rows.
         float[] labels = [0, 1, float.NaN, 0];
 
-        var metrics = DistillationEvaluator.Evaluate(View(Model, Teacher, labels));
+        var metrics = DistillationEvaluation.Evaluate(View(Model, Teacher, labels));
 
         Assert.Equal(2.0 / 3.0, metrics.Accuracy, Tolerance);
         Assert.Equal((-Math.Log(0.7) - Math.Log(0.6) - Math.Log(0.25)) / 3, metrics.LogLoss, Tolerance);
@@ -154,7 +154,7 @@ public sealed class DistillationEvaluatorTests
         var keyed = ml.Transforms.Conversion.MapValueToKey("Key", "Label", keyOrdinality: Microsoft.ML.Transforms.ValueToKeyMappingEstimator.KeyOrdinality.ByValue)
             .Fit(data).Transform(data);
 
-        var metrics = DistillationEvaluator.Evaluate(keyed, labelColumnName: "Key");
+        var metrics = DistillationEvaluation.Evaluate(keyed, labelColumnName: "Key");
 
         Assert.Equal(Accuracy, metrics.Accuracy, Tolerance);
         Assert.Equal(MacroF1, metrics.MacroF1, Tolerance);
@@ -165,7 +165,7 @@ public sealed class DistillationEvaluatorTests
     public void Evaluate_ZeroProbabilityForLabel_LogLossClippedAt1e15()
     {
         // One row, q(label) = 0: -ln(1e-15) = 34.538776.
-        var metrics = DistillationEvaluator.Evaluate(View([[1f, 0f]], [[0.5f, 0.5f]], [1]));
+        var metrics = DistillationEvaluation.Evaluate(View([[1f, 0f]], [[0.5f, 0.5f]], [1]));
 
         Assert.Equal(-Math.Log(1e-15), metrics.LogLoss, 1e-9);
         Assert.Equal(0.0, metrics.Accuracy);
@@ -181,7 +181,7 @@ public sealed class DistillationEvaluatorTests
         schema[nameof(Row.Score)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, 2);
         schema[nameof(Row.SoftLabels)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, 3);
 
-        var ex = Assert.Throws<ArgumentException>(() => DistillationEvaluator.Evaluate(ml.Data.LoadFromEnumerable(rows, schema)));
+        var ex = Assert.Throws<ArgumentException>(() => DistillationEvaluation.Evaluate(ml.Data.LoadFromEnumerable(rows, schema)));
 
         Assert.Contains("'Score' has 2 classes", ex.Message, StringComparison.Ordinal);
         Assert.Contains("'SoftLabels' has 3", ex.Message, StringComparison.Ordinal);
@@ -190,7 +190,7 @@ public sealed class DistillationEvaluatorTests
     [Fact]
     public void Evaluate_ScoreColumnMissing_ThrowsNamingIt()
     {
-        var ex = Assert.Throws<ArgumentException>(() => DistillationEvaluator.Evaluate(View(Model, Teacher, Labels), scoreColumnName: "Probabilities"));
+        var ex = Assert.Throws<ArgumentException>(() => DistillationEvaluation.Evaluate(View(Model, Teacher, Labels), scoreColumnName: "Probabilities"));
 
         Assert.Contains("'Probabilities'", ex.Message, StringComparison.Ordinal);
     }
@@ -198,7 +198,7 @@ public sealed class DistillationEvaluatorTests
     [Fact]
     public void Evaluate_NoRows_ThrowsNoRows()
     {
-        var ex = Assert.Throws<InvalidDataException>(() => DistillationEvaluator.Evaluate(View([], [], [], classes: 3)));
+        var ex = Assert.Throws<InvalidDataException>(() => DistillationEvaluation.Evaluate(View([], [], [], classes: 3)));
 
         Assert.Contains("no rows", ex.Message, StringComparison.Ordinal);
     }

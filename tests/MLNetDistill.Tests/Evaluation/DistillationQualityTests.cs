@@ -5,7 +5,7 @@ using MLNetDistill.Evaluation;
 namespace MLNetDistill.Tests.Evaluation;
 
 /// <summary>
-/// <see cref="DistillationEvaluator.EvaluateDetailed"/> against values computed by hand on two small tables.
+/// <see cref="DistillationEvaluation.EvaluateDetailed"/> against values computed by hand on two small tables.
 /// <para>Table A, the four rows of <see cref="DistillationEvaluatorTests"/> (three classes):</para>
 /// <code>
 /// row  student q          teacher p        label  student  teacher
@@ -46,9 +46,9 @@ public sealed class DistillationQualityTests
     {
         var view = View(ModelA, TeacherA, LabelsA);
 
-        var quality = DistillationEvaluator.EvaluateDetailed(view);
+        var quality = DistillationEvaluation.EvaluateDetailed(view);
 
-        Assert.Equal(DistillationEvaluator.Evaluate(view), quality.ToMetrics());
+        Assert.Equal(DistillationEvaluation.Evaluate(view), quality.ToMetrics());
         Assert.Equal(0.5, quality.Accuracy, Tolerance);
         Assert.Equal(0.75, quality.Agreement, Tolerance);
         Assert.Equal(4, quality.Rows);
@@ -60,7 +60,7 @@ public sealed class DistillationQualityTests
     public void EvaluateDetailed_TableA_TeacherAccuracyAndRetainedAccuracy()
     {
         // Teacher right on rows 0, 1, 2: 3/4. Retained: 0.5 / 0.75 = 2/3.
-        var quality = DistillationEvaluator.EvaluateDetailed(View(ModelA, TeacherA, LabelsA));
+        var quality = DistillationEvaluation.EvaluateDetailed(View(ModelA, TeacherA, LabelsA));
 
         Assert.Equal(0.75, quality.TeacherAccuracy, Tolerance);
         Assert.Equal(2.0 / 3.0, quality.RetainedAccuracy, Tolerance);
@@ -73,7 +73,7 @@ public sealed class DistillationQualityTests
         // ECE = 1/4 |1 - 0.7| + 1/4 |1 - 0.6| + 2/4 |0 - 0.5| = 0.075 + 0.1 + 0.25 = 0.425.
         // Teacher confidences 0.8 (right), 0.5 (right), 0.7 (right), 0.4 (wrong), each alone in its bin:
         // ECE = (0.2 + 0.5 + 0.3 + 0.4) / 4 = 0.35.
-        var quality = DistillationEvaluator.EvaluateDetailed(View(ModelA, TeacherA, LabelsA));
+        var quality = DistillationEvaluation.EvaluateDetailed(View(ModelA, TeacherA, LabelsA));
 
         Assert.Equal(15, quality.CalibrationBins);
         Assert.Equal(0.425, quality.ExpectedCalibrationError, Tolerance);
@@ -85,7 +85,7 @@ public sealed class DistillationQualityTests
     {
         // One bin: |accuracy - mean confidence|. Student: |0.5 - (0.7 + 0.6 + 0.5 + 0.5) / 4| = |0.5 - 0.575| = 0.075.
         // Teacher: |0.75 - (0.8 + 0.5 + 0.7 + 0.4) / 4| = |0.75 - 0.6| = 0.15.
-        var quality = DistillationEvaluator.EvaluateDetailed(View(ModelA, TeacherA, LabelsA), new DistillationEvaluationOptions { CalibrationBins = 1 });
+        var quality = DistillationEvaluation.EvaluateDetailed(View(ModelA, TeacherA, LabelsA), new DistillationEvaluationOptions { CalibrationBins = 1 });
 
         Assert.Equal(0.075, quality.ExpectedCalibrationError, Tolerance);
         Assert.Equal(0.15, quality.TeacherExpectedCalibrationError, Tolerance);
@@ -96,7 +96,7 @@ public sealed class DistillationQualityTests
     {
         // Accuracy by label: class 0 rows {0, 3}, right on 0: 1/2; class 1 row {1}: 1; class 2 row {2}: 0.
         // Agreement by the teacher's class: class 0 row {0}: 1; class 1 row {1}: 1; class 2 rows {2, 3}, student 1 and 2: 1/2.
-        var quality = DistillationEvaluator.EvaluateDetailed(View(ModelA, TeacherA, LabelsA));
+        var quality = DistillationEvaluation.EvaluateDetailed(View(ModelA, TeacherA, LabelsA));
 
         Assert.Equal([0.5, 1.0, 0.0], quality.PerClassAccuracy);
         Assert.Equal([1.0, 1.0, 0.5], quality.PerClassAgreement);
@@ -105,7 +105,7 @@ public sealed class DistillationQualityTests
     [Fact]
     public void EvaluateDetailed_TableA_InheritanceCopiesRowThreeAndAddsRowTwo()
     {
-        var table = DistillationEvaluator.EvaluateDetailed(View(ModelA, TeacherA, LabelsA)).Inheritance!;
+        var table = DistillationEvaluation.EvaluateDetailed(View(ModelA, TeacherA, LabelsA)).Inheritance!;
 
         Assert.Equal(new InheritanceTable(LabeledRows: 4, TeacherMistakes: 1, Copied: 1, Fixed: 0, OtherMistakes: 0, NewMistakes: 1), table);
         Assert.Equal(2, table.StudentMistakes);
@@ -116,7 +116,7 @@ public sealed class DistillationQualityTests
     public void EvaluateDetailed_TableB_InheritanceCountsEachCaseOnce()
     {
         // Row 5 has no label, so it is not in the table; rows 1, 2, 3 are the teacher's three mistakes.
-        var table = DistillationEvaluator.EvaluateDetailed(View(ModelB, TeacherB, LabelsB)).Inheritance!;
+        var table = DistillationEvaluation.EvaluateDetailed(View(ModelB, TeacherB, LabelsB)).Inheritance!;
 
         Assert.Equal(new InheritanceTable(LabeledRows: 5, TeacherMistakes: 3, Copied: 1, Fixed: 1, OtherMistakes: 1, NewMistakes: 1), table);
         Assert.Equal(3, table.StudentMistakes);
@@ -131,14 +131,14 @@ public sealed class DistillationQualityTests
         // Top-1: 3/6; top-2: 4/6; top-3: 5/6; top-4: 6/6.
         var view = View(ModelB, TeacherB, LabelsB);
 
-        var top3 = DistillationEvaluator.EvaluateDetailed(view);
+        var top3 = DistillationEvaluation.EvaluateDetailed(view);
 
         Assert.Equal(3, top3.TopK);
         Assert.Equal(5.0 / 6.0, top3.TopKAgreement, Tolerance);
         Assert.Equal(0.5, top3.Agreement, Tolerance);
-        Assert.Equal(0.5, DistillationEvaluator.EvaluateDetailed(view, new DistillationEvaluationOptions { TopK = 1 }).TopKAgreement, Tolerance);
-        Assert.Equal(4.0 / 6.0, DistillationEvaluator.EvaluateDetailed(view, new DistillationEvaluationOptions { TopK = 2 }).TopKAgreement, Tolerance);
-        Assert.Equal(1.0, DistillationEvaluator.EvaluateDetailed(view, new DistillationEvaluationOptions { TopK = 4 }).TopKAgreement, Tolerance);
+        Assert.Equal(0.5, DistillationEvaluation.EvaluateDetailed(view, new DistillationEvaluationOptions { TopK = 1 }).TopKAgreement, Tolerance);
+        Assert.Equal(4.0 / 6.0, DistillationEvaluation.EvaluateDetailed(view, new DistillationEvaluationOptions { TopK = 2 }).TopKAgreement, Tolerance);
+        Assert.Equal(1.0, DistillationEvaluation.EvaluateDetailed(view, new DistillationEvaluationOptions { TopK = 4 }).TopKAgreement, Tolerance);
     }
 
     [Fact]
@@ -147,7 +147,7 @@ public sealed class DistillationQualityTests
         // Labeled rows 0-4: student right on 0, 2 (2/5), teacher right on 0, 4 (2/5): retained 1.
         // Accuracy by label: class 0 {0}: 1; class 1 {1, 2}: 1/2; class 2 {3}: 0; class 3 {4}: 0.
         // Agreement by teacher class over all six rows: 0 {0, 3}: 1/2; 1 {5}: 1; 2 {1}: 1; 3 {2, 4}: 0.
-        var quality = DistillationEvaluator.EvaluateDetailed(View(ModelB, TeacherB, LabelsB));
+        var quality = DistillationEvaluation.EvaluateDetailed(View(ModelB, TeacherB, LabelsB));
 
         Assert.Equal(6, quality.Rows);
         Assert.Equal(5, quality.LabeledRows);
@@ -162,7 +162,7 @@ public sealed class DistillationQualityTests
     public void EvaluateDetailed_TableB_TeacherStudentCountsPerPair()
     {
         // (teacher, student) per row: (0, 0), (2, 2), (3, 1), (0, 3), (3, 0), (1, 1).
-        var quality = DistillationEvaluator.EvaluateDetailed(View(ModelB, TeacherB, LabelsB));
+        var quality = DistillationEvaluation.EvaluateDetailed(View(ModelB, TeacherB, LabelsB));
 
         long[][] expected = [[1, 0, 0, 1], [0, 1, 0, 0], [0, 0, 1, 0], [1, 1, 0, 0]];
         Assert.Equal(expected.Length, quality.TeacherStudentCounts.Count);
@@ -179,7 +179,7 @@ public sealed class DistillationQualityTests
         float[][] model = [[0.6f, 0.3f, 0.1f], [0.2f, 0.7f, 0.1f]];
         float[][] teacher = [[0.7f, 0.2f, 0.1f], [0.1f, 0.8f, 0.1f]];
 
-        var quality = DistillationEvaluator.EvaluateDetailed(View(model, teacher, [0, 1]));
+        var quality = DistillationEvaluation.EvaluateDetailed(View(model, teacher, [0, 1]));
 
         Assert.Equal(1.0, quality.PerClassAccuracy[0]);
         Assert.True(double.IsNaN(quality.PerClassAccuracy[2]));
@@ -189,7 +189,7 @@ public sealed class DistillationQualityTests
     [Fact]
     public void EvaluateDetailed_NoTeacher_TeacherMetricsNaNAndNoInheritance()
     {
-        var quality = DistillationEvaluator.EvaluateDetailed(View(ModelA, TeacherA, LabelsA), new DistillationEvaluationOptions { TeacherColumnName = null });
+        var quality = DistillationEvaluation.EvaluateDetailed(View(ModelA, TeacherA, LabelsA), new DistillationEvaluationOptions { TeacherColumnName = null });
 
         Assert.Equal(0.5, quality.Accuracy, Tolerance);
         Assert.Equal(0.425, quality.ExpectedCalibrationError, Tolerance);
@@ -205,7 +205,7 @@ public sealed class DistillationQualityTests
     [Fact]
     public void EvaluateDetailed_NoLabels_LabelMetricsNaNTeacherMetricsKept()
     {
-        var quality = DistillationEvaluator.EvaluateDetailed(View(ModelB, TeacherB, LabelsB), new DistillationEvaluationOptions { LabelColumnName = null });
+        var quality = DistillationEvaluation.EvaluateDetailed(View(ModelB, TeacherB, LabelsB), new DistillationEvaluationOptions { LabelColumnName = null });
 
         Assert.Equal(0, quality.LabeledRows);
         Assert.True(double.IsNaN(quality.ExpectedCalibrationError));
@@ -224,7 +224,7 @@ public sealed class DistillationQualityTests
         // ln p + c is a logit vector whose softmax is p again.
         var logits = TeacherB.Select(p => p.Select(v => MathF.Log(v) - 2f).ToArray()).ToArray();
 
-        var quality = DistillationEvaluator.EvaluateDetailed(View(ModelB, logits, LabelsB), new DistillationEvaluationOptions { TeacherScoresAreLogits = true });
+        var quality = DistillationEvaluation.EvaluateDetailed(View(ModelB, logits, LabelsB), new DistillationEvaluationOptions { TeacherScoresAreLogits = true });
 
         Assert.Equal(new InheritanceTable(5, 3, 1, 1, 1, 1), quality.Inheritance);
         Assert.Equal(5.0 / 6.0, quality.TopKAgreement, Tolerance);
@@ -236,7 +236,7 @@ public sealed class DistillationQualityTests
     public void EvaluateDetailed_CalibrationBinsOutOfRange_ThrowsNamingValueAndRange(int bins)
     {
         var ex = Assert.Throws<ArgumentOutOfRangeException>(() =>
-            DistillationEvaluator.EvaluateDetailed(View(ModelA, TeacherA, LabelsA), new DistillationEvaluationOptions { CalibrationBins = bins }));
+            DistillationEvaluation.EvaluateDetailed(View(ModelA, TeacherA, LabelsA), new DistillationEvaluationOptions { CalibrationBins = bins }));
 
         Assert.Equal("CalibrationBins", ex.ParamName);
         Assert.Contains($"but was {bins}", ex.Message, StringComparison.Ordinal);
@@ -247,7 +247,7 @@ public sealed class DistillationQualityTests
     public void EvaluateDetailed_TopKZero_ThrowsNamingValueAndFix()
     {
         var ex = Assert.Throws<ArgumentOutOfRangeException>(() =>
-            DistillationEvaluator.EvaluateDetailed(View(ModelA, TeacherA, LabelsA), new DistillationEvaluationOptions { TopK = 0 }));
+            DistillationEvaluation.EvaluateDetailed(View(ModelA, TeacherA, LabelsA), new DistillationEvaluationOptions { TopK = 0 }));
 
         Assert.Equal("TopK", ex.ParamName);
         Assert.Contains("at least 1 but was 0", ex.Message, StringComparison.Ordinal);

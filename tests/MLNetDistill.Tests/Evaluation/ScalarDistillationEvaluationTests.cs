@@ -55,8 +55,8 @@ public sealed class ScalarDistillationEvaluationTests
     {
         var options = new BinaryDistillationEvaluationOptions { TeacherColumnName = "TeacherPositive" };
 
-        var scalar = DistillationEvaluator.EvaluateBinary(BinaryView(vectorTeacher: false), options);
-        var vector = DistillationEvaluator.EvaluateBinary(BinaryView(vectorTeacher: true));
+        var scalar = DistillationEvaluation.EvaluateBinary(BinaryView(vectorTeacher: false), options);
+        var vector = DistillationEvaluation.EvaluateBinary(BinaryView(vectorTeacher: true));
 
         Assert.Equal(vector.Agreement, scalar.Agreement);
         Assert.Equal(vector.TeacherAuc, scalar.TeacherAuc);
@@ -76,7 +76,7 @@ public sealed class ScalarDistillationEvaluationTests
         var data = TestData.Vectors(ml, [[0.2f, 0.3f, 0.5f]]);
         var view = ml.Transforms.CopyColumns("SoftLabels", "Features").Append(ml.Transforms.CopyColumns("Probability", "Label")).Fit(data).Transform(data);
 
-        var ex = Assert.Throws<ArgumentException>(() => DistillationEvaluator.EvaluateBinary(view));
+        var ex = Assert.Throws<ArgumentException>(() => DistillationEvaluation.EvaluateBinary(view));
 
         Assert.Contains("'SoftLabels'", ex.Message, StringComparison.Ordinal);
         Assert.Contains("vector of 2 Singles", ex.Message, StringComparison.Ordinal);
@@ -106,7 +106,7 @@ public sealed class ScalarDistillationEvaluationTests
         var ml = new MLContext(1);
         var rows = new[] { new RegressionRow { Score = 1, TeacherScore = 2, Label = 1 }, new RegressionRow { Score = 3, TeacherScore = 2, Label = 3 } };
 
-        var q = DistillationEvaluator.EvaluateRegression(ml.Data.LoadFromEnumerable(rows));
+        var q = DistillationEvaluation.EvaluateRegression(ml.Data.LoadFromEnumerable(rows));
 
         Assert.True(double.IsNaN(q.CorrelationWithTeacher));
         Assert.Equal(1.0, q.RmseToTeacher, 1e-9);

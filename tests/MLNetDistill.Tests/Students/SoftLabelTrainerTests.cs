@@ -80,8 +80,8 @@ public sealed class SoftLabelTrainerTests
         var soft = ml.MulticlassClassification.Trainers.SoftLabel(Make()).Fit(scoredTrain);
         var hardData = ml.Transforms.Conversion.MapValueToKey("Label", keyOrdinality: Microsoft.ML.Transforms.ValueToKeyMappingEstimator.KeyOrdinality.ByValue).Fit(scoredTrain).Transform(scoredTrain);
         var hard = ml.MulticlassClassification.Trainers.LightGbm(labelColumnName: "Label", numberOfIterations: 40, numberOfLeaves: 15).Fit(hardData);
-        var softMetrics = DistillationEvaluator.Evaluate(soft.Transform(scoredTest));
-        var hardMetrics = DistillationEvaluator.Evaluate(hard.Transform(scoredTest));
+        var softMetrics = DistillationEvaluation.Evaluate(soft.Transform(scoredTest));
+        var hardMetrics = DistillationEvaluation.Evaluate(hard.Transform(scoredTest));
         Assert.True(softMetrics.Agreement > hardMetrics.Agreement, $"soft {softMetrics.Agreement} vs hard {hardMetrics.Agreement}");
         Assert.True(softMetrics.KlToTeacher < hardMetrics.KlToTeacher);
 
@@ -104,7 +104,7 @@ public sealed class SoftLabelTrainerTests
         var scored = ml.Data.Cache(teacher2.Transform(unlabeled));
         var sdca = ml.MulticlassClassification.Trainers.SdcaMaximumEntropy(labelColumnName: "Label", exampleWeightColumnName: "Weight", maximumNumberOfIterations: 5);
         var student = ml.MulticlassClassification.Trainers.SoftLabel(sdca).Fit(scored);
-        var metrics = DistillationEvaluator.Evaluate(student.Transform(scored), labelColumnName: null);
+        var metrics = DistillationEvaluation.Evaluate(student.Transform(scored), labelColumnName: null);
         Assert.InRange(metrics.Agreement, 0.6, 1.0);
     }
 
@@ -236,7 +236,7 @@ public sealed class SoftLabelOneVersusAllTests
         var scored = ml.Data.Cache(teacher.Transform(data));
         var ova = ml.MulticlassClassification.Trainers.OneVersusAll(ml.BinaryClassification.Trainers.FastTree(exampleWeightColumnName: "Weight", numberOfTrees: 5), labelColumnName: "Label");
         var student = ml.MulticlassClassification.Trainers.SoftLabel(ova).Fit(scored);
-        var metrics = DistillationEvaluator.Evaluate(student.Transform(scored));
+        var metrics = DistillationEvaluation.Evaluate(student.Transform(scored));
         Assert.InRange(metrics.Agreement, 0.6, 1.0);
     }
 
