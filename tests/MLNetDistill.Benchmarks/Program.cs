@@ -33,6 +33,11 @@ internal static class Program
             return Teachers.ScaleBenchmark.Train(args[1..]);
         }
 
+        if (args.Length > 0 && args[0] == "cascade-table")
+        {
+            return Serving.CascadeTableExperiment.Run(args[1..]);
+        }
+
         if (args.Length > 0 && args[0] == "gemm")
         {
             return QuickTiming.Gemm(args[1..]);

@@ -41,6 +41,9 @@ internal static class CompareCommand
         ["test"] = "--test",
         ["transfer"] = "--transfer",
         [IgnoreColumnsOption.Parameter] = IgnoreColumnsOption.Flag,
+        [nameof(DistillationExperimentOptions.CascadeTarget)] = CascadeFlags.TargetFlag,
+        [nameof(MLNetDistill.Serving.CascadeTarget.TeacherQualityShare)] = CascadeFlags.TargetFlag,
+        [nameof(MLNetDistill.Serving.CascadeTarget.MaxDeferredShare)] = CascadeFlags.MaxDeferredFlag,
     };
 
     public static Command Create()
@@ -62,7 +65,7 @@ internal static class CompareCommand
         var alphas = new Option<string?>("--alphas") { Description = "Sweep alpha, the weight of the soft labels against the hard labels: comma-separated values in [0, 1] such as 0.5,0.9; each student is trained with each." };
         var augment = new Option<string?>("--augment") { Description = "Offline augmentation, as for distill: synthetic rows the teacher labels once for every candidate: " + MLNetDistill.Augmentation.AugmentationOptions.Describe() };
         var seed = new Option<int>("--seed") { Description = "Seed (same inputs and seed give the same models).", DefaultValueFactory = _ => 0 };
-        var output = new Option<string>("--out") { Description = "Folder for leaderboard.json, report.md, tradeoff.png, report.html and each student's .zip, and its .onnx for every student that converts (every family on numeric features; a text student has no ONNX form, and its onnxNote says why).", Required = true };
+        var output = new Option<string>("--out") { Description = "Folder for leaderboard.json, report.md, tradeoff.png, cascade.png (with --cascade-target or --cascade-max-deferred), report.html and each student's .zip, and its .onnx for every student that converts (every family on numeric features; a text student has no ONNX form, and its onnxNote says why).", Required = true };
         var ignore = IgnoreColumnsOption.Create();
         var command = new Command("compare", "Train several students on one teacher scoring, rank them on quality vs cost (Pareto front), and pick the smallest within a tolerance of the teacher.")
         {
@@ -70,6 +73,8 @@ internal static class CompareCommand
         };
         var teacherOptions = new TeacherOptions();
         teacherOptions.AddTo(command);
+        var cascadeFlags = new CascadeFlags();
+        cascadeFlags.AddTo(command);
         command.SetAction((parse, ct) => CommandRunner.RunAsync(token =>
         {
             string trainPath = parse.GetValue(train)!;
@@ -120,6 +125,7 @@ internal static class CompareCommand
                 .SetTimeBudget(parse.GetValue(budget) is string b ? ParseBudget(b) : null)
                 .SetSeed(parse.GetValue(seed))
                 .SetPseudoBaseline(parse.GetValue(pseudoBaseline))
+                .SetCascadeTarget(cascadeFlags.Read(parse))
                 .SetAugmentation(parse.GetValue(augment) is string augmentSpec ? DistillCommand.ParseAugmentation(augmentSpec) : null);
             string? studentSpecs = parse.GetValue(students);
             if (studentSpecs is null && textName is not null)
@@ -257,6 +263,33 @@ internal static class CompareCommand
         string F4(double value) => double.IsNaN(value) ? "n/a" : value.ToString("F4", c);
     }
 
+    /// <summary>Prints each student's cascade (when measured): the share of the test rows sent to the teacher, the cascade's accuracy and agreement, and its cost per 1,000 rows where latency was measured.</summary>
+    private static void PrintCascades(Leaderboard board)
+    {
+        var cascades = board.Entries.Where(e => e.Cascade is not null).ToList();
+        if (cascades.Count == 0)
+        {
+            return;
+        }
+
+        var c = CultureInfo.InvariantCulture;
+        int width = Math.Max(8, cascades.Max(e => e.Name.Length));
+        double? teacherP50 = board.TeacherCostDetail?.LatencyP50Microseconds;
+        Console.WriteLine(string.Format(c, "{0}  {1,8}  {2,8}  {3,9}  {4,8}  {5,12}  (cascade: threshold chosen on held-out training rows, measured on the test rows)",
+            "student".PadRight(width), "deferred", "accuracy", "agreement", "retained", "ms per 1,000"));
+        foreach (var e in cascades)
+        {
+            var cascade = e.Cascade!;
+            double accuracy = cascade.Accuracy ?? double.NaN;
+            string cost = cascade.CostPer1000(e.LatencyP50Microseconds, teacherP50) is double ms ? ms.ToString("N1", c) : "n/a";
+            Console.WriteLine(string.Format(c, "{0}  {1,8}  {2,8}  {3,9}  {4,8}  {5,12}{6}", e.Name.PadRight(width), cascade.DeferredShare.ToString("P1", c), F4(accuracy), F4(cascade.Agreement),
+                double.IsNaN(accuracy / board.TeacherAccuracy) ? "n/a" : (accuracy / board.TeacherAccuracy).ToString("P1", c), cost,
+                cascade.TargetMet ? "" : "  target not met on the held-out rows: every row goes to the teacher"));
+        }
+
+        string F4(double value) => double.IsNaN(value) ? "n/a" : value.ToString("F4", c);
+    }
+
     /// <summary>Prints the leaderboard (teacher first, then the students by cost, with the Pareto and pick flags) and the pick; <c>demo</c> prints the same.</summary>
     internal static void Print(StudentSizeExperimentResult result, string folder)
     {
@@ -298,12 +331,14 @@ internal static class CompareCommand
         string Micros(double value) => double.IsNaN(value) ? "n/a" : value.ToString("N1", c);
 
         PrintPseudoLabels(board);
+        PrintCascades(board);
         if (board.Skipped.Count > 0)
         {
             Console.WriteLine($"skipped (time budget): {string.Join(", ", board.Skipped)}");
         }
 
         Console.WriteLine(board.Chosen is null ? board.Choice : $"pick: {board.Choice}");
-        Console.WriteLine($"written to {folder}: {StudentSizeReport.LeaderboardFileName}, {StudentSizeReport.ReportFileName}, {StudentSizeReport.ChartFileName}, {StudentSizeReport.ReportHtmlFileName} and each student's model");
+        string cascadeChart = CascadeChart.HasCascades(board) ? $", {StudentSizeReport.CascadeChartFileName}" : "";
+        Console.WriteLine($"written to {folder}: {StudentSizeReport.LeaderboardFileName}, {StudentSizeReport.ReportFileName}, {StudentSizeReport.ChartFileName}{cascadeChart}, {StudentSizeReport.ReportHtmlFileName} and each student's model");
     }
 }

@@ -35,6 +35,9 @@ internal static class DistillCommand
         [nameof(BudgetOptions.Calls)] = "--budget",
         [nameof(BudgetOptions.PoolFraction)] = "--budget",
         [nameof(BudgetOptions.Rounds)] = "--budget-rounds",
+        [nameof(DistillationExperimentOptions.CascadeTarget)] = CascadeFlags.TargetFlag,
+        [nameof(MLNetDistill.Serving.CascadeTarget.TeacherQualityShare)] = CascadeFlags.TargetFlag,
+        [nameof(MLNetDistill.Serving.CascadeTarget.MaxDeferredShare)] = CascadeFlags.MaxDeferredFlag,
     };
 
     public static Command Create()
@@ -66,6 +69,8 @@ internal static class DistillCommand
         };
         var teacherOptions = new TeacherOptions();
         teacherOptions.AddTo(command);
+        var cascadeFlags = new CascadeFlags();
+        cascadeFlags.AddTo(command);
         command.SetAction((parse, ct) => CommandRunner.RunAsync(token =>
         {
             string? teacherPath = parse.GetValue(teacher);
@@ -108,6 +113,7 @@ internal static class DistillCommand
                 Augmentation = augmentation,
                 TextColumnName = parse.GetValue(text),
                 Budget = budgetOptions,
+                CascadeTarget = cascadeFlags.Read(parse),
             };
             var distilled = DistillationStudent.FromSpec(parse.GetValue(student)!);
             options.Students.Add(distilled);
@@ -182,6 +188,11 @@ internal static class DistillCommand
                 Console.WriteLine($"inherit  of the teacher's {inherited.TeacherMistakes:N0} mistakes the student copied {inherited.Copied:N0}, fixed {inherited.Fixed:N0}, erred otherwise on {inherited.OtherMistakes:N0}; {inherited.NewMistakes:N0} new mistakes");
             }
 
+            if (written.Cascade is { } cascade)
+            {
+                Console.WriteLine(CascadeLine(cascade, written.Student.Accuracy, written.Teacher.Accuracy));
+            }
+
             Console.WriteLine(saved.OnnxFile is { } onnxFile ? $"onnx     {onnxFile} ({saved.OnnxBytes:N0} bytes)" : $"onnx     none: {saved.OnnxNote}");
             if (written.Augmentation is { } a)
             {
@@ -200,6 +211,17 @@ internal static class DistillCommand
             return Task.FromResult(0);
         }, ct, TeacherOptions.WithFlags(Flags)));
         return command;
+    }
+
+    /// <summary>The cascade as printed: the share of test rows sent to the teacher, the cascade's accuracy beside the student's and the teacher's, and whether the held-out rows met the target.</summary>
+    private static string CascadeLine(DistillationCascadeReport cascade, double studentAccuracy, double teacherAccuracy)
+    {
+        var c = System.Globalization.CultureInfo.InvariantCulture;
+        string quality = cascade.Accuracy is double a
+            ? $"accuracy {Measured(a)} (student alone {Measured(studentAccuracy)}, teacher {Measured(teacherAccuracy)}; {(double.IsNaN(a / teacherAccuracy) ? "n/a" : (a / teacherAccuracy).ToString("P1", c))} of the teacher's)"
+            : "accuracy n/a (no test labels)";
+        return $"cascade  {cascade.Rule}: {cascade.DeferredShare.ToString("P1", c)} of the test rows to the teacher (threshold {cascade.Threshold.ToString("G4", c)} chosen on {cascade.HeldOutRows:N0} held-out training rows), {quality}, agreement {Measured(cascade.Agreement)}" +
+            (cascade.TargetMet ? "" : "; the target was not met on the held-out rows, so every row goes to the teacher");
     }
 
     /// <summary>A difference of accuracies as printed, with its sign (<c>+0.0123</c>), or <c>n/a</c>.</summary>

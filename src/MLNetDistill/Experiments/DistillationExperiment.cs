@@ -212,6 +212,15 @@ public sealed class DistillationExperiment
             }
         }
 
+        if (options.CascadeTarget is not null)
+        {
+            // Only with a cascade: without one the students learn from every training row, as before.
+            var split = _mlContext.Data.TrainTestSplit(run.TrainPart, testFraction: options.CascadeHoldoutFraction, seed: options.Seed);
+            (run.TrainPart, run.CascadePart) = (split.TrainSet, split.TestSet);
+            Report(run.Progress, DistillationStage.Preparing,
+                $"cascade: {options.CascadeHoldoutFraction.ToString("P0", CultureInfo.InvariantCulture)} of the training rows are held out from the students to choose the threshold on");
+        }
+
         if (run.Test is null && options.TestSoftLabels is not null)
         {
             throw new ArgumentException(
@@ -227,6 +236,12 @@ public sealed class DistillationExperiment
         var (teacher, progress, token) = (run.Teacher, run.Progress, run.CancellationToken);
         (run.ScoredTrain, run.TrainRows, run.TrainScored) = Score(run.TrainPart, teacher, "training", progress, token);
         (run.ScoredTest, run.TestRows, run.TestScored) = Score(run.TestPart, teacher, "test", progress, token);
+        if (run.CascadePart is { } cascadeRows)
+        {
+            long cascadeScored;
+            (run.ScoredCascade, run.CascadeRows, cascadeScored) = Score(cascadeRows, teacher, "held-out (cascade)", progress, token);
+            run.TrainScored += cascadeScored; // training rows too, held out from the students
+        }
         run.StudentRows = run.ScoredTrain;
         if (run.Transfer is not null)
         {
@@ -293,13 +308,20 @@ public sealed class DistillationExperiment
     }
 
     /// <summary>Stage 5: the teacher measured on the training and test rows at T = 1, from the logits already scored; a teacher below chance is warned about before minutes of training on it.</summary>
-    private static void EvaluateTeacher(DistillationRunState run)
+    private void EvaluateTeacher(DistillationRunState run)
     {
         run.Classes = Classes(run.ScoredTrain.Schema);
         run.TestHasTeacher = run.ScoredTest.Schema.GetColumnOrNull(DataColumnNames.TeacherLogits) is not null;
         if (!run.TestHasTeacher)
         {
             Report(run.Progress, DistillationStage.Evaluating, "the test rows have no teacher outputs (soft labels made elsewhere, no teacher model): agreement and KL to the teacher cannot be measured");
+        }
+
+        if (_options.CascadeTarget is not null && !run.TestHasTeacher)
+        {
+            throw new ArgumentException(
+                "A cascade is asked for (CascadeTarget), but the test rows have no teacher outputs to defer to: give the teacher model (TeacherModelFile or Teacher), or the test rows' soft labels (TestSoftLabels), or leave CascadeTarget unset.",
+                nameof(DistillationExperimentOptions.CascadeTarget));
         }
 
         run.TeacherOnTrain = TeacherMetrics(run.ScoredTrain);
@@ -312,7 +334,7 @@ public sealed class DistillationExperiment
         }
     }
 
-    /// <summary>Stage 6: every student (with its twins) trains on the shared scored rows and is measured on the test rows, while the caller's budget lasts; on failure the models trained so far are disposed.</summary>
+    /// <summary>Stage 6: every student (with its twins) trains on the shared scored rows and is measured on the test rows (and, with a cascade, stage 7 measures its cascade), while the caller's budget lasts; on failure the models trained so far are disposed.</summary>
     private void TrainStudents(DistillationRunState run)
     {
         TestRows = run.ScoredTest;
@@ -332,6 +354,7 @@ public sealed class DistillationExperiment
 
                 var trained = TrainStudent(student, sets, run.Classes, run.Temperature, run.HintColumn, run.Progress, run.CancellationToken);
                 run.Students.Add(trained);
+                trained = run.Students[^1] = MeasureCascade(run, trained);
                 AfterStudent?.Invoke(trained);
             }
         }
@@ -346,6 +369,25 @@ public sealed class DistillationExperiment
 
             throw;
         }
+    }
+
+    /// <summary>
+    /// Stage 7, per student and with a cascade only (before the student is handed on, so a comparison's entry carries it):
+    /// the threshold chosen on the held-out training rows, then the cascade measured on the test rows
+    /// (<see cref="DistillationCascadeMeasure"/>).
+    /// </summary>
+    private DistillationStudentResult MeasureCascade(DistillationRunState run, DistillationStudentResult student)
+    {
+        if (_options.CascadeTarget is not { } target || run.ScoredCascade is not { } heldOut)
+        {
+            return student;
+        }
+
+        run.CancellationToken.ThrowIfCancellationRequested();
+        Report(run.Progress, DistillationStage.Evaluating, $"measuring the cascade of {student.Name} (threshold chosen on {run.CascadeRows:N0} held-out training rows)", student.Name);
+        var cascade = DistillationCascadeMeasure.Measure(student.Distilled, heldOut, run.ScoredTest, run.Classes, target, _options.CascadeRule, run.CancellationToken);
+        Report(run.Progress, DistillationStage.Evaluating, DistillationCascadeMeasure.Describe(student.Name, cascade), student.Name);
+        return student with { Cascade = cascade };
     }
 
     /// <summary>The run's result: the teacher's metrics and size, the students, and what the scoring and augmentation did.</summary>
@@ -701,6 +743,7 @@ public sealed class DistillationExperiment
             return new DistillationTrainedModel(model, quality.ToMetrics(), Math.Round(seconds, 3), DistillationResultWriter.ModelBytes(_mlContext, model, sets.InputSchema))
             {
                 Quality = quality,
+                ScoresAreLogits = scoresAreLogits,
             };
         }
         catch

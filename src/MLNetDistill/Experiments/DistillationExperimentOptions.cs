@@ -3,6 +3,7 @@ using MLNetDistill.Augmentation;
 using MLNetDistill.Teachers;
 using MLNetDistill.Numerics;
 using MLNetDistill.Cache;
+using MLNetDistill.Serving;
 
 namespace MLNetDistill.Experiments;
 
@@ -14,6 +15,9 @@ public sealed class DistillationExperimentOptions
 
     /// <summary>The share of the training rows held out for evaluation when no test data is given.</summary>
     public const float DefaultTestFraction = 0.2f;
+
+    /// <summary>The share of the training rows held out from the students to choose the cascade's threshold, when a cascade is asked for.</summary>
+    public const float DefaultCascadeHoldoutFraction = 0.1f;
 
     /// <summary>Gets or sets the teacher's <c>.onnx</c> file; the experiment opens one session over it, scores each data set once, and closes it.</summary>
     /// <value>Defaults to <see langword="null"/>. Set this, <see cref="Teacher"/>, or <see cref="TrainingSoftLabels"/> (soft labels made earlier).</value>
@@ -125,6 +129,35 @@ public sealed class DistillationExperimentOptions
     /// <value>Defaults to <see langword="null"/>: the teacher labels every transfer row.</value>
     public BudgetOptions? Budget { get; set; }
 
+    /// <summary>
+    /// Gets or sets what each student's cascade must reach: the student answers, and the teacher takes the rows the student
+    /// is least sure of (<see cref="CascadeRule"/>). The threshold is chosen on <see cref="CascadeHoldoutFraction"/> of the
+    /// training rows, held out from the students (never on the test rows), and the cascade is then measured on the test rows:
+    /// <see cref="DistillationStudentResult.Cascade"/>, with its curve of quality against the share of rows deferred.
+    /// Needs the teacher's outputs on the test rows (a teacher model, or <see cref="TestSoftLabels"/>).
+    /// </summary>
+    /// <value>Defaults to <see langword="null"/>: no cascade, no rows held out for it, every other figure as without it.</value>
+    public CascadeTarget? CascadeTarget { get; set; }
+
+    /// <summary>
+    /// Gets or sets the share of the training rows (after the test rows are held out, when they are) held out from the
+    /// students to choose the cascade's threshold on, in (0, 1). Only carved out when <see cref="CascadeTarget"/> is set, so
+    /// without a cascade the students learn from every training row, exactly as before; with one they learn from the rest
+    /// (and so do their hard-label and pseudo-label twins). The split is seeded with <see cref="Seed"/>.
+    /// </summary>
+    /// <value>Defaults to 0.1 (<see cref="DefaultCascadeHoldoutFraction"/>).</value>
+    public float CascadeHoldoutFraction { get; set; } = DefaultCascadeHoldoutFraction;
+
+    /// <summary>
+    /// Gets or sets how the cascade turns a student's class probabilities into its confidence (the rows of lowest confidence
+    /// go to the teacher): the top probability, the margin between the two most likely classes, the negated entropy,
+    /// or a learned rule (a small model predicting whether the student agrees with the teacher, trained on the even held-out
+    /// rows, its threshold chosen on the odd ones, as the cascade estimator does). The curves of all four are measured on
+    /// the test rows beside it (<see cref="DistillationCascade.RuleCurves"/>).
+    /// </summary>
+    /// <value>Defaults to <see cref="DeferralRule.TopProbability"/>.</value>
+    public DeferralRule CascadeRule { get; set; } = DeferralRule.TopProbability;
+
     /// <summary>A checked copy: the experiment keeps its own options, so changing these later does not change it.</summary>
     internal DistillationExperimentOptions Validated()
     {
@@ -132,10 +165,12 @@ public sealed class DistillationExperimentOptions
         CheckTeacherScoring();
         CheckStudentsAndRanges();
         CheckAugmentationAndText();
+        CheckCascade();
         var copy = CopySettings();
         copy.Augmentation = Augmentation?.Validated();
         copy.TeacherScoring = TeacherScoring?.Clone();
         copy.Budget = ValidatedBudget();
+        copy.CascadeTarget = CascadeTarget?.Clone();
         foreach (var student in Students)
         {
             copy.Students.Add(student);
@@ -184,6 +219,9 @@ public sealed class DistillationExperimentOptions
         PseudoBaseline = PseudoBaseline,
         Seed = Seed,
         TestFraction = TestFraction,
+        CascadeTarget = CascadeTarget,
+        CascadeHoldoutFraction = CascadeHoldoutFraction,
+        CascadeRule = CascadeRule,
     };
 
     /// <summary>Exactly one teacher (file, fitted transformer, or a cache of soft labels), and the file exists.</summary>
@@ -261,6 +299,30 @@ public sealed class DistillationExperimentOptions
                     nameof(Augmentation));
             }
         }
+    }
+
+    /// <summary>The cascade's held-out share in (0, 1), a known rule and a target given one way; checked only when a cascade is asked for.</summary>
+    private void CheckCascade()
+    {
+        if (CascadeTarget is null)
+        {
+            return;
+        }
+
+        if (!(CascadeHoldoutFraction > 0f && CascadeHoldoutFraction < 1f))
+        {
+            throw new ArgumentOutOfRangeException(nameof(CascadeHoldoutFraction), CascadeHoldoutFraction,
+                $"CascadeHoldoutFraction must be in (0, 1) (for example 0.1, a tenth of the training rows held out to choose the cascade's threshold) but was {CascadeHoldoutFraction}.");
+        }
+
+        if (!Enum.IsDefined(CascadeRule))
+        {
+            throw new ArgumentException(
+                $"CascadeRule {CascadeRule} is not a deferral rule: use TopProbability, Margin, Entropy or Learned.",
+                nameof(CascadeRule));
+        }
+
+        CascadeTarget.Validate();
     }
 
     /// <summary>The options the experiment opens <paramref name="file"/> with: a copy of <see cref="TeacherScoring"/> with the experiment's file, temperature, text column and column names.</summary>

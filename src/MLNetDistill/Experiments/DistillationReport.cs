@@ -31,6 +31,10 @@ public sealed record DistillationReport(DistillationModelReport Teacher, Distill
     /// <summary>Gets what budgeted labeling bought from the transfer rows (<c>strategy</c>, <c>bought</c>, <c>rounds</c>, <c>teacherCalls</c>, <c>cost</c>, the <c>curve</c> and the <c>random</c> curve at the same budgets), or <see langword="null"/> without a budget.</summary>
     public BudgetedLabelingResult? Budget { get; init; }
 
+    /// <summary>Gets the student's cascade on the test rows (the student answers, the teacher takes the rows it is least sure of; the threshold chosen on held-out training rows), or <see langword="null"/> when none was asked for (<see cref="DistillationExperimentOptions.CascadeTarget"/>).</summary>
+    /// <value><see cref="DistillationCascadeReport.CostPer1000"/> is set when the caller measured both latencies (<c>with { Cascade = DistillationCascadeReport.From(cascade, student, teacher) }</c>).</value>
+    public DistillationCascadeReport? Cascade { get; init; }
+
     /// <summary>The report of one student of an experiment.</summary>
     /// <param name="result">The experiment's result.</param>
     /// <param name="student">One of <paramref name="result"/>'s students.</param>
@@ -65,6 +69,7 @@ public sealed record DistillationReport(DistillationModelReport Teacher, Distill
             Inheritance = student.Distilled.Quality?.Inheritance,
             PseudoBaseline = student.PseudoBaseline is { } pseudo ? DistillationModelReport.From(pseudo) : null,
             Budget = result.Budget,
+            Cascade = student.Cascade is { } cascade ? DistillationCascadeReport.From(cascade) : null,
         };
     }
 }

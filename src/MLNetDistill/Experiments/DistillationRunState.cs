@@ -8,7 +8,7 @@ namespace MLNetDistill.Experiments;
 
 /// <summary>
 /// What one <see cref="DistillationExperiment.Run"/> carries from stage to stage
-/// (<c>PrepareTeacher → PrepareSets → ScoreSets → Augment → EvaluateTeacher → TrainStudents</c>): the inputs, then what
+/// (<c>PrepareTeacher → PrepareSets → ScoreSets → Augment → GatherStudentRows → EvaluateTeacher → TrainStudents</c>, each student then <c>MeasureCascade</c> when a cascade is asked for): the inputs, then what
 /// each stage adds for the next. A stage reads what the stages before it set and sets its own part, nothing else.
 /// </summary>
 /// <param name="train">The training rows as given.</param>
@@ -67,6 +67,9 @@ internal sealed class DistillationRunState(IDataView train, IDataView? test, IDa
     /// <summary>Gets or sets whether the test rows were held out of the training rows.</summary>
     public bool HeldOut { get; set; }
 
+    /// <summary>Gets or sets the training rows held out from the students to choose the cascade's threshold on, or null without a cascade.</summary>
+    public IDataView? CascadePart { get; set; }
+
     // ScoreSets
 
     /// <summary>Gets or sets the clock of the teacher's scoring (the augmentation's rows included).</summary>
@@ -80,6 +83,12 @@ internal sealed class DistillationRunState(IDataView train, IDataView? test, IDa
 
     /// <summary>Gets or sets the rows the distilled students learn from: training, then transfer, then synthetic rows.</summary>
     public IDataView StudentRows { get; set; } = null!;
+
+    /// <summary>Gets or sets the cascade's held-out rows with the teacher's columns, in memory, or null without a cascade.</summary>
+    public IDataView? ScoredCascade { get; set; }
+
+    /// <summary>Gets or sets the number of the cascade's held-out rows (0 without a cascade).</summary>
+    public long CascadeRows { get; set; }
 
     /// <summary>Gets or sets the number of training rows.</summary>
     public long TrainRows { get; set; }

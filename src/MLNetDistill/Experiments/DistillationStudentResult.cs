@@ -20,4 +20,8 @@ public sealed record DistillationStudentResult(string Name, StudentSpec? Spec, f
     /// <summary>Gets the same student trained on the teacher's arg-max labels of the rows the distilled student learned from (its pseudo-label twin), when asked for (<see cref="DistillationExperimentOptions.PseudoBaseline"/>).</summary>
     /// <value><see langword="null"/> when not asked for, or for an estimator student made without a hard-label estimator.</value>
     public DistillationTrainedModel? PseudoBaseline { get; init; }
+
+    /// <summary>Gets the student's cascade (the student answers, the teacher takes the rows it is least sure of), with its threshold chosen on held-out training rows and measured on the test rows.</summary>
+    /// <value><see langword="null"/> when no cascade was asked for (<see cref="DistillationExperimentOptions.CascadeTarget"/>).</value>
+    public DistillationCascade? Cascade { get; init; }
 }

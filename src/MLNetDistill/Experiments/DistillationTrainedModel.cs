@@ -13,4 +13,7 @@ public sealed record DistillationTrainedModel(ITransformer Model, DistillationMe
     /// <summary>Gets every quality metric of the model on the test rows (top-3 agreement, calibration, per-class accuracy and agreement, the inheritance table), of which <see cref="Metrics"/> is the summary.</summary>
     /// <value><see langword="null"/> when the model was measured without the evaluator's detail.</value>
     public DistillationQuality? Quality { get; init; }
+
+    /// <summary>Gets whether the model's <c>Score</c> holds logits (softmax gives its probabilities) rather than probabilities.</summary>
+    internal bool ScoresAreLogits { get; init; }
 }

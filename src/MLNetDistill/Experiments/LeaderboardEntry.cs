@@ -33,6 +33,14 @@ public sealed record LeaderboardEntry(string Name, string Spec, double Accuracy,
     /// <value><see langword="null"/> when no pseudo-label twin was trained; NaN when the test rows have no teacher outputs.</value>
     public double? PseudoBaselineAgreement { get; init; }
 
+    /// <summary>Gets the share of the test rows the student's cascade sends to the teacher to reach the target (<see cref="DistillationExperimentOptions.CascadeTarget"/>; the threshold chosen on held-out training rows): the lower, the cheaper the cascade.</summary>
+    /// <value><see langword="null"/> when no cascade was asked for.</value>
+    public double? CascadeDeferredShare { get; init; }
+
+    /// <summary>Gets the student's cascade on the test rows: threshold, deferred share, accuracy, agreement and the curve.</summary>
+    /// <value><see langword="null"/> when no cascade was asked for.</value>
+    public DistillationCascade? Cascade { get; init; }
+
     /// <summary>Gets whether no other entry has quality at least as good at a cost at most as high, one of them strictly.</summary>
     public bool Pareto { get; init; }
 

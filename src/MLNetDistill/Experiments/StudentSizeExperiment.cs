@@ -242,6 +242,15 @@ public sealed class StudentSizeExperiment
         return this;
     }
 
+    /// <summary>Sets the target of each student's cascade (<see cref="DistillationExperimentOptions.CascadeTarget"/>): the leaderboard then carries the share of rows each cascade defers to reach it.</summary>
+    /// <param name="target">The target, or <see langword="null"/> for no cascade.</param>
+    /// <returns>This experiment.</returns>
+    public StudentSizeExperiment SetCascadeTarget(MLNetDistill.Serving.CascadeTarget? target)
+    {
+        _options.Distillation.CascadeTarget = target;
+        return this;
+    }
+
     /// <summary>Sets whether each trial is also trained on the teacher's arg-max labels, its pseudo-label twin (<see cref="DistillationExperimentOptions.PseudoBaseline"/>).</summary>
     /// <param name="pseudoBaseline">Whether to train the pseudo-label twins.</param>
     /// <returns>This experiment.</returns>
@@ -427,6 +436,8 @@ public sealed class StudentSizeExperiment
             Quality = trained.Distilled.Quality,
             PseudoBaselineAccuracy = trained.PseudoBaseline?.Metrics.Accuracy,
             PseudoBaselineAgreement = trained.PseudoBaseline?.Metrics.Agreement,
+            CascadeDeferredShare = trained.Cascade?.DeferredShare,
+            Cascade = trained.Cascade,
             Temperature = trained.Spec is { UsesTemperature: false } || float.IsNaN(trained.Temperature) ? null : trained.Temperature,
             Alpha = trained.Spec is { UsesAlpha: true } && !float.IsNaN(trained.Alpha) ? trained.Alpha : null,
             LatencyP50Microseconds = serving?.LatencyP50 ?? double.NaN,

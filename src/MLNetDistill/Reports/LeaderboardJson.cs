@@ -14,7 +14,7 @@ namespace MLNetDistill.Reports;
 /// metrics, size, parameters, cost, <c>pareto</c>, <c>chosen</c>, model file, and the <c>temperature</c> and <c>alpha</c> it was trained with (null where it uses none); <c>top3Agreement</c> (named from the
 /// evaluator's k), <c>expectedCalibrationError</c>, <c>teacherExpectedCalibrationError</c>, <c>perClassAccuracy</c>,
 /// <c>perClassAgreement</c>, <c>inheritance</c>; latency p50/p99 and throughput through ML.NET and in ONNX Runtime,
-/// <c>onnxNote</c> where the ONNX form is missing, <c>latencySpeedUp</c> and <c>sizeReduction</c> against the teacher, <c>pseudoBaselineAccuracy</c> and <c>pseudoBaselineAgreement</c> of its pseudo-label twin, null when none was trained), the
+/// <c>onnxNote</c> where the ONNX form is missing, <c>latencySpeedUp</c> and <c>sizeReduction</c> against the teacher, <c>pseudoBaselineAccuracy</c> and <c>pseudoBaselineAgreement</c> of its pseudo-label twin, null when none was trained; <c>cascadeDeferredShare</c> and <c>cascade</c> (as in <c>REPORT.json</c>, with <c>costPer1000</c> from the student's and the teacher's measured latencies), null without a cascade), the
 /// pick's reason, the skipped and duplicate students, and <c>augmentation</c> (as in <c>REPORT.json</c>: method, settings, synthetic rows, the teacher's seconds on them and their share; null without one). camelCase; an undefined metric is the string <c>"NaN"</c>, a form
 /// not measured is <see langword="null"/>.
 /// </summary>
@@ -50,7 +50,7 @@ public static class LeaderboardJson
         var board = result.Leaderboard;
         var run = result.Experiment;
         var teacher = Teacher(run.Teacher is { } t ? DistillationModelReport.From(t, 0, run.TeacherModelBytes) : DistillationModelReport.Unmeasured, board.TeacherCostDetail);
-        var files = StudentSizeReport.ModelFiles(board);
+        var files = LeaderboardFiles.ModelFiles(board);
         var students = board.Entries.Select(e => new LeaderboardStudentRecord(
             e.Name, e.Spec, e.Accuracy, e.MacroF1, e.LogLoss, e.Agreement, e.KlToTeacher, e.RetainedAccuracy, e.TrainSeconds, e.ModelBytes, e.Parameters, e.Cost,
             e.Pareto, e.Chosen, files[e.Name], e.Temperature, e.Alpha,
@@ -62,6 +62,8 @@ public static class LeaderboardJson
             TopK = e.Quality is { } q ? new Dictionary<string, object> { [$"top{q.TopK}Agreement"] = q.TopKAgreement } : null,
             PseudoBaselineAccuracy = e.PseudoBaselineAccuracy,
             PseudoBaselineAgreement = e.PseudoBaselineAgreement,
+            CascadeDeferredShare = e.CascadeDeferredShare,
+            Cascade = e.Cascade is { } cascade ? DistillationCascadeReport.From(cascade, e.LatencyP50Microseconds, board.TeacherCostDetail?.LatencyP50Microseconds) : null,
         }).ToList();
         return new LeaderboardDocument(
             board.CostAxis.ToString().ToLowerInvariant(), board.QualityMetric, board.AccuracyTolerance, teacher, board.TeacherCost, board.Chosen?.Name, board.Choice,
@@ -108,6 +110,12 @@ public static class LeaderboardJson
 
         /// <summary>The pseudo-label twin's agreement with the teacher, or null when none was trained.</summary>
         public double? PseudoBaselineAgreement { get; init; }
+
+        /// <summary>The share of the test rows the student's cascade defers to reach the target, or null without a cascade.</summary>
+        public double? CascadeDeferredShare { get; init; }
+
+        /// <summary>The student's cascade, or null without one.</summary>
+        public DistillationCascadeReport? Cascade { get; init; }
 
         /// <summary>The top-k agreement, under a name that carries k (<c>top3Agreement</c>).</summary>
         [JsonExtensionData]

@@ -13,11 +13,17 @@ namespace MLNetDistill.Reports;
 /// </example>
 public static class LeaderboardMarkdown
 {
+    /// <summary>The trade-off chart's file name the report links by default (MLNetDistill.Reports' <c>StudentSizeReport.ChartFileName</c>).</summary>
+    internal const string TradeoffChartFileName = "tradeoff.png";
+
+    /// <summary>The cascade chart's file name the report links (MLNetDistill.Reports' <c>StudentSizeReport.CascadeChartFileName</c>).</summary>
+    internal const string CascadeChartFileName = "cascade.png";
+
     /// <summary>The report as Markdown text.</summary>
     /// <param name="result">The experiment's result.</param>
-    /// <param name="chartFile">The chart's file name to link, relative to the report, or <see langword="null"/> for none.</param>
+    /// <param name="chartFile">The chart's file name to link, relative to the report, or <see langword="null"/> for none (then the cascade chart, <see cref="CascadeChartFileName"/>, is not linked either).</param>
     /// <returns>The Markdown.</returns>
-    public static string Render(StudentSizeExperimentResult result, string? chartFile = StudentSizeReport.ChartFileName)
+    public static string Render(StudentSizeExperimentResult result, string? chartFile = TradeoffChartFileName)
     {
         ArgumentNullException.ThrowIfNull(result);
         var c = CultureInfo.InvariantCulture;
@@ -50,6 +56,7 @@ public static class LeaderboardMarkdown
 
         md.Append('\n');
         AppendPseudoLabels(md, board);
+        AppendCascades(md, board, linkChart: chartFile is not null);
         AppendServingCost(md, board);
         AppendQuality(md, board);
         if (board.Skipped.Count > 0)
@@ -97,6 +104,33 @@ public static class LeaderboardMarkdown
         }
 
         md.Append('\n');
+
+        string F(double v) => double.IsNaN(v) ? "n/a" : v.ToString("F4", c);
+    }
+
+    /// <summary>Each student's cascade, when measured: the share of the test rows sent to the teacher at the threshold chosen on held-out training rows, the cascade's accuracy and agreement beside the student alone, and its cost per 1,000 rows where latency was measured.</summary>
+    private static void AppendCascades(StringBuilder md, Leaderboard board, bool linkChart)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var cascades = board.Entries.Where(e => e.Cascade is not null).ToList();
+        if (cascades.Count == 0)
+        {
+            return;
+        }
+
+        md.Append("## Cascades\n\n");
+        md.Append("The student answers; the rows it is least sure of go to the teacher. Each threshold was chosen on training rows held out from the students, then measured on the test rows. *ms per 1,000* answers 1,000 rows one at a time: the student's single-row latency plus the deferred share of the teacher's.\n\n");
+        md.Append("| student | rule | to the teacher | accuracy | retained | agreement | student alone | ms per 1,000 | target met (held-out) |\n|---|---|---:|---:|---:|---:|---:|---:|:-:|\n");
+        double? teacherP50 = board.TeacherCostDetail?.LatencyP50Microseconds;
+        foreach (var e in cascades)
+        {
+            var cascade = e.Cascade!;
+            double accuracy = cascade.Accuracy ?? double.NaN;
+            double retained = accuracy / board.TeacherAccuracy;
+            md.Append(c, $"| {Cell(e.Name)} | {DistillationCascadeReport.RuleName(cascade.Rule)} | {cascade.DeferredShare.ToString("P1", c)} | {F(accuracy)} | {(double.IsNaN(retained) ? "n/a" : retained.ToString("P1", c))} | {F(cascade.Agreement)} | {F(e.Accuracy)} | {(cascade.CostPer1000(e.LatencyP50Microseconds, teacherP50) is double ms ? ms.ToString("N1", c) : "n/a")} | {(cascade.TargetMet ? "yes" : "no: every row to the teacher")} |\n");
+        }
+
+        md.Append(linkChart ? $"\n![cascades]({CascadeChartFileName})\n\n" : "\n");
 
         string F(double v) => double.IsNaN(v) ? "n/a" : v.ToString("F4", c);
     }

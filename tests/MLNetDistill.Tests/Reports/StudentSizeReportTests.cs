@@ -82,7 +82,7 @@ public sealed class StudentSizeReportTests : IDisposable
         var entries = new[] { "a/b", "a_b", "A_B" }.Select(n => new LeaderboardEntry(n, n, 0.9, 0.9, 0.1, 0.9, 0.1, 1, 100, null, 100));
         var board = Leaderboard.Create(entries, LeaderboardCostAxis.Size, 0.9, 0.02);
 
-        var files = StudentSizeReport.ModelFiles(board);
+        var files = LeaderboardFiles.ModelFiles(board);
 
         Assert.Equal(["a_b.zip", "a_b-2.zip", "A_B-3.zip"], board.Entries.Select(e => files[e.Name]));
     }

@@ -5,7 +5,7 @@ using MLNetDistill.Experiments;
 
 namespace MLNetDistill.Reports;
 
-/// <summary>Writes everything a student-size comparison made into one folder: each student's model (<c>.zip</c>, and <c>.onnx</c> for every family that converts), <c>leaderboard.json</c>, <c>report.md</c>, <c>tradeoff.png</c> and <c>report.html</c> (<see cref="StudentSizeHtmlReport"/>).</summary>
+/// <summary>Writes everything a student-size comparison made into one folder: each student's model (<c>.zip</c>, and <c>.onnx</c> for every family that converts), <c>leaderboard.json</c>, <c>report.md</c>, <c>tradeoff.png</c>, <c>cascade.png</c> (with cascades) and <c>report.html</c> (<see cref="StudentSizeHtmlReport"/>).</summary>
 /// <example>
 /// <code language="csharp">
 /// using var result = experiment.Run(train, test);
@@ -21,7 +21,10 @@ public static class StudentSizeReport
     public const string ReportFileName = "report.md";
 
     /// <summary>The chart's file name.</summary>
-    public const string ChartFileName = "tradeoff.png";
+    public const string ChartFileName = LeaderboardMarkdown.TradeoffChartFileName;
+
+    /// <summary>The cascade chart's file name, written when the students' cascades were measured (<see cref="CascadeChart"/>).</summary>
+    public const string CascadeChartFileName = LeaderboardMarkdown.CascadeChartFileName;
 
     /// <summary>The HTML report's file name: one self-contained page (<see cref="StudentSizeHtmlReport"/>).</summary>
     public const string ReportHtmlFileName = "report.html";
@@ -49,7 +52,7 @@ public static class StudentSizeReport
 
         Directory.CreateDirectory(folder);
         var written = new List<string>();
-        var files = ModelFiles(result.Leaderboard);
+        var files = LeaderboardFiles.ModelFiles(result.Leaderboard);
         foreach (var entry in result.Leaderboard.Entries)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -70,43 +73,24 @@ public static class StudentSizeReport
         LeaderboardMarkdown.Write(result, md);
         string png = Path.Combine(folder, ChartFileName);
         AtomicFile.Write(png, stream => stream.Write(chart));
-        string html = Path.Combine(folder, ReportHtmlFileName);
-        new StudentSizeHtmlReport(result, chart).Save(html);
-        written.AddRange([json, md, png, html]);
-        return written;
-    }
-
-    /// <summary>Each entry's model file name (<see cref="ModelFileName"/>), made unique with <c>-2</c>, <c>-3</c>, ... where two names map to one file (<c>a/b</c> and <c>a_b</c>).</summary>
-    internal static IReadOnlyDictionary<string, string> ModelFiles(Leaderboard leaderboard)
-    {
-        var files = new Dictionary<string, string>(StringComparer.Ordinal);
-        var taken = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var entry in leaderboard.Entries)
+        written.AddRange([json, md, png]);
+        byte[]? cascadeChart = null;
+        if (CascadeChart.HasCascades(result.Leaderboard))
         {
-            string file = ModelFileName(entry.Name);
-            for (int n = 2; !taken.Add(file); n++)
-            {
-                file = $"{Path.GetFileNameWithoutExtension(ModelFileName(entry.Name))}-{n}.zip";
-            }
-
-            files[entry.Name] = file;
+            cascadeChart = CascadeChart.Render(result.Leaderboard);
+            string cascadePng = Path.Combine(folder, CascadeChartFileName);
+            AtomicFile.Write(cascadePng, stream => stream.Write(cascadeChart));
+            written.Add(cascadePng);
         }
 
-        return files;
+        string html = Path.Combine(folder, ReportHtmlFileName);
+        new StudentSizeHtmlReport(result, chart, cascadeChart).Save(html);
+        written.Add(html);
+        return written;
     }
 
     /// <summary>A student's model file name: its name with characters unsafe in file names replaced by <c>_</c>, then <c>.zip</c> (<c>lightgbm_trees=5.zip</c>).</summary>
     /// <param name="student">The student's name.</param>
     /// <returns>The file name.</returns>
-    public static string ModelFileName(string student)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(student);
-        var name = new StringBuilder(student.Length + 4);
-        foreach (char ch in student)
-        {
-            name.Append(char.IsAsciiLetterOrDigit(ch) || ch is '.' or '-' or '=' or '_' or ',' ? ch : '_');
-        }
-
-        return name.Append(".zip").ToString();
-    }
+    public static string ModelFileName(string student) => LeaderboardFiles.ModelFileName(student);
 }

@@ -13,7 +13,8 @@ namespace MLNetDistill.Reports;
 /// teacher first, then every student by cost, Pareto and chosen rows highlighted), the serving-cost table (latency and
 /// throughput through ML.NET and in ONNX Runtime, speed-up, size reduction), the trade-off chart
 /// (<see cref="TradeoffChart"/>, embedded as a PNG data URI), the per-class agreement and accuracy heat maps (rows are
-/// students, columns classes) and the inheritance table of the teacher's mistakes.
+/// students, columns classes) and the inheritance table of the teacher's mistakes; with cascades, their table and chart
+/// (<see cref="CascadeChart"/>).
 /// </summary>
 /// <remarks>
 /// <para>It implements <see cref="IHtmlContent"/>, so .NET Interactive displays it as HTML: end a notebook cell with
@@ -37,6 +38,7 @@ public sealed class StudentSizeHtmlReport : IHtmlContent
     private readonly IReadOnlyList<string> _duplicates;
     private readonly double _seconds;
     private readonly Lazy<byte[]> _chart;
+    private Lazy<byte[]>? _cascadeChart;
 
     /// <summary>Initializes a report of an experiment's result: the leaderboard and the run's teacher metrics, rows and timing.</summary>
     /// <param name="result">The experiment's result (read when the report is written; its models are not used, so it may be disposed).</param>
@@ -57,8 +59,9 @@ public sealed class StudentSizeHtmlReport : IHtmlContent
     }
 
     /// <summary>Initializes a report of a result whose chart is already rendered (the PNG <see cref="StudentSizeReport.WriteAll"/> wrote).</summary>
-    internal StudentSizeHtmlReport(StudentSizeExperimentResult result, byte[]? chartPng)
+    internal StudentSizeHtmlReport(StudentSizeExperimentResult result, byte[]? chartPng, byte[]? cascadeChartPng = null)
     {
+        _cascadeChart = cascadeChartPng is null ? null : new(cascadeChartPng);
         ArgumentNullException.ThrowIfNull(result);
         Leaderboard = result.Leaderboard;
         _run = result.Experiment;
@@ -86,6 +89,7 @@ public sealed class StudentSizeHtmlReport : IHtmlContent
         LeaderboardTable(html);
         ServingCostTable(html);
         Chart(html);
+        CascadeSection(html);
         HeatMaps(html);
         html.Raw("<h3>Inheritance of the teacher's mistakes</h3>");
         html.Raw("<p class=\"muted\">Over the labeled test rows: of the rows the teacher gets wrong, how many each student copies (the same wrong class), fixes (the label) or gets wrong differently; and its new mistakes on rows the teacher gets right.</p>");
@@ -269,6 +273,39 @@ public sealed class StudentSizeHtmlReport : IHtmlContent
         html.Text($"{Leaderboard.QualityMetric} against {Leaderboard.AxisName(Leaderboard.CostAxis)}, log scale, Pareto front and teacher");
         html.Raw("\" width=\"900\" height=\"600\" src=\"data:image/png;base64,");
         html.Raw(Convert.ToBase64String(_chart.Value));
+        html.Raw("\">");
+    }
+
+    /// <summary>With cascades only: the cascade chart (<see cref="CascadeChart"/>) and each student's cascade at its chosen threshold.</summary>
+    private void CascadeSection(HtmlReportWriter html)
+    {
+        if (!CascadeChart.HasCascades(Leaderboard))
+        {
+            return;
+        }
+
+        var board = Leaderboard;
+        _cascadeChart ??= new(() => CascadeChart.Render(board));
+        html.Raw("<h3>Cascades</h3><p class=\"muted\">The student answers; the rows it is least sure of go to the teacher. Each threshold was chosen on training rows held out from the students, then measured on the test rows.</p>");
+        html.Raw("<table><thead><tr><th class=\"name\">student</th><th>rule</th><th>to the teacher</th><th>accuracy</th><th>agreement</th><th>student alone</th><th>target met (held-out)</th></tr></thead><tbody>");
+        foreach (var entry in Ordered().Where(e => e.Cascade is not null))
+        {
+            var cascade = entry.Cascade!;
+            html.Raw("<tr>");
+            html.Cell(entry.Name, "name");
+            html.Cell(DistillationCascadeReport.RuleName(cascade.Rule));
+            html.Cell(Percent(cascade.DeferredShare));
+            html.Cell(F4(cascade.Accuracy ?? double.NaN));
+            html.Cell(F4(cascade.Agreement));
+            html.Cell(F4(entry.Accuracy));
+            html.Cell(cascade.TargetMet ? "yes" : "no: every row to the teacher");
+            html.Raw("</tr>");
+        }
+
+        html.Raw("</tbody></table><img class=\"chart\" alt=\"");
+        html.Text("cascade accuracy against the share of rows sent to the teacher, one line per student, the teacher at 100 %");
+        html.Raw("\" width=\"900\" height=\"600\" src=\"data:image/png;base64,");
+        html.Raw(Convert.ToBase64String(_cascadeChart.Value));
         html.Raw("\">");
     }
 
