@@ -80,7 +80,14 @@ public sealed class DistillationExperimentReport : IHtmlContent
             }
         }
 
-        html.Raw("</tbody></table></div>");
+        html.Raw("</tbody></table>");
+        if (r.Budget is { } budget)
+        {
+            // The transfer rows were bought on a budget: the curves the students' rows came from.
+            new BudgetCurveReport(budget).WriteTo(writer, encoder);
+        }
+
+        html.Raw("</div>");
     }
 
     /// <summary>The fragment as a string, encoded with <see cref="HtmlEncoder.Default"/>.</summary>

@@ -60,4 +60,9 @@ public static class HtmlReportExtensions
     /// <param name="title">The heading (default: <c>Distillation: students against the teacher</c>).</param>
     /// <returns>The report.</returns>
     public static DistillationExperimentReport ToHtmlReport(this DistillationExperimentResult result, string? title = null) => new(result, title);
+
+    /// <summary>A budgeted labeling run as HTML: the chart of both curves against teacher calls and their table.</summary>
+    /// <param name="budget">The run's result (<see cref="DistillationExperimentResult.Budget"/>, or <see cref="BudgetedLabeling.Run"/>'s).</param>
+    /// <returns>The report.</returns>
+    public static BudgetCurveReport ToHtmlReport(this BudgetedLabelingResult budget) => new(budget);
 }

@@ -31,6 +31,10 @@ internal static class DistillCommand
         [nameof(DistillationExperimentOptions.Augmentation)] = "--augment",
         [nameof(DistillationExperimentOptions.TestSoftLabels)] = "--test-soft-labels",
         [nameof(DistillationExperimentOptions.TextColumnName)] = "--text",
+        [nameof(DistillationExperimentOptions.Budget)] = "--budget",
+        [nameof(BudgetOptions.Calls)] = "--budget",
+        [nameof(BudgetOptions.PoolFraction)] = "--budget",
+        [nameof(BudgetOptions.Rounds)] = "--budget-rounds",
         [nameof(DistillationExperimentOptions.CascadeTarget)] = CascadeFlags.TargetFlag,
         [nameof(MLNetDistill.Serving.CascadeTarget.TeacherQualityShare)] = CascadeFlags.TargetFlag,
         [nameof(MLNetDistill.Serving.CascadeTarget.MaxDeferredShare)] = CascadeFlags.MaxDeferredFlag,
@@ -56,9 +60,12 @@ internal static class DistillCommand
         var output = new Option<string>("--out") { Description = "The student model: STUDENT.zip, and STUDENT.onnx beside it for every student that converts (every family on numeric features; a text student has no ONNX form, and REPORT.json's onnxNote says why).", Required = true };
         var report = new Option<string>("--report") { Description = "The report: REPORT.json.", Required = true };
         var ignore = IgnoreColumnsOption.Create();
+        var budget = new Option<string?>("--budget") { Description = "Budgeted labeling: the teacher labels only this many --transfer rows (900), or this share of them (20%), chosen by the student round by round (--select); REPORT.json's budget holds the curve and the same budgets spent at random, drawn in REPORT.budget.png beside it." };
+        var select = new Option<string?>("--select") { Description = "How --budget picks the rows: margin (default), entropy, random, or diverse (margin, then k-center greedy on the student's probabilities)." };
+        var budgetRounds = new Option<int?>("--budget-rounds") { Description = $"The rounds --budget is spent in (default {BudgetOptions.DefaultRounds})." };
         var command = new Command("distill", "Train a student on a teacher's soft labels and compare it with the teacher (and its hard-label twin).")
         {
-            teacher, train, test, label, student, temperature, alpha, transfer, softLabels, augment, baseline, pseudoBaseline, seed, output, report, testSoftLabels, text, ignore,
+            teacher, train, test, label, student, temperature, alpha, transfer, softLabels, augment, baseline, pseudoBaseline, seed, output, report, testSoftLabels, text, ignore, budget, select, budgetRounds,
         };
         var teacherOptions = new TeacherOptions();
         teacherOptions.AddTo(command);
@@ -83,6 +90,7 @@ internal static class DistillCommand
                 throw new ArgumentException("--augment needs --teacher: soft labels from a cache (--soft-labels) cannot label new rows; the teacher labels the synthetic rows.");
             }
 
+            var budgetOptions = BudgetOption.Parse(parse.GetValue(budget), parse.GetValue(select), parse.GetValue(budgetRounds), parse.GetValue(transfer) is not null);
             AugmentationOptions? augmentation = parse.GetValue(augment) is string augmentSpec ? ParseAugmentation(augmentSpec) : null;
             string? labelName = parse.GetValue(label);
 
@@ -104,6 +112,7 @@ internal static class DistillCommand
                 Seed = parse.GetValue(seed),
                 Augmentation = augmentation,
                 TextColumnName = parse.GetValue(text),
+                Budget = budgetOptions,
                 CascadeTarget = cascadeFlags.Read(parse),
             };
             var distilled = DistillationStudent.FromSpec(parse.GetValue(student)!);
@@ -188,6 +197,14 @@ internal static class DistillCommand
             if (written.Augmentation is { } a)
             {
                 Console.WriteLine($"augment  {a.Method}: {a.SyntheticRows:N0} synthetic rows labeled by the teacher in {a.TeacherSeconds:F1} s ({a.TeacherShare:P0} of its time)");
+            }
+
+            if (written.Budget is { } bought)
+            {
+                string chart = Path.ChangeExtension(reportPath, ".budget.png");
+                MLNetDistill.Reports.BudgetCurveChart.Save(bought, chart);
+                Console.WriteLine($"budget   {bought.Strategy}: {bought.Bought:N0} of {bought.PoolRows:N0} transfer rows bought in {bought.Rounds} rounds ({bought.TeacherCalls:N0} teacher calls with the random curve); agreement {Measured(bought.Curve[^1].Agreement)}"
+                    + (bought.Random.Count > 0 && !ReferenceEquals(bought.Random, bought.Curve) ? $" vs {Measured(bought.Random[^1].Agreement)} for as many random rows" : "") + $"; chart: {chart}");
             }
 
             Console.WriteLine(double.IsNaN(written.RetainedAccuracy) ? $"retained accuracy n/a (no test labels); report: {reportPath}" : $"retained accuracy {written.RetainedAccuracy:P1}; report: {reportPath}");

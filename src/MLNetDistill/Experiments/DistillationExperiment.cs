@@ -142,6 +142,13 @@ public sealed class DistillationExperiment
                 nameof(options.TrainingSoftLabels));
         }
 
+        if (options.Budget is not null && transfer is null)
+        {
+            throw new ArgumentException(
+                "Budget buys teacher labels for transfer rows, but no transfer rows were given: pass the unlabeled pool as Run(train, test, transfer), or leave Budget unset.",
+                nameof(transfer));
+        }
+
         // Only the columns the student uses must be in every file: the features must match (other columns are left out when rows are joined).
         if (test is not null)
         {
@@ -239,7 +246,9 @@ public sealed class DistillationExperiment
         if (run.Transfer is not null)
         {
             IDataView scoredTransfer;
-            (scoredTransfer, run.TransferRows, run.TransferScored) = Score(DropLabel(run.Transfer), teacher, "transfer", progress, token);
+            (scoredTransfer, run.TransferRows, run.TransferScored) = _options.Budget is { } budget
+                ? BudgetedLabeling.BuyTransferRows(_mlContext, budget, run)
+                : Score(DropLabel(run.Transfer), teacher, "transfer", progress, token);
             run.StudentRows = new AppendRowsDataView(run.ScoredTrain, scoredTransfer);
         }
     }
@@ -387,7 +396,10 @@ public sealed class DistillationExperiment
         var teacher = run.Teacher;
         long teacherBytes = teacher is null ? 0 : File.Exists(teacher.Options.ModelFile) ? new FileInfo(teacher.Options.ModelFile).Length : teacher.Graph.Bytes.Length;
         return new DistillationExperimentResult(run.TeacherOnTest, run.TeacherOnTrain, run.TeacherOnAll, teacherBytes, run.Students, run.Train.Schema, run.Temperature, _options.Seed,
-            run.TrainRows, run.TransferRows, run.TestRows, run.HeldOut, run.TeacherScoring, run.Augmented);
+            run.TrainRows, run.TransferRows, run.TestRows, run.HeldOut, run.TeacherScoring, run.Augmented)
+        {
+            Budget = run.Budget,
+        };
     }
 
     /// <summary>Opens the teacher's model file (one ONNX Runtime session for every data set), or returns null when there is none.</summary>

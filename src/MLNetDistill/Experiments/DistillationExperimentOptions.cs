@@ -120,6 +120,16 @@ public sealed class DistillationExperimentOptions
     public string? TextColumnName { get; set; }
 
     /// <summary>
+    /// Gets or sets budgeted teacher labeling of the transfer rows: the pool is the transfer rows given to
+    /// <see cref="DistillationExperiment.Run"/>, and instead of labeling them all, the teacher labels only the rows the selecting
+    /// student (<see cref="BudgetOptions.Student"/>, else the first student from a spec) is least sure of, round by round, until the
+    /// budget is spent; every student then learns from the training rows and the rows bought. The result's
+    /// <see cref="DistillationExperimentResult.Budget"/> holds the curve and the same budgets spent at random.
+    /// </summary>
+    /// <value>Defaults to <see langword="null"/>: the teacher labels every transfer row.</value>
+    public BudgetOptions? Budget { get; set; }
+
+    /// <summary>
     /// Gets or sets what each student's cascade must reach: the student answers, and the teacher takes the rows the student
     /// is least sure of (<see cref="CascadeRule"/>). The threshold is chosen on <see cref="CascadeHoldoutFraction"/> of the
     /// training rows, held out from the students (never on the test rows), and the cascade is then measured on the test rows:
@@ -159,6 +169,7 @@ public sealed class DistillationExperimentOptions
         var copy = CopySettings();
         copy.Augmentation = Augmentation?.Validated();
         copy.TeacherScoring = TeacherScoring?.Clone();
+        copy.Budget = ValidatedBudget();
         copy.CascadeTarget = CascadeTarget?.Clone();
         foreach (var student in Students)
         {
@@ -168,7 +179,31 @@ public sealed class DistillationExperimentOptions
         return copy;
     }
 
-    /// <summary>A copy of every setting but <see cref="Students"/> (left empty), unchecked, sharing the objects these options refer to (teacher, scoring template, augmentation, caches).</summary>
+    /// <summary>The budget checked and completed with the experiment's seed, alpha, text column and selecting student, or null.</summary>
+    private BudgetOptions? ValidatedBudget()
+    {
+        if (Budget is null)
+        {
+            return null;
+        }
+
+        if (TeacherModelFile is null && Teacher is null)
+        {
+            throw new ArgumentException(
+                "Budget buys teacher labels for transfer rows, and soft labels from a cache cannot label new rows: give TeacherModelFile (or a fitted Teacher) as well as, or instead of, TrainingSoftLabels.",
+                nameof(Budget));
+        }
+
+        var budget = Budget.Validated();
+        budget.Seed ??= Seed;
+        budget.Alpha ??= Alpha;
+        budget.TextColumnName ??= TextColumnName;
+        budget.Student ??= Students.FirstOrDefault(s => s.Spec is not null)?.Spec!.ToString()
+            ?? throw new ArgumentException("Budget needs a student from a spec to pick the rows: set Budget.Student (e.g. \"sdca\"), or add a student with DistillationStudent.FromSpec.", nameof(Budget));
+        return budget;
+    }
+
+    /// <summary>A copy of every setting but <see cref="Students"/> (left empty) and <see cref="Budget"/> (a sweep's trials do not buy labels), unchecked, sharing the objects these options refer to (teacher, scoring template, augmentation, caches).</summary>
     internal DistillationExperimentOptions CopySettings() => new()
     {
         TestSoftLabels = TestSoftLabels,

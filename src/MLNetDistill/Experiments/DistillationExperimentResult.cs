@@ -28,6 +28,9 @@ public sealed class DistillationExperimentResult : IDisposable
         TeacherScoring = teacherScoring;
     }
 
+    /// <summary>Gets what budgeted labeling (<see cref="DistillationExperimentOptions.Budget"/>) bought from the transfer rows, its curve and the random one, or <see langword="null"/> without a budget.</summary>
+    public BudgetedLabelingResult? Budget { get; init; }
+
     /// <summary>Gets the teacher on the test rows (its probabilities at T = 1), or <see langword="null"/> when the test rows have no teacher outputs (soft labels made elsewhere, no ONNX teacher).</summary>
     public DistillationMetrics? Teacher { get; }
 

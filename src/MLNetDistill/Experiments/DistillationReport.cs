@@ -28,6 +28,9 @@ public sealed record DistillationReport(DistillationModelReport Teacher, Distill
     /// <summary>Gets the same student spec trained on the teacher's arg-max labels of the rows the student learned from (its pseudo-label twin), with the same fields as <see cref="Baseline"/>, or <see langword="null"/> when not asked for.</summary>
     public DistillationModelReport? PseudoBaseline { get; init; }
 
+    /// <summary>Gets what budgeted labeling bought from the transfer rows (<c>strategy</c>, <c>bought</c>, <c>rounds</c>, <c>teacherCalls</c>, <c>cost</c>, the <c>curve</c> and the <c>random</c> curve at the same budgets), or <see langword="null"/> without a budget.</summary>
+    public BudgetedLabelingResult? Budget { get; init; }
+
     /// <summary>Gets the student's cascade on the test rows (the student answers, the teacher takes the rows it is least sure of; the threshold chosen on held-out training rows), or <see langword="null"/> when none was asked for (<see cref="DistillationExperimentOptions.CascadeTarget"/>).</summary>
     /// <value><see cref="DistillationCascadeReport.CostPer1000"/> is set when the caller measured both latencies (<c>with { Cascade = DistillationCascadeReport.From(cascade, student, teacher) }</c>).</value>
     public DistillationCascadeReport? Cascade { get; init; }
@@ -65,6 +68,7 @@ public sealed record DistillationReport(DistillationModelReport Teacher, Distill
             Augmentation = result.Augmentation,
             Inheritance = student.Distilled.Quality?.Inheritance,
             PseudoBaseline = student.PseudoBaseline is { } pseudo ? DistillationModelReport.From(pseudo) : null,
+            Budget = result.Budget,
             Cascade = student.Cascade is { } cascade ? DistillationCascadeReport.From(cascade) : null,
         };
     }

@@ -108,6 +108,9 @@ internal sealed class DistillationRunState(IDataView train, IDataView? test, IDa
     /// <summary>Gets or sets the transfer rows the teacher scored in this run.</summary>
     public long TransferScored { get; set; }
 
+    /// <summary>Gets or sets what budgeted labeling bought from the transfer rows, or null without a budget.</summary>
+    public BudgetedLabelingResult? Budget { get; set; }
+
     // Augment
 
     /// <summary>Gets or sets the augmentation as used (it may skip invalid rows where the options did not ask), or null.</summary>
