@@ -42,175 +42,238 @@ internal static class DistillCommand
 
     public static Command Create()
     {
-        var teacher = new Option<string?>("--teacher") { Description = "The teacher's .onnx file (or --soft-labels for soft labels made earlier: then no teacher is needed)." };
-        var train = new Option<string>("--train") { Description = "Training data (CSV/TSV, Parquet or IDX), usually labeled; without a label column the student learns from the soft labels alone (--teacher or --soft-labels).", Required = true };
-        var test = new Option<string?>("--test") { Description = "Evaluation data (default: 20% of --train held out); without labels, only agreement and KL to the teacher are measured." };
-        var label = new Option<string?>("--label") { Description = "The label column of CSV or Parquet files (default: a column named Label)." };
-        var student = new Option<string>("--student") { Description = "Student spec: " + StudentSpec.Describe(), Required = true };
-        var temperature = new Option<float?>("--temperature") { Description = "Soft-label temperature (default 1)." };
-        var alpha = new Option<float?>("--alpha") { Description = $"Weight of the soft labels against hard labels, in [0, 1] (default 0.5; {StudentSpec.Parse("mlp:1").DefaultAlpha.ToString(System.Globalization.CultureInfo.InvariantCulture)} for mlp)." };
-        var transfer = new Option<string?>("--transfer") { Description = "Unlabeled rows for the teacher to label (same features as --train; a label column there may be absent, and is ignored)." };
-        var softLabels = new Option<string?>("--soft-labels") { Description = "A teacher cache of --train (file, folder or glob of shards) used instead of running the teacher on it." };
-        var augment = new Option<string?>("--augment") { Description = "Offline augmentation: synthetic rows the teacher labels for the student (not its hard-label twin): " + AugmentationOptions.Describe() };
-        var testSoftLabels = new Option<string?>("--test-soft-labels") { Description = "A teacher cache of --test (e.g. from `label`): agreement, KL and the inheritance table are measured against it, for a teacher known only by its labels." };
-        var text = new Option<string?>("--text") { Description = "The text column of CSV files: students become text students (ML.NET FeaturizeText inside the model; the spec's text=word2,char3 sets the n-grams)." };
-        var baseline = new Option<bool>("--baseline") { Description = "Also train the same student on hard labels only." };
-        var pseudoBaseline = new Option<bool>("--pseudo-baseline") { Description = "Also train the same student on the teacher's arg-max labels (pseudo-labels) of the same rows: what soft labels add over pseudo-labeling." };
-        var seed = new Option<int>("--seed") { Description = "Seed (same inputs and seed give the same model).", DefaultValueFactory = _ => 0 };
-        var output = new Option<string>("--out") { Description = "The student model: STUDENT.zip, and STUDENT.onnx beside it for every student that converts (every family on numeric features; a text student has no ONNX form, and REPORT.json's onnxNote says why).", Required = true };
-        var report = new Option<string>("--report") { Description = "The report: REPORT.json.", Required = true };
-        var ignore = IgnoreColumnsOption.Create();
-        var budget = new Option<string?>("--budget") { Description = "Budgeted labeling: the teacher labels only this many --transfer rows (900), or this share of them (20%), chosen by the student round by round (--select); REPORT.json's budget holds the curve and the same budgets spent at random, drawn in REPORT.budget.png beside it." };
-        var select = new Option<string?>("--select") { Description = "How --budget picks the rows: margin (default), entropy, random, or diverse (margin, then k-center greedy on the student's probabilities)." };
-        var budgetRounds = new Option<int?>("--budget-rounds") { Description = $"The rounds --budget is spent in (default {BudgetOptions.DefaultRounds})." };
-        var command = new Command("distill", "Train a student on a teacher's soft labels and compare it with the teacher (and its hard-label twin).")
+        var a = new Arguments();
+        var command = new Command("distill", "Train a student on a teacher's soft labels and compare it with the teacher (and its hard-label twin).");
+        foreach (Option option in a.InHelpOrder)
         {
-            teacher, train, test, label, student, temperature, alpha, transfer, softLabels, augment, baseline, pseudoBaseline, seed, output, report, testSoftLabels, text, ignore, budget, select, budgetRounds,
-        };
-        var teacherOptions = new TeacherOptions();
-        teacherOptions.AddTo(command);
-        var cascadeFlags = new CascadeFlags();
-        cascadeFlags.AddTo(command);
-        command.SetAction((parse, ct) => CommandRunner.RunAsync(token =>
-        {
-            string? teacherPath = parse.GetValue(teacher);
-            string trainPath = parse.GetValue(train)!;
-            if (teacherPath is null && parse.GetValue(softLabels) is null)
-            {
-                throw new ArgumentException("distill needs --teacher T.onnx, or --soft-labels CACHE (a `score` or `label` cache of --train) for soft labels made earlier: the student learns from them (from them alone when --train has no labels).");
-            }
+            command.Options.Add(option);
+        }
 
-            if (teacherPath is null && parse.GetValue(transfer) is not null)
-            {
-                throw new ArgumentException("--transfer needs --teacher: the teacher labels the transfer rows (a cache of --train covers the training rows only).");
-            }
-
-            if (teacherPath is null && parse.GetValue(augment) is not null)
-            {
-                throw new ArgumentException("--augment needs --teacher: soft labels from a cache (--soft-labels) cannot label new rows; the teacher labels the synthetic rows.");
-            }
-
-            var budgetOptions = BudgetOption.Parse(parse.GetValue(budget), parse.GetValue(select), parse.GetValue(budgetRounds), parse.GetValue(transfer) is not null);
-            AugmentationOptions? augmentation = parse.GetValue(augment) is string augmentSpec ? ParseAugmentation(augmentSpec) : null;
-            string? labelName = parse.GetValue(label);
-
-            // Before minutes of scoring and training: the model and the report must be writable where they are asked for.
-            OutputFolder.PrepareForFile(parse.GetValue(output)!, "output");
-            OutputFolder.PrepareForFile(parse.GetValue(report)!, "report");
-            float? temperatureValue = parse.GetValue(temperature);
-            var mlContext = new MLContext(parse.GetValue(seed));
-            TeacherOptions.PrintWarnings(mlContext);
-            var teacherScoring = teacherOptions.Read(parse, parse.GetValue(text));
-            var options = new DistillationExperimentOptions
-            {
-                TeacherModelFile = teacherPath,
-                TeacherScoring = teacherPath is null ? null : teacherScoring,
-                Temperature = temperatureValue,
-                Alpha = parse.GetValue(alpha),
-                Baseline = parse.GetValue(baseline),
-                PseudoBaseline = parse.GetValue(pseudoBaseline),
-                Seed = parse.GetValue(seed),
-                Augmentation = augmentation,
-                TextColumnName = parse.GetValue(text),
-                Budget = budgetOptions,
-                CascadeTarget = cascadeFlags.Read(parse),
-            };
-            var distilled = DistillationStudent.FromSpec(parse.GetValue(student)!);
-            options.Students.Add(distilled);
-            if (parse.GetValue(softLabels) is string cache)
-            {
-                options.TrainingSoftLabels = temperatureValue is float t
-                    ? TeacherCache.ReadMatching(cache, trainPath, teacherPath, t, token)
-                    : TeacherCache.ReadMatching(cache, trainPath, teacherPath, cancellationToken: token);
-            }
-
-            string? textName = parse.GetValue(text);
-            string[] Ignored(string path) => IgnoreColumnsOption.For(path, IgnoreColumnsOption.Parse(parse.GetValue(ignore)), trainPath, parse.GetValue(test), parse.GetValue(transfer));
-            IDataView Read(string path, bool labelOptional) => textName is null
-                ? DataSourceReader.Load(path, labelName, labelOptional, Ignored(path))
-                : DataSourceReader.LoadText(path, textName, labelName, labelOptional, Ignored(path));
-
-            if (parse.GetValue(testSoftLabels) is string testCache)
-            {
-                string testFile = parse.GetValue(test) ?? throw new ArgumentException("--test-soft-labels needs --test: the cache holds the soft labels of the --test rows (held-out rows of --train carry --soft-labels' labels already).");
-                options.TestSoftLabels = TeacherCache.ReadMatching(testCache, testFile, teacherModelFile: null, temperatureValue ?? 1f, token);
-                Console.Error.WriteLine($"test rows judged against the labels of {TeacherCache.ReadMetadata(testCache).TeacherFile} ({testCache})");
-            }
-
-            var experiment = new DistillationExperiment(mlContext, options);
-            IDataView trainData = Read(trainPath, TrainLabelOptional(trainPath, labelName, parse.GetValue(test)));
-            bool trainLabeled = trainData.Schema.GetColumnOrNull(DataColumnNames.Label) is not null;
-            if (!trainLabeled)
-            {
-                Console.Error.WriteLine($"--train {trainPath} has no label column: the student learns from the soft labels alone (pass --label NAME if the file has labels under another name).");
-            }
-
-            // Test rows nobody labeled are still measured against the teacher (agreement, KL); label metrics are then NaN.
-            IDataView? testData = parse.GetValue(test) is string testPath ? Read(testPath, true) : null;
-            if (testData is not null && testData.Schema.GetColumnOrNull(DataColumnNames.Label) is null)
-            {
-                Console.Error.WriteLine($"--test {parse.GetValue(test)} has no label column: accuracy, macro-F1 and log-loss are not measured (NaN in the report); agreement and KL to the teacher are.");
-            }
-
-            IDataView? transferData = parse.GetValue(transfer) is string transferPath ? Read(transferPath, true) : null;
-
-            using var result = Run(experiment, distilled, options.Baseline, trainData, testData, transferData, token);
-            var trained = result.Students[0];
-            string reportPath = parse.GetValue(report)!;
-            token.ThrowIfCancellationRequested(); // past this point the model, its ONNX and the report are written together
-            var saved = DistillationResultWriter.Save(mlContext, trained.Distilled, result.InputSchema, parse.GetValue(output)!);
-            var written = DistillationReport.From(result, trained) with { Onnx = saved.OnnxFile is { } onnx ? Path.GetFileName(onnx) : null, OnnxNote = saved.OnnxNote };
-            DistillationResultWriter.WriteReport(written, reportPath);
-
-            if (double.IsNaN(written.Teacher.Accuracy) && double.IsNaN(written.Student.Accuracy))
-            {
-                Console.WriteLine("the test rows have no labels: accuracy and log-loss are not measured (n/a); agreement and KL to the teacher are");
-            }
-
-            Console.WriteLine($"teacher  accuracy {Measured(written.Teacher.Accuracy)}");
-            Console.WriteLine($"student  accuracy {Measured(written.Student.Accuracy)}  agreement {Measured(written.Student.Agreement)}  logLoss {Measured(written.Student.LogLoss)}  KL {Measured(written.Student.KlToTeacher)}  ({written.Student.ModelBytes:N0} bytes, {written.Student.TrainSeconds:F1} s)");
-            if (written.Baseline is { } b)
-            {
-                Console.WriteLine($"baseline accuracy {Measured(b.Accuracy)}  agreement {Measured(b.Agreement)}  logLoss {Measured(b.LogLoss)}  KL {Measured(b.KlToTeacher)}  ({b.ModelBytes:N0} bytes, {b.TrainSeconds:F1} s)");
-            }
-            else if (options.Baseline && !trainLabeled)
-            {
-                Console.WriteLine("baseline not trained: --train has no hard labels (\"baseline\": null in the report; --pseudo-baseline trains on the teacher's labels instead)");
-            }
-
-            if (written.PseudoBaseline is { } p)
-            {
-                Console.WriteLine($"pseudo   accuracy {Measured(p.Accuracy)}  agreement {Measured(p.Agreement)}  logLoss {Measured(p.LogLoss)}  KL {Measured(p.KlToTeacher)}  ({p.ModelBytes:N0} bytes, {p.TrainSeconds:F1} s); soft labels {Gain(written.Student.Accuracy - p.Accuracy)} accuracy over pseudo-labels");
-            }
-
-            if (written.Inheritance is { } inherited)
-            {
-                Console.WriteLine($"inherit  of the teacher's {inherited.TeacherMistakes:N0} mistakes the student copied {inherited.Copied:N0}, fixed {inherited.Fixed:N0}, erred otherwise on {inherited.OtherMistakes:N0}; {inherited.NewMistakes:N0} new mistakes");
-            }
-
-            if (written.Cascade is { } cascade)
-            {
-                Console.WriteLine(CascadeLine(cascade, written.Student.Accuracy, written.Teacher.Accuracy));
-            }
-
-            Console.WriteLine(saved.OnnxFile is { } onnxFile ? $"onnx     {onnxFile} ({saved.OnnxBytes:N0} bytes)" : $"onnx     none: {saved.OnnxNote}");
-            if (written.Augmentation is { } a)
-            {
-                Console.WriteLine($"augment  {a.Method}: {a.SyntheticRows:N0} synthetic rows labeled by the teacher in {a.TeacherSeconds:F1} s ({a.TeacherShare:P0} of its time)");
-            }
-
-            if (written.Budget is { } bought)
-            {
-                string chart = Path.ChangeExtension(reportPath, ".budget.png");
-                MLNetDistill.Reports.BudgetCurveChart.Save(bought, chart);
-                Console.WriteLine($"budget   {bought.Strategy}: {bought.Bought:N0} of {bought.PoolRows:N0} transfer rows bought in {bought.Rounds} rounds ({bought.TeacherCalls:N0} teacher calls with the random curve); agreement {Measured(bought.Curve[^1].Agreement)}"
-                    + (bought.Random.Count > 0 && !ReferenceEquals(bought.Random, bought.Curve) ? $" vs {Measured(bought.Random[^1].Agreement)} for as many random rows" : "") + $"; chart: {chart}");
-            }
-
-            Console.WriteLine(double.IsNaN(written.RetainedAccuracy) ? $"retained accuracy n/a (no test labels); report: {reportPath}" : $"retained accuracy {written.RetainedAccuracy:P1}; report: {reportPath}");
-            return Task.FromResult(0);
-        }, ct, TeacherOptions.WithFlags(Flags)));
+        a.TeacherScoring.AddTo(command);
+        a.Cascade.AddTo(command);
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(token => Task.FromResult(Execute(parse, a, token)), ct, TeacherOptions.WithFlags(Flags)));
         return command;
+    }
+
+    /// <summary>The command's stages: check the sources, build the experiment's options, read the files, run, save, print.</summary>
+    private static int Execute(ParseResult parse, Arguments a, CancellationToken token)
+    {
+        CheckSources(parse, a);
+        var budget = BudgetOption.Parse(parse.GetValue(a.Budget), parse.GetValue(a.Select), parse.GetValue(a.BudgetRounds), parse.GetValue(a.Transfer) is not null);
+        AugmentationOptions? augmentation = parse.GetValue(a.Augment) is string augmentSpec ? ParseAugmentation(augmentSpec) : null;
+
+        // Before minutes of scoring and training: the model and the report must be writable where they are asked for.
+        OutputFolder.PrepareForFile(parse.GetValue(a.Output)!, "output");
+        OutputFolder.PrepareForFile(parse.GetValue(a.Report)!, "report");
+        var mlContext = new MLContext(parse.GetValue(a.Seed));
+        TeacherOptions.PrintWarnings(mlContext);
+        var options = BuildOptions(parse, a, budget, augmentation, token);
+        var distilled = options.Students[0];
+        var experiment = new DistillationExperiment(mlContext, options);
+        var (train, test, transfer, trainLabeled) = ReadData(parse, a);
+        using var result = Run(experiment, distilled, options.Baseline, train, test, transfer, token);
+        var trained = result.Students[0];
+        string reportPath = parse.GetValue(a.Report)!;
+        token.ThrowIfCancellationRequested(); // past this point the model, its ONNX and the report are written together
+        var saved = DistillationResultWriter.Save(mlContext, trained.Distilled, result.InputSchema, parse.GetValue(a.Output)!);
+        var written = DistillationReport.From(result, trained) with { Onnx = saved.OnnxFile is { } onnx ? Path.GetFileName(onnx) : null, OnnxNote = saved.OnnxNote };
+        DistillationResultWriter.WriteReport(written, reportPath);
+        PrintResult(written, saved, options.Baseline && !trainLabeled, reportPath);
+        return 0;
+    }
+
+    /// <summary>Soft labels need a teacher or a cache; transfer and synthetic rows need the teacher itself.</summary>
+    private static void CheckSources(ParseResult parse, Arguments a)
+    {
+        string? teacherPath = parse.GetValue(a.Teacher);
+        if (teacherPath is null && parse.GetValue(a.SoftLabels) is null)
+        {
+            throw new ArgumentException("distill needs --teacher T.onnx, or --soft-labels CACHE (a `score` or `label` cache of --train) for soft labels made earlier: the student learns from them (from them alone when --train has no labels).");
+        }
+
+        if (teacherPath is null && parse.GetValue(a.Transfer) is not null)
+        {
+            throw new ArgumentException("--transfer needs --teacher: the teacher labels the transfer rows (a cache of --train covers the training rows only).");
+        }
+
+        if (teacherPath is null && parse.GetValue(a.Augment) is not null)
+        {
+            throw new ArgumentException("--augment needs --teacher: soft labels from a cache (--soft-labels) cannot label new rows; the teacher labels the synthetic rows.");
+        }
+    }
+
+    /// <summary>The experiment's options from the flags, with the soft-label caches of the training and test rows read.</summary>
+    private static DistillationExperimentOptions BuildOptions(ParseResult parse, Arguments a, BudgetOptions? budget, AugmentationOptions? augmentation, CancellationToken token)
+    {
+        string? teacherPath = parse.GetValue(a.Teacher);
+        string trainPath = parse.GetValue(a.Train)!;
+        float? temperatureValue = parse.GetValue(a.Temperature);
+        var teacherScoring = a.TeacherScoring.Read(parse, parse.GetValue(a.Text));
+        var options = new DistillationExperimentOptions
+        {
+            TeacherModelFile = teacherPath,
+            TeacherScoring = teacherPath is null ? null : teacherScoring,
+            Temperature = temperatureValue,
+            Alpha = parse.GetValue(a.Alpha),
+            Baseline = parse.GetValue(a.Baseline),
+            PseudoBaseline = parse.GetValue(a.PseudoBaseline),
+            Seed = parse.GetValue(a.Seed),
+            Augmentation = augmentation,
+            TextColumnName = parse.GetValue(a.Text),
+            Budget = budget,
+            CascadeTarget = a.Cascade.Read(parse),
+        };
+        options.Students.Add(DistillationStudent.FromSpec(parse.GetValue(a.Student)!));
+        if (parse.GetValue(a.SoftLabels) is string cache)
+        {
+            options.TrainingSoftLabels = temperatureValue is float t
+                ? TeacherCache.ReadMatching(cache, trainPath, teacherPath, t, token)
+                : TeacherCache.ReadMatching(cache, trainPath, teacherPath, cancellationToken: token);
+        }
+
+        if (parse.GetValue(a.TestSoftLabels) is string testCache)
+        {
+            string testFile = parse.GetValue(a.Test) ?? throw new ArgumentException("--test-soft-labels needs --test: the cache holds the soft labels of the --test rows (held-out rows of --train carry --soft-labels' labels already).");
+            options.TestSoftLabels = TeacherCache.ReadMatching(testCache, testFile, teacherModelFile: null, temperatureValue ?? 1f, token);
+            Console.Error.WriteLine($"test rows judged against the labels of {TeacherCache.ReadMetadata(testCache).TeacherFile} ({testCache})");
+        }
+
+        return options;
+    }
+
+    /// <summary>Reads the training, test and transfer files, saying which of them have no labels and what that means.</summary>
+    private static (IDataView Train, IDataView? Test, IDataView? Transfer, bool TrainLabeled) ReadData(ParseResult parse, Arguments a)
+    {
+        string trainPath = parse.GetValue(a.Train)!;
+        string? labelName = parse.GetValue(a.Label);
+        string? textName = parse.GetValue(a.Text);
+        string[] Ignored(string path) => IgnoreColumnsOption.For(path, IgnoreColumnsOption.Parse(parse.GetValue(a.Ignore)), trainPath, parse.GetValue(a.Test), parse.GetValue(a.Transfer));
+        IDataView Read(string path, bool labelOptional) => textName is null
+            ? DataSourceReader.Load(path, labelName, labelOptional, Ignored(path))
+            : DataSourceReader.LoadText(path, textName, labelName, labelOptional, Ignored(path));
+
+        IDataView trainData = Read(trainPath, TrainLabelOptional(trainPath, labelName, parse.GetValue(a.Test)));
+        bool trainLabeled = trainData.Schema.GetColumnOrNull(DataColumnNames.Label) is not null;
+        if (!trainLabeled)
+        {
+            Console.Error.WriteLine($"--train {trainPath} has no label column: the student learns from the soft labels alone (pass --label NAME if the file has labels under another name).");
+        }
+
+        // Test rows nobody labeled are still measured against the teacher (agreement, KL); label metrics are then NaN.
+        IDataView? testData = parse.GetValue(a.Test) is string testPath ? Read(testPath, true) : null;
+        if (testData is not null && testData.Schema.GetColumnOrNull(DataColumnNames.Label) is null)
+        {
+            Console.Error.WriteLine($"--test {parse.GetValue(a.Test)} has no label column: accuracy, macro-F1 and log-loss are not measured (NaN in the report); agreement and KL to the teacher are.");
+        }
+
+        IDataView? transferData = parse.GetValue(a.Transfer) is string transferPath ? Read(transferPath, true) : null;
+        return (trainData, testData, transferData, trainLabeled);
+    }
+
+    /// <summary>The run's figures on stdout: teacher, student, twins, inheritance, cascade, ONNX, augmentation, budget.</summary>
+    private static void PrintResult(DistillationReport written, DistillationSavedModel saved, bool baselineWithoutLabels, string reportPath)
+    {
+        if (double.IsNaN(written.Teacher.Accuracy) && double.IsNaN(written.Student.Accuracy))
+        {
+            Console.WriteLine("the test rows have no labels: accuracy and log-loss are not measured (n/a); agreement and KL to the teacher are");
+        }
+
+        Console.WriteLine($"teacher  accuracy {Measured(written.Teacher.Accuracy)}");
+        Console.WriteLine($"student  accuracy {Measured(written.Student.Accuracy)}  agreement {Measured(written.Student.Agreement)}  logLoss {Measured(written.Student.LogLoss)}  KL {Measured(written.Student.KlToTeacher)}  ({written.Student.ModelBytes:N0} bytes, {written.Student.TrainSeconds:F1} s)");
+        if (written.Baseline is { } b)
+        {
+            Console.WriteLine($"baseline accuracy {Measured(b.Accuracy)}  agreement {Measured(b.Agreement)}  logLoss {Measured(b.LogLoss)}  KL {Measured(b.KlToTeacher)}  ({b.ModelBytes:N0} bytes, {b.TrainSeconds:F1} s)");
+        }
+        else if (baselineWithoutLabels)
+        {
+            Console.WriteLine("baseline not trained: --train has no hard labels (\"baseline\": null in the report; --pseudo-baseline trains on the teacher's labels instead)");
+        }
+
+        if (written.PseudoBaseline is { } p)
+        {
+            Console.WriteLine($"pseudo   accuracy {Measured(p.Accuracy)}  agreement {Measured(p.Agreement)}  logLoss {Measured(p.LogLoss)}  KL {Measured(p.KlToTeacher)}  ({p.ModelBytes:N0} bytes, {p.TrainSeconds:F1} s); soft labels {Gain(written.Student.Accuracy - p.Accuracy)} accuracy over pseudo-labels");
+        }
+
+        if (written.Inheritance is { } inherited)
+        {
+            Console.WriteLine($"inherit  of the teacher's {inherited.TeacherMistakes:N0} mistakes the student copied {inherited.Copied:N0}, fixed {inherited.Fixed:N0}, erred otherwise on {inherited.OtherMistakes:N0}; {inherited.NewMistakes:N0} new mistakes");
+        }
+
+        if (written.Cascade is { } cascade)
+        {
+            Console.WriteLine(CascadeLine(cascade, written.Student.Accuracy, written.Teacher.Accuracy));
+        }
+
+        Console.WriteLine(saved.OnnxFile is { } onnxFile ? $"onnx     {onnxFile} ({saved.OnnxBytes:N0} bytes)" : $"onnx     none: {saved.OnnxNote}");
+        if (written.Augmentation is { } a)
+        {
+            Console.WriteLine($"augment  {a.Method}: {a.SyntheticRows:N0} synthetic rows labeled by the teacher in {a.TeacherSeconds:F1} s ({a.TeacherShare:P0} of its time)");
+        }
+
+        if (written.Budget is { } bought)
+        {
+            string chart = Path.ChangeExtension(reportPath, ".budget.png");
+            MLNetDistill.Reports.BudgetCurveChart.Save(bought, chart);
+            Console.WriteLine($"budget   {bought.Strategy}: {bought.Bought:N0} of {bought.PoolRows:N0} transfer rows bought in {bought.Rounds} rounds ({bought.TeacherCalls:N0} teacher calls with the random curve); agreement {Measured(bought.Curve[^1].Agreement)}"
+                + (bought.Random.Count > 0 && !ReferenceEquals(bought.Random, bought.Curve) ? $" vs {Measured(bought.Random[^1].Agreement)} for as many random rows" : "") + $"; chart: {chart}");
+        }
+
+        Console.WriteLine(double.IsNaN(written.RetainedAccuracy) ? $"retained accuracy n/a (no test labels); report: {reportPath}" : $"retained accuracy {written.RetainedAccuracy:P1}; report: {reportPath}");
+    }
+
+    /// <summary>The command's flags, one property each, in the order the help lists them.</summary>
+    private sealed class Arguments
+    {
+        public Option<string?> Teacher { get; } = new("--teacher") { Description = "The teacher's .onnx file (or --soft-labels for soft labels made earlier: then no teacher is needed)." };
+
+        public Option<string> Train { get; } = new("--train") { Description = "Training data (CSV/TSV, Parquet or IDX), usually labeled; without a label column the student learns from the soft labels alone (--teacher or --soft-labels).", Required = true };
+
+        public Option<string?> Test { get; } = new("--test") { Description = "Evaluation data (default: 20% of --train held out); without labels, only agreement and KL to the teacher are measured." };
+
+        public Option<string?> Label { get; } = new("--label") { Description = "The label column of CSV or Parquet files (default: a column named Label)." };
+
+        public Option<string> Student { get; } = new("--student") { Description = "Student spec: " + StudentSpec.Describe(), Required = true };
+
+        public Option<float?> Temperature { get; } = new("--temperature") { Description = "Soft-label temperature (default 1)." };
+
+        public Option<float?> Alpha { get; } = new("--alpha") { Description = $"Weight of the soft labels against hard labels, in [0, 1] (default 0.5; {StudentSpec.Parse("mlp:1").DefaultAlpha.ToString(System.Globalization.CultureInfo.InvariantCulture)} for mlp)." };
+
+        public Option<string?> Transfer { get; } = new("--transfer") { Description = "Unlabeled rows for the teacher to label (same features as --train; a label column there may be absent, and is ignored)." };
+
+        public Option<string?> SoftLabels { get; } = new("--soft-labels") { Description = "A teacher cache of --train (file, folder or glob of shards) used instead of running the teacher on it." };
+
+        public Option<string?> Augment { get; } = new("--augment") { Description = "Offline augmentation: synthetic rows the teacher labels for the student (not its hard-label twin): " + AugmentationOptions.Describe() };
+
+        public Option<string?> TestSoftLabels { get; } = new("--test-soft-labels") { Description = "A teacher cache of --test (e.g. from `label`): agreement, KL and the inheritance table are measured against it, for a teacher known only by its labels." };
+
+        public Option<string?> Text { get; } = new("--text") { Description = "The text column of CSV files: students become text students (ML.NET FeaturizeText inside the model; the spec's text=word2,char3 sets the n-grams)." };
+
+        public Option<bool> Baseline { get; } = new("--baseline") { Description = "Also train the same student on hard labels only." };
+
+        public Option<bool> PseudoBaseline { get; } = new("--pseudo-baseline") { Description = "Also train the same student on the teacher's arg-max labels (pseudo-labels) of the same rows: what soft labels add over pseudo-labeling." };
+
+        public Option<int> Seed { get; } = new("--seed") { Description = "Seed (same inputs and seed give the same model).", DefaultValueFactory = _ => 0 };
+
+        public Option<string> Output { get; } = new("--out") { Description = "The student model: STUDENT.zip, and STUDENT.onnx beside it for every student that converts (every family on numeric features; a text student has no ONNX form, and REPORT.json's onnxNote says why).", Required = true };
+
+        public Option<string> Report { get; } = new("--report") { Description = "The report: REPORT.json.", Required = true };
+
+        public Option<string?> Ignore { get; } = IgnoreColumnsOption.Create();
+
+        public Option<string?> Budget { get; } = new("--budget") { Description = "Budgeted labeling: the teacher labels only this many --transfer rows (900), or this share of them (20%), chosen by the student round by round (--select); REPORT.json's budget holds the curve and the same budgets spent at random, drawn in REPORT.budget.png beside it." };
+
+        public Option<string?> Select { get; } = new("--select") { Description = "How --budget picks the rows: margin (default), entropy, random, or diverse (margin, then k-center greedy on the student's probabilities)." };
+
+        public Option<int?> BudgetRounds { get; } = new("--budget-rounds") { Description = $"The rounds --budget is spent in (default {BudgetOptions.DefaultRounds})." };
+
+        /// <summary>Gets the teacher's scoring flags (device, batch, inputs, ...).</summary>
+        public TeacherOptions TeacherScoring { get; } = new();
+
+        /// <summary>Gets the cascade's flags.</summary>
+        public CascadeFlags Cascade { get; } = new();
+
+        /// <summary>Gets the flags in the order the help lists them.</summary>
+        public IEnumerable<Option> InHelpOrder => [Teacher, Train, Test, Label, Student, Temperature, Alpha, Transfer, SoftLabels, Augment, Baseline, PseudoBaseline, Seed, Output, Report, TestSoftLabels, Text, Ignore, Budget, Select, BudgetRounds];
     }
 
     /// <summary>The cascade as printed: the share of test rows sent to the teacher, the cascade's accuracy beside the student's and the teacher's, and whether the held-out rows met the target.</summary>
