@@ -114,56 +114,11 @@ internal static class CompareCommand
                 Console.Error.WriteLine($"test rows judged against the labels of {TeacherCache.ReadMetadata(testCache).TeacherFile} ({testCache})");
             }
 
-            string[] Ignored(string path) => IgnoreColumnsOption.For(path, IgnoreColumnsOption.Parse(parse.GetValue(ignore)), trainPath, parse.GetValue(test), parse.GetValue(transfer));
-            IDataView Read(string path, bool labelOptional) => textName is null
-                ? DataSourceReader.Load(path, labelName, labelOptional, Ignored(path))
-                : DataSourceReader.LoadText(path, textName, labelName, labelOptional, Ignored(path));
-
-            experiment
-                .SetCostAxis(ParseCost(parse.GetValue(cost)!))
-                .SetAccuracyTolerance(ParseWithin(parse.GetValue(within)!))
-                .SetTimeBudget(parse.GetValue(budget) is string b ? ParseBudget(b) : null)
-                .SetSeed(parse.GetValue(seed))
-                .SetPseudoBaseline(parse.GetValue(pseudoBaseline))
-                .SetCascadeTarget(cascadeFlags.Read(parse))
-                .SetAugmentation(parse.GetValue(augment) is string augmentSpec ? DistillCommand.ParseAugmentation(augmentSpec) : null);
-            string? studentSpecs = parse.GetValue(students);
-            if (studentSpecs is null && textName is not null)
-            {
-                Console.Error.WriteLine("note: " + StudentSizeExperiment.DefaultTextStudentsNote);
-            }
-
-            experiment.AddStudents(SplitStudents(studentSpecs ?? (textName is null ? DefaultStudents : DefaultTextStudents)));
-            if (parse.GetValue(temperatures) is string t)
-            {
-                experiment.SetTemperatures(ParseFloats("--temperatures", t));
-            }
-
-            if (parse.GetValue(alphas) is string a)
-            {
-                experiment.SetAlphas(ParseFloats("--alphas", a));
-            }
+            Configure(experiment, parse, new(cost, within, budget, seed, pseudoBaseline, augment, students, temperatures, alphas), cascadeFlags, textName);
 
             // Before scoring and training (and after the options are checked): the results must be writable where they are asked for.
             OutputFolder.Prepare(outFolder);
-            IDataView trainData = Read(trainPath, DistillCommand.TrainLabelOptional(trainPath, labelName, parse.GetValue(test)));
-            bool trainLabeled = trainData.Schema.GetColumnOrNull(DataColumnNames.Label) is not null;
-            if (!trainLabeled)
-            {
-                Console.Error.WriteLine($"--train {trainPath} has no label column: the students learn from the soft labels alone (pass --label NAME if the file has labels under another name).");
-            }
-
-            IDataView? testData = parse.GetValue(test) is string testPath ? Read(testPath, true) : null;
-            if (testData is not null && testData.Schema.GetColumnOrNull(DataColumnNames.Label) is null)
-            {
-                Console.Error.WriteLine($"--test {parse.GetValue(test)} has no label column: students are ranked on agreement with the teacher, and none is picked.");
-            }
-            else if (testData is null && !trainLabeled)
-            {
-                Console.Error.WriteLine("the held-out test rows have no labels either: students are ranked on agreement with the teacher, and none is picked.");
-            }
-
-            IDataView? transferData = parse.GetValue(transfer) is string transferPath ? Read(transferPath, true) : null;
+            var (trainData, testData, transferData) = ReadData(parse, trainPath, labelName, textName, ignore, test, transfer);
             // A live table of the trials on a terminal; the plain lines when redirected.
             using var result = TrialTable.Run(experiment.Options.Students.Select(s => s.Name), progress => experiment.Run(trainData, testData, transferData, progress, token));
             StudentSizeReport.WriteAll(mlContext, result, outFolder, token);
@@ -171,6 +126,69 @@ internal static class CompareCommand
             return Task.FromResult(0);
         }, ct, TeacherOptions.WithFlags(Flags)));
         return command;
+    }
+
+    /// <summary>The flags that shape the comparison (cost, tolerance, time budget, seed, twins, augmentation, candidates, sweeps).</summary>
+    private sealed record ComparisonFlags(Option<string> Cost, Option<string> Within, Option<string?> Budget, Option<int> Seed, Option<bool> PseudoBaseline,
+        Option<string?> Augment, Option<string?> Students, Option<string?> Temperatures, Option<string?> Alphas);
+
+    /// <summary>Sets the experiment's cost axis, tolerance, budget, seed, twins, cascade, augmentation, candidates and sweeps from the flags.</summary>
+    private static void Configure(StudentSizeExperiment experiment, ParseResult parse, ComparisonFlags o, CascadeFlags cascade, string? textName)
+    {
+        experiment
+            .SetCostAxis(ParseCost(parse.GetValue(o.Cost)!))
+            .SetAccuracyTolerance(ParseWithin(parse.GetValue(o.Within)!))
+            .SetTimeBudget(parse.GetValue(o.Budget) is string b ? ParseBudget(b) : null)
+            .SetSeed(parse.GetValue(o.Seed))
+            .SetPseudoBaseline(parse.GetValue(o.PseudoBaseline))
+            .SetCascadeTarget(cascade.Read(parse))
+            .SetAugmentation(parse.GetValue(o.Augment) is string augmentSpec ? DistillCommand.ParseAugmentation(augmentSpec) : null);
+        string? studentSpecs = parse.GetValue(o.Students);
+        if (studentSpecs is null && textName is not null)
+        {
+            Console.Error.WriteLine("note: " + StudentSizeExperiment.DefaultTextStudentsNote);
+        }
+
+        experiment.AddStudents(SplitStudents(studentSpecs ?? (textName is null ? DefaultStudents : DefaultTextStudents)));
+        if (parse.GetValue(o.Temperatures) is string t)
+        {
+            experiment.SetTemperatures(ParseFloats("--temperatures", t));
+        }
+
+        if (parse.GetValue(o.Alphas) is string al)
+        {
+            experiment.SetAlphas(ParseFloats("--alphas", al));
+        }
+    }
+
+    /// <summary>Reads the training, test and transfer files, saying which of them have no labels and what that means.</summary>
+    private static (IDataView Train, IDataView? Test, IDataView? Transfer) ReadData(ParseResult parse, string trainPath, string? labelName, string? textName,
+        Option<string?> ignore, Option<string?> test, Option<string?> transfer)
+    {
+        string[] Ignored(string path) => IgnoreColumnsOption.For(path, IgnoreColumnsOption.Parse(parse.GetValue(ignore)), trainPath, parse.GetValue(test), parse.GetValue(transfer));
+        IDataView Read(string path, bool labelOptional) => textName is null
+            ? DataSourceReader.Load(path, labelName, labelOptional, Ignored(path))
+            : DataSourceReader.LoadText(path, textName, labelName, labelOptional, Ignored(path));
+
+        IDataView trainData = Read(trainPath, DistillCommand.TrainLabelOptional(trainPath, labelName, parse.GetValue(test)));
+        bool trainLabeled = trainData.Schema.GetColumnOrNull(DataColumnNames.Label) is not null;
+        if (!trainLabeled)
+        {
+            Console.Error.WriteLine($"--train {trainPath} has no label column: the students learn from the soft labels alone (pass --label NAME if the file has labels under another name).");
+        }
+
+        IDataView? testData = parse.GetValue(test) is string testPath ? Read(testPath, true) : null;
+        if (testData is not null && testData.Schema.GetColumnOrNull(DataColumnNames.Label) is null)
+        {
+            Console.Error.WriteLine($"--test {parse.GetValue(test)} has no label column: students are ranked on agreement with the teacher, and none is picked.");
+        }
+        else if (testData is null && !trainLabeled)
+        {
+            Console.Error.WriteLine("the held-out test rows have no labels either: students are ranked on agreement with the teacher, and none is picked.");
+        }
+
+        IDataView? transferData = parse.GetValue(transfer) is string transferPath ? Read(transferPath, true) : null;
+        return (trainData, testData, transferData);
     }
 
     /// <summary>The <c>--students</c> option of <c>compare</c> and <c>demo</c>: candidate specs separated by ';', the default grid when not given.</summary>
