@@ -284,7 +284,8 @@ internal static class DistillCommand
             ? $"accuracy {Measured(a)} (student alone {Measured(studentAccuracy)}, teacher {Measured(teacherAccuracy)}; {(double.IsNaN(a / teacherAccuracy) ? "n/a" : (a / teacherAccuracy).ToString("P1", c))} of the teacher's)"
             : "accuracy n/a (no test labels)";
         return $"cascade  {cascade.Rule}: {cascade.DeferredShare.ToString("P1", c)} of the test rows to the teacher (threshold {cascade.Threshold.ToString("G4", c)} chosen on {cascade.HeldOutRows:N0} held-out training rows), {quality}, agreement {Measured(cascade.Agreement)}" +
-            (cascade.TargetMet ? "" : "; the target was not met on the held-out rows, so every row goes to the teacher");
+            (cascade.TargetMet ? "" : "; the target was not met on the held-out rows, so every row goes to the teacher") +
+            (cascade.HeldOutRows < DistillationCascadeMeasure.MinTrustedRows ? $"; warning: only {cascade.HeldOutRows:N0} held-out rows chose the threshold, too few to trust it (give --train at least {DistillationCascadeMeasure.MinTrustedRows * 10:N0} rows)" : "");
     }
 
     /// <summary>A difference of accuracies as printed, with its sign (<c>+0.0123</c>), or <c>n/a</c>.</summary>

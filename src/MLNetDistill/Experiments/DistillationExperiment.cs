@@ -384,7 +384,7 @@ public sealed class DistillationExperiment
         }
 
         run.CancellationToken.ThrowIfCancellationRequested();
-        Report(run.Progress, DistillationStage.Evaluating, $"measuring the cascade of {student.Name} (threshold chosen on {run.CascadeRows:N0} held-out training rows)", student.Name);
+        Report(run.Progress, DistillationStage.Evaluating, $"measuring the cascade of {student.Name} (threshold chosen on {run.CascadeRows:N0} held-out training rows{DistillationCascadeMeasure.FewRowsWarning(run.CascadeRows)})", student.Name);
         var cascade = DistillationCascadeMeasure.Measure(student.Distilled, heldOut, run.ScoredTest, run.Classes, target, _options.CascadeRule, run.CancellationToken);
         Report(run.Progress, DistillationStage.Evaluating, DistillationCascadeMeasure.Describe(student.Name, cascade), student.Name);
         return student with { Cascade = cascade };

@@ -59,6 +59,24 @@ public sealed class DistillationCascadeTests : IDisposable
         Assert.All(cascade.RuleCurves.Values, curve => Assert.Equal(21, curve.Count));
     }
 
+    [Theory]
+    [InlineData(0.1f, true)]  // about 108 of the 1,078 digits rows: too few to trust a threshold
+    [InlineData(0.2f, false)] // about 216: enough
+    public void Run_FewHeldOutRows_ProgressWarnsThatTheThresholdIsRough(float holdout, bool warned)
+    {
+        var options = Options(new CascadeTarget { TeacherQualityShare = 0.995 });
+        options.CascadeHoldoutFraction = holdout;
+        var messages = new List<string>();
+
+        using var result = new DistillationExperiment(_ml, options).Run(Train, Test, progress: new Recorder(messages));
+
+        long rows = result.Students[0].Cascade!.HeldOutRows;
+        Assert.Equal(warned, rows < 200);
+        string measuring = Assert.Single(messages, m => m.StartsWith("measuring the cascade of", StringComparison.Ordinal));
+        Assert.Equal(warned, measuring.Contains("too few to trust", StringComparison.Ordinal));
+        Assert.Equal(warned, measuring.Contains(nameof(DistillationExperimentOptions.CascadeHoldoutFraction), StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Run_NoCascadeTarget_StudentsLearnFromEveryTrainingRow()
     {
@@ -208,5 +226,10 @@ public sealed class DistillationCascadeTests : IDisposable
 
         Assert.Equal([0, 0.2, 0.5, 1], inserted.Select(p => p.DeferredShare));
         Assert.Equal([float.NegativeInfinity, 0.65f, float.PositiveInfinity], same.Select(p => p.Threshold));
+    }
+
+    private sealed class Recorder(List<string> messages) : IProgress<DistillationProgress>
+    {
+        public void Report(DistillationProgress value) => messages.Add(value.Message);
     }
 }
