@@ -7,9 +7,10 @@ namespace MLNetDistill.Students;
 /// The <c>normalize=auto|0|1</c> option of the linear families (<c>sdca</c>, <c>lbfgs</c>): ML.NET's
 /// <c>NormalizeMinMax</c> on <c>Features</c> before the trainer, as ML.NET's own samples put it before a linear trainer.
 /// <c>auto</c> (the default) never normalizes a text student (FeaturizeText already L2-normalizes its n-grams); for
-/// numeric features each family says (<c>sdca</c> does: its step sizes follow the rows' squared norms, and unscaled
-/// columns such as wine's proline (hundreds) against its hue (about 1) left it at 0.58 where it reaches 0.94 normalized;
-/// <c>lbfgs</c> does not: measured no better, with a worse log-loss, on four sets). The fitted normalizer is part of the
+/// numeric features each family says (<c>sdca</c> does, where some value lies outside [-1, 1]: see
+/// <see cref="AutoMinMaxEstimator"/>; its step sizes follow the rows' squared norms, and unscaled columns such as wine's
+/// proline (hundreds) against its hue (about 1) left it at 0.58 where it reaches 0.94 normalized; <c>lbfgs</c> does not:
+/// measured no better, with a worse log-loss, on four sets). <c>normalize=1</c> always normalizes. The fitted normalizer is part of the
 /// student's <c>TransformerChain</c>, so it is saved, loaded and exported to ONNX with it.
 /// </summary>
 internal static class FeatureNormalization
@@ -42,6 +43,16 @@ internal static class FeatureNormalization
         }
 
         var ml = context.MLContext;
+        if (spec[Option.Name] < 0)
+        {
+            // auto: only where the data needs it (decided when each model is fitted, from the rows it is given).
+            return trainers with
+            {
+                Distilled = new AutoMinMaxEstimator(ml, trainers.Distilled),
+                HardLabel = trainers.HardLabel is { } h ? new AutoMinMaxEstimator(ml, h) : null,
+            };
+        }
+
         return trainers with
         {
             Distilled = ml.Transforms.NormalizeMinMax(DataColumnNames.Features).Append(trainers.Distilled),

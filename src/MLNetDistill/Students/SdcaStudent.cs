@@ -10,7 +10,7 @@ namespace MLNetDistill.Students;
 /// 20 passes leave SDCA far from converged) leaves the number of passes to ML.NET's own heuristic
 /// (<c>MaximumNumberOfIterations = null</c>, what a plain ML.NET pipeline gets, stopping on its duality gap); a student
 /// of numeric features makes at most <see cref="NumericPasses"/> passes, the default every tabular and image figure was
-/// measured with. An explicit <c>iterations=N</c> is at most N passes either way. Numeric features are min-max normalized
+/// measured with. An explicit <c>iterations=N</c> is at most N passes either way. Numeric features outside [-1, 1] are min-max normalized
 /// first (<c>normalize=auto</c>; see <see cref="FeatureNormalization"/>).
 /// </summary>
 internal sealed class SdcaStudent : IStudentFamily
